@@ -1,0 +1,3 @@
+module rxledger
+
+go 1.26

@@ -1,0 +1,100 @@
+// Package ledger is the port through which rxledger's services reach the shared
+// DSCSA ledger, whatever runs it: the embedded ledger (sub-package embedded, the
+// default) or a Hyperledger Fabric network through the gateway (sub-package
+// fabric). Both run the same chaincode, so services cannot tell them apart.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"rxledger/services/platform/problem"
+)
+
+// Ledger is what services need of the ledger. Implementations are safe for
+// concurrent use.
+type Ledger interface {
+	// Submit endorses, orders and commits one transaction as organisation org
+	// (its MSP ID) and returns once the transaction is committed and valid.
+	// Transient data (private data such as T3) reaches the chaincode but is
+	// never written to the shared ledger or its blocks.
+	Submit(ctx context.Context, org string, tx Transaction) (Receipt, error)
+
+	// Evaluate runs a read-only chaincode function as org against the latest
+	// committed state and returns its result. Nothing is ordered or committed.
+	Evaluate(ctx context.Context, org string, function string, args ...string) ([]byte, error)
+
+	// Height is the number of committed blocks: the next block's number.
+	Height(ctx context.Context) (uint64, error)
+
+	// Blocks calls handle for every committed block numbered from onwards, in
+	// order, including blocks that carry no chaincode event, then waits for new
+	// ones until ctx ends (returning nil) or handle returns an error (returning
+	// it). A consumer that stores the last block it handled resumes exactly
+	// with Blocks(ctx, last+1, ...).
+	Blocks(ctx context.Context, from uint64, handle func(Block) error) error
+
+	// Close releases connections and files.
+	Close() error
+}
+
+// Transaction is one chaincode invocation.
+type Transaction struct {
+	Function  string
+	Args      []string
+	Transient map[string][]byte
+}
+
+// Receipt describes a committed transaction.
+type Receipt struct {
+	TxID   string
+	Block  uint64
+	Result []byte
+}
+
+// Block is a committed block as projections see it: its number and the
+// chaincode events of its valid transactions, in block order.
+type Block struct {
+	Number uint64
+	Events []ChaincodeEvent
+}
+
+// ChaincodeEvent is the event one valid transaction emitted.
+type ChaincodeEvent struct {
+	TxID    string
+	Name    string
+	Payload []byte
+}
+
+// Error is a ledger failure. It always wraps a *problem.Error whose code says
+// what the caller can do (Invalid or Forbidden: the chaincode refused, with its
+// message; Conflict: an MVCC read conflict, retry; Unavailable: the ledger
+// cannot be reached, retry later), and it names the transaction when there is one.
+type Error struct {
+	TxID string
+	Err  *problem.Error
+}
+
+func (e *Error) Error() string {
+	if e.TxID == "" {
+		return fmt.Sprintf("ledger: %v", e.Err)
+	}
+	return fmt.Sprintf("ledger: tx %s: %v", e.TxID, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// NewError builds an Error.
+func NewError(txID string, code problem.Code, err error, format string, args ...any) *Error {
+	return &Error{TxID: txID, Err: problem.Wrap(code, err, format, args...)}
+}
+
+// TxIDOf returns the transaction ID carried by err, if any.
+func TxIDOf(err error) string {
+	var le *Error
+	if errors.As(err, &le) {
+		return le.TxID
+	}
+	return ""
+}

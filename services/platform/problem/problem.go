@@ -1,0 +1,96 @@
+// Package problem is rxledger's one error vocabulary: a small set of codes
+// carried by one error type, the table that maps them to HTTP statuses, and the
+// RFC 9457 problem+json body every service answers errors with.
+package problem
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Code classifies an error for callers: what they can do about it.
+type Code string
+
+// The codes. Every error a service returns maps to exactly one.
+const (
+	Invalid      Code = "invalid"      // the input is wrong; retrying it unchanged will fail again
+	NotFound     Code = "not-found"    // the thing asked for does not exist
+	Conflict     Code = "conflict"     // a concurrent change won; retrying may succeed
+	Forbidden    Code = "forbidden"    // the caller may not do this
+	Unauthorized Code = "unauthorized" // no valid credential
+	TooLarge     Code = "too-large"    // the request exceeds a published limit
+	Unavailable  Code = "unavailable"  // a dependency is down; retry later
+	Internal     Code = "internal"     // a bug or an unexpected failure; details are logged, not shown
+)
+
+// Status maps each code to its HTTP status.
+var statusByCode = map[Code]int{
+	Invalid:      http.StatusBadRequest,
+	NotFound:     http.StatusNotFound,
+	Conflict:     http.StatusConflict,
+	Forbidden:    http.StatusForbidden,
+	Unauthorized: http.StatusUnauthorized,
+	TooLarge:     http.StatusRequestEntityTooLarge,
+	Unavailable:  http.StatusServiceUnavailable,
+	Internal:     http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status for a code (500 for an unknown one).
+func (c Code) Status() int {
+	if s, ok := statusByCode[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Location says where in the input a problem is. Any subset may be set.
+type Location struct {
+	Field  string `json:"field,omitempty"`  // a JSON path or field name, e.g. "epcisBody.eventList[3].epcList[0]"
+	Index  *int   `json:"index,omitempty"`  // an item index (event, request in a batch)
+	Line   int    `json:"line,omitempty"`   // 1-based line in a text document
+	Column int    `json:"column,omitempty"` // 1-based column
+}
+
+// Error is the one error type. Detail is safe to show to the caller; Err, if
+// set, is the underlying cause and is logged but never shown for Internal.
+type Error struct {
+	Code   Code
+	Detail string
+	Where  []Location
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil && e.Detail == "" {
+		return fmt.Sprintf("%s: %v", e.Code, e.Err)
+	}
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Detail, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Detail)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an Error with a code and a formatted detail.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an Error with a code and detail whose cause is err.
+func Wrap(code Code, err error, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...), Err: err}
+}
+
+// CodeOf returns the code of the first *Error in err's chain, or Internal.
+func CodeOf(err error) Code {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return Internal
+}
+
+// Is reports whether err carries the given code.
+func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
