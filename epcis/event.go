@@ -215,6 +215,25 @@ type Document struct {
 	Namespaces map[string]string
 	// Query is set for EPCISQueryDocuments.
 	Query *QueryResults
+	// HeaderExtensions are the namespaced user elements of the document header,
+	// e.g. the GS1 US gs1ushc:dscsaTransactionStatement (added for the XML codecs).
+	HeaderExtensions []Element
+	// Poll is set for an EPCISQueryDocument that carries a query request (a
+	// Poll) instead of results (added for the XML codecs).
+	Poll *Poll
+}
+
+// Poll is an EPCIS query request: the name of the query and its parameters.
+type Poll struct {
+	QueryName string
+	Params    []QueryParam
+}
+
+// QueryParam is one query parameter; a list-valued parameter (ArrayOfString)
+// has several Values.
+type QueryParam struct {
+	Name   string
+	Values []string
 }
 
 // QueryResults is the body of an EPCISQueryDocument.
