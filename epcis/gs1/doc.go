@@ -1,0 +1,16 @@
+// Package gs1 handles GS1 identifiers and the strings that carry them: check
+// digits, GTIN and NDC conversion, the Application Identifier (AI) table derived
+// from the GS1 Barcode Syntax Dictionary, barcode scan data (GS1 DataMatrix, QR,
+// GS1-128 and their human-readable bracketed form), GS1 Digital Link URIs and
+// EPC pure-identity URNs.
+//
+// The package uses only the standard library and no regular expressions; the
+// parsers work byte by byte on ASCII input and reject anything longer than
+// MaxInputLen before looking at it.
+package gs1
+
+// MaxInputLen is the longest input, in bytes, that the parsers in this package
+// accept. A GS1 DataMatrix holds at most 2335 alphanumeric characters and a
+// Digital Link URI is meant to fit in a QR code, so 4096 leaves room for
+// stand-in separators while bounding the work done on hostile input.
+const MaxInputLen = 4096
