@@ -164,6 +164,7 @@ type SensorReport struct {
 	DeviceMetadata            string
 	RawData                   string
 	DataProcessingMethod      string
+	BizRules                  string // EPCIS 2.0 JSON schema allows it on a report too
 	Time                      *time.Time
 	Microorganism             string
 	ChemicalSubstance         string
