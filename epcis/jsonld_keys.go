@@ -1,0 +1,93 @@
+package epcis
+
+// internKey returns the field name for a JSON object key: one of the
+// constant names the codec knows, without allocating, or a copy of the key.
+func internKey(b []byte) string {
+	switch string(b) {
+	case "@context":
+		return "@context"
+	case "type":
+		return "type"
+	case "eventID":
+		return "eventID"
+	case "eventTime":
+		return "eventTime"
+	case "eventTimeZoneOffset":
+		return "eventTimeZoneOffset"
+	case "recordTime":
+		return "recordTime"
+	case "certificationInfo":
+		return "certificationInfo"
+	case "errorDeclaration":
+		return "errorDeclaration"
+	case "epcList":
+		return "epcList"
+	case "childEPCs":
+		return "childEPCs"
+	case "inputEPCList":
+		return "inputEPCList"
+	case "outputEPCList":
+		return "outputEPCList"
+	case "parentID":
+		return "parentID"
+	case "transformationID":
+		return "transformationID"
+	case "quantityList":
+		return "quantityList"
+	case "childQuantityList":
+		return "childQuantityList"
+	case "inputQuantityList":
+		return "inputQuantityList"
+	case "outputQuantityList":
+		return "outputQuantityList"
+	case "epcClass":
+		return "epcClass"
+	case "quantity":
+		return "quantity"
+	case "uom":
+		return "uom"
+	case "action":
+		return "action"
+	case "bizStep":
+		return "bizStep"
+	case "disposition":
+		return "disposition"
+	case "persistentDisposition":
+		return "persistentDisposition"
+	case "set":
+		return "set"
+	case "unset":
+		return "unset"
+	case "readPoint":
+		return "readPoint"
+	case "bizLocation":
+		return "bizLocation"
+	case "id":
+		return "id"
+	case "bizTransactionList":
+		return "bizTransactionList"
+	case "bizTransaction":
+		return "bizTransaction"
+	case "sourceList":
+		return "sourceList"
+	case "source":
+		return "source"
+	case "destinationList":
+		return "destinationList"
+	case "destination":
+		return "destination"
+	case "sensorElementList":
+		return "sensorElementList"
+	case "ilmd":
+		return "ilmd"
+	case "epcisBody":
+		return "epcisBody"
+	case "eventList":
+		return "eventList"
+	case "schemaVersion":
+		return "schemaVersion"
+	case "creationDate":
+		return "creationDate"
+	}
+	return string(b)
+}
