@@ -22,6 +22,9 @@ const (
 	TooLarge     Code = "too-large"    // the request exceeds a published limit
 	Unavailable  Code = "unavailable"  // a dependency is down; retry later
 	Internal     Code = "internal"     // a bug or an unexpected failure; details are logged, not shown
+
+	// MethodNotAllowed: the resource exists but not for this HTTP method.
+	MethodNotAllowed Code = "method-not-allowed"
 )
 
 // Status maps each code to its HTTP status.
@@ -34,6 +37,8 @@ var statusByCode = map[Code]int{
 	TooLarge:     http.StatusRequestEntityTooLarge,
 	Unavailable:  http.StatusServiceUnavailable,
 	Internal:     http.StatusInternalServerError,
+
+	MethodNotAllowed: http.StatusMethodNotAllowed,
 }
 
 // Status returns the HTTP status for a code (500 for an unknown one).

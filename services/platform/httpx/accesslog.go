@@ -1,0 +1,65 @@
+package httpx
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// logAttrsKey is the gin context key of the extra access log attributes.
+const logAttrsKey = "rxledger.httpx.logattrs"
+
+// AddLogAttrs adds attributes to the request's access log line, e.g. the
+// authenticated organisation.
+func AddLogAttrs(c *gin.Context, attrs ...slog.Attr) {
+	prev, _ := c.Get(logAttrsKey)
+	list, _ := prev.([]slog.Attr)
+	c.Set(logAttrsKey, append(list, attrs...))
+}
+
+// AccessLog is middleware that logs one line per request: method, route
+// template, path, status, latency, response size, client address, any
+// attributes added with AddLogAttrs, errors attached to the context and,
+// through the logger's context handler, the request and trace IDs. 5xx log at
+// error level, 4xx at warn, the rest at info.
+func AccessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case status >= 400:
+			level = slog.LevelWarn
+		}
+		ctx := c.Request.Context()
+		if !log.Enabled(ctx, level) {
+			return
+		}
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		attrs := make([]slog.Attr, 0, 12)
+		attrs = append(attrs,
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.String("path", c.Request.URL.Path),
+			slog.Int("status", status),
+			slog.Duration("latency", time.Since(start)),
+			slog.Int("bytes", c.Writer.Size()),
+			slog.String("client", c.ClientIP()),
+		)
+		if v, ok := c.Get(logAttrsKey); ok {
+			extra, _ := v.([]slog.Attr)
+			attrs = append(attrs, extra...)
+		}
+		if len(c.Errors) > 0 {
+			attrs = append(attrs, slog.String("error", c.Errors.String()))
+		}
+		log.LogAttrs(ctx, level, "http request", attrs...)
+	}
+}

@@ -1,0 +1,130 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"rxledger/services/platform/problem"
+)
+
+// LimitBody is middleware that refuses a body declared larger than max with a
+// 413 problem and caps the body actually read at max bytes (reading past it
+// fails with *http.MaxBytesError, which ReadBody and DecodeJSON map to
+// TooLarge). A route group may use it again to set its own limit.
+func LimitBody(max int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > max {
+			Fail(c, tooLarge(max))
+			return
+		}
+		if c.Request.Body != nil && c.Request.Body != http.NoBody {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+		}
+		c.Next()
+	}
+}
+
+func tooLarge(max int64) *problem.Error {
+	return problem.New(problem.TooLarge, "the request body exceeds the limit of %d bytes", max)
+}
+
+// ReadBody reads the whole request body, mapping an over-limit body to a
+// TooLarge problem.
+func ReadBody(c *gin.Context) ([]byte, error) {
+	b, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(mbe.Limit)
+		}
+		return nil, problem.Wrap(problem.Invalid, err, "read request body")
+	}
+	return b, nil
+}
+
+// DecodeJSON reads the request body as one JSON value into v, refusing
+// unknown fields and trailing data. A syntax error is an Invalid problem
+// naming its line and column; a wrong type names the field as well.
+func DecodeJSON(c *gin.Context, v any) error {
+	b, err := ReadBody(c)
+	if err != nil {
+		return err
+	}
+	return DecodeJSONBytes(b, v)
+}
+
+// DecodeJSONBytes is DecodeJSON on a body already read.
+func DecodeJSONBytes(b []byte, v any) error {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return problem.New(problem.Invalid, "the request body is empty; a JSON document is expected")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonProblem(b, err, dec.InputOffset())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		line, col := lineCol(b, dec.InputOffset())
+		return problem.New(problem.Invalid, "unexpected data after the JSON document").
+			At(problem.Location{Line: line, Column: col})
+	}
+	return nil
+}
+
+// jsonProblem turns an encoding/json error into an Invalid problem with a location.
+func jsonProblem(b []byte, err error, offset int64) *problem.Error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		// Offset counts the bytes read, including the offending one.
+		line, col := lineCol(b, max(syn.Offset-1, 0))
+		return problem.New(problem.Invalid, "malformed JSON: %s", syn.Error()).
+			At(problem.Location{Line: line, Column: col})
+	case errors.As(err, &typ):
+		line, col := lineCol(b, typ.Offset)
+		return problem.New(problem.Invalid, "%s must be a JSON %s, not %s", fieldName(typ.Field), typ.Type.String(), typ.Value).
+			At(problem.Location{Field: typ.Field, Line: line, Column: col})
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		line, col := lineCol(b, int64(len(b)))
+		return problem.New(problem.Invalid, "malformed JSON: the document ends early").
+			At(problem.Location{Line: line, Column: col})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		line, col := lineCol(b, offset)
+		return problem.New(problem.Invalid, "unknown field %q", field).
+			At(problem.Location{Field: field, Line: line, Column: col})
+	}
+	return problem.Wrap(problem.Invalid, err, "malformed JSON")
+}
+
+func fieldName(f string) string {
+	if f == "" {
+		return "the document"
+	}
+	return fmt.Sprintf("field %q", f)
+}
+
+// lineCol converts a byte offset into a 1-based line and column (in bytes).
+func lineCol(b []byte, offset int64) (line, col int) {
+	if offset > int64(len(b)) {
+		offset = int64(len(b))
+	}
+	line, col = 1, 1
+	for _, ch := range b[:offset] {
+		if ch == '\n' {
+			line++
+			col = 1
+			continue
+		}
+		col++
+	}
+	return line, col
+}

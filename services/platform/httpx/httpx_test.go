@@ -1,0 +1,298 @@
+package httpx_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/problem"
+	"rxledger/services/platform/telemetry"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type payload struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// newServer starts a real HTTP server on an engine with test routes.
+func newServer(t *testing.T, maxBody int64) (*httptest.Server, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	e := httpx.NewEngine(httpx.EngineConfig{Logger: telemetry.NewLogger(logs, slog.LevelDebug), MaxBodyBytes: maxBody})
+	e.GET("/ok", func(c *gin.Context) { httpx.Respond(c, http.StatusOK, gin.H{"ok": true}) })
+	e.GET("/panic", func(c *gin.Context) { panic("secret panic detail /etc/passwd") })
+	e.GET("/internal", func(c *gin.Context) {
+		httpx.Fail(c, errors.New("dial tcp 10.0.0.7:6379: secret internal detail"))
+	})
+	e.GET("/invalid", func(c *gin.Context) {
+		httpx.Fail(c, problem.New(problem.Invalid, "gtin has a bad check digit").
+			At(problem.Location{Field: "items[2].gtin", Index: problem.Index(2)}))
+	})
+	e.GET("/wrapped", func(c *gin.Context) {
+		httpx.Fail(c, fmtWrap(problem.New(problem.Conflict, "serial already commissioned")))
+	})
+	e.POST("/echo", func(c *gin.Context) {
+		var p payload
+		if err := httpx.DecodeJSON(c, &p); err != nil {
+			httpx.Fail(c, err)
+			return
+		}
+		httpx.Respond(c, http.StatusOK, p)
+	})
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return srv, logs
+}
+
+func fmtWrap(err error) error { return errors.Join(errors.New("context"), err) }
+
+func do(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	return resp, b
+}
+
+func newReq(t *testing.T, method, url string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// decodeProblem checks the problem+json media type and decodes the body.
+func decodeProblem(t *testing.T, resp *http.Response, b []byte) problem.Body {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); ct != problem.MediaType {
+		t.Fatalf("Content-Type = %q, want %q; body %s", ct, problem.MediaType, b)
+	}
+	var p problem.Body
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatalf("decode problem %s: %v", b, err)
+	}
+	if p.Status != resp.StatusCode {
+		t.Errorf("problem status %d, HTTP status %d", p.Status, resp.StatusCode)
+	}
+	if p.RequestID == "" || p.RequestID != resp.Header.Get(httpx.HeaderRequestID) {
+		t.Errorf("problem requestId %q, header %q", p.RequestID, resp.Header.Get(httpx.HeaderRequestID))
+	}
+	return p
+}
+
+func TestProblems(t *testing.T) {
+	srv, logs := newServer(t, 1024)
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		status     int
+		code       problem.Code
+		detailHas  string
+		mustNotHas string
+		where      []problem.Location
+	}{
+		{name: "panic is a 500 without internals", method: "GET", path: "/panic", status: 500, code: problem.Internal,
+			detailHas: "request ID", mustNotHas: "secret"},
+		{name: "plain error is a 500 without internals", method: "GET", path: "/internal", status: 500, code: problem.Internal,
+			detailHas: "request ID", mustNotHas: "secret"},
+		{name: "invalid with where", method: "GET", path: "/invalid", status: 400, code: problem.Invalid,
+			detailHas: "check digit", where: []problem.Location{{Field: "items[2].gtin", Index: problem.Index(2)}}},
+		{name: "wrapped problem keeps its code", method: "GET", path: "/wrapped", status: 409, code: problem.Conflict,
+			detailHas: "already commissioned"},
+		{name: "unknown route", method: "GET", path: "/nope", status: 404, code: problem.NotFound, detailHas: "/nope"},
+		{name: "wrong method", method: "DELETE", path: "/ok", status: 405, code: problem.MethodNotAllowed, detailHas: "GET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := do(t, newReq(t, tt.method, srv.URL+tt.path, nil))
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tt.status, b)
+			}
+			p := decodeProblem(t, resp, b)
+			if p.Code != tt.code || p.Type != "https://rxledger.dev/problems/"+string(tt.code) || p.Title == "" {
+				t.Errorf("code %q type %q title %q", p.Code, p.Type, p.Title)
+			}
+			if p.Instance != tt.path {
+				t.Errorf("instance %q, want %q", p.Instance, tt.path)
+			}
+			if !strings.Contains(p.Detail, tt.detailHas) {
+				t.Errorf("detail %q lacks %q", p.Detail, tt.detailHas)
+			}
+			if tt.mustNotHas != "" && strings.Contains(string(b), tt.mustNotHas) {
+				t.Errorf("body leaks %q: %s", tt.mustNotHas, b)
+			}
+			if tt.where != nil {
+				got, _ := json.Marshal(p.Errors)
+				want, _ := json.Marshal(tt.where)
+				if string(got) != string(want) {
+					t.Errorf("errors %s, want %s", got, want)
+				}
+			}
+		})
+	}
+	t.Run("405 names allowed methods", func(t *testing.T) {
+		resp, _ := do(t, newReq(t, "POST", srv.URL+"/ok", nil))
+		if got := resp.Header.Get("Allow"); !strings.Contains(got, "GET") {
+			t.Errorf("Allow = %q", got)
+		}
+	})
+	t.Run("panic and cause are logged", func(t *testing.T) {
+		l := logs.String()
+		for _, want := range []string{"secret panic detail", `"stack"`, "secret internal detail"} {
+			if !strings.Contains(l, want) {
+				t.Errorf("logs lack %q:\n%s", want, l)
+			}
+		}
+	})
+}
+
+func TestRequestID(t *testing.T) {
+	srv, logs := newServer(t, 1024)
+	tests := []struct {
+		name     string
+		incoming string
+		keep     bool
+	}{
+		{name: "generated when absent", incoming: "", keep: false},
+		{name: "caller's kept", incoming: "abc-123_x.y:z", keep: true},
+		{name: "unsafe replaced", incoming: "bad id\twith spaces", keep: false},
+		{name: "too long replaced", incoming: strings.Repeat("a", 129), keep: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := newReq(t, "GET", srv.URL+"/ok", nil)
+			if tt.incoming != "" {
+				req.Header.Set(httpx.HeaderRequestID, tt.incoming)
+			}
+			resp, _ := do(t, req)
+			got := resp.Header.Get(httpx.HeaderRequestID)
+			if tt.keep && got != tt.incoming {
+				t.Errorf("request ID %q, want %q", got, tt.incoming)
+			}
+			if !tt.keep && (got == tt.incoming || len(got) != 32) {
+				t.Errorf("request ID %q, want a new 32-hex ID", got)
+			}
+			if !strings.Contains(logs.String(), `"requestId":"`+got+`"`) {
+				t.Errorf("no access log line with requestId %s", got)
+			}
+		})
+	}
+}
+
+func TestAccessLogLine(t *testing.T) {
+	srv, logs := newServer(t, 1024)
+	req := newReq(t, "GET", srv.URL+"/invalid", nil)
+	req.Header.Set(httpx.HeaderRequestID, "line-check-1")
+	do(t, req)
+	var line map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if strings.Contains(l, "line-check-1") {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatalf("log line not JSON: %s", l)
+			}
+		}
+	}
+	if line == nil {
+		t.Fatalf("no log line for the request:\n%s", logs.String())
+	}
+	want := map[string]any{"msg": "http request", "route": "/invalid", "status": float64(400), "method": "GET", "level": "WARN"}
+	for k, v := range want {
+		if line[k] != v {
+			t.Errorf("log %s = %v, want %v", k, line[k], v)
+		}
+	}
+	if _, ok := line["latency"]; !ok {
+		t.Error("log line has no latency")
+	}
+}
+
+func TestBodyLimitAndDecode(t *testing.T) {
+	srv, _ := newServer(t, 64)
+	tests := []struct {
+		name    string
+		body    string
+		chunked bool
+		status  int
+		code    problem.Code
+		where   *problem.Location
+		detail  string
+	}{
+		{name: "valid", body: `{"name":"a","count":2}`, status: 200},
+		{name: "declared too large", body: strings.Repeat(" ", 65) + "{}", status: 413, code: problem.TooLarge, detail: "64 bytes"},
+		{name: "streamed too large", body: `{"name":"` + strings.Repeat("x", 100) + `"}`, chunked: true, status: 413, code: problem.TooLarge},
+		{name: "empty", body: "", status: 400, code: problem.Invalid, detail: "empty"},
+		{name: "syntax error", body: "{\n  \"name\": \"a\",\n  \"count\": 2,,\n}", status: 400, code: problem.Invalid,
+			where: &problem.Location{Line: 3, Column: 14}, detail: "malformed"},
+		{name: "wrong type", body: "{\"name\":\"a\",\n\"count\":\"two\"}", status: 400, code: problem.Invalid,
+			where: &problem.Location{Field: "count", Line: 2}, detail: `"count"`},
+		{name: "unknown field", body: `{"name":"a","colour":1}`, status: 400, code: problem.Invalid,
+			where: &problem.Location{Field: "colour", Line: 1}, detail: "colour"},
+		{name: "truncated", body: `{"name":"a"`, status: 400, code: problem.Invalid, detail: "ends early"},
+		{name: "trailing data", body: `{"name":"a"} {}`, status: 400, code: problem.Invalid, detail: "after"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body io.Reader = strings.NewReader(tt.body)
+			if tt.chunked {
+				body = io.MultiReader(body) // hides the length: sent chunked
+			}
+			resp, b := do(t, newReq(t, "POST", srv.URL+"/echo", body))
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, b)
+			}
+			if tt.status == 200 {
+				return
+			}
+			p := decodeProblem(t, resp, b)
+			if p.Code != tt.code || !strings.Contains(p.Detail, tt.detail) {
+				t.Errorf("code %q detail %q, want %q containing %q", p.Code, p.Detail, tt.code, tt.detail)
+			}
+			if tt.where != nil {
+				if len(p.Errors) != 1 {
+					t.Fatalf("errors %+v, want one", p.Errors)
+				}
+				got := p.Errors[0]
+				if got.Field != tt.where.Field || got.Line != tt.where.Line || (tt.where.Column != 0 && got.Column != tt.where.Column) {
+					t.Errorf("where %+v, want %+v", got, *tt.where)
+				}
+			}
+		})
+	}
+}
