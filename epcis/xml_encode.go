@@ -1,0 +1,404 @@
+package epcis
+
+import (
+	"bufio"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EncodeXML writes d as an EPCIS 2.0 XML document: an EPCISDocument, or an
+// EPCISQueryDocument when d.Query or d.Poll is set. CBV values are written as
+// URNs (urn:epcglobal:cbv:...), sensor vocabulary values as gs1 web URIs, and
+// identifiers as they are in the model. Unqualified extension elements (which
+// only EPCIS 1.2 wrappers admit) are written inside an <extension> element.
+func EncodeXML(w io.Writer, d *Document) error {
+	return encodeXMLVersion(w, d, false)
+}
+
+// EncodeXML12 writes d as an EPCIS 1.2 XML document. What EPCIS 1.2 has no
+// element for is not dropped and is not an error: it is written the way GS1's
+// EPCIS 2.0 standard and the openepcis converters carry 2.0 data in 1.2, inside
+// the extension points the 1.2 schema leaves open:
+//   - eventID and errorDeclaration go into <baseExtension>;
+//   - quantity lists, source/destination lists and ILMD go into the event's
+//     <extension>; sensorElementList, persistentDisposition and
+//     certificationInfo into the nested <extension><extension> (the 1.2 XSD
+//     admits any unqualified element there);
+//   - a TransformationEvent is wrapped in <extension> inside the EventList, an
+//     AssociationEvent in <extension><extension>.
+//
+// DecodeXML reads all of these back, so the round trip keeps the model.
+func EncodeXML12(w io.Writer, d *Document) error {
+	return encodeXMLVersion(w, d, true)
+}
+
+func encodeXMLVersion(w io.Writer, d *Document, v12 bool) error {
+	bw := bufio.NewWriterSize(w, 32<<10)
+	e := &xmlEncoder{w: bw, v12: v12}
+	e.assignPrefixes(d)
+	if err := e.document(d); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write epcis xml: %w", err)
+	}
+	return nil
+}
+
+// xmlEncoder writes one document. It writes text directly (encoding/xml's
+// Encoder would not let us choose prefixes).
+type xmlEncoder struct {
+	w        *bufio.Writer
+	v12      bool
+	prefixes map[string]string // namespace URI -> prefix
+	decls    []nsBinding       // declared on the root element, sorted by prefix
+}
+
+// reservedPrefixes are written by the encoder itself.
+var reservedPrefixes = map[string]bool{"epcis": true, "epcisq": true, "sbdh": true, "xml": true, "xmlns": true}
+
+// assignPrefixes chooses one prefix per namespace used by an extension: the
+// document's own prefix when it declared one, a generated ns1, ns2, ...
+// otherwise.
+func (e *xmlEncoder) assignPrefixes(d *Document) {
+	e.prefixes = map[string]string{xmlNamespaceURI: "xml", NSSBDH: "sbdh"}
+	taken := map[string]bool{}
+	for p := range reservedPrefixes {
+		taken[p] = true
+	}
+	keys := make([]string, 0, len(d.Namespaces))
+	for p := range d.Namespaces {
+		keys = append(keys, p)
+	}
+	sort.Strings(keys)
+	for _, p := range keys {
+		uri := d.Namespaces[p]
+		if taken[p] || !validPrefix(p) || isEPCISNamespace(uri) {
+			continue
+		}
+		if _, ok := e.prefixes[uri]; ok {
+			continue
+		}
+		e.prefixes[uri] = p
+		taken[p] = true
+		e.decls = append(e.decls, nsBinding{p, uri})
+	}
+	next := 1
+	use := func(uri string) {
+		if uri == "" {
+			return
+		}
+		if _, ok := e.prefixes[uri]; ok {
+			return
+		}
+		for taken["ns"+strconv.Itoa(next)] {
+			next++
+		}
+		p := "ns" + strconv.Itoa(next)
+		taken[p] = true
+		e.prefixes[uri] = p
+		e.decls = append(e.decls, nsBinding{p, uri})
+	}
+	walkDocumentElements(d, func(el *Element) {
+		use(el.Space)
+		for _, a := range el.Attrs {
+			use(a.Space)
+		}
+	})
+	sort.Slice(e.decls, func(i, j int) bool { return e.decls[i].prefix < e.decls[j].prefix })
+}
+
+func validPrefix(p string) bool {
+	if p == "" || strings.HasPrefix(strings.ToLower(p), "xml") {
+		return false
+	}
+	for i, r := range p {
+		ok := r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && (r == '-' || r == '.' || (r >= '0' && r <= '9')))
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// walkDocumentElements calls f for every extension Element in d, at any depth.
+func walkDocumentElements(d *Document, f func(*Element)) {
+	var walk func(els []Element)
+	walk = func(els []Element) {
+		for i := range els {
+			f(&els[i])
+			walk(els[i].Children)
+		}
+	}
+	walk(d.HeaderExtensions)
+	for _, v := range d.MasterData {
+		for _, ve := range v.Elements {
+			for _, a := range ve.Attributes {
+				walk(a.Elements)
+			}
+		}
+	}
+	for i := range d.Events {
+		ev := &d.Events[i]
+		walk(ev.Extensions)
+		walk(ev.ILMD)
+		walk(ev.ReadPointExtensions)
+		walk(ev.BizLocationExtensions)
+		if ev.ErrorDeclaration != nil {
+			walk(ev.ErrorDeclaration.Extensions)
+		}
+		for _, se := range ev.SensorElementList {
+			walk(se.Extensions)
+			if se.Metadata != nil {
+				walk(se.Metadata.Extensions)
+			}
+			for _, r := range se.Reports {
+				walk(r.Extensions)
+			}
+		}
+	}
+}
+
+func (e *xmlEncoder) str(s string) { e.w.WriteString(s) }
+
+// text writes escaped character data.
+func (e *xmlEncoder) text(s string) { _ = xml.EscapeText(e.w, []byte(s)) }
+
+// attr writes ` name="value"` with value escaped.
+func (e *xmlEncoder) attr(name, value string) {
+	e.str(" ")
+	e.str(name)
+	e.str(`="`)
+	e.text(value)
+	e.str(`"`)
+}
+
+// leaf writes <name>value</name>; nothing when value is empty.
+func (e *xmlEncoder) leaf(name, value string) {
+	if value == "" {
+		return
+	}
+	e.str("<" + name + ">")
+	e.text(value)
+	e.str("</" + name + ">")
+}
+
+func (e *xmlEncoder) open(name string)  { e.str("<" + name + ">") }
+func (e *xmlEncoder) close(name string) { e.str("</" + name + ">") }
+
+func xmlTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
+
+func (e *xmlEncoder) document(d *Document) error {
+	e.str(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	ns, qns, version := NSEPCIS2, NSEPCISQuery2, "2.0"
+	if e.v12 {
+		ns, qns, version = NSEPCIS1, NSEPCISQuery1, "1.2"
+	}
+	root := "epcis:EPCISDocument"
+	isQuery := d.Query != nil || d.Poll != nil
+	if isQuery {
+		root = "epcisq:EPCISQueryDocument"
+	}
+	e.str("<" + root)
+	if isQuery {
+		e.attr("xmlns:epcisq", qns)
+	}
+	e.attr("xmlns:epcis", ns)
+	if d.SBDH != nil {
+		e.attr("xmlns:sbdh", NSSBDH)
+	}
+	for _, b := range e.decls {
+		e.attr("xmlns:"+b.prefix, b.uri)
+	}
+	e.attr("schemaVersion", version)
+	if !d.CreationDate.IsZero() {
+		e.attr("creationDate", xmlTime(d.CreationDate))
+	}
+	e.str(">\n")
+	if d.SBDH != nil || len(d.MasterData) > 0 || len(d.HeaderExtensions) > 0 {
+		e.header(d)
+	}
+	e.open("EPCISBody")
+	switch {
+	case d.Poll != nil:
+		e.poll(d.Poll)
+	case d.Query != nil:
+		e.open("epcisq:QueryResults")
+		e.leaf("queryName", d.Query.QueryName)
+		e.leaf("subscriptionID", d.Query.SubscriptionID)
+		e.open("resultsBody")
+		if err := e.eventList(d.Events); err != nil {
+			return err
+		}
+		e.close("resultsBody")
+		e.close("epcisq:QueryResults")
+	default:
+		if err := e.eventList(d.Events); err != nil {
+			return err
+		}
+	}
+	e.close("EPCISBody")
+	e.str("\n</" + root + ">\n")
+	return nil
+}
+
+func (e *xmlEncoder) header(d *Document) {
+	e.open("EPCISHeader")
+	if s := d.SBDH; s != nil {
+		e.open("sbdh:StandardBusinessDocumentHeader")
+		e.leaf("sbdh:HeaderVersion", s.HeaderVersion)
+		e.sbdhParties("sbdh:Sender", s.Sender)
+		e.sbdhParties("sbdh:Receiver", s.Receiver)
+		e.open("sbdh:DocumentIdentification")
+		e.leaf("sbdh:Standard", s.Standard)
+		e.leaf("sbdh:TypeVersion", s.TypeVersion)
+		e.leaf("sbdh:InstanceIdentifier", s.InstanceID)
+		e.leaf("sbdh:Type", s.Type)
+		if !s.CreationDate.IsZero() {
+			e.leaf("sbdh:CreationDateAndTime", xmlTime(s.CreationDate))
+		}
+		e.close("sbdh:DocumentIdentification")
+		e.close("sbdh:StandardBusinessDocumentHeader")
+	}
+	if len(d.MasterData) > 0 {
+		e.open("extension")
+		e.open("EPCISMasterData")
+		e.vocabularyList(d.MasterData)
+		e.close("EPCISMasterData")
+		e.close("extension")
+	}
+	e.elements(d.HeaderExtensions)
+	e.close("EPCISHeader")
+}
+
+func (e *xmlEncoder) sbdhParties(name string, ps []SBDHParty) {
+	for _, p := range ps {
+		e.open(name)
+		e.str("<sbdh:Identifier")
+		if p.Authority != "" {
+			e.attr("Authority", p.Authority)
+		}
+		e.str(">")
+		e.text(p.Identifier)
+		e.str("</sbdh:Identifier>")
+		if p.Contact != "" {
+			e.open("sbdh:ContactInformation")
+			e.leaf("sbdh:Contact", p.Contact)
+			e.close("sbdh:ContactInformation")
+		}
+		e.close(name)
+	}
+}
+
+func (e *xmlEncoder) vocabularyList(vs []Vocabulary) {
+	e.open("VocabularyList")
+	for _, v := range vs {
+		e.str("<Vocabulary")
+		e.attr("type", v.Type)
+		e.str("><VocabularyElementList>")
+		for _, ve := range v.Elements {
+			e.str("<VocabularyElement")
+			e.attr("id", ve.ID)
+			e.str(">")
+			for _, a := range ve.Attributes {
+				e.str("<attribute")
+				e.attr("id", a.ID)
+				e.str(">")
+				if len(a.Elements) > 0 {
+					e.elements(a.Elements)
+				} else {
+					e.text(a.Value)
+				}
+				e.str("</attribute>")
+			}
+			if len(ve.Children) > 0 {
+				e.open("children")
+				for _, c := range ve.Children {
+					e.leaf("id", c)
+				}
+				e.close("children")
+			}
+			e.str("</VocabularyElement>")
+		}
+		e.str("</VocabularyElementList></Vocabulary>")
+	}
+	e.close("VocabularyList")
+}
+
+func (e *xmlEncoder) poll(p *Poll) {
+	e.open("epcisq:Poll")
+	e.leaf("queryName", p.QueryName)
+	e.open("params")
+	for _, qp := range p.Params {
+		e.open("param")
+		e.leaf("name", qp.Name)
+		if len(qp.Values) == 1 {
+			e.open("value")
+			e.text(qp.Values[0])
+			e.close("value")
+		} else {
+			e.str(`<value xmlns:xsi="` + NSXSI + `" xsi:type="epcisq:ArrayOfString">`)
+			for _, v := range qp.Values {
+				e.open("string")
+				e.text(v)
+				e.close("string")
+			}
+			e.close("value")
+		}
+		e.close("param")
+	}
+	e.close("params")
+	e.close("epcisq:Poll")
+}
+
+// elements writes user extension elements with the prefixes chosen by
+// assignPrefixes.
+func (e *xmlEncoder) elements(els []Element) {
+	for i := range els {
+		e.element(&els[i])
+	}
+}
+
+func (e *xmlEncoder) qname(space, local string) string {
+	if space == "" {
+		return local
+	}
+	return e.prefixes[space] + ":" + local
+}
+
+func (e *xmlEncoder) element(el *Element) {
+	name := e.qname(el.Space, el.Local)
+	e.str("<" + name)
+	for _, a := range el.Attrs {
+		e.attr(e.qname(a.Space, a.Local), a.Value)
+	}
+	if el.Text == "" && len(el.Children) == 0 {
+		e.str("/>")
+		return
+	}
+	e.str(">")
+	if len(el.Children) > 0 {
+		e.elements(el.Children)
+	} else {
+		e.text(el.Text)
+	}
+	e.str("</" + name + ">")
+}
+
+// splitUnqualified separates extension elements without a namespace (written
+// inside <extension>) from namespaced ones.
+func splitUnqualified(els []Element) (qualified, unqualified []Element) {
+	for _, el := range els {
+		if el.Space == "" {
+			unqualified = append(unqualified, el)
+		} else {
+			qualified = append(qualified, el)
+		}
+	}
+	return qualified, unqualified
+}

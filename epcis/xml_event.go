@@ -1,0 +1,503 @@
+package epcis
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// eventAt decodes one event element; index is its position in the document.
+func (d *xmlDocDecoder) eventAt(n *xmlNode, index int) (Event, error) {
+	d.events = index
+	defer func() { d.events = -1 }()
+	d.enter(n)
+	defer d.leave()
+	ev := Event{Type: EventType(n.Local)}
+	var sawTime, sawAction bool
+	lastRank := -1
+	if err := d.eventFields(&ev, n, true, &lastRank, &sawTime, &sawAction); err != nil {
+		return Event{}, err
+	}
+	if !sawTime {
+		return Event{}, d.fail(n, "missing eventTime")
+	}
+	if ev.Type != TransformationEventType && !sawAction {
+		return Event{}, d.fail(n, "missing action")
+	}
+	return ev, nil
+}
+
+// eventFields reads the children of an event element, or of a 1.2
+// extension/baseExtension wrapper inside it (top is false then).
+func (d *xmlDocDecoder) eventFields(ev *Event, n *xmlNode, top bool, lastRank *int, sawTime, sawAction *bool) error {
+	for _, c := range n.Children {
+		if c.Space != "" {
+			ev.Extensions = append(ev.Extensions, elementOf(c))
+			continue
+		}
+		if top && d.strictOrder && !d.v12 {
+			if r, ok := xmlFieldRank(ev.Type, c.Local); ok {
+				if r < *lastRank {
+					return d.fail(c, "element <%s> is out of order (EPCIS 2.0 XSD sequence)", c.Local)
+				}
+				*lastRank = r
+			}
+		}
+		var err error
+		switch c.Local {
+		case "extension", "baseExtension":
+			d.enter(c)
+			err := d.eventFields(ev, c, false, lastRank, sawTime, sawAction)
+			d.leave()
+			if err != nil {
+				return err
+			}
+		case "eventTime":
+			*sawTime = true
+			ev.EventTime, err = parseXMLTime(c.Text)
+		case "recordTime":
+			t, perr := parseXMLTime(c.Text)
+			ev.RecordTime, err = &t, perr
+		case "eventTimeZoneOffset":
+			ev.EventTimeZoneOffset = c.Text
+			if ev.EventTimeZoneOffset == "Z" {
+				ev.EventTimeZoneOffset = "+00:00"
+			}
+		case "eventID":
+			ev.EventID = c.Text
+		case "certificationInfo":
+			ev.CertificationInfo = append(ev.CertificationInfo, c.Text)
+		case "errorDeclaration":
+			ev.ErrorDeclaration, err = d.errorDeclaration(c)
+		case "epcList":
+			ev.EPCList, err = d.epcs(c)
+		case "childEPCs":
+			ev.ChildEPCs, err = d.epcs(c)
+		case "inputEPCList":
+			ev.InputEPCList, err = d.epcs(c)
+		case "outputEPCList":
+			ev.OutputEPCList, err = d.epcs(c)
+		case "quantityList":
+			ev.QuantityList, err = d.quantities(c)
+		case "childQuantityList":
+			ev.ChildQuantityList, err = d.quantities(c)
+		case "inputQuantityList":
+			ev.InputQuantityList, err = d.quantities(c)
+		case "outputQuantityList":
+			ev.OutputQuantityList, err = d.quantities(c)
+		case "parentID":
+			ev.ParentID = c.Text
+		case "transformationID":
+			ev.TransformationID = c.Text
+		case "action":
+			*sawAction = true
+			switch Action(c.Text) {
+			case ActionAdd, ActionObserve, ActionDelete:
+				ev.Action = Action(c.Text)
+			default:
+				err = fmt.Errorf("invalid action %q (want ADD, OBSERVE or DELETE)", c.Text)
+			}
+		case "bizStep":
+			ev.BizStep = ShortCBV(BizStep, c.Text)
+		case "disposition":
+			ev.Disposition = ShortCBV(Disposition, c.Text)
+		case "persistentDisposition":
+			ev.PersistentDisposition = persistentDisposition(c)
+		case "readPoint":
+			ev.ReadPoint, ev.ReadPointExtensions, err = d.location(c)
+		case "bizLocation":
+			ev.BizLocation, ev.BizLocationExtensions, err = d.location(c)
+		case "bizTransactionList":
+			for _, bt := range c.Children {
+				if bt.Local != "bizTransaction" {
+					return d.fail(bt, "unexpected element <%s> in bizTransactionList", bt.Local)
+				}
+				typ, _ := bt.attr("type")
+				ev.BizTransactionList = append(ev.BizTransactionList, BizTransaction{Type: ShortCBV(BizTransactionType, typ), Value: bt.Text})
+			}
+		case "sourceList":
+			ev.SourceList, err = d.sourceDest(c, "source")
+		case "destinationList":
+			ev.DestinationList, err = d.sourceDest(c, "destination")
+		case "sensorElementList":
+			ev.SensorElementList, err = d.sensorElements(c)
+		case "ilmd":
+			for _, m := range flattenExtension(c.Children) {
+				if m.Space == "" {
+					return d.fail(m, "unexpected unqualified element <%s> in ilmd", m.Local)
+				}
+				ev.ILMD = append(ev.ILMD, elementOf(m))
+			}
+		default:
+			if !top {
+				// EPCIS 1.2 extension wrappers admit unqualified (##local)
+				// elements; keep them as extensions without a namespace.
+				ev.Extensions = append(ev.Extensions, elementOf(c))
+				continue
+			}
+			return d.fail(c, "unknown element <%s> in %s", c.Local, ev.Type)
+		}
+		if err != nil {
+			return d.wrap(c, err)
+		}
+	}
+	return nil
+}
+
+func (d *xmlDocDecoder) epcs(n *xmlNode) ([]string, error) {
+	if len(n.Children) == 0 {
+		return nil, nil
+	}
+	if len(n.Children) > d.lim.MaxEPCsPerEvent {
+		return nil, limitErr("number of entries", int64(d.lim.MaxEPCsPerEvent))
+	}
+	out := make([]string, 0, len(n.Children))
+	for _, c := range n.Children {
+		if c.Local != "epc" {
+			return nil, fmt.Errorf("unexpected element <%s>", c.Local)
+		}
+		out = append(out, c.Text)
+	}
+	return out, nil
+}
+
+func (d *xmlDocDecoder) quantities(n *xmlNode) ([]QuantityElement, error) {
+	if len(n.Children) == 0 {
+		return nil, nil
+	}
+	if len(n.Children) > d.lim.MaxEPCsPerEvent {
+		return nil, limitErr("number of entries", int64(d.lim.MaxEPCsPerEvent))
+	}
+	out := make([]QuantityElement, 0, len(n.Children))
+	for _, c := range n.Children {
+		if c.Local != "quantityElement" {
+			return nil, fmt.Errorf("unexpected element <%s>", c.Local)
+		}
+		var q QuantityElement
+		for _, f := range c.Children {
+			switch f.Local {
+			case "epcClass":
+				q.EPCClass = f.Text
+			case "quantity":
+				if f.Text == "" {
+					continue // <quantity xsi:nil="true"/>: no quantity
+				}
+				v, err := strconv.ParseFloat(f.Text, 64)
+				if err != nil {
+					return nil, fmt.Errorf("quantity %q is not a number", f.Text)
+				}
+				q.Quantity, q.HasQuantity = &v, true
+			case "uom":
+				q.UOM = f.Text
+			default:
+				return nil, fmt.Errorf("unexpected element <%s> in quantityElement", f.Local)
+			}
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+// location reads a readPoint or bizLocation: its id and user extensions.
+func (d *xmlDocDecoder) location(n *xmlNode) (string, []Element, error) {
+	var id string
+	var ext []Element
+	for _, c := range flattenExtension(n.Children) {
+		switch {
+		case c.Space != "":
+			ext = append(ext, elementOf(c))
+		case c.Local == "id":
+			id = c.Text
+		default:
+			return "", nil, fmt.Errorf("unexpected element <%s>", c.Local)
+		}
+	}
+	return id, ext, nil
+}
+
+func (d *xmlDocDecoder) sourceDest(n *xmlNode, child string) ([]SourceDest, error) {
+	if len(n.Children) == 0 {
+		return nil, nil
+	}
+	out := make([]SourceDest, 0, len(n.Children))
+	for _, c := range n.Children {
+		if c.Local != child {
+			return nil, fmt.Errorf("unexpected element <%s>", c.Local)
+		}
+		typ, _ := c.attr("type")
+		out = append(out, SourceDest{Type: ShortCBV(SourceDestType, typ), Value: c.Text})
+	}
+	return out, nil
+}
+
+func persistentDisposition(n *xmlNode) *PersistentDisposition {
+	p := &PersistentDisposition{}
+	for _, c := range n.Children {
+		switch c.Local {
+		case "set":
+			p.Set = append(p.Set, ShortCBV(Disposition, c.Text))
+		case "unset":
+			p.Unset = append(p.Unset, ShortCBV(Disposition, c.Text))
+		}
+	}
+	return p
+}
+
+func (d *xmlDocDecoder) errorDeclaration(n *xmlNode) (*ErrorDeclaration, error) {
+	e := &ErrorDeclaration{}
+	var sawTime bool
+	for _, c := range flattenExtension(n.Children) {
+		switch {
+		case c.Space != "":
+			e.Extensions = append(e.Extensions, elementOf(c))
+		case c.Local == "declarationTime":
+			t, err := parseXMLTime(c.Text)
+			if err != nil {
+				return nil, fmt.Errorf("declarationTime: %w", err)
+			}
+			e.DeclarationTime, sawTime = t, true
+		case c.Local == "reason":
+			e.Reason = ShortCBV(ErrorReason, c.Text)
+		case c.Local == "correctiveEventIDs":
+			for _, id := range c.Children {
+				e.CorrectiveEventIDs = append(e.CorrectiveEventIDs, id.Text)
+			}
+		default:
+			return nil, fmt.Errorf("unexpected element <%s>", c.Local)
+		}
+	}
+	if !sawTime {
+		return nil, fmt.Errorf("missing declarationTime")
+	}
+	return e, nil
+}
+
+func (d *xmlDocDecoder) sensorElements(n *xmlNode) ([]SensorElement, error) {
+	if len(n.Children) == 0 {
+		return nil, nil
+	}
+	out := make([]SensorElement, 0, len(n.Children))
+	for _, c := range n.Children {
+		if c.Local != "sensorElement" {
+			return nil, fmt.Errorf("unexpected element <%s>", c.Local)
+		}
+		var se SensorElement
+		for _, f := range flattenExtension(c.Children) {
+			switch {
+			case f.Space != "":
+				se.Extensions = append(se.Extensions, elementOf(f))
+			case f.Local == "sensorMetadata":
+				m, err := sensorMetadata(f)
+				if err != nil {
+					return nil, fmt.Errorf("sensorMetadata: %w", err)
+				}
+				se.Metadata = m
+			case f.Local == "sensorReport":
+				r, err := sensorReport(f)
+				if err != nil {
+					return nil, fmt.Errorf("sensorReport: %w", err)
+				}
+				se.Reports = append(se.Reports, r)
+			default:
+				return nil, fmt.Errorf("unexpected element <%s> in sensorElement", f.Local)
+			}
+		}
+		out = append(out, se)
+	}
+	return out, nil
+}
+
+func sensorMetadata(n *xmlNode) (*SensorMetadata, error) {
+	m := &SensorMetadata{}
+	for _, a := range n.Attrs {
+		if a.Name.Space != "" {
+			m.Extensions = append(m.Extensions, Element{Space: a.Name.Space, Local: a.Name.Local, Text: a.Value})
+			continue
+		}
+		var err error
+		switch a.Name.Local {
+		case "time":
+			m.Time, err = timeAttr(a.Value)
+		case "startTime":
+			m.StartTime, err = timeAttr(a.Value)
+		case "endTime":
+			m.EndTime, err = timeAttr(a.Value)
+		case "deviceID":
+			m.DeviceID = a.Value
+		case "deviceMetadata":
+			m.DeviceMetadata = a.Value
+		case "rawData":
+			m.RawData = a.Value
+		case "dataProcessingMethod":
+			m.DataProcessingMethod = a.Value
+		case "bizRules":
+			m.BizRules = a.Value
+		default:
+			// Not in the XSD, but seen in the wild; kept so it round-trips.
+			m.Extensions = append(m.Extensions, Element{Local: a.Name.Local, Text: a.Value})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a.Name.Local, err)
+		}
+	}
+	for _, c := range flattenExtension(n.Children) {
+		if c.Space == "" {
+			return nil, fmt.Errorf("unexpected element <%s>", c.Local)
+		}
+		m.Extensions = append(m.Extensions, elementOf(c))
+	}
+	return m, nil
+}
+
+func sensorReport(n *xmlNode) (SensorReport, error) {
+	var r SensorReport
+	for _, a := range n.Attrs {
+		if a.Name.Space != "" {
+			r.Extensions = append(r.Extensions, Element{Space: a.Name.Space, Local: a.Name.Local, Text: a.Value})
+			continue
+		}
+		var err error
+		v := a.Value
+		switch a.Name.Local {
+		case "type":
+			r.Type = ShortCBV(SensorMeasurementType, v)
+		case "exception":
+			r.Exception = ShortCBV(SensorException, v)
+		case "deviceID":
+			r.DeviceID = v
+		case "deviceMetadata":
+			r.DeviceMetadata = v
+		case "rawData":
+			r.RawData = v
+		case "dataProcessingMethod":
+			r.DataProcessingMethod = v
+		case "time":
+			r.Time, err = timeAttr(v)
+		case "microorganism":
+			r.Microorganism = v
+		case "chemicalSubstance":
+			r.ChemicalSubstance = v
+		case "value":
+			r.Value, err = floatAttr(v)
+		case "component":
+			r.Component = ShortCBV(SensorComponent, v)
+		case "stringValue":
+			r.StringValue = v
+		case "booleanValue":
+			var b bool
+			b, err = strconv.ParseBool(strings.TrimSpace(v))
+			r.BooleanValue = &b
+		case "hexBinaryValue":
+			r.HexBinaryValue = v
+		case "uriValue":
+			r.URIValue = v
+		case "minValue":
+			r.MinValue, err = floatAttr(v)
+		case "maxValue":
+			r.MaxValue, err = floatAttr(v)
+		case "meanValue":
+			r.MeanValue, err = floatAttr(v)
+		case "sDev":
+			r.SDev, err = floatAttr(v)
+		case "percRank":
+			r.PercRank, err = floatAttr(v)
+		case "percValue":
+			r.PercValue, err = floatAttr(v)
+		case "uom":
+			r.UOM = v
+		case "coordinateReferenceSystem":
+			r.CoordinateReferenceSystem = v
+		default:
+			// Not in the XSD (openepcis examples put bizRules here); kept so
+			// it round-trips.
+			r.Extensions = append(r.Extensions, Element{Local: a.Name.Local, Text: a.Value})
+		}
+		if err != nil {
+			return SensorReport{}, fmt.Errorf("%s: %w", a.Name.Local, err)
+		}
+	}
+	for _, c := range flattenExtension(n.Children) {
+		if c.Space == "" {
+			return SensorReport{}, fmt.Errorf("unexpected element <%s>", c.Local)
+		}
+		r.Extensions = append(r.Extensions, elementOf(c))
+	}
+	return r, nil
+}
+
+func timeAttr(v string) (*time.Time, error) {
+	t, err := parseXMLTime(strings.TrimSpace(v))
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func floatAttr(v string) (*float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a number", v)
+	}
+	return &f, nil
+}
+
+// elementOf converts a user extension element to the model.
+func elementOf(n *xmlNode) Element {
+	e := Element{Space: n.Space, Local: n.Local, Text: n.Text}
+	if len(n.Attrs) > 0 {
+		e.Attrs = make([]Attr, len(n.Attrs))
+		for i, a := range n.Attrs {
+			e.Attrs[i] = Attr{Space: a.Name.Space, Local: a.Name.Local, Value: a.Value}
+		}
+	}
+	if len(n.Children) > 0 {
+		e.Text = ""
+		e.Children = make([]Element, len(n.Children))
+		for i, c := range n.Children {
+			e.Children[i] = elementOf(c)
+		}
+	}
+	return e
+}
+
+// xmlFieldRank gives the position of a standard field in the EPCIS 2.0 XSD
+// sequence of an event type, for StrictOrder.
+func xmlFieldRank(t EventType, local string) (int, bool) {
+	if r, ok := xmlBaseRank[local]; ok {
+		return r, true
+	}
+	seq := xmlEventSequence[t]
+	for i, name := range seq {
+		if name == local {
+			return 100 + i, true
+		}
+	}
+	return 0, false
+}
+
+var xmlBaseRank = map[string]int{
+	"eventTime": 0, "recordTime": 1, "eventTimeZoneOffset": 2, "eventID": 3,
+	"errorDeclaration": 4, "certificationInfo": 5, "baseExtension": 6,
+}
+
+// xmlEventSequence is the order of each event type's own fields in the EPCIS
+// 2.0 XSD; the encoder writes them in this order too.
+var xmlEventSequence = map[EventType][]string{
+	ObjectEventType: {"epcList", "action", "bizStep", "disposition", "readPoint", "bizLocation",
+		"bizTransactionList", "quantityList", "sourceList", "destinationList", "sensorElementList",
+		"persistentDisposition", "ilmd", "extension"},
+	AggregationEventType: {"parentID", "childEPCs", "action", "bizStep", "disposition", "readPoint",
+		"bizLocation", "bizTransactionList", "childQuantityList", "sourceList", "destinationList",
+		"sensorElementList", "persistentDisposition", "extension"},
+	TransactionEventType: {"bizTransactionList", "parentID", "epcList", "action", "bizStep",
+		"disposition", "readPoint", "bizLocation", "quantityList", "sourceList", "destinationList",
+		"sensorElementList", "persistentDisposition", "extension"},
+	TransformationEventType: {"inputEPCList", "inputQuantityList", "outputEPCList",
+		"outputQuantityList", "transformationID", "bizStep", "disposition", "readPoint", "bizLocation",
+		"bizTransactionList", "sourceList", "destinationList", "sensorElementList",
+		"persistentDisposition", "ilmd", "extension"},
+	AssociationEventType: {"parentID", "childEPCs", "childQuantityList", "action", "bizStep",
+		"disposition", "readPoint", "bizLocation", "bizTransactionList", "sourceList",
+		"destinationList", "sensorElementList", "persistentDisposition", "extension"},
+}

@@ -1,0 +1,142 @@
+package epcis
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// xmlTestdata returns the path of a folder of the shared third-party test
+// data: $RXLEDGER_TESTDATA/sub, else ../shared/testdata/sub next to the repo
+// root. It skips the test, saying what is missing, when the folder is absent.
+func xmlTestdata(t testing.TB, sub string) string {
+	t.Helper()
+	base := os.Getenv("RXLEDGER_TESTDATA")
+	if base == "" {
+		dir, err := os.Getwd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				break
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				t.Fatal("go.mod not found above the test's directory")
+			}
+			dir = parent
+		}
+		base = filepath.Join(dir, "..", "shared", "testdata")
+	}
+	p := filepath.Join(base, sub)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("SKIPPING: third-party test data %s not found; set RXLEDGER_TESTDATA to the shared testdata folder (%v)", p, err)
+	}
+	return p
+}
+
+// xmlFiles lists the .xml files under dir, recursively, sorted.
+func xmlFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".xml") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func decodeXMLFile(t testing.TB, path string) (*Document, error) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return DecodeXML(bytes.NewReader(b))
+}
+
+// xmlComparableDoc returns a normalised copy of d for equality
+// checks (it shares, and converts in place, d's nested values): every time in UTC (the model keeps the writer's offset, which
+// reflect.DeepEqual would compare by *Location pointer) and the presentational
+// namespace prefixes dropped.
+func xmlComparableDoc(d *Document) *Document {
+	c := *d
+	c.Namespaces = nil
+	c.Events = append([]Event(nil), d.Events...)
+	v := reflect.ValueOf(&c).Elem()
+	xmlUTCTimes(v)
+	return &c
+}
+
+var xmlTimeType = reflect.TypeOf(time.Time{})
+
+// xmlUTCTimes converts every time.Time reachable from v to UTC, in place.
+// Pointers are followed; the decoded documents share no pointers with others.
+func xmlUTCTimes(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		if v.Type() == xmlTimeType {
+			if v.CanSet() {
+				v.Set(reflect.ValueOf(v.Interface().(time.Time).UTC()))
+			}
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			xmlUTCTimes(v.Field(i))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			xmlUTCTimes(v.Elem())
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			xmlUTCTimes(v.Index(i))
+		}
+	}
+}
+
+// assertSameXMLModel fails the test when two documents differ after
+// normalisation, naming the first differing event.
+func assertSameXMLModel(t *testing.T, want, got *Document) {
+	t.Helper()
+	w, g := xmlComparableDoc(want), xmlComparableDoc(got)
+	if reflect.DeepEqual(w, g) {
+		return
+	}
+	if len(w.Events) != len(g.Events) {
+		t.Fatalf("event count: want %d, got %d", len(w.Events), len(g.Events))
+	}
+	for i := range w.Events {
+		if !reflect.DeepEqual(w.Events[i], g.Events[i]) {
+			t.Fatalf("event %d differs:\nwant %+v\n got %+v", i, w.Events[i], g.Events[i])
+		}
+	}
+	w.Events, g.Events = nil, nil
+	t.Fatalf("document differs:\nwant %+v\n got %+v", w, g)
+}
+
+// openXMLTestFile opens path for reading and closes it when the test ends.
+func openXMLTestFile(t testing.TB, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
