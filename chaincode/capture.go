@@ -1,0 +1,322 @@
+package chaincode
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"rxledger/epcis"
+)
+
+// Transient map keys of a Capture.
+const (
+	TransientEvents = "events" // JSON array of epcis.Event (encoding/json of the Go model)
+	TransientT3     = "t3"     // JSON array of T3
+)
+
+// CaptureResult is what Capture returns.
+type CaptureResult struct {
+	TxID   string          `json:"txId"`
+	Events []CapturedEvent `json:"events"`
+	// T3 are the IDs of the transaction information records, in input order.
+	T3 []string `json:"t3"`
+}
+
+// CapturedEvent reports one event of a capture.
+type CapturedEvent struct {
+	Index  int    `json:"index"`
+	HashID string `json:"hashId"`
+	// Duplicate is true when the event was already anchored (by an earlier
+	// transaction or earlier in this one) and so changed nothing.
+	Duplicate bool `json:"duplicate"`
+}
+
+// capture applies a batch of EPCIS events, then the T3 records, and writes
+// everything only if all pass.
+func capture(tx *txn, _ []string) ([]byte, error) {
+	if tx.isRegulator(tx.caller) {
+		return nil, refuse(CodeForbidden, "regulator-read-only", "", "a regulator does not capture supply chain events")
+	}
+	atp, err := tx.isATP(tx.caller)
+	if err != nil {
+		return nil, err
+	}
+	if !atp {
+		return nil, refuse(CodeForbidden, "caller-not-atp", "", tx.caller+" has no partner record with a current licence")
+	}
+	tr, err := tx.st.Transient()
+	if err != nil {
+		return nil, fmt.Errorf("read transient: %w", err)
+	}
+	var bodies []json.RawMessage
+	if err := json.Unmarshal(tr[TransientEvents], &bodies); err != nil || len(bodies) == 0 {
+		return nil, refuse(CodeInvalid, "events-required", "", `transient "events" must be a non-empty JSON array of events`)
+	}
+	res := CaptureResult{TxID: tx.st.TxID(), Events: make([]CapturedEvent, 0, len(bodies)), T3: []string{}}
+	var shipments []shipment
+	for i, body := range bodies {
+		var ev epcis.Event
+		if err := json.Unmarshal(body, &ev); err != nil {
+			return nil, refuseEvent(i, CodeInvalid, "event-decode", "", "event is not a valid epcis.Event: "+err.Error())
+		}
+		hash, err := eventHashID(&ev)
+		if err != nil {
+			return nil, refuseEvent(i, CodeInvalid, "event-hash", "", err.Error())
+		}
+		dup, err := tx.anchored(hash)
+		if err != nil {
+			return nil, err
+		}
+		res.Events = append(res.Events, CapturedEvent{Index: i, HashID: hash, Duplicate: dup})
+		ec := &eventCtx{tx: tx, i: i, ev: &ev}
+		if dup {
+			// A retried capture still links its T3 to the shipment.
+			if ev.Type == epcis.ObjectEventType && epcis.ShortCBV(epcis.BizStep, ev.BizStep) == "shipping" {
+				if to, _, err := ec.destination(); err == nil {
+					shipments = append(shipments, shipment{hash, to})
+				}
+			}
+			continue
+		}
+		ec.addParty(tx.caller)
+		if err := ec.apply(); err != nil {
+			return nil, err
+		}
+		if ec.shipTo != "" {
+			shipments = append(shipments, shipment{hash, ec.shipTo})
+		}
+		if err := tx.anchor(&ev, hash, body, ec.parties); err != nil {
+			return nil, err
+		}
+	}
+	ids, err := tx.captureT3(tr[TransientT3], shipments)
+	if err != nil {
+		return nil, err
+	}
+	res.T3 = ids
+	if err := tx.commit(FnCapture); err != nil {
+		return nil, err
+	}
+	return json.Marshal(&res)
+}
+
+// shipment is a newly anchored shipping event and its addressee.
+type shipment struct {
+	hashID string
+	to     string
+}
+
+// anchored reports whether an event hash ID is already anchored.
+func (tx *txn) anchored(hash string) (bool, error) {
+	if tx.anchors[hash] {
+		return true, nil
+	}
+	raw, err := tx.st.GetState(anchorKey(hash))
+	if err != nil {
+		return false, fmt.Errorf("read anchor: %w", err)
+	}
+	return raw != nil, nil
+}
+
+// anchor writes the event's anchor and its body into the private collection
+// of every party and every regulator.
+func (tx *txn) anchor(ev *epcis.Event, hash string, body []byte, parties []string) error {
+	tx.anchors[hash] = true
+	sum := sha256.Sum256(body)
+	a := EventAnchor{
+		HashID: hash, Type: string(ev.Type), Action: string(ev.Action),
+		BizStep:     epcis.ShortCBV(epcis.BizStep, ev.BizStep),
+		Disposition: epcis.ShortCBV(epcis.Disposition, ev.Disposition),
+		EventTime:   ev.EventTime.UTC(), TxID: tx.st.TxID(), Creator: tx.caller,
+		Parties: parties, BodyHash: hex.EncodeToString(sum[:]),
+	}
+	raw, err := json.Marshal(&a)
+	if err != nil {
+		return fmt.Errorf("encode anchor: %w", err)
+	}
+	tx.puts = append(tx.puts, put{anchorKey(hash), raw})
+	tx.ev.Events = append(tx.ev.Events, raw)
+	for _, org := range tx.readers(parties) {
+		tx.private = append(tx.private, privatePut{ImplicitCollection(org), anchorKey(hash), body})
+	}
+	return nil
+}
+
+// readers returns the sorted, distinct organisations that get a private
+// copy: the parties and every regulator.
+func (tx *txn) readers(parties []string) []string {
+	r := append(slices.Clone(parties), tx.cfg.Regulators...)
+	slices.Sort(r)
+	return slices.Compact(r)
+}
+
+// eventCtx is the application of one event.
+type eventCtx struct {
+	tx      *txn
+	i       int
+	ev      *epcis.Event
+	parties []string // sorted
+	shipTo  string   // addressee, for a shipping event
+}
+
+func (ec *eventCtx) addParty(org string) {
+	if org == "" {
+		return
+	}
+	if i, found := slices.BinarySearch(ec.parties, org); !found {
+		ec.parties = slices.Insert(ec.parties, i, org)
+	}
+}
+
+func (ec *eventCtx) fail(code, rule, epc, format string, args ...any) error {
+	return refuseEvent(ec.i, code, rule, epc, fmt.Sprintf(format, args...))
+}
+
+// apply maps the event to its rule.
+func (ec *eventCtx) apply() error {
+	ev := ec.ev
+	step := epcis.ShortCBV(epcis.BizStep, ev.BizStep)
+	switch ev.Type {
+	case epcis.ObjectEventType:
+		switch step {
+		case "commissioning":
+			if ev.Action != epcis.ActionAdd {
+				return ec.fail(CodeInvalid, "commissioning-action", "", "commissioning needs action ADD, not %q", ev.Action)
+			}
+			return ec.commission()
+		case "shipping":
+			return ec.ship()
+		case "receiving":
+			return ec.receive()
+		case "void_shipping":
+			return ec.voidShipping()
+		case "dispensing":
+			return ec.retire(StatusDispensed)
+		case "destroying":
+			return ec.retire(StatusDestroyed)
+		case "decommissioning":
+			return ec.retire(StatusDecommissioned)
+		}
+	case epcis.AggregationEventType:
+		if step != "" && step != "packing" && step != "unpacking" {
+			break
+		}
+		switch ev.Action {
+		case epcis.ActionAdd:
+			return ec.pack()
+		case epcis.ActionDelete:
+			return ec.unpack()
+		}
+	}
+	return ec.fail(CodeInvalid, "unsupported-event", "",
+		"%s with action %q and bizStep %q has no DSCSA rule (supported: ObjectEvent commissioning, shipping, receiving, void_shipping, dispensing, destroying, decommissioning; AggregationEvent ADD/DELETE)",
+		ev.Type, ev.Action, ev.BizStep)
+}
+
+// listed is an EPC of the event, parsed and loaded.
+type listed struct {
+	epc string
+	it  *item
+}
+
+// loadList parses and loads every EPC of list; unknown ones are refused.
+func (ec *eventCtx) loadList(list []string) ([]listed, error) {
+	if len(list) == 0 {
+		return nil, ec.fail(CodeInvalid, "epcs-required", "", "the event lists no EPCs")
+	}
+	out := make([]listed, 0, len(list))
+	for _, epc := range list {
+		id, err := ParseItemID(epc)
+		if err != nil {
+			return nil, ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
+		}
+		it, err := ec.tx.item(id)
+		if err != nil {
+			return nil, err
+		}
+		if !it.exists() {
+			return nil, ec.fail(CodeNotFound, "unknown-epc", epc, "%s was never commissioned", epc)
+		}
+		out = append(out, listed{epc, it})
+	}
+	return out, nil
+}
+
+// topLevel drops the items whose container (or a container above it) is
+// listed as well: they follow it. An item packed in a container that is not
+// listed is refused with rule, since it cannot move without it.
+func (ec *eventCtx) topLevel(items []listed, rule string) ([]listed, error) {
+	keys := make(map[string]bool, len(items))
+	for _, l := range items {
+		keys[l.it.key] = true
+	}
+	seen := make(map[string]bool, len(items))
+	out := items[:0:0]
+	for _, l := range items {
+		covered, err := ec.tx.insideAny(l.it, keys)
+		if err != nil {
+			return nil, err
+		}
+		if covered || seen[l.it.key] {
+			continue
+		}
+		seen[l.it.key] = true
+		if p := l.it.custody().Parent; p != "" && rule != "" {
+			return nil, ec.fail(CodeInvalid, rule, l.epc, "%s is packed in %s, which the event does not list", l.epc, p)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// insideAny reports whether a container holding it, directly or further up,
+// has its key in keys.
+func (tx *txn) insideAny(it *item, keys map[string]bool) (bool, error) {
+	for p := it.custody().Parent; p != ""; {
+		parent, err := tx.itemByLink(p)
+		if err != nil {
+			return false, err
+		}
+		if !parent.exists() {
+			return false, nil
+		}
+		if keys[parent.key] {
+			return true, nil
+		}
+		p = parent.custody().Parent
+	}
+	return false, nil
+}
+
+// walk calls fn for it and, recursively, everything packed in it.
+func (tx *txn) walk(it *item, fn func(*item) error) error {
+	if err := fn(it); err != nil {
+		return err
+	}
+	if it.cont == nil {
+		return nil
+	}
+	for _, link := range it.cont.Children {
+		child, err := tx.itemByLink(link)
+		if err != nil {
+			return err
+		}
+		if !child.exists() {
+			return fmt.Errorf("container %s lists %s, which has no record", it.key, link)
+		}
+		if err := tx.walk(child, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lotOf returns the lot record of a serial item; nil for containers.
+func (tx *txn) lotOf(it *item) (*LotRecord, error) {
+	if it.serial == nil {
+		return nil, nil
+	}
+	return tx.lot(it.serial.GTIN, it.serial.Lot)
+}

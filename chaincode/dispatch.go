@@ -1,0 +1,99 @@
+package chaincode
+
+import (
+	"fmt"
+	"slices"
+)
+
+// The chaincode's functions. Invoking functions (submitted) change state and
+// set one chaincode event; query functions (evaluated) only read.
+const (
+	// FnPutPartner writes the caller's own partner record.
+	// Args: [Partner JSON]. Result: the stored Partner.
+	FnPutPartner = "PutPartner"
+	// FnCapture applies a batch of EPCIS events as one transaction.
+	// Args: none. Transient: "events" (JSON array of epcis.Event), optional
+	// "t3" (JSON array of T3). Result: CaptureResult.
+	FnCapture = "Capture"
+	// FnRecallLot recalls a lot. Args: [gtin, lot, reason]. Result: LotRecord.
+	FnRecallLot = "RecallLot"
+	// FnSetInvestigation moves an item's investigation state.
+	// Args: [epc, state]. Result: InvestigationResult.
+	FnSetInvestigation = "SetInvestigation"
+
+	// FnVerify answers a GS1 LMS verification request.
+	// Args: [VerifyRequest JSON]. Result: VerifyResult.
+	FnVerify = "Verify"
+	// FnReadSerial returns a serial's state. Args: [sgtin]. Result: SerialRecord.
+	FnReadSerial = "ReadSerial"
+	// FnReadContainer returns a container with its contents.
+	// Args: [sscc]. Result: ContainerContents.
+	FnReadContainer = "ReadContainer"
+	// FnReadLot returns a lot's status and holders. Args: [gtin, lot].
+	// Result: LotRecord.
+	FnReadLot = "ReadLot"
+	// FnHistory returns the custody chain of a serial or container.
+	// Args: [epc]. Result: []CustodyEntry.
+	FnHistory = "History"
+	// FnReadPartner returns a partner record. Args: [mspID]. Result: Partner.
+	FnReadPartner = "ReadPartner"
+	// FnReadEvent returns a captured event from the caller's private
+	// collection. Args: [hashID]. Result: EventRecord.
+	FnReadEvent = "ReadEvent"
+	// FnReadT3 returns transaction information from the caller's private
+	// collection. Args: [id]. Result: T3.
+	FnReadT3 = "ReadT3"
+)
+
+// Config is what every endorser of the channel must agree on.
+type Config struct {
+	// Regulators are the MSP IDs of the regulators: they read all T3, set
+	// investigation states, and may claim the regulator role.
+	Regulators []string
+}
+
+func (c *Config) isRegulator(msp string) bool { return slices.Contains(c.Regulators, msp) }
+
+// DefaultConfig is the configuration of the rxledger consortium: the one
+// regulator RegulatorMSP.
+func DefaultConfig() Config { return Config{Regulators: []string{"RegulatorMSP"}} }
+
+// Invoke is the chaincode with DefaultConfig.
+var Invoke Func = New(DefaultConfig())
+
+// New returns the chaincode's dispatcher for cfg.
+func New(cfg Config) Func {
+	cfg.Regulators = slices.Clone(cfg.Regulators)
+	slices.Sort(cfg.Regulators)
+	return func(st State, function string, args []string) ([]byte, error) {
+		h, ok := handlers[function]
+		if !ok {
+			return nil, refuse(CodeInvalid, "unknown-function", "", fmt.Sprintf("no chaincode function %q", function))
+		}
+		if len(args) != h.nargs {
+			return nil, refuse(CodeInvalid, "wrong-arguments", "",
+				fmt.Sprintf("%s takes %d arguments, got %d", function, h.nargs, len(args)))
+		}
+		return h.fn(newTxn(st, &cfg), args)
+	}
+}
+
+type handler struct {
+	nargs int
+	fn    func(tx *txn, args []string) ([]byte, error)
+}
+
+var handlers = map[string]handler{
+	FnPutPartner:       {1, putPartner},
+	FnCapture:          {0, capture},
+	FnRecallLot:        {3, recallLot},
+	FnSetInvestigation: {2, setInvestigation},
+	FnVerify:           {1, verifyQuery},
+	FnReadSerial:       {1, readSerial},
+	FnReadContainer:    {1, readContainer},
+	FnReadLot:          {2, readLot},
+	FnHistory:          {1, history},
+	FnReadPartner:      {1, readPartnerQuery},
+	FnReadEvent:        {1, readEvent},
+	FnReadT3:           {1, readT3},
+}

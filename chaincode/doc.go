@@ -1,0 +1,42 @@
+// Package chaincode is rxledger's DSCSA contract: the rules that decide which
+// EPCIS events an organisation may record on the shared ledger, and the
+// queries that answer from it. It runs unchanged on a Hyperledger Fabric peer
+// (through the adapter in chaincode/fabric) and inside the embedded ledger,
+// against the narrow State interface. It imports only the standard library and
+// rxledger/epcis.
+//
+// # Rules
+//
+// Every rule is enforced for the calling organisation, State.Creator (its MSP
+// ID). A transaction applies its events in order to an in-memory overlay, so
+// later events see earlier ones, and writes nothing unless every event passes:
+// the first violation is returned as a *RuleError whose message is a JSON
+// object naming the event index, the EPC and the rule (see RuleError).
+//
+// # Keys
+//
+// World-state keys are plain strings made of a type prefix and fields joined
+// by '~' (0x7E). No GS1 identifier character sorts at or above '~', so a
+// prefix ending in '~' range-scans exactly its children with the end key
+// prefix+"\x7f". Fabric's composite keys (which start with 0x00) are not used,
+// because GetStateByRange refuses them.
+//
+//	serial~<gtin14>~<serial>   SerialRecord of one SGTIN (all serials of a GTIN scan together)
+//	sscc~<sscc18>              ContainerRecord of one logistic unit
+//	lot~<gtin14>~<lot>         LotRecord
+//	org~<mspid>                Partner
+//	gln~<gln13>                the MSP ID owning a GLN
+//	gcp~<company prefix>       the MSP ID owning a GS1 company prefix
+//	evt~<hash id>              EventAnchor of one EPCIS event
+//	t3~<id>                    T3Anchor of one transaction information record
+//
+// The history of a serial or container key is its custody chain.
+//
+// # Privacy
+//
+// EPCIS event bodies and transaction information (T3) arrive in the transient
+// map and are written as private data into the Fabric implicit collections
+// "_implicit_org_<MSPID>" of each party and of every regulator; the shared
+// state keeps their SHA-256. Private data is read only from the caller's own
+// collection.
+package chaincode

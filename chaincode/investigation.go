@@ -1,0 +1,121 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// InvestigationResult is what SetInvestigation returns: the records changed
+// (the item and everything packed in it).
+type InvestigationResult struct {
+	State      Investigation     `json:"state"`
+	Serials    []SerialRecord    `json:"serials"`
+	Containers []ContainerRecord `json:"containers"`
+}
+
+// The investigation state machine. From none or cleared an item becomes
+// suspect; a suspect item is quarantined or cleared; a quarantined one is
+// found illegitimate or cleared (a suspect one may also be found
+// illegitimate at once). Illegitimate is final: the product is destroyed.
+//
+// Who may move it:
+//   - suspect: the holder (owner), the GTIN's owner (manufacturer) or a regulator;
+//   - quarantined: the holder or a regulator (quarantine is physical);
+//   - illegitimate: the holder, the GTIN's owner or a regulator;
+//   - cleared: the GTIN's owner or a regulator, who can confirm legitimacy;
+//     a holder cannot clear its own suspicion.
+//
+// For a container the GTIN owner rule does not apply; the state is set on the
+// container and everything packed in it.
+var investigationMoves = map[Investigation][]Investigation{
+	InvestigationNone:        {InvestigationSuspect},
+	InvestigationCleared:     {InvestigationSuspect},
+	InvestigationSuspect:     {InvestigationQuarantined, InvestigationCleared, InvestigationIllegitimate},
+	InvestigationQuarantined: {InvestigationIllegitimate, InvestigationCleared},
+}
+
+func setInvestigation(tx *txn, args []string) ([]byte, error) {
+	epc, to := args[0], Investigation(args[1])
+	switch to {
+	case InvestigationSuspect, InvestigationQuarantined, InvestigationIllegitimate, InvestigationCleared:
+	default:
+		return nil, refuse(CodeInvalid, "bad-investigation-state", epc, fmt.Sprintf("%q is not suspect, quarantined, illegitimate or cleared", to))
+	}
+	id, err := ParseItemID(epc)
+	if err != nil {
+		return nil, refuse(CodeInvalid, "bad-epc", epc, err.Error())
+	}
+	it, err := tx.item(id)
+	if err != nil {
+		return nil, err
+	}
+	if !it.exists() {
+		return nil, refuse(CodeNotFound, "unknown-epc", epc, epc+" was never commissioned")
+	}
+	c := it.custody()
+	if c.Status.Terminal() {
+		return nil, refuse(CodeInvalid, "terminal", epc, fmt.Sprintf("%s is %s", epc, c.Status))
+	}
+	if !allowedMove(c.Investigation, to) {
+		return nil, refuse(CodeInvalid, "investigation-transition", epc, fmt.Sprintf("no move from %q to %q", orNone(string(c.Investigation)), to))
+	}
+	if err := tx.mayInvestigate(it, to, epc); err != nil {
+		return nil, err
+	}
+	res := InvestigationResult{State: to, Serials: []SerialRecord{}, Containers: []ContainerRecord{}}
+	err = tx.walk(it, func(x *item) error {
+		x.custody().Investigation = to
+		tx.touch(x)
+		if x.serial != nil {
+			res.Serials = append(res.Serials, *x.serial)
+		} else {
+			res.Containers = append(res.Containers, *x.cont)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.commit(FnSetInvestigation); err != nil {
+		return nil, err
+	}
+	return json.Marshal(&res)
+}
+
+func allowedMove(from, to Investigation) bool {
+	for _, t := range investigationMoves[from] {
+		if t == to {
+			return true
+		}
+	}
+	return false
+}
+
+// mayInvestigate applies the who-may rules of the state machine.
+func (tx *txn) mayInvestigate(it *item, to Investigation, epc string) error {
+	if tx.isRegulator(tx.caller) {
+		return nil
+	}
+	holder := it.custody().Owner == tx.caller
+	manufacturer := false
+	if it.serial != nil {
+		l, err := tx.lot(it.serial.GTIN, it.serial.Lot)
+		if err != nil {
+			return err
+		}
+		manufacturer = l != nil && l.Owner == tx.caller
+	}
+	ok := false
+	switch to {
+	case InvestigationSuspect, InvestigationIllegitimate:
+		ok = holder || manufacturer
+	case InvestigationQuarantined:
+		ok = holder
+	case InvestigationCleared:
+		ok = manufacturer
+	}
+	if !ok {
+		return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf("%s may not set %s on %s", tx.caller, to, epc))
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// CustodyEntry is one committed change of a serial or container: the
+// custody chain is the list of them, oldest first.
+type CustodyEntry struct {
+	TxID string `json:"txId"`
+	// Block is the number of the block holding the change. Fabric's history
+	// API does not give it, so on Fabric it is 0 and the service layer
+	// resolves it from the transaction ID (qscc GetBlockByTxID); the embedded
+	// ledger fills it.
+	Block     uint64           `json:"block"`
+	Time      time.Time        `json:"time"`
+	Deleted   bool             `json:"deleted,omitempty"`
+	Serial    *SerialRecord    `json:"serial,omitempty"`
+	Container *ContainerRecord `json:"container,omitempty"`
+}
+
+// ContainerContents is a container with everything packed in it.
+type ContainerContents struct {
+	Container ContainerRecord `json:"container"`
+	// Contents are the Digital Links of every item inside, depth first.
+	Contents []string `json:"contents"`
+}
+
+// EventRecord is a captured EPCIS event: its anchor and, for a party or a
+// regulator, its body (JSON of epcis.Event) from the caller's collection.
+type EventRecord struct {
+	Anchor EventAnchor     `json:"anchor"`
+	Body   json.RawMessage `json:"body"`
+}
+
+func parseQueryID(epc string, kind IDKind) (ItemID, error) {
+	id, err := ParseItemID(epc)
+	if err != nil {
+		return ItemID{}, refuse(CodeInvalid, "bad-epc", epc, err.Error())
+	}
+	if kind != 0 && id.Kind != kind {
+		return ItemID{}, refuse(CodeInvalid, "bad-epc", epc, "wrong identifier kind for this query")
+	}
+	return id, nil
+}
+
+func readSerial(tx *txn, args []string) ([]byte, error) {
+	id, err := parseQueryID(args[0], KindSGTIN)
+	if err != nil {
+		return nil, err
+	}
+	it, err := tx.item(id)
+	if err != nil {
+		return nil, err
+	}
+	if it.serial == nil {
+		return nil, refuse(CodeNotFound, "unknown-epc", args[0], args[0]+" was never commissioned")
+	}
+	return json.Marshal(it.serial)
+}
+
+func readContainer(tx *txn, args []string) ([]byte, error) {
+	id, err := parseQueryID(args[0], KindSSCC)
+	if err != nil {
+		return nil, err
+	}
+	it, err := tx.item(id)
+	if err != nil {
+		return nil, err
+	}
+	if it.cont == nil {
+		return nil, refuse(CodeNotFound, "unknown-epc", args[0], args[0]+" is unknown")
+	}
+	out := ContainerContents{Container: *it.cont, Contents: []string{}}
+	err = tx.walk(it, func(x *item) error {
+		if x != it {
+			out.Contents = append(out.Contents, x.id.DigitalLink())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(&out)
+}
+
+func readLot(tx *txn, args []string) ([]byte, error) {
+	l, err := tx.lot(args[0], args[1])
+	if err != nil {
+		return nil, err
+	}
+	if l == nil {
+		return nil, refuse(CodeNotFound, "unknown-lot", args[0], fmt.Sprintf("no lot %q of GTIN %s", args[1], args[0]))
+	}
+	return json.Marshal(l)
+}
+
+func history(tx *txn, args []string) ([]byte, error) {
+	id, err := parseQueryID(args[0], 0)
+	if err != nil {
+		return nil, err
+	}
+	out := []CustodyEntry{}
+	err = tx.st.History(id.Key(), func(h HistoryEntry) (bool, error) {
+		e := CustodyEntry{TxID: h.TxID, Block: h.Block, Time: h.Timestamp.UTC(), Deleted: h.IsDelete}
+		if !h.IsDelete {
+			var err error
+			if id.Kind == KindSSCC {
+				e.Container = new(ContainerRecord)
+				err = json.Unmarshal(h.Value, e.Container)
+			} else {
+				e.Serial = new(SerialRecord)
+				err = json.Unmarshal(h.Value, e.Serial)
+			}
+			if err != nil {
+				return false, fmt.Errorf("decode history of %s: %w", args[0], err)
+			}
+		}
+		out = append(out, e)
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", args[0], err)
+	}
+	if len(out) == 0 {
+		return nil, refuse(CodeNotFound, "unknown-epc", args[0], args[0]+" has no history")
+	}
+	return json.Marshal(out)
+}
+
+// readEvent returns an event's anchor and its body from the caller's own
+// implicit collection: a caller that is not a party gets forbidden.
+func readEvent(tx *txn, args []string) ([]byte, error) {
+	raw, err := tx.st.GetState(anchorKey(args[0]))
+	if err != nil {
+		return nil, fmt.Errorf("read anchor: %w", err)
+	}
+	if raw == nil {
+		return nil, refuse(CodeNotFound, "unknown-event", "", "no event "+args[0])
+	}
+	var rec EventRecord
+	if err := json.Unmarshal(raw, &rec.Anchor); err != nil {
+		return nil, fmt.Errorf("decode anchor: %w", err)
+	}
+	body, err := tx.ownPrivate(anchorKey(args[0]))
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		return nil, refuse(CodeForbidden, "not-a-party", "", tx.caller+" is not a party to event "+args[0])
+	}
+	rec.Body = body
+	return json.Marshal(&rec)
+}
+
+// readT3 returns a T3 record from the caller's own collection: only the
+// seller, the buyer and regulators hold it.
+func readT3(tx *txn, args []string) ([]byte, error) {
+	raw, err := tx.st.GetState(t3Key(args[0]))
+	if err != nil {
+		return nil, fmt.Errorf("read t3 anchor: %w", err)
+	}
+	if raw == nil {
+		return nil, refuse(CodeNotFound, "unknown-t3", "", "no transaction information "+args[0])
+	}
+	body, err := tx.ownPrivate(t3Key(args[0]))
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		return nil, refuse(CodeForbidden, "not-a-party", "", tx.caller+" is neither seller, buyer nor regulator of "+args[0])
+	}
+	return body, nil
+}
+
+// ownPrivate reads key from the caller's own implicit collection, the only
+// private data a caller may read.
+func (tx *txn) ownPrivate(key string) ([]byte, error) {
+	v, err := tx.st.GetPrivateData(ImplicitCollection(tx.caller), key)
+	if err != nil {
+		return nil, fmt.Errorf("read private %s: %w", key, err)
+	}
+	return v, nil
+}

@@ -1,0 +1,33 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// recallLot marks a lot recalled. Only the GTIN's owner that commissioned the
+// lot recalls it; recalling a recalled lot changes nothing. A recalled lot is
+// not dispensed and moves only back towards the seller or the manufacturer;
+// verification answers carry "Recalled".
+func recallLot(tx *txn, args []string) ([]byte, error) {
+	gtin, lotID, reason := args[0], args[1], args[2]
+	l, err := tx.lot(gtin, lotID)
+	if err != nil {
+		return nil, err
+	}
+	if l == nil {
+		return nil, refuse(CodeNotFound, "unknown-lot", gtin, fmt.Sprintf("no lot %q of GTIN %s", lotID, gtin))
+	}
+	if l.Owner != tx.caller {
+		return nil, refuse(CodeForbidden, "not-gtin-owner", gtin, fmt.Sprintf("only %s recalls GTIN %s", l.Owner, gtin))
+	}
+	if !l.Recalled {
+		t := tx.now
+		l.Recalled, l.RecallTime, l.RecallReason = true, &t, reason
+		tx.putLot(l)
+	}
+	if err := tx.commit(FnRecallLot); err != nil {
+		return nil, err
+	}
+	return json.Marshal(l)
+}

@@ -1,0 +1,231 @@
+package chaincode
+
+import "time"
+
+// Status is where an item (serial or container) stands in the supply chain.
+type Status string
+
+// Item statuses. Dispensed, destroyed and decommissioned are terminal.
+const (
+	StatusActive         Status = "active"
+	StatusInTransit      Status = "in_transit"
+	StatusDispensed      Status = "dispensed"
+	StatusDestroyed      Status = "destroyed"
+	StatusDecommissioned Status = "decommissioned"
+)
+
+// Terminal reports whether nothing may happen to an item any more.
+func (s Status) Terminal() bool {
+	return s == StatusDispensed || s == StatusDestroyed || s == StatusDecommissioned
+}
+
+// Investigation is the state of a suspect-product investigation of an item.
+type Investigation string
+
+// Investigation states: "" (none) or cleared, then suspect, quarantined,
+// and finally illegitimate or cleared (see SetInvestigation).
+const (
+	InvestigationNone         Investigation = ""
+	InvestigationSuspect      Investigation = "suspect"
+	InvestigationQuarantined  Investigation = "quarantined"
+	InvestigationIllegitimate Investigation = "illegitimate"
+	InvestigationCleared      Investigation = "cleared"
+)
+
+// Blocking reports whether the state forbids trading and dispensing.
+func (i Investigation) Blocking() bool {
+	return i == InvestigationSuspect || i == InvestigationQuarantined || i == InvestigationIllegitimate
+}
+
+// Custody is the part of a serial's or a container's record that changes
+// as it moves: who owns it, where it is going, what it is packed in.
+type Custody struct {
+	// Owner is the MSP ID of the organisation that owns the item (the seller
+	// until the addressee receives it).
+	Owner  string `json:"owner"`
+	Status Status `json:"status"`
+	// ShipTo is the addressee's MSP ID while the item is in transit.
+	ShipTo string `json:"shipTo,omitempty"`
+	// Seller is the organisation the Owner bought the item from: a return
+	// goes back to it.
+	Seller string `json:"seller,omitempty"`
+	// Parent is the Digital Link of the container the item is packed in.
+	Parent        string        `json:"parent,omitempty"`
+	Investigation Investigation `json:"investigation,omitempty"`
+	// Updated is the timestamp of the transaction that last changed the item.
+	Updated time.Time `json:"updated"`
+}
+
+// SerialRecord is the shared state of one serialised package (SGTIN).
+type SerialRecord struct {
+	GTIN   string `json:"gtin"`
+	Serial string `json:"serial"`
+	Lot    string `json:"lot"`
+	// Expiry is the expiry date, YYYY-MM-DD.
+	Expiry string `json:"expiry"`
+	Custody
+}
+
+// ContainerRecord is the shared state of one logistic unit (SSCC) and its
+// direct contents.
+type ContainerRecord struct {
+	SSCC string `json:"sscc"`
+	Custody
+	// Children are the Digital Links of the items packed directly in it, in
+	// the order they were packed.
+	Children []string `json:"children"`
+}
+
+// LotRecord is the shared state of a lot of a GTIN.
+type LotRecord struct {
+	GTIN   string `json:"gtin"`
+	Lot    string `json:"lot"`
+	Expiry string `json:"expiry"`
+	// Owner is the MSP ID of the GTIN's owner that commissioned the lot.
+	Owner string `json:"owner"`
+	// Commissioned counts the serials commissioned in the lot.
+	Commissioned int          `json:"commissioned"`
+	Recalled     bool         `json:"recalled"`
+	RecallTime   *time.Time   `json:"recallTime,omitempty"`
+	RecallReason string       `json:"recallReason,omitempty"`
+	Holders      []LotHolding `json:"holders"`
+	Updated      time.Time    `json:"updated"`
+}
+
+// LotHolding counts the serials of a lot an organisation owns that are not
+// dispensed, destroyed or decommissioned. Holders are sorted by Org.
+type LotHolding struct {
+	Org   string `json:"org"`
+	Count int    `json:"count"`
+}
+
+// Partner is an organisation's own record of itself.
+type Partner struct {
+	// ID is the organisation's MSP ID; only that organisation writes it.
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Roles []Role `json:"roles"`
+	// GLNs are the organisation's location and party GLNs (13 digits);
+	// shipments addressed to them go to it.
+	GLNs []string `json:"glns"`
+	// CompanyPrefixes are the GS1 company prefixes it owns: only it may
+	// commission GTINs under them.
+	CompanyPrefixes []string  `json:"companyPrefixes"`
+	Licenses        []License `json:"licenses"`
+	Updated         time.Time `json:"updated"`
+}
+
+// Role is a DSCSA trading partner role.
+type Role string
+
+// The roles.
+const (
+	RoleManufacturer Role = "manufacturer"
+	RoleRepackager   Role = "repackager"
+	RoleWholesaler   Role = "wholesaler"
+	Role3PL          Role = "3PL"
+	RoleDispenser    Role = "dispenser"
+	RoleRegulator    Role = "regulator"
+)
+
+func (r Role) valid() bool {
+	switch r {
+	case RoleManufacturer, RoleRepackager, RoleWholesaler, Role3PL, RoleDispenser, RoleRegulator:
+		return true
+	}
+	return false
+}
+
+// License is a licence or registration (state licence, FDA registration).
+type License struct {
+	Authority string    `json:"authority"`
+	Number    string    `json:"number"`
+	Expiry    time.Time `json:"expiry"`
+}
+
+// ATP reports whether the partner is an authorized trading partner at t: it
+// holds a licence that has not expired.
+func (p *Partner) ATP(t time.Time) bool {
+	for _, l := range p.Licenses {
+		if l.Expiry.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasRole reports whether the partner claims role r.
+func (p *Partner) HasRole(r Role) bool {
+	for _, x := range p.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// EventAnchor is the shared-state trace of one captured EPCIS event: what
+// rules and projections need, never its commercial content. The body is
+// private data of the parties under the same key.
+type EventAnchor struct {
+	HashID      string    `json:"hashId"`
+	Type        string    `json:"type"`
+	Action      string    `json:"action,omitempty"`
+	BizStep     string    `json:"bizStep,omitempty"`
+	Disposition string    `json:"disposition,omitempty"`
+	EventTime   time.Time `json:"eventTime"`
+	TxID        string    `json:"txId"`
+	Creator     string    `json:"creator"`
+	// Parties are the organisations the event concerns (the creator, the
+	// source and destination owners, the previous owners of what it moved),
+	// sorted; each holds the body in its implicit collection, as does every
+	// regulator.
+	Parties []string `json:"parties"`
+	// BodyHash is the hex SHA-256 of the private body.
+	BodyHash string `json:"bodyHash"`
+}
+
+// T3 is DSCSA transaction information and statement for one sale: private
+// to the seller, the buyer and regulators.
+type T3 struct {
+	// ID is set by the chaincode: "<txID>.<index in the transaction>".
+	ID            string `json:"id"`
+	Seller        string `json:"seller"` // MSP ID; must be the submitter
+	Buyer         string `json:"buyer"`  // MSP ID
+	SellerName    string `json:"sellerName,omitempty"`
+	SellerAddress string `json:"sellerAddress,omitempty"`
+	BuyerName     string `json:"buyerName,omitempty"`
+	BuyerAddress  string `json:"buyerAddress,omitempty"`
+	// TransactionDate and ShipmentDate are YYYY-MM-DD.
+	TransactionDate string      `json:"transactionDate"`
+	ShipmentDate    string      `json:"shipmentDate,omitempty"`
+	PONumber        string      `json:"poNumber,omitempty"`
+	InvoiceNumber   string      `json:"invoiceNumber,omitempty"`
+	Products        []T3Product `json:"products"`
+	Statement       string      `json:"statement,omitempty"`
+	// EventHashIDs are set by the chaincode: the shipping events of the same
+	// transaction addressed to the buyer.
+	EventHashIDs []string `json:"eventHashIds"`
+	TxID         string   `json:"txId"`
+}
+
+// T3Product is one line of transaction information.
+type T3Product struct {
+	GTIN          string   `json:"gtin,omitempty"`
+	NDC           string   `json:"ndc,omitempty"`
+	Name          string   `json:"name,omitempty"`
+	Strength      string   `json:"strength,omitempty"`
+	DosageForm    string   `json:"dosageForm,omitempty"`
+	ContainerSize string   `json:"containerSize,omitempty"`
+	Quantity      int      `json:"quantity"`
+	Lot           string   `json:"lot,omitempty"`
+	Expiry        string   `json:"expiry,omitempty"`
+	Serials       []string `json:"serials,omitempty"`
+}
+
+// T3Anchor is the shared-state trace of a T3 record: its hash only.
+type T3Anchor struct {
+	ID   string `json:"id"`
+	TxID string `json:"txId"`
+	Hash string `json:"hash"` // hex SHA-256 of the private record
+}

@@ -1,0 +1,106 @@
+package chaincode
+
+import (
+	"strings"
+
+	"rxledger/epcis"
+)
+
+// commission creates serials (and containers): only the owner of the GTIN's
+// company prefix commissions a GTIN, each serial once, with lot and expiry
+// from the ILMD (cbvmda:lotNumber, cbvmda:itemExpirationDate) or the lot
+// from an LGTIN in the quantity list.
+func (ec *eventCtx) commission() error {
+	tx := ec.tx
+	if len(ec.ev.EPCList) == 0 {
+		return ec.fail(CodeInvalid, "epcs-required", "", "the event lists no EPCs")
+	}
+	ilmdLot, ilmdExpiry := ilmdValue(ec.ev.ILMD, "lotNumber"), ilmdValue(ec.ev.ILMD, "itemExpirationDate")
+	expiry := ""
+	if ilmdExpiry != "" {
+		var ok bool
+		if expiry, ok = NormalizeExpiry(ilmdExpiry); !ok {
+			return ec.fail(CodeInvalid, "bad-expiry", "", "expiry %q is not a date", ilmdExpiry)
+		}
+	}
+	for _, epc := range ec.ev.EPCList {
+		id, err := ParseItemID(epc)
+		if err != nil {
+			return ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
+		}
+		it, err := tx.item(id)
+		if err != nil {
+			return err
+		}
+		if it.exists() {
+			return ec.fail(CodeInvalid, "already-commissioned", epc, "%s is already commissioned", epc)
+		}
+		if id.Kind == KindSSCC {
+			it.cont = &ContainerRecord{SSCC: id.SSCC, Custody: Custody{Owner: tx.caller, Status: StatusActive}, Children: []string{}}
+			tx.touch(it)
+			continue
+		}
+		owner, err := tx.gtinOwner(id.GTIN)
+		if err != nil {
+			return err
+		}
+		if owner != tx.caller {
+			if owner == "" {
+				owner = "no organisation"
+			}
+			return ec.fail(CodeForbidden, "not-prefix-owner", epc, "the company prefix of GTIN %s belongs to %s, not %s", id.GTIN, owner, tx.caller)
+		}
+		lot := ilmdLot
+		if lot == "" {
+			lot = ec.lgtinLot(id.GTIN)
+		}
+		if lot == "" {
+			return ec.fail(CodeInvalid, "lot-required", epc, "commissioning needs a lot (ILMD cbvmda:lotNumber or an LGTIN)")
+		}
+		if expiry == "" {
+			return ec.fail(CodeInvalid, "expiry-required", epc, "commissioning needs an expiry date (ILMD cbvmda:itemExpirationDate)")
+		}
+		l, err := tx.lot(id.GTIN, lot)
+		if err != nil {
+			return err
+		}
+		switch {
+		case l == nil:
+			l = &LotRecord{GTIN: id.GTIN, Lot: lot, Expiry: expiry, Owner: tx.caller, Holders: []LotHolding{}}
+		case l.Expiry != expiry:
+			return ec.fail(CodeInvalid, "lot-expiry-mismatch", epc, "lot %s expires %s, not %s", lot, l.Expiry, expiry)
+		case l.Recalled:
+			return ec.fail(CodeInvalid, "lot-recalled", epc, "lot %s is recalled", lot)
+		}
+		l.Commissioned++
+		tx.putLot(l)
+		it.serial = &SerialRecord{GTIN: id.GTIN, Serial: id.Serial, Lot: lot, Expiry: expiry,
+			Custody: Custody{Owner: tx.caller, Status: StatusActive}}
+		if err := tx.adjustHolding(it.serial, tx.caller, 1); err != nil {
+			return err
+		}
+		tx.touch(it)
+	}
+	return nil
+}
+
+// lgtinLot returns the lot of an LGTIN of gtin in the quantity list.
+func (ec *eventCtx) lgtinLot(gtin string) string {
+	for _, q := range ec.ev.QuantityList {
+		if g, lot, err := ParseLGTIN(q.EPCClass); err == nil && g == gtin {
+			return lot
+		}
+	}
+	return ""
+}
+
+// ilmdValue returns the text of the CBV master data attribute local
+// (cbvmda namespace, in its URN or web form) in the ILMD.
+func ilmdValue(ilmd []epcis.Element, local string) string {
+	for _, e := range ilmd {
+		if e.Local == local && (strings.Contains(e.Space, "cbv:mda") || strings.Contains(e.Space, "cbv/mda") || e.Space == "") {
+			return strings.TrimSpace(e.Text)
+		}
+	}
+	return ""
+}

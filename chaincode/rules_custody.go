@@ -1,0 +1,291 @@
+package chaincode
+
+import (
+	"rxledger/epcis"
+)
+
+// ship puts what the caller owns in transit to an authorized trading
+// partner; the contents of containers follow. A recalled lot moves only back
+// to the seller or to the GTIN's owner; an organisation that is only a
+// dispenser ships only returns to its seller.
+func (ec *eventCtx) ship() error {
+	tx := ec.tx
+	to, toEPC, err := ec.destination()
+	if err != nil {
+		return err
+	}
+	if ok, err := tx.isATP(to); err != nil {
+		return err
+	} else if !ok {
+		return ec.fail(CodeForbidden, "destination-not-atp", toEPC, "%s is not an authorized trading partner (no current licence)", to)
+	}
+	if err := ec.sourceIsCaller(); err != nil {
+		return err
+	}
+	caller, err := tx.partner(tx.caller)
+	if err != nil {
+		return err
+	}
+	dispenserOnly := len(caller.Roles) == 1 && caller.Roles[0] == RoleDispenser
+	items, err := ec.loadList(ec.ev.EPCList)
+	if err != nil {
+		return err
+	}
+	top, err := ec.topLevel(items, "packed-item-shipped-alone")
+	if err != nil {
+		return err
+	}
+	for _, l := range top {
+		c := l.it.custody()
+		if dispenserOnly && to != c.Seller && to != tx.caller {
+			return ec.fail(CodeForbidden, "dispenser-returns-only", l.epc, "a dispenser ships only returns to its seller (%s), not to %s", orNone(c.Seller), to)
+		}
+		err := tx.walk(l.it, func(it *item) error {
+			c := it.custody()
+			if err := ec.checkHeld(l.epc, it); err != nil {
+				return err
+			}
+			if c.Investigation.Blocking() {
+				return ec.fail(CodeInvalid, "under-investigation", l.epc, "%s is %s", it.id.DigitalLink(), c.Investigation)
+			}
+			lot, err := tx.lotOf(it)
+			if err != nil {
+				return err
+			}
+			if lot != nil && lot.Recalled && to != c.Seller && to != lot.Owner {
+				return ec.fail(CodeInvalid, "recalled-lot", l.epc, "lot %s is recalled: it goes back to the seller or to %s only", lot.Lot, lot.Owner)
+			}
+			c.Status, c.ShipTo = StatusInTransit, to
+			tx.touch(it)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	ec.shipTo = to
+	ec.addParty(to)
+	return nil
+}
+
+// checkHeld refuses an item the caller does not own or that is not active.
+func (ec *eventCtx) checkHeld(epc string, it *item) error {
+	c := it.custody()
+	switch {
+	case c.Owner != ec.tx.caller:
+		return ec.fail(CodeForbidden, "not-owner", epc, "%s is owned by %s, not %s", it.id.DigitalLink(), c.Owner, ec.tx.caller)
+	case c.Status == StatusInTransit:
+		return ec.fail(CodeInvalid, "in-transit", epc, "%s is in transit to %s", it.id.DigitalLink(), c.ShipTo)
+	case c.Status.Terminal():
+		return ec.fail(CodeInvalid, "terminal", epc, "%s is %s", it.id.DigitalLink(), c.Status)
+	}
+	return nil
+}
+
+// receive moves ownership of what was shipped to the caller to the caller.
+func (ec *eventCtx) receive() error {
+	tx := ec.tx
+	items, err := ec.loadList(ec.ev.EPCList)
+	if err != nil {
+		return err
+	}
+	top, err := ec.topLevel(items, "packed-item-received-alone")
+	if err != nil {
+		return err
+	}
+	for _, l := range top {
+		err := tx.walk(l.it, func(it *item) error {
+			c := it.custody()
+			if c.Status != StatusInTransit {
+				return ec.fail(CodeInvalid, "not-in-transit", l.epc, "%s is %s, not in transit", it.id.DigitalLink(), c.Status)
+			}
+			if c.ShipTo != tx.caller {
+				return ec.fail(CodeForbidden, "not-addressee", l.epc, "%s was shipped to %s, not %s", it.id.DigitalLink(), c.ShipTo, tx.caller)
+			}
+			if seller := c.Owner; seller != tx.caller {
+				ec.addParty(seller)
+				if it.serial != nil {
+					if err := tx.adjustHolding(it.serial, seller, -1); err != nil {
+						return err
+					}
+					if err := tx.adjustHolding(it.serial, tx.caller, 1); err != nil {
+						return err
+					}
+				}
+				c.Seller, c.Owner = seller, tx.caller
+			}
+			c.Status, c.ShipTo = StatusActive, ""
+			tx.touch(it)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// voidShipping takes back a shipment the caller sent and nobody received.
+func (ec *eventCtx) voidShipping() error {
+	tx := ec.tx
+	items, err := ec.loadList(ec.ev.EPCList)
+	if err != nil {
+		return err
+	}
+	top, err := ec.topLevel(items, "packed-item-voided-alone")
+	if err != nil {
+		return err
+	}
+	for _, l := range top {
+		err := tx.walk(l.it, func(it *item) error {
+			c := it.custody()
+			if c.Status != StatusInTransit {
+				return ec.fail(CodeInvalid, "not-in-transit", l.epc, "%s is %s, not in transit", it.id.DigitalLink(), c.Status)
+			}
+			if c.Owner != tx.caller {
+				return ec.fail(CodeForbidden, "not-shipper", l.epc, "%s was shipped by %s, not %s", it.id.DigitalLink(), c.Owner, tx.caller)
+			}
+			ec.addParty(c.ShipTo)
+			c.Status, c.ShipTo = StatusActive, ""
+			tx.touch(it)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retire ends the life of what the caller owns (dispensing, destroying,
+// decommissioning); contents of containers follow. A packed item retired on
+// its own leaves its container. Suspect, quarantined, illegitimate and
+// recalled products are not dispensed; they may be destroyed.
+func (ec *eventCtx) retire(status Status) error {
+	tx := ec.tx
+	items, err := ec.loadList(ec.ev.EPCList)
+	if err != nil {
+		return err
+	}
+	top, err := ec.topLevel(items, "")
+	if err != nil {
+		return err
+	}
+	for _, l := range top {
+		if p := l.it.custody().Parent; p != "" {
+			if err := ec.detach(l.epc, l.it, p); err != nil {
+				return err
+			}
+		}
+		err := tx.walk(l.it, func(it *item) error {
+			c := it.custody()
+			if err := ec.checkHeld(l.epc, it); err != nil {
+				return err
+			}
+			if status == StatusDispensed {
+				if c.Investigation.Blocking() {
+					return ec.fail(CodeInvalid, "under-investigation", l.epc, "%s is %s", it.id.DigitalLink(), c.Investigation)
+				}
+				lot, err := tx.lotOf(it)
+				if err != nil {
+					return err
+				}
+				if lot != nil && lot.Recalled {
+					return ec.fail(CodeInvalid, "recalled-lot", l.epc, "lot %s is recalled", lot.Lot)
+				}
+			}
+			if it.serial != nil {
+				if err := tx.adjustHolding(it.serial, c.Owner, -1); err != nil {
+					return err
+				}
+			}
+			c.Status = status
+			tx.touch(it)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// detach removes it from the container parent (a Digital Link).
+func (ec *eventCtx) detach(epc string, it *item, parent string) error {
+	p, err := ec.tx.itemByLink(parent)
+	if err != nil {
+		return err
+	}
+	if !p.exists() {
+		return ec.fail(CodeInvalid, "missing-container", epc, "container %s has no record", parent)
+	}
+	if err := ec.checkHeld(epc, p); err != nil {
+		return err
+	}
+	link := it.id.DigitalLink()
+	for i, c := range p.cont.Children {
+		if c == link {
+			p.cont.Children = append(p.cont.Children[:i:i], p.cont.Children[i+1:]...)
+			break
+		}
+	}
+	it.custody().Parent = ""
+	ec.tx.touch(p)
+	ec.tx.touch(it)
+	return nil
+}
+
+// destination resolves the event's destination to an organisation: the
+// owning party if given, else the location, as a GLN, SGLN or PGLN in URN or
+// Digital Link form, looked up in the partners' GLNs.
+func (ec *eventCtx) destination() (org, epc string, err error) {
+	for _, kind := range []string{"owning_party", "location", "possessing_party"} {
+		for _, d := range ec.ev.DestinationList {
+			if epcis.ShortCBV(epcis.SourceDestType, d.Type) != kind {
+				continue
+			}
+			gln, err := ParseGLN(d.Value)
+			if err != nil {
+				return "", d.Value, ec.fail(CodeInvalid, "bad-destination", d.Value, "%v", err)
+			}
+			org, err := ec.tx.glnOrg(gln)
+			if err != nil {
+				return "", d.Value, err
+			}
+			if org == "" {
+				return "", d.Value, ec.fail(CodeInvalid, "unknown-destination", d.Value, "no partner lists GLN %s", gln)
+			}
+			return org, d.Value, nil
+		}
+	}
+	return "", "", ec.fail(CodeInvalid, "destination-required", "", "shipping needs a destination (owning_party or location)")
+}
+
+// sourceIsCaller refuses a shipping event whose owning-party source is a
+// known organisation other than the caller.
+func (ec *eventCtx) sourceIsCaller() error {
+	for _, s := range ec.ev.SourceList {
+		if epcis.ShortCBV(epcis.SourceDestType, s.Type) != "owning_party" {
+			continue
+		}
+		gln, err := ParseGLN(s.Value)
+		if err != nil {
+			return ec.fail(CodeInvalid, "bad-source", s.Value, "%v", err)
+		}
+		org, err := ec.tx.glnOrg(gln)
+		if err != nil {
+			return err
+		}
+		if org != "" && org != ec.tx.caller {
+			return ec.fail(CodeForbidden, "source-not-caller", s.Value, "the owning party source %s is %s, not %s", gln, org, ec.tx.caller)
+		}
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

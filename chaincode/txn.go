@@ -1,0 +1,288 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// txn is the in-memory overlay of one transaction: records read once and
+// decoded, changed in place, and written in first-change order when the
+// transaction succeeds. State reads do not see a transaction's own writes on
+// Fabric, so every rule reads through the overlay.
+type txn struct {
+	st     State
+	cfg    *Config
+	caller string
+	now    time.Time
+
+	items    map[string]*item
+	lots     map[string]*LotRecord
+	partners map[string]*Partner
+	owners   map[string]string // GTIN -> MSP ID of its company prefix owner ("" when none)
+	glnOrgs  map[string]string // GLN -> MSP ID ("" when none)
+
+	dirtyItems []*item
+	dirtyLots  []string // lot keys in first-change order
+	lotDirty   map[string]bool
+	anchors    map[string]bool // hash IDs anchored by this transaction
+
+	puts    []put        // other shared-state writes, in order
+	private []privatePut // private data writes, in order
+	ev      txEvent
+}
+
+type put struct {
+	key   string
+	value []byte
+}
+
+type privatePut struct {
+	collection, key string
+	value           []byte
+}
+
+// item is a serial or a container in the overlay.
+type item struct {
+	id     ItemID
+	key    string
+	serial *SerialRecord    // KindSGTIN; nil when absent
+	cont   *ContainerRecord // KindSSCC; nil when absent
+	dirty  bool
+}
+
+func (it *item) exists() bool { return it.serial != nil || it.cont != nil }
+
+// custody returns the changing part of the record; the item must exist.
+func (it *item) custody() *Custody {
+	if it.serial != nil {
+		return &it.serial.Custody
+	}
+	return &it.cont.Custody
+}
+
+func newTxn(st State, cfg *Config) *txn {
+	return &txn{
+		st: st, cfg: cfg, caller: st.Creator(), now: st.TxTime().UTC(),
+		items: map[string]*item{}, lots: map[string]*LotRecord{}, partners: map[string]*Partner{},
+		owners: map[string]string{}, glnOrgs: map[string]string{},
+		lotDirty: map[string]bool{}, anchors: map[string]bool{},
+	}
+}
+
+// item loads the record of id (absent records give an item that does not exist).
+func (tx *txn) item(id ItemID) (*item, error) {
+	key := id.Key()
+	if it, ok := tx.items[key]; ok {
+		return it, nil
+	}
+	it := &item{id: id, key: key}
+	raw, err := tx.st.GetState(key)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	if raw != nil {
+		if id.Kind == KindSSCC {
+			it.cont = new(ContainerRecord)
+			err = json.Unmarshal(raw, it.cont)
+		} else {
+			it.serial = new(SerialRecord)
+			err = json.Unmarshal(raw, it.serial)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", key, err)
+		}
+	}
+	tx.items[key] = it
+	return it, nil
+}
+
+// itemByLink loads an item by a stored Digital Link (parent or child).
+func (tx *txn) itemByLink(link string) (*item, error) {
+	id, err := ParseItemID(link)
+	if err != nil {
+		return nil, fmt.Errorf("stored reference: %w", err)
+	}
+	return tx.item(id)
+}
+
+// touch marks an item changed by this transaction.
+func (tx *txn) touch(it *item) {
+	it.custody().Updated = tx.now
+	if !it.dirty {
+		it.dirty = true
+		tx.dirtyItems = append(tx.dirtyItems, it)
+	}
+}
+
+// lot loads a lot record; nil when absent.
+func (tx *txn) lot(gtin, lot string) (*LotRecord, error) {
+	key := lotKey(gtin, lot)
+	if l, ok := tx.lots[key]; ok {
+		return l, nil
+	}
+	var l *LotRecord
+	raw, err := tx.st.GetState(key)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	if raw != nil {
+		l = new(LotRecord)
+		if err := json.Unmarshal(raw, l); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", key, err)
+		}
+	}
+	tx.lots[key] = l
+	return l, nil
+}
+
+// putLot stores a new or changed lot record.
+func (tx *txn) putLot(l *LotRecord) {
+	key := lotKey(l.GTIN, l.Lot)
+	l.Updated = tx.now
+	tx.lots[key] = l
+	if !tx.lotDirty[key] {
+		tx.lotDirty[key] = true
+		tx.dirtyLots = append(tx.dirtyLots, key)
+	}
+}
+
+// adjustHolding adds delta to org's count of the serial's lot.
+func (tx *txn) adjustHolding(s *SerialRecord, org string, delta int) error {
+	l, err := tx.lot(s.GTIN, s.Lot)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		return fmt.Errorf("lot %s of %s has no record", s.Lot, s.GTIN)
+	}
+	i := sort.Search(len(l.Holders), func(i int) bool { return l.Holders[i].Org >= org })
+	if i == len(l.Holders) || l.Holders[i].Org != org {
+		l.Holders = append(l.Holders, LotHolding{})
+		copy(l.Holders[i+1:], l.Holders[i:])
+		l.Holders[i] = LotHolding{Org: org}
+	}
+	l.Holders[i].Count += delta
+	if l.Holders[i].Count <= 0 {
+		l.Holders = append(l.Holders[:i], l.Holders[i+1:]...)
+	}
+	tx.putLot(l)
+	return nil
+}
+
+// partner loads an organisation's record; nil when absent.
+func (tx *txn) partner(msp string) (*Partner, error) {
+	if p, ok := tx.partners[msp]; ok {
+		return p, nil
+	}
+	p, err := readPartner(tx.st, msp)
+	if err != nil {
+		return nil, err
+	}
+	tx.partners[msp] = p
+	return p, nil
+}
+
+// isATP reports whether msp is an authorized trading partner now. Configured
+// regulators are not trading partners.
+func (tx *txn) isATP(msp string) (bool, error) {
+	p, err := tx.partner(msp)
+	if err != nil || p == nil {
+		return false, err
+	}
+	return p.ATP(tx.now), nil
+}
+
+// gtinOwner returns the MSP ID owning the company prefix of gtin, or "".
+// GS1 company prefixes are 6 to 12 digits and follow the indicator digit.
+func (tx *txn) gtinOwner(gtin string) (string, error) {
+	if o, ok := tx.owners[gtin]; ok {
+		return o, nil
+	}
+	owner := ""
+	for n := 6; n <= 12 && owner == ""; n++ {
+		raw, err := tx.st.GetState(prefixKey(gtin[1 : 1+n]))
+		if err != nil {
+			return "", fmt.Errorf("read company prefix: %w", err)
+		}
+		owner = string(raw)
+	}
+	tx.owners[gtin] = owner
+	return owner, nil
+}
+
+// glnOrg returns the MSP ID owning gln, or "".
+func (tx *txn) glnOrg(gln string) (string, error) {
+	if o, ok := tx.glnOrgs[gln]; ok {
+		return o, nil
+	}
+	raw, err := tx.st.GetState(glnKey(gln))
+	if err != nil {
+		return "", fmt.Errorf("read gln: %w", err)
+	}
+	tx.glnOrgs[gln] = string(raw)
+	return string(raw), nil
+}
+
+// isRegulator reports whether msp is a configured regulator.
+func (tx *txn) isRegulator(msp string) bool { return tx.cfg.isRegulator(msp) }
+
+// commit writes every change and the transaction's chaincode event.
+func (tx *txn) commit(function string) error {
+	tx.ev.TxID = tx.st.TxID()
+	tx.ev.Function = function
+	tx.ev.Creator = tx.caller
+	tx.ev.Time = tx.now
+	for _, it := range tx.dirtyItems {
+		var raw []byte
+		var err error
+		if it.serial != nil {
+			raw, err = json.Marshal(it.serial)
+			tx.ev.Serials = append(tx.ev.Serials, raw)
+		} else {
+			raw, err = json.Marshal(it.cont)
+			tx.ev.Containers = append(tx.ev.Containers, raw)
+		}
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", it.key, err)
+		}
+		if err := tx.st.PutState(it.key, raw); err != nil {
+			return fmt.Errorf("write %s: %w", it.key, err)
+		}
+	}
+	for _, key := range tx.dirtyLots {
+		raw, err := json.Marshal(tx.lots[key])
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", key, err)
+		}
+		if err := tx.st.PutState(key, raw); err != nil {
+			return fmt.Errorf("write %s: %w", key, err)
+		}
+		tx.ev.Lots = append(tx.ev.Lots, raw)
+	}
+	for _, p := range tx.puts {
+		var err error
+		if p.value == nil {
+			err = tx.st.DelState(p.key)
+		} else {
+			err = tx.st.PutState(p.key, p.value)
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", p.key, err)
+		}
+	}
+	for _, p := range tx.private {
+		if err := tx.st.PutPrivateData(p.collection, p.key, p.value); err != nil {
+			return fmt.Errorf("write private %s: %w", p.key, err)
+		}
+	}
+	payload, err := tx.ev.marshal()
+	if err != nil {
+		return err
+	}
+	if err := tx.st.SetEvent(EventName, payload); err != nil {
+		return fmt.Errorf("set event: %w", err)
+	}
+	return nil
+}
