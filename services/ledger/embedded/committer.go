@@ -1,0 +1,213 @@
+package embedded
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// commitLoop is the committer: the one goroutine that cuts executed
+// transactions into blocks, validates and commits them. It runs until Close
+// closes the queue, and commits whatever was queued before that.
+func (l *Ledger) commitLoop() {
+	defer close(l.committerDone)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		first, ok := <-l.queue
+		if !ok {
+			return
+		}
+		batch := []*executed{first}
+		open := true
+		// Take what is already queued; wait up to MaxBlockWait for more only
+		// while the block is not full.
+		timer.Reset(l.opts.MaxBlockWait)
+	collect:
+		for len(batch) < l.opts.MaxBlockTxs {
+			select {
+			case ex, ok := <-l.queue:
+				if !ok {
+					open = false
+					break collect
+				}
+				batch = append(batch, ex)
+			case <-timer.C:
+				break collect
+			}
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		l.commitBlock(batch)
+		if !open {
+			return
+		}
+	}
+}
+
+// commitBlock validates the batch as the next block, writes it with its
+// state changes in one synced batch, and answers the waiting submitters.
+func (l *Ledger) commitBlock(batch []*executed) {
+	l.mu.Lock()
+	failed := l.failed
+	num, prev := l.height, l.tip
+	l.mu.Unlock()
+	if failed != nil {
+		for _, ex := range batch {
+			ex.done <- commitResult{err: failed}
+		}
+		return
+	}
+
+	b, wb, err := l.buildBlock(num, batch)
+	if err == nil {
+		raw := b.seal(prev)
+		err = wb.Set(blockKey(num), raw, nil)
+		if err == nil {
+			err = wb.Set(tipKey, encodeTip(num+1, b.hash()), nil)
+		}
+		if err == nil {
+			err = wb.Commit(pebble.Sync)
+		}
+	}
+	wb.Close()
+	if err != nil {
+		err = fmt.Errorf("commit block %d: %w", num, err)
+		l.log.Error("ledger failed", "err", err)
+		l.mu.Lock()
+		l.failed = err
+		l.mu.Unlock()
+		for _, ex := range batch {
+			ex.done <- commitResult{err: err}
+		}
+		return
+	}
+
+	l.mu.Lock()
+	l.height, l.tip = num+1, b.hash()
+	if !l.closed {
+		close(l.changed)
+		l.changed = make(chan struct{})
+	}
+	l.mu.Unlock()
+	for i, ex := range batch {
+		ex.done <- commitResult{block: num, code: b.Txs[i].Code}
+	}
+}
+
+// buildBlock validates each transaction against the committed state and the
+// writes of the valid transactions before it in the block, and stages the
+// valid ones' state, history and private data in a batch.
+func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batch, error) {
+	b := &Block{Header: Header{Number: num, Time: time.Now().UTC()}, Txs: make([]Tx, len(batch))}
+	wb := l.db.NewBatch()
+	written := make(map[string]Version) // store keys written earlier in this block
+	var scratch []byte
+	for i, ex := range batch {
+		code, err := l.validate(ex, written)
+		if err != nil {
+			return nil, wb, err
+		}
+		ex.tx.Code = code
+		b.Txs[i] = ex.tx
+		if code != TxValid {
+			continue
+		}
+		v := Version{Block: num, Tx: uint32(i)}
+		for wi := range ex.tx.Writes {
+			w := &ex.tx.Writes[wi]
+			sk := stateKey(w.Key)
+			if w.Delete {
+				err = wb.Delete(sk, nil)
+			} else {
+				scratch = append(v.append(scratch[:0]), w.Value...)
+				err = wb.Set(sk, scratch, nil)
+			}
+			if err == nil {
+				err = wb.Set(historyKey(w.Key, v), encodeHistory(ex.tx.ID, ex.tx.Time, w), nil)
+			}
+			if err != nil {
+				return nil, wb, fmt.Errorf("stage write %q: %w", w.Key, err)
+			}
+			written[string(sk)] = v
+		}
+		for _, p := range ex.private {
+			pk := privateKey(p.Collection, p.Key)
+			scratch = append(v.append(scratch[:0]), p.value...)
+			if err := wb.Set(pk, scratch, nil); err != nil {
+				return nil, wb, fmt.Errorf("stage private write %q: %w", p.Key, err)
+			}
+			written[string(pk)] = v
+		}
+	}
+	return b, wb, nil
+}
+
+// validate checks a transaction's reads: every key must still have the
+// version it read, and every range must still hold the same keys at the same
+// versions.
+func (l *Ledger) validate(ex *executed, written map[string]Version) (ValidationCode, error) {
+	for k, seen := range ex.reads {
+		if _, ok := written[k]; ok {
+			return TxMVCCConflict, nil
+		}
+		cur, err := getVersion(l.db, []byte(k))
+		if err != nil {
+			return 0, fmt.Errorf("validate %s: %w", ex.tx.ID, err)
+		}
+		if cur != seen {
+			return TxMVCCConflict, nil
+		}
+	}
+	for _, rr := range ex.ranges {
+		ok, err := l.rangeUnchanged(rr, written)
+		if err != nil {
+			return 0, fmt.Errorf("validate %s: %w", ex.tx.ID, err)
+		}
+		if !ok {
+			return TxPhantomConflict, nil
+		}
+	}
+	return TxValid, nil
+}
+
+func (l *Ledger) rangeUnchanged(rr rangeRead, written map[string]Version) (bool, error) {
+	hi := rr.hi
+	if rr.stopped && len(rr.keys) > 0 {
+		hi = append(bytes.Clone(rr.keys[len(rr.keys)-1]), 0) // through the last key seen
+	}
+	for k := range written {
+		if k >= string(rr.lo) && k < string(hi) {
+			return false, nil
+		}
+	}
+	it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: rr.lo, UpperBound: hi})
+	if err != nil {
+		return false, err
+	}
+	defer it.Close()
+	i := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		if i >= len(rr.keys) || !bytes.Equal(it.Key(), rr.keys[i]) {
+			return false, nil
+		}
+		v, _, err := splitVersioned(it.Value())
+		if err != nil {
+			return false, err
+		}
+		if v != rr.versions[i] {
+			return false, nil
+		}
+		i++
+	}
+	if err := it.Error(); err != nil {
+		return false, err
+	}
+	return i == len(rr.keys), nil
+}

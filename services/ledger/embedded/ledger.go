@@ -1,0 +1,308 @@
+package embedded
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+// Options tune an embedded ledger. The zero value gives the defaults.
+type Options struct {
+	// MaxBlockTxs is the most transactions in one block (default 1000).
+	MaxBlockTxs int
+	// MaxBlockWait is how long the committer waits, after the first
+	// transaction of a block arrives, for more to join it (default 1ms).
+	// Transactions that arrive while a block is being written always join
+	// the next one, so under load blocks fill without waiting.
+	MaxBlockWait time.Duration
+	// CacheBytes is the store's block cache size (default 64 MiB).
+	CacheBytes int64
+	// Logger receives the ledger's and the store's log lines (default:
+	// slog.Default()).
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxBlockTxs <= 0 {
+		o.MaxBlockTxs = 1000
+	}
+	if o.MaxBlockWait <= 0 {
+		o.MaxBlockWait = time.Millisecond
+	}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 64 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Ledger is the embedded ledger. It is safe for concurrent use.
+type Ledger struct {
+	db   *pebble.DB
+	cons *Consortium
+	cc   chaincode.Func
+	opts Options
+	log  *slog.Logger
+
+	queue         chan *executed
+	committerDone chan struct{}
+	inflight      sync.WaitGroup // submissions that may still enqueue
+
+	mu      sync.Mutex
+	closed  bool
+	failed  error         // set when a block could not be committed
+	height  uint64        // committed blocks
+	tip     Hash          // hash of the last committed block
+	changed chan struct{} // closed and replaced on every commit and on Close
+}
+
+var _ ledger.Ledger = (*Ledger)(nil)
+
+// Open opens (or creates) the embedded ledger stored in dir, for the
+// organisations of cons, running cc. A new ledger starts with a genesis block
+// recording the consortium.
+func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledger, error) {
+	if cons == nil || cc == nil {
+		return nil, errors.New("open ledger: consortium and chaincode are required")
+	}
+	if err := cons.Validate(); err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	opts = opts.withDefaults()
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	db, err := openStore(dir, opts, false)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	l := &Ledger{
+		db: db, cons: cons, cc: cc, opts: opts,
+		log:           opts.Logger.With("component", "ledger.embedded"),
+		queue:         make(chan *executed, opts.MaxBlockTxs),
+		committerDone: make(chan struct{}),
+		changed:       make(chan struct{}),
+	}
+	height, tip, err := readTip(db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	if height == 0 {
+		if height, tip, err = writeGenesis(db, cons); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open ledger: %w", err)
+		}
+	}
+	l.height, l.tip = height, tip
+	l.log.Info("ledger open", "dir", dir, "height", height, "tip", tip.String())
+	go l.commitLoop()
+	return l, nil
+}
+
+// readTip returns the committed height and last block hash (0 for an empty
+// store).
+func readTip(r pebble.Reader) (uint64, Hash, error) {
+	raw, closer, err := r.Get(tipKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, Hash{}, nil
+	}
+	if err != nil {
+		return 0, Hash{}, fmt.Errorf("read chain tip: %w", err)
+	}
+	defer closer.Close()
+	if len(raw) != 8+32 {
+		return 0, Hash{}, fmt.Errorf("read chain tip: %d bytes", len(raw))
+	}
+	var h Hash
+	copy(h[:], raw[8:])
+	return binary.BigEndian.Uint64(raw), h, nil
+}
+
+func encodeTip(height uint64, h Hash) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, height), h[:]...)
+}
+
+func writeGenesis(db *pebble.DB, cons *Consortium) (uint64, Hash, error) {
+	g := &Block{Header: Header{Number: 0, Time: time.Now().UTC()}, Config: cons.canonical()}
+	raw := g.seal(Hash{})
+	h := g.hash()
+	b := db.NewBatch()
+	defer b.Close()
+	if err := b.Set(blockKey(0), raw, nil); err != nil {
+		return 0, Hash{}, fmt.Errorf("write genesis: %w", err)
+	}
+	if err := b.Set(tipKey, encodeTip(1, h), nil); err != nil {
+		return 0, Hash{}, fmt.Errorf("write genesis: %w", err)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return 0, Hash{}, fmt.Errorf("write genesis: %w", err)
+	}
+	return 1, h, nil
+}
+
+// unavailable is the error of a closed or failed ledger.
+func (l *Ledger) unavailableLocked() *ledger.Error {
+	if l.failed != nil {
+		return ledger.NewError("", problem.Unavailable, l.failed, "embedded ledger failed")
+	}
+	return ledger.NewError("", problem.Unavailable, nil, "embedded ledger is closed")
+}
+
+func newTxID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// execute runs the chaincode on a snapshot, converting a panic to an error.
+func (l *Ledger) execute(st *txState, function string, args []string) (res []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = ledger.NewError(st.id, problem.Internal, fmt.Errorf("chaincode panic: %v", p), "chaincode failed")
+		}
+	}()
+	res, err = l.cc(st, function, args)
+	if err != nil {
+		return nil, chaincodeFailure(st.id, err)
+	}
+	return res, nil
+}
+
+func (l *Ledger) checkCaller(org, function string) *ledger.Error {
+	if _, ok := l.cons.Org(org); !ok {
+		return ledger.NewError("", problem.Forbidden, nil, "organisation %q is not a member of consortium %s", org, l.cons.Name)
+	}
+	if function == "" {
+		return ledger.NewError("", problem.Invalid, nil, "no chaincode function named")
+	}
+	return nil
+}
+
+// Submit executes the transaction as org against the latest state, orders it
+// into a block and returns once the block is durably committed. A transaction
+// whose reads went stale before it was committed is recorded as invalid and
+// returns a Conflict error naming it: retrying may succeed.
+func (l *Ledger) Submit(ctx context.Context, org string, t ledger.Transaction) (ledger.Receipt, error) {
+	if err := l.checkCaller(org, t.Function); err != nil {
+		return ledger.Receipt{}, err
+	}
+	l.mu.Lock()
+	if l.closed || l.failed != nil {
+		err := l.unavailableLocked()
+		l.mu.Unlock()
+		return ledger.Receipt{}, err
+	}
+	l.inflight.Add(1)
+	l.mu.Unlock()
+
+	ex, err := l.executeForCommit(org, t)
+	if err != nil {
+		l.inflight.Done()
+		return ledger.Receipt{}, err
+	}
+	l.queue <- ex // never blocks for ever: the committer drains the queue until Close
+	l.inflight.Done()
+
+	select {
+	case res := <-ex.done:
+		switch {
+		case res.err != nil:
+			return ledger.Receipt{}, ledger.NewError(ex.tx.ID, problem.Unavailable, res.err, "commit failed; the transaction is not committed")
+		case res.code != TxValid:
+			return ledger.Receipt{}, ledger.NewError(ex.tx.ID, problem.Conflict, nil, "%s in block %d: a key it read changed; retry", res.code, res.block)
+		}
+		return ledger.Receipt{TxID: ex.tx.ID, Block: res.block, Result: ex.result}, nil
+	case <-ctx.Done():
+		return ledger.Receipt{}, ledger.NewError(ex.tx.ID, problem.Unavailable, ctx.Err(), "gave up waiting for the commit; the transaction may still commit")
+	}
+}
+
+func (l *Ledger) executeForCommit(org string, t ledger.Transaction) (*executed, error) {
+	snap := l.db.NewSnapshot()
+	defer snap.Close()
+	st := newTxState(snap, l.cons, newTxID(), time.Now().UTC(), org, t.Transient, false)
+	res, err := l.execute(st, t.Function, t.Args)
+	if err != nil {
+		return nil, err
+	}
+	return st.finish(t.Function, append([]string(nil), t.Args...), res), nil
+}
+
+// Evaluate runs a chaincode function as org against the latest committed
+// state. Writes the function makes are discarded.
+func (l *Ledger) Evaluate(ctx context.Context, org string, function string, args ...string) ([]byte, error) {
+	if err := l.checkCaller(org, function); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	if l.closed || l.failed != nil {
+		err := l.unavailableLocked()
+		l.mu.Unlock()
+		return nil, err
+	}
+	l.inflight.Add(1) // keeps the store open while we read
+	l.mu.Unlock()
+	defer l.inflight.Done()
+	if err := ctx.Err(); err != nil {
+		return nil, ledger.NewError("", problem.Unavailable, err, "evaluate cancelled")
+	}
+	snap := l.db.NewSnapshot()
+	defer snap.Close()
+	st := newTxState(snap, l.cons, newTxID(), time.Now().UTC(), org, nil, true)
+	return l.execute(st, function, args)
+}
+
+// Height returns the number of committed blocks.
+func (l *Ledger) Height(ctx context.Context) (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.failed != nil {
+		return 0, l.unavailableLocked()
+	}
+	return l.height, nil
+}
+
+// Tip returns the height and the hash of the last committed block.
+func (l *Ledger) Tip() (uint64, Hash) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.height, l.tip
+}
+
+// Close stops accepting transactions, commits those already executed, and
+// closes the store. Later calls return Unavailable errors.
+func (l *Ledger) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	close(l.changed)
+	l.mu.Unlock()
+	l.inflight.Wait()
+	close(l.queue)
+	<-l.committerDone
+	if err := l.db.Close(); err != nil {
+		return fmt.Errorf("close ledger: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,360 @@
+package embedded
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// VerifyError says which block a verification failure concerns and what
+// differs.
+type VerifyError struct {
+	Block  uint64
+	Detail string
+}
+
+func (e *VerifyError) Error() string { return fmt.Sprintf("block %d: %s", e.Block, e.Detail) }
+
+func badBlock(n uint64, format string, args ...any) *VerifyError {
+	return &VerifyError{Block: n, Detail: fmt.Sprintf(format, args...)}
+}
+
+// VerifyReport summarises a successful verification.
+type VerifyReport struct {
+	Height       uint64 // blocks checked
+	Tip          Hash   // hash of the last block
+	Transactions int    // transactions in all blocks
+	Valid        int    // of which valid
+	Writes       int    // public writes of valid transactions (= history entries)
+	StateKeys    int    // keys in the world state
+	PrivateKeys  int    // private values
+}
+
+// Verify checks the ledger stored in dir without changing it (the ledger must
+// not be open): it recomputes every block's data and state hashes and the
+// hash chain up to the recorded tip, checks that no transaction ID appears
+// twice, that the history holds exactly the valid transactions' writes, that
+// the world state is what those writes leave, and that every private value
+// hashes to what its block recorded. The first problem found is returned as
+// a *VerifyError naming the block concerned.
+func Verify(dir string) (*VerifyReport, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}.withDefaults()
+	db, err := openStore(dir, opts, true)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	defer db.Close()
+	v := &verifier{db: db, blocks: make(map[uint64]*verifiedBlock)}
+	if err := v.chain(); err != nil {
+		return nil, err
+	}
+	if err := v.state(); err != nil {
+		return nil, err
+	}
+	if err := v.private(); err != nil {
+		return nil, err
+	}
+	return &v.report, nil
+}
+
+type verifier struct {
+	db     *pebble.DB
+	report VerifyReport
+	blocks map[uint64]*verifiedBlock // a small cache for the state pass
+}
+
+// verifiedBlock indexes a block's valid writes by key.
+type verifiedBlock struct {
+	b       *Block
+	writes  []map[string]*Write
+	private []map[[2]string]Hash
+}
+
+// chain checks the blocks, their hashes and links, and the tip.
+func (v *verifier) chain() error {
+	height, tip, err := readTip(v.db)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if height == 0 {
+		return errors.New("verify: no chain tip: not a ledger directory, or an empty one")
+	}
+	seen := make(map[string]uint64)
+	var prev Hash
+	for n := uint64(0); n < height; n++ {
+		raw, closer, err := v.db.Get(blockKey(n))
+		if errors.Is(err, pebble.ErrNotFound) {
+			return badBlock(n, "missing (the chain tip says height %d)", height)
+		}
+		if err != nil {
+			return fmt.Errorf("verify: read block %d: %w", n, err)
+		}
+		b, derr := decodeBlock(bytes.Clone(raw))
+		closer.Close()
+		if derr != nil {
+			return badBlock(n, "cannot be decoded: %v", derr)
+		}
+		switch {
+		case b.Number != n:
+			return badBlock(n, "header says number %d", b.Number)
+		case b.PrevHash != prev:
+			return badBlock(n, "previous-block hash %s, but block %d hashes to %s", b.PrevHash, n-1, prev)
+		case b.DataHash != sha256.Sum256(b.data):
+			return badBlock(n, "transactions do not match the header's data hash")
+		case b.StateHash != stateHash(b.Txs):
+			return badBlock(n, "validation codes or writes do not match the header's state hash")
+		case int(b.TxCount) != len(b.Txs):
+			return badBlock(n, "header counts %d transactions, block holds %d", b.TxCount, len(b.Txs))
+		}
+		if n == 0 {
+			if _, err := ParseConsortium(b.Config); err != nil {
+				return badBlock(0, "genesis consortium: %v", err)
+			}
+		}
+		for i, tx := range b.Txs {
+			if first, dup := seen[tx.ID]; dup {
+				return badBlock(n, "transaction %s (index %d) already in block %d", tx.ID, i, first)
+			}
+			seen[tx.ID] = n
+			v.report.Transactions++
+			if tx.Code == TxValid {
+				v.report.Valid++
+				v.report.Writes += len(tx.Writes)
+			}
+		}
+		prev = b.hash()
+	}
+	if prev != tip {
+		return badBlock(height-1, "hashes to %s, but the chain tip records %s", prev, tip)
+	}
+	if _, closer, err := v.db.Get(blockKey(height)); err == nil {
+		closer.Close()
+		return badBlock(height, "stored beyond the chain tip (height %d)", height)
+	}
+	v.report.Height, v.report.Tip = height, tip
+	return nil
+}
+
+// block returns a decoded, indexed block from a small cache.
+func (v *verifier) block(n uint64) (*verifiedBlock, error) {
+	if vb, ok := v.blocks[n]; ok {
+		return vb, nil
+	}
+	if n >= v.report.Height {
+		return nil, badBlock(n, "referenced by the state, but beyond the chain")
+	}
+	b, err := readBlock(v.db, n)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	if len(v.blocks) >= 64 {
+		clear(v.blocks)
+	}
+	vb := &verifiedBlock{b: b, writes: make([]map[string]*Write, len(b.Txs)), private: make([]map[[2]string]Hash, len(b.Txs))}
+	v.blocks[n] = vb
+	return vb, nil
+}
+
+// write returns the write of key by transaction at, if that transaction is
+// valid and wrote it.
+func (v *verifier) write(at Version, key string) (*Write, error) {
+	vb, err := v.block(at.Block)
+	if err != nil {
+		return nil, err
+	}
+	if int(at.Tx) >= len(vb.b.Txs) || vb.b.Txs[at.Tx].Code != TxValid {
+		return nil, nil
+	}
+	m := vb.writes[at.Tx]
+	if m == nil {
+		tx := &vb.b.Txs[at.Tx]
+		m = make(map[string]*Write, len(tx.Writes))
+		for i := range tx.Writes {
+			m[tx.Writes[i].Key] = &tx.Writes[i]
+		}
+		vb.writes[at.Tx] = m
+	}
+	return m[key], nil
+}
+
+// state walks the history and the world state together, in key order: every
+// history record must be a valid write of its block, and each key's state
+// must be its last write.
+func (v *verifier) state() error {
+	hist, err := v.db.NewIter(&pebble.IterOptions{LowerBound: []byte{spaceHistory}, UpperBound: []byte{spaceHistory + 1}})
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	defer hist.Close()
+	st, err := v.db.NewIter(&pebble.IterOptions{LowerBound: []byte{spaceState}, UpperBound: []byte{spaceState + 1}})
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	defer st.Close()
+	stOK := st.First()
+
+	// stateWithoutHistory reports a state key no history explains.
+	stateWithoutHistory := func() error {
+		ver, _, err := splitVersioned(st.Value())
+		if err != nil {
+			return badBlock(0, "state key %q: %v", st.Key()[1:], err)
+		}
+		return badBlock(ver.Block, "state key %q (version %s) was never written by a valid transaction", st.Key()[1:], ver)
+	}
+
+	entries := 0
+	hOK := hist.First()
+	for hOK {
+		key, _, err := parseHistoryKey(hist.Key())
+		if err != nil {
+			return badBlock(0, "%v", err)
+		}
+		var last Version
+		var lastW *Write
+		for ; hOK; hOK = hist.Next() {
+			k, ver, err := parseHistoryKey(hist.Key())
+			if err != nil {
+				return badBlock(0, "%v", err)
+			}
+			if k != key {
+				break
+			}
+			entries++
+			w, err := v.write(ver, key)
+			if err != nil {
+				return err
+			}
+			if w == nil {
+				return badBlock(ver.Block, "history of %q names transaction %d, which did not validly write it", key, ver.Tx)
+			}
+			rec, err := decodeHistory(hist.Value())
+			if err != nil {
+				return badBlock(ver.Block, "history of %q: %v", key, err)
+			}
+			tx := &v.blocks[ver.Block].b.Txs[ver.Tx]
+			if rec.TxID != tx.ID || !rec.Time.Equal(tx.Time) || rec.Delete != w.Delete || !bytes.Equal(rec.Value, w.Value) {
+				return badBlock(ver.Block, "history of %q differs from transaction %d (%s)", key, ver.Tx, tx.ID)
+			}
+			last, lastW = ver, w
+		}
+		want := stateKey(key)
+		if stOK && bytes.Compare(st.Key(), want) < 0 {
+			return stateWithoutHistory()
+		}
+		present := stOK && bytes.Equal(st.Key(), want)
+		switch {
+		case lastW.Delete && present:
+			return badBlock(last.Block, "state holds %q, which transaction %d deleted", key, last.Tx)
+		case !lastW.Delete && !present:
+			return badBlock(last.Block, "state lacks %q, which transaction %d wrote", key, last.Tx)
+		case present:
+			ver, val, err := splitVersioned(st.Value())
+			if err != nil {
+				return badBlock(last.Block, "state value of %q: %v", key, err)
+			}
+			if ver != last {
+				return badBlock(last.Block, "state of %q has version %s, but its last write is %s", key, ver, last)
+			}
+			if !bytes.Equal(val, lastW.Value) {
+				return badBlock(last.Block, "state value of %q differs from what transaction %d wrote", key, last.Tx)
+			}
+			v.report.StateKeys++
+			stOK = st.Next()
+		}
+	}
+	if err := hist.Error(); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if stOK {
+		return stateWithoutHistory()
+	}
+	if err := st.Error(); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if entries != v.report.Writes {
+		return v.findMissingHistory()
+	}
+	return nil
+}
+
+// findMissingHistory names the first block with a valid write that has no
+// history record (run only when the counts disagree).
+func (v *verifier) findMissingHistory() error {
+	for n := uint64(1); n < v.report.Height; n++ {
+		b, err := readBlock(v.db, n)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		for i, tx := range b.Txs {
+			if tx.Code != TxValid {
+				continue
+			}
+			for _, w := range tx.Writes {
+				_, closer, err := v.db.Get(historyKey(w.Key, Version{Block: n, Tx: uint32(i)}))
+				if errors.Is(err, pebble.ErrNotFound) {
+					return badBlock(n, "transaction %d wrote %q, but the history has no record of it", i, w.Key)
+				}
+				if err != nil {
+					return fmt.Errorf("verify: %w", err)
+				}
+				closer.Close()
+			}
+		}
+	}
+	return badBlock(v.report.Height-1, "history holds a different number of records than the blocks have writes")
+}
+
+// private checks every private value against the hash its block recorded.
+func (v *verifier) private() error {
+	it, err := v.db.NewIter(&pebble.IterOptions{LowerBound: []byte{spacePrivate}, UpperBound: []byte{spacePrivate + 1}})
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		coll, key, err := parsePrivateKey(it.Key())
+		if err != nil {
+			return badBlock(0, "%v", err)
+		}
+		ver, val, err := splitVersioned(it.Value())
+		if err != nil {
+			return badBlock(0, "private %s/%q: %v", coll, key, err)
+		}
+		vb, err := v.block(ver.Block)
+		if err != nil {
+			return err
+		}
+		if int(ver.Tx) >= len(vb.b.Txs) || vb.b.Txs[ver.Tx].Code != TxValid {
+			return badBlock(ver.Block, "private %s/%q names transaction %d, which is not a valid one", coll, key, ver.Tx)
+		}
+		m := vb.private[ver.Tx]
+		if m == nil {
+			m = make(map[[2]string]Hash)
+			for _, p := range vb.b.Txs[ver.Tx].PrivateWrites {
+				m[[2]string{p.Collection, p.Key}] = p.ValueHash
+			}
+			vb.private[ver.Tx] = m
+		}
+		h, ok := m[[2]string{coll, key}]
+		if !ok {
+			return badBlock(ver.Block, "private %s/%q was not written by transaction %d", coll, key, ver.Tx)
+		}
+		if h != sha256.Sum256(val) {
+			return badBlock(ver.Block, "private %s/%q does not match the hash transaction %d recorded", coll, key, ver.Tx)
+		}
+		v.report.PrivateKeys++
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	return nil
+}
