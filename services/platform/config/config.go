@@ -1,0 +1,177 @@
+// Package config is the one place rxledger's serve settings come from: command
+// line flags, each with an RXLEDGER_* environment variable as its fallback,
+// then built-in defaults. Parse validates the result, so the rest of the
+// program can trust a Config.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Ledger implementations.
+const (
+	LedgerEmbedded = "embedded"
+	LedgerFabric   = "fabric"
+)
+
+// Service roles a process can run. "all" on the command line means every one.
+const (
+	RoleIngest  = "ingest"
+	RoleVerify  = "verify"
+	RoleReturns = "returns"
+	RoleReports = "reports"
+)
+
+// AllRoles lists the service roles in start order.
+var AllRoles = []string{RoleIngest, RoleVerify, RoleReturns, RoleReports}
+
+// Config is everything `rxledger serve` needs to start.
+type Config struct {
+	Addr     string   // listen address, host:port
+	DataDir  string   // data directory: ledger, key store, demo credentials
+	RedisURL string   // redis:// or rediss:// URL; empty for the in-process cache
+	Ledger   string   // LedgerEmbedded or LedgerFabric
+	Roles    []string // service roles to run, a subset of AllRoles in AllRoles order
+	Demo     bool     // load the demo consortium and write demo-credentials.json
+
+	LogLevel        slog.Level
+	MaxBodyBytes    int64         // request body limit
+	ShutdownTimeout time.Duration // grace period for in-flight requests on stop
+
+	Fabric Fabric // used when Ledger is LedgerFabric
+}
+
+// Fabric is how to reach a Fabric network through the gateway.
+type Fabric struct {
+	Peer       string // gateway peer endpoint, host:port
+	TLSCACert  string // PEM file of the peer's TLS CA
+	ServerName string // TLS server name override (when Peer's host differs from its certificate)
+	Channel    string
+	Chaincode  string
+	// Identities is a directory with one sub-directory per organisation
+	// this process submits for, named by MSP ID, each holding cert.pem and
+	// key.pem (the client identity's certificate and private key).
+	Identities string
+}
+
+// Has reports whether the configuration runs service role r.
+func (c Config) Has(r string) bool { return slices.Contains(c.Roles, r) }
+
+// Validate checks the configuration as a whole.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want host:port: %w", c.Addr, err))
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, errors.New("--data: a data directory is required"))
+	}
+	if c.RedisURL != "" {
+		if err := checkRedisURL(c.RedisURL); err != nil {
+			errs = append(errs, fmt.Errorf("--redis: %w", err))
+		}
+	}
+	switch c.Ledger {
+	case LedgerEmbedded:
+	case LedgerFabric:
+		if c.Demo {
+			errs = append(errs, errors.New("--demo runs on the embedded ledger only"))
+		}
+		errs = append(errs, c.Fabric.validate()...)
+	default:
+		errs = append(errs, fmt.Errorf("--ledger %q: want %s or %s", c.Ledger, LedgerEmbedded, LedgerFabric))
+	}
+	if len(c.Roles) == 0 {
+		errs = append(errs, errors.New("--roles: at least one role is required"))
+	}
+	if c.MaxBodyBytes <= 0 {
+		errs = append(errs, fmt.Errorf("--max-body %d: must be positive", c.MaxBodyBytes))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--shutdown-timeout %s: must be positive", c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+func (f Fabric) validate() []error {
+	var errs []error
+	required := []struct{ flag, value string }{
+		{"--fabric-peer", f.Peer},
+		{"--fabric-tls-ca", f.TLSCACert},
+		{"--fabric-channel", f.Channel},
+		{"--fabric-chaincode", f.Chaincode},
+		{"--fabric-identities", f.Identities},
+	}
+	for _, r := range required {
+		if strings.TrimSpace(r.value) == "" {
+			errs = append(errs, fmt.Errorf("%s is required with --ledger fabric", r.flag))
+		}
+	}
+	if f.Peer != "" {
+		if _, _, err := net.SplitHostPort(f.Peer); err != nil {
+			errs = append(errs, fmt.Errorf("--fabric-peer %q: want host:port", f.Peer))
+		}
+	}
+	return errs
+}
+
+func checkRedisURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("parse redis URL: %w", err)
+	}
+	switch u.Scheme {
+	case "redis", "rediss":
+		if u.Host == "" {
+			return fmt.Errorf("redis URL %q has no host", redactURL(u))
+		}
+	case "unix":
+		if u.Path == "" {
+			return fmt.Errorf("redis URL %q has no socket path", redactURL(u))
+		}
+	default:
+		return fmt.Errorf("redis URL %q: want redis://, rediss:// or unix://", redactURL(u))
+	}
+	return nil
+}
+
+// RedactedRedisURL returns the Redis URL with any password hidden, for logs.
+func (c Config) RedactedRedisURL() string {
+	u, err := url.Parse(c.RedisURL)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return redactURL(u)
+}
+
+func redactURL(u *url.URL) string { return u.Redacted() }
+
+// parseRoles turns "all" or a comma-separated list into roles in AllRoles order.
+func parseRoles(s string) ([]string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "all" {
+		return slices.Clone(AllRoles), nil
+	}
+	seen := map[string]bool{}
+	for _, r := range strings.Split(s, ",") {
+		r = strings.TrimSpace(r)
+		if !slices.Contains(AllRoles, r) {
+			return nil, fmt.Errorf("unknown role %q: want all or a list of %s", r, strings.Join(AllRoles, ", "))
+		}
+		seen[r] = true
+	}
+	var out []string
+	for _, r := range AllRoles {
+		if seen[r] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,156 @@
+package config_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"rxledger/services/platform/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestParseDefaults(t *testing.T) {
+	c, err := config.Parse(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Config{
+		Addr: config.DefaultAddr, DataDir: config.DefaultDataDir, Ledger: config.LedgerEmbedded,
+		Roles: config.AllRoles, LogLevel: slog.LevelInfo, MaxBodyBytes: config.DefaultMaxBodyBytes,
+		ShutdownTimeout: config.DefaultShutdownTimeout,
+		Fabric:          config.Fabric{Channel: config.DefaultFabricChannel, Chaincode: config.DefaultFabricChaincode},
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("defaults\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestParseSources(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		check func(t *testing.T, c config.Config)
+	}{
+		{name: "environment fills", env: map[string]string{
+			"RXLEDGER_ADDR": ":9090", "RXLEDGER_DATA": "/var/lib/rxledger", "RXLEDGER_REDIS": "redis://127.0.0.1:6379/2",
+			"RXLEDGER_ROLES": "verify", "RXLEDGER_DEMO": "true", "RXLEDGER_LOG_LEVEL": "debug",
+			"RXLEDGER_MAX_BODY": "1024", "RXLEDGER_SHUTDOWN_TIMEOUT": "3s",
+		}, check: func(t *testing.T, c config.Config) {
+			t.Helper()
+			if c.Addr != ":9090" || c.DataDir != "/var/lib/rxledger" || c.RedisURL != "redis://127.0.0.1:6379/2" ||
+				!reflect.DeepEqual(c.Roles, []string{"verify"}) || !c.Demo || c.LogLevel != slog.LevelDebug ||
+				c.MaxBodyBytes != 1024 || c.ShutdownTimeout != 3*time.Second {
+				t.Errorf("config %+v does not reflect the environment", c)
+			}
+		}},
+		{name: "flags win over environment", args: []string{"--addr", "127.0.0.1:1234", "--demo=false", "--roles", "returns,verify"},
+			env: map[string]string{"RXLEDGER_ADDR": ":9090", "RXLEDGER_DEMO": "true", "RXLEDGER_ROLES": "ingest"},
+			check: func(t *testing.T, c config.Config) {
+				t.Helper()
+				if c.Addr != "127.0.0.1:1234" || c.Demo || !reflect.DeepEqual(c.Roles, []string{"verify", "returns"}) {
+					t.Errorf("config %+v: flags did not win", c)
+				}
+			}},
+		{name: "a flag overrides a bad variable", args: []string{"--demo"}, env: map[string]string{"RXLEDGER_DEMO": "maybe"},
+			check: func(t *testing.T, c config.Config) {
+				t.Helper()
+				if !c.Demo {
+					t.Error("demo not set")
+				}
+			}},
+		{name: "roles all, deduplicated and ordered", args: []string{"--roles", "reports, verify,verify"},
+			check: func(t *testing.T, c config.Config) {
+				t.Helper()
+				if !reflect.DeepEqual(c.Roles, []string{"verify", "reports"}) || !c.Has("verify") || c.Has("ingest") {
+					t.Errorf("roles %v", c.Roles)
+				}
+			}},
+		{name: "fabric settings", env: map[string]string{
+			"RXLEDGER_LEDGER": "fabric", "RXLEDGER_FABRIC_PEER": "localhost:7051", "RXLEDGER_FABRIC_TLS_CA": "/ca.pem",
+			"RXLEDGER_FABRIC_IDENTITIES": "/ids", "RXLEDGER_FABRIC_SERVER_NAME": "peer0",
+		}, check: func(t *testing.T, c config.Config) {
+			t.Helper()
+			want := config.Fabric{Peer: "localhost:7051", TLSCACert: "/ca.pem", ServerName: "peer0", Identities: "/ids",
+				Channel: config.DefaultFabricChannel, Chaincode: config.DefaultFabricChaincode}
+			if c.Ledger != config.LedgerFabric || c.Fabric != want {
+				t.Errorf("fabric %+v, want %+v", c.Fabric, want)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Parse(tt.args, env(tt.env), io.Discard)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestParseRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string // in the error
+	}{
+		{name: "bad address", args: []string{"--addr", "8080"}, want: "--addr"},
+		{name: "empty data dir", args: []string{"--data", " "}, want: "--data"},
+		{name: "redis URL scheme", args: []string{"--redis", "http://127.0.0.1:6379"}, want: "--redis"},
+		{name: "redis URL without host", args: []string{"--redis", "redis://"}, want: "no host"},
+		{name: "unknown ledger", args: []string{"--ledger", "postgres"}, want: "--ledger"},
+		{name: "fabric without settings", args: []string{"--ledger", "fabric"}, want: "--fabric-peer is required"},
+		{name: "fabric peer not host:port", args: []string{"--ledger", "fabric", "--fabric-peer", "peer0", "--fabric-tls-ca", "x", "--fabric-identities", "y"}, want: "--fabric-peer"},
+		{name: "demo on fabric", args: []string{"--ledger", "fabric", "--demo"}, want: "--demo"},
+		{name: "unknown role", args: []string{"--roles", "verify,mint"}, want: `"mint"`},
+		{name: "log level", args: []string{"--log-level", "loud"}, want: "--log-level"},
+		{name: "body limit", args: []string{"--max-body", "0"}, want: "--max-body"},
+		{name: "bad bool variable", env: map[string]string{"RXLEDGER_DEMO": "maybe"}, want: "RXLEDGER_DEMO"},
+		{name: "bad integer variable", env: map[string]string{"RXLEDGER_MAX_BODY": "lots"}, want: "RXLEDGER_MAX_BODY"},
+		{name: "bad duration variable", env: map[string]string{"RXLEDGER_SHUTDOWN_TIMEOUT": "soon"}, want: "RXLEDGER_SHUTDOWN_TIMEOUT"},
+		{name: "unknown flag", args: []string{"--nope"}, want: "nope"},
+		{name: "stray argument", args: []string{"extra"}, want: "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Parse(tt.args, env(tt.env), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse error %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpNamesEveryVariable(t *testing.T) {
+	var out bytes.Buffer
+	_, err := config.Parse([]string{"-h"}, env(nil), &out)
+	if !errors.Is(err, config.ErrHelp) {
+		t.Fatalf("Parse(-h) error %v, want ErrHelp", err)
+	}
+	help := out.String()
+	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "max-body",
+		"shutdown-timeout", "fabric-peer", "fabric-tls-ca", "fabric-server-name", "fabric-channel",
+		"fabric-chaincode", "fabric-identities"} {
+		if !strings.Contains(help, "-"+name) || !strings.Contains(help, "(env "+config.EnvName(name)+")") {
+			t.Errorf("help lacks -%s or its variable %s", name, config.EnvName(name))
+		}
+	}
+	if n := strings.Count(help, "(env RXLEDGER_"); n != 15 {
+		t.Errorf("help names %d variables, want 15 (a flag was added without its test entry?)", n)
+	}
+}
+
+func TestRedactedRedisURL(t *testing.T) {
+	c := config.Config{RedisURL: "redis://user:s3cret@127.0.0.1:6379/0"}
+	if got := c.RedactedRedisURL(); strings.Contains(got, "s3cret") || !strings.Contains(got, "127.0.0.1:6379") {
+		t.Errorf("RedactedRedisURL = %q", got)
+	}
+}
