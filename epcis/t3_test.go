@@ -1,0 +1,175 @@
+package epcis
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExtractT3GS1USPharmaExample(t *testing.T) {
+	d := mustDecodeXMLFile(t, "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml")
+	t3, err := ExtractT3(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti := t3.Information
+
+	t.Run("dates", func(t *testing.T) {
+		// The shipping event is 2023-04-01T07:48:16Z recorded at -05:00.
+		xmlEqual(t, "transaction date", ti.TransactionDate, "2023-04-01")
+		xmlEqual(t, "shipment date", ti.ShipmentDate, "2023-04-01")
+	})
+	t.Run("seller and buyer", func(t *testing.T) {
+		xmlEqual(t, "seller", ti.Seller, Party{ID: "urn:epc:id:sgln:030001.111111.0", Name: "GS1 Pharma", Address: Address{
+			Street1: "1 Biopharm Ct", Street2: "Suite A", City: "Thousand Oaks", State: "CA", PostalCode: "91320", CountryCode: "US"}})
+		xmlEqual(t, "buyer", ti.Buyer, Party{ID: "urn:epc:id:sgln:039999.999999.0", Name: "GS1 Drug Distributor", Address: Address{
+			Street1: "230 Park Ave S", Street2: "Room 378", City: "New York", State: "NY", PostalCode: "10003-1502", CountryCode: "US"}})
+		xmlEqual(t, "ship from", ti.ShipFrom.Name, "GS1 Pharma DC")
+		xmlEqual(t, "ship from city", ti.ShipFrom.Address.City, "Westlake Village")
+		xmlEqual(t, "ship to", ti.ShipTo.ID, "urn:epc:id:sgln:039999.345678.0")
+		xmlEqual(t, "ship to city", ti.ShipTo.Address.City, "Louisville")
+	})
+	t.Run("business transactions", func(t *testing.T) {
+		xmlEqual(t, "PO", ti.PurchaseOrder, "urn:epcglobal:cbv:bt:0399999999991:XYZPO189")
+		xmlEqual(t, "despatch advice", ti.DespatchAdvice, "urn:epcglobal:cbv:bt:0300011111215:DEL100")
+		xmlEqual(t, "invoice (none in this example)", ti.Invoice, "")
+		xmlEqual(t, "all", len(ti.BizTransactions), 2)
+	})
+	t.Run("product line", func(t *testing.T) {
+		if len(ti.Products) != 1 {
+			t.Fatalf("%d product lines, want 1: %+v", len(ti.Products), ti.Products)
+		}
+		var ids []string
+		for s := 11; s <= 22; s++ {
+			ids = append(ids, fmt.Sprintf("urn:epc:id:sgtin:030001.0012345.%d", s))
+		}
+		xmlEqual(t, "product", ti.Products[0], ProductLine{
+			ClassID:       "urn:epc:idpat:sgtin:030001.0012345.*",
+			ProductName:   "Epcistra",
+			Strength:      "100mg",
+			DosageForm:    "PILL",
+			NDC:           "0001-0123-45",
+			ContainerSize: "500 pills",
+			Manufacturer:  "GS1 Pharma LLC",
+			Lot:           "A123",
+			Expiry:        "2025-03-27",
+			Containers:    12,
+			Identifiers:   ids,
+		})
+	})
+	t.Run("packing hierarchy", func(t *testing.T) {
+		if len(ti.Packages) != 1 {
+			t.Fatalf("%d shipped containers, want 1", len(ti.Packages))
+		}
+		pallet := ti.Packages[0]
+		xmlEqual(t, "pallet", pallet.ID, "urn:epc:id:sscc:030001.41234567890")
+		var cases []string
+		for _, c := range pallet.Children {
+			cases = append(cases, c.ID)
+			if len(c.Children) != 4 {
+				t.Errorf("case %s holds %d items, want 4", c.ID, len(c.Children))
+			}
+		}
+		xmlEqual(t, "cases", cases, []string{"urn:epc:id:sgtin:030001.1012345.110", "urn:epc:id:sgtin:030001.1012345.111", "urn:epc:id:sgtin:030001.1012345.121"})
+		xmlEqual(t, "case lot", pallet.Children[0].Lot, "A123")
+		xmlEqual(t, "first item of case 121", pallet.Children[2].Children[0], Package{ID: "urn:epc:id:sgtin:030001.0012345.19", Lot: "A123", Expiry: "2025-03-27"})
+	})
+	t.Run("statement", func(t *testing.T) {
+		xmlEqual(t, "statement", *t3.Statement, TransactionStatement{
+			Affirmed:         true,
+			LegalNotice:      "Seller has complied with each applicable subsection of FDCA Sec. 581(27)(A)-(G).",
+			GuidelineVersion: "GS1 US DSCSA R1.3",
+		})
+	})
+}
+
+// TestExtractT3Fixtures runs ExtractT3 on our own small documents (in
+// testdata/t3) that cover what the GS1 example does not.
+func TestExtractT3Fixtures(t *testing.T) {
+	tests := []struct {
+		file  string
+		check func(t *testing.T, t3 *T3, err error)
+	}{
+		{"unpacked_and_repacked.xml", func(t *testing.T, t3 *T3, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Item 3 was unpacked from case 1 and packed into case 2; two
+			// lots make two product lines; the invoice is found.
+			ti := t3.Information
+			xmlEqual(t, "invoice", ti.Invoice, "urn:epcglobal:cbv:bt:0300011111116:INV7")
+			xmlEqual(t, "case 1 items", len(ti.Packages[0].Children), 1)
+			xmlEqual(t, "case 2 items", len(ti.Packages[1].Children), 2)
+			if len(ti.Products) != 2 {
+				t.Fatalf("%d product lines, want 2", len(ti.Products))
+			}
+			xmlEqual(t, "lots", []string{ti.Products[0].Lot, ti.Products[1].Lot}, []string{"L1", "L2"})
+			xmlEqual(t, "containers", []int{ti.Products[0].Containers, ti.Products[1].Containers}, []int{2, 1})
+			xmlEqual(t, "NDC by type code", ti.Products[0].NDC, "12345-678-90")
+			xmlEqual(t, "date in the event's zone", ti.TransactionDate, "2024-02-29")
+			if t3.Statement != nil {
+				t.Errorf("statement %+v, want none", t3.Statement)
+			}
+		}},
+		{"no_shipping.xml", func(t *testing.T, _ *T3, err error) {
+			if !errors.Is(err, ErrNoShipment) {
+				t.Fatalf("want ErrNoShipment, got %v", err)
+			}
+		}},
+		{"aggregation_cycle.xml", func(t *testing.T, _ *T3, err error) {
+			if err == nil || !strings.Contains(err.Error(), "cycle") {
+				t.Fatalf("want a cycle error, got %v", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			d, err := DecodeXML(openXMLTestFile(t, filepath.Join("testdata", "t3", tt.file)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t3, err := ExtractT3(d)
+			tt.check(t, t3, err)
+		})
+	}
+}
+
+func TestLocalDate(t *testing.T) {
+	at := time.Date(2024, 3, 1, 2, 0, 0, 0, time.UTC)
+	tests := []struct{ offset, want string }{
+		{"-05:00", "2024-02-29"},
+		{"+01:00", "2024-03-01"},
+		{"", "2024-03-01"},
+		{"bogus", "2024-03-01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.offset, func(t *testing.T) {
+			if got := localDate(at, tt.offset); got != tt.want {
+				t.Errorf("localDate(%v, %q) = %s, want %s", at, tt.offset, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassCandidates(t *testing.T) {
+	tests := []struct {
+		epc, lot string
+		want     []string
+	}{
+		{"urn:epc:id:sgtin:030001.0012345.11", "", []string{"urn:epc:idpat:sgtin:030001.0012345.*"}},
+		{"urn:epc:id:sgtin:030001.0012345.11", "A1", []string{"urn:epc:class:lgtin:030001.0012345.A1", "urn:epc:idpat:sgtin:030001.0012345.*"}},
+		{"https://id.gs1.org/01/00300010123459/21/11", "", []string{"https://id.gs1.org/01/00300010123459", "https://id.gs1.org/01/00300010123459"}},
+		{"urn:epc:id:sscc:030001.41234567890", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.epc, func(t *testing.T) {
+			if got := classCandidates(tt.epc, tt.lot); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
