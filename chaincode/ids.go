@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"rxledger/epcis/gs1"
 )
 
 // This file parses the GS1 identifiers the rules need (SGTIN, SSCC, LGTIN and
@@ -54,7 +52,7 @@ var errNotItem = errors.New("not an SGTIN or SSCC")
 // or a GS1 Digital Link URI (https://id.gs1.org/01/00312345678906/21/ABC,
 // https://example.com/00/003123451000000015), on any domain.
 func ParseItemID(s string) (ItemID, error) {
-	if len(s) > gs1.MaxInputLen {
+	if len(s) > maxIDLen {
 		return ItemID{}, errors.New("identifier too long")
 	}
 	switch {
@@ -68,14 +66,14 @@ func ParseItemID(s string) (ItemID, error) {
 		if err != nil || !validSerial(serial) {
 			return ItemID{}, fmt.Errorf("malformed serial in %q", s)
 		}
-		return ItemID{Kind: KindSGTIN, GTIN: body + string(gs1.CheckDigit(body)), Serial: serial}, nil
+		return ItemID{Kind: KindSGTIN, GTIN: body + string(checkDigit(body)), Serial: serial}, nil
 	case strings.HasPrefix(s, "urn:epc:id:sscc:"):
 		parts := strings.Split(s[len("urn:epc:id:sscc:"):], ".")
 		if len(parts) != 2 || !digits(parts[0]) || !digits(parts[1]) || len(parts[0])+len(parts[1]) != 17 || parts[1] == "" {
 			return ItemID{}, fmt.Errorf("malformed SSCC URN %q", s)
 		}
 		body := parts[1][:1] + parts[0] + parts[1][1:]
-		return ItemID{Kind: KindSSCC, SSCC: body + string(gs1.CheckDigit(body))}, nil
+		return ItemID{Kind: KindSSCC, SSCC: body + string(checkDigit(body))}, nil
 	case strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://"):
 		dl, err := parseDigitalLink(s)
 		if err != nil {
@@ -105,7 +103,7 @@ func ParseLGTIN(s string) (gtin, lot string, err error) {
 		if err != nil || !validSerial(lot) {
 			return "", "", fmt.Errorf("malformed lot in %q", s)
 		}
-		return body + string(gs1.CheckDigit(body)), lot, nil
+		return body + string(checkDigit(body)), lot, nil
 	case strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://"):
 		dl, err := parseDigitalLink(s)
 		if err != nil {
@@ -121,7 +119,7 @@ func ParseLGTIN(s string) (gtin, lot string, err error) {
 // ParseGLN returns the 13-digit GLN of a location or party identifier: an SGLN
 // or PGLN URN, a Digital Link with 414 or 417, or a bare GLN.
 func ParseGLN(s string) (string, error) {
-	if len(s) > gs1.MaxInputLen {
+	if len(s) > maxIDLen {
 		return "", errors.New("identifier too long")
 	}
 	for _, p := range []string{"urn:epc:id:sgln:", "urn:epc:id:pgln:"} {
@@ -136,7 +134,7 @@ func ParseGLN(s string) (string, error) {
 			return "", fmt.Errorf("malformed GLN URN %q", s)
 		}
 		body := parts[0] + parts[1]
-		return body + string(gs1.CheckDigit(body)), nil
+		return body + string(checkDigit(body)), nil
 	}
 	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
 		dl, err := parseDigitalLink(s)
@@ -148,7 +146,7 @@ func ParseGLN(s string) (string, error) {
 		}
 		return "", fmt.Errorf("%q is not a GLN", s)
 	}
-	if len(s) == 13 && gs1.ValidCheckDigit(s) {
+	if len(s) == 13 && validCheckDigit(s) {
 		return s, nil
 	}
 	return "", fmt.Errorf("%q is not a GLN", s)
@@ -185,18 +183,18 @@ func parseDigitalLink(s string) (digitalLink, error) {
 				continue
 			}
 			v = strings.Repeat("0", 14-len(v)) + v
-			if !gs1.ValidCheckDigit(v) {
+			if !validCheckDigit(v) {
 				return digitalLink{}, fmt.Errorf("bad GTIN check digit in %q", s)
 			}
 			dl = digitalLink{primary: "01", value: v}
 		case "00":
-			if v := segs[i+1]; len(v) == 18 && gs1.ValidCheckDigit(v) {
+			if v := segs[i+1]; len(v) == 18 && validCheckDigit(v) {
 				dl = digitalLink{primary: "00", value: v}
 			} else {
 				return digitalLink{}, fmt.Errorf("bad SSCC in %q", s)
 			}
 		case "414", "417":
-			if v := segs[i+1]; len(v) == 13 && gs1.ValidCheckDigit(v) {
+			if v := segs[i+1]; len(v) == 13 && validCheckDigit(v) {
 				dl = digitalLink{primary: segs[i], value: v}
 			} else {
 				return digitalLink{}, fmt.Errorf("bad GLN in %q", s)

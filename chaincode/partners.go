@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-
-	"rxledger/epcis/gs1"
 )
 
 // putPartner writes the caller's own record and the GLN and company prefix
@@ -106,7 +104,7 @@ func (tx *txn) validatePartner(p *Partner) error {
 		return bad("partner-duplicate", "GLNs and company prefixes must be listed once")
 	}
 	for _, g := range p.GLNs {
-		if len(g) != 13 || !gs1.ValidCheckDigit(g) {
+		if len(g) != 13 || !validCheckDigit(g) {
 			return bad("partner-gln-invalid", fmt.Sprintf("%q is not a 13-digit GLN", g))
 		}
 	}
