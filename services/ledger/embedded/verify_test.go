@@ -1,0 +1,171 @@
+package embedded
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"rxledger/services/ledger"
+)
+
+// verifyFixture builds a small closed ledger and returns its directory and
+// the receipts of its transactions, in order:
+// 0 put a=1, 1 private t3~1, 2 put b=2, 3 put a=3, 4 del b, 5 put c=x.
+func verifyFixture(t *testing.T) (string, []ledger.Receipt) {
+	t.Helper()
+	l, dir := openTest(t, nil, Options{})
+	var rs []ledger.Receipt
+	rs = append(rs, submit(t, l, mfr, "put", "a", "1"))
+	r, err := l.Submit(context.Background(), mfr, ledger.Transaction{
+		Function: "putPrivate", Args: []string{ImplicitCollection(mfr), "t3~1"},
+		Transient: map[string][]byte{"v": []byte("private value")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs = append(rs, r)
+	rs = append(rs, submit(t, l, mfr, "put", "b", "2"))
+	rs = append(rs, submit(t, l, mfr, "put", "a", "3"))
+	rs = append(rs, submit(t, l, mfr, "del", "b"))
+	rs = append(rs, submit(t, l, mfr, "put", "c", "x"))
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, rs
+}
+
+// copyDir copies a closed store directory.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// tamper opens the store directly and changes it.
+func tamper(t *testing.T, dir string, change func(db *pebble.DB) error) {
+	t.Helper()
+	db, err := openStore(dir, quietOptions().withDefaults(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := change(db); err != nil {
+		t.Fatalf("tamper: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// flip flips one byte of a stored value; a negative offset counts from the end.
+func flip(key []byte, offset int) func(db *pebble.DB) error {
+	return func(db *pebble.DB) error {
+		raw, closer, err := db.Get(key)
+		if err != nil {
+			return err
+		}
+		v := append([]byte(nil), raw...)
+		closer.Close()
+		if offset < 0 {
+			offset += len(v)
+		}
+		v[offset] ^= 0x5a
+		return db.Set(key, v, pebble.Sync)
+	}
+}
+
+func set(key, value []byte) func(db *pebble.DB) error {
+	return func(db *pebble.DB) error { return db.Set(key, value, pebble.Sync) }
+}
+
+func del(key []byte) func(db *pebble.DB) error {
+	return func(db *pebble.DB) error { return db.Delete(key, pebble.Sync) }
+}
+
+func TestVerify(t *testing.T) {
+	dir, rs := verifyFixture(t)
+	blk := func(i int) uint64 { return rs[i].Block }
+	ver := func(i int) Version { return Version{Block: rs[i].Block} }
+	last := rs[len(rs)-1].Block
+
+	report, err := Verify(copyDir(t, dir))
+	if err != nil {
+		t.Fatalf("untouched ledger: %v", err)
+	}
+	if report.Height != last+1 || report.Valid != 6 || report.Writes != 6 || report.StateKeys != 3 || report.PrivateKeys != 1 {
+		t.Errorf("report %+v: want height %d, 6 valid txs, 6 writes, 3 state keys (a, c, anchor~t3~1), 1 private key", report, last+1)
+	}
+
+	tests := []struct {
+		name   string
+		change func(db *pebble.DB) error
+		block  uint64
+		what   string
+	}{
+		{"block header byte", flip(blockKey(blk(2)), 10), blk(2), "previous-block hash"},
+		{"block transaction byte", flip(blockKey(blk(2)), headerLen+8), blk(2), ""},
+		{"block write value", flip(blockKey(blk(2)), -4), blk(2), ""},
+		{"validation code", flip(blockKey(blk(2)), -1), blk(2), "state hash"},
+		{"last block's time", flip(blockKey(last), 8+96+3), last, "chain tip"},
+		{"block removed", del(blockKey(blk(1))), blk(1), "missing"},
+		{"block beyond the tip", set(blockKey(last+1), []byte("x")), last + 1, "beyond the chain tip"},
+		{"state value byte", flip(stateKey("a"), -1), blk(3), "differs"},
+		{"state version", set(stateKey("a"), append(ver(0).append(nil), '3')), blk(3), "version"},
+		{"state key removed", del(stateKey("a")), blk(3), "lacks"},
+		{"deleted key restored", set(stateKey("b"), append(ver(2).append(nil), '2')), blk(4), "deleted"},
+		{"state key added", set(stateKey("zzz"), append(ver(1).append(nil), 'z')), blk(1), "never written"},
+		{"history value", flip(historyKey("a", ver(0)), -1), blk(0), "history"},
+		{"history record removed", del(historyKey("a", ver(0))), blk(0), "no record"},
+		{"history record invented", set(historyKey("c", ver(2)), encodeHistory(rs[2].TxID, time.Now(), &Write{Key: "c", Value: []byte("y")})), blk(2), "did not validly write"},
+		{"private value", flip(privateKey(ImplicitCollection(mfr), "t3~1"), -1), blk(1), "hash"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := copyDir(t, dir)
+			tamper(t, d, tc.change)
+			_, err := Verify(d)
+			var ve *VerifyError
+			if !errors.As(err, &ve) {
+				t.Fatalf("verify returned %v, want a *VerifyError", err)
+			}
+			if ve.Block != tc.block {
+				t.Errorf("verify names block %d (%v), want block %d", ve.Block, err, tc.block)
+			}
+			if !strings.Contains(err.Error(), tc.what) {
+				t.Errorf("verify says %q, want it to mention %q", err, tc.what)
+			}
+		})
+	}
+}
+
+func TestVerifyRejectsNonLedger(t *testing.T) {
+	tests := map[string]string{
+		"missing directory": filepath.Join(t.TempDir(), "nope"),
+		"empty directory":   t.TempDir(),
+	}
+	for name, dir := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Verify(dir); err == nil {
+				t.Error("verify succeeded")
+			}
+		})
+	}
+}
