@@ -242,3 +242,5 @@ func serials(prefix string, n int) []string {
 	}
 	return out
 }
+
+func epcisQuantity(class string) epcis.QuantityElement { return epcis.QuantityElement{EPCClass: class} }

@@ -1,0 +1,87 @@
+package chaincode_test
+
+import (
+	"testing"
+
+	"rxledger/chaincode"
+)
+
+// TestInvestigation walks the state machine and its who-may rules. The
+// package is held by the wholesaler; the manufacturer owns the GTIN.
+func TestInvestigation(t *testing.T) {
+	a := sgtin("S1")
+	type step struct {
+		org, state string
+		code, rule string // empty: allowed
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		info  string // additionalInfo of verification at the end
+	}{
+		{"holder suspects, quarantines; manufacturer clears", []step{
+			{whs, "suspect", "", ""}, {whs, "quarantined", "", ""}, {whs, "cleared", chaincode.CodeForbidden, "investigation-not-allowed"}, {mfr, "cleared", "", ""}}, ""},
+		{"manufacturer suspects; holder finds illegitimate", []step{
+			{mfr, "suspect", "", ""}, {whs, "illegitimate", "", ""}, {reg, "cleared", chaincode.CodeInvalid, "investigation-transition"}}, chaincode.InfoIllegitimate},
+		{"regulator may do everything", []step{
+			{reg, "suspect", "", ""}, {reg, "quarantined", "", ""}, {reg, "illegitimate", "", ""}}, chaincode.InfoIllegitimate},
+		{"bystanders may not", []step{
+			{pharm, "suspect", chaincode.CodeForbidden, "investigation-not-allowed"}}, ""},
+		{"manufacturer does not quarantine what it does not hold", []step{
+			{mfr, "suspect", "", ""}, {mfr, "quarantined", chaincode.CodeForbidden, "investigation-not-allowed"}}, chaincode.InfoSuspect},
+		{"transitions follow the machine", []step{
+			{whs, "quarantined", chaincode.CodeInvalid, "investigation-transition"}, {whs, "cleared", chaincode.CodeInvalid, "investigation-transition"}, {whs, "bogus", chaincode.CodeInvalid, "bad-investigation-state"}}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newLedger(t)
+			mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a), shipEv(whsGLN, a))
+			mustCapture(t, m, whs, stepEv("receiving", a))
+			for i, s := range tc.steps {
+				_, err := m.Submit(s.org, chaincode.FnSetInvestigation, nil, a, s.state)
+				if s.rule == "" {
+					if err != nil {
+						t.Fatalf("step %d %s->%s: %v", i, s.org, s.state, err)
+					}
+					if got := serialOf(t, m, a).Investigation; string(got) != s.state {
+						t.Fatalf("step %d: state %q", i, got)
+					}
+					continue
+				}
+				wantRule(t, err, s.code, s.rule, -1)
+			}
+			r, err := verify(t, m, whs, chaincode.VerifyRequest{GTIN: gtin, Serial: "S1"})
+			if err != nil || r.AdditionalInfo != tc.info {
+				t.Fatalf("verification: %+v %v", r, err)
+			}
+		})
+	}
+}
+
+// TestSuspectContainerBlocksTrade: a suspect case and its contents cannot be
+// shipped or dispensed until cleared; destroying is allowed.
+func TestSuspectContainerBlocksTrade(t *testing.T) {
+	m := newLedger(t)
+	a, b := sgtin("K1"), sgtin("K2")
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a, b), packEv(sscc1, a, b))
+	if _, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, sscc1, "suspect"); err != nil {
+		t.Fatal(err)
+	}
+	if ce := lastEvent(t, m); len(ce.Serials) != 2 || len(ce.Containers) != 1 {
+		t.Fatalf("investigation event: %+v", ce)
+	}
+	_, err := capture(t, m, mfr, shipEv(whsGLN, sscc1))
+	wantRule(t, err, chaincode.CodeInvalid, "under-investigation", 0)
+	_, err = capture(t, m, mfr, stepEv("dispensing", a))
+	wantRule(t, err, chaincode.CodeInvalid, "under-investigation", 0)
+	_, err = m.Submit(mfr, chaincode.FnSetInvestigation, nil, sgtin("none"), "suspect")
+	wantRule(t, err, chaincode.CodeNotFound, "unknown-epc", -1)
+	mustCapture(t, m, mfr, stepEv("destroying", sscc1))
+	for _, epc := range []string{a, b} {
+		if s := serialOf(t, m, epc); s.Status != chaincode.StatusDestroyed {
+			t.Fatalf("%s: %+v", epc, s)
+		}
+	}
+	_, err = m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, "cleared")
+	wantRule(t, err, chaincode.CodeInvalid, "terminal", -1)
+}

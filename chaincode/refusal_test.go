@@ -1,0 +1,149 @@
+package chaincode_test
+
+import (
+	"testing"
+
+	"rxledger/chaincode"
+	"rxledger/chaincode/chaincodetest"
+	"rxledger/epcis"
+)
+
+// TestRefusals checks every capture rule's refusal: the code, the rule, the
+// event index, and that the refused transaction changed nothing.
+func TestRefusals(t *testing.T) {
+	a, b := sgtin("X1"), sgtin("X2")
+	// base: a and b commissioned by the manufacturer, b shipped to the
+	// wholesaler and received; a is still the manufacturer's.
+	base := func(t *testing.T, m *chaincodetest.Memory) {
+		t.Helper()
+		mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a, b), shipEv(whsGLN, b))
+		mustCapture(t, m, whs, stepEv("receiving", b))
+	}
+	inTransit := func(t *testing.T, m *chaincodetest.Memory) {
+		t.Helper()
+		base(t, m)
+		mustCapture(t, m, mfr, at(shipEv(whsGLN, a), 1))
+	}
+	packed := func(t *testing.T, m *chaincodetest.Memory) {
+		t.Helper()
+		base(t, m)
+		mustCapture(t, m, mfr, packEv(sscc1, a))
+	}
+	noEPC := func(e epcis.Event) epcis.Event { e.EPCList = nil; return e }
+	tests := []struct {
+		name   string
+		setup  func(*testing.T, *chaincodetest.Memory)
+		org    string
+		events []epcis.Event
+		code   string
+		rule   string
+		index  int
+		epc    string
+	}{
+		{"wrong company prefix", nil, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", foreignEPC)}, chaincode.CodeForbidden, "not-prefix-owner", 0, foreignEPC},
+		{"another's company prefix", nil, whs, []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "not-prefix-owner", 0, a},
+		{"double commissioning", base, mfr, []epcis.Event{at(commissionEv("L1", "2027-03-31", a), 9)}, chaincode.CodeInvalid, "already-commissioned", 0, a},
+		{"double commissioning in one batch, DL form", nil, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", a), at(commissionEv("L1", "2027-03-31", sgtinDL("X1")), 1)}, chaincode.CodeInvalid, "already-commissioned", 1, sgtinDL("X1")},
+		{"lot required", nil, mfr, []epcis.Event{commissionEv("", "2027-03-31", a)}, chaincode.CodeInvalid, "lot-required", 0, a},
+		{"expiry required", nil, mfr, []epcis.Event{commissionEv("L1", "", a)}, chaincode.CodeInvalid, "expiry-required", 0, a},
+		{"bad expiry", nil, mfr, []epcis.Event{commissionEv("L1", "2027-13-01", a)}, chaincode.CodeInvalid, "bad-expiry", 0, ""},
+		{"lot expiry mismatch", base, mfr, []epcis.Event{commissionEv("L1", "2028-01-31", sgtin("X3"))}, chaincode.CodeInvalid, "lot-expiry-mismatch", 0, sgtin("X3")},
+		{"commissioning is ADD", nil, mfr, []epcis.Event{func() epcis.Event { e := commissionEv("L1", "2027-03-31", a); e.Action = epcis.ActionObserve; return e }()}, chaincode.CodeInvalid, "commissioning-action", 0, ""},
+		{"malformed EPC", nil, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", "urn:epc:id:sgtin:0312345.06789.X")}, chaincode.CodeInvalid, "bad-epc", 0, "urn:epc:id:sgtin:0312345.06789.X"},
+		{"no EPCs", base, mfr, []epcis.Event{noEPC(shipEv(whsGLN))}, chaincode.CodeInvalid, "epcs-required", 0, ""},
+		{"unknown EPC", nil, mfr, []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeNotFound, "unknown-epc", 0, a},
+		{"shipping what you do not own", base, whs, []epcis.Event{shipEv(pharmGLN, a)}, chaincode.CodeForbidden, "not-owner", 0, a},
+		{"shipping to a lapsed licence", base, mfr, []epcis.Event{shipEv(rogueGLN, a)}, chaincode.CodeForbidden, "destination-not-atp", 0, rogueGLN},
+		{"shipping to a regulator", base, mfr, []epcis.Event{shipEv(regGLN, a)}, chaincode.CodeForbidden, "destination-not-atp", 0, regGLN},
+		{"shipping to an unknown GLN", base, mfr, []epcis.Event{shipEv("urn:epc:id:sgln:0344444.00000.0", a)}, chaincode.CodeInvalid, "unknown-destination", 0, "urn:epc:id:sgln:0344444.00000.0"},
+		{"shipping without destination", base, mfr, []epcis.Event{func() epcis.Event { e := shipEv(whsGLN, a); e.DestinationList = nil; return e }()}, chaincode.CodeInvalid, "destination-required", 0, ""},
+		{"shipping from another's source", base, mfr, []epcis.Event{func() epcis.Event {
+			e := shipEv(whsGLN, a)
+			e.SourceList = []epcis.SourceDest{{Type: "urn:epcglobal:cbv:sdt:owning_party", Value: pharmGLN}}
+			return e
+		}()}, chaincode.CodeForbidden, "source-not-caller", 0, pharmGLN},
+		{"shipping in transit", inTransit, mfr, []epcis.Event{at(shipEv(whsGLN, a), 5)}, chaincode.CodeInvalid, "in-transit", 0, a},
+		{"shipping a packed item alone", packed, mfr, []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "packed-item-shipped-alone", 0, a},
+		{"receiving what was not addressed to you", inTransit, pharm, []epcis.Event{stepEv("receiving", a)}, chaincode.CodeForbidden, "not-addressee", 0, a},
+		{"receiving what is not in transit", base, whs, []epcis.Event{at(stepEv("receiving", b), 3)}, chaincode.CodeInvalid, "not-in-transit", 0, b},
+		{"voiding another's shipment", inTransit, whs, []epcis.Event{stepEv("void_shipping", a)}, chaincode.CodeForbidden, "not-shipper", 0, a},
+		{"voiding what is not in transit", base, mfr, []epcis.Event{stepEv("void_shipping", a)}, chaincode.CodeInvalid, "not-in-transit", 0, a},
+		{"dispensing in transit", inTransit, mfr, []epcis.Event{stepEv("dispensing", a)}, chaincode.CodeInvalid, "in-transit", 0, a},
+		{"dispensing what you do not own", base, pharm, []epcis.Event{stepEv("dispensing", b)}, chaincode.CodeForbidden, "not-owner", 0, b},
+		{"terminal is final", base, whs, []epcis.Event{stepEv("decommissioning", b), at(shipEv(pharmGLN, b), 1)}, chaincode.CodeInvalid, "terminal", 1, b},
+		{"packing what you do not own", base, whs, []epcis.Event{packEv(sscc2, a)}, chaincode.CodeForbidden, "not-owner", 0, a},
+		{"packing twice", packed, mfr, []epcis.Event{packEv(sscc2, a)}, chaincode.CodeInvalid, "already-packed", 0, a},
+		{"packing into another's container", packed, whs, []epcis.Event{packEv(sscc1, b)}, chaincode.CodeForbidden, "not-owner", 0, sscc1},
+		{"packing cycle", packed, mfr, []epcis.Event{packEv(sscc2, sscc1), packEv(sscc1, sscc2)}, chaincode.CodeInvalid, "packing-cycle", 1, sscc2},
+		{"parent must be an SSCC", base, mfr, []epcis.Event{packEv(sgtin("X9"), a)}, chaincode.CodeInvalid, "parent-not-sscc", 0, sgtin("X9")},
+		{"unpacking what is not inside", packed, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", sgtin("X4")), unpackEv(sscc1, sgtin("X4"))}, chaincode.CodeInvalid, "not-in-container", 1, sgtin("X4")},
+		{"unpacking an unknown container", base, mfr, []epcis.Event{unpackEv(sscc2)}, chaincode.CodeNotFound, "unknown-epc", 0, sscc2},
+		{"unsupported event", base, mfr, []epcis.Event{stepEv("storing", a)}, chaincode.CodeInvalid, "unsupported-event", 0, ""},
+		{"regulators do not capture", nil, reg, []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "regulator-read-only", -1, ""},
+		{"unlicensed callers do not capture", nil, rogue, []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "caller-not-atp", -1, ""},
+		{"unregistered callers do not capture", nil, "StrangerMSP", []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "caller-not-atp", -1, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newLedger(t)
+			if tc.setup != nil {
+				tc.setup(t, m)
+			}
+			height, events := m.Height(), len(m.Events)
+			before := snapshot(m)
+			_, err := capture(t, m, tc.org, tc.events...)
+			re := wantRule(t, err, tc.code, tc.rule, tc.index)
+			if tc.index < 0 && re.EventIndex != nil {
+				t.Errorf("unexpected event index %d", *re.EventIndex)
+			}
+			if re.EPC != tc.epc {
+				t.Errorf("error EPC %q, want %q", re.EPC, tc.epc)
+			}
+			if m.Height() != height || len(m.Events) != events || snapshot(m) != before {
+				t.Error("the refused transaction changed the ledger")
+			}
+		})
+	}
+}
+
+// snapshot renders the whole world state for before/after comparisons.
+func snapshot(m *chaincodetest.Memory) string {
+	var s string
+	for _, k := range m.Keys("") {
+		s += k + "=" + string(m.GetState(k)) + "\n"
+	}
+	return s
+}
+
+// TestT3Refusals checks the rules on transaction information.
+func TestT3Refusals(t *testing.T) {
+	a := sgtin("T1")
+	good := chaincode.T3{Seller: mfr, Buyer: whs, TransactionDate: "2026-11-01", Products: []chaincode.T3Product{{GTIN: gtin, Quantity: 1}}}
+	with := func(f func(*chaincode.T3)) []chaincode.T3 { x := good; f(&x); return []chaincode.T3{x} }
+	tests := []struct {
+		name   string
+		t3     []chaincode.T3
+		events []epcis.Event
+		code   string
+		rule   string
+	}{
+		{"seller is the submitter", with(func(x *chaincode.T3) { x.Seller = whs; x.Buyer = pharm }), []epcis.Event{shipEv(pharmGLN, a)}, chaincode.CodeForbidden, "t3-seller-not-caller"},
+		{"buyer required", with(func(x *chaincode.T3) { x.Buyer = "" }), []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "t3-buyer-required"},
+		{"buyer registered", with(func(x *chaincode.T3) { x.Buyer = "StrangerMSP" }), []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "t3-unknown-buyer"},
+		{"date required", with(func(x *chaincode.T3) { x.TransactionDate = "" }), []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "t3-date-required"},
+		{"products required", with(func(x *chaincode.T3) { x.Products = nil }), []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "t3-products-required"},
+		{"a shipment to the buyer", []chaincode.T3{good}, []epcis.Event{shipEv(pharmGLN, a)}, chaincode.CodeInvalid, "t3-without-shipment"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newLedger(t)
+			mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a))
+			before := snapshot(m)
+			_, err := captureT3(t, m, mfr, tc.t3, tc.events...)
+			wantRule(t, err, tc.code, tc.rule, -1)
+			if snapshot(m) != before {
+				t.Error("the refused transaction changed the ledger")
+			}
+		})
+	}
+}
