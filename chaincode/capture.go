@@ -61,7 +61,7 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 		if err := json.Unmarshal(body, &ev); err != nil {
 			return nil, refuseEvent(i, CodeInvalid, "event-decode", "", "event is not a valid epcis.Event: "+err.Error())
 		}
-		hash, err := eventHashID(&ev)
+		hash, err := epcis.HashID(&ev)
 		if err != nil {
 			return nil, refuseEvent(i, CodeInvalid, "event-hash", "", err.Error())
 		}
