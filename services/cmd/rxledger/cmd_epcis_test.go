@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"rxledger/epcis"
+)
+
+// epcisTestdata returns a path in the shared third-party test data
+// ($RXLEDGER_TESTDATA, else ../shared/testdata beside the repo root), skipping
+// the test loudly when it is absent.
+func epcisTestdata(t *testing.T, sub string) string {
+	t.Helper()
+	base := os.Getenv("RXLEDGER_TESTDATA")
+	if base == "" {
+		dir, err := os.Getwd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				break
+			}
+			if filepath.Dir(dir) == dir {
+				t.Fatal("go.mod not found above the test's directory")
+			}
+			dir = filepath.Dir(dir)
+		}
+		base = filepath.Join(dir, "..", "shared", "testdata")
+	}
+	p := filepath.Join(base, sub)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("SKIPPING: third-party test data %s not found; set RXLEDGER_TESTDATA to the shared testdata folder (%v)", p, err)
+	}
+	return p
+}
+
+// runCLI runs the rxledger command line with args and stdin.
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+const pharmaExample = "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml"
+
+func TestEpcisHash(t *testing.T) {
+	dir := epcisTestdata(t, "epcis-event-hash/examples")
+	one := filepath.Join(dir, "ReferenceEventHashAlgorithm.xml")
+	two := filepath.Join(dir, "epcisDocWith2DifferentTransformationEvents.xml")
+	want1, err := os.ReadFile(strings.TrimSuffix(one, ".xml") + ".hashes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want2, err := os.ReadFile(strings.TrimSuffix(two, ".xml") + ".hashes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids2 := strings.Fields(string(want2))
+
+	t.Run("one file prints the IDs", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "", "epcis", "hash", one)
+		if code != 0 || strings.TrimSpace(out) != strings.TrimSpace(string(want1)) {
+			t.Fatalf("exit %d, stdout %q, stderr %q; want %q", code, out, errOut, want1)
+		}
+	})
+	t.Run("several files print file, index and ID", func(t *testing.T) {
+		code, out, _ := runCLI(t, "", "epcis", "hash", one, two)
+		want := one + "\t0\t" + strings.TrimSpace(string(want1)) + "\n" + two + "\t0\t" + ids2[0] + "\n" + two + "\t1\t" + ids2[1] + "\n"
+		if code != 0 || out != want {
+			t.Fatalf("exit %d, stdout\n%s\nwant\n%s", code, out, want)
+		}
+	})
+	t.Run("stdin", func(t *testing.T) {
+		b, err := os.ReadFile(one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out, _ := runCLI(t, string(b), "epcis", "hash", "-")
+		if code != 0 || strings.TrimSpace(out) != strings.TrimSpace(string(want1)) {
+			t.Fatalf("exit %d, stdout %q", code, out)
+		}
+	})
+	t.Run("JSON-LD input", func(t *testing.T) {
+		jsonld := strings.TrimSuffix(one, ".xml") + ".jsonld"
+		code, out, errOut := runCLI(t, "", "epcis", "hash", jsonld)
+		if code != 0 || strings.TrimSpace(out) != strings.TrimSpace(string(want1)) {
+			t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
+}
+
+func TestEpcisConvert(t *testing.T) {
+	src := epcisTestdata(t, "epcis2-examples/openepcis/XML/Capture/Documents/ObjectEvent.xml")
+	t.Run("to EPCIS 1.2 XML", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "", "epcis", "convert", "--to", "xml12", src)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		d, err := epcis.DecodeXML(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.SchemaVersion != "1.2" || len(d.Events) != 2 || !strings.Contains(out, epcis.NSEPCIS1) {
+			t.Fatalf("got schema %q with %d events", d.SchemaVersion, len(d.Events))
+		}
+	})
+	t.Run("EPC URNs to Digital Link and back", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "", "epcis", "convert", "--to", "xml", "--ids", "dl", src)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if strings.Contains(out, "urn:epc:id:sgtin:") || !strings.Contains(out, "https://id.gs1.org/01/") {
+			t.Fatalf("identifiers not converted to Digital Link:\n%s", out)
+		}
+		code, back, errOut := runCLI(t, out, "epcis", "convert", "--to", "xml", "--ids", "urn", "--company-prefix-length", "7", "-")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		orig, err := epcis.DecodeXML(openTestFile(t, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := epcis.DecodeXML(strings.NewReader(back))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := again.Events[0].EPCList, orig.Events[0].EPCList; strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("EPCs after URN -> DL -> URN = %v, want %v", got, want)
+		}
+	})
+	t.Run("usage errors", func(t *testing.T) {
+		tests := map[string][]string{
+			"bad target":          {"epcis", "convert", "--to", "csv", src},
+			"urn without prefix":  {"epcis", "convert", "--to", "xml", "--ids", "urn", src},
+			"unknown ids mode":    {"epcis", "convert", "--to", "xml", "--ids", "gtin", src},
+			"missing file":        {"epcis", "convert", "--to", "xml"},
+			"unknown subcommand":  {"epcis", "frobnicate"},
+			"no subcommand":       {"epcis"},
+			"validate two inputs": {"epcis", "validate", src, src},
+		}
+		for name, args := range tests {
+			t.Run(name, func(t *testing.T) {
+				if code, _, _ := runCLI(t, "", args...); code != 2 {
+					t.Fatalf("exit %d, want 2", code)
+				}
+			})
+		}
+	})
+}
+
+func TestEpcisValidate(t *testing.T) {
+	t.Run("valid document", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "", "epcis", "validate", epcisTestdata(t, pharmaExample))
+		if code != 0 || out != "valid: 8 events\n" {
+			t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
+	t.Run("XML problem with line and column", func(t *testing.T) {
+		bad := epcisTestdata(t, "epcis2-examples/openepcis/XML/Capture/Invalid/ObjectEvent_with_invalid_action.xml")
+		code, out, _ := runCLI(t, "", "epcis", "validate", bad)
+		want := bad + ":line 12:17: event 0: /EPCISDocument/EPCISBody/EventList/ObjectEvent/action: invalid action \"CREATE\""
+		if code != 1 || !strings.HasPrefix(out, want) {
+			t.Fatalf("exit %d, stdout %q, want prefix %q", code, out, want)
+		}
+	})
+	t.Run("unknown format", func(t *testing.T) {
+		code, out, _ := runCLI(t, "EPCIS?", "epcis", "validate", "-")
+		if code != 1 || !strings.Contains(out, "cannot tell the format") {
+			t.Fatalf("exit %d, stdout %q", code, out)
+		}
+	})
+	t.Run("missing file", func(t *testing.T) {
+		code, _, errOut := runCLI(t, "", "epcis", "validate", filepath.Join(t.TempDir(), "none.xml"))
+		if code != 1 || !strings.Contains(errOut, "no such file") {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+	})
+}
+
+func TestEpcisT3(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "epcis", "t3", epcisTestdata(t, pharmaExample))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got epcis.T3
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not T3 JSON: %v\n%s", err, out)
+	}
+	ti := got.Information
+	if ti.Seller.Name != "GS1 Pharma" || ti.Buyer.Name != "GS1 Drug Distributor" || len(ti.Products) != 1 ||
+		ti.Products[0].NDC != "0001-0123-45" || ti.Products[0].Containers != 12 || got.Statement == nil || !got.Statement.Affirmed {
+		t.Fatalf("unexpected T3: %s", out)
+	}
+}
+
+func TestEpcisListedInHelp(t *testing.T) {
+	code, out, _ := runCLI(t, "", "help")
+	if code != 0 || !strings.Contains(out, "epcis ") {
+		t.Fatalf("exit %d, help does not list epcis:\n%s", code, out)
+	}
+}
+
+// openTestFile opens path and closes it when the test ends.
+func openTestFile(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
