@@ -24,8 +24,6 @@ var (
 	cset82 = newCharSet(digitChars + upperChars + lowerChars + "!\"%&'()*+,-./:;<=>?_")
 	// cset39 is GS1 AI encodable character set 39 (the "Y" type).
 	cset39 = newCharSet(digitChars + upperChars + "#-/")
-	// cset64 is the file-safe base64 alphabet (the "Z" type) with "=" padding.
-	cset64 = newCharSet(digitChars + upperChars + lowerChars + "-_=")
 	// cset10 is the digits (the "N" type).
 	cset10 = newCharSet(digitChars)
 )

@@ -42,7 +42,9 @@ func isDLScheme(s string) bool {
 // the primary key and key qualifiers from the path (numeric AIs or the DL
 // 1.x convenience names such as "gtin"), then the AI data attributes of the
 // query string in order; other query parameters and the fragment are
-// ignored. Values are percent-decoded ("+" is a space in the query only) and
+// ignored. A GTIN-8, -12 or -13 given as the (01) query attribute is padded to
+// 14 digits (as the GS1 Syntax Engine does); in the path only with
+// PermitZeroSuppressedGTIN. Values are percent-decoded ("+" is a space in the query only) and
 // validated against the dictionary; an AI may not appear twice. Errors are
 // *ParseError with a 0-based byte offset into uri.
 func ParseDigitalLink(uri string, opts DigitalLinkOptions) ([]Element, error) {
@@ -130,9 +132,7 @@ func parseDigitalLink(uri string, base int, opts DigitalLinkOptions) ([]Element,
 		raw := segs[j+1]
 		value := UnescapeDLPath(raw.text)
 		if ai == "01" && opts.PermitZeroSuppressedGTIN {
-			if n := len(value); (n == 8 || n == 12 || n == 13) && isDigits(value) {
-				value = strings.Repeat("0", 14-n) + value
-			}
+			value = padGTIN(value)
 		}
 		el, err := checkDLValue(ai, value, raw, base)
 		if err != nil {
@@ -193,6 +193,9 @@ func parseDLQuery(uri string, start, end, base int, opts DigitalLinkOptions, seq
 		case inSeqs(seqs, k):
 			return nil, &ParseError{AI: k, Pos: base + pos, Code: "qualifier_in_query", Msg: "a key qualifier belongs in the path"}
 		}
+		if k == "01" {
+			value = padGTIN(value) // upstream accepts a zero-suppressed GTIN here regardless of options
+		}
 		el, err := checkDLValue(k, value, dlSegment{text: v, pos: pos + len(k) + 1}, base)
 		if err != nil {
 			return nil, err
@@ -200,6 +203,15 @@ func parseDLQuery(uri string, start, end, base int, opts DigitalLinkOptions, seq
 		elems = append(elems, el)
 	}
 	return elems, nil
+}
+
+// padGTIN pads a GTIN-8, -12 or -13 with zeros to 14 digits; other values
+// are returned unchanged.
+func padGTIN(v string) string {
+	if n := len(v); (n == 8 || n == 12 || n == 13) && isDigits(v) {
+		return strings.Repeat("0", 14-n) + v
+	}
+	return v
 }
 
 // pathAI returns the numeric AI a path segment names (a convenience alpha is
