@@ -46,9 +46,71 @@ func (dec JSONDecoder) Decode(r io.Reader) (*Document, error) {
 // DecodeBytes decodes a document held in memory; see DecodeJSON. The
 // document does not keep references to data.
 func (dec JSONDecoder) DecodeBytes(data []byte) (*Document, error) {
+	doc, problems, err := dec.decode(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return doc, nil
+}
+
+// DecodeAndValidateJSON decodes a document and validates it, and reports
+// every problem either step finds in one ErrorList (a document whose JSON is
+// malformed, or over a limit, is not validated).
+func DecodeAndValidateJSON(r io.Reader) (*Document, error) {
+	return JSONDecoder{}.DecodeAndValidate(r)
+}
+
+// DecodeAndValidate is DecodeAndValidateJSON with the decoder's options.
+func (dec JSONDecoder) DecodeAndValidate(r io.Reader) (*Document, error) {
+	lim := dec.Limits.withDefaults()
+	data, err := io.ReadAll(io.LimitReader(r, lim.MaxDocumentBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read epcis json: %w", err)
+	}
+	return dec.DecodeAndValidateBytes(data)
+}
+
+// DecodeAndValidateBytes is DecodeAndValidate for a document in memory.
+func (dec JSONDecoder) DecodeAndValidateBytes(data []byte) (*Document, error) {
+	doc, problems, err := dec.decode(data)
+	if err != nil {
+		return nil, err
+	}
+	var verr ErrorList
+	if err := doc.Validate(); err != nil {
+		verr = err.(ErrorList)
+	}
+	if len(problems) == 0 && len(verr) == 0 {
+		return doc, nil
+	}
+	// A field the decoder already rejected is not reported again (a bad
+	// timestamp would otherwise also be "missing").
+	for _, v := range verr {
+		if !coveredBy(v, problems) {
+			problems = append(problems, v)
+		}
+	}
+	return nil, problems
+}
+
+func coveredBy(e *Error, list ErrorList) bool {
+	for _, p := range list {
+		if p.Event == e.Event && (p.Path == e.Path || strings.HasPrefix(e.Path, p.Path+".") || strings.HasPrefix(e.Path, p.Path+"[")) {
+			return true
+		}
+	}
+	return false
+}
+
+// decode decodes data; problems are content errors (the document is still
+// returned), err stops decoding.
+func (dec JSONDecoder) decode(data []byte) (*Document, ErrorList, error) {
 	lim := dec.Limits.withDefaults()
 	if int64(len(data)) > lim.MaxDocumentBytes {
-		return nil, &Error{Event: -1, Err: limitErr("document size in bytes", lim.MaxDocumentBytes)}
+		return nil, nil, &Error{Event: -1, Err: limitErr("document size in bytes", lim.MaxDocumentBytes)}
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	d := &jsonDecoder{
@@ -58,16 +120,17 @@ func (dec JSONDecoder) DecodeBytes(data []byte) (*Document, error) {
 		doc:   &Document{},
 	}
 	if err := d.document(); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	d.s.skipSpace()
+	if d.s.pos != len(d.s.data) {
+		return nil, nil, &Error{Event: -1, Err: d.s.errorf("unexpected data after the document")}
 	}
 	if !d.sawContext && !dec.AllowMissingContext {
 		d.problemAt("@context", errors.New("missing: an EPCIS 2.0 JSON-LD document must have a @context"))
 	}
 	d.resolveNames()
-	if len(d.problems) > 0 {
-		return nil, d.problems
-	}
-	return d.doc, nil
+	return d.doc, d.problems, nil
 }
 
 // maxProblems stops a decoder from collecting an unbounded error list.
@@ -94,6 +157,9 @@ type jsonDecoder struct {
 	// badType is set while decoding an event whose type was present but
 	// unknown, so that it is not also reported missing.
 	badType bool
+	// hasWhat is set when the event being decoded has an epcList or a
+	// quantityList field.
+	hasWhat bool
 }
 
 type pathSeg struct {
@@ -394,6 +460,9 @@ func (d *jsonDecoder) document() error {
 		bare.Type = EventType(docType)
 		d.doc.Events = append(d.doc.Events, bare)
 		d.problems = append(d.problems, bareErrs...)
+		d.event = 0
+		d.checkWhat(&bare)
+		d.event = -1
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 // eventObject decodes one event object into e.
 func (d *jsonDecoder) eventObject(e *Event) error {
+	d.hasWhat = false
 	err := d.forEachKey(func(key string) error { return d.eventField(e, key) })
 	if err != nil {
 		return err
@@ -17,7 +18,17 @@ func (d *jsonDecoder) eventObject(e *Event) error {
 		d.problemAt("type", errors.New("missing"))
 	}
 	d.badType = false
+	d.checkWhat(e)
 	return nil
+}
+
+// checkWhat applies the JSON schema rule that an ObjectEvent or a
+// TransactionEvent has an epcList or a quantityList, possibly empty (sensor
+// readings at a place carry "epcList": []).
+func (d *jsonDecoder) checkWhat(e *Event) {
+	if (e.Type == ObjectEventType || e.Type == TransactionEventType) && !d.hasWhat {
+		d.problemAt("epcList", fmt.Errorf("missing: a%s %s needs an epcList or a quantityList", article(e.Type), e.Type))
+	}
 }
 
 // eventField decodes the value of one field of an event.
@@ -62,6 +73,7 @@ func (d *jsonDecoder) eventField(e *Event, key string) error {
 		e.ErrorDeclaration = &ErrorDeclaration{}
 		err = d.errorDeclaration(e.ErrorDeclaration)
 	case "epcList":
+		d.hasWhat = true
 		e.EPCList, err = d.stringList()
 	case "childEPCs":
 		e.ChildEPCs, err = d.stringList()
@@ -74,6 +86,7 @@ func (d *jsonDecoder) eventField(e *Event, key string) error {
 	case "transformationID":
 		e.TransformationID, _, err = d.str()
 	case "quantityList":
+		d.hasWhat = true
 		e.QuantityList, err = d.quantityList()
 	case "childQuantityList":
 		e.ChildQuantityList, err = d.quantityList()

@@ -72,3 +72,12 @@ func decodeJSONFile(t testing.TB, dec JSONDecoder, path string) (*Document, erro
 	}
 	return dec.DecodeBytes(data)
 }
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return data
+}
