@@ -1,0 +1,51 @@
+package embedded
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Info describes a stored ledger at a glance.
+type Info struct {
+	Height     uint64    // committed blocks
+	Tip        Hash      // hash of the last block
+	LastBlock  time.Time // when the last block was cut
+	Consortium string    // name of the consortium in the genesis block
+}
+
+// Inspect reads a ledger directory's chain tip and genesis block without
+// verifying anything (the ledger must not be open).
+func Inspect(dir string) (*Info, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("inspect: %w", err)
+	}
+	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}.withDefaults()
+	db, err := openStore(dir, opts, true)
+	if err != nil {
+		return nil, fmt.Errorf("inspect: %w", err)
+	}
+	defer db.Close()
+	height, tip, err := readTip(db)
+	if err != nil {
+		return nil, fmt.Errorf("inspect: %w", err)
+	}
+	if height == 0 {
+		return nil, fmt.Errorf("inspect %s: no chain tip: not a ledger directory", dir)
+	}
+	genesis, err := readBlock(db, 0)
+	if err != nil {
+		return nil, fmt.Errorf("inspect: %w", err)
+	}
+	cons, err := ParseConsortium(genesis.Config)
+	if err != nil {
+		return nil, fmt.Errorf("inspect: genesis block: %w", err)
+	}
+	last, err := readBlock(db, height-1)
+	if err != nil {
+		return nil, fmt.Errorf("inspect: %w", err)
+	}
+	return &Info{Height: height, Tip: tip, LastBlock: last.Time, Consortium: cons.Name}, nil
+}
