@@ -1,0 +1,86 @@
+package embedded
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// repoRoot walks up from the test's directory to go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+func TestDemoConsortium(t *testing.T) {
+	c, err := LoadConsortium(filepath.Join(repoRoot(t), "deploy", "consortium", "demo.json"))
+	if err != nil {
+		t.Fatalf("load demo consortium: %v", err)
+	}
+	want := map[string]string{
+		"ManufacturerMSP": "manufacturer", "WholesalerMSP": "wholesaler",
+		"PharmacyMSP": "dispenser", "RegulatorMSP": "regulator",
+	}
+	if len(c.Organizations) != len(want) {
+		t.Fatalf("demo has %d organisations, want %d", len(c.Organizations), len(want))
+	}
+	for msp, role := range want {
+		o, ok := c.Org(msp)
+		if !ok {
+			t.Errorf("demo lacks %s", msp)
+			continue
+		}
+		if len(o.Roles) != 1 || o.Roles[0] != role {
+			t.Errorf("%s roles %v, want [%s]", msp, o.Roles, role)
+		}
+	}
+	if o, _ := c.Org("ManufacturerMSP"); len(o.GS1CompanyPrefixes) == 0 || o.GS1CompanyPrefixes[0] != "0312345" {
+		t.Errorf("manufacturer prefixes %v, want 0312345 first", o.GS1CompanyPrefixes)
+	}
+}
+
+func TestParseConsortiumRejects(t *testing.T) {
+	org := `{"mspId":"AMSP","name":"A","roles":["manufacturer"]}`
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"not JSON", `{`, "decode"},
+		{"unknown field", `{"name":"c","organisations":[]}`, "unknown field"},
+		{"trailing document", `{"name":"c","organizations":[` + org + `]} {}`, "trailing"},
+		{"no name", `{"organizations":[` + org + `]}`, "name is required"},
+		{"no organisations", `{"name":"c","organizations":[]}`, "at least one organization"},
+		{"bad MSP ID", `{"name":"c","organizations":[{"mspId":"A MSP","name":"A","roles":["manufacturer"]}]}`, "mspId"},
+		{"duplicate MSP ID", `{"name":"c","organizations":[` + org + `,` + org + `]}`, "duplicate"},
+		{"no org name", `{"name":"c","organizations":[{"mspId":"AMSP","roles":["manufacturer"]}]}`, "name is required"},
+		{"no roles", `{"name":"c","organizations":[{"mspId":"AMSP","name":"A","roles":[]}]}`, "at least one role"},
+		{"unknown role", `{"name":"c","organizations":[{"mspId":"AMSP","name":"A","roles":["pirate"]}]}`, "unknown role"},
+		{"bad company prefix", `{"name":"c","organizations":[{"mspId":"AMSP","name":"A","roles":["manufacturer"],"gs1CompanyPrefixes":["12ab"]}]}`, "gs1CompanyPrefix"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConsortium([]byte(tc.doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadConsortiumMissingFile(t *testing.T) {
+	if _, err := LoadConsortium(filepath.Join(t.TempDir(), "none.json")); err == nil {
+		t.Error("loading a missing file succeeded")
+	}
+}
