@@ -46,30 +46,43 @@ type txEvent struct {
 }
 
 func (e *txEvent) marshal() ([]byte, error) {
-	nonNil := func(v []json.RawMessage) []json.RawMessage {
-		if v == nil {
-			return []json.RawMessage{}
+	size := 256
+	for _, group := range [][]json.RawMessage{e.Serials, e.Containers, e.Lots, e.Partners, e.Events, e.T3} {
+		for _, r := range group {
+			size += len(r) + 1
 		}
-		return v
 	}
-	out := struct {
-		TxID       string            `json:"txId"`
-		Function   string            `json:"function"`
-		Creator    string            `json:"creator"`
-		Time       time.Time         `json:"time"`
-		Serials    []json.RawMessage `json:"serials"`
-		Containers []json.RawMessage `json:"containers"`
-		Lots       []json.RawMessage `json:"lots"`
-		Partners   []json.RawMessage `json:"partners"`
-		Events     []json.RawMessage `json:"events"`
-		T3         []json.RawMessage `json:"t3"`
-	}{e.TxID, e.Function, e.Creator, e.Time, nonNil(e.Serials), nonNil(e.Containers), nonNil(e.Lots),
-		nonNil(e.Partners), nonNil(e.Events), nonNil(e.T3)}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("encode chaincode event: %w", err)
+	b := make([]byte, 0, size)
+	b = append(b, `{"txId":`...)
+	b = appendJSONString(b, e.TxID)
+	b = append(b, `,"function":`...)
+	b = appendJSONString(b, e.Function)
+	b = append(b, `,"creator":`...)
+	b = appendJSONString(b, e.Creator)
+	b = append(b, `,"time":"`...)
+	b = e.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	b = appendRawArray(b, "serials", e.Serials)
+	b = appendRawArray(b, "containers", e.Containers)
+	b = appendRawArray(b, "lots", e.Lots)
+	b = appendRawArray(b, "partners", e.Partners)
+	b = appendRawArray(b, "events", e.Events)
+	b = appendRawArray(b, "t3", e.T3)
+	return append(b, '}'), nil
+}
+
+// appendRawArray appends ,"name":[...] of already encoded JSON values.
+func appendRawArray(b []byte, name string, items []json.RawMessage) []byte {
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':', '[')
+	for i, r := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r...)
 	}
-	return b, nil
+	return append(b, ']')
 }
 
 // DecodeEvent decodes the payload of a "dscsa" chaincode event.

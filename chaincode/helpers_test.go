@@ -55,7 +55,7 @@ func partners() []chaincode.Partner {
 }
 
 // newLedger returns an in-memory ledger with every test partner registered.
-func newLedger(t *testing.T) *chaincodetest.Memory {
+func newLedger(t testing.TB) *chaincodetest.Memory {
 	t.Helper()
 	m := chaincodetest.New(chaincode.Invoke, start)
 	for _, p := range partners() {

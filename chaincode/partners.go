@@ -145,8 +145,8 @@ func readPartner(st State, msp string) (*Partner, error) {
 	if raw == nil {
 		return nil, nil
 	}
-	p := new(Partner)
-	if err := json.Unmarshal(raw, p); err != nil {
+	p, err := partnerCache.decode(raw)
+	if err != nil {
 		return nil, fmt.Errorf("decode partner %s: %w", msp, err)
 	}
 	return p, nil

@@ -88,7 +88,7 @@ func (tx *txn) item(id ItemID) (*item, error) {
 			err = json.Unmarshal(raw, it.cont)
 		} else {
 			it.serial = new(SerialRecord)
-			err = json.Unmarshal(raw, it.serial)
+			err = decodeSerial(raw, it.serial)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("decode %s: %w", key, err)
@@ -128,8 +128,7 @@ func (tx *txn) lot(gtin, lot string) (*LotRecord, error) {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
 	if raw != nil {
-		l = new(LotRecord)
-		if err := json.Unmarshal(raw, l); err != nil {
+		if l, err = lotCache.decode(raw); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", key, err)
 		}
 	}
@@ -238,7 +237,7 @@ func (tx *txn) commit(function string) error {
 		var raw []byte
 		var err error
 		if it.serial != nil {
-			raw, err = json.Marshal(it.serial)
+			raw = it.serial.appendJSON(make([]byte, 0, 256))
 			tx.ev.Serials = append(tx.ev.Serials, raw)
 		} else {
 			raw, err = json.Marshal(it.cont)

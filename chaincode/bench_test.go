@@ -1,0 +1,73 @@
+package chaincode_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"rxledger/chaincode"
+	"rxledger/epcis"
+)
+
+// BenchmarkCommission1000 commissions 1,000 serials per transaction on the
+// in-memory ledger (rules, encoding and event cost; no storage cost).
+func BenchmarkCommission1000(b *testing.B) {
+	m := newLedger(b)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		epcs := make([]string, 1000)
+		for i := range epcs {
+			epcs[i] = sgtin(fmt.Sprintf("B%d", n))
+			n++
+		}
+		raw, _ := json.Marshal([]epcis.Event{commissionEv("LB", "2027-03-31", epcs...)})
+		if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "EPCs/s")
+}
+
+// BenchmarkShipOne runs single-event shipping transactions.
+func BenchmarkShipOne(b *testing.B) {
+	m := newLedger(b)
+	const pool = 1000
+	epcs := serials("S", pool)
+	raw, _ := json.Marshal([]epcis.Event{commissionEv("LB", "2027-03-31", epcs...)})
+	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		// ship, then void, alternately, so every transaction changes state.
+		e := shipEv(whsGLN, epcs[i%pool])
+		if (i/pool)%2 == 1 {
+			e = stepEv("void_shipping", epcs[i%pool])
+		}
+		e = at(e, i)
+		raw, _ := json.Marshal([]epcis.Event{e})
+		if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkVerify runs the Verify query in process.
+func BenchmarkVerify(b *testing.B) {
+	m := newLedger(b)
+	epcs := serials("V", 100)
+	raw, _ := json.Marshal([]epcis.Event{commissionEv("LB", "2027-03-31", epcs...)})
+	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+		b.Fatal(err)
+	}
+	req, _ := json.Marshal(chaincode.VerifyRequest{GTIN: gtin, Serial: "V7", Lot: "LB", Expiry: "270331"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Evaluate(whs, chaincode.FnVerify, string(req)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

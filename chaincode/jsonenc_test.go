@@ -1,0 +1,77 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// TestSerialJSON: the hand encoder writes exactly what encoding/json writes.
+func TestSerialJSON(t *testing.T) {
+	at := time.Date(2026, 11, 1, 12, 0, 0, 123000000, time.UTC)
+	tests := map[string]SerialRecord{
+		"plain":   {GTIN: "00312345678906", Serial: "A1", Lot: "L1", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusActive, Updated: at}},
+		"all set": {GTIN: "00312345678906", Serial: `<&>"\'%`, Lot: "L\x01\n\t\r", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusInTransit, ShipTo: "W", Seller: "X", Parent: "https://id.gs1.org/00/1", Investigation: InvestigationSuspect, Updated: at}},
+		"unicode": {GTIN: "0", Serial: "é\u2028\u2029\xff", Custody: Custody{Updated: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}},
+	}
+	for name, s := range tests {
+		t.Run(name, func(t *testing.T) {
+			want, err := json.Marshal(&s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.appendJSON(nil); string(got) != string(want) {
+				t.Fatalf("\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+// TestEventJSON: the hand-assembled chaincode event decodes as ChaincodeEvent.
+func TestEventJSON(t *testing.T) {
+	s := SerialRecord{GTIN: "00312345678906", Serial: "A1", Custody: Custody{Owner: "M", Status: StatusActive}}
+	e := txEvent{TxID: "t1", Function: FnCapture, Creator: "M", Time: time.Unix(0, 0).UTC(), Serials: []json.RawMessage{s.appendJSON(nil)}}
+	raw, err := e.marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce, err := DecodeEvent(raw)
+	if err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	if ce.TxID != "t1" || len(ce.Serials) != 1 || ce.Serials[0].Serial != "A1" || ce.Lots == nil || len(ce.Lots) != 0 {
+		t.Fatalf("%+v", ce)
+	}
+}
+
+// TestSerialDecode: the fast decoder agrees with encoding/json, and odd
+// input falls back to it.
+func TestSerialDecode(t *testing.T) {
+	at := time.Date(2026, 11, 1, 12, 0, 0, 123000000, time.UTC)
+	recs := map[string]SerialRecord{
+		"plain":   {GTIN: "00312345678906", Serial: "A1", Lot: "L1", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusActive, Updated: at}},
+		"all set": {GTIN: "00312345678906", Serial: "A&B", Lot: "L", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusInTransit, ShipTo: "W", Seller: "X", Parent: "https://id.gs1.org/00/1", Investigation: InvestigationSuspect, Updated: at}},
+		"escaped": {GTIN: "0", Serial: `"<q>"`, Custody: Custody{Updated: at}},
+	}
+	for name, want := range recs {
+		t.Run(name, func(t *testing.T) {
+			var got SerialRecord
+			if err := decodeSerial(want.appendJSON(nil), &got); err != nil {
+				t.Fatal(err)
+			}
+			if !got.Updated.Equal(want.Updated) {
+				t.Fatalf("time %v", got.Updated)
+			}
+			got.Updated = want.Updated
+			if got != want {
+				t.Fatalf("\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+	t.Run("other field order", func(t *testing.T) {
+		var got SerialRecord
+		if err := decodeSerial([]byte(`{"serial":"Z","gtin":"1","owner":"O","updated":"2026-01-01T00:00:00Z"}`), &got); err != nil || got.Serial != "Z" || got.Owner != "O" {
+			t.Fatalf("%+v %v", got, err)
+		}
+	})
+}
