@@ -425,7 +425,11 @@ func (d *jsonDecoder) document() error {
 		}
 		if docType == "EPCISDocument" || docType == "EPCISQueryDocument" {
 			if isExtensionKey(key) {
-				return d.s.skipValue() // a document-level annotation
+				// A namespaced annotation of the document: kept with the
+				// header's extensions.
+				els, err := d.extension(key)
+				d.doc.HeaderExtensions = append(d.doc.HeaderExtensions, els...)
+				return err
 			}
 		}
 		// A bare event: its fields sit at the top level.
@@ -565,12 +569,18 @@ func (d *jsonDecoder) eventList() error {
 	})
 }
 
-// header reads epcisHeader: the master data vocabularies. (The SBDH of a JSON
-// document is not standardised and is skipped.)
+// header reads epcisHeader: the master data vocabularies and namespaced
+// header extensions (such as a DSCSA transaction statement). Other members
+// (a JSON rendering of the SBDH is not standardised) are skipped.
 func (d *jsonDecoder) header() error {
 	return d.forEachKey(func(key string) error {
 		if key != "epcisMasterData" {
-			return d.s.skipValue()
+			if isExtensionKey(key) {
+				els, err := d.extension(key)
+				d.doc.HeaderExtensions = append(d.doc.HeaderExtensions, els...)
+				return err
+			}
+			return d.s.skipValue() // e.g. a JSON rendering of the SBDH
 		}
 		return d.forEachKey(func(key string) error {
 			if key != "vocabularyList" {

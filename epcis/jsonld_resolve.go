@@ -11,6 +11,7 @@ import (
 // declares.
 func (d *jsonDecoder) resolveNames() {
 	if d.hasNames[-1] {
+		d.resolveElements(d.docContext, d.doc.HeaderExtensions, -1, "epcisHeader", true)
 		for vi := range d.doc.MasterData {
 			for ei := range d.doc.MasterData[vi].Elements {
 				el := &d.doc.MasterData[vi].Elements[ei]
