@@ -24,8 +24,9 @@ type command struct {
 // commands is the table of subcommands. Add one line per subcommand.
 func commands() map[string]command {
 	return map[string]command{
-		"epcis":  {summary: "EPCIS document tools: hash, convert, validate, t3", run: runEpcis},
-		"ledger": {summary: "embedded ledger tools: verify, info", run: runLedger},
+		"barcode": {summary: "GS1 barcode tools: parse a scan, bracketed text or Digital Link", run: runBarcode},
+		"epcis":   {summary: "EPCIS document tools: hash, convert, validate, t3", run: runEpcis},
+		"ledger":  {summary: "embedded ledger tools: verify, info", run: runLedger},
 	}
 }
 

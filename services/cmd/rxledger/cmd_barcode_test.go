@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// runBarcodeCLI runs `rxledger barcode ...` through run() with stdin.
+func runBarcodeCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), append([]string{"barcode"}, args...), strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestBarcodeParse(t *testing.T) {
+	tests := []struct {
+		name   string
+		stdin  string
+		args   []string
+		dl     string
+		epc    string
+		ndc    string
+		serial string
+	}{
+		{
+			name: "scanner output with ]d2 and GS",
+			args: []string{"parse", "]d2010031234567890621ABC123\x1d1727033110L0042"},
+			dl:   "https://id.gs1.org/01/00312345678906/10/L0042/21/ABC123?17=270331",
+			epc:  "urn:epc:id:sgtin:0312345.067890.ABC123", ndc: "1234567890", serial: "ABC123",
+		},
+		{
+			name: "bracketed, flag after the string",
+			args: []string{"parse", "(01)00312345678906(21)ABC123", "--company-prefix-length", "9"},
+			dl:   "https://id.gs1.org/01/00312345678906/21/ABC123",
+			epc:  "urn:epc:id:sgtin:031234567.0890.ABC123", ndc: "1234567890", serial: "ABC123",
+		},
+		{
+			name:  "stdin with <GS> stand-in and a newline",
+			stdin: "010031234567890621ABC123<GS>1727033110L0042\n",
+			args:  []string{"parse", "-"},
+			dl:    "https://id.gs1.org/01/00312345678906/10/L0042/21/ABC123?17=270331",
+			epc:   "urn:epc:id:sgtin:0312345.067890.ABC123", ndc: "1234567890", serial: "ABC123",
+		},
+		{
+			name: "digital link without serial has no EPC",
+			args: []string{"parse", "https://example.com/01/09504000059101/10/LOT1?17=261200"},
+			dl:   "https://id.gs1.org/01/09504000059101/10/LOT1?17=261200",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runBarcodeCLI(t, tt.stdin, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %q", code, errOut)
+			}
+			var res barcodeResult
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, out)
+			}
+			if res.DigitalLink != tt.dl || res.EPC != tt.epc || res.NDC != tt.ndc {
+				t.Errorf("dl=%q epc=%q ndc=%q, want %q %q %q", res.DigitalLink, res.EPC, res.NDC, tt.dl, tt.epc, tt.ndc)
+			}
+			if tt.serial != "" && (res.PI == nil || res.PI.Serial != tt.serial) {
+				t.Errorf("pi = %+v, want serial %q", res.PI, tt.serial)
+			}
+			if len(res.Elements) == 0 || res.Elements[0].AI != "01" || res.Elements[0].Title != "GTIN" {
+				t.Errorf("elements = %+v, want (01) GTIN first", res.Elements)
+			}
+		})
+	}
+}
+
+func TestBarcodeParseErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		contains string
+	}{
+		{"bad check digit", []string{"parse", "]d2010031234567890721ABC123"}, 1, "AI (01), position 18 (0-based byte offset): incorrect check digit"},
+		{"bad expiry", []string{"parse", "(01)00312345678906(17)270332"}, 1, "AI (17), position 26"},
+		{"no input", []string{"parse"}, 2, "want exactly one STRING"},
+		{"bad prefix length", []string{"parse", "--company-prefix-length", "13", "(01)00312345678906"}, 2, "outside 6..12"},
+		{"unknown subcommand", []string{"scan"}, 2, "unknown subcommand"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runBarcodeCLI(t, "", tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d (stderr %q)", code, tt.code, errOut)
+			}
+			if !strings.Contains(errOut, tt.contains) {
+				t.Errorf("stderr %q does not contain %q", errOut, tt.contains)
+			}
+			if out != "" {
+				t.Errorf("stdout %q, want nothing on error", out)
+			}
+		})
+	}
+}
