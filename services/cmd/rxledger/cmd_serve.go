@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel"
+
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/config"
+	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/server"
+	"rxledger/services/platform/telemetry"
+)
+
+// version is reported in traces; set with -ldflags "-X main.version=...".
+var version = "dev"
+
+// platform is what runServe builds for the services: every piece a service
+// needs, made once per process.
+type platform struct {
+	cfg     config.Config
+	log     *slog.Logger
+	tracing *telemetry.Tracing
+	metrics *telemetry.Metrics
+	ready   *server.Readiness
+	keys    *auth.Store
+	redis   *redis.Client // nil: the in-process cache
+	engine  *gin.Engine
+	// authenticate is the API key middleware for the services' routes.
+	authenticate gin.HandlerFunc
+	srv          *server.Server // srv.Go adds background workers
+	// demoCredentials is the path of the demo credentials file once --demo
+	// has written it.
+	demoCredentials string
+	// closers run in reverse order when serve ends.
+	closers []func() error
+}
+
+// runServe is `rxledger serve`: it parses the configuration, builds the
+// platform, mounts the services and serves until ctx ends.
+func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	cfg, err := config.Parse(args, os.Getenv, stderr)
+	switch {
+	case errors.Is(err, config.ErrHelp):
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "rxledger serve: %v\n", err)
+		return 2
+	}
+	if err := serve(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "rxledger serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the configured process until ctx ends or something fails.
+func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (err error) {
+	p, err := newPlatform(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for i := len(p.closers) - 1; i >= 0; i-- {
+			if cerr := p.closers[i](); cerr != nil {
+				p.log.Error("close", "error", cerr)
+			}
+		}
+	}()
+
+	mounted, err := mountServices(ctx, p)
+	if err != nil {
+		return fmt.Errorf("mount services: %w", err)
+	}
+	if len(mounted) == 0 {
+		// Honest readiness: the platform is up but it does no rxledger work yet.
+		p.ready.Add("services", func(context.Context) error { return errors.New("no service is mounted") })
+	}
+
+	ln, err := server.Listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	printStart(stdout, p, ln.Addr(), mounted)
+	p.log.Info("serving", "addr", ln.Addr().String(), "roles", cfg.Roles, "ledger", cfg.Ledger, "services", mounted)
+	if err := p.srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	p.log.Info("stopped")
+	return nil
+}
+
+// newPlatform builds the shared pieces: logs, traces, metrics, readiness,
+// the API key store, the Redis client when configured, the gin engine with
+// the platform endpoints, and the HTTP server.
+func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*platform, error) {
+	p := &platform{cfg: cfg, log: telemetry.NewLogger(logOut, cfg.LogLevel)}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+
+	tr, err := telemetry.NewTracing(ctx, telemetry.TracingConfig{ServiceName: "rxledger", ServiceVersion: version, Getenv: os.Getenv})
+	if err != nil {
+		return nil, err
+	}
+	p.tracing = tr
+	// Hand wiring in main: adapters that use the global tracer get ours.
+	otel.SetTracerProvider(tr.Provider)
+	otel.SetTextMapPropagator(tr.Propagator)
+	p.closers = append(p.closers, func() error { return tr.Shutdown(context.WithoutCancel(ctx)) })
+
+	p.metrics = telemetry.NewMetrics()
+	p.ready = server.NewReadiness(telemetry.Component(p.log, "readiness"))
+
+	keys, err := auth.OpenStore(filepath.Join(cfg.DataDir, auth.KeysFile))
+	if err != nil {
+		return nil, err
+	}
+	p.keys = keys
+	p.authenticate = auth.Middleware(keys)
+
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("--redis %s: %w", cfg.RedactedRedisURL(), err)
+		}
+		p.redis = redis.NewClient(opts)
+		p.closers = append(p.closers, p.redis.Close)
+		p.ready.Add("cache", func(ctx context.Context) error { return p.redis.Ping(ctx).Err() })
+	}
+
+	p.engine = httpx.NewEngine(httpx.EngineConfig{
+		Logger:       telemetry.Component(p.log, "http"),
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Observe:      []gin.HandlerFunc{tr.Middleware("rxledger"), p.metrics.Middleware()},
+	})
+	server.Routes(p.engine, p.ready, p.metrics.Handler())
+	p.srv = server.New(server.Options{Handler: p.engine, Logger: telemetry.Component(p.log, "server"), ShutdownTimeout: cfg.ShutdownTimeout})
+	return p, nil
+}
+
+// printStart tells the operator where to go next.
+func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
+	cfg := p.cfg
+	base := "http://" + browsable(addr)
+	cache := "in-process"
+	if cfg.RedisURL != "" {
+		cache = cfg.RedactedRedisURL()
+	}
+	fmt.Fprintf(w, "rxledger serving %s\n", base)
+	fmt.Fprintf(w, "  roles:    %s (ledger: %s, cache: %s)\n", strings.Join(cfg.Roles, ", "), cfg.Ledger, cache)
+	fmt.Fprintf(w, "  data:     %s (API keys: %s)\n", cfg.DataDir, filepath.Join(cfg.DataDir, auth.KeysFile))
+	fmt.Fprintf(w, "  health:   %s/healthz  %s/readyz\n", base, base)
+	fmt.Fprintf(w, "  metrics:  %s/metrics\n", base)
+	if len(mounted) == 0 {
+		fmt.Fprintf(w, "  services: none mounted yet (ingest, verify, returns and reports are not built): only the platform endpoints answer\n")
+	} else {
+		fmt.Fprintf(w, "  services: %s\n", strings.Join(mounted, ", "))
+	}
+	if cfg.Demo {
+		if p.demoCredentials != "" {
+			fmt.Fprintf(w, "  demo:     API keys in %s\n", p.demoCredentials)
+		} else {
+			fmt.Fprintf(w, "  demo:     pending: the demo consortium is not wired into serve yet; no credentials were written\n")
+		}
+	}
+	fmt.Fprintln(w, "stop with Ctrl-C")
+}
+
+// browsable turns a listen address into one a browser can open: an
+// unspecified host (":8080", "0.0.0.0") becomes 127.0.0.1.
+func browsable(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,29 @@
+package main
+
+import "context"
+
+// DemoCredentialsFile is the file --demo writes in the data directory: a JSON
+// list of objects with at least org, role, apiKey, gln and, for the
+// manufacturer, companyPrefix and gtins.
+const DemoCredentialsFile = "demo-credentials.json"
+
+// mountServices is THE WIRING POINT of `rxledger serve` for the services.
+//
+// It is deliberately empty: no service exists yet, so serve answers only the
+// platform endpoints (/healthz, /readyz, /metrics) and /readyz reports the
+// "services" check as failing. The services round fills it in, in this order:
+//
+//  1. open the ledger named by p.cfg.Ledger (embedded in p.cfg.DataDir, or
+//     fabric with p.cfg.Fabric), add p.closers and p.ready.Add("ledger", ...);
+//  2. with p.cfg.Demo, load the demo consortium, write its keys (issued
+//     with p.keys.Issue) to DemoCredentialsFile in the data directory and set
+//     p.demoCredentials to that path (the start message points to it);
+//  3. build the cache: Redis on p.redis when it is not nil, else in-process;
+//  4. for each role in p.cfg.Roles (p.cfg.Has(config.RoleVerify), ...), build
+//     the service and mount its routes on p.engine behind p.authenticate
+//     (and auth.Require(...) per route), add its readiness checks (e.g.
+//     "projection") and its workers with p.srv.Go;
+//  5. return the names of the services mounted, e.g. "verify".
+func mountServices(ctx context.Context, p *platform) (mounted []string, err error) {
+	return nil, nil
+}
