@@ -49,3 +49,6 @@ func loadJSON(t testing.TB, path string, v any) {
 		t.Fatalf("decode %s: %v", path, err)
 	}
 }
+
+// jsonUnmarshal is json.Unmarshal (a seam so fuzz seeding shares one import).
+var jsonUnmarshal = json.Unmarshal
