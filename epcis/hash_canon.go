@@ -70,9 +70,12 @@ func hashDigitalLink(v string) (string, bool) {
 		return "", false
 	}
 	if !fromURN {
+		if !mayBeDigitalLink(v) {
+			return "", false
+		}
 		v = dlShortNames(v)
 	}
-	dl, err := gs1.EPCToDigitalLink(v)
+	dl, err := epcToDL(v)
 	if err != nil {
 		return "", false
 	}
@@ -83,6 +86,36 @@ func hashDigitalLink(v string) (string, bool) {
 		dl = gs1.CanonicalDLHost + urnValueEscaper.Replace(dl[len(gs1.CanonicalDLHost):])
 	}
 	return dl, true
+}
+
+// dlKeySegments are the path segments that start a GS1 Digital Link: the
+// primary key AIs and their short names.
+var dlKeySegments = map[string]bool{
+	"00": true, "01": true, "253": true, "255": true, "401": true, "402": true, "414": true, "417": true,
+	"8003": true, "8004": true, "8006": true, "8010": true, "8017": true, "8018": true,
+	"sscc": true, "gtin": true, "gdti": true, "gcn": true, "ginc": true, "gsin": true, "gln": true,
+	"party": true, "grai": true, "giai": true, "itip": true, "cpid": true, "gsrnp": true, "gsrn": true,
+}
+
+// mayBeDigitalLink is a cheap filter: whether the path of an http(s) URI has
+// a segment naming a GS1 primary key, so that other URIs (CBV terms,
+// transaction references) skip the full Digital Link parser.
+func mayBeDigitalLink(v string) bool {
+	i := strings.Index(v, "://")
+	if i < 0 {
+		return false
+	}
+	rest := v[i+3:]
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 {
+		return false
+	}
+	for _, seg := range strings.SplitN(rest[slash+1:], "/", 16) {
+		if dlKeySegments[seg] {
+			return true
+		}
+	}
+	return false
 }
 
 var urnValueEscaper = strings.NewReplacer(

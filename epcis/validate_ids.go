@@ -32,7 +32,7 @@ func checkIdentifier(id string) error {
 	}
 	switch {
 	case strings.HasPrefix(id, "urn:epc:id:"), strings.HasPrefix(id, "urn:epc:class:"), strings.HasPrefix(id, "urn:epc:idpat:"):
-		if _, err := gs1.EPCToDigitalLink(id); err != nil {
+		if _, err := epcToDL(id); err != nil {
 			return &identifierError{id: id, err: err}
 		}
 		return nil
