@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (er
 	if err != nil {
 		return fmt.Errorf("mount services: %w", err)
 	}
+	mounted = append([]string{}, mounted...) // logged as [] rather than null
 	if len(mounted) == 0 {
 		// Honest readiness: the platform is up but it does no rxledger work yet.
 		p.ready.Add("services", func(context.Context) error { return errors.New("no service is mounted") })

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,7 +20,7 @@ func AddLogAttrs(c *gin.Context, attrs ...slog.Attr) {
 }
 
 // AccessLog is middleware that logs one line per request: method, route
-// template, path, status, latency, response size, client address, any
+// template, path, status, latency in milliseconds, response size, client address, any
 // attributes added with AddLogAttrs, errors attached to the context and,
 // through the logger's context handler, the request and trace IDs. 5xx log at
 // error level, 4xx at warn, the rest at info.
@@ -49,7 +50,7 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 			slog.String("route", route),
 			slog.String("path", c.Request.URL.Path),
 			slog.Int("status", status),
-			slog.Duration("latency", time.Since(start)),
+			slog.Float64("latencyMs", float64(time.Since(start).Microseconds())/1000),
 			slog.Int("bytes", c.Writer.Size()),
 			slog.String("client", c.ClientIP()),
 		)
@@ -58,7 +59,11 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 			attrs = append(attrs, extra...)
 		}
 		if len(c.Errors) > 0 {
-			attrs = append(attrs, slog.String("error", c.Errors.String()))
+			msgs := make([]string, len(c.Errors))
+			for i, e := range c.Errors {
+				msgs[i] = e.Error()
+			}
+			attrs = append(attrs, slog.String("error", strings.Join(msgs, "; ")))
 		}
 		log.LogAttrs(ctx, level, "http request", attrs...)
 	}

@@ -232,13 +232,14 @@ func TestAccessLogLine(t *testing.T) {
 	if line == nil {
 		t.Fatalf("no log line for the request:\n%s", logs.String())
 	}
-	want := map[string]any{"msg": "http request", "route": "/invalid", "status": float64(400), "method": "GET", "level": "WARN"}
+	want := map[string]any{"msg": "http request", "route": "/invalid", "status": float64(400), "method": "GET", "level": "WARN",
+		"error": "invalid: gtin has a bad check digit"}
 	for k, v := range want {
 		if line[k] != v {
 			t.Errorf("log %s = %v, want %v", k, line[k], v)
 		}
 	}
-	if _, ok := line["latency"]; !ok {
+	if _, ok := line["latencyMs"].(float64); !ok {
 		t.Error("log line has no latency")
 	}
 }

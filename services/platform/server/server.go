@@ -116,7 +116,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	g.Go(func() error {
 		<-gctx.Done()
-		s.log.Info("shutting down", "grace", s.shutdownTimeout)
+		s.log.Info("shutting down", "grace", s.shutdownTimeout.String())
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), s.shutdownTimeout)
 		defer cancel()
 		defer cancelBase()
