@@ -1,0 +1,55 @@
+package problem
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestBodyOf(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        *Error
+		status     int
+		detail     string
+		hidden     bool
+		whereCount int
+	}{
+		{name: "invalid keeps detail and where", err: New(Invalid, "bad gtin").At(Location{Field: "gtin", Index: Index(3)}),
+			status: 400, detail: "bad gtin", whereCount: 1},
+		{name: "internal hides detail", err: Wrap(Internal, errors.New("pebble: corrupt sstable /var/x"), "read block 7"),
+			status: 500, hidden: true},
+		{name: "unknown code is a hidden 500", err: New(Code("mystery"), "secret"), status: 500, hidden: true},
+		{name: "method not allowed", err: New(MethodNotAllowed, "DELETE on /x"), status: 405, detail: "DELETE on /x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := BodyOf(tt.err, "/v1/x")
+			if b.Status != tt.status || b.Instance != "/v1/x" || b.Code != tt.err.Code {
+				t.Errorf("body %+v", b)
+			}
+			if b.Type != "https://rxledger.dev/problems/"+string(tt.err.Code) || b.Title == "" {
+				t.Errorf("type %q title %q", b.Type, b.Title)
+			}
+			if tt.hidden {
+				if strings.Contains(b.Detail, "secret") || strings.Contains(b.Detail, "pebble") || strings.Contains(b.Detail, "block 7") {
+					t.Errorf("detail leaks: %q", b.Detail)
+				}
+			} else if b.Detail != tt.detail {
+				t.Errorf("detail %q, want %q", b.Detail, tt.detail)
+			}
+			if len(b.Errors) != tt.whereCount {
+				t.Errorf("errors %+v, want %d", b.Errors, tt.whereCount)
+			}
+		})
+	}
+}
+
+func TestAtDoesNotAlias(t *testing.T) {
+	base := New(Invalid, "bad")
+	a := base.At(Location{Field: "a"})
+	b := a.At(Location{Field: "b"})
+	if len(base.Where) != 0 || len(a.Where) != 1 || len(b.Where) != 2 || a.Where[0].Field != "a" {
+		t.Errorf("At aliased: base %v a %v b %v", base.Where, a.Where, b.Where)
+	}
+}
