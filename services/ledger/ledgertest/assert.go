@@ -1,0 +1,99 @@
+package ledgertest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+// wantRefusal asserts that err is a *ledger.Error with the problem code and
+// that it carries the chaincode rule (through the error chain, or as the
+// JSON message a remote ledger passes on).
+func wantRefusal(t *testing.T, err error, code problem.Code, rule string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want refusal %s (%s), got success", rule, code)
+	}
+	var le *ledger.Error
+	if !errors.As(err, &le) {
+		t.Fatalf("want *ledger.Error, got %T: %v", err, err)
+	}
+	if got := problem.CodeOf(err); got != code {
+		t.Fatalf("want code %s, got %s: %v", code, got, err)
+	}
+	var re *chaincode.RuleError
+	if !errors.As(err, &re) {
+		var ok bool
+		if re, ok = chaincode.ParseRuleError(err.Error()); !ok {
+			t.Fatalf("error carries no chaincode rule: %v", err)
+		}
+	}
+	if re.Rule != rule {
+		t.Fatalf("want rule %s, got %s: %v", rule, re.Rule, err)
+	}
+}
+
+var errSeen = errors.New("seen every block")
+
+// events returns the "dscsa" chaincode events of the blocks [from, height),
+// read through Blocks, keyed by transaction ID.
+func events(t *testing.T, l ledger.Ledger, from uint64) map[string]*chaincode.ChaincodeEvent {
+	t.Helper()
+	out := map[string]*chaincode.ChaincodeEvent{}
+	ctx := t.Context()
+	height, err := l.Height(ctx)
+	if err != nil {
+		t.Fatalf("height: %v", err)
+	}
+	if from >= height {
+		return out
+	}
+	// The deadline only keeps a broken implementation from hanging the
+	// suite; nothing asserts on time.
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	next := from
+	err = l.Blocks(ctx, from, func(b ledger.Block) error {
+		if b.Number != next {
+			t.Errorf("block %d delivered, want %d", b.Number, next)
+		}
+		next = b.Number + 1
+		for _, e := range b.Events {
+			if e.Name != chaincode.EventName {
+				continue
+			}
+			ce, err := chaincode.DecodeEvent(e.Payload)
+			if err != nil {
+				t.Errorf("block %d: %v", b.Number, err)
+				continue
+			}
+			if ce.TxID != e.TxID {
+				t.Errorf("event of tx %s names tx %s", e.TxID, ce.TxID)
+			}
+			out[e.TxID] = ce
+		}
+		if next >= height {
+			return errSeen
+		}
+		return nil
+	})
+	if !errors.Is(err, errSeen) {
+		t.Fatalf("blocks from %d: %v", from, err)
+	}
+	return out
+}
+
+// eventOf returns the chaincode event of the transaction of receipt r.
+func eventOf(t *testing.T, l ledger.Ledger, r ledger.Receipt) *chaincode.ChaincodeEvent {
+	t.Helper()
+	ev, ok := events(t, l, r.Block)[r.TxID]
+	if !ok {
+		t.Fatalf("no chaincode event for tx %s in block %d", r.TxID, r.Block)
+	}
+	return ev
+}

@@ -1,0 +1,50 @@
+package ledgertest_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+	"rxledger/services/ledger/embedded"
+	"rxledger/services/ledger/ledgertest"
+)
+
+// TestEmbedded runs the suite on the embedded ledger with the demo
+// consortium, as a check of the suite itself.
+func TestEmbedded(t *testing.T) {
+	cons, err := embedded.LoadConsortium(filepath.Join(repoRoot(t), "deploy", "consortium", "demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledgertest.Run(t, func(t *testing.T) ledger.Ledger {
+		l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{})
+		if err != nil {
+			t.Fatalf("open embedded ledger: %v", err)
+		}
+		t.Cleanup(func() {
+			if err := l.Close(); err != nil {
+				t.Errorf("close: %v", err)
+			}
+		})
+		return l
+	})
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = filepath.Dir(dir)
+	}
+}

@@ -1,0 +1,364 @@
+package ledgertest
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+// Run runs every scenario, each on a fresh ledger from newLedger.
+func Run(t *testing.T, newLedger func(t *testing.T) ledger.Ledger) {
+	scenarios := []struct {
+		name string
+		run  func(*testing.T, *harness)
+	}{
+		{"distribution from manufacturer to dispensing", distribution},
+		{"idempotent capture", idempotent},
+		{"saleable return", saleableReturn},
+		{"lot recall", lotRecall},
+		{"suspect package", suspectPackage},
+		{"refusals", refusals},
+		{"transaction information privacy", t3Privacy},
+		{"verification errors", verificationErrors},
+	}
+	for _, s := range scenarios {
+		t.Run(s.name, func(t *testing.T) {
+			s.run(t, newHarness(t, newLedger))
+		})
+	}
+}
+
+// distribution: the manufacturer commissions and packs, ships a case to the
+// wholesaler with T3, who receives it, unpacks and ships one package to the
+// pharmacy, which receives and dispenses it.
+func distribution(t *testing.T, h *harness) {
+	items := []string{sgtin("D1"), sgtin("D2"), sgtin("D3")}
+	caseID := sscc("1000000011")
+	_, r1 := h.mustCapture(Manufacturer, nil,
+		commission(0, "LD", items...),
+		commissionContainers(1, caseID),
+		pack(2, caseID, items...),
+	)
+	ev := eventOf(t, h.l, r1)
+	if len(ev.Serials) != 3 || len(ev.Containers) != 1 || len(ev.Lots) != 1 || len(ev.Events) != 3 || ev.Creator != Manufacturer {
+		t.Fatalf("commissioning event: %d serials %d containers %d lots %d events", len(ev.Serials), len(ev.Containers), len(ev.Lots), len(ev.Events))
+	}
+	h.wantSerial(items[0], Manufacturer, chaincode.StatusActive, "")
+
+	res, r2 := h.mustCapture(Manufacturer, []chaincode.T3{t3(Manufacturer, Wholesaler, "PO-D", 3)},
+		ship(3, "urn:epc:id:pgln:0388888.00000", caseID))
+	if len(res.T3) != 1 {
+		t.Fatalf("t3 ids %v", res.T3)
+	}
+	ev = eventOf(t, h.l, r2)
+	if len(ev.Serials) != 3 || len(ev.Containers) != 1 || len(ev.Events) != 1 || len(ev.T3) != 1 {
+		t.Fatalf("shipping event: %+v", ev)
+	}
+	if got := ev.Events[0].Parties; !slices.Equal(got, []string{Manufacturer, Wholesaler}) {
+		t.Fatalf("shipping parties %v", got)
+	}
+	for _, s := range ev.Serials {
+		if s.Status != chaincode.StatusInTransit || s.ShipTo != Wholesaler {
+			t.Fatalf("serial in shipping event: %+v", s)
+		}
+	}
+
+	_, r3 := h.mustCapture(Wholesaler, nil, step(4, "receiving", caseID))
+	for _, epc := range items {
+		if s := h.wantSerial(epc, Wholesaler, chaincode.StatusActive, ""); s.Seller != Manufacturer {
+			t.Fatalf("seller %q", s.Seller)
+		}
+	}
+	if l := h.lot("LD"); l.Commissioned != 3 || fmtHolders(l.Holders) != Wholesaler+"=3 " {
+		t.Fatalf("lot after receipt: %+v", l)
+	}
+
+	_, r4 := h.mustCapture(Wholesaler, []chaincode.T3{t3(Wholesaler, Pharmacy, "PO-P", 1)},
+		unpack(5, caseID), ship(6, "https://id.gs1.org/414/"+pharmGLN, sgtinDL("D1")))
+	_, r5 := h.mustCapture(Pharmacy, nil, step(7, "receiving", items[0]))
+	_, r6 := h.mustCapture(Pharmacy, nil, step(8, "dispensing", items[0]))
+	h.wantSerial(items[0], Pharmacy, chaincode.StatusDispensed, "")
+	if l := h.lot("LD"); fmtHolders(l.Holders) != Wholesaler+"=2 " {
+		t.Fatalf("lot holders after dispensing: %s", fmtHolders(l.Holders))
+	}
+
+	var contents chaincode.ContainerContents
+	if err := h.query(Wholesaler, &contents, chaincode.FnReadContainer, caseID); err != nil {
+		t.Fatal(err)
+	}
+	if len(contents.Contents) != 0 || contents.Container.Owner != Wholesaler {
+		t.Fatalf("unpacked case: %+v", contents)
+	}
+
+	// The custody chain of the dispensed package: one entry per transaction
+	// that changed it, with that transaction's ID (and block, where the
+	// ledger knows it).
+	var hist []chaincode.CustodyEntry
+	if err := h.query(Regulator, &hist, chaincode.FnHistory, items[0]); err != nil {
+		t.Fatal(err)
+	}
+	receipts := []ledger.Receipt{r1, r2, r3, r4, r5, r6}
+	wantOwners := []string{"ManufacturerMSP/active", "ManufacturerMSP/in_transit", "WholesalerMSP/active", "WholesalerMSP/in_transit", "PharmacyMSP/active", "PharmacyMSP/dispensed"}
+	if len(hist) != len(receipts) {
+		t.Fatalf("history has %d entries, want %d", len(hist), len(receipts))
+	}
+	for i, e := range hist {
+		if e.TxID != receipts[i].TxID || e.Serial == nil || e.Serial.Owner+"/"+string(e.Serial.Status) != wantOwners[i] {
+			t.Fatalf("history[%d] = %s %+v, want tx %s %s", i, e.TxID, e.Serial, receipts[i].TxID, wantOwners[i])
+		}
+		if e.Block != 0 && e.Block != receipts[i].Block {
+			t.Fatalf("history[%d] block %d, receipt block %d", i, e.Block, receipts[i].Block)
+		}
+		if e.Time.IsZero() {
+			t.Fatalf("history[%d] has no time", i)
+		}
+	}
+
+	r, err := h.verify(Wholesaler, "D1", "LD", "991231")
+	if err != nil || r.Verified || r.VerificationFailureReason != chaincode.NotForRedistribution {
+		t.Fatalf("verify dispensed: %+v %v", r, err)
+	}
+	r, err = h.verify(Pharmacy, "D2", "LD", "991231")
+	if err != nil || !r.Verified || r.AdditionalInfo != "" {
+		t.Fatalf("verify on shelf: %+v %v", r, err)
+	}
+	r, err = h.verify(Pharmacy, "D2", "LX", "991231")
+	if err != nil || r.Verified || r.VerificationFailureReason != chaincode.NoMatchGTINSerialLot {
+		t.Fatalf("verify wrong lot: %+v %v", r, err)
+	}
+	r, err = h.verify(Pharmacy, "D9", "", "")
+	if err != nil || r.Verified || r.VerificationFailureReason != chaincode.NoMatchGTINSerial {
+		t.Fatalf("verify unknown serial: %+v %v", r, err)
+	}
+}
+
+// idempotent: capturing the same events again succeeds and changes nothing.
+func idempotent(t *testing.T, h *harness) {
+	e1, e2 := commission(0, "LI", sgtin("I1")), ship(1, whsGLN, sgtin("I1"))
+	first, _ := h.mustCapture(Manufacturer, nil, e1, e2)
+	before := h.serial(sgtin("I1"))
+	second, r := h.mustCapture(Manufacturer, nil, e1, e2)
+	for i := range second.Events {
+		if first.Events[i].Duplicate || !second.Events[i].Duplicate || first.Events[i].HashID != second.Events[i].HashID {
+			t.Fatalf("event %d: first %+v, second %+v", i, first.Events[i], second.Events[i])
+		}
+	}
+	if after := h.serial(sgtin("I1")); after != before {
+		t.Fatalf("duplicate changed the serial:\n%+v\n%+v", before, after)
+	}
+	if ev := eventOf(t, h.l, r); len(ev.Serials) != 0 || len(ev.Events) != 0 {
+		t.Fatalf("duplicate capture's event carries changes: %+v", ev)
+	}
+	var hist []chaincode.CustodyEntry
+	if err := h.query(Manufacturer, &hist, chaincode.FnHistory, sgtin("I1")); err != nil || len(hist) != 1 {
+		t.Fatalf("history after duplicate: %d entries, %v", len(hist), err)
+	}
+}
+
+// saleableReturn: the pharmacy returns a package to the wholesaler that sold
+// it, after the wholesaler verifies it.
+func saleableReturn(t *testing.T, h *harness) {
+	a := sgtin("R1")
+	h.mustCapture(Manufacturer, nil, commission(0, "LR", a), ship(1, whsGLN, a))
+	h.mustCapture(Wholesaler, nil, step(2, "receiving", a), ship(3, pharmGLN, a))
+	h.mustCapture(Pharmacy, nil, step(4, "receiving", a))
+
+	r, err := h.verify(Wholesaler, "R1", "LR", "991231")
+	if err != nil || !r.Verified {
+		t.Fatalf("saleable return verification: %+v %v", r, err)
+	}
+	_, _, err = h.capture(Pharmacy, nil, ship(5, mfrGLN, a))
+	wantRefusal(t, err, problem.Forbidden, "dispenser-returns-only")
+	h.mustCapture(Pharmacy, nil, ship(6, whsGLN, a))
+	h.mustCapture(Wholesaler, nil, step(7, "receiving", a))
+	if s := h.wantSerial(a, Wholesaler, chaincode.StatusActive, ""); s.Seller != Pharmacy {
+		t.Fatalf("after return: %+v", s)
+	}
+	// Resaleable: the wholesaler can sell it again.
+	h.mustCapture(Wholesaler, nil, ship(8, pharmGLN, a))
+}
+
+// lotRecall: the GTIN's owner recalls a lot; verification says Recalled,
+// dispensing is refused, the way back to the manufacturer stays open.
+func lotRecall(t *testing.T, h *harness) {
+	a, b := sgtin("C1"), sgtin("C2")
+	h.mustCapture(Manufacturer, nil, commission(0, "LC", a, b), ship(1, whsGLN, a, b))
+	h.mustCapture(Wholesaler, nil, step(2, "receiving", a, b), ship(3, pharmGLN, b))
+	h.mustCapture(Pharmacy, nil, step(4, "receiving", b))
+
+	_, err := h.submit(Wholesaler, chaincode.FnRecallLot, gtin, "LC", "not yours")
+	wantRefusal(t, err, problem.Forbidden, "not-gtin-owner")
+	r, err := h.submit(Manufacturer, chaincode.FnRecallLot, gtin, "LC", "sterility")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := eventOf(t, h.l, r); len(ev.Lots) != 1 || !ev.Lots[0].Recalled {
+		t.Fatalf("recall event: %+v", ev)
+	}
+	if l := h.lot("LC"); !l.Recalled || l.RecallReason != "sterility" {
+		t.Fatalf("lot: %+v", l)
+	}
+	v, err := h.verify(Pharmacy, "C2", "LC", "991231")
+	if err != nil || !v.Verified || v.AdditionalInfo != chaincode.InfoRecalled {
+		t.Fatalf("verify recalled: %+v %v", v, err)
+	}
+	_, _, err = h.capture(Pharmacy, nil, step(5, "dispensing", b))
+	wantRefusal(t, err, problem.Invalid, "recalled-lot")
+	_, _, err = h.capture(Wholesaler, nil, ship(6, pharmGLN, a))
+	wantRefusal(t, err, problem.Invalid, "recalled-lot")
+	h.mustCapture(Wholesaler, nil, ship(7, mfrGLN, a))
+	h.mustCapture(Manufacturer, nil, step(8, "receiving", a))
+	h.mustCapture(Manufacturer, nil, step(9, "destroying", a))
+	h.wantSerial(a, Manufacturer, chaincode.StatusDestroyed, "")
+}
+
+// suspectPackage: the holder flags a package suspect and quarantines it;
+// trade stops until the manufacturer clears it.
+func suspectPackage(t *testing.T, h *harness) {
+	a := sgtin("S1")
+	h.mustCapture(Manufacturer, nil, commission(0, "LS", a), ship(1, whsGLN, a))
+	h.mustCapture(Wholesaler, nil, step(2, "receiving", a))
+
+	_, err := h.submit(Pharmacy, chaincode.FnSetInvestigation, a, "suspect")
+	wantRefusal(t, err, problem.Forbidden, "investigation-not-allowed")
+	r, err := h.submit(Wholesaler, chaincode.FnSetInvestigation, a, "suspect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := eventOf(t, h.l, r); len(ev.Serials) != 1 || ev.Serials[0].Investigation != chaincode.InvestigationSuspect {
+		t.Fatalf("investigation event: %+v", ev)
+	}
+	v, err := h.verify(Pharmacy, "S1", "LS", "991231")
+	if err != nil || v.AdditionalInfo != chaincode.InfoSuspect {
+		t.Fatalf("verify suspect: %+v %v", v, err)
+	}
+	_, _, err = h.capture(Wholesaler, nil, ship(3, pharmGLN, a))
+	wantRefusal(t, err, problem.Invalid, "under-investigation")
+	if _, err := h.submit(Wholesaler, chaincode.FnSetInvestigation, a, "quarantined"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.submit(Wholesaler, chaincode.FnSetInvestigation, a, "cleared")
+	wantRefusal(t, err, problem.Forbidden, "investigation-not-allowed")
+	if _, err := h.submit(Manufacturer, chaincode.FnSetInvestigation, a, "cleared"); err != nil {
+		t.Fatal(err)
+	}
+	h.mustCapture(Wholesaler, nil, ship(4, pharmGLN, a))
+	h.wantSerial(a, Wholesaler, chaincode.StatusInTransit, Pharmacy)
+}
+
+// refusals: each rule refuses, with its code, and the refused transaction
+// changes nothing.
+func refusals(t *testing.T, h *harness) {
+	a, b := sgtin("X1"), sgtin("X2")
+	h.mustCapture(Manufacturer, nil, commission(0, "LX", a, b), ship(1, whsGLN, b))
+
+	height, err := h.l.Height(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		org  string
+		run  func() error
+		code problem.Code
+		rule string
+	}{
+		{"wrong company prefix", Wholesaler, func() error {
+			_, _, err := h.capture(Wholesaler, nil, commission(10, "LX", sgtin("X3")))
+			return err
+		}, problem.Forbidden, "not-prefix-owner"},
+		{"unowned company prefix", Manufacturer, func() error {
+			_, _, err := h.capture(Manufacturer, nil, commission(11, "LX", "urn:epc:id:sgtin:0399999.012345.X4"))
+			return err
+		}, problem.Forbidden, "not-prefix-owner"},
+		{"shipping what you do not own", Wholesaler, func() error {
+			_, _, err := h.capture(Wholesaler, nil, ship(12, pharmGLN, a))
+			return err
+		}, problem.Forbidden, "not-owner"},
+		{"receiving what was not addressed to you", Pharmacy, func() error {
+			_, _, err := h.capture(Pharmacy, nil, step(13, "receiving", b))
+			return err
+		}, problem.Forbidden, "not-addressee"},
+		{"double commissioning", Manufacturer, func() error {
+			_, _, err := h.capture(Manufacturer, nil, commission(14, "LX", sgtin("X5")), commission(15, "LX", a))
+			return err
+		}, problem.Invalid, "already-commissioned"},
+		{"shipping an unknown serial", Manufacturer, func() error {
+			_, _, err := h.capture(Manufacturer, nil, ship(16, whsGLN, sgtin("NONE")))
+			return err
+		}, problem.NotFound, "unknown-epc"},
+		{"a regulator does not capture", Regulator, func() error {
+			_, _, err := h.capture(Regulator, nil, commission(17, "LX", sgtin("X6")))
+			return err
+		}, problem.Forbidden, "regulator-read-only"},
+		{"writing another's partner record", Wholesaler, func() error {
+			p := partner(Manufacturer, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
+			b, _ := json.Marshal(p)
+			_, err := h.submit(Wholesaler, chaincode.FnPutPartner, string(b))
+			return err
+		}, problem.Forbidden, "own-record-only"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wantRefusal(t, c.run(), c.code, c.rule)
+		})
+	}
+	// Nothing of the refused transactions reached the ledger: no block, and
+	// the batch's first, valid event left no serial behind.
+	if now, err := h.l.Height(h.ctx); err != nil || now != height {
+		t.Fatalf("height %d after refusals, was %d (%v)", now, height, err)
+	}
+	err = h.query(Regulator, nil, chaincode.FnReadSerial, sgtin("X5"))
+	wantRefusal(t, err, problem.NotFound, "unknown-epc")
+	h.wantSerial(a, Manufacturer, chaincode.StatusActive, "")
+}
+
+// t3Privacy: transaction information is readable by seller, buyer and
+// regulator only.
+func t3Privacy(t *testing.T, h *harness) {
+	a := sgtin("P1")
+	res, _ := h.mustCapture(Manufacturer, []chaincode.T3{t3(Manufacturer, Wholesaler, "PO-SECRET", 1)},
+		commission(0, "LP", a), ship(1, whsGLN, a))
+	id := res.T3[0]
+	for _, org := range []string{Manufacturer, Wholesaler, Regulator} {
+		var got chaincode.T3
+		if err := h.query(org, &got, chaincode.FnReadT3, id); err != nil {
+			t.Fatalf("%s reads its T3: %v", org, err)
+		}
+		if got.PONumber != "PO-SECRET" || got.Buyer != Wholesaler || len(got.EventHashIDs) != 1 || got.EventHashIDs[0] != res.Events[1].HashID {
+			t.Fatalf("%s T3: %+v", org, got)
+		}
+	}
+	err := h.query(Pharmacy, nil, chaincode.FnReadT3, id)
+	wantRefusal(t, err, problem.Forbidden, "not-a-party")
+
+	var rec chaincode.EventRecord
+	if err := h.query(Wholesaler, &rec, chaincode.FnReadEvent, res.Events[1].HashID); err != nil || len(rec.Body) == 0 {
+		t.Fatalf("addressee reads the shipping event: %v", err)
+	}
+	err = h.query(Pharmacy, nil, chaincode.FnReadEvent, res.Events[1].HashID)
+	wantRefusal(t, err, problem.Forbidden, "not-a-party")
+}
+
+// verificationErrors: an unknown GTIN and a requester that is not an
+// authorized trading partner are told apart from a failed match.
+func verificationErrors(t *testing.T, h *harness) {
+	h.mustCapture(Manufacturer, nil, commission(0, "LV", sgtin("V1")))
+	req := func(org, gtin string) error {
+		b, _ := json.Marshal(chaincode.VerifyRequest{GTIN: gtin, Serial: "V1"})
+		return h.query(org, nil, chaincode.FnVerify, string(b))
+	}
+	wantRefusal(t, req(Wholesaler, "00399999123457"), problem.NotFound, "unknown-gtin")
+	if err := req(Regulator, gtin); err != nil {
+		t.Fatalf("regulator verifies: %v", err)
+	}
+	// The pharmacy's licence lapses: it is no longer an authorized trading
+	// partner and gets no answer.
+	h.putPartner(partner(Pharmacy, time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)))
+	wantRefusal(t, req(Pharmacy, gtin), problem.Forbidden, "requester-not-atp")
+}
