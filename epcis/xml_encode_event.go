@@ -354,6 +354,7 @@ func (e *xmlEncoder) sensorElement(se *SensorElement) {
 		e.floatAttr("percValue", r.PercValue)
 		e.optAttr("uom", r.UOM)
 		e.optAttr("coordinateReferenceSystem", r.CoordinateReferenceSystem)
+		e.optAttr("bizRules", r.BizRules)
 		e.closeWithExtensions("sensorReport", r.Extensions)
 	}
 	q, u := splitUnqualified(se.Extensions)

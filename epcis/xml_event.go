@@ -99,11 +99,11 @@ func (d *xmlDocDecoder) eventFields(ev *Event, n *xmlNode, top bool, lastRank *i
 				err = fmt.Errorf("invalid action %q (want ADD, OBSERVE or DELETE)", c.Text)
 			}
 		case "bizStep":
-			ev.BizStep = ShortCBV(BizStep, c.Text)
+			ev.BizStep = d.cbv(BizStep, c.Text)
 		case "disposition":
-			ev.Disposition = ShortCBV(Disposition, c.Text)
+			ev.Disposition = d.cbv(Disposition, c.Text)
 		case "persistentDisposition":
-			ev.PersistentDisposition = persistentDisposition(c)
+			ev.PersistentDisposition = d.persistentDisposition(c)
 		case "readPoint":
 			ev.ReadPoint, ev.ReadPointExtensions, err = d.location(c)
 		case "bizLocation":
@@ -114,7 +114,7 @@ func (d *xmlDocDecoder) eventFields(ev *Event, n *xmlNode, top bool, lastRank *i
 					return d.fail(bt, "unexpected element <%s> in bizTransactionList", bt.Local)
 				}
 				typ, _ := bt.attr("type")
-				ev.BizTransactionList = append(ev.BizTransactionList, BizTransaction{Type: ShortCBV(BizTransactionType, typ), Value: bt.Text})
+				ev.BizTransactionList = append(ev.BizTransactionList, BizTransaction{Type: d.cbv(BizTransactionType, typ), Value: bt.Text})
 			}
 		case "sourceList":
 			ev.SourceList, err = d.sourceDest(c, "source")
@@ -226,19 +226,19 @@ func (d *xmlDocDecoder) sourceDest(n *xmlNode, child string) ([]SourceDest, erro
 			return nil, fmt.Errorf("unexpected element <%s>", c.Local)
 		}
 		typ, _ := c.attr("type")
-		out = append(out, SourceDest{Type: ShortCBV(SourceDestType, typ), Value: c.Text})
+		out = append(out, SourceDest{Type: d.cbv(SourceDestType, typ), Value: c.Text})
 	}
 	return out, nil
 }
 
-func persistentDisposition(n *xmlNode) *PersistentDisposition {
+func (d *xmlDocDecoder) persistentDisposition(n *xmlNode) *PersistentDisposition {
 	p := &PersistentDisposition{}
 	for _, c := range n.Children {
 		switch c.Local {
 		case "set":
-			p.Set = append(p.Set, ShortCBV(Disposition, c.Text))
+			p.Set = append(p.Set, d.cbv(Disposition, c.Text))
 		case "unset":
-			p.Unset = append(p.Unset, ShortCBV(Disposition, c.Text))
+			p.Unset = append(p.Unset, d.cbv(Disposition, c.Text))
 		}
 	}
 	return p
@@ -258,7 +258,7 @@ func (d *xmlDocDecoder) errorDeclaration(n *xmlNode) (*ErrorDeclaration, error) 
 			}
 			e.DeclarationTime, sawTime = t, true
 		case c.Local == "reason":
-			e.Reason = ShortCBV(ErrorReason, c.Text)
+			e.Reason = d.cbv(ErrorReason, c.Text)
 		case c.Local == "correctiveEventIDs":
 			for _, id := range c.Children {
 				e.CorrectiveEventIDs = append(e.CorrectiveEventIDs, id.Text)
@@ -288,13 +288,13 @@ func (d *xmlDocDecoder) sensorElements(n *xmlNode) ([]SensorElement, error) {
 			case f.Space != "":
 				se.Extensions = append(se.Extensions, elementOf(f))
 			case f.Local == "sensorMetadata":
-				m, err := sensorMetadata(f)
+				m, err := d.sensorMetadata(f)
 				if err != nil {
 					return nil, fmt.Errorf("sensorMetadata: %w", err)
 				}
 				se.Metadata = m
 			case f.Local == "sensorReport":
-				r, err := sensorReport(f)
+				r, err := d.sensorReport(f)
 				if err != nil {
 					return nil, fmt.Errorf("sensorReport: %w", err)
 				}
@@ -308,7 +308,7 @@ func (d *xmlDocDecoder) sensorElements(n *xmlNode) ([]SensorElement, error) {
 	return out, nil
 }
 
-func sensorMetadata(n *xmlNode) (*SensorMetadata, error) {
+func (d *xmlDocDecoder) sensorMetadata(n *xmlNode) (*SensorMetadata, error) {
 	m := &SensorMetadata{}
 	for _, a := range n.Attrs {
 		if a.Name.Space != "" {
@@ -350,7 +350,7 @@ func sensorMetadata(n *xmlNode) (*SensorMetadata, error) {
 	return m, nil
 }
 
-func sensorReport(n *xmlNode) (SensorReport, error) {
+func (d *xmlDocDecoder) sensorReport(n *xmlNode) (SensorReport, error) {
 	var r SensorReport
 	for _, a := range n.Attrs {
 		if a.Name.Space != "" {
@@ -361,9 +361,9 @@ func sensorReport(n *xmlNode) (SensorReport, error) {
 		v := a.Value
 		switch a.Name.Local {
 		case "type":
-			r.Type = ShortCBV(SensorMeasurementType, v)
+			r.Type = d.cbv(SensorMeasurementType, v)
 		case "exception":
-			r.Exception = ShortCBV(SensorException, v)
+			r.Exception = d.cbv(SensorException, v)
 		case "deviceID":
 			r.DeviceID = v
 		case "deviceMetadata":
@@ -381,7 +381,7 @@ func sensorReport(n *xmlNode) (SensorReport, error) {
 		case "value":
 			r.Value, err = floatAttr(v)
 		case "component":
-			r.Component = ShortCBV(SensorComponent, v)
+			r.Component = d.cbv(SensorComponent, v)
 		case "stringValue":
 			r.StringValue = v
 		case "booleanValue":
@@ -408,9 +408,11 @@ func sensorReport(n *xmlNode) (SensorReport, error) {
 			r.UOM = v
 		case "coordinateReferenceSystem":
 			r.CoordinateReferenceSystem = v
+		case "bizRules":
+			// Not in the XSD, but the EPCIS 2.0 JSON schema allows it.
+			r.BizRules = v
 		default:
-			// Not in the XSD (openepcis examples put bizRules here); kept so
-			// it round-trips.
+			// Not in the XSD; kept so it round-trips.
 			r.Extensions = append(r.Extensions, Element{Local: a.Name.Local, Text: a.Value})
 		}
 		if err != nil {
@@ -442,23 +444,31 @@ func floatAttr(v string) (*float64, error) {
 	return &f, nil
 }
 
-// elementOf converts a user extension element to the model.
+// elementOf converts a user extension element to the model. Namespaced
+// attributes of an element without text (<ex:field ex:furtherData="x"/>) are
+// fields of a structure, as the EPCIS 2.0 JSON-LD binding writes them, and
+// become leading child elements; other attributes (unqualified ones, xsi:type,
+// xml:lang, or any on an element with text) are kept as Attrs.
 func elementOf(n *xmlNode) Element {
 	e := Element{Space: n.Space, Local: n.Local, Text: n.Text}
-	if len(n.Attrs) > 0 {
-		e.Attrs = make([]Attr, len(n.Attrs))
-		for i, a := range n.Attrs {
-			e.Attrs[i] = Attr{Space: a.Name.Space, Local: a.Name.Local, Value: a.Value}
+	for _, a := range n.Attrs {
+		if n.Text == "" && isFieldAttr(a.Name.Space) {
+			e.Children = append(e.Children, Element{Space: a.Name.Space, Local: a.Name.Local, Text: a.Value})
+			continue
 		}
+		e.Attrs = append(e.Attrs, Attr{Space: a.Name.Space, Local: a.Name.Local, Value: a.Value})
 	}
 	if len(n.Children) > 0 {
 		e.Text = ""
-		e.Children = make([]Element, len(n.Children))
-		for i, c := range n.Children {
-			e.Children[i] = elementOf(c)
+		for _, c := range n.Children {
+			e.Children = append(e.Children, elementOf(c))
 		}
 	}
 	return e
+}
+
+func isFieldAttr(space string) bool {
+	return space != "" && space != NSXSI && space != xmlNamespaceURI
 }
 
 // xmlFieldRank gives the position of a standard field in the EPCIS 2.0 XSD
@@ -500,4 +510,12 @@ var xmlEventSequence = map[EventType][]string{
 	AssociationEventType: {"parentID", "childEPCs", "childQuantityList", "action", "bizStep",
 		"disposition", "readPoint", "bizLocation", "bizTransactionList", "sourceList",
 		"destinationList", "sensorElementList", "persistentDisposition", "extension"},
+}
+
+// cbv normalises a CBV-typed value: a standard CBV value in any form becomes
+// its short form; anything else is kept as written, CURIEs included
+// ("ext1:summarising_discharge"): the GS1 event hash vectors hash XML CURIE
+// values as written, not expanded with the document's namespace prefixes.
+func (d *xmlDocDecoder) cbv(kind CBVKind, v string) string {
+	return ShortCBV(kind, v)
 }

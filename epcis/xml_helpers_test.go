@@ -2,6 +2,7 @@ package epcis
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -111,23 +112,72 @@ func xmlUTCTimes(v reflect.Value) {
 }
 
 // assertSameXMLModel fails the test when two documents differ after
-// normalisation, naming the first differing event.
+// normalisation, listing the first differences by field path.
 func assertSameXMLModel(t *testing.T, want, got *Document) {
 	t.Helper()
 	w, g := xmlComparableDoc(want), xmlComparableDoc(got)
 	if reflect.DeepEqual(w, g) {
 		return
 	}
-	if len(w.Events) != len(g.Events) {
-		t.Fatalf("event count: want %d, got %d", len(w.Events), len(g.Events))
+	var diffs []string
+	xmlModelDiff(reflect.ValueOf(w).Elem(), reflect.ValueOf(g).Elem(), "Document", &diffs)
+	t.Fatalf("models differ:\n%s", strings.Join(diffs, "\n"))
+}
+
+// xmlModelDiff appends to diffs (at most 10) the paths where want and got
+// differ, with both values.
+func xmlModelDiff(want, got reflect.Value, path string, diffs *[]string) {
+	if len(*diffs) >= 10 {
+		return
 	}
-	for i := range w.Events {
-		if !reflect.DeepEqual(w.Events[i], g.Events[i]) {
-			t.Fatalf("event %d differs:\nwant %+v\n got %+v", i, w.Events[i], g.Events[i])
+	if want.Kind() != got.Kind() {
+		*diffs = append(*diffs, fmt.Sprintf("%s: kind %v vs %v", path, want.Kind(), got.Kind()))
+		return
+	}
+	switch want.Kind() {
+	case reflect.Pointer:
+		if want.IsNil() || got.IsNil() {
+			if want.IsNil() != got.IsNil() {
+				*diffs = append(*diffs, fmt.Sprintf("%s: want %v, got %v", path, fmtValue(want), fmtValue(got)))
+			}
+			return
+		}
+		xmlModelDiff(want.Elem(), got.Elem(), path, diffs)
+	case reflect.Struct:
+		if want.Type() == xmlTimeType {
+			if !want.Interface().(time.Time).Equal(got.Interface().(time.Time)) {
+				*diffs = append(*diffs, fmt.Sprintf("%s: want %v, got %v", path, want.Interface(), got.Interface()))
+			}
+			return
+		}
+		for i := 0; i < want.NumField(); i++ {
+			xmlModelDiff(want.Field(i), got.Field(i), path+"."+want.Type().Field(i).Name, diffs)
+		}
+	case reflect.Slice:
+		if want.IsNil() != got.IsNil() {
+			*diffs = append(*diffs, fmt.Sprintf("%s: want nil=%v, got nil=%v", path, want.IsNil(), got.IsNil()))
+			return
+		}
+		if want.Len() != got.Len() {
+			*diffs = append(*diffs, fmt.Sprintf("%s: want %d entries %v, got %d %v", path, want.Len(), fmtValue(want), got.Len(), fmtValue(got)))
+			return
+		}
+		for i := 0; i < want.Len(); i++ {
+			xmlModelDiff(want.Index(i), got.Index(i), fmt.Sprintf("%s[%d]", path, i), diffs)
+		}
+	default:
+		if !reflect.DeepEqual(want.Interface(), got.Interface()) {
+			*diffs = append(*diffs, fmt.Sprintf("%s: want %#v, got %#v", path, want.Interface(), got.Interface()))
 		}
 	}
-	w.Events, g.Events = nil, nil
-	t.Fatalf("document differs:\nwant %+v\n got %+v", w, g)
+}
+
+func fmtValue(v reflect.Value) string {
+	s := fmt.Sprintf("%+v", v.Interface())
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
 }
 
 // openXMLTestFile opens path for reading and closes it when the test ends.
