@@ -11,12 +11,12 @@ import (
 // which can occur in AI data except "<GS>" (see below):
 //
 //	^            the GS1 Syntax Engine's notation for FNC1
-//	<GS> {GS} [GS]
+//	<GS> {GS} [GS]  (GS in either case)
 //	\x1D \x1d    (as literal text)
 //	\u001D \u001d
 //	0xE8         FNC1 as the Data Matrix codeword 232 read as a Latin-1 byte
 //
-// "<GS>" is always a separator, although "<", "G", "S" and ">" are valid
+// "<GS>" (or "<gs>") is always a separator, although "<", "G", "S" and ">" are valid
 // data characters: a value containing that text cannot be parsed. "~" and
 // "|" are not accepted: the GS1 reference tests treat "~" as an invalid data
 // character, and "|" separates a linear symbol from its composite part.
@@ -25,7 +25,7 @@ func separatorLen(s string, i int) int {
 	case GS, '^', 0xE8:
 		return 1
 	case '<', '{', '[':
-		if i+4 <= len(s) && s[i+1] == 'G' && s[i+2] == 'S' && s[i+3] == closing(c) {
+		if i+4 <= len(s) && s[i+1]|0x20 == 'g' && s[i+2]|0x20 == 's' && s[i+3] == closing(c) {
 			return 4
 		}
 	case '\\':
