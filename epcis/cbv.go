@@ -31,6 +31,23 @@ type cbvVocabulary struct {
 	webPrefix string // namespace of the web URI: cbvWebPrefix or gs1VocPrefix
 	term      string // term prefix inside that namespace: "BizStep-", "" for gs1 terms
 	values    map[string]struct{}
+	web, urn  map[string]string // short value -> web URI / URN form, precomputed
+}
+
+// withForms precomputes the web URI and URN of every value, so that the
+// hot path (hashing, encoding) does not build them per call.
+func (voc cbvVocabulary) withForms() cbvVocabulary {
+	voc.web = make(map[string]string, len(voc.values))
+	voc.urn = make(map[string]string, len(voc.values))
+	for v := range voc.values {
+		voc.web[v] = voc.webPrefix + voc.term + v
+		if voc.urnPrefix != "" {
+			voc.urn[v] = voc.urnPrefix + v
+		} else {
+			voc.urn[v] = voc.web[v]
+		}
+	}
+	return voc
 }
 
 func (k CBVKind) vocabulary() *cbvVocabulary {
@@ -155,13 +172,13 @@ func IsStandardCBV(kind CBVKind, short string) bool {
 // sensor vocabularies have no URN form; for them CBVURN returns the web URI.
 func CBVURN(kind CBVKind, short string) string {
 	voc := kind.vocabulary()
-	if voc == nil || !IsStandardCBV(kind, short) {
+	if voc == nil {
 		return short
 	}
-	if voc.urnPrefix == "" {
-		return voc.webPrefix + voc.term + short
+	if u, ok := voc.urn[short]; ok {
+		return u
 	}
-	return voc.urnPrefix + short
+	return short
 }
 
 // CBVWebURI returns the web URI of a standard CBV value
@@ -170,10 +187,13 @@ func CBVURN(kind CBVKind, short string) string {
 // is returned unchanged.
 func CBVWebURI(kind CBVKind, short string) string {
 	voc := kind.vocabulary()
-	if voc == nil || !IsStandardCBV(kind, short) {
+	if voc == nil {
 		return short
 	}
-	return voc.webPrefix + voc.term + short
+	if w, ok := voc.web[short]; ok {
+		return w
+	}
+	return short
 }
 
 func wordSet(words ...string) map[string]struct{} {

@@ -16,7 +16,7 @@ var (
 			"sensor_reporting", "shipping", "staging_outbound", "stock_taking", "stocking", "storing",
 			"transporting", "unloading", "unpacking", "void_shipping",
 		),
-	}
+	}.withForms()
 	dispositionVocabulary = cbvVocabulary{
 		urnPrefix: "urn:epcglobal:cbv:disp:",
 		webPrefix: cbvWebPrefix,
@@ -30,7 +30,7 @@ var (
 			"retail_sold", "returned", "sellable_accessible", "sellable_not_accessible", "stolen",
 			"unavailable", "unknown",
 		),
-	}
+	}.withForms()
 	bttVocabulary = cbvVocabulary{
 		urnPrefix: "urn:epcglobal:cbv:btt:",
 		webPrefix: cbvWebPrefix,
@@ -39,7 +39,7 @@ var (
 			"bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder", "recadv", "rma",
 			"testprd", "testres", "upevt",
 		),
-	}
+	}.withForms()
 	sdtVocabulary = cbvVocabulary{
 		urnPrefix: "urn:epcglobal:cbv:sdt:",
 		webPrefix: cbvWebPrefix,
@@ -47,7 +47,7 @@ var (
 		values: wordSet(
 			"owning_party", "possessing_party", "location",
 		),
-	}
+	}.withForms()
 	errorReasonVocabulary = cbvVocabulary{
 		urnPrefix: "urn:epcglobal:cbv:er:",
 		webPrefix: cbvWebPrefix,
@@ -55,7 +55,7 @@ var (
 		values: wordSet(
 			"did_not_occur", "incorrect_data",
 		),
-	}
+	}.withForms()
 	measurementTypeVocabulary = cbvVocabulary{
 		urnPrefix: "",
 		webPrefix: gs1VocPrefix,
@@ -76,7 +76,7 @@ var (
 			"SurfaceDensity", "SurfaceTension", "Temperature", "Time", "Torque", "Voltage", "Volume",
 			"VolumeFlowRate", "VolumeFraction", "VolumetricFlux", "Wavenumber",
 		),
-	}
+	}.withForms()
 	componentVocabulary = cbvVocabulary{
 		urnPrefix: "",
 		webPrefix: cbvWebPrefix,
@@ -85,7 +85,7 @@ var (
 			"x", "y", "z", "axial_distance", "azimuth", "height", "spherical_radius", "polar_angle",
 			"elevation_angle", "easting", "northing", "latitude", "longitude", "altitude",
 		),
-	}
+	}.withForms()
 	exceptionVocabulary = cbvVocabulary{
 		urnPrefix: "",
 		webPrefix: gs1VocPrefix,
@@ -93,5 +93,5 @@ var (
 		values: wordSet(
 			"ALARM_CONDITION", "ERROR_CONDITION",
 		),
-	}
+	}.withForms()
 )

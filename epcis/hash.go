@@ -165,12 +165,26 @@ func (h *hasher) field(name, value string) {
 // sortedValues writes list (when it has a value) followed by item=value for
 // each value, sorted.
 func (h *hasher) sortedValues(list, item string, values []string) {
-	parts := h.valueStrings(item, values, 0)
-	if len(parts) == 0 {
+	if len(values) == 0 {
 		return
 	}
+	// All entries start with item=, so sorting the values sorts the entries.
+	canon := make([]string, 0, len(values))
+	for _, v := range values {
+		if c := canonicalValue(v); c != "" {
+			canon = append(canon, c)
+		}
+	}
+	if len(canon) == 0 {
+		return
+	}
+	sort.Strings(canon)
 	h.b.WriteString(list)
-	writeAll(&h.b, parts)
+	for _, c := range canon {
+		h.b.WriteString(item)
+		h.b.WriteByte('=')
+		h.b.WriteString(c)
+	}
 }
 
 // valueStrings returns item=value for each non-empty value, sorted; CBV
@@ -263,23 +277,35 @@ func (h *hasher) typedList(list, item string, kind CBVKind, pairs []typedPair) s
 		return ""
 	}
 	parts := make([]string, 0, len(pairs))
+	var s strings.Builder
 	for _, p := range pairs {
-		var s string
+		s.Reset()
 		if t := canonicalValue(vocabURI(kind, p.typ)); t != "" {
-			s = "type=" + t
+			s.WriteString("type=")
+			s.WriteString(t)
 		}
 		if v := canonicalValue(p.value); v != "" {
-			s += item + "=" + v
+			s.WriteString(item)
+			s.WriteByte('=')
+			s.WriteString(v)
 		}
-		if s != "" {
-			parts = append(parts, s)
+		if s.Len() > 0 {
+			parts = append(parts, s.String())
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
 	sort.Strings(parts)
-	return list + strings.Join(parts, "")
+	n := len(list)
+	for _, p := range parts {
+		n += len(p)
+	}
+	s.Reset()
+	s.Grow(n)
+	s.WriteString(list)
+	writeAll(&s, parts)
+	return s.String()
 }
 
 func (h *hasher) sensorElements(ses []SensorElement) {

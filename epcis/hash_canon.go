@@ -36,6 +36,19 @@ var cbvURNPrefixes = strings.NewReplacer(
 	"urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-",
 )
 
+// hasCBVURN reports whether v holds one of the CBV URN prefixes that
+// cbvURNPrefixes rewrites (business transaction IDs urn:epcglobal:cbv:bt:
+// do not).
+func hasCBVURN(v string) bool {
+	for _, p := range [...]string{"urn:epcglobal:cbv:bizstep:", "urn:epcglobal:cbv:disp:",
+		"urn:epcglobal:cbv:btt:", "urn:epcglobal:cbv:sdt:", "urn:epcglobal:cbv:er:"} {
+		if strings.Contains(v, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // canonicalValue is the pre-hash form of a field value: trimmed; CBV URNs as
 // web URIs; numbers without insignificant zeros or sign; EPC URNs and GS1
 // Digital Links (any host, short names, extra qualifiers) as canonical
@@ -46,7 +59,7 @@ func canonicalValue(v string) string {
 	if v == "" {
 		return ""
 	}
-	if strings.Contains(v, "urn:epcglobal:cbv:") {
+	if strings.Contains(v, "urn:epcglobal:cbv:") && hasCBVURN(v) {
 		v = cbvURNPrefixes.Replace(v)
 	}
 	if n, ok := canonicalNumber(v); ok {
@@ -110,7 +123,14 @@ func mayBeDigitalLink(v string) bool {
 	if slash < 0 {
 		return false
 	}
-	for _, seg := range strings.SplitN(rest[slash+1:], "/", 16) {
+	rest = rest[slash+1:]
+	for rest != "" {
+		seg := rest
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			seg, rest = rest[:j], rest[j+1:]
+		} else {
+			rest = ""
+		}
 		if dlKeySegments[seg] {
 			return true
 		}

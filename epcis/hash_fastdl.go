@@ -13,51 +13,106 @@ import (
 // anything it does not handle in full: other schemes, percent escapes,
 // malformed input. Callers then use gs1.EPCToDigitalLink.
 func fastEPCToDL(v string) (dl string, ok bool) {
-	const (
-		sgtin = "urn:epc:id:sgtin:"
-		sscc  = "urn:epc:id:sscc:"
-		sgln  = "urn:epc:id:sgln:"
-		pgln  = "urn:epc:id:pgln:"
-	)
-	switch {
-	case strings.HasPrefix(v, sgtin):
-		cp, ir, serial, ok := splitThree(v[len(sgtin):])
-		if !ok || !companyPrefix(cp) || !digits(ir) || len(cp)+len(ir) != 13 || !plainComponent(serial) {
-			return "", false
-		}
-		var b [14]byte
-		b[0] = ir[0]
-		n := 1 + copy(b[1:], cp)
-		n += copy(b[n:], ir[1:])
-		b[13] = gs1.CheckDigit(string(b[:13]))
-		return gs1.CanonicalDLHost + "/01/" + string(b[:]) + "/21/" + serial, true
-	case strings.HasPrefix(v, sscc):
-		cp, sr, ok := strings.Cut(v[len(sscc):], ".")
-		if !ok || !companyPrefix(cp) || !digits(sr) || len(cp)+len(sr) != 17 {
-			return "", false
-		}
-		body := sr[:1] + cp + sr[1:]
-		return gs1.CanonicalDLHost + "/00/" + body + string(gs1.CheckDigit(body)), true
-	case strings.HasPrefix(v, sgln):
-		cp, lr, ext, ok := splitThree(v[len(sgln):])
-		if !ok || !companyPrefix(cp) || len(cp)+len(lr) != 12 || (lr != "" && !digits(lr)) || !plainComponent(ext) {
-			return "", false
-		}
-		gln := cp + lr
-		gln += string(gs1.CheckDigit(gln))
-		if ext == "0" {
-			return gs1.CanonicalDLHost + "/414/" + gln, true
-		}
-		return gs1.CanonicalDLHost + "/414/" + gln + "/254/" + ext, true
-	case strings.HasPrefix(v, pgln):
-		cp, pr, ok := strings.Cut(v[len(pgln):], ".")
-		if !ok || !companyPrefix(cp) || len(cp)+len(pr) != 12 || (pr != "" && !digits(pr)) {
-			return "", false
-		}
-		gln := cp + pr
-		return gs1.CanonicalDLHost + "/417/" + gln + string(gs1.CheckDigit(gln)), true
+	var buf [96]byte
+	out, ok := appendFastDL(buf[:0], v)
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return string(out), true
+}
+
+// fastEPCValid reports whether fastEPCToDL would accept v, without building
+// the Digital Link.
+func fastEPCValid(v string) bool {
+	_, ok := appendFastDL(nil, v)
+	return ok
+}
+
+const (
+	prefixSGTIN = "urn:epc:id:sgtin:"
+	prefixSSCC  = "urn:epc:id:sscc:"
+	prefixSGLN  = "urn:epc:id:sgln:"
+	prefixPGLN  = "urn:epc:id:pgln:"
+)
+
+// appendFastDL appends the Digital Link of v to buf; with a nil buf it only
+// checks v.
+func appendFastDL(buf []byte, v string) ([]byte, bool) {
+	check := buf == nil
+	switch {
+	case strings.HasPrefix(v, prefixSGTIN):
+		cp, ir, serial, ok := splitThree(v[len(prefixSGTIN):])
+		if !ok || !companyPrefix(cp) || !digits(ir) || len(cp)+len(ir) != 13 || !plainComponent(serial) {
+			return nil, false
+		}
+		if check {
+			return nil, true
+		}
+		buf = append(buf, gs1.CanonicalDLHost+"/01/"...)
+		start := len(buf)
+		buf = append(buf, ir[0])
+		buf = append(buf, cp...)
+		buf = append(buf, ir[1:]...)
+		buf = append(buf, checkDigit(buf[start:]))
+		buf = append(buf, "/21/"...)
+		return append(buf, serial...), true
+	case strings.HasPrefix(v, prefixSSCC):
+		cp, sr, ok := strings.Cut(v[len(prefixSSCC):], ".")
+		if !ok || !companyPrefix(cp) || !digits(sr) || len(cp)+len(sr) != 17 {
+			return nil, false
+		}
+		if check {
+			return nil, true
+		}
+		buf = append(buf, gs1.CanonicalDLHost+"/00/"...)
+		start := len(buf)
+		buf = append(buf, sr[0])
+		buf = append(buf, cp...)
+		buf = append(buf, sr[1:]...)
+		return append(buf, checkDigit(buf[start:])), true
+	case strings.HasPrefix(v, prefixSGLN):
+		cp, lr, ext, ok := splitThree(v[len(prefixSGLN):])
+		if !ok || !companyPrefix(cp) || len(cp)+len(lr) != 12 || (lr != "" && !digits(lr)) || !plainComponent(ext) {
+			return nil, false
+		}
+		if check {
+			return nil, true
+		}
+		buf = append(buf, gs1.CanonicalDLHost+"/414/"...)
+		start := len(buf)
+		buf = append(buf, cp...)
+		buf = append(buf, lr...)
+		buf = append(buf, checkDigit(buf[start:]))
+		if ext != "0" {
+			buf = append(buf, "/254/"...)
+			buf = append(buf, ext...)
+		}
+		return buf, true
+	case strings.HasPrefix(v, prefixPGLN):
+		cp, pr, ok := strings.Cut(v[len(prefixPGLN):], ".")
+		if !ok || !companyPrefix(cp) || len(cp)+len(pr) != 12 || (pr != "" && !digits(pr)) {
+			return nil, false
+		}
+		if check {
+			return nil, true
+		}
+		buf = append(buf, gs1.CanonicalDLHost+"/417/"...)
+		start := len(buf)
+		buf = append(buf, cp...)
+		buf = append(buf, pr...)
+		return append(buf, checkDigit(buf[start:])), true
+	}
+	return nil, false
+}
+
+// checkDigit is gs1.CheckDigit for a byte slice of digits.
+func checkDigit(body []byte) byte {
+	sum, weight := 0, 3
+	for i := len(body) - 1; i >= 0; i-- {
+		sum += int(body[i]-'0') * weight
+		weight = 4 - weight
+	}
+	return byte('0' + (10-sum%10)%10)
 }
 
 // splitThree splits "a.b.c" at its first two dots.

@@ -121,7 +121,7 @@ func (v *validator) event(e *Event) {
 			v.add("errorDeclaration.declarationTime", ErrMissing)
 		}
 		if ed.Reason != "" {
-			v.cbv("errorDeclaration.reason", ErrorReason, ed.Reason)
+			v.cbv("errorDeclaration.reason", -1, "", ErrorReason, ed.Reason)
 		}
 		for i, id := range ed.CorrectiveEventIDs {
 			if !isURI(id) {
@@ -260,17 +260,17 @@ func (v *validator) action(e *Event, allowed eventFields) {
 // sources and destinations.
 func (v *validator) why(e *Event) {
 	if e.BizStep != "" {
-		v.cbv("bizStep", BizStep, e.BizStep)
+		v.cbv("bizStep", -1, "", BizStep, e.BizStep)
 	}
 	if e.Disposition != "" {
-		v.cbv("disposition", Disposition, e.Disposition)
+		v.cbv("disposition", -1, "", Disposition, e.Disposition)
 	}
 	if p := e.PersistentDisposition; p != nil {
 		for i, d := range p.Set {
-			v.cbv(index("persistentDisposition.set", i), Disposition, d)
+			v.cbv("persistentDisposition.set", i, "", Disposition, d)
 		}
 		for i, d := range p.Unset {
-			v.cbv(index("persistentDisposition.unset", i), Disposition, d)
+			v.cbv("persistentDisposition.unset", i, "", Disposition, d)
 		}
 	}
 	if e.ReadPoint != "" {
@@ -284,14 +284,13 @@ func (v *validator) why(e *Event) {
 		v.add("bizLocation.id", ErrMissing)
 	}
 	for i, bt := range e.BizTransactionList {
-		path := index("bizTransactionList", i)
 		if bt.Type != "" {
-			v.cbv(path+".type", BizTransactionType, bt.Type)
+			v.cbv("bizTransactionList", i, ".type", BizTransactionType, bt.Type)
 		}
 		if bt.Value == "" {
-			v.add(path+".bizTransaction", ErrMissing)
+			v.add(index("bizTransactionList", i)+".bizTransaction", ErrMissing)
 		} else if !isURI(bt.Value) {
-			v.addf(path+".bizTransaction", ErrNotURI, "%q", bt.Value)
+			v.addf(index("bizTransactionList", i)+".bizTransaction", ErrNotURI, "%q", bt.Value)
 		}
 	}
 	v.sourceDest("sourceList", "source", e.SourceList)
@@ -300,25 +299,30 @@ func (v *validator) why(e *Event) {
 
 func (v *validator) sourceDest(list, item string, sds []SourceDest) {
 	for i, sd := range sds {
-		path := index(list, i)
 		if sd.Type == "" {
-			v.add(path+".type", ErrMissing)
+			v.add(index(list, i)+".type", ErrMissing)
 		} else {
-			v.cbv(path+".type", SourceDestType, sd.Type)
+			v.cbv(list, i, ".type", SourceDestType, sd.Type)
 		}
 		if sd.Value == "" {
-			v.add(path+"."+item, ErrMissing)
-		} else {
-			v.identifier(path+"."+item, sd.Value)
+			v.add(index(list, i)+"."+item, ErrMissing)
+		} else if err := checkIdentifier(sd.Value); err != nil {
+			v.add(index(list, i)+"."+item, err)
 		}
 	}
 }
 
 // cbv checks a CBV-valued field: a standard value (in any form ShortCBV
 // understands) or a URI; a bare word outside the CBV is an error.
-func (v *validator) cbv(path string, kind CBVKind, value string) {
+func (v *validator) cbv(list string, i int, suffix string, kind CBVKind, value string) {
+	path := func() string {
+		if i < 0 {
+			return list + suffix
+		}
+		return index(list, i) + suffix
+	}
 	if value == "" {
-		v.add(path, ErrMissing)
+		v.add(path(), ErrMissing)
 		return
 	}
 	if IsStandardCBV(kind, ShortCBV(kind, value)) {
@@ -330,7 +334,7 @@ func (v *validator) cbv(path string, kind CBVKind, value string) {
 		return
 	}
 	if !isURI(value) {
-		v.addf(path, ErrNotCBV, "%q is not a standard %v and not a URI", value, kind)
+		v.addf(path(), ErrNotCBV, "%q is not a standard %v and not a URI", value, kind)
 	}
 }
 
@@ -400,13 +404,13 @@ func (v *validator) sensorReport(path string, r *SensorReport) {
 		v.add(path+".type", ErrMissing)
 	}
 	if r.Type != "" {
-		v.cbv(path+".type", SensorMeasurementType, r.Type)
+		v.cbv(path, -1, ".type", SensorMeasurementType, r.Type)
 	}
 	if r.Exception != "" {
-		v.cbv(path+".exception", SensorException, r.Exception)
+		v.cbv(path, -1, ".exception", SensorException, r.Exception)
 	}
 	if r.Component != "" {
-		v.cbv(path+".component", SensorComponent, r.Component)
+		v.cbv(path, -1, ".component", SensorComponent, r.Component)
 	}
 	v.optionalURIs(path, map[string]string{"deviceID": r.DeviceID, "deviceMetadata": r.DeviceMetadata,
 		"rawData": r.RawData, "dataProcessingMethod": r.DataProcessingMethod, "bizRules": r.BizRules,

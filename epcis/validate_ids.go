@@ -32,7 +32,10 @@ func checkIdentifier(id string) error {
 	}
 	switch {
 	case strings.HasPrefix(id, "urn:epc:id:"), strings.HasPrefix(id, "urn:epc:class:"), strings.HasPrefix(id, "urn:epc:idpat:"):
-		if _, err := epcToDL(id); err != nil {
+		if fastEPCValid(id) {
+			return nil
+		}
+		if _, err := gs1.EPCToDigitalLink(id); err != nil {
 			return &identifierError{id: id, err: err}
 		}
 		return nil
