@@ -157,6 +157,8 @@ type jsonDecoder struct {
 	// badType is set while decoding an event whose type was present but
 	// unknown, so that it is not also reported missing.
 	badType bool
+	// scratch is reused by stringList.
+	scratch []string
 	// hasWhat is set when the event being decoded has an epcList or a
 	// quantityList field.
 	hasWhat bool
@@ -286,14 +288,19 @@ func (d *jsonDecoder) stringList() ([]string, error) {
 	if err := d.s.beginArray(); err != nil {
 		return nil, d.fatal(err)
 	}
-	var out []string
+	// Collect into a reused scratch slice, then copy once at the exact size.
+	out := d.scratch[:0]
+	defer func() { d.scratch = out[:0] }()
 	for i := 0; ; i++ {
 		more, err := d.s.nextElem(i == 0)
 		if err != nil {
 			return nil, d.fatal(err)
 		}
 		if !more {
-			return out, nil
+			if len(out) == 0 {
+				return nil, nil
+			}
+			return append(make([]string, 0, len(out)), out...), nil
 		}
 		if i >= d.lim.MaxEPCsPerEvent {
 			return nil, d.fatal(limitErr("list length", int64(d.lim.MaxEPCsPerEvent)))
