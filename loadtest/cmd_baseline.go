@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+
+	"rxledger/loadtest/load"
+)
+
+// runBaseline measures the baseline server as fast as the workers go, then
+// at half that rate, and prints both.
+func runBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var lf loadFlags
+	lf.register(fs)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	b, err := load.StartBaseline()
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return 1
+	}
+	defer b.Close()
+	s, err := load.NewTemplate(load.Template{Label: "baseline net/http", URL: b.URL, Expect: http.StatusOK})
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return 1
+	}
+	client := load.NewClient(lf.concurrency, lf.timeout)
+	fmt.Fprintf(stdout, "baseline: %s, GOMAXPROCS %d, %d workers, %s per phase after %s warm-up\n",
+		b.URL, runtime.GOMAXPROCS(0), lf.concurrency, lf.duration, lf.warmup)
+	max, err := load.Run(ctx, client, s, lf.config(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return 1
+	}
+	half, err := load.Run(ctx, client, s, lf.config(max.Throughput()/2))
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return 1
+	}
+	half.Scenario += fmt.Sprintf(" @ %.0f req/s", max.Throughput()/2)
+	load.WriteTable(stdout, max, half)
+	if max.Failed()+half.Failed() > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,85 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// The targets of rxledger's verification path.
+const (
+	// TargetRatio is the share of the baseline's throughput a scenario must reach.
+	TargetRatio = 0.5
+	// TargetP99 bounds the scenario's p99 latency at half the baseline's rate.
+	TargetP99 = 5 * time.Millisecond
+)
+
+// Comparison is a scenario measured side by side with the baseline server in
+// one run, with the same client.
+type Comparison struct {
+	Baseline Result // baseline, as fast as it goes
+	Target   Result // the scenario, as fast as it goes
+	AtHalf   Result // the scenario at half the baseline's throughput
+}
+
+// Ratio is the scenario's throughput over the baseline's.
+func (c Comparison) Ratio() float64 {
+	if c.Baseline.Throughput() == 0 {
+		return 0
+	}
+	return c.Target.Throughput() / c.Baseline.Throughput()
+}
+
+// Verdict says whether the scenario meets TargetRatio and TargetP99 (and
+// failed no request), and why not.
+func (c Comparison) Verdict() (bool, string) {
+	var why []string
+	if r := c.Ratio(); r < TargetRatio {
+		why = append(why, fmt.Sprintf("throughput %.0f%% of the baseline, want at least %.0f%%", r*100, TargetRatio*100))
+	}
+	if p := c.AtHalf.Latencies.Quantile(0.99); p > TargetP99 {
+		why = append(why, fmt.Sprintf("p99 %s at half the baseline's rate, want at most %s", fmtDuration(p), TargetP99))
+	}
+	if f := c.Target.Failed() + c.AtHalf.Failed(); f > 0 {
+		why = append(why, fmt.Sprintf("%d failed requests", f))
+	}
+	if len(why) == 0 {
+		return true, "meets the targets"
+	}
+	return false, fmt.Sprint(why)
+}
+
+// Compare measures the baseline server and then s as fast as cfg's workers
+// go, then s at a fixed rate of half the baseline's throughput, all with one
+// client. cfg.Rate is ignored.
+func Compare(ctx context.Context, client *http.Client, s Scenario, cfg Config) (Comparison, error) {
+	var c Comparison
+	b, err := StartBaseline()
+	if err != nil {
+		return c, err
+	}
+	base, err := NewTemplate(Template{Label: "baseline net/http", URL: b.URL, Expect: http.StatusOK})
+	if err != nil {
+		_ = b.Close()
+		return c, err
+	}
+	cfg.Rate = 0
+	c.Baseline, err = Run(ctx, client, base, cfg)
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return c, err
+	}
+	if c.Target, err = Run(ctx, client, s, cfg); err != nil {
+		return c, err
+	}
+	half := cfg
+	half.Rate = c.Baseline.Throughput() / 2
+	if c.AtHalf, err = Run(ctx, client, s, half); err != nil {
+		return c, err
+	}
+	c.AtHalf.Scenario += fmt.Sprintf(" @ %.0f req/s", half.Rate)
+	return c, nil
+}

@@ -1,0 +1,64 @@
+package load
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// WriteTable writes one line per result: requests, successful requests per
+// second, latency percentiles, and failures by status.
+func WriteTable(w io.Writer, results ...Result) {
+	fmt.Fprintf(w, "%-34s %5s %9s %10s %9s %9s %9s %9s %9s %9s  %s\n",
+		"scenario", "conc", "requests", "ok/s", "mean", "p50", "p90", "p99", "p99.9", "max", "failures")
+	for _, r := range results {
+		h := r.Latencies
+		fmt.Fprintf(w, "%-34s %5d %9d %10.0f %9s %9s %9s %9s %9s %9s  %s\n",
+			r.Scenario, r.Config.Concurrency, r.Requests, r.Throughput(),
+			fmtDuration(h.Mean()), fmtDuration(h.Quantile(0.5)), fmtDuration(h.Quantile(0.9)),
+			fmtDuration(h.Quantile(0.99)), fmtDuration(h.Quantile(0.999)), fmtDuration(h.Max()),
+			failures(r))
+	}
+	for _, r := range results {
+		for _, f := range r.Failures {
+			fmt.Fprintf(w, "  %s: %s\n", r.Scenario, f)
+		}
+	}
+}
+
+// failures summarises failed requests and every status seen, e.g.
+// "13 failed; all by status: 200×900 503×12 transport×1".
+func failures(r Result) string {
+	if r.Failed() == 0 {
+		return "none"
+	}
+	codes := make([]int, 0, len(r.ByStatus))
+	for c := range r.ByStatus {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	var parts []string
+	for _, c := range codes {
+		name := fmt.Sprint(c)
+		if c == 0 {
+			name = "transport"
+		}
+		parts = append(parts, fmt.Sprintf("%s×%d", name, r.ByStatus[c]))
+	}
+	return fmt.Sprintf("%d failed; all by status: %s", r.Failed(), strings.Join(parts, " "))
+}
+
+// fmtDuration prints a latency with three significant figures.
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Microsecond:
+		return fmt.Sprintf("%dns", d)
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
