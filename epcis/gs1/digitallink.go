@@ -173,7 +173,11 @@ func parseDLQuery(uri string, start, end, base int, opts DigitalLinkOptions, seq
 		param := uri[p : p+n]
 		pos := p
 		p += n + 1
-		k, v, _ := strings.Cut(param, "=")
+		k, v, hasValue := strings.Cut(param, "=")
+		valuePos := pos + len(k)
+		if hasValue {
+			valuePos++
+		}
 		if !isDigits(k) {
 			continue // not an AI: other query parameters are allowed
 		}
@@ -182,7 +186,7 @@ func parseDLQuery(uri string, start, end, base int, opts DigitalLinkOptions, seq
 		switch {
 		case !known && opts.PermitUnknownAIs && len(k) >= 2 && len(k) <= 4:
 			if value == "" {
-				return nil, &ParseError{AI: k, Pos: base + pos + len(k) + 1, Code: "empty_value", Msg: "no data"}
+				return nil, &ParseError{AI: k, Pos: base + valuePos, Code: "empty_value", Msg: "no data"}
 			}
 			elems = append(elems, Element{AI: k, Value: value})
 			continue
@@ -196,7 +200,7 @@ func parseDLQuery(uri string, start, end, base int, opts DigitalLinkOptions, seq
 		if k == "01" {
 			value = padGTIN(value) // upstream accepts a zero-suppressed GTIN here regardless of options
 		}
-		el, err := checkDLValue(k, value, dlSegment{text: v, pos: pos + len(k) + 1}, base)
+		el, err := checkDLValue(k, value, dlSegment{text: v, pos: valuePos}, base)
 		if err != nil {
 			return nil, err
 		}
