@@ -170,6 +170,9 @@ func parseDLQuery(uri string, start, end, base int, opts DigitalLinkOptions, seq
 		if n < 0 {
 			n = end - p
 		}
+		if len(elems) >= MaxElements {
+			return nil, tooManyElements(base + p)
+		}
 		param := uri[p : p+n]
 		pos := p
 		p += n + 1

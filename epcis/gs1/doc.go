@@ -14,3 +14,8 @@ package gs1
 // Digital Link URI is meant to fit in a QR code, so 4096 leaves room for
 // stand-in separators while bounding the work done on hostile input.
 const MaxInputLen = 4096
+
+// MaxElements is the most AIs the parsers accept in one input. Real barcodes
+// carry a handful; the cap keeps the association checks (quadratic in the
+// number of elements) cheap on hostile input.
+const MaxElements = 100

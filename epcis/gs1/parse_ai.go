@@ -86,6 +86,9 @@ func parseElementString(s string, base int, elems []Element) ([]Element, error) 
 		return nil, &ParseError{Pos: base + i, Code: "no_ai_data", Msg: "no AI data"}
 	}
 	for i < len(s) {
+		if len(elems) >= MaxElements {
+			return nil, tooManyElements(base + i)
+		}
 		def, ok := matchAIPrefix(s[i:])
 		if !ok {
 			return nil, &ParseError{Pos: base + i, Code: "unknown_ai", Msg: "no known AI " + quoteSnippet(s[i:])}
@@ -142,6 +145,9 @@ func parseBracketed(s string, base int, permitUnknown bool) ([]Element, error) {
 	elems := make([]Element, 0, 4)
 	i := 0
 	for i < len(s) {
+		if len(elems) >= MaxElements {
+			return nil, tooManyElements(base + i)
+		}
 		if s[i] != '(' {
 			return nil, &ParseError{Pos: base + i, Code: "expected_ai", Msg: `expected "(" starting an AI`}
 		}
@@ -198,4 +204,9 @@ func rawOffset(raw string, pos int, escaped bool) int {
 		r++
 	}
 	return r
+}
+
+// tooManyElements reports input holding more than MaxElements AIs.
+func tooManyElements(pos int) error {
+	return &ParseError{Pos: pos, Code: "too_many_elements", Msg: "more AIs than the maximum accepted"}
 }
