@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
@@ -118,7 +119,11 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 	// Hand wiring in main: adapters that use the global tracer get ours.
 	otel.SetTracerProvider(tr.Provider)
 	otel.SetTextMapPropagator(tr.Propagator)
-	p.closers = append(p.closers, func() error { return tr.Shutdown(context.WithoutCancel(ctx)) })
+	p.closers = append(p.closers, func() error {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return tr.Shutdown(sctx)
+	})
 
 	p.metrics = telemetry.NewMetrics()
 	p.ready = server.NewReadiness(telemetry.Component(p.log, "readiness"))
