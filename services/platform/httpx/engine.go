@@ -45,6 +45,9 @@ func NewEngine(cfg EngineConfig) *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
+	// Trust no proxy headers: the client address in logs is the peer's.
+	// A deployment behind a proxy sets its own with e.SetTrustedProxies.
+	_ = e.SetTrustedProxies(nil)
 	e.Use(RequestID())
 	e.Use(cfg.Observe...)
 	e.Use(AccessLog(log), Recovery(log), LimitBody(limit))
