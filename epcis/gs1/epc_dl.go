@@ -57,7 +57,7 @@ func digitalLinkToEPC(dl string, g int) (string, error) {
 		}
 	}
 	key := pairs[0]
-	q := qualifierMap(pairs[1:])
+	q := qualifiers(pairs[1:])
 	v := key.value
 	if key.ai != "8004" && key.ai != "401" && key.ai != "8010" && g >= len(v) {
 		return "", fmt.Errorf("company prefix length %d too long for (%s) %s", g, key.ai, v)
@@ -201,8 +201,7 @@ func canonicalKeyDL(uri string) (string, error) {
 // linear scan beats a map.
 type qualifiers []aiPair
 
-func qualifierMap(p []aiPair) qualifiers { return qualifiers(p) }
-
+// has reports whether the qualifier ai is present.
 func (q qualifiers) has(ai string) bool {
 	for _, p := range q {
 		if p.ai == ai {
@@ -212,6 +211,7 @@ func (q qualifiers) has(ai string) bool {
 	return false
 }
 
+// get returns the value of the qualifier ai, or "".
 func (q qualifiers) get(ai string) string {
 	for _, p := range q {
 		if p.ai == ai {
