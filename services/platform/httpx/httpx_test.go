@@ -220,6 +220,7 @@ func TestAccessLogLine(t *testing.T) {
 	srv, logs := newServer(t, 1024)
 	req := newReq(t, "GET", srv.URL+"/invalid", nil)
 	req.Header.Set(httpx.HeaderRequestID, "line-check-1")
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
 	do(t, req)
 	var line map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
@@ -233,6 +234,7 @@ func TestAccessLogLine(t *testing.T) {
 		t.Fatalf("no log line for the request:\n%s", logs.String())
 	}
 	want := map[string]any{"msg": "http request", "route": "/invalid", "status": float64(400), "method": "GET", "level": "WARN",
+		"client": "127.0.0.1", // not the spoofable X-Forwarded-For
 		"error": "invalid: gtin has a bad check digit"}
 	for k, v := range want {
 		if line[k] != v {
