@@ -235,7 +235,7 @@ func TestAccessLogLine(t *testing.T) {
 	}
 	want := map[string]any{"msg": "http request", "route": "/invalid", "status": float64(400), "method": "GET", "level": "WARN",
 		"client": "127.0.0.1", // not the spoofable X-Forwarded-For
-		"error": "invalid: gtin has a bad check digit"}
+		"error":  "invalid: gtin has a bad check digit"}
 	for k, v := range want {
 		if line[k] != v {
 			t.Errorf("log %s = %v, want %v", k, line[k], v)
