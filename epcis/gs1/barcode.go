@@ -86,7 +86,7 @@ func (b *Barcode) Get(ai string) (string, bool) {
 // in s. Inputs longer than MaxInputLen are rejected before parsing.
 func ParseBarcode(s string) (*Barcode, error) {
 	if len(s) > MaxInputLen {
-		return nil, &ParseError{Pos: MaxInputLen, Code: "too_long", Msg: "input longer than the maximum accepted"}
+		return nil, inputTooLong()
 	}
 	b, err := parseBarcode(s)
 	if err != nil {

@@ -49,7 +49,7 @@ func isDLScheme(s string) bool {
 // *ParseError with a 0-based byte offset into uri.
 func ParseDigitalLink(uri string, opts DigitalLinkOptions) ([]Element, error) {
 	if len(uri) > MaxInputLen {
-		return nil, &ParseError{Pos: MaxInputLen, Code: "too_long", Msg: "input longer than the maximum accepted"}
+		return nil, inputTooLong()
 	}
 	return parseDigitalLink(uri, 0, opts)
 }

@@ -72,6 +72,9 @@ func nextSeparator(s string, i int) int {
 // not checked (see ValidateAssociations). Errors are *ParseError with a
 // 0-based byte offset into s.
 func ParseElementString(s string) ([]Element, error) {
+	if len(s) > MaxInputLen {
+		return nil, inputTooLong()
+	}
 	return parseElementString(s, 0, nil)
 }
 
@@ -132,6 +135,9 @@ func quoteSnippet(s string) string {
 // against the dictionary; association rules are not checked. Errors are
 // *ParseError with a 0-based byte offset into s.
 func ParseBracketed(s string) ([]Element, error) {
+	if len(s) > MaxInputLen {
+		return nil, inputTooLong()
+	}
 	return parseBracketed(s, 0, false)
 }
 
@@ -209,4 +215,9 @@ func rawOffset(raw string, pos int, escaped bool) int {
 // tooManyElements reports input holding more than MaxElements AIs.
 func tooManyElements(pos int) error {
 	return &ParseError{Pos: pos, Code: "too_many_elements", Msg: "more AIs than the maximum accepted"}
+}
+
+// inputTooLong reports input longer than MaxInputLen.
+func inputTooLong() error {
+	return &ParseError{Pos: MaxInputLen, Code: "too_long", Msg: "input longer than the maximum accepted"}
 }
