@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -225,13 +224,4 @@ func wantCode(t *testing.T, err error, code problem.Code) *ledger.Error {
 		t.Fatalf("code %q, want %q; error: %v", got, code, err)
 	}
 	return le
-}
-
-// tail returns the last lines of a process log, for failure messages.
-func tail(s string, lines int) string {
-	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
 }

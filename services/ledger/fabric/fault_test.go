@@ -1,0 +1,185 @@
+package fabric
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+// Fault tests: stop one process of the shared network, check the adapter's
+// answer, start it again and check the adapter recovers on the same Ledger
+// (same connections). Waiting for recovery is bounded, never asserted on.
+
+const recoveryLimit = 2 * time.Minute
+
+// outage stops proc and makes sure it runs again when the test ends.
+func outage(t *testing.T, proc string) (restart func()) {
+	t.Helper()
+	ctl(t, "stop", proc)
+	started := false
+	restart = func() {
+		if !started {
+			started = true
+			ctl(t, "start", proc)
+		}
+	}
+	t.Cleanup(restart)
+	return restart
+}
+
+func put(ctx context.Context, l *Ledger, org, key, value string) (ledger.Receipt, error) {
+	return l.Submit(ctx, org, ledger.Transaction{Function: "put", Args: []string{key, value}})
+}
+
+func TestOrdererOutageIsUnavailableThenRecovers(t *testing.T) {
+	l := newTestLedger(t, baselineCC)
+	key := uniqueKey(t, "k")
+	if _, err := put(context.Background(), l, manufacturer, key, "before"); err != nil {
+		t.Fatalf("Submit before the outage: %v", err)
+	}
+	restart := outage(t, "orderer0")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := put(ctx, l, manufacturer, key, "during")
+	wantCode(t, err, problem.Unavailable)
+	// Queries need no orderer.
+	got, err := l.Evaluate(ctx, pharmacy, "get", key)
+	if err != nil || string(got) != "before" {
+		t.Errorf("Evaluate during the outage = %q, %v; want \"before\"", got, err)
+	}
+
+	restart()
+	eventually(t, recoveryLimit, "submit after the orderer restarted", func(ctx context.Context) error {
+		_, err := put(ctx, l, manufacturer, key, "after")
+		return err
+	})
+	got, err = l.Evaluate(context.Background(), pharmacy, "get", key)
+	if err != nil || string(got) != "after" {
+		t.Errorf("Evaluate after the outage = %q, %v; want \"after\"", got, err)
+	}
+}
+
+func TestPeerOutage(t *testing.T) {
+	l := newTestLedger(t, baselineCC)
+	key := uniqueKey(t, "k")
+	restart := outage(t, "peer-wholesaler")
+
+	t.Run("its organisation's requests are unavailable", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := put(ctx, l, wholesaler, key, "x")
+		wantCode(t, err, problem.Unavailable)
+		_, err = l.Evaluate(ctx, wholesaler, "get", key)
+		wantCode(t, err, problem.Unavailable)
+	})
+	t.Run("the other organisations go on", func(t *testing.T) {
+		eventually(t, recoveryLimit, "submit while a peer is down", func(ctx context.Context) error {
+			_, err := put(ctx, l, manufacturer, key, "written during the outage")
+			return err
+		})
+	})
+
+	restart()
+	t.Run("the restarted peer catches up and serves again", func(t *testing.T) {
+		eventually(t, recoveryLimit, "evaluate on the restarted peer", func(ctx context.Context) error {
+			got, err := l.Evaluate(ctx, wholesaler, "get", key)
+			if err != nil {
+				return err
+			}
+			if string(got) != "written during the outage" {
+				return errors.New("the peer has not caught up yet: got " + string(got))
+			}
+			return nil
+		})
+		eventually(t, recoveryLimit, "submit through the restarted peer", func(ctx context.Context) error {
+			_, err := put(ctx, l, wholesaler, key, "after")
+			return err
+		})
+	})
+}
+
+func TestChaincodeServerRestart(t *testing.T) {
+	l := newTestLedger(t, baselineCC)
+	key := uniqueKey(t, "k")
+	if _, err := put(context.Background(), l, pharmacy, key, "v"); err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	restart := outage(t, "cc-baseline-pharmacy")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := l.Evaluate(ctx, pharmacy, "get", key)
+	wantCode(t, err, problem.Unavailable)
+
+	restart()
+	eventually(t, recoveryLimit, "evaluate after the chaincode server restarted", func(ctx context.Context) error {
+		got, err := l.Evaluate(ctx, pharmacy, "get", key)
+		if err == nil && string(got) != "v" {
+			t.Fatalf("get = %q, want v", got)
+		}
+		return err
+	})
+}
+
+func TestBlocksResumeAcrossPeerRestart(t *testing.T) {
+	l := newTestLedger(t, baselineCC) // reads blocks from the Manufacturer's peer
+	ctx := context.Background()
+	start, err := l.Height(ctx)
+	if err != nil {
+		t.Fatalf("Height: %v", err)
+	}
+	target := make(chan uint64, 1)
+	var got []uint64
+	done := make(chan error, 1)
+	errDone := errors.New("done")
+	streamCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	go func() {
+		var last uint64
+		haveTarget := false
+		done <- l.Blocks(streamCtx, start, func(b ledger.Block) error {
+			got = append(got, b.Number)
+			select {
+			case last = <-target:
+				haveTarget = true
+			default:
+			}
+			if haveTarget && b.Number >= last {
+				return errDone
+			}
+			return nil
+		})
+	}()
+
+	restart := outage(t, "peer-manufacturer")
+	var receipt ledger.Receipt
+	for range 3 {
+		eventually(t, recoveryLimit, "submit while the block stream's peer is down", func(ctx context.Context) error {
+			receipt, err = put(ctx, l, pharmacy, uniqueKey(t, "k"), "v")
+			return err
+		})
+	}
+	restart()
+	target <- receipt.Block
+	// The handler sees the target only with a block after it arrived; one
+	// more transaction guarantees a later block.
+	eventually(t, recoveryLimit, "submit after the peer restarted", func(ctx context.Context) error {
+		_, err := put(ctx, l, pharmacy, uniqueKey(t, "k"), "v")
+		return err
+	})
+	if err := <-done; !errors.Is(err, errDone) {
+		t.Fatalf("Blocks = %v after blocks %v", err, got)
+	}
+	for i, n := range got {
+		if n != start+uint64(i) {
+			t.Fatalf("blocks %v: want consecutive numbers from %d", got, start)
+		}
+	}
+	if got[len(got)-1] < receipt.Block {
+		t.Errorf("blocks %v end before %d", got, receipt.Block)
+	}
+}
