@@ -24,6 +24,7 @@
 //	serial~<gtin14>~<serial>   SerialRecord of one SGTIN (all serials of a GTIN scan together)
 //	sscc~<sscc18>              ContainerRecord of one logistic unit
 //	lot~<gtin14>~<lot>         LotRecord
+//	lotsn~<gtin14>~<lot>~<serial>  index of a lot's serials, written once at commissioning
 //	org~<mspid>                Partner
 //	gln~<gln13>                the MSP ID owning a GLN
 //	gcp~<company prefix>       the MSP ID owning a GS1 company prefix

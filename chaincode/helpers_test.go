@@ -193,13 +193,13 @@ func serialOf(t *testing.T, m *chaincodetest.Memory, epc string) chaincode.Seria
 	return s
 }
 
-func lotOf(t *testing.T, m *chaincodetest.Memory, lot string) chaincode.LotRecord {
+func lotOf(t *testing.T, m *chaincodetest.Memory, lot string) chaincode.LotStatus {
 	t.Helper()
 	out, err := m.Evaluate(mfr, chaincode.FnReadLot, gtin, lot)
 	if err != nil {
 		t.Fatalf("read lot %s: %v", lot, err)
 	}
-	var l chaincode.LotRecord
+	var l chaincode.LotStatus
 	if err := json.Unmarshal(out, &l); err != nil {
 		t.Fatal(err)
 	}

@@ -128,7 +128,6 @@ var (
 	}}
 	lotCache = decodeCache[LotRecord]{clone: func(l *LotRecord) *LotRecord {
 		c := *l
-		c.Holders = append([]LotHolding{}, l.Holders...)
 		if l.RecallTime != nil {
 			t := *l.RecallTime
 			c.RecallTime = &t

@@ -14,6 +14,12 @@ func prefixKey(gcp string) string          { return "gcp~" + gcp }
 func anchorKey(hashID string) string       { return "evt~" + hashID }
 func t3Key(id string) string               { return "t3~" + id }
 
+func lotSerialKey(gtin, lot, serial string) string { return "lotsn~" + gtin + "~" + lot + "~" + serial }
+func lotSerialPrefix(gtin, lot string) string      { return "lotsn~" + gtin + "~" + lot + "~" }
+
+// indexMark is the value of index keys (Fabric treats an empty value as a delete).
+var indexMark = []byte{'1'}
+
 // ImplicitCollection is the name of an organisation's Fabric implicit
 // private data collection.
 func ImplicitCollection(msp string) string { return "_implicit_org_" + msp }

@@ -3,6 +3,8 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -86,15 +88,45 @@ func readContainer(tx *txn, args []string) ([]byte, error) {
 	return json.Marshal(&out)
 }
 
+// readLot answers a lot's record with its counts and holders, computed by
+// scanning the lot's serial index and reading each serial: the cost grows
+// with the lot's size.
 func readLot(tx *txn, args []string) ([]byte, error) {
-	l, err := tx.lot(args[0], args[1])
+	gtin, lot := args[0], args[1]
+	l, err := tx.lot(gtin, lot)
 	if err != nil {
 		return nil, err
 	}
 	if l == nil {
-		return nil, refuse(CodeNotFound, "unknown-lot", args[0], fmt.Sprintf("no lot %q of GTIN %s", args[1], args[0]))
+		return nil, refuse(CodeNotFound, "unknown-lot", gtin, fmt.Sprintf("no lot %q of GTIN %s", lot, gtin))
 	}
-	return json.Marshal(l)
+	out := LotStatus{LotRecord: *l, Holders: []LotHolding{}}
+	counts := map[string]int{}
+	prefix := lotSerialPrefix(gtin, lot)
+	err = tx.st.Range(prefix, prefix+keyEnd, func(key string, _ []byte) (bool, error) {
+		raw, err := tx.st.GetState(serialKey(gtin, key[len(prefix):]))
+		if err != nil || raw == nil {
+			return false, fmt.Errorf("read serial of index key %s: %v", key, err)
+		}
+		var s SerialRecord
+		if err := decodeSerial(raw, &s); err != nil {
+			return false, fmt.Errorf("decode serial of index key %s: %w", key, err)
+		}
+		out.Commissioned++
+		if s.Status.Terminal() {
+			out.Retired++
+		} else {
+			counts[s.Owner]++
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan lot %s: %w", lot, err)
+	}
+	for _, org := range slices.Sorted(maps.Keys(counts)) {
+		out.Holders = append(out.Holders, LotHolding{Org: org, Count: counts[org]})
+	}
+	return json.Marshal(&out)
 }
 
 func history(tx *txn, args []string) ([]byte, error) {

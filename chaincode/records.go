@@ -82,18 +82,32 @@ type LotRecord struct {
 	Lot    string `json:"lot"`
 	Expiry string `json:"expiry"`
 	// Owner is the MSP ID of the GTIN's owner that commissioned the lot.
-	Owner string `json:"owner"`
-	// Commissioned counts the serials commissioned in the lot.
-	Commissioned int          `json:"commissioned"`
-	Recalled     bool         `json:"recalled"`
-	RecallTime   *time.Time   `json:"recallTime,omitempty"`
-	RecallReason string       `json:"recallReason,omitempty"`
-	Holders      []LotHolding `json:"holders"`
-	Updated      time.Time    `json:"updated"`
+	Owner        string     `json:"owner"`
+	Recalled     bool       `json:"recalled"`
+	RecallTime   *time.Time `json:"recallTime,omitempty"`
+	RecallReason string     `json:"recallReason,omitempty"`
+	Updated      time.Time  `json:"updated"`
+}
+
+// A lot record changes only when the lot is created and when it is
+// recalled, never as its serials move: a counter in it would make every two
+// concurrent transactions on the same lot conflict (MVCC). Counts and
+// holders are computed by the ReadLot query from the lot's serial index.
+
+// LotStatus is what ReadLot answers: the lot record and, computed from its
+// serials, how many were commissioned and who holds them.
+type LotStatus struct {
+	LotRecord
+	Commissioned int `json:"commissioned"`
+	// Retired counts the dispensed, destroyed and decommissioned serials.
+	Retired int `json:"retired"`
+	// Holders are the owners of the other serials, sorted by Org (serials in
+	// transit count for their owner, the seller, until received).
+	Holders []LotHolding `json:"holders"`
 }
 
 // LotHolding counts the serials of a lot an organisation owns that are not
-// dispensed, destroyed or decommissioned. Holders are sorted by Org.
+// dispensed, destroyed or decommissioned.
 type LotHolding struct {
 	Org   string `json:"org"`
 	Count int    `json:"count"`

@@ -66,19 +66,16 @@ func (ec *eventCtx) commission() error {
 		}
 		switch {
 		case l == nil:
-			l = &LotRecord{GTIN: id.GTIN, Lot: lot, Expiry: expiry, Owner: tx.caller, Holders: []LotHolding{}}
+			l = &LotRecord{GTIN: id.GTIN, Lot: lot, Expiry: expiry, Owner: tx.caller}
+			tx.putLot(l)
 		case l.Expiry != expiry:
 			return ec.fail(CodeInvalid, "lot-expiry-mismatch", epc, "lot %s expires %s, not %s", lot, l.Expiry, expiry)
 		case l.Recalled:
 			return ec.fail(CodeInvalid, "lot-recalled", epc, "lot %s is recalled", lot)
 		}
-		l.Commissioned++
-		tx.putLot(l)
 		it.serial = &SerialRecord{GTIN: id.GTIN, Serial: id.Serial, Lot: lot, Expiry: expiry,
 			Custody: Custody{Owner: tx.caller, Status: StatusActive}}
-		if err := tx.adjustHolding(it.serial, tx.caller, 1); err != nil {
-			return err
-		}
+		tx.puts = append(tx.puts, put{lotSerialKey(id.GTIN, lot, id.Serial), indexMark})
 		tx.touch(it)
 	}
 	return nil

@@ -104,14 +104,6 @@ func (ec *eventCtx) receive() error {
 			}
 			if seller := c.Owner; seller != tx.caller {
 				ec.addParty(seller)
-				if it.serial != nil {
-					if err := tx.adjustHolding(it.serial, seller, -1); err != nil {
-						return err
-					}
-					if err := tx.adjustHolding(it.serial, tx.caller, 1); err != nil {
-						return err
-					}
-				}
 				c.Seller, c.Owner = seller, tx.caller
 			}
 			c.Status, c.ShipTo = StatusActive, ""
@@ -192,11 +184,6 @@ func (ec *eventCtx) retire(status Status) error {
 				}
 				if lot != nil && lot.Recalled {
 					return ec.fail(CodeInvalid, "recalled-lot", l.epc, "lot %s is recalled", lot.Lot)
-				}
-			}
-			if it.serial != nil {
-				if err := tx.adjustHolding(it.serial, c.Owner, -1); err != nil {
-					return err
 				}
 			}
 			c.Status = status

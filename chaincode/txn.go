@@ -3,7 +3,6 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -145,29 +144,6 @@ func (tx *txn) putLot(l *LotRecord) {
 		tx.lotDirty[key] = true
 		tx.dirtyLots = append(tx.dirtyLots, key)
 	}
-}
-
-// adjustHolding adds delta to org's count of the serial's lot.
-func (tx *txn) adjustHolding(s *SerialRecord, org string, delta int) error {
-	l, err := tx.lot(s.GTIN, s.Lot)
-	if err != nil {
-		return err
-	}
-	if l == nil {
-		return fmt.Errorf("lot %s of %s has no record", s.Lot, s.GTIN)
-	}
-	i := sort.Search(len(l.Holders), func(i int) bool { return l.Holders[i].Org >= org })
-	if i == len(l.Holders) || l.Holders[i].Org != org {
-		l.Holders = append(l.Holders, LotHolding{})
-		copy(l.Holders[i+1:], l.Holders[i:])
-		l.Holders[i] = LotHolding{Org: org}
-	}
-	l.Holders[i].Count += delta
-	if l.Holders[i].Count <= 0 {
-		l.Holders = append(l.Holders[:i], l.Holders[i+1:]...)
-	}
-	tx.putLot(l)
-	return nil
 }
 
 // partner loads an organisation's record; nil when absent.

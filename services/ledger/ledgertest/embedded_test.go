@@ -32,7 +32,7 @@ func TestEmbedded(t *testing.T) {
 	})
 }
 
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {

@@ -202,9 +202,9 @@ func (h *harness) serial(epc string) chaincode.SerialRecord {
 	return s
 }
 
-func (h *harness) lot(lot string) chaincode.LotRecord {
+func (h *harness) lot(lot string) chaincode.LotStatus {
 	h.t.Helper()
-	var l chaincode.LotRecord
+	var l chaincode.LotStatus
 	if err := h.query(Manufacturer, &l, chaincode.FnReadLot, gtin, lot); err != nil {
 		h.t.Fatalf("read lot %s: %v", lot, err)
 	}
