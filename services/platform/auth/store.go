@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"rxledger/services/platform/problem"
@@ -18,6 +20,10 @@ import (
 
 // KeysFile is the store's file name in the data directory.
 const KeysFile = "apikeys.json"
+
+// RefreshInterval is how often a store looks at its file for changes made by
+// another process (`rxledger keys issue|revoke` while a server runs).
+const RefreshInterval = time.Second
 
 // Grant is what a new key is issued for.
 type Grant struct {
@@ -48,14 +54,28 @@ type file struct {
 	Keys    []record `json:"keys"`
 }
 
-// Store is a file-backed set of API keys, safe for concurrent use. All keys
-// are held in memory; every change rewrites the file atomically (write to a
-// temporary file, sync, rename) with mode 0600.
+// Store is a file-backed set of API keys, safe for concurrent use by
+// goroutines and by processes sharing the file. Keys are held in memory and
+// the file is re-read when it changes (checked at most every
+// RefreshInterval), so a key issued or revoked by another process takes
+// effect within about a second. Changes lock the file (flock on a sibling
+// .lock file), re-read it, and rewrite it atomically (temporary file, sync,
+// rename) with mode 0600.
 type Store struct {
 	path string
 
-	mu   sync.RWMutex
-	keys map[string]record
+	mu      sync.RWMutex
+	keys    map[string]record
+	version fileVersion // of the file the keys were read from
+
+	nextCheck atomic.Int64 // unix nanoseconds of the next look at the file
+}
+
+// fileVersion identifies one content of the file.
+type fileVersion struct {
+	mod  time.Time
+	size int64
+	ino  uint64
 }
 
 var (
@@ -63,34 +83,79 @@ var (
 	glnPattern = regexp.MustCompile(`^[0-9]{13}$`)
 )
 
-// OpenStore loads the key store at path, creating an empty one (and its
-// directory) if there is none.
+// OpenStore loads the key store at path; a missing file is an empty store
+// (the file and its directory are created with the first key).
 func OpenStore(path string) (*Store, error) {
-	s := &Store{path: path, keys: map[string]record{}}
-	b, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("create key store directory: %w", err)
-		}
-		return s, nil
-	case err != nil:
-		return nil, fmt.Errorf("read key store: %w", err)
+	s := &Store{path: path}
+	keys, v, err := readKeys(path)
+	if err != nil {
+		return nil, err
 	}
-	var f file
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("decode key store %s: %w", path, err)
-	}
-	if f.Version != 1 {
-		return nil, fmt.Errorf("key store %s: unsupported version %d", path, f.Version)
-	}
-	for i, r := range f.Keys {
-		if _, err := ParseRole(string(r.Role)); err != nil || r.ID == "" || r.Org == "" || len(r.Hash) != 64 {
-			return nil, fmt.Errorf("key store %s: key %d (%q) is incomplete or has an unknown role", path, i, r.ID)
-		}
-		s.keys[r.ID] = r
-	}
+	s.keys, s.version = keys, v
+	s.nextCheck.Store(time.Now().Add(RefreshInterval).UnixNano())
 	return s, nil
+}
+
+// readKeys reads and checks the file; a missing file is an empty set.
+func readKeys(path string) (map[string]record, fileVersion, error) {
+	keys := map[string]record{}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return keys, fileVersion{}, nil
+	}
+	if err != nil {
+		return nil, fileVersion{}, fmt.Errorf("read key store: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fileVersion{}, fmt.Errorf("read key store: %w", err)
+	}
+	var doc file
+	if err := json.NewDecoder(f).Decode(&doc); err != nil {
+		return nil, fileVersion{}, fmt.Errorf("decode key store %s: %w", path, err)
+	}
+	if doc.Version != 1 {
+		return nil, fileVersion{}, fmt.Errorf("key store %s: unsupported version %d", path, doc.Version)
+	}
+	for i, r := range doc.Keys {
+		if _, err := ParseRole(string(r.Role)); err != nil || r.ID == "" || r.Org == "" || len(r.Hash) != 64 {
+			return nil, fileVersion{}, fmt.Errorf("key store %s: key %d (%q) is incomplete or has an unknown role", path, i, r.ID)
+		}
+		keys[r.ID] = r
+	}
+	return keys, versionOf(info), nil
+}
+
+func versionOf(info fs.FileInfo) fileVersion {
+	v := fileVersion{mod: info.ModTime(), size: info.Size()}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		v.ino = st.Ino // a rename gives a new inode even within one mtime tick
+	}
+	return v
+}
+
+// refresh re-reads the file if it changed since it was read. A file that
+// cannot be read keeps the keys in memory (a half-edited file must not
+// lock everyone out); Authenticate retries after RefreshInterval.
+func (s *Store) refresh() {
+	var v fileVersion
+	if info, err := os.Stat(s.path); err == nil {
+		v = versionOf(info)
+	}
+	s.mu.RLock()
+	same := v == s.version
+	s.mu.RUnlock()
+	if same {
+		return
+	}
+	keys, v, err := readKeys(s.path)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.keys, s.version = keys, v
+	s.mu.Unlock()
 }
 
 // Issue creates, stores and returns a new key for g. The returned key string
@@ -108,12 +173,11 @@ func (s *Store) Issue(g Grant) (key string, p Principal, err error) {
 	id, secret, key := NewKey()
 	r := record{ID: id, Hash: HashSecret(secret), Org: g.Org, Role: g.Role, GLN: g.GLN, Label: g.Label,
 		Created: time.Now().UTC().Truncate(time.Second)}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys[id] = r
-	if err := s.saveLocked(); err != nil {
-		delete(s.keys, id)
+	err = s.change(func(keys map[string]record) error {
+		keys[id] = r
+		return nil
+	})
+	if err != nil {
 		return "", Principal{}, err
 	}
 	return key, r.principal(), nil
@@ -121,22 +185,65 @@ func (s *Store) Issue(g Grant) (key string, p Principal, err error) {
 
 // Revoke deletes the key with the given ID.
 func (s *Store) Revoke(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.keys[id]
-	if !ok {
-		return problem.New(problem.NotFound, "no API key %q", id)
+	return s.change(func(keys map[string]record) error {
+		if _, ok := keys[id]; !ok {
+			return problem.New(problem.NotFound, "no API key %q", id)
+		}
+		delete(keys, id)
+		return nil
+	})
+}
+
+// change applies edit to the keys as they are on disk, under the file
+// lock, writes them and makes them the store's keys.
+func (s *Store) change(edit func(map[string]record) error) error {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return fmt.Errorf("create key store directory: %w", err)
 	}
-	delete(s.keys, id)
-	if err := s.saveLocked(); err != nil {
-		s.keys[id] = r
+	unlock, err := lockFile(s.path + ".lock")
+	if err != nil {
 		return err
 	}
+	defer unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys, _, err := readKeys(s.path)
+	if err != nil {
+		return err
+	}
+	if err := edit(keys); err != nil {
+		return err
+	}
+	if err := writeKeys(s.path, keys); err != nil {
+		return err
+	}
+	info, err := os.Stat(s.path)
+	if err != nil {
+		return fmt.Errorf("save key store: %w", err)
+	}
+	s.keys, s.version = keys, versionOf(info)
 	return nil
+}
+
+// lockFile takes an exclusive flock on path, creating it, and returns its release.
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock key store: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock key store: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
 
 // List returns the principals of every key, ordered by organisation and ID.
 func (s *Store) List() []Principal {
+	s.maybeRefresh()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]Principal, 0, len(s.keys))
@@ -160,6 +267,7 @@ func (s *Store) Authenticate(_ context.Context, key string) (Principal, error) {
 	if err != nil {
 		return Principal{}, problem.Wrap(problem.Unauthorized, err, "the API key is malformed")
 	}
+	s.maybeRefresh()
 	s.mu.RLock()
 	r, ok := s.keys[id]
 	s.mu.RUnlock()
@@ -169,10 +277,21 @@ func (s *Store) Authenticate(_ context.Context, key string) (Principal, error) {
 	return r.principal(), nil
 }
 
-// saveLocked writes the store atomically. The caller holds s.mu.
-func (s *Store) saveLocked() error {
-	f := file{Version: 1, Keys: make([]record, 0, len(s.keys))}
-	for _, r := range s.keys {
+// maybeRefresh refreshes when RefreshInterval has passed since the last look;
+// one caller does it, the others go on with the keys they have.
+func (s *Store) maybeRefresh() {
+	now := time.Now().UnixNano()
+	next := s.nextCheck.Load()
+	if now < next || !s.nextCheck.CompareAndSwap(next, now+int64(RefreshInterval)) {
+		return
+	}
+	s.refresh()
+}
+
+// writeKeys writes the keys atomically.
+func writeKeys(path string, keys map[string]record) error {
+	f := file{Version: 1, Keys: make([]record, 0, len(keys))}
+	for _, r := range keys {
 		f.Keys = append(f.Keys, r)
 	}
 	sort.Slice(f.Keys, func(i, j int) bool { return f.Keys[i].ID < f.Keys[j].ID })
@@ -180,7 +299,7 @@ func (s *Store) saveLocked() error {
 	if err != nil {
 		return fmt.Errorf("encode key store: %w", err)
 	}
-	return writeFileAtomic(s.path, append(b, '\n'))
+	return writeFileAtomic(path, append(b, '\n'))
 }
 
 // writeFileAtomic replaces path with data (mode 0600) so that readers see
