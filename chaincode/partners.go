@@ -31,6 +31,11 @@ func putPartner(tx *txn, args []string) ([]byte, error) {
 	if err := tx.claim(glnKey, "gln", old.glns(), p.GLNs); err != nil {
 		return nil, err
 	}
+	for _, c := range p.CompanyPrefixes {
+		if err := tx.prefixFree(c); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.claim(prefixKey, "company-prefix", old.prefixes(), p.CompanyPrefixes); err != nil {
 		return nil, err
 	}
@@ -82,6 +87,31 @@ func (tx *txn) claim(key func(string) string, what string, old, now []string) er
 		}
 	}
 	return nil
+}
+
+// prefixFree refuses a company prefix that overlaps another organisation's:
+// one a prefix of the other would let it commission the other's GTINs.
+// GS1 allocates non-overlapping prefixes, so a real owner is never refused.
+func (tx *txn) prefixFree(c string) error {
+	taken := func(owner []byte, other string) error {
+		if owner != nil && string(owner) != tx.caller {
+			return refuse(CodeForbidden, "company-prefix-claimed", c, fmt.Sprintf("company prefix %s overlaps %s of %s", c, other, owner))
+		}
+		return nil
+	}
+	for n := 6; n < len(c); n++ {
+		owner, err := tx.st.GetState(prefixKey(c[:n]))
+		if err != nil {
+			return fmt.Errorf("read company prefix index: %w", err)
+		}
+		if err := taken(owner, c[:n]); err != nil {
+			return err
+		}
+	}
+	start := prefixKey(c)
+	return tx.st.Range(start, start+keyEnd, func(key string, owner []byte) (bool, error) {
+		return true, taken(owner, key[len("gcp~"):])
+	})
 }
 
 func (tx *txn) validatePartner(p *Partner) error {

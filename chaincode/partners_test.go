@@ -28,6 +28,8 @@ func TestPutPartner(t *testing.T) {
 		{"regulator role reserved", "NewMSP", rec(func(p *chaincode.Partner) { p.Roles = []chaincode.Role{chaincode.RoleRegulator} }), chaincode.CodeForbidden, "regulator-role-reserved"},
 		{"GLN of another", "NewMSP", rec(func(p *chaincode.Partner) { p.GLNs = []string{whsGLN} }), chaincode.CodeForbidden, "gln-claimed"},
 		{"company prefix of another", "NewMSP", rec(func(p *chaincode.Partner) { p.CompanyPrefixes = []string{"0312345"} }), chaincode.CodeForbidden, "company-prefix-claimed"},
+		{"company prefix inside another's", "NewMSP", rec(func(p *chaincode.Partner) { p.CompanyPrefixes = []string{"03123456"} }), chaincode.CodeForbidden, "company-prefix-claimed"},
+		{"company prefix around another's", "NewMSP", rec(func(p *chaincode.Partner) { p.CompanyPrefixes = []string{"031234"} }), chaincode.CodeForbidden, "company-prefix-claimed"},
 		{"bad GLN", "NewMSP", rec(func(p *chaincode.Partner) { p.GLNs = []string{"0344444000006"} }), chaincode.CodeInvalid, "partner-gln-invalid"},
 		{"bad prefix", "NewMSP", rec(func(p *chaincode.Partner) { p.CompanyPrefixes = []string{"03x"} }), chaincode.CodeInvalid, "partner-prefix-invalid"},
 		{"name required", "NewMSP", rec(func(p *chaincode.Partner) { p.Name = "" }), chaincode.CodeInvalid, "partner-name-required"},

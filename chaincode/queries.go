@@ -1,7 +1,10 @@
 package chaincode
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -183,6 +186,9 @@ func readEvent(tx *txn, args []string) ([]byte, error) {
 	if body == nil {
 		return nil, refuse(CodeForbidden, "not-a-party", "", tx.caller+" is not a party to event "+args[0])
 	}
+	if err := checkHash(body, rec.Anchor.BodyHash); err != nil {
+		return nil, fmt.Errorf("event %s: %w", args[0], err)
+	}
 	rec.Body = body
 	return json.Marshal(&rec)
 }
@@ -197,6 +203,10 @@ func readT3(tx *txn, args []string) ([]byte, error) {
 	if raw == nil {
 		return nil, refuse(CodeNotFound, "unknown-t3", "", "no transaction information "+args[0])
 	}
+	var anchor T3Anchor
+	if err := json.Unmarshal(raw, &anchor); err != nil {
+		return nil, fmt.Errorf("decode t3 anchor: %w", err)
+	}
 	body, err := tx.ownPrivate(t3Key(args[0]))
 	if err != nil {
 		return nil, err
@@ -204,7 +214,20 @@ func readT3(tx *txn, args []string) ([]byte, error) {
 	if body == nil {
 		return nil, refuse(CodeForbidden, "not-a-party", "", tx.caller+" is neither seller, buyer nor regulator of "+args[0])
 	}
+	if err := checkHash(body, anchor.Hash); err != nil {
+		return nil, fmt.Errorf("t3 %s: %w", args[0], err)
+	}
 	return body, nil
+}
+
+// checkHash verifies a private value against the hex SHA-256 its anchor in
+// the shared state keeps.
+func checkHash(body []byte, want string) error {
+	sum := sha256.Sum256(body)
+	if hex.EncodeToString(sum[:]) != want {
+		return errors.New("private copy does not match the hash on the ledger")
+	}
+	return nil
 }
 
 // ownPrivate reads key from the caller's own implicit collection, the only

@@ -1,6 +1,7 @@
 package chaincode_test
 
 import (
+	"slices"
 	"testing"
 
 	"rxledger/chaincode"
@@ -119,7 +120,12 @@ func snapshot(m *chaincodetest.Memory) string {
 func TestT3Refusals(t *testing.T) {
 	a := sgtin("T1")
 	good := chaincode.T3{Seller: mfr, Buyer: whs, TransactionDate: "2026-11-01", Products: []chaincode.T3Product{{GTIN: gtin, Quantity: 1}}}
-	with := func(f func(*chaincode.T3)) []chaincode.T3 { x := good; f(&x); return []chaincode.T3{x} }
+	with := func(f func(*chaincode.T3)) []chaincode.T3 {
+		x := good
+		x.Products = slices.Clone(good.Products)
+		f(&x)
+		return []chaincode.T3{x}
+	}
 	tests := []struct {
 		name   string
 		t3     []chaincode.T3
@@ -132,6 +138,7 @@ func TestT3Refusals(t *testing.T) {
 		{"buyer registered", with(func(x *chaincode.T3) { x.Buyer = "StrangerMSP" }), []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "t3-unknown-buyer"},
 		{"date required", with(func(x *chaincode.T3) { x.TransactionDate = "" }), []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "t3-date-required"},
 		{"products required", with(func(x *chaincode.T3) { x.Products = nil }), []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "t3-products-required"},
+		{"positive quantity", with(func(x *chaincode.T3) { x.Products[0].Quantity = 0 }), []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "t3-product-invalid"},
 		{"a shipment to the buyer", []chaincode.T3{good}, []epcis.Event{shipEv(pharmGLN, a)}, chaincode.CodeInvalid, "t3-without-shipment"},
 	}
 	for _, tc := range tests {

@@ -46,6 +46,11 @@ func (tx *txn) captureT3(raw []byte, shipments []shipment) ([]string, error) {
 		if len(t.Products) == 0 {
 			return nil, bad(CodeInvalid, "t3-products-required", "transaction information lists no products")
 		}
+		for _, p := range t.Products {
+			if p.Quantity <= 0 || p.GTIN == "" && p.NDC == "" {
+				return nil, bad(CodeInvalid, "t3-product-invalid", "each product needs a GTIN or NDC and a positive quantity")
+			}
+		}
 		t.EventHashIDs = []string{}
 		for _, s := range shipments {
 			if s.to == t.Buyer {
