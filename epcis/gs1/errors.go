@@ -21,6 +21,7 @@ type ValueError struct {
 	Msg string
 }
 
+// Error describes the problem with its AI and data offset.
 func (e *ValueError) Error() string {
 	return fmt.Sprintf("(%s) at data offset %d: %s", e.AI, e.Pos, e.Msg)
 }
@@ -37,6 +38,7 @@ type ParseError struct {
 	Err error
 }
 
+// Error describes the problem with its AI (if any) and 0-based position.
 func (e *ParseError) Error() string {
 	if e.AI != "" {
 		return fmt.Sprintf("gs1: (%s) at position %d: %s", e.AI, e.Pos, e.Msg)
