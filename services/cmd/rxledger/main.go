@@ -27,6 +27,7 @@ func commands() map[string]command {
 		"barcode": {summary: "GS1 barcode tools: parse a scan, bracketed text or Digital Link", run: runBarcode},
 		"epcis":   {summary: "EPCIS document tools: hash, convert, validate, t3", run: runEpcis},
 		"ledger":  {summary: "embedded ledger tools: verify, info", run: runLedger},
+		"keys":    {summary: "API keys: issue, list, revoke", run: runKeys},
 		"serve":   {summary: "serve the HTTP services (all roles or chosen ones)", run: runServe},
 	}
 }

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/config"
+)
+
+// runKeys is `rxledger keys issue|list|revoke`: API key administration on a
+// data directory. It is safe while `rxledger serve` runs on the same
+// directory: the server sees issued and revoked keys within a second.
+func runKeys(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stderr, keysUsage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	switch args[0] {
+	case "issue":
+		return keysIssue(args[1:], stdout, stderr)
+	case "list":
+		return keysList(args[1:], stdout, stderr)
+	case "revoke":
+		return keysRevoke(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "rxledger keys: unknown subcommand %q\n\n%s", args[0], keysUsage)
+	return 2
+}
+
+const keysUsage = `usage:
+  rxledger keys issue  [--data DIR] --org MSPID --role ROLE [--gln GLN] [--label TEXT]
+  rxledger keys list   [--data DIR] [--json]
+  rxledger keys revoke [--data DIR] KEY_ID
+
+issue prints the new API key on stdout; it is shown only once.
+roles: manufacturer, repackager, wholesaler, 3pl, dispenser, regulator
+`
+
+// keysFlags starts a flag set with --data (env RXLEDGER_DATA).
+func keysFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("rxledger keys "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := os.Getenv(config.EnvName("data"))
+	if def == "" {
+		def = config.DefaultDataDir
+	}
+	data := fs.String("data", def, "data `directory` (env RXLEDGER_DATA)")
+	return fs, data
+}
+
+func openKeys(data string, stderr io.Writer) (*auth.Store, bool) {
+	s, err := auth.OpenStore(filepath.Join(data, auth.KeysFile))
+	if err != nil {
+		fmt.Fprintf(stderr, "rxledger keys: %v\n", err)
+		return nil, false
+	}
+	return s, true
+}
+
+func keysIssue(args []string, stdout, stderr io.Writer) int {
+	fs, data := keysFlags("issue", stderr)
+	var g auth.Grant
+	var role string
+	fs.StringVar(&g.Org, "org", "", "organisation `MSP ID`, e.g. PharmacyMSP")
+	fs.StringVar(&role, "role", "", "role: "+rolesList())
+	fs.StringVar(&g.GLN, "gln", "", "the organisation's 13-digit `GLN`")
+	fs.StringVar(&g.Label, "label", "", "who holds the key, for logs")
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	if fs.NArg() > 0 || g.Org == "" || role == "" {
+		fmt.Fprintf(stderr, "rxledger keys issue: --org and --role are required, and nothing else\n")
+		return 2
+	}
+	g.Role = auth.Role(role)
+	s, ok := openKeys(*data, stderr)
+	if !ok {
+		return 1
+	}
+	key, p, err := s.Issue(g)
+	if err != nil {
+		fmt.Fprintf(stderr, "rxledger keys issue: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, key)
+	fmt.Fprintf(stderr, "issued key %s for %s (%s); it is shown only once\n", p.KeyID, p.Org, p.Role)
+	return 0
+}
+
+func keysList(args []string, stdout, stderr io.Writer) int {
+	fs, data := keysFlags("list", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	s, ok := openKeys(*data, stderr)
+	if !ok {
+		return 1
+	}
+	keys := s.List()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(keys); err != nil {
+			fmt.Fprintf(stderr, "rxledger keys list: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY ID\tORG\tROLE\tGLN\tLABEL")
+	for _, p := range keys {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.KeyID, p.Org, p.Role, p.GLN, p.Label)
+	}
+	if err := tw.Flush(); err != nil {
+		return 1
+	}
+	return 0
+}
+
+func keysRevoke(args []string, stdout, stderr io.Writer) int {
+	fs, data := keysFlags("revoke", stderr)
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "rxledger keys revoke: want one KEY_ID\n")
+		return 2
+	}
+	s, ok := openKeys(*data, stderr)
+	if !ok {
+		return 1
+	}
+	if err := s.Revoke(fs.Arg(0)); err != nil {
+		fmt.Fprintf(stderr, "rxledger keys revoke: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "revoked %s\n", fs.Arg(0))
+	return 0
+}
+
+func flagExit(err error) int {
+	if err == flag.ErrHelp {
+		return 0
+	}
+	return 2
+}
+
+func rolesList() string {
+	var s []string
+	for _, r := range auth.Roles() {
+		s = append(s, string(r))
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"rxledger/services/platform/auth"
+)
+
+// keys runs `rxledger keys args...` and returns its exit code and output.
+func keys(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut strings.Builder
+	code := run(context.Background(), append([]string{"keys"}, args...), strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestKeysIssueListRevoke(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := keys(t, "issue", "--data", data, "--org", "PharmacyMSP", "--role", "dispenser", "--gln", "0312345000027", "--label", "front desk")
+	if code != 0 {
+		t.Fatalf("issue exit %d: %s", code, errOut)
+	}
+	key := strings.TrimSpace(out)
+	id, _, err := auth.ParseKey(key)
+	if err != nil {
+		t.Fatalf("issue printed %q: %v", out, err)
+	}
+
+	code, out, _ = keys(t, "list", "--data", data, "--json")
+	var listed []auth.Principal
+	if code != 0 || json.Unmarshal([]byte(out), &listed) != nil || len(listed) != 1 {
+		t.Fatalf("list exit %d: %s", code, out)
+	}
+	want := auth.Principal{KeyID: id, Org: "PharmacyMSP", Role: auth.Dispenser, GLN: "0312345000027", Label: "front desk"}
+	if listed[0] != want {
+		t.Errorf("listed %+v, want %+v", listed[0], want)
+	}
+	if strings.Contains(out, key[len(key)-20:]) {
+		t.Error("list shows the secret")
+	}
+	if code, out, _ := keys(t, "list", "--data", data); code != 0 || !strings.Contains(out, "PharmacyMSP") || !strings.Contains(out, id) {
+		t.Errorf("table list exit %d: %s", code, out)
+	}
+
+	if code, _, errOut := keys(t, "revoke", "--data", data, id); code != 0 {
+		t.Fatalf("revoke exit %d: %s", code, errOut)
+	}
+	if code, out, _ := keys(t, "list", "--data", data, "--json"); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("after revoke list %s", out)
+	}
+}
+
+func TestKeysRefusals(t *testing.T) {
+	data := t.TempDir()
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		errHas string
+	}{
+		{name: "no subcommand", args: nil, code: 2, errHas: "usage"},
+		{name: "unknown subcommand", args: []string{"mint"}, code: 2, errHas: "unknown subcommand"},
+		{name: "issue without role", args: []string{"issue", "--data", data, "--org", "PharmacyMSP"}, code: 2, errHas: "required"},
+		{name: "issue with unknown role", args: []string{"issue", "--data", data, "--org", "PharmacyMSP", "--role", "admin"}, code: 1, errHas: "admin"},
+		{name: "issue with bad GLN", args: []string{"issue", "--data", data, "--org", "PharmacyMSP", "--role", "dispenser", "--gln", "12"}, code: 1, errHas: "GLN"},
+		{name: "revoke unknown", args: []string{"revoke", "--data", data, "0011223344556677"}, code: 1, errHas: "no API key"},
+		{name: "revoke without id", args: []string{"revoke", "--data", data}, code: 2, errHas: "KEY_ID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := keys(t, tt.args...)
+			if code != tt.code || !strings.Contains(errOut, tt.errHas) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tt.code, errOut, tt.errHas)
+			}
+		})
+	}
+}
