@@ -56,10 +56,15 @@ func DecodeXML(r io.Reader) (*Document, error) {
 // Decode reads one document from r.
 func (x *XMLDecoder) Decode(r io.Reader) (*Document, error) {
 	lim := x.Limits.withDefaults()
-	src, err := io.ReadAll(io.LimitReader(r, lim.MaxDocumentBytes+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if sized, ok := r.(interface{ Len() int }); ok {
+		// bytes.Reader, strings.Reader, bytes.Buffer: read in one go.
+		buf.Grow(int(min(int64(sized.Len()), lim.MaxDocumentBytes)) + 1)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, lim.MaxDocumentBytes+1)); err != nil {
 		return nil, fmt.Errorf("read epcis xml: %w", err)
 	}
+	src := buf.Bytes()
 	if int64(len(src)) > lim.MaxDocumentBytes {
 		return nil, &XMLError{Line: 1, Column: 1, Event: -1, Err: limitErr("document size in bytes", lim.MaxDocumentBytes)}
 	}
