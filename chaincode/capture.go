@@ -295,10 +295,7 @@ func (tx *txn) walk(it *item, fn func(*item) error) error {
 	if err := fn(it); err != nil {
 		return err
 	}
-	if it.cont == nil {
-		return nil
-	}
-	for _, link := range it.cont.Children {
+	for _, link := range *it.children() {
 		child, err := tx.itemByLink(link)
 		if err != nil {
 			return err

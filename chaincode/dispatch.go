@@ -26,8 +26,8 @@ const (
 	FnVerify = "Verify"
 	// FnReadSerial returns a serial's state. Args: [sgtin]. Result: SerialRecord.
 	FnReadSerial = "ReadSerial"
-	// FnReadContainer returns a container with its contents.
-	// Args: [sscc]. Result: ContainerContents.
+	// FnReadContainer returns a container (SSCC or serialised case) with
+	// its contents. Args: [epc]. Result: ContainerContents.
 	FnReadContainer = "ReadContainer"
 	// FnReadLot returns a lot's status and holders. Args: [gtin, lot].
 	// Result: LotRecord.

@@ -81,7 +81,7 @@ func TestDistributionFlow(t *testing.T) {
 	if err := json.Unmarshal(out, &cc); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(cc.Contents, []string{sgtinDL("F1")}) || cc.Container.Owner != pharm {
+	if !slices.Equal(cc.Contents, []string{sgtinDL("F1")}) || cc.Container == nil || cc.Container.Owner != pharm {
 		t.Fatalf("case after dispensing one item: %+v", cc)
 	}
 	if l := lotOf(t, m, "L1"); !slices.Equal(l.Holders, []chaincode.LotHolding{{Org: pharm, Count: 1}, {Org: whs, Count: 2}}) {

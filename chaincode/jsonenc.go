@@ -22,6 +22,16 @@ func (s *SerialRecord) appendJSON(b []byte) []byte {
 	b = append(b, `,"expiry":`...)
 	b = appendJSONString(b, s.Expiry)
 	b = s.Custody.appendFields(b)
+	if len(s.Children) > 0 {
+		b = append(b, `,"children":[`...)
+		for i, c := range s.Children {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, c)
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
 }
 

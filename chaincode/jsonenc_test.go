@@ -2,6 +2,7 @@ package chaincode
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -13,6 +14,7 @@ func TestSerialJSON(t *testing.T) {
 		"plain":   {GTIN: "00312345678906", Serial: "A1", Lot: "L1", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusActive, Updated: at}},
 		"all set": {GTIN: "00312345678906", Serial: `<&>"\'%`, Lot: "L\x01\n\t\r", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusInTransit, ShipTo: "W", Seller: "X", Parent: "https://id.gs1.org/00/1", Investigation: InvestigationSuspect, Updated: at}},
 		"unicode": {GTIN: "0", Serial: "é\u2028\u2029\xff", Custody: Custody{Updated: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		"case":    {GTIN: "10312345678903", Serial: "C1", Children: []string{"https://id.gs1.org/01/00312345678906/21/A", "x<y"}, Custody: Custody{Updated: at}},
 	}
 	for name, s := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -52,6 +54,7 @@ func TestSerialDecode(t *testing.T) {
 		"plain":   {GTIN: "00312345678906", Serial: "A1", Lot: "L1", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusActive, Updated: at}},
 		"all set": {GTIN: "00312345678906", Serial: "A&B", Lot: "L", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusInTransit, ShipTo: "W", Seller: "X", Parent: "https://id.gs1.org/00/1", Investigation: InvestigationSuspect, Updated: at}},
 		"escaped": {GTIN: "0", Serial: `"<q>"`, Custody: Custody{Updated: at}},
+		"case":    {GTIN: "0", Serial: "C", Children: []string{"a", "b"}, Custody: Custody{Updated: at}},
 	}
 	for name, want := range recs {
 		t.Run(name, func(t *testing.T) {
@@ -63,7 +66,7 @@ func TestSerialDecode(t *testing.T) {
 				t.Fatalf("time %v", got.Updated)
 			}
 			got.Updated = want.Updated
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("\n got %+v\nwant %+v", got, want)
 			}
 		})

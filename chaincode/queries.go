@@ -26,9 +26,11 @@ type CustodyEntry struct {
 	Container *ContainerRecord `json:"container,omitempty"`
 }
 
-// ContainerContents is a container with everything packed in it.
+// ContainerContents is a container (an SSCC, or a serialised case) with
+// everything packed in it.
 type ContainerContents struct {
-	Container ContainerRecord `json:"container"`
+	Container *ContainerRecord `json:"container,omitempty"`
+	Case      *SerialRecord    `json:"case,omitempty"`
 	// Contents are the Digital Links of every item inside, depth first.
 	Contents []string `json:"contents"`
 }
@@ -67,7 +69,7 @@ func readSerial(tx *txn, args []string) ([]byte, error) {
 }
 
 func readContainer(tx *txn, args []string) ([]byte, error) {
-	id, err := parseQueryID(args[0], KindSSCC)
+	id, err := parseQueryID(args[0], 0)
 	if err != nil {
 		return nil, err
 	}
@@ -75,10 +77,10 @@ func readContainer(tx *txn, args []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if it.cont == nil {
+	if !it.exists() {
 		return nil, refuse(CodeNotFound, "unknown-epc", args[0], args[0]+" is unknown")
 	}
-	out := ContainerContents{Container: *it.cont, Contents: []string{}}
+	out := ContainerContents{Container: it.cont, Case: it.serial, Contents: []string{}}
 	err = tx.walk(it, func(x *item) error {
 		if x != it {
 			out.Contents = append(out.Contents, x.id.DigitalLink())

@@ -64,6 +64,10 @@ type SerialRecord struct {
 	// Expiry is the expiry date, YYYY-MM-DD.
 	Expiry string `json:"expiry"`
 	Custody
+	// Children are the Digital Links of the items packed directly in a
+	// serialised case (GS1 US guidelines aggregate items into cases
+	// identified by an SGTIN with indicator digit 1 as well as into SSCCs).
+	Children []string `json:"children,omitempty"`
 }
 
 // ContainerRecord is the shared state of one logistic unit (SSCC) and its

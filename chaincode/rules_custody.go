@@ -1,6 +1,8 @@
 package chaincode
 
 import (
+	"slices"
+
 	"rxledger/epcis"
 )
 
@@ -210,11 +212,9 @@ func (ec *eventCtx) detach(epc string, it *item, parent string) error {
 		return err
 	}
 	link := it.id.DigitalLink()
-	for i, c := range p.cont.Children {
-		if c == link {
-			p.cont.Children = append(p.cont.Children[:i:i], p.cont.Children[i+1:]...)
-			break
-		}
+	kids := p.children()
+	if i := slices.Index(*kids, link); i >= 0 {
+		*kids = slices.Delete(slices.Clone(*kids), i, i+1)
 	}
 	it.custody().Parent = ""
 	ec.tx.touch(p)

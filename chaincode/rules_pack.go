@@ -2,9 +2,10 @@ package chaincode
 
 import "slices"
 
-// pack puts items the caller holds into a container (SSCC) the caller holds;
-// an unknown container is created for the caller. Nothing is packed twice and
-// a container is never packed into itself.
+// pack puts items the caller holds into a container the caller holds: an
+// SSCC (an unknown one is created for the caller) or a commissioned
+// serialised case (SGTIN). Nothing is packed twice and nothing is packed
+// into itself or into something it holds.
 func (ec *eventCtx) pack() error {
 	tx := ec.tx
 	parent, err := ec.parent(true)
@@ -19,6 +20,11 @@ func (ec *eventCtx) pack() error {
 		return err
 	}
 	link := parent.id.DigitalLink()
+	above, err := tx.ancestors(parent)
+	if err != nil {
+		return err
+	}
+	kids := parent.children()
 	for _, l := range children {
 		if err := ec.checkHeld(l.epc, l.it); err != nil {
 			return err
@@ -29,17 +35,11 @@ func (ec *eventCtx) pack() error {
 		if l.it.key == parent.key {
 			return ec.fail(CodeInvalid, "packing-cycle", l.epc, "a container cannot hold itself")
 		}
-		if l.it.cont != nil {
-			inside, err := tx.insideAny(parent, map[string]bool{l.it.key: true})
-			if err != nil {
-				return err
-			}
-			if inside {
-				return ec.fail(CodeInvalid, "packing-cycle", l.epc, "%s holds %s", l.epc, ec.ev.ParentID)
-			}
+		if above[l.it.key] {
+			return ec.fail(CodeInvalid, "packing-cycle", l.epc, "%s holds %s", l.epc, ec.ev.ParentID)
 		}
 		l.it.custody().Parent = link
-		parent.cont.Children = append(parent.cont.Children, l.it.id.DigitalLink())
+		*kids = append(*kids, l.it.id.DigitalLink())
 		tx.touch(l.it)
 	}
 	tx.touch(parent)
@@ -54,8 +54,9 @@ func (ec *eventCtx) unpack() error {
 	if err != nil {
 		return err
 	}
+	kids := parent.children()
 	if len(ec.ev.ChildEPCs) == 0 {
-		for _, link := range parent.cont.Children {
+		for _, link := range *kids {
 			child, err := tx.itemByLink(link)
 			if err != nil {
 				return err
@@ -63,7 +64,7 @@ func (ec *eventCtx) unpack() error {
 			child.custody().Parent = ""
 			tx.touch(child)
 		}
-		parent.cont.Children = []string{}
+		*kids = emptyChildren(parent)
 		tx.touch(parent)
 		return nil
 	}
@@ -73,11 +74,11 @@ func (ec *eventCtx) unpack() error {
 	}
 	for _, l := range children {
 		link := l.it.id.DigitalLink()
-		i := slices.Index(parent.cont.Children, link)
+		i := slices.Index(*kids, link)
 		if i < 0 {
 			return ec.fail(CodeInvalid, "not-in-container", l.epc, "%s is not packed in %s", l.epc, ec.ev.ParentID)
 		}
-		parent.cont.Children = slices.Delete(parent.cont.Children, i, i+1)
+		*kids = slices.Delete(*kids, i, i+1)
 		l.it.custody().Parent = ""
 		tx.touch(l.it)
 	}
@@ -86,20 +87,21 @@ func (ec *eventCtx) unpack() error {
 }
 
 // parent loads the event's parent container, which the caller must hold;
-// create makes an unknown one for the caller.
+// create makes an unknown SSCC for the caller (a serialised case must have
+// been commissioned).
 func (ec *eventCtx) parent(create bool) (*item, error) {
 	tx := ec.tx
 	epc := ec.ev.ParentID
 	id, err := ParseItemID(epc)
-	if err != nil || id.Kind != KindSSCC {
-		return nil, ec.fail(CodeInvalid, "parent-not-sscc", epc, "the parentID must be an SSCC")
+	if err != nil {
+		return nil, ec.fail(CodeInvalid, "bad-parent", epc, "the parentID must be an SSCC or SGTIN: %v", err)
 	}
 	it, err := tx.item(id)
 	if err != nil {
 		return nil, err
 	}
 	if !it.exists() {
-		if !create {
+		if !create || id.Kind != KindSSCC {
 			return nil, ec.fail(CodeNotFound, "unknown-epc", epc, "container %s is unknown", epc)
 		}
 		it.cont = &ContainerRecord{SSCC: id.SSCC, Custody: Custody{Owner: tx.caller, Status: StatusActive}, Children: []string{}}
@@ -110,4 +112,30 @@ func (ec *eventCtx) parent(create bool) (*item, error) {
 		return nil, err
 	}
 	return it, nil
+}
+
+// ancestors returns the keys of every container holding it, directly or not.
+func (tx *txn) ancestors(it *item) (map[string]bool, error) {
+	out := map[string]bool{}
+	for p := it.custody().Parent; p != ""; {
+		parent, err := tx.itemByLink(p)
+		if err != nil {
+			return nil, err
+		}
+		if !parent.exists() || out[parent.key] {
+			break
+		}
+		out[parent.key] = true
+		p = parent.custody().Parent
+	}
+	return out, nil
+}
+
+// emptyChildren is the empty child list of a container: [] for an SSCC
+// (always written), nil for a serialised case (omitted).
+func emptyChildren(it *item) []string {
+	if it.cont != nil {
+		return []string{}
+	}
+	return nil
 }

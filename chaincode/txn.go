@@ -53,6 +53,15 @@ type item struct {
 
 func (it *item) exists() bool { return it.serial != nil || it.cont != nil }
 
+// children is the item's list of directly packed items (serialised cases
+// and containers both hold items); the item must exist.
+func (it *item) children() *[]string {
+	if it.serial != nil {
+		return &it.serial.Children
+	}
+	return &it.cont.Children
+}
+
 // custody returns the changing part of the record; the item must exist.
 func (it *item) custody() *Custody {
 	if it.serial != nil {

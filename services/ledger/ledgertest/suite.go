@@ -2,6 +2,7 @@ package ledgertest
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -91,7 +92,7 @@ func distribution(t *testing.T, h *harness) {
 	if err := h.query(Wholesaler, &contents, chaincode.FnReadContainer, caseID); err != nil {
 		t.Fatal(err)
 	}
-	if len(contents.Contents) != 0 || contents.Container.Owner != Wholesaler {
+	if len(contents.Contents) != 0 || contents.Container == nil || contents.Container.Owner != Wholesaler {
 		t.Fatalf("unpacked case: %+v", contents)
 	}
 
@@ -148,7 +149,7 @@ func idempotent(t *testing.T, h *harness) {
 			t.Fatalf("event %d: first %+v, second %+v", i, first.Events[i], second.Events[i])
 		}
 	}
-	if after := h.serial(sgtin("I1")); after != before {
+	if after := h.serial(sgtin("I1")); !reflect.DeepEqual(after, before) {
 		t.Fatalf("duplicate changed the serial:\n%+v\n%+v", before, after)
 	}
 	if ev := eventOf(t, h.l, r); len(ev.Serials) != 0 || len(ev.Events) != 0 {

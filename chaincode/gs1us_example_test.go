@@ -1,0 +1,116 @@
+package chaincode_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"rxledger/chaincode"
+	"rxledger/chaincode/chaincodetest"
+	"rxledger/epcis"
+)
+
+// testdataDir finds the shared third-party test data: $RXLEDGER_TESTDATA, or
+// ../shared/testdata next to the repository root.
+func testdataDir(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("RXLEDGER_TESTDATA"); d != "" {
+		return d
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared", "testdata")
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// TestGS1USPharmaExample runs the GS1 US Implementation Guideline's direct
+// purchase example (EPCIS 1.2 XML: commissioning of items and SGTIN cases,
+// packing into cases and an SSCC pallet, shipping with SGLN owning parties)
+// through the rules, then the wholesaler's receipt.
+func TestGS1USPharmaExample(t *testing.T) {
+	path := filepath.Join(testdataDir(t), "epcis12-xml", "openepcis", "Capture", "Documents", "GS1_US_Pharma_Example_2_2_1_1.xml")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Skipf("SKIPPED: GS1 US example not found at %s (set RXLEDGER_TESTDATA to the shared testdata folder): %v", path, err)
+	}
+	defer f.Close()
+	doc, err := epcis.DecodeXML(f)
+	if err != nil {
+		t.Fatalf("decode example: %v", err)
+	}
+
+	m := chaincodetest.New(chaincode.Invoke, start)
+	gln := func(sgln string) string {
+		g, err := chaincode.ParseGLN(sgln)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	for _, p := range []chaincode.Partner{
+		{ID: mfr, Name: "Example MFG", Roles: []chaincode.Role{chaincode.RoleManufacturer}, CompanyPrefixes: []string{"030001"},
+			GLNs: []string{gln("urn:epc:id:sgln:030001.111111.0"), gln("urn:epc:id:sgln:030001.111121.0")}, Licenses: partners()[0].Licenses},
+		{ID: whs, Name: "Example Wholesaler", Roles: []chaincode.Role{chaincode.RoleWholesaler}, CompanyPrefixes: []string{"039999"},
+			GLNs: []string{gln("urn:epc:id:sgln:039999.999999.0"), gln("urn:epc:id:sgln:039999.345678.0")}, Licenses: partners()[0].Licenses},
+	} {
+		raw, _ := json.Marshal(p)
+		if _, err := m.Submit(p.ID, chaincode.FnPutPartner, nil, string(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	res, err := capture(t, m, mfr, doc.Events...)
+	if err != nil {
+		t.Fatalf("capture the example: %v", err)
+	}
+	if len(res.Events) != len(doc.Events) || len(doc.Events) != 8 {
+		t.Fatalf("%d events captured of %d", len(res.Events), len(doc.Events))
+	}
+	ce := lastEvent(t, m)
+	if len(ce.Serials) != 15 || len(ce.Containers) != 1 {
+		t.Fatalf("event: %d serials, %d containers", len(ce.Serials), len(ce.Containers))
+	}
+	if p := ce.Events[7].Parties; !slices.Equal(p, []string{mfr, whs}) {
+		t.Fatalf("shipping parties %v", p)
+	}
+	item := "urn:epc:id:sgtin:030001.0012345.11"
+	s := serialOf(t, m, item)
+	if s.Lot != "A123" || s.Expiry != "2025-03-27" || s.Status != chaincode.StatusInTransit || s.ShipTo != whs {
+		t.Fatalf("item after shipping: %+v", s)
+	}
+	var pallet chaincode.ContainerContents
+	raw, err := m.Evaluate(mfr, chaincode.FnReadContainer, "urn:epc:id:sscc:030001.41234567890")
+	if err != nil || json.Unmarshal(raw, &pallet) != nil {
+		t.Fatalf("read pallet: %v", err)
+	}
+	if len(pallet.Container.Children) != 3 || len(pallet.Contents) != 15 {
+		t.Fatalf("pallet holds %d cases, %d items in all", len(pallet.Container.Children), len(pallet.Contents))
+	}
+
+	mustCapture(t, m, whs, stepEv("receiving", "urn:epc:id:sscc:030001.41234567890"))
+	if s := serialOf(t, m, item); s.Owner != whs || s.Seller != mfr || s.Parent == "" {
+		t.Fatalf("item after receipt: %+v", s)
+	}
+	r, err := verify(t, m, whs, chaincode.VerifyRequest{GTIN: s.GTIN, Serial: "11", Lot: "A123", Expiry: "250327"})
+	if err != nil || !r.Verified || r.AdditionalInfo != chaincode.InfoExpired {
+		t.Fatalf("verify the example's item: %+v %v", r, err)
+	}
+	// Capturing the document again changes nothing.
+	again := mustCapture(t, m, mfr, doc.Events...)
+	for _, e := range again.Events {
+		if !e.Duplicate {
+			t.Fatalf("event %d not recognised as a duplicate", e.Index)
+		}
+	}
+}
