@@ -165,7 +165,8 @@ func pureIdentityToDL(rest string) (string, error) {
 		if err := checkGCP(parts[0]); err != nil {
 			return "", fmt.Errorf("%s: %w", scheme, err)
 		}
-		if err := checkValue("reference", parts[1], cset82, 1, 30-len(parts[0])); err != nil {
+		// The reference may be empty: the prefix alone is a valid (8004)/(401).
+		if err := checkValue("reference", parts[1], cset82, 0, 30-len(parts[0])); err != nil {
 			return "", fmt.Errorf("%s: %w", scheme, err)
 		}
 		ai := "8004"

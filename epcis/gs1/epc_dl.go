@@ -150,7 +150,8 @@ func digitalLinkToEPC(dl string, g int) (string, error) {
 			return "", errors.New("(8006) with a lot or variant but no serial has no EPC form")
 		}
 	case "8010":
-		if g > len(v) || !isDigits(v[:g]) {
+		// The component/part reference after the prefix may not be empty.
+		if g >= len(v) || !isDigits(v[:g]) {
 			return "", fmt.Errorf("(8010) %s does not start with a %d-digit company prefix", v, g)
 		}
 		if q.has("8011") {

@@ -149,3 +149,23 @@ func FuzzEPCToDigitalLink(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDigitalLinkToEPC(f *testing.F) {
+	f.Add("https://id.gs1.org/01/00312345678906/21/ABC123", 7)
+	f.Add("https://example.com/shop/414/4012345000054/254/122", 7)
+	f.Add("https://id.gs1.org/8006/123456789012310102/21/X", 12)
+	f.Add("https://id.gs1.org/8010/0614141ABC/8011/12", 7)
+	f.Fuzz(func(t *testing.T, dl string, g int) {
+		urn, err := DigitalLinkToEPC(dl, g)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidEPC) {
+				t.Fatalf("error %v does not wrap ErrInvalidEPC", err)
+			}
+			return
+		}
+		// Every URN we produce translates back to a Digital Link.
+		if _, err := EPCToDigitalLink(urn); err != nil {
+			t.Fatalf("DigitalLinkToEPC(%q, %d) = %q, which EPCToDigitalLink rejects: %v", dl, g, urn, err)
+		}
+	})
+}
