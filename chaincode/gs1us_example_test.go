@@ -1,6 +1,7 @@
 package chaincode_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"rxledger/chaincode"
 	"rxledger/chaincode/chaincodetest"
 	"rxledger/epcis"
+	"rxledger/epcis/gs1"
 )
 
 // testdataDir finds the shared third-party test data: $RXLEDGER_TESTDATA, or
@@ -106,11 +108,93 @@ func TestGS1USPharmaExample(t *testing.T) {
 	if err != nil || !r.Verified || r.AdditionalInfo != chaincode.InfoExpired {
 		t.Fatalf("verify the example's item: %+v %v", r, err)
 	}
-	// Capturing the document again changes nothing.
-	again := mustCapture(t, m, mfr, doc.Events...)
-	for _, e := range again.Events {
-		if !e.Duplicate {
-			t.Fatalf("event %d not recognised as a duplicate", e.Index)
+	// Capturing the document again changes nothing, even with every
+	// identifier rewritten as a Digital Link: the GS1 hash ID is the same.
+	again := mustCapture(t, m, mfr, toDigitalLinks(t, doc.Events)...)
+	for i, e := range again.Events {
+		if !e.Duplicate || e.HashID != res.Events[i].HashID {
+			t.Fatalf("event %d not recognised as a duplicate: %+v", i, e)
 		}
 	}
+}
+
+// TestGS1USPharmaExampleDigitalLink captures the example with Digital Link
+// identifiers throughout and gets the same state as with URNs.
+func TestGS1USPharmaExampleDigitalLink(t *testing.T) {
+	path := filepath.Join(testdataDir(t), "epcis12-xml", "openepcis", "Capture", "Documents", "GS1_US_Pharma_Example_2_2_1_1.xml")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("SKIPPED: GS1 US example not found at %s (set RXLEDGER_TESTDATA to the shared testdata folder): %v", path, err)
+	}
+	doc, err := epcis.DecodeXML(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("decode example: %v", err)
+	}
+	states := map[string]string{}
+	for _, form := range []string{"urn", "dl"} {
+		m := chaincodetest.New(chaincode.Invoke, start)
+		for _, p := range []chaincode.Partner{
+			{ID: mfr, Name: "MFG", Roles: []chaincode.Role{chaincode.RoleManufacturer}, CompanyPrefixes: []string{"030001"}, GLNs: []string{"0300011111116"}, Licenses: partners()[0].Licenses},
+			{ID: whs, Name: "W", Roles: []chaincode.Role{chaincode.RoleWholesaler}, GLNs: []string{"0399999999991"}, Licenses: partners()[0].Licenses},
+		} {
+			b, _ := json.Marshal(p)
+			if _, err := m.Submit(p.ID, chaincode.FnPutPartner, nil, string(b)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		events := doc.Events
+		if form == "dl" {
+			events = toDigitalLinks(t, events)
+		}
+		mustCapture(t, m, mfr, events...)
+		var s string
+		for _, k := range m.Keys("serial~") {
+			s += k + "=" + string(m.GetState(k)) + "\n"
+		}
+		for _, k := range m.Keys("sscc~") {
+			s += k + "=" + string(m.GetState(k)) + "\n"
+		}
+		states[form] = s
+	}
+	if states["urn"] != states["dl"] || states["urn"] == "" {
+		t.Fatalf("URN and Digital Link captures differ:\n%s\n%s", states["urn"], states["dl"])
+	}
+}
+
+// toDigitalLinks rewrites the instance identifiers and source/destination
+// identifiers of events into GS1 Digital Link URIs.
+func toDigitalLinks(t *testing.T, events []epcis.Event) []epcis.Event {
+	t.Helper()
+	dl := func(s string) string {
+		if s == "" {
+			return s
+		}
+		out, err := gs1.EPCToDigitalLink(s)
+		if err != nil {
+			t.Fatalf("to digital link %q: %v", s, err)
+		}
+		return out
+	}
+	out := make([]epcis.Event, len(events))
+	for i, e := range events {
+		e.EPCList = slices.Clone(e.EPCList)
+		for j := range e.EPCList {
+			e.EPCList[j] = dl(e.EPCList[j])
+		}
+		e.ChildEPCs = slices.Clone(e.ChildEPCs)
+		for j := range e.ChildEPCs {
+			e.ChildEPCs[j] = dl(e.ChildEPCs[j])
+		}
+		e.ParentID = dl(e.ParentID)
+		e.DestinationList = slices.Clone(e.DestinationList)
+		for j := range e.DestinationList {
+			e.DestinationList[j].Value = dl(e.DestinationList[j].Value)
+		}
+		e.SourceList = slices.Clone(e.SourceList)
+		for j := range e.SourceList {
+			e.SourceList[j].Value = dl(e.SourceList[j].Value)
+		}
+		out[i] = e
+	}
+	return out
 }
