@@ -89,6 +89,7 @@ func (l *Ledger) commitBlock(batch []*executed) {
 		return
 	}
 
+	l.recent.trim(num + 1)
 	l.mu.Lock()
 	l.height, l.tip = num+1, b.hash()
 	if !l.closed {
@@ -107,10 +108,10 @@ func (l *Ledger) commitBlock(batch []*executed) {
 func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batch, error) {
 	b := &Block{Header: Header{Number: num, Time: time.Now().UTC()}, Txs: make([]Tx, len(batch))}
 	wb := l.db.NewBatch()
-	written := make(map[string]Version) // store keys written earlier in this block
+	var written [][]byte // store keys written earlier in this block, for range checks
 	var scratch []byte
 	for i, ex := range batch {
-		code, err := l.validate(ex, written)
+		code, err := l.validate(ex, num, written)
 		if err != nil {
 			return nil, wb, err
 		}
@@ -135,7 +136,8 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 			if err != nil {
 				return nil, wb, fmt.Errorf("stage write %q: %w", w.Key, err)
 			}
-			written[string(sk)] = v
+			l.recent.note(sk, v)
+			written = append(written, sk)
 		}
 		for _, p := range ex.private {
 			pk := privateKey(p.Collection, p.Key)
@@ -143,7 +145,7 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 			if err := wb.Set(pk, scratch, nil); err != nil {
 				return nil, wb, fmt.Errorf("stage private write %q: %w", p.Key, err)
 			}
-			written[string(pk)] = v
+			l.recent.note(pk, v)
 		}
 	}
 	return b, wb, nil
@@ -151,11 +153,20 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 
 // validate checks a transaction's reads: every key must still have the
 // version it read, and every range must still hold the same keys at the same
-// versions.
-func (l *Ledger) validate(ex *executed, written map[string]Version) (ValidationCode, error) {
+// versions. Keys written by recent blocks (and earlier in this one) are
+// checked in memory; the store is consulted only for the other keys of a
+// transaction whose snapshot predates the recent-writes window.
+func (l *Ledger) validate(ex *executed, num uint64, written [][]byte) (ValidationCode, error) {
+	fast := l.recent.covers(ex.snapHeight)
 	for k, seen := range ex.reads {
-		if _, ok := written[k]; ok {
-			return TxMVCCConflict, nil
+		if cur, ok := l.recent.versions[k]; ok {
+			if cur != seen {
+				return TxMVCCConflict, nil
+			}
+			continue
+		}
+		if fast {
+			continue // not written since the snapshot
 		}
 		cur, err := getVersion(l.db, []byte(k))
 		if err != nil {
@@ -177,13 +188,13 @@ func (l *Ledger) validate(ex *executed, written map[string]Version) (ValidationC
 	return TxValid, nil
 }
 
-func (l *Ledger) rangeUnchanged(rr rangeRead, written map[string]Version) (bool, error) {
+func (l *Ledger) rangeUnchanged(rr rangeRead, written [][]byte) (bool, error) {
 	hi := rr.hi
 	if rr.stopped && len(rr.keys) > 0 {
 		hi = append(bytes.Clone(rr.keys[len(rr.keys)-1]), 0) // through the last key seen
 	}
-	for k := range written {
-		if k >= string(rr.lo) && k < string(hi) {
+	for _, k := range written {
+		if bytes.Compare(k, rr.lo) >= 0 && bytes.Compare(k, hi) < 0 {
 			return false, nil
 		}
 	}
@@ -210,4 +221,31 @@ func (l *Ledger) rangeUnchanged(rr rangeRead, written map[string]Version) (bool,
 		return false, err
 	}
 	return i == len(rr.keys), nil
+}
+
+// recentWrites remembers the last version written of every key changed by
+// the blocks since from, so most read-set checks need no store lookup. It is
+// owned by the committer goroutine.
+type recentWrites struct {
+	from     uint64 // first block covered
+	limit    int    // keys kept before the window restarts
+	versions map[string]Version
+}
+
+func newRecentWrites(height uint64, limit int) *recentWrites {
+	return &recentWrites{from: height, limit: limit, versions: make(map[string]Version)}
+}
+
+// covers reports whether every write after a snapshot taken at height
+// snapHeight (or later) is in the window.
+func (r *recentWrites) covers(snapHeight uint64) bool { return snapHeight >= r.from }
+
+func (r *recentWrites) note(storeKey []byte, v Version) { r.versions[string(storeKey)] = v }
+
+// trim restarts the window at block next when it holds too many keys.
+func (r *recentWrites) trim(next uint64) {
+	if len(r.versions) > r.limit {
+		clear(r.versions)
+		r.from = next
+	}
 }

@@ -28,7 +28,7 @@ type Options struct {
 	// Transactions that arrive while a block is being written always join
 	// the next one, so under load blocks fill without waiting.
 	MaxBlockWait time.Duration
-	// CacheBytes is the store's block cache size (default 64 MiB).
+	// CacheBytes is the store's block cache size (default 256 MiB).
 	CacheBytes int64
 	// Logger receives the ledger's and the store's log lines (default:
 	// slog.Default()).
@@ -43,7 +43,7 @@ func (o Options) withDefaults() Options {
 		o.MaxBlockWait = time.Millisecond
 	}
 	if o.CacheBytes <= 0 {
-		o.CacheBytes = 64 << 20
+		o.CacheBytes = 256 << 20
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -62,6 +62,8 @@ type Ledger struct {
 	queue         chan *executed
 	committerDone chan struct{}
 	inflight      sync.WaitGroup // submissions that may still enqueue
+
+	recent *recentWrites // committer-owned
 
 	mu      sync.Mutex
 	closed  bool
@@ -110,6 +112,7 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 		}
 	}
 	l.height, l.tip = height, tip
+	l.recent = newRecentWrites(height, recentWritesLimit)
 	l.log.Info("ledger open", "dir", dir, "height", height, "tip", tip.String())
 	go l.commitLoop()
 	return l, nil
@@ -235,7 +238,14 @@ func (l *Ledger) Submit(ctx context.Context, org string, t ledger.Transaction) (
 	}
 }
 
+// recentWritesLimit bounds the committer's memory of recently written keys
+// (about 100 bytes each).
+const recentWritesLimit = 256 << 10
+
 func (l *Ledger) executeForCommit(org string, t ledger.Transaction) (*executed, error) {
+	l.mu.Lock()
+	snapHeight := l.height
+	l.mu.Unlock()
 	snap := l.db.NewSnapshot()
 	defer snap.Close()
 	st := newTxState(snap, l.cons, newTxID(), time.Now().UTC(), org, t.Transient, false)
@@ -243,7 +253,9 @@ func (l *Ledger) executeForCommit(org string, t ledger.Transaction) (*executed, 
 	if err != nil {
 		return nil, err
 	}
-	return st.finish(t.Function, append([]string(nil), t.Args...), res), nil
+	ex := st.finish(t.Function, append([]string(nil), t.Args...), res)
+	ex.snapHeight = snapHeight
+	return ex, nil
 }
 
 // Evaluate runs a chaincode function as org against the latest committed

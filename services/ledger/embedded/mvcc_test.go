@@ -79,43 +79,53 @@ func TestStaleReadIsAConflict(t *testing.T) {
 		{"key of a range read changed", []string{"waitCount", "p~", "p~~", "count", "A"}, "count", []string{"put", "p~1", "y"}, true, TxPhantomConflict},
 		{"key outside a range read written", []string{"waitCount", "p~", "p~~", "count", "A"}, "count", []string{"put", "q~1", "x"}, false, TxValid},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			g := newGates("A")
-			l, _ := openTest(t, &kvChaincode{gate: g.wait}, Options{})
-			submit(t, l, mfr, "put", "p~1", "x")
-			submit(t, l, mfr, "put", "d", "1")
-			held := submitAsync(l, tc.held[0], tc.held[1:]...)
-			<-g.reached["A"]
-			submit(t, l, mfr, tc.meddle[0], tc.meddle[1:]...)
-			before := string(evaluate(t, l, mfr, "get", tc.writes))
-			close(g.release["A"])
-			out := <-held
-			if !tc.conflict {
-				if out.err != nil {
-					t.Fatalf("held transaction failed: %v", out.err)
+	// The committer checks recent writes in memory and older ones in the
+	// store; a window limit of -1 restarts the window after every block, so
+	// every check goes to the store.
+	windows := []struct {
+		name  string
+		limit int
+	}{{"in-memory window", recentWritesLimit}, {"store lookups", -1}}
+	for _, w := range windows {
+		for _, tc := range tests {
+			t.Run(w.name+"/"+tc.name, func(t *testing.T) {
+				g := newGates("A")
+				l, _ := openTest(t, &kvChaincode{gate: g.wait}, Options{})
+				l.recent.limit = w.limit
+				submit(t, l, mfr, "put", "p~1", "x")
+				submit(t, l, mfr, "put", "d", "1")
+				held := submitAsync(l, tc.held[0], tc.held[1:]...)
+				<-g.reached["A"]
+				submit(t, l, mfr, tc.meddle[0], tc.meddle[1:]...)
+				before := string(evaluate(t, l, mfr, "get", tc.writes))
+				close(g.release["A"])
+				out := <-held
+				if !tc.conflict {
+					if out.err != nil {
+						t.Fatalf("held transaction failed: %v", out.err)
+					}
+					return
 				}
-				return
-			}
-			le := wantCode(t, out.err, problem.Conflict)
-			if le.TxID == "" {
-				t.Fatal("conflict error names no transaction")
-			}
-			h, _ := l.Height(context.Background())
-			b, err := l.Block(h - 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(b.Txs) != 1 || b.Txs[0].ID != le.TxID || b.Txs[0].Code != tc.code {
-				t.Fatalf("last block holds %+v, want only %s with code %s", b.Txs, le.TxID, tc.code)
-			}
-			if got := string(evaluate(t, l, mfr, "get", tc.writes)); got != before {
-				t.Errorf("the invalid transaction changed %s from %q to %q", tc.writes, before, got)
-			}
-			if ev := b.projection().Events; len(ev) != 0 {
-				t.Errorf("invalid transaction's event was published: %+v", ev)
-			}
-		})
+				le := wantCode(t, out.err, problem.Conflict)
+				if le.TxID == "" {
+					t.Fatal("conflict error names no transaction")
+				}
+				h, _ := l.Height(context.Background())
+				b, err := l.Block(h - 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(b.Txs) != 1 || b.Txs[0].ID != le.TxID || b.Txs[0].Code != tc.code {
+					t.Fatalf("last block holds %+v, want only %s with code %s", b.Txs, le.TxID, tc.code)
+				}
+				if got := string(evaluate(t, l, mfr, "get", tc.writes)); got != before {
+					t.Errorf("the invalid transaction changed %s from %q to %q", tc.writes, before, got)
+				}
+				if ev := b.projection().Events; len(ev) != 0 {
+					t.Errorf("invalid transaction's event was published: %+v", ev)
+				}
+			})
+		}
 	}
 }
 

@@ -9,9 +9,9 @@ import (
 )
 
 // openStore opens the Pebble store with the ledger's settings: bloom filters
-// on every level (most MVCC checks look up keys that do not exist yet),
-// larger memtables for block-sized batches, and the store's own log lines
-// routed to slog.
+// on every level (most MVCC checks look up keys that do not exist yet) on
+// small tables, larger memtables for block-sized batches, and the store's own
+// log lines routed to slog.
 func openStore(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref()
@@ -23,6 +23,7 @@ func openStore(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
 		L0StopWritesThreshold:       24,
 		LBaseMaxBytes:               256 << 20,
 		MaxConcurrentCompactions:    func() int { return 2 },
+		MaxOpenFiles:                4096,
 		ReadOnly:                    readOnly,
 		Logger:                      pebbleLogger{opts.Logger.With("component", "ledger.pebble")},
 	}
@@ -32,11 +33,10 @@ func openStore(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
 		l.BlockSize = 32 << 10
 		l.FilterPolicy = bloom.FilterPolicy(10)
 		l.FilterType = pebble.TableFilter
-		if i > 0 {
-			l.TargetFileSize = po.Levels[i-1].TargetFileSize * 2
-		} else {
-			l.TargetFileSize = 8 << 20
-		}
+		// Small tables keep each table's bloom filter small enough to stay
+		// in the block cache; a filter larger than a cache shard would be
+		// read from disk on every lookup.
+		l.TargetFileSize = 4 << 20
 	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {

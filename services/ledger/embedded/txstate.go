@@ -270,7 +270,10 @@ type executed struct {
 	reads   map[string]Version
 	ranges  []rangeRead
 	result  []byte
-	done    chan commitResult
+	// snapHeight is the chain height read just before the snapshot was
+	// taken: the snapshot holds at least the state of that height.
+	snapHeight uint64
+	done       chan commitResult
 }
 
 // commitResult is what the committer tells a waiting submitter.
