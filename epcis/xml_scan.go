@@ -73,18 +73,22 @@ func (s *xmlScanner) next() error {
 		rest := s.src[s.pos:]
 		switch {
 		case bytes.HasPrefix(rest, []byte("<?")):
-			end := bytes.Index(rest, []byte("?>"))
+			end := bytes.Index(rest[2:], []byte("?>"))
 			if end < 0 {
 				return s.fail("unterminated processing instruction")
 			}
-			if err := s.checkDeclaration(rest[2:end]); err != nil {
+			pi := rest[2 : 2+end]
+			if len(pi) == 0 || isXMLSpace(pi[0]) {
+				return s.fail("processing instruction without a target")
+			}
+			if err := s.checkDeclaration(pi); err != nil {
 				return err
 			}
-			s.pos += end + 2
+			s.pos += 2 + end + 2
 		case bytes.HasPrefix(rest, []byte("<!--")):
-			end := bytes.Index(rest[4:], []byte("-->"))
-			if end < 0 {
-				return s.fail("unterminated comment")
+			end := bytes.Index(rest[4:], []byte("--"))
+			if end < 0 || 4+end+2 >= len(rest) || rest[4+end+2] != '>' {
+				return s.fail("unterminated comment, or \"--\" inside a comment")
 			}
 			s.pos += 4 + end + 3
 		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
