@@ -128,7 +128,19 @@ func TestHashIDVectors(t *testing.T) {
 			if !inconsistentPrehashes[name] {
 				wantPre = readLines(t, filepath.Join(dir, name+".prehashes"))
 			}
+			if wantPre != nil && len(wantPre) != len(doc.Events) {
+				t.Fatalf("%d events, %d expected pre-hash strings", len(doc.Events), len(wantPre))
+			}
 			for i := range doc.Events {
+				if wantPre != nil {
+					pre, err := opts.PreHash(&doc.Events[i])
+					if err != nil {
+						t.Fatalf("event %d: %v", i, err)
+					}
+					if pre != wantPre[i] {
+						t.Errorf("event %d: pre-hash\n got %s\nwant %s", i, pre, wantPre[i])
+					}
+				}
 				got, err := opts.HashID(&doc.Events[i])
 				if err != nil {
 					t.Errorf("event %d: %v", i, err)
