@@ -50,8 +50,16 @@ func TestDistributionFlow(t *testing.T) {
 	}
 
 	// The wholesaler receives the pallet by listing it and one case: the
-	// case follows the pallet once.
-	mustCapture(t, m, whs, stepEv("receiving", sscc1, sscc3))
+	// case follows the pallet once. The source owning party is a party.
+	recv := stepEv("receiving", sscc1, sscc3)
+	recv.SourceList = []epcis.SourceDest{{Type: "owning_party", Value: "https://id.gs1.org/417/" + mfrGLN}}
+	mustCapture(t, m, whs, recv)
+	if ce := lastEvent(t, m); !slices.Equal(ce.Events[0].Parties, []string{mfr, whs}) {
+		t.Fatalf("receiving parties %v", ce.Events[0].Parties)
+	}
+	if m.PrivateData(chaincode.ImplicitCollection(mfr), "evt~"+lastEvent(t, m).Events[0].HashID) == nil {
+		t.Fatal("the seller has no copy of the receiving event")
+	}
 	for _, epc := range items {
 		s := serialOf(t, m, epc)
 		if s.Owner != whs || s.Seller != mfr || s.Status != chaincode.StatusActive || s.ShipTo != "" {

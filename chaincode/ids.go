@@ -8,8 +8,9 @@ import (
 
 // This file parses the GS1 identifiers the rules need (SGTIN, SSCC, LGTIN and
 // the location and party GLNs) from both the EPC URN and the GS1 Digital Link
-// form. epcis/gs1 converts between the forms but does not yet hand out the
-// parts (GTIN, serial, lot), so the chaincode keeps this small parser.
+// form. epcis/gs1 converts between the two forms, but the rules need the
+// parts (GTIN, serial, lot, GLN) of either, parsed once per EPC and without
+// allocating a converted string, so the chaincode keeps this small parser.
 
 // IDKind says what an identifier names.
 type IDKind uint8

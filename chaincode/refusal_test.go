@@ -63,6 +63,7 @@ func TestRefusals(t *testing.T) {
 			e.SourceList = []epcis.SourceDest{{Type: "urn:epcglobal:cbv:sdt:owning_party", Value: pharmGLN}}
 			return e
 		}()}, chaincode.CodeForbidden, "source-not-caller", 0, pharmGLN},
+		{"malformed owning party", base, mfr, []epcis.Event{shipEv("urn:epc:id:sgln:bad", a)}, chaincode.CodeInvalid, "bad-owning-party", 0, "urn:epc:id:sgln:bad"},
 		{"shipping in transit", inTransit, mfr, []epcis.Event{at(shipEv(whsGLN, a), 5)}, chaincode.CodeInvalid, "in-transit", 0, a},
 		{"shipping a packed item alone", packed, mfr, []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "packed-item-shipped-alone", 0, a},
 		{"receiving what was not addressed to you", inTransit, pharm, []epcis.Event{stepEv("receiving", a)}, chaincode.CodeForbidden, "not-addressee", 0, a},

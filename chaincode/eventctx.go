@@ -1,0 +1,200 @@
+package chaincode
+
+import (
+	"fmt"
+	"slices"
+
+	"rxledger/epcis"
+)
+
+// eventCtx is the application of one event.
+type eventCtx struct {
+	tx      *txn
+	i       int
+	ev      *epcis.Event
+	parties []string // sorted
+	shipTo  string   // addressee, for a shipping event
+}
+
+func (ec *eventCtx) addParty(org string) {
+	if org == "" {
+		return
+	}
+	if i, found := slices.BinarySearch(ec.parties, org); !found {
+		ec.parties = slices.Insert(ec.parties, i, org)
+	}
+}
+
+func (ec *eventCtx) fail(code, rule, epc, format string, args ...any) error {
+	return refuseEvent(ec.i, code, rule, epc, fmt.Sprintf(format, args...))
+}
+
+// apply maps the event to its rule.
+func (ec *eventCtx) apply() error {
+	if err := ec.addOwningParties(); err != nil {
+		return err
+	}
+	ev := ec.ev
+	step := epcis.ShortCBV(epcis.BizStep, ev.BizStep)
+	switch ev.Type {
+	case epcis.ObjectEventType:
+		switch step {
+		case "commissioning":
+			if ev.Action != epcis.ActionAdd {
+				return ec.fail(CodeInvalid, "commissioning-action", "", "commissioning needs action ADD, not %q", ev.Action)
+			}
+			return ec.commission()
+		case "shipping":
+			return ec.ship()
+		case "receiving":
+			return ec.receive()
+		case "void_shipping":
+			return ec.voidShipping()
+		case "dispensing":
+			return ec.retire(StatusDispensed)
+		case "destroying":
+			return ec.retire(StatusDestroyed)
+		case "decommissioning":
+			return ec.retire(StatusDecommissioned)
+		}
+	case epcis.AggregationEventType:
+		if step != "" && step != "packing" && step != "unpacking" {
+			break
+		}
+		switch ev.Action {
+		case epcis.ActionAdd:
+			return ec.pack()
+		case epcis.ActionDelete:
+			return ec.unpack()
+		}
+	}
+	return ec.fail(CodeInvalid, "unsupported-event", "",
+		"%s with action %q and bizStep %q has no DSCSA rule (supported: ObjectEvent commissioning, shipping, receiving, void_shipping, dispensing, destroying, decommissioning; AggregationEvent ADD/DELETE)",
+		ev.Type, ev.Action, ev.BizStep)
+}
+
+// listed is an EPC of the event, parsed and loaded.
+type listed struct {
+	epc string
+	it  *item
+}
+
+// loadList parses and loads every EPC of list; unknown ones are refused.
+func (ec *eventCtx) loadList(list []string) ([]listed, error) {
+	if len(list) == 0 {
+		return nil, ec.fail(CodeInvalid, "epcs-required", "", "the event lists no EPCs")
+	}
+	out := make([]listed, 0, len(list))
+	for _, epc := range list {
+		id, err := ParseItemID(epc)
+		if err != nil {
+			return nil, ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
+		}
+		it, err := ec.tx.item(id)
+		if err != nil {
+			return nil, err
+		}
+		if !it.exists() {
+			return nil, ec.fail(CodeNotFound, "unknown-epc", epc, "%s was never commissioned", epc)
+		}
+		out = append(out, listed{epc, it})
+	}
+	return out, nil
+}
+
+// topLevel drops the items whose container (or a container above it) is
+// listed as well: they follow it. An item packed in a container that is not
+// listed is refused with rule, since it cannot move without it.
+func (ec *eventCtx) topLevel(items []listed, rule string) ([]listed, error) {
+	keys := make(map[string]bool, len(items))
+	for _, l := range items {
+		keys[l.it.key] = true
+	}
+	seen := make(map[string]bool, len(items))
+	out := items[:0:0]
+	for _, l := range items {
+		covered, err := ec.tx.insideAny(l.it, keys)
+		if err != nil {
+			return nil, err
+		}
+		if covered || seen[l.it.key] {
+			continue
+		}
+		seen[l.it.key] = true
+		if p := l.it.custody().Parent; p != "" && rule != "" {
+			return nil, ec.fail(CodeInvalid, rule, l.epc, "%s is packed in %s, which the event does not list", l.epc, p)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// insideAny reports whether a container holding it, directly or further up,
+// has its key in keys.
+func (tx *txn) insideAny(it *item, keys map[string]bool) (bool, error) {
+	for p := it.custody().Parent; p != ""; {
+		parent, err := tx.itemByLink(p)
+		if err != nil {
+			return false, err
+		}
+		if !parent.exists() {
+			return false, nil
+		}
+		if keys[parent.key] {
+			return true, nil
+		}
+		p = parent.custody().Parent
+	}
+	return false, nil
+}
+
+// walk calls fn for it and, recursively, everything packed in it.
+func (tx *txn) walk(it *item, fn func(*item) error) error {
+	if err := fn(it); err != nil {
+		return err
+	}
+	for _, link := range *it.children() {
+		child, err := tx.itemByLink(link)
+		if err != nil {
+			return err
+		}
+		if !child.exists() {
+			return fmt.Errorf("container %s lists %s, which has no record", it.key, link)
+		}
+		if err := tx.walk(child, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lotOf returns the lot record of a serial item; nil for containers.
+func (tx *txn) lotOf(it *item) (*LotRecord, error) {
+	if it.serial == nil {
+		return nil, nil
+	}
+	return tx.lot(it.serial.GTIN, it.serial.Lot)
+}
+
+// addOwningParties makes the organisations of the event's owning-party
+// sources and destinations parties to it (they get a private copy).
+// Identifiers no partner lists are left out; malformed ones are refused.
+func (ec *eventCtx) addOwningParties() error {
+	for _, list := range [][]epcis.SourceDest{ec.ev.SourceList, ec.ev.DestinationList} {
+		for _, sd := range list {
+			if epcis.ShortCBV(epcis.SourceDestType, sd.Type) != "owning_party" {
+				continue
+			}
+			gln, err := ParseGLN(sd.Value)
+			if err != nil {
+				return ec.fail(CodeInvalid, "bad-owning-party", sd.Value, "%v", err)
+			}
+			org, err := ec.tx.glnOrg(gln)
+			if err != nil {
+				return err
+			}
+			ec.addParty(org)
+		}
+	}
+	return nil
+}
