@@ -64,7 +64,18 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 	}
 	res := InvestigationResult{State: to, Serials: []SerialRecord{}, Containers: []ContainerRecord{}}
 	err = tx.walk(it, func(x *item) error {
-		x.custody().Investigation = to
+		xc := x.custody()
+		if x != it {
+			if xc.Status.Terminal() || xc.Investigation == to {
+				return nil
+			}
+			if !allowedMove(xc.Investigation, to) {
+				link := x.id.DigitalLink()
+				return refuse(CodeInvalid, "investigation-transition", epc,
+					fmt.Sprintf("%s inside %s is %q: no move to %q", link, epc, orNone(string(xc.Investigation)), to))
+			}
+		}
+		xc.Investigation = to
 		tx.touch(x)
 		if x.serial != nil {
 			res.Serials = append(res.Serials, *x.serial)

@@ -74,6 +74,15 @@ func TestSuspectContainerBlocksTrade(t *testing.T) {
 	wantRule(t, err, chaincode.CodeInvalid, "under-investigation", 0)
 	_, err = capture(t, m, mfr, stepEv("dispensing", a))
 	wantRule(t, err, chaincode.CodeInvalid, "under-investigation", 0)
+	// A package inside cannot be moved backwards by its container.
+	if _, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, "illegitimate"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Submit(reg, chaincode.FnSetInvestigation, nil, sscc1, "cleared")
+	wantRule(t, err, chaincode.CodeInvalid, "investigation-transition", -1)
+	if s := serialOf(t, m, a); s.Investigation != chaincode.InvestigationIllegitimate {
+		t.Fatalf("illegitimate package downgraded: %+v", s)
+	}
 	_, err = m.Submit(mfr, chaincode.FnSetInvestigation, nil, sgtin("none"), "suspect")
 	wantRule(t, err, chaincode.CodeNotFound, "unknown-epc", -1)
 	mustCapture(t, m, mfr, stepEv("destroying", sscc1))
