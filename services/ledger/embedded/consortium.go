@@ -38,7 +38,7 @@ type Organization struct {
 }
 
 // Roles are the DSCSA roles a consortium file may name.
-var Roles = []string{"manufacturer", "repackager", "wholesaler", "dispenser", "3pl", "regulator"}
+var Roles = []string{"manufacturer", "repackager", "wholesaler", "dispenser", "3PL", "regulator"}
 
 var (
 	mspIDPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)

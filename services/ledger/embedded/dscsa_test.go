@@ -1,0 +1,177 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"rxledger/chaincode"
+	"rxledger/epcis"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+// Helpers that drive the real DSCSA chaincode (package chaincode) on the
+// embedded ledger, for the integration test and the benchmarks.
+
+const (
+	dscsaGTIN    = "00312345678906" // company prefix 0312345, item reference 067890
+	dscsaMfrGLN  = "0312345000004"
+	dscsaExpiry  = "2027-03-31"
+	dscsaExpYYMM = "270331"
+)
+
+var dscsaEventTime = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func dscsaSGTIN(serial string) string { return "urn:epc:id:sgtin:0312345.067890." + serial }
+
+// dscsaPartners registers the four demo organisations as trading partners.
+func dscsaPartners(tb testing.TB, l ledger.Ledger) {
+	tb.Helper()
+	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	lic := []chaincode.License{{Authority: "FDA", Number: "L-1", Expiry: far}}
+	ps := []chaincode.Partner{
+		{ID: "ManufacturerMSP", Name: "Acme Pharma", Roles: []chaincode.Role{chaincode.RoleManufacturer}, GLNs: []string{dscsaMfrGLN}, CompanyPrefixes: []string{"0312345"}, Licenses: lic},
+		{ID: "WholesalerMSP", Name: "Big Wholesale", Roles: []chaincode.Role{chaincode.RoleWholesaler}, GLNs: []string{"0388888000009"}, CompanyPrefixes: []string{"0388888"}, Licenses: lic},
+		{ID: "PharmacyMSP", Name: "Corner Pharmacy", Roles: []chaincode.Role{chaincode.RoleDispenser}, GLNs: []string{"0377777000008"}, Licenses: lic},
+		{ID: "RegulatorMSP", Name: "FDA", Roles: []chaincode.Role{chaincode.RoleRegulator}, GLNs: []string{"0366666000007"}},
+	}
+	for _, p := range ps {
+		raw, err := json.Marshal(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := l.Submit(context.Background(), p.ID, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}}); err != nil {
+			tb.Fatalf("register %s: %v", p.ID, err)
+		}
+	}
+}
+
+// commissionTx is a Capture transaction commissioning the serials in lot.
+func commissionTx(tb testing.TB, lot string, serials []string) ledger.Transaction {
+	tb.Helper()
+	e := epcis.Event{
+		Type: epcis.ObjectEventType, Action: epcis.ActionAdd, BizStep: "commissioning", Disposition: "active",
+		EventTime: dscsaEventTime, EventTimeZoneOffset: "+00:00",
+		ILMD: []epcis.Element{
+			{Space: "urn:epcglobal:cbv:mda", Local: "lotNumber", Text: lot},
+			{Space: "urn:epcglobal:cbv:mda", Local: "itemExpirationDate", Text: dscsaExpiry},
+		},
+	}
+	for _, s := range serials {
+		e.EPCList = append(e.EPCList, dscsaSGTIN(s))
+	}
+	raw, err := json.Marshal([]epcis.Event{e})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}}
+}
+
+func serialRange(prefix string, from, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%d", prefix, from+i)
+	}
+	return out
+}
+
+// verifyRequest is the Verify query argument for a serial of lot.
+func verifyRequest(tb testing.TB, serial, lot string) string {
+	tb.Helper()
+	raw, err := json.Marshal(chaincode.VerifyRequest{GTIN: dscsaGTIN, Serial: serial, Lot: lot, Expiry: dscsaExpYYMM})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(raw)
+}
+
+func openDSCSA(tb testing.TB, dir string, opts Options) *Ledger {
+	tb.Helper()
+	if opts.Logger == nil {
+		opts.Logger = quietOptions().Logger
+	}
+	l, err := Open(dir, testConsortium(), chaincode.Invoke, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	return l
+}
+
+// TestDSCSAChaincode runs the real chaincode end to end on the embedded
+// ledger: partners, a commissioning, verification, the chaincode event, the
+// private copy of the event, and verify of the stored chain.
+func TestDSCSAChaincode(t *testing.T) {
+	dir := t.TempDir()
+	l := openDSCSA(t, dir, Options{})
+	dscsaPartners(t, l)
+	r, err := l.Submit(context.Background(), mfr, commissionTx(t, "LOT1", serialRange("S", 0, 50)))
+	if err != nil {
+		t.Fatalf("commission: %v", err)
+	}
+	var res chaincode.CaptureResult
+	if err := json.Unmarshal(r.Result, &res); err != nil || len(res.Events) != 1 {
+		t.Fatalf("capture result %s: %v", r.Result, err)
+	}
+
+	tests := []struct {
+		name, serial, lot string
+		verified          bool
+	}{
+		{"commissioned serial", "S7", "LOT1", true},
+		{"unknown serial", "S999", "LOT1", false},
+		{"wrong lot", "S7", "LOT2", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnVerify, verifyRequest(t, tc.serial, tc.lot))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v chaincode.VerifyResult
+			if err := json.Unmarshal(out, &v); err != nil {
+				t.Fatal(err)
+			}
+			if v.Verified != tc.verified {
+				t.Errorf("verify %s/%s = %+v, want verified=%v", tc.serial, tc.lot, v, tc.verified)
+			}
+		})
+	}
+
+	t.Run("event published", func(t *testing.T) {
+		blocks := collectBlocks(t, l, r.Block, r.Block)
+		if len(blocks) != 1 || len(blocks[0].Events) != 1 || blocks[0].Events[0].TxID != r.TxID || blocks[0].Events[0].Name != "dscsa" {
+			t.Fatalf("block %d projection %+v, want the dscsa event of %s", r.Block, blocks, r.TxID)
+		}
+	})
+	t.Run("private event body for the owner only", func(t *testing.T) {
+		id := res.Events[0].HashID
+		if _, err := l.Evaluate(context.Background(), mfr, chaincode.FnReadEvent, id); err != nil {
+			t.Errorf("manufacturer reads its event %s: %v", id, err)
+		}
+		if _, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnReadEvent, id); err == nil {
+			t.Error("pharmacy read the manufacturer's private event")
+		}
+	})
+	t.Run("duplicate commissioning is refused", func(t *testing.T) {
+		_, err := l.Submit(context.Background(), mfr, commissionTx(t, "LOT1", []string{"S7", "X1"}))
+		var le *ledger.Error
+		if !errors.As(err, &le) {
+			t.Fatalf("commissioning S7 twice: %v, want a *ledger.Error", err)
+		}
+		if c := problem.CodeOf(err); c != problem.Invalid && c != problem.Conflict && c != problem.Forbidden {
+			t.Errorf("code %s (%v), want the chaincode's refusal code", c, err)
+		}
+		if len(le.Err.Where) != 1 || *le.Err.Where[0].Index != 0 {
+			t.Errorf("where %+v, want event index 0", le.Err.Where)
+		}
+	})
+	l.Close()
+	if _, err := Verify(dir); err != nil {
+		t.Errorf("verify: %v", err)
+	}
+}
