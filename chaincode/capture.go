@@ -123,7 +123,7 @@ func (tx *txn) anchored(hash string) (bool, error) {
 // anchor writes the event's anchor and its body into the private collection
 // of every party and every regulator.
 func (tx *txn) anchor(ev *epcis.Event, hash string, body []byte, parties []string) error {
-	tx.anchors[hash] = true
+	setMap(&tx.anchors, hash, true)
 	sum := sha256.Sum256(body)
 	a := EventAnchor{
 		HashID: hash, Type: string(ev.Type), Action: string(ev.Action),

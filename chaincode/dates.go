@@ -40,5 +40,6 @@ func NormalizeExpiry(s string) (string, bool) {
 // expired reports whether a product with expiry date (YYYY-MM-DD) is expired
 // at t: it stays usable through its expiry day (UTC).
 func expired(expiry string, t time.Time) bool {
-	return expiry != "" && t.UTC().Format("2006-01-02") > expiry
+	var buf [16]byte
+	return expiry != "" && string(t.UTC().AppendFormat(buf[:0], "2006-01-02")) > expiry
 }

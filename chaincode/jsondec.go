@@ -88,7 +88,8 @@ func (p *fastParser) str(dst *string) bool {
 // decodeCache memoises the decoding of records that are read far more often
 // than written (partners, lots), keyed by their exact bytes: the same bytes
 // always decode to the same value, so the cache cannot change a result.
-// Callers get a copy they may change.
+// Callers get what clone gives: a copy they may change, or the shared value
+// for records nobody changes.
 type decodeCache[T any] struct {
 	mu    sync.Mutex
 	m     map[string]*T
@@ -118,15 +119,10 @@ func (c *decodeCache[T]) decode(raw []byte) (*T, error) {
 }
 
 var (
-	partnerCache = decodeCache[Partner]{clone: func(p *Partner) *Partner {
-		c := *p
-		c.Roles = append([]Role(nil), p.Roles...)
-		c.GLNs = append([]string(nil), p.GLNs...)
-		c.CompanyPrefixes = append([]string(nil), p.CompanyPrefixes...)
-		c.Licenses = append([]License(nil), p.Licenses...)
-		return &c
-	}}
-	lotCache = decodeCache[LotRecord]{clone: func(l *LotRecord) *LotRecord {
+	// Partner records are never changed in place (PutPartner builds a new
+	// one), so readers share the decoded record.
+	partnerCache = decodeCache[Partner]{clone: func(p *Partner) *Partner { return p }}
+	lotCache     = decodeCache[LotRecord]{clone: func(l *LotRecord) *LotRecord {
 		c := *l
 		if l.RecallTime != nil {
 			t := *l.RecallTime

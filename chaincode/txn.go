@@ -70,13 +70,18 @@ func (it *item) custody() *Custody {
 	return &it.cont.Custody
 }
 
+// newTxn starts a transaction's overlay. Its maps are made on first write,
+// which keeps a query (a verification reads three records) cheap.
 func newTxn(st State, cfg *Config) *txn {
-	return &txn{
-		st: st, cfg: cfg, caller: st.Creator(), now: st.TxTime().UTC(),
-		items: map[string]*item{}, lots: map[string]*LotRecord{}, partners: map[string]*Partner{},
-		owners: map[string]string{}, glnOrgs: map[string]string{},
-		lotDirty: map[string]bool{}, anchors: map[string]bool{},
+	return &txn{st: st, cfg: cfg, caller: st.Creator(), now: st.TxTime().UTC()}
+}
+
+// setMap stores v under k in *m, making the map first if needed.
+func setMap[V any](m *map[string]V, k string, v V) {
+	if *m == nil {
+		*m = make(map[string]V)
 	}
+	(*m)[k] = v
 }
 
 // item loads the record of id (absent records give an item that does not exist).
@@ -102,7 +107,7 @@ func (tx *txn) item(id ItemID) (*item, error) {
 			return nil, fmt.Errorf("decode %s: %w", key, err)
 		}
 	}
-	tx.items[key] = it
+	setMap(&tx.items, key, it)
 	return it, nil
 }
 
@@ -140,7 +145,7 @@ func (tx *txn) lot(gtin, lot string) (*LotRecord, error) {
 			return nil, fmt.Errorf("decode %s: %w", key, err)
 		}
 	}
-	tx.lots[key] = l
+	setMap(&tx.lots, key, l)
 	return l, nil
 }
 
@@ -148,14 +153,15 @@ func (tx *txn) lot(gtin, lot string) (*LotRecord, error) {
 func (tx *txn) putLot(l *LotRecord) {
 	key := lotKey(l.GTIN, l.Lot)
 	l.Updated = tx.now
-	tx.lots[key] = l
+	setMap(&tx.lots, key, l)
 	if !tx.lotDirty[key] {
-		tx.lotDirty[key] = true
+		setMap(&tx.lotDirty, key, true)
 		tx.dirtyLots = append(tx.dirtyLots, key)
 	}
 }
 
-// partner loads an organisation's record; nil when absent.
+// partner loads an organisation's record; nil when absent. The record may
+// be shared with other transactions: it is read-only.
 func (tx *txn) partner(msp string) (*Partner, error) {
 	if p, ok := tx.partners[msp]; ok {
 		return p, nil
@@ -164,7 +170,7 @@ func (tx *txn) partner(msp string) (*Partner, error) {
 	if err != nil {
 		return nil, err
 	}
-	tx.partners[msp] = p
+	setMap(&tx.partners, msp, p)
 	return p, nil
 }
 
@@ -192,7 +198,7 @@ func (tx *txn) gtinOwner(gtin string) (string, error) {
 		}
 		owner = string(raw)
 	}
-	tx.owners[gtin] = owner
+	setMap(&tx.owners, gtin, owner)
 	return owner, nil
 }
 
@@ -205,7 +211,7 @@ func (tx *txn) glnOrg(gln string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read gln: %w", err)
 	}
-	tx.glnOrgs[gln] = string(raw)
+	setMap(&tx.glnOrgs, gln, string(raw))
 	return string(raw), nil
 }
 
