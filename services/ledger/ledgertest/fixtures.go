@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,9 +35,23 @@ const (
 // distinct events (and hash IDs).
 var eventBase = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
-func sgtin(serial string) string   { return "urn:epc:id:sgtin:0312345.067890." + serial }
-func sgtinDL(serial string) string { return "https://id.gs1.org/01/" + gtin + "/21/" + serial }
-func sscc(ref string) string       { return "urn:epc:id:sscc:0312345." + ref }
+// Identifiers carry the harness's namespace so that the suite can run again
+// on a ledger that keeps its state (a long-lived Fabric network).
+
+// id returns s in the harness's namespace (serials, lots).
+func (h *harness) id(s string) string { return h.ns + s }
+
+func (h *harness) sgtin(serial string) string {
+	return "urn:epc:id:sgtin:0312345.067890." + h.id(serial)
+}
+
+func (h *harness) sgtinDL(serial string) string {
+	return "https://id.gs1.org/01/" + gtin + "/21/" + h.id(serial)
+}
+
+// sscc returns an SSCC whose 10-digit serial reference is "1", the
+// namespace, and the 3-digit ref.
+func (h *harness) sscc(ref string) string { return "urn:epc:id:sscc:0312345.1" + h.ns + ref }
 
 // partner returns a demo organisation's record with a licence valid until
 // licenceEnd (none for the regulator).
@@ -54,16 +69,24 @@ func partner(msp string, licenceEnd time.Time) chaincode.Partner {
 	}
 }
 
+// namespaces numbers harnesses; it starts from the clock so that runs differ.
+var namespaces = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(time.Now().UnixNano() / 1000 % 1_000_000)
+	return &n
+}()
+
 // harness is one scenario's ledger and helpers.
 type harness struct {
 	t   *testing.T
 	l   ledger.Ledger
 	ctx context.Context
+	ns  string // 6 digits, different for every harness
 }
 
 func newHarness(t *testing.T, newLedger func(t *testing.T) ledger.Ledger) *harness {
 	t.Helper()
-	h := &harness{t: t, l: newLedger(t), ctx: t.Context()}
+	h := &harness{t: t, l: newLedger(t), ctx: t.Context(), ns: fmt.Sprintf("%06d", namespaces.Add(1)%1_000_000)}
 	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, msp := range []string{Manufacturer, Wholesaler, Pharmacy, Regulator} {
 		h.putPartner(partner(msp, far))

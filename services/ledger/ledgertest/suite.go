@@ -38,10 +38,10 @@ func Run(t *testing.T, newLedger func(t *testing.T) ledger.Ledger) {
 // wholesaler with T3, who receives it, unpacks and ships one package to the
 // pharmacy, which receives and dispenses it.
 func distribution(t *testing.T, h *harness) {
-	items := []string{sgtin("D1"), sgtin("D2"), sgtin("D3")}
-	caseID := sscc("1000000011")
+	items := []string{h.sgtin("D1"), h.sgtin("D2"), h.sgtin("D3")}
+	caseID := h.sscc("011")
 	_, r1 := h.mustCapture(Manufacturer, nil,
-		commission(0, "LD", items...),
+		commission(0, h.id("LD"), items...),
 		commissionContainers(1, caseID),
 		pack(2, caseID, items...),
 	)
@@ -75,16 +75,16 @@ func distribution(t *testing.T, h *harness) {
 			t.Fatalf("seller %q", s.Seller)
 		}
 	}
-	if l := h.lot("LD"); l.Commissioned != 3 || fmtHolders(l.Holders) != Wholesaler+"=3 " {
+	if l := h.lot(h.id("LD")); l.Commissioned != 3 || fmtHolders(l.Holders) != Wholesaler+"=3 " {
 		t.Fatalf("lot after receipt: %+v", l)
 	}
 
 	_, r4 := h.mustCapture(Wholesaler, []chaincode.T3{t3(Wholesaler, Pharmacy, "PO-P", 1)},
-		unpack(5, caseID), ship(6, "https://id.gs1.org/414/"+pharmGLN, sgtinDL("D1")))
+		unpack(5, caseID), ship(6, "https://id.gs1.org/414/"+pharmGLN, h.sgtinDL("D1")))
 	_, r5 := h.mustCapture(Pharmacy, nil, step(7, "receiving", items[0]))
 	_, r6 := h.mustCapture(Pharmacy, nil, step(8, "dispensing", items[0]))
 	h.wantSerial(items[0], Pharmacy, chaincode.StatusDispensed, "")
-	if l := h.lot("LD"); fmtHolders(l.Holders) != Wholesaler+"=2 " {
+	if l := h.lot(h.id("LD")); fmtHolders(l.Holders) != Wholesaler+"=2 " {
 		t.Fatalf("lot holders after dispensing: %s", fmtHolders(l.Holders))
 	}
 
@@ -120,19 +120,19 @@ func distribution(t *testing.T, h *harness) {
 		}
 	}
 
-	r, err := h.verify(Wholesaler, "D1", "LD", "991231")
+	r, err := h.verify(Wholesaler, h.id("D1"), h.id("LD"), "991231")
 	if err != nil || r.Verified || r.VerificationFailureReason != chaincode.NotForRedistribution {
 		t.Fatalf("verify dispensed: %+v %v", r, err)
 	}
-	r, err = h.verify(Pharmacy, "D2", "LD", "991231")
+	r, err = h.verify(Pharmacy, h.id("D2"), h.id("LD"), "991231")
 	if err != nil || !r.Verified || r.AdditionalInfo != "" {
 		t.Fatalf("verify on shelf: %+v %v", r, err)
 	}
-	r, err = h.verify(Pharmacy, "D2", "LX", "991231")
+	r, err = h.verify(Pharmacy, h.id("D2"), h.id("LX"), "991231")
 	if err != nil || r.Verified || r.VerificationFailureReason != chaincode.NoMatchGTINSerialLot {
 		t.Fatalf("verify wrong lot: %+v %v", r, err)
 	}
-	r, err = h.verify(Pharmacy, "D9", "", "")
+	r, err = h.verify(Pharmacy, h.id("D9"), "", "")
 	if err != nil || r.Verified || r.VerificationFailureReason != chaincode.NoMatchGTINSerial {
 		t.Fatalf("verify unknown serial: %+v %v", r, err)
 	}
@@ -140,23 +140,23 @@ func distribution(t *testing.T, h *harness) {
 
 // idempotent: capturing the same events again succeeds and changes nothing.
 func idempotent(t *testing.T, h *harness) {
-	e1, e2 := commission(0, "LI", sgtin("I1")), ship(1, whsGLN, sgtin("I1"))
+	e1, e2 := commission(0, h.id("LI"), h.sgtin("I1")), ship(1, whsGLN, h.sgtin("I1"))
 	first, _ := h.mustCapture(Manufacturer, nil, e1, e2)
-	before := h.serial(sgtin("I1"))
+	before := h.serial(h.sgtin("I1"))
 	second, r := h.mustCapture(Manufacturer, nil, e1, e2)
 	for i := range second.Events {
 		if first.Events[i].Duplicate || !second.Events[i].Duplicate || first.Events[i].HashID != second.Events[i].HashID {
 			t.Fatalf("event %d: first %+v, second %+v", i, first.Events[i], second.Events[i])
 		}
 	}
-	if after := h.serial(sgtin("I1")); !reflect.DeepEqual(after, before) {
+	if after := h.serial(h.sgtin("I1")); !reflect.DeepEqual(after, before) {
 		t.Fatalf("duplicate changed the serial:\n%+v\n%+v", before, after)
 	}
 	if ev := eventOf(t, h.l, r); len(ev.Serials) != 0 || len(ev.Events) != 0 {
 		t.Fatalf("duplicate capture's event carries changes: %+v", ev)
 	}
 	var hist []chaincode.CustodyEntry
-	if err := h.query(Manufacturer, &hist, chaincode.FnHistory, sgtin("I1")); err != nil || len(hist) != 1 {
+	if err := h.query(Manufacturer, &hist, chaincode.FnHistory, h.sgtin("I1")); err != nil || len(hist) != 1 {
 		t.Fatalf("history after duplicate: %d entries, %v", len(hist), err)
 	}
 }
@@ -164,12 +164,12 @@ func idempotent(t *testing.T, h *harness) {
 // saleableReturn: the pharmacy returns a package to the wholesaler that sold
 // it, after the wholesaler verifies it.
 func saleableReturn(t *testing.T, h *harness) {
-	a := sgtin("R1")
-	h.mustCapture(Manufacturer, nil, commission(0, "LR", a), ship(1, whsGLN, a))
+	a := h.sgtin("R1")
+	h.mustCapture(Manufacturer, nil, commission(0, h.id("LR"), a), ship(1, whsGLN, a))
 	h.mustCapture(Wholesaler, nil, step(2, "receiving", a), ship(3, pharmGLN, a))
 	h.mustCapture(Pharmacy, nil, step(4, "receiving", a))
 
-	r, err := h.verify(Wholesaler, "R1", "LR", "991231")
+	r, err := h.verify(Wholesaler, h.id("R1"), h.id("LR"), "991231")
 	if err != nil || !r.Verified {
 		t.Fatalf("saleable return verification: %+v %v", r, err)
 	}
@@ -187,24 +187,24 @@ func saleableReturn(t *testing.T, h *harness) {
 // lotRecall: the GTIN's owner recalls a lot; verification says Recalled,
 // dispensing is refused, the way back to the manufacturer stays open.
 func lotRecall(t *testing.T, h *harness) {
-	a, b := sgtin("C1"), sgtin("C2")
-	h.mustCapture(Manufacturer, nil, commission(0, "LC", a, b), ship(1, whsGLN, a, b))
+	a, b := h.sgtin("C1"), h.sgtin("C2")
+	h.mustCapture(Manufacturer, nil, commission(0, h.id("LC"), a, b), ship(1, whsGLN, a, b))
 	h.mustCapture(Wholesaler, nil, step(2, "receiving", a, b), ship(3, pharmGLN, b))
 	h.mustCapture(Pharmacy, nil, step(4, "receiving", b))
 
-	_, err := h.submit(Wholesaler, chaincode.FnRecallLot, gtin, "LC", "not yours")
+	_, err := h.submit(Wholesaler, chaincode.FnRecallLot, gtin, h.id("LC"), "not yours")
 	wantRefusal(t, err, problem.Forbidden, "not-gtin-owner")
-	r, err := h.submit(Manufacturer, chaincode.FnRecallLot, gtin, "LC", "sterility")
+	r, err := h.submit(Manufacturer, chaincode.FnRecallLot, gtin, h.id("LC"), "sterility")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ev := eventOf(t, h.l, r); len(ev.Lots) != 1 || !ev.Lots[0].Recalled {
 		t.Fatalf("recall event: %+v", ev)
 	}
-	if l := h.lot("LC"); !l.Recalled || l.RecallReason != "sterility" {
+	if l := h.lot(h.id("LC")); !l.Recalled || l.RecallReason != "sterility" {
 		t.Fatalf("lot: %+v", l)
 	}
-	v, err := h.verify(Pharmacy, "C2", "LC", "991231")
+	v, err := h.verify(Pharmacy, h.id("C2"), h.id("LC"), "991231")
 	if err != nil || !v.Verified || v.AdditionalInfo != chaincode.InfoRecalled {
 		t.Fatalf("verify recalled: %+v %v", v, err)
 	}
@@ -221,8 +221,8 @@ func lotRecall(t *testing.T, h *harness) {
 // suspectPackage: the holder flags a package suspect and quarantines it;
 // trade stops until the manufacturer clears it.
 func suspectPackage(t *testing.T, h *harness) {
-	a := sgtin("S1")
-	h.mustCapture(Manufacturer, nil, commission(0, "LS", a), ship(1, whsGLN, a))
+	a := h.sgtin("S1")
+	h.mustCapture(Manufacturer, nil, commission(0, h.id("LS"), a), ship(1, whsGLN, a))
 	h.mustCapture(Wholesaler, nil, step(2, "receiving", a))
 
 	_, err := h.submit(Pharmacy, chaincode.FnSetInvestigation, a, "suspect")
@@ -234,7 +234,7 @@ func suspectPackage(t *testing.T, h *harness) {
 	if ev := eventOf(t, h.l, r); len(ev.Serials) != 1 || ev.Serials[0].Investigation != chaincode.InvestigationSuspect {
 		t.Fatalf("investigation event: %+v", ev)
 	}
-	v, err := h.verify(Pharmacy, "S1", "LS", "991231")
+	v, err := h.verify(Pharmacy, h.id("S1"), h.id("LS"), "991231")
 	if err != nil || v.AdditionalInfo != chaincode.InfoSuspect {
 		t.Fatalf("verify suspect: %+v %v", v, err)
 	}
@@ -255,8 +255,8 @@ func suspectPackage(t *testing.T, h *harness) {
 // refusals: each rule refuses, with its code, and the refused transaction
 // changes nothing.
 func refusals(t *testing.T, h *harness) {
-	a, b := sgtin("X1"), sgtin("X2")
-	h.mustCapture(Manufacturer, nil, commission(0, "LX", a, b), ship(1, whsGLN, b))
+	a, b := h.sgtin("X1"), h.sgtin("X2")
+	h.mustCapture(Manufacturer, nil, commission(0, h.id("LX"), a, b), ship(1, whsGLN, b))
 
 	height, err := h.l.Height(h.ctx)
 	if err != nil {
@@ -270,11 +270,11 @@ func refusals(t *testing.T, h *harness) {
 		rule string
 	}{
 		{"wrong company prefix", Wholesaler, func() error {
-			_, _, err := h.capture(Wholesaler, nil, commission(10, "LX", sgtin("X3")))
+			_, _, err := h.capture(Wholesaler, nil, commission(10, h.id("LX"), h.sgtin("X3")))
 			return err
 		}, problem.Forbidden, "not-prefix-owner"},
 		{"unowned company prefix", Manufacturer, func() error {
-			_, _, err := h.capture(Manufacturer, nil, commission(11, "LX", "urn:epc:id:sgtin:0399999.012345.X4"))
+			_, _, err := h.capture(Manufacturer, nil, commission(11, h.id("LX"), "urn:epc:id:sgtin:0399999.012345.X4"))
 			return err
 		}, problem.Forbidden, "not-prefix-owner"},
 		{"shipping what you do not own", Wholesaler, func() error {
@@ -286,15 +286,15 @@ func refusals(t *testing.T, h *harness) {
 			return err
 		}, problem.Forbidden, "not-addressee"},
 		{"double commissioning", Manufacturer, func() error {
-			_, _, err := h.capture(Manufacturer, nil, commission(14, "LX", sgtin("X5")), commission(15, "LX", a))
+			_, _, err := h.capture(Manufacturer, nil, commission(14, h.id("LX"), h.sgtin("X5")), commission(15, h.id("LX"), a))
 			return err
 		}, problem.Invalid, "already-commissioned"},
 		{"shipping an unknown serial", Manufacturer, func() error {
-			_, _, err := h.capture(Manufacturer, nil, ship(16, whsGLN, sgtin("NONE")))
+			_, _, err := h.capture(Manufacturer, nil, ship(16, whsGLN, h.sgtin("NONE")))
 			return err
 		}, problem.NotFound, "unknown-epc"},
 		{"a regulator does not capture", Regulator, func() error {
-			_, _, err := h.capture(Regulator, nil, commission(17, "LX", sgtin("X6")))
+			_, _, err := h.capture(Regulator, nil, commission(17, h.id("LX"), h.sgtin("X6")))
 			return err
 		}, problem.Forbidden, "regulator-read-only"},
 		{"writing another's partner record", Wholesaler, func() error {
@@ -314,7 +314,7 @@ func refusals(t *testing.T, h *harness) {
 	if now, err := h.l.Height(h.ctx); err != nil || now != height {
 		t.Fatalf("height %d after refusals, was %d (%v)", now, height, err)
 	}
-	err = h.query(Regulator, nil, chaincode.FnReadSerial, sgtin("X5"))
+	err = h.query(Regulator, nil, chaincode.FnReadSerial, h.sgtin("X5"))
 	wantRefusal(t, err, problem.NotFound, "unknown-epc")
 	h.wantSerial(a, Manufacturer, chaincode.StatusActive, "")
 }
@@ -322,9 +322,9 @@ func refusals(t *testing.T, h *harness) {
 // t3Privacy: transaction information is readable by seller, buyer and
 // regulator only.
 func t3Privacy(t *testing.T, h *harness) {
-	a := sgtin("P1")
+	a := h.sgtin("P1")
 	res, _ := h.mustCapture(Manufacturer, []chaincode.T3{t3(Manufacturer, Wholesaler, "PO-SECRET", 1)},
-		commission(0, "LP", a), ship(1, whsGLN, a))
+		commission(0, h.id("LP"), a), ship(1, whsGLN, a))
 	id := res.T3[0]
 	for _, org := range []string{Manufacturer, Wholesaler, Regulator} {
 		var got chaincode.T3
@@ -349,9 +349,9 @@ func t3Privacy(t *testing.T, h *harness) {
 // verificationErrors: an unknown GTIN and a requester that is not an
 // authorized trading partner are told apart from a failed match.
 func verificationErrors(t *testing.T, h *harness) {
-	h.mustCapture(Manufacturer, nil, commission(0, "LV", sgtin("V1")))
+	h.mustCapture(Manufacturer, nil, commission(0, h.id("LV"), h.sgtin("V1")))
 	req := func(org, gtin string) error {
-		b, _ := json.Marshal(chaincode.VerifyRequest{GTIN: gtin, Serial: "V1"})
+		b, _ := json.Marshal(chaincode.VerifyRequest{GTIN: gtin, Serial: h.id("V1")})
 		return h.query(org, nil, chaincode.FnVerify, string(b))
 	}
 	wantRefusal(t, req(Wholesaler, "00399999123457"), problem.NotFound, "unknown-gtin")
