@@ -102,7 +102,8 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 	return json.Marshal(&res)
 }
 
-// shipment is a newly anchored shipping event and its addressee.
+// shipment is a shipping event of the capture (new or a duplicate) and its
+// addressee: the T3 records of the capture link to it.
 type shipment struct {
 	hashID string
 	to     string
