@@ -54,6 +54,17 @@ type Result struct {
 	ByStatus  map[int]uint64 // every completed request by HTTP status; 0 for transport errors
 	Failures  []string       // up to a few distinct failure messages
 	Latencies *Histogram     // of every completed request; at a fixed rate, from its scheduled start
+	// CPU is the CPU time this process (the load tool, and the target when it
+	// runs in process like the baseline server) used during the run.
+	CPU time.Duration
+}
+
+// CPUPerRequest is CPU over completed requests.
+func (r Result) CPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Requests)
 }
 
 // Throughput is successful requests per second.
@@ -103,6 +114,7 @@ type workerStats struct {
 func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d time.Duration, seq *atomic.Uint64, limit uint64) Result {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	cpuStart := processCPU()
 	start := time.Now()
 	end := start.Add(d)
 	first := seq.Load()
@@ -160,7 +172,8 @@ func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d t
 		elapsed = d // requests in flight at the end finish after it; the window is d
 	}
 
-	res := Result{Scenario: s.Name(), Config: cfg, Elapsed: elapsed, ByStatus: map[int]uint64{}, Latencies: NewHistogram()}
+	res := Result{Scenario: s.Name(), Config: cfg, Elapsed: elapsed, ByStatus: map[int]uint64{}, Latencies: NewHistogram(),
+		CPU: processCPU() - cpuStart}
 	seen := map[string]bool{}
 	for _, st := range stats {
 		res.Latencies.Merge(st.hist)

@@ -56,6 +56,9 @@ func TestRunCountsByStatus(t *testing.T) {
 	if res.OK != 300 || res.ByStatus[200] != 300 || res.ByStatus[503] != 100 || res.Failed() != 100 {
 		t.Errorf("ok %d by status %v", res.OK, res.ByStatus)
 	}
+	if res.CPU <= 0 || res.CPUPerRequest() != res.CPU/400 {
+		t.Errorf("cpu %v, per request %v", res.CPU, res.CPUPerRequest())
+	}
 	if res.Latencies.Count() != 400 || res.Latencies.Max() <= 0 {
 		t.Errorf("latencies count %d max %v", res.Latencies.Count(), res.Latencies.Max())
 	}

@@ -9,17 +9,18 @@ import (
 )
 
 // WriteTable writes one line per result: requests, successful requests per
-// second, latency percentiles, and failures by status.
+// second, latency percentiles, this process's CPU per request, and failures
+// by status.
 func WriteTable(w io.Writer, results ...Result) {
-	fmt.Fprintf(w, "%-34s %5s %9s %10s %9s %9s %9s %9s %9s %9s  %s\n",
-		"scenario", "conc", "requests", "ok/s", "mean", "p50", "p90", "p99", "p99.9", "max", "failures")
+	fmt.Fprintf(w, "%-34s %5s %9s %10s %9s %9s %9s %9s %9s %9s %8s  %s\n",
+		"scenario", "conc", "requests", "ok/s", "mean", "p50", "p90", "p99", "p99.9", "max", "cpu/req", "failures")
 	for _, r := range results {
 		h := r.Latencies
-		fmt.Fprintf(w, "%-34s %5d %9d %10.0f %9s %9s %9s %9s %9s %9s  %s\n",
+		fmt.Fprintf(w, "%-34s %5d %9d %10.0f %9s %9s %9s %9s %9s %9s %8s  %s\n",
 			r.Scenario, r.Config.Concurrency, r.Requests, r.Throughput(),
 			fmtDuration(h.Mean()), fmtDuration(h.Quantile(0.5)), fmtDuration(h.Quantile(0.9)),
 			fmtDuration(h.Quantile(0.99)), fmtDuration(h.Quantile(0.999)), fmtDuration(h.Max()),
-			failures(r))
+			fmtDuration(r.CPUPerRequest()), failures(r))
 	}
 	for _, r := range results {
 		for _, f := range r.Failures {
