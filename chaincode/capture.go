@@ -137,7 +137,7 @@ func (tx *txn) anchor(ev *epcis.Event, hash string, body []byte, parties []strin
 	if err != nil {
 		return fmt.Errorf("encode anchor: %w", err)
 	}
-	tx.puts = append(tx.puts, put{anchorKey(hash), raw})
+	tx.puts = append(tx.puts, put{anchorKey(hash), raw}, put{txEventKey(tx.st.TxID(), hash), indexMark})
 	tx.ev.Events = append(tx.ev.Events, raw)
 	for _, org := range tx.readers(parties) {
 		tx.private = append(tx.private, privatePut{ImplicitCollection(org), anchorKey(hash), body})

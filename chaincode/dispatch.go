@@ -43,6 +43,11 @@ const (
 	// FnReadT3 returns transaction information from the caller's private
 	// collection. Args: [id]. Result: T3.
 	FnReadT3 = "ReadT3"
+	// FnReadTx lists what a transaction anchored: its EPCIS events and T3
+	// records (IDs only; read them with ReadEvent and ReadT3). It links a
+	// custody history entry to its events and transaction information.
+	// Args: [txID]. Result: TxRecord.
+	FnReadTx = "ReadTx"
 )
 
 // Config is what every endorser of the channel must agree on.
@@ -96,4 +101,5 @@ var handlers = map[string]handler{
 	FnReadPartner:      {1, readPartnerQuery},
 	FnReadEvent:        {1, readEvent},
 	FnReadT3:           {1, readT3},
+	FnReadTx:           {1, readTx},
 }

@@ -30,6 +30,8 @@
 //	gcp~<company prefix>       the MSP ID owning a GS1 company prefix
 //	evt~<hash id>              EventAnchor of one EPCIS event
 //	t3~<id>                    T3Anchor of one transaction information record
+//	tx~<txid>~e~<hash id>      index: the events a transaction anchored
+//	tx~<txid>~t~<id>           index: the T3 records a transaction wrote
 //
 // The history of a serial or container key is its custody chain.
 //

@@ -262,6 +262,26 @@ func TestT3Privacy(t *testing.T) {
 	}
 	_, err = m.Evaluate(pharm, chaincode.FnReadT3, id)
 	wantRule(t, err, chaincode.CodeForbidden, "not-a-party", -1)
+
+	// The custody history links to the transaction, the transaction to its
+	// events and T3.
+	out, err := m.Evaluate(reg, chaincode.FnHistory, a)
+	var hist []chaincode.CustodyEntry
+	if err != nil || json.Unmarshal(out, &hist) != nil || len(hist) != 1 {
+		t.Fatalf("history: %s %v", out, err)
+	}
+	out, err = m.Evaluate(reg, chaincode.FnReadTx, hist[0].TxID)
+	var txr chaincode.TxRecord
+	if err != nil || json.Unmarshal(out, &txr) != nil {
+		t.Fatalf("read tx: %s %v", out, err)
+	}
+	wantEvents := []string{res.Events[0].HashID, res.Events[1].HashID}
+	slices.Sort(wantEvents)
+	if !slices.Equal(txr.Events, wantEvents) || !slices.Equal(txr.T3, []string{id}) {
+		t.Fatalf("tx record %+v", txr)
+	}
+	_, err = m.Evaluate(reg, chaincode.FnReadTx, "nope")
+	wantRule(t, err, chaincode.CodeNotFound, "unknown-tx", -1)
 	_, err = m.Evaluate(pharm, chaincode.FnReadT3, "t3-nope")
 	wantRule(t, err, chaincode.CodeNotFound, "unknown-t3", -1)
 	if m.PrivateData(chaincode.ImplicitCollection(pharm), "t3~"+id) != nil {

@@ -17,6 +17,10 @@ func t3Key(id string) string               { return "t3~" + id }
 func lotSerialKey(gtin, lot, serial string) string { return "lotsn~" + gtin + "~" + lot + "~" + serial }
 func lotSerialPrefix(gtin, lot string) string      { return "lotsn~" + gtin + "~" + lot + "~" }
 
+func txEventKey(txID, hashID string) string { return "tx~" + txID + "~e~" + hashID }
+func txT3Key(txID, id string) string        { return "tx~" + txID + "~t~" + id }
+func txPrefix(txID string) string           { return "tx~" + txID + "~" }
+
 // indexMark is the value of index keys (Fabric treats an empty value as a delete).
 var indexMark = []byte{'1'}
 

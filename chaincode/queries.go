@@ -241,3 +241,31 @@ func (tx *txn) ownPrivate(key string) ([]byte, error) {
 	}
 	return v, nil
 }
+
+// TxRecord lists what one transaction anchored.
+type TxRecord struct {
+	TxID   string   `json:"txId"`
+	Events []string `json:"events"` // hash IDs, sorted
+	T3     []string `json:"t3"`     // T3 IDs, sorted
+}
+
+func readTx(tx *txn, args []string) ([]byte, error) {
+	out := TxRecord{TxID: args[0], Events: []string{}, T3: []string{}}
+	prefix := txPrefix(args[0])
+	err := tx.st.Range(prefix, prefix+keyEnd, func(key string, _ []byte) (bool, error) {
+		switch rest := key[len(prefix):]; {
+		case len(rest) > 2 && rest[:2] == "e~":
+			out.Events = append(out.Events, rest[2:])
+		case len(rest) > 2 && rest[:2] == "t~":
+			out.T3 = append(out.T3, rest[2:])
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan transaction %s: %w", args[0], err)
+	}
+	if len(out.Events) == 0 && len(out.T3) == 0 {
+		return nil, refuse(CodeNotFound, "unknown-tx", "", "transaction "+args[0]+" anchored no event")
+	}
+	return json.Marshal(&out)
+}

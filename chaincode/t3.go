@@ -81,7 +81,7 @@ func (tx *txn) captureT3(raw []byte, shipments []shipment) ([]string, error) {
 		} else if seen != nil {
 			continue // a retried capture: already stored
 		}
-		tx.puts = append(tx.puts, put{t3Key(t.ID), anchor})
+		tx.puts = append(tx.puts, put{t3Key(t.ID), anchor}, put{txT3Key(t.TxID, t.ID), indexMark})
 		tx.ev.T3 = append(tx.ev.T3, anchor)
 		for _, org := range tx.readers([]string{t.Seller, t.Buyer}) {
 			tx.private = append(tx.private, privatePut{ImplicitCollection(org), t3Key(t.ID), body})

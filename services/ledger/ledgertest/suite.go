@@ -323,9 +323,13 @@ func refusals(t *testing.T, h *harness) {
 // regulator only.
 func t3Privacy(t *testing.T, h *harness) {
 	a := h.sgtin("P1")
-	res, _ := h.mustCapture(Manufacturer, []chaincode.T3{t3(Manufacturer, Wholesaler, "PO-SECRET", 1)},
+	res, r := h.mustCapture(Manufacturer, []chaincode.T3{t3(Manufacturer, Wholesaler, "PO-SECRET", 1)},
 		commission(0, h.id("LP"), a), ship(1, whsGLN, a))
 	id := res.T3[0]
+	var txr chaincode.TxRecord
+	if err := h.query(Regulator, &txr, chaincode.FnReadTx, r.TxID); err != nil || len(txr.Events) != 2 || !slices.Equal(txr.T3, []string{id}) {
+		t.Fatalf("transaction record %+v: %v", txr, err)
+	}
 	for _, org := range []string{Manufacturer, Wholesaler, Regulator} {
 		var got chaincode.T3
 		if err := h.query(org, &got, chaincode.FnReadT3, id); err != nil {
