@@ -228,3 +228,40 @@ all_procs() {
   for org in "${ORGS[@]}"; do echo "peer-$org"; done
   for name in $(ls "$D/run" 2>/dev/null | sed -n 's/^cc-\(.*\)\.sh$/\1/p'); do echo "cc-$name"; done
 }
+
+# define_chaincode NAME PACKAGE_ID approves (every organisation, in parallel)
+# and commits the chaincode definition NAME, version 1 sequence 1, served by
+# the installed package PACKAGE_ID. Safe to run again. A second definition of
+# the same package is a fresh chaincode namespace (state and private data)
+# served by the same chaincode servers.
+define_chaincode() {
+  local name="$1" pkg_id="$2" org peer pids=() peer_flags=()
+  local orderer_flags=(-o "127.0.0.1:$ORDERER_PORT" --tls --cafile "$ORDERER_TLSCA")
+  peer=$(fabric_bin peer)
+  if as_admin manufacturer "$peer" lifecycle chaincode querycommitted \
+    --channelID "$RXL_FABRIC_CHANNEL" --name "$name" >/dev/null 2>&1; then
+    return 0
+  fi
+  log "approving $name for every organisation"
+  for org in "${ORGS[@]}"; do
+    as_admin "$org" "$peer" lifecycle chaincode approveformyorg "${orderer_flags[@]}" \
+      --channelID "$RXL_FABRIC_CHANNEL" --name "$name" --version 1 --sequence 1 \
+      --package-id "$pkg_id" --signature-policy "$CC_POLICY" >>"$D/logs/cli.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" || die "approving $name failed (see $D/logs/cli.log)"
+  done
+  for org in "${ORGS[@]}"; do
+    peer_flags+=(--peerAddresses "127.0.0.1:$(peer_port "$org")" --tlsRootCertFiles "$(peer_tlsca "$org")")
+  done
+  log "committing the definition of $name"
+  as_admin manufacturer "$peer" lifecycle chaincode commit "${orderer_flags[@]}" \
+    --channelID "$RXL_FABRIC_CHANNEL" --name "$name" --version 1 --sequence 1 \
+    --signature-policy "$CC_POLICY" "${peer_flags[@]}" >>"$D/logs/cli.log" 2>&1 ||
+    die "committing $name failed (see $D/logs/cli.log)"
+  for org in "${ORGS[@]}"; do
+    wait_for "$name to be defined on the peer of $org" 60 \
+      as_admin "$org" "$peer" lifecycle chaincode querycommitted --channelID "$RXL_FABRIC_CHANNEL" --name "$name"
+  done
+}

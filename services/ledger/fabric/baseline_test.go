@@ -150,11 +150,11 @@ func TestReadConflictIsConflictAndItsEventIsNotDelivered(t *testing.T) {
 		return txn
 	}
 	first, second := endorse(), endorse()
-	firstReceipt, err := l.commit(ctx, first)
+	firstReceipt, err := l.commit(ctx, og, first)
 	if err != nil {
 		t.Fatalf("commit first: %v", err)
 	}
-	_, err = l.commit(ctx, second)
+	_, err = l.commit(ctx, og, second)
 	le := wantCode(t, err, problem.Conflict)
 	if le.TxID != second.TransactionID() {
 		t.Errorf("conflict names tx %q, want %q", le.TxID, second.TransactionID())

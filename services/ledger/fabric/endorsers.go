@@ -3,8 +3,12 @@ package fabric
 import (
 	"strings"
 
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
 )
 
 // implicitPrefix starts the name of an organisation's implicit private
@@ -47,4 +51,48 @@ func collectionOrgs(err error) ([]string, bool) {
 		}
 	}
 	return orgs, len(orgs) > 0
+}
+
+// collectFailure starts the gateway's message when the endorsers after the
+// first did not yield enough endorsements.
+const collectFailure = "failed to collect enough transaction endorsements"
+
+// mismatch is the gateway's detail for an endorser whose result differs
+// from the others'.
+const mismatch = "ProposalResponsePayloads do not match"
+
+// disagreement reports whether an endorsement failed because the endorsers
+// did not agree: some simulated the transaction successfully and others
+// refused it or produced a different result. Peers that see different
+// states (one has not committed the latest block yet) do that; retrying
+// resolves it, while refusing the transaction outright would be wrong. The
+// endorsers were either chosen by the gateway after the submitter's own peer
+// succeeded (endorsers == 0), or named by the caller (endorsers of them).
+func disagreement(err error, endorsers int) bool {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.Aborted || !strings.HasPrefix(st.Message(), collectFailure) {
+		return false
+	}
+	refusals := 0
+	for _, d := range st.Details() {
+		detail, ok := d.(*gateway.ErrorDetail)
+		if !ok {
+			continue
+		}
+		switch msg := detail.GetMessage(); {
+		case strings.Contains(msg, mismatch):
+			return true
+		case strings.Contains(msg, chaincodeResponse):
+			refusals++
+		}
+	}
+	if endorsers == 0 {
+		return refusals > 0
+	}
+	return refusals > 0 && refusals < endorsers
+}
+
+// endorsersDisagree is the retryable error of a disagreement.
+func endorsersDisagree(txID string, err error) *ledger.Error {
+	return ledger.NewError(txID, problem.Conflict, err, "the endorsing peers disagree (one has not caught up with the latest block); retry")
 }

@@ -144,3 +144,43 @@ func TestValidationFailureNamesTransaction(t *testing.T) {
 		t.Errorf("TxIDOf = %q, want tx9", got)
 	}
 }
+
+func TestDisagreement(t *testing.T) {
+	refusal := `chaincode response 500, {"code":"invalid","rule":"not-in-transit","detail":"active, not in transit"}`
+	collect := func(t *testing.T, messages ...string) error {
+		t.Helper()
+		st := status.New(codes.Aborted, "failed to collect enough transaction endorsements, see attached details for more info")
+		for _, m := range messages {
+			var err error
+			if st, err = st.WithDetails(&gateway.ErrorDetail{Message: m}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return st.Err()
+	}
+	tests := []struct {
+		name      string
+		err       func(t *testing.T) error
+		endorsers int
+		want      bool
+	}{
+		{"gateway's choice refuses after the submitter's peer accepted", func(t *testing.T) error { return collect(t, refusal) }, 0, true},
+		{"results differ", func(t *testing.T) error { return collect(t, "ProposalResponsePayloads do not match") }, 3, true},
+		{"one of three named endorsers refuses", func(t *testing.T) error { return collect(t, refusal) }, 3, true},
+		{"every named endorser refuses", func(t *testing.T) error { return collect(t, refusal, refusal, refusal) }, 3, false},
+		{"an endorser is down", func(t *testing.T) error { return collect(t, "connection refused") }, 0, false},
+		{"the submitter's peer refuses", func(t *testing.T) error { return endorseFailure(t, refusal) }, 0, false},
+		{"not a gRPC error", func(*testing.T) error { return errors.New(refusal) }, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.err(t)
+			if got := disagreement(err, tt.endorsers); got != tt.want {
+				t.Errorf("disagreement = %v, want %v", got, tt.want)
+			}
+			if tt.want {
+				wantCode(t, endorsersDisagree("tx1", err), problem.Conflict)
+			}
+		})
+	}
+}

@@ -16,7 +16,10 @@ import (
 
 const recoveryLimit = 2 * time.Minute
 
-// outage stops proc and makes sure it runs again when the test ends.
+// outage stops proc and makes sure it runs again when the test ends, and
+// that the network serves every organisation again before the next test: a
+// restarted peer must first find the others through gossip before its
+// gateway can choose endorsers.
 func outage(t *testing.T, proc string) (restart func()) {
 	t.Helper()
 	ctl(t, "stop", proc)
@@ -27,8 +30,32 @@ func outage(t *testing.T, proc string) (restart func()) {
 			ctl(t, "start", proc)
 		}
 	}
-	t.Cleanup(restart)
+	t.Cleanup(func() {
+		restart()
+		waitHealthy(t)
+	})
 	return restart
+}
+
+// waitHealthy waits until every organisation can submit through its own
+// gateway peer.
+func waitHealthy(t *testing.T) {
+	t.Helper()
+	cfg, err := network(t).Config(baselineCC)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	l, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	defer l.Close()
+	for _, org := range []string{manufacturer, wholesaler, pharmacy, regulator} {
+		eventually(t, recoveryLimit, "submit as "+org+" after an outage", func(ctx context.Context) error {
+			_, err := put(ctx, l, org, uniqueKey(t, "health"), "ok")
+			return err
+		})
+	}
 }
 
 func put(ctx context.Context, l *Ledger, org, key, value string) (ledger.Receipt, error) {

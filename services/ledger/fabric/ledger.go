@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/proto"
 
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
@@ -22,6 +21,9 @@ type Ledger struct {
 	orgs  map[string]*orgGateway
 	first *orgGateway
 	conns []*grpc.ClientConn
+	// committed is the chain height after the latest transaction this
+	// Ledger committed (see consistency.go).
+	committed atomic.Uint64
 }
 
 // orgGateway is one organisation's gateway session.
@@ -30,6 +32,8 @@ type orgGateway struct {
 	gateway  *client.Gateway
 	network  *client.Network
 	contract *client.Contract
+	// height is a chain height its peer is known to have reached.
+	height atomic.Uint64
 }
 
 var _ ledger.Ledger = (*Ledger)(nil)
@@ -101,6 +105,9 @@ func (l *Ledger) Submit(ctx context.Context, org string, tx ledger.Transaction) 
 	if err != nil {
 		return ledger.Receipt{}, err
 	}
+	if err := l.catchUp(ctx, og); err != nil {
+		return ledger.Receipt{}, err
+	}
 	opts := []client.ProposalOption{client.WithArguments(tx.Args...)}
 	if len(tx.Transient) > 0 {
 		opts = append(opts, client.WithTransient(tx.Transient))
@@ -109,12 +116,12 @@ func (l *Ledger) Submit(ctx context.Context, org string, tx ledger.Transaction) 
 	if err != nil {
 		return ledger.Receipt{}, err
 	}
-	return l.commit(ctx, txn)
+	return l.commit(ctx, og, txn)
 }
 
 // commit hands an endorsed transaction to the orderer and waits for its
 // validation.
-func (l *Ledger) commit(ctx context.Context, txn *client.Transaction) (ledger.Receipt, error) {
+func (l *Ledger) commit(ctx context.Context, og *orgGateway, txn *client.Transaction) (ledger.Receipt, error) {
 	txID := txn.TransactionID()
 	commit, err := txn.SubmitWithContext(ctx)
 	if err != nil {
@@ -126,9 +133,11 @@ func (l *Ledger) commit(ctx context.Context, txn *client.Transaction) (ledger.Re
 		// gets its ID to find out.
 		return ledger.Receipt{}, classify(txID, err, "wait for the commit")
 	}
+	l.committedAt(og, status.BlockNumber)
 	if !status.Successful {
 		return ledger.Receipt{}, validationFailure(txID, status.Code)
 	}
+	l.awaitEverywhere(ctx, og, commit)
 	return ledger.Receipt{TxID: txID, Block: status.BlockNumber, Result: txn.Result()}, nil
 }
 
@@ -147,6 +156,9 @@ func (l *Ledger) endorse(ctx context.Context, og *orgGateway, function string, o
 	}
 	orgs, ok := collectionOrgs(err)
 	if !ok {
+		if disagreement(err, 0) {
+			return nil, endorsersDisagree(proposal.TransactionID(), err)
+		}
 		return nil, classify(proposal.TransactionID(), err, "endorse "+function)
 	}
 	proposal, err = og.contract.NewProposal(function, append(opts, client.WithEndorsingOrganizations(orgs...))...)
@@ -155,6 +167,9 @@ func (l *Ledger) endorse(ctx context.Context, og *orgGateway, function string, o
 	}
 	txn, err = proposal.EndorseWithContext(ctx)
 	if err != nil {
+		if disagreement(err, len(orgs)) {
+			return nil, endorsersDisagree(proposal.TransactionID(), err)
+		}
 		return nil, classify(proposal.TransactionID(), err, fmt.Sprintf("endorse %s by %v", function, orgs))
 	}
 	return txn, nil
@@ -167,6 +182,9 @@ func (l *Ledger) Evaluate(ctx context.Context, org string, function string, args
 	if err != nil {
 		return nil, err
 	}
+	if err := l.catchUp(ctx, og); err != nil {
+		return nil, err
+	}
 	result, err := og.contract.EvaluateWithContext(ctx, function,
 		client.WithArguments(args...), client.WithEndorsingOrganizations(org))
 	if err != nil {
@@ -175,18 +193,9 @@ func (l *Ledger) Evaluate(ctx context.Context, org string, function string, args
 	return result, nil
 }
 
-// Height asks the system chaincode qscc for the channel's height.
+// Height asks the first organisation's peer (qscc) for the channel's height.
 func (l *Ledger) Height(ctx context.Context) (uint64, error) {
-	raw, err := l.first.network.GetContract("qscc").EvaluateWithContext(ctx, "GetChainInfo",
-		client.WithArguments(l.cfg.Channel), client.WithEndorsingOrganizations(l.first.mspID))
-	if err != nil {
-		return 0, classify("", err, "query the chain height")
-	}
-	var info common.BlockchainInfo
-	if err := proto.Unmarshal(raw, &info); err != nil {
-		return 0, ledger.NewError("", problem.Internal, err, "decode chain info")
-	}
-	return info.GetHeight(), nil
+	return l.peerHeight(ctx, l.first)
 }
 
 // Close closes the gateway sessions and their connections.
