@@ -155,3 +155,52 @@ func TestDecodeXMLStrictOrderAcceptsSchemaOrder(t *testing.T) {
 		}
 	})
 }
+
+// xmlValidateFindings are the examples that decode but that Validate rejects,
+// with the reason: the one whose name says so, and upstream examples that
+// break an EPCIS 2.0 rule.
+var xmlValidateFindings = map[string]string{
+	"epcis12-xml/fastnt-v1/Capture/CaptureInvalidUri.xml":                         `identifier "5900000818": not an absolute URI`,
+	"epcis2-examples/openepcis/XML/Query/queryDocument.xml":                       "incorrect check digit",
+	"epcis12-xml/fastnt/CallbackRequests/SuccessfulRequest.xml":                   `unsupported schema version "1"`,
+	"epcis12-xml/fastnt/Events/ObjectEvent_Full.xml":                              "ILMD only belongs to events with action ADD",
+	"epcis12-xml/openepcis/Capture/Documents/ObjectEvent_all_possible_fields.xml": "ILMD only belongs to events with action ADD",
+}
+
+// TestValidateXMLExamples runs decode + Validate, the capture path, on every
+// example that decodes.
+func TestValidateXMLExamples(t *testing.T) {
+	root := xmlTestdata(t, "")
+	seen := 0
+	for _, set := range xmlExampleSets {
+		for _, path := range xmlFiles(t, xmlTestdata(t, set)) {
+			name := xmlRelPath(root, path)
+			if _, bad := xmlInvalidExamples[name]; bad {
+				continue
+			}
+			if _, other := xmlNotEPCIS[name]; other {
+				continue
+			}
+			t.Run(name, func(t *testing.T) {
+				d, err := decodeXMLFile(t, path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = d.Validate()
+				want, finding := xmlValidateFindings[name]
+				switch {
+				case finding:
+					seen++
+					if err == nil || !strings.Contains(err.Error(), want) {
+						t.Fatalf("Validate = %v, want an error saying %q", err, want)
+					}
+				case err != nil:
+					t.Fatalf("Validate: %v", err)
+				}
+			})
+		}
+	}
+	if seen != len(xmlValidateFindings) {
+		t.Errorf("%d of %d expected findings seen", seen, len(xmlValidateFindings))
+	}
+}

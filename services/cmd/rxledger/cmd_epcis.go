@@ -204,6 +204,7 @@ func epcisConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 
 // epcisEncoders are the output syntaxes of convert.
 var epcisEncoders = map[string]func(io.Writer, *epcis.Document) error{
+	"json":  epcis.EncodeJSON,
 	"xml":   epcis.EncodeXML,
 	"xml12": epcis.EncodeXML12,
 }
@@ -221,7 +222,7 @@ func epcisValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	}
 	d, err := decodeEpcis(b)
 	if err == nil {
-		err = validateDocument(d)
+		err = d.Validate()
 	}
 	if err != nil {
 		var list epcis.ErrorList
@@ -319,13 +320,4 @@ func convertIdentifiers(d *epcis.Document, to string, conv func(string) (string,
 		}
 	}
 	return kept
-}
-
-// validateDocument runs the library's document validation, (*Document).Validate,
-// when the epcis package provides it (it is being written in parallel).
-func validateDocument(d *epcis.Document) error {
-	if v, ok := any(d).(interface{ Validate() error }); ok {
-		return v.Validate()
-	}
-	return nil
 }
