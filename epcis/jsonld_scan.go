@@ -1,7 +1,6 @@
 package epcis
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -464,5 +463,3 @@ func (s *jsonScanner) readValue() (jsonValue, error) {
 func errWrongKind(want string, got jsonKind) error {
 	return fmt.Errorf("must be %s, not %v", want, got)
 }
-
-var errDuplicateKey = errors.New("duplicate field")
