@@ -175,3 +175,8 @@ func TestDSCSAChaincode(t *testing.T) {
 		t.Errorf("verify: %v", err)
 	}
 }
+
+type (
+	ledgerTransaction = ledger.Transaction
+	ledgerReceipt     = ledger.Receipt
+)

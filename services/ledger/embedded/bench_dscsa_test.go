@@ -1,0 +1,240 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"rxledger/chaincode"
+	"rxledger/epcis"
+	"rxledger/services/platform/problem"
+)
+
+// Benchmarks of the real DSCSA chaincode on the embedded ledger, durability
+// on. See BENCHMARKS.md for recorded results and how to run the large-scale
+// comparison.
+
+// BenchmarkDSCSACommission1000 commissions 1,000 serials per transaction
+// (one EPCIS commissioning event, one lot per transaction) from concurrent
+// submitters.
+func BenchmarkDSCSACommission1000(b *testing.B) {
+	dir := b.TempDir()
+	l := openDSCSA(b, dir, Options{})
+	dscsaPartners(b, l)
+	var seq atomic.Int64
+	cpu0 := cpuSeconds()
+	b.SetParallelism(2)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := int(seq.Add(1))
+			tx := commissionTx(b, "L"+strconv.Itoa(n), serialRange("C", n*1000, 1000))
+			if _, err := submitRetrying(l, tx); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	epcs := float64(b.N) * 1000
+	b.ReportMetric(epcs/b.Elapsed().Seconds(), "EPCs/s")
+	b.ReportMetric((cpuSeconds()-cpu0)*1e6/epcs, "cpu-µs/EPC")
+	reportBlocks(b, l)
+	settle(b, l)
+	b.ReportMetric(float64(dirBytes(b, dir))/epcs, "disk-bytes/EPC")
+}
+
+// BenchmarkDSCSAShipOne runs single-event transactions: each ships one
+// commissioned serial (then voids the shipment, alternately), from many
+// concurrent submitters on distinct serials.
+func BenchmarkDSCSAShipOne(b *testing.B) {
+	l := openDSCSA(b, b.TempDir(), Options{})
+	dscsaPartners(b, l)
+	const pool = 20000
+	for i := 0; i < pool/1000; i++ {
+		if _, err := l.Submit(context.Background(), mfr, commissionTx(b, "LS", serialRange("P", i*1000, 1000))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var seq atomic.Int64
+	b.SetParallelism(64)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(seq.Add(1)) - 1
+			serial := "P" + strconv.Itoa(i%pool)
+			step, disp := "shipping", "in_transit"
+			if (i/pool)%2 == 1 {
+				step, disp = "void_shipping", "active"
+			}
+			tx := singleEventTx(b, step, disp, dscsaSGTIN(serial), i)
+			if _, err := submitRetrying(l, tx); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+	reportBlocks(b, l)
+}
+
+// BenchmarkDSCSAVerify runs the chaincode's Verify query in process, from
+// concurrent callers, over 10,000 commissioned serials.
+func BenchmarkDSCSAVerify(b *testing.B) {
+	l := openDSCSA(b, b.TempDir(), Options{})
+	dscsaPartners(b, l)
+	loadSerials(b, l, 10000)
+	reqs := make([]string, 1024)
+	for i := range reqs {
+		reqs[i] = verifyRequest(b, "V"+strconv.Itoa(rand.IntN(10000)), lotOf(rand.IntN(10000)))
+	}
+	var seq atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			out, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnVerify, reqs[seq.Add(1)%int64(len(reqs))])
+			if err != nil || len(out) == 0 {
+				b.Errorf("verify: %s, %v", out, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
+}
+
+// BenchmarkDSCSAVerifyAtScale measures one caller's verification latency
+// (ns/op) on random serials among RXLEDGER_BENCH_SERIALS commissioned ones
+// (default 10,000), and the bytes on disk per serial. Compare runs at 10
+// thousand and 10 million (see BENCHMARKS.md).
+func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
+	n := 10000
+	if s := os.Getenv("RXLEDGER_BENCH_SERIALS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1000 {
+			b.Fatalf("RXLEDGER_BENCH_SERIALS=%q: want a number of at least 1000", s)
+		}
+		n = v / 1000 * 1000
+	}
+	dir := b.TempDir()
+	l := openDSCSA(b, dir, Options{})
+	dscsaPartners(b, l)
+	start := time.Now()
+	loadSerials(b, l, n)
+	b.Logf("loaded %d serials in %s (%.0f EPCs/s)", n, time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())
+	// Reopen so reads start from the store, not from the loader's memtables.
+	settle(b, l)
+	b.ReportMetric(float64(dirBytes(b, dir))/float64(n), "disk-bytes/serial")
+	l = openDSCSA(b, dir, Options{})
+	rng := rand.New(rand.NewPCG(1, 2))
+	b.ResetTimer()
+	for b.Loop() {
+		i := rng.IntN(n)
+		out, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnVerify, verifyRequest(b, "V"+strconv.Itoa(i), lotOf(i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var v chaincode.VerifyResult
+		if err := json.Unmarshal(out, &v); err != nil || !v.Verified {
+			b.Fatalf("serial V%d not verified: %s %v", i, out, err)
+		}
+	}
+}
+
+// lotOf is the lot loadSerials commissioned serial i in.
+func lotOf(i int) string { return "LV" + strconv.Itoa(i/1000) }
+
+// loadSerials commissions serials V0..V(n-1), 1,000 per transaction and lot,
+// from two concurrent submitters.
+func loadSerials(b *testing.B, l *Ledger, n int) {
+	b.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)-1) * 1000
+				if i >= n {
+					return
+				}
+				if _, err := submitRetrying(l, commissionTx(b, lotOf(i), serialRange("V", i, 1000))); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatalf("load: %v", err)
+	}
+}
+
+// singleEventTx is a one-event Capture transaction on epc: a shipment to
+// the wholesaler, or the voiding of one.
+func singleEventTx(b *testing.B, step, disposition, epc string, second int) ledgerTransaction {
+	b.Helper()
+	e := epcis.Event{
+		Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: step, Disposition: disposition,
+		EPCList: []string{epc}, EventTime: dscsaEventTime.Add(time.Duration(second) * time.Second), EventTimeZoneOffset: "+00:00",
+	}
+	if step == "shipping" {
+		e.DestinationList = []epcis.SourceDest{{Type: "owning_party", Value: "0388888000009"}}
+	}
+	raw, err := json.Marshal([]epcis.Event{e})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ledgerTransaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}}
+}
+
+// submitRetrying submits as the manufacturer, retrying MVCC conflicts as a
+// client would.
+func submitRetrying(l *Ledger, tx ledgerTransaction) (ledgerReceipt, error) {
+	for {
+		r, err := l.Submit(context.Background(), mfr, tx)
+		if problem.Is(err, problem.Conflict) {
+			continue
+		}
+		if err != nil {
+			return r, fmt.Errorf("submit %s: %w", tx.Function, err)
+		}
+		return r, nil
+	}
+}
+
+// cpuSeconds is the CPU time this process has used (user and system), so a
+// benchmark can report cost independent of what else the machine runs.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// settle flushes the memtables to tables, compacts, and closes the ledger, so
+// the bytes on disk are what the data takes at rest (not the write-ahead log).
+func settle(b *testing.B, l *Ledger) {
+	b.Helper()
+	if err := l.db.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := l.db.Compact([]byte{0}, []byte{0xff}, true); err != nil {
+		b.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
