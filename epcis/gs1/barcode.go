@@ -80,7 +80,8 @@ func (b *Barcode) Get(ai string) (string, bool) {
 //   - scanner output without an identifier: GS1 element strings with GS or
 //     a stand-in separator (see separatorLen), optionally led by one;
 //   - the bracketed form "(01)...(21)...";
-//   - a GS1 Digital Link URI (uncompressed), http or https, any host.
+//   - a GS1 Digital Link URI, http or https, any host, uncompressed or
+//     (fully or partially) compressed.
 //
 // Errors are *ParseError naming the AI (if any) and the 0-based byte offset
 // in s. Inputs longer than MaxInputLen are rejected before parsing.

@@ -52,6 +52,34 @@ func TestParseBarcodeForms(t *testing.T) {
 	}
 }
 
+func TestParseBarcodeCompressedDigitalLink(t *testing.T) {
+	// https://id.gs1.org/01/05412345000013/10/ABC123/21/72292641703, compressed
+	// and partially compressed.
+	want := []Element{{"01", "05412345000013"}, {"10", "ABC123"}, {"21", "72292641703"}}
+	for _, in := range []string{
+		"https://id.gs1.org/AQnYUc1gmiCNV4JGQhcNT6K6c",
+		"https://id.gs1.org/01/05412345000013/EEarwSMhC4an0V04",
+	} {
+		t.Run(in, func(t *testing.T) {
+			b, err := ParseBarcode(in)
+			if err != nil {
+				t.Fatalf("ParseBarcode(%q): %v", in, err)
+			}
+			if len(b.Elements) != len(want) {
+				t.Fatalf("elements %v, want %v", b.Elements, want)
+			}
+			for i := range want {
+				if b.Elements[i] != want[i] {
+					t.Errorf("elements %v, want %v (key, then qualifiers in order)", b.Elements, want)
+				}
+			}
+		})
+	}
+	if _, err := ParseBarcode("https://id.gs1.org/AQnYUc1g"); err == nil {
+		t.Error("a truncated compressed segment was accepted")
+	}
+}
+
 // sameElements reports whether a and b hold the same elements, in any order.
 func sameElements(a, b []Element) bool {
 	if len(a) != len(b) {

@@ -38,7 +38,9 @@ func isDLScheme(s string) bool {
 		strings.HasPrefix(s, "HTTPS://") || strings.HasPrefix(s, "HTTP://")
 }
 
-// ParseDigitalLink extracts the AIs of an uncompressed GS1 Digital Link URI:
+// ParseDigitalLink extracts the AIs of a GS1 Digital Link URI. A path whose
+// last segment is compressed AI data (a fully or partially compressed URI) is
+// decompressed; otherwise the AIs are read as follows:
 // the primary key and key qualifiers from the path (numeric AIs or the DL
 // 1.x convenience names such as "gtin"), then the AI data attributes of the
 // query string in order; other query parameters and the fragment are
@@ -110,41 +112,16 @@ func parseDigitalLink(uri string, base int, opts DigitalLinkOptions) ([]Element,
 		p += end + 1
 	}
 
-	// Walk AI/value pairs back from the end of the path to the primary key.
-	keyAt := -1
-	for j := len(segs) - 2; j >= 0; j -= 2 {
-		ai := pathAI(segs[j].text)
-		def, ok := LookupAI(ai)
+	elems, seqs, err := parseDLPath(segs, hostEnd, base, opts)
+	if err != nil {
+		// A path without AI/value pairs may end in a compressed segment.
+		compressed, ok := parseCompressedDLPath(segs, base, opts)
 		if !ok {
-			return nil, fail(segs[j].pos, "not_a_key", "no GS1 primary key in the path")
-		}
-		if def.DLPrimaryKey {
-			keyAt = j
-			break
-		}
-	}
-	if keyAt < 0 {
-		return nil, fail(hostEnd, "no_primary_key", "no GS1 primary key in the path")
-	}
-	elems := make([]Element, 0, (len(segs)-keyAt)/2+4)
-	for j := keyAt; j < len(segs); j += 2 {
-		ai := pathAI(segs[j].text)
-		raw := segs[j+1]
-		value := UnescapeDLPath(raw.text)
-		if ai == "01" && opts.PermitZeroSuppressedGTIN {
-			value = padGTIN(value)
-		}
-		el, err := checkDLValue(ai, value, raw, base)
-		if err != nil {
 			return nil, err
 		}
-		elems = append(elems, el)
-	}
-	key, _ := LookupAI(elems[0].AI)
-	seqs := consistentQualifierSeqs(key, elems[1:])
-	if seqs == nil && len(elems) > 1 {
-		return nil, &ParseError{AI: elems[1].AI, Pos: base + segs[keyAt+2].pos, Code: "bad_key_qualifier",
-			Msg: "not a key qualifier of (" + key.AI + ") in this order"}
+		elems = compressed
+		key, _ := LookupAI(elems[0].AI)
+		seqs = key.DLQualifiers
 	}
 
 	if queryStart >= 0 {
@@ -161,6 +138,115 @@ func parseDigitalLink(uri string, base int, opts DigitalLinkOptions) ([]Element,
 		}
 	}
 	return elems, nil
+}
+
+// parseDLPath reads the primary key and key qualifiers from the path
+// segments, walking AI/value pairs back from the end of the path to the
+// primary key; it also returns the qualifier sequences they are consistent
+// with.
+func parseDLPath(segs []dlSegment, hostEnd, base int, opts DigitalLinkOptions) ([]Element, [][]string, error) {
+	fail := func(pos int, code, msg string) error {
+		return &ParseError{Pos: base + pos, Code: code, Msg: msg}
+	}
+	keyAt := -1
+	for j := len(segs) - 2; j >= 0; j -= 2 {
+		ai := pathAI(segs[j].text)
+		def, ok := LookupAI(ai)
+		if !ok {
+			return nil, nil, fail(segs[j].pos, "not_a_key", "no GS1 primary key in the path")
+		}
+		if def.DLPrimaryKey {
+			keyAt = j
+			break
+		}
+	}
+	if keyAt < 0 {
+		return nil, nil, fail(hostEnd, "no_primary_key", "no GS1 primary key in the path")
+	}
+	elems := make([]Element, 0, (len(segs)-keyAt)/2+4)
+	for j := keyAt; j < len(segs); j += 2 {
+		ai := pathAI(segs[j].text)
+		raw := segs[j+1]
+		value := UnescapeDLPath(raw.text)
+		if ai == "01" && opts.PermitZeroSuppressedGTIN {
+			value = padGTIN(value)
+		}
+		el, err := checkDLValue(ai, value, raw, base)
+		if err != nil {
+			return nil, nil, err
+		}
+		elems = append(elems, el)
+	}
+	key, _ := LookupAI(elems[0].AI)
+	seqs := consistentQualifierSeqs(key, elems[1:])
+	if seqs == nil && len(elems) > 1 {
+		return nil, nil, &ParseError{AI: elems[1].AI, Pos: base + segs[keyAt+2].pos, Code: "bad_key_qualifier",
+			Msg: "not a key qualifier of (" + key.AI + ") in this order"}
+	}
+	return elems, seqs, nil
+}
+
+// parseCompressedDLPath reads a compressed Digital Link path: the last
+// segment holds compressed AI data, optionally after an uncompressed primary
+// key and value ("partially compressed"). It reports false when the path is
+// not one or does not decode to valid AIs with a primary key.
+func parseCompressedDLPath(segs []dlSegment, base int, opts DigitalLinkOptions) ([]Element, bool) {
+	tail := segs[len(segs)-1]
+	if len(tail.text) < 2 || firstOutside(tail.text, base64url) >= 0 {
+		return nil, false
+	}
+	var elems []Element
+	if n := len(segs); n >= 3 {
+		if d, ok := LookupAI(pathAI(segs[n-3].text)); ok && d.DLPrimaryKey {
+			value := UnescapeDLPath(segs[n-2].text)
+			if d.AI == "01" && opts.PermitZeroSuppressedGTIN {
+				value = padGTIN(value)
+			}
+			elems = append(elems, Element{AI: d.AI, Value: value})
+		}
+	}
+	packed, err := decompressDigitalLink(tail.text)
+	if err != nil {
+		return nil, false
+	}
+	elems = append(elems, packed...)
+	// Put the primary key first, its qualifiers next in their order, then
+	// the rest as found.
+	keyIdx := -1
+	for i, e := range elems {
+		if d, ok := LookupAI(e.AI); ok && d.DLPrimaryKey {
+			keyIdx = i
+			break
+		}
+	}
+	if keyIdx < 0 {
+		return nil, false
+	}
+	key, _ := LookupAI(elems[keyIdx].AI)
+	ordered := []Element{elems[keyIdx]}
+	used := make([]bool, len(elems))
+	used[keyIdx] = true
+	if seq := chooseQualifierSeq(key, elems); seq != nil {
+		for _, q := range seq {
+			for i, e := range elems {
+				if !used[i] && e.AI == q {
+					ordered, used[i] = append(ordered, e), true
+					break
+				}
+			}
+		}
+	}
+	for i, e := range elems {
+		if !used[i] {
+			ordered = append(ordered, e)
+		}
+	}
+	for _, e := range ordered {
+		if _, err := checkDLValue(e.AI, e.Value, dlSegment{text: tail.text, pos: tail.pos}, base); err != nil {
+			return nil, false
+		}
+	}
+	return ordered, true
 }
 
 // parseDLQuery appends the AI data attributes of the query uri[start:end].

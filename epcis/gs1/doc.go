@@ -29,7 +29,8 @@
 //
 // # Not supported
 //
-// Compressed Digital Link URIs; the GS1 Company Prefix length table (so the
+// Writing compressed Digital Link URIs (reading them, fully or partially
+// compressed, is supported); the GS1 Company Prefix length table (so the
 // gcppos linters are not applied and DigitalLinkToEPC needs the prefix
 // length); the coupon (8110, 8112) and package type (7041) linters.
 //
