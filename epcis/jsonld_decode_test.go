@@ -139,6 +139,8 @@ func TestDecodeJSONErrorsAreLocated(t *testing.T) {
 		{"no context", `{"type":"EPCISDocument","epcisBody":{"eventList":[]}}`, "@context: missing"},
 		{"not an object", `[1,2]`, "must be an object"},
 		{"unknown document type", `{` + stdContext + `,"type":"EPCISThing"}`, `type: unknown document or event type "EPCISThing"`},
+		{"duplicate field", docWith(stdContext, strings.Replace(minimalEvent, `"action"`, `"eventTime":"2024-01-02T10:00:00Z","action"`, 1)),
+			"event 0: epcisBody.eventList[0].eventTime: duplicate field"},
 		{"ObjectEvent without epcList", docWith(stdContext, strings.Replace(minimalEvent, `"epcList":["urn:epc:id:sgtin:0614141.107346.2017"],`, ``, 1)),
 			"event 0: epcisBody.eventList[0].epcList: missing"},
 	}

@@ -32,6 +32,9 @@ type jsonDecoder struct {
 	// badType is set while decoding an event whose type was present but
 	// unknown, so that it is not also reported missing.
 	badType bool
+	// seenFields has a bit for each standard field of the event being
+	// decoded, to report duplicates.
+	seenFields uint64
 	// scratch is reused by stringList.
 	scratch []string
 	// hasWhat is set when the event being decoded has an epcList or a

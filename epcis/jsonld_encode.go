@@ -74,8 +74,18 @@ func (e *jsonEncoder) document(d *Document) error {
 		instance = d.SBDH.InstanceID
 	}
 	e.optMember("instanceIdentifier", instance)
-	e.optMember("sender", d.Sender)
-	e.optMember("receiver", d.Receiver)
+	sender, receiver := d.Sender, d.Receiver
+	if d.SBDH != nil {
+		// An XML document names its parties in the SBDH only.
+		if sender == "" && len(d.SBDH.Sender) > 0 {
+			sender = d.SBDH.Sender[0].Identifier
+		}
+		if receiver == "" && len(d.SBDH.Receiver) > 0 {
+			receiver = d.SBDH.Receiver[0].Identifier
+		}
+	}
+	e.optMember("sender", sender)
+	e.optMember("receiver", receiver)
 	if len(d.MasterData) > 0 || len(d.HeaderExtensions) > 0 {
 		e.key("epcisHeader")
 		e.b.WriteByte('{')

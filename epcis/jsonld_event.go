@@ -9,7 +9,7 @@ import (
 
 // eventObject decodes one event object into e.
 func (d *jsonDecoder) eventObject(e *Event) error {
-	d.hasWhat = false
+	d.hasWhat, d.seenFields = false, 0
 	err := d.forEachKey(func(key string) error { return d.eventField(e, key) })
 	if err != nil {
 		return err
@@ -33,6 +33,18 @@ func (d *jsonDecoder) checkWhat(e *Event) {
 
 // eventField decodes the value of one field of an event.
 func (d *jsonDecoder) eventField(e *Event, key string) error {
+	if bit := eventFieldBit(key); bit != 0 {
+		if d.seenFields&bit != 0 {
+			if err := d.problem(errors.New("duplicate field")); err != nil {
+				return err
+			}
+			if err := d.s.skipValue(); err != nil {
+				return d.fatal(err)
+			}
+			return nil
+		}
+		d.seenFields |= bit
+	}
 	var err error
 	switch key {
 	case "type":
@@ -479,4 +491,24 @@ func (d *jsonDecoder) markNames() {
 		d.hasNames = map[int]bool{}
 	}
 	d.hasNames[d.event] = true
+}
+
+// standardEventFields lists the standard event fields, for duplicate
+// detection.
+var standardEventFields = [...]string{
+	"type", "@context", "eventID", "eventTime", "eventTimeZoneOffset", "recordTime", "certificationInfo",
+	"errorDeclaration", "epcList", "childEPCs", "inputEPCList", "outputEPCList", "parentID",
+	"transformationID", "quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList",
+	"action", "bizStep", "disposition", "persistentDisposition", "readPoint", "bizLocation",
+	"bizTransactionList", "sourceList", "destinationList", "sensorElementList", "ilmd",
+}
+
+// eventFieldBit returns the bit of a standard event field, 0 for others.
+func eventFieldBit(key string) uint64 {
+	for i, f := range standardEventFields {
+		if f == key {
+			return 1 << i
+		}
+	}
+	return 0
 }
