@@ -41,10 +41,10 @@ func barcodeUsage(w io.Writer) {
 Parses what a scanner sends for a GS1 DataMatrix, QR, GS1-128 or DataBar
 barcode (with or without the ]d2/]Q3/]C1/]e0 symbology identifier; FNC1 as
 the GS byte or the stand-ins ^ <GS> {GS} [GS] \x1D \u001d), the bracketed
-form (01)...(21)..., or a GS1 Digital Link URI, validates every AI against the
-GS1 Barcode Syntax Dictionary and prints JSON: the AIs, the Digital Link, the
-product identifier, the NDC when the GTIN carries one, and the EPC URN when a
-GTIN and serial (or an SSCC) are present.
+form (01)...(21)..., or a GS1 Digital Link URI (also compressed), validates
+every AI against the GS1 Barcode Syntax Dictionary and prints JSON: the AIs,
+the Digital Link, the product identifier, the NDC when the GTIN carries one,
+and the EPC URN when a GTIN and serial (or an SSCC) are present.
 
 Invalid input exits 1 with the AI and the 0-based byte position of the problem.
 
