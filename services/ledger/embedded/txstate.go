@@ -90,6 +90,9 @@ func (s *txState) read(sk []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.readOnly {
+		return val, nil // an evaluation is never validated
+	}
 	if _, ok := s.reads[string(sk)]; !ok {
 		s.reads[string(sk)] = v
 	}
