@@ -143,9 +143,6 @@ func TestJSONToXMLRoundTrip(t *testing.T) {
 				t.Fatalf("decode xml: %v\n%s", err, buf.String())
 			}
 			if h1, h2 := eventHashes(t, doc), eventHashes(t, again); !reflect.DeepEqual(h1, h2) {
-				if reportBizRulesLost(doc, again) {
-					t.Skip("KNOWN GAP: the XML codec does not carry SensorReport.BizRules (added to the model for JSON); remove this skip when it does")
-				}
 				for i := range h1 {
 					if i < len(h2) && h1[i] != h2[i] {
 						p1, _ := PreHash(&doc.Events[i])
@@ -159,24 +156,3 @@ func TestJSONToXMLRoundTrip(t *testing.T) {
 	}
 }
 
-// reportBizRulesLost reports whether a sensor report's bizRules was dropped
-// between want and got.
-func reportBizRulesLost(want, got *Document) bool {
-	for i := range want.Events {
-		if i >= len(got.Events) {
-			return false
-		}
-		for j, se := range want.Events[i].SensorElementList {
-			for k, r := range se.Reports {
-				if r.BizRules == "" {
-					continue
-				}
-				gse := got.Events[i].SensorElementList
-				if j < len(gse) && k < len(gse[j].Reports) && gse[j].Reports[k].BizRules == "" {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
