@@ -186,6 +186,9 @@ func urn3(sb *strings.Builder, scheme, a, b, c string) {
 func canonicalKeyDL(uri string) (string, error) {
 	pairs, err := parseKeyPath(uri)
 	if err != nil {
+		if dl, ok := canonicalCompressedDL(uri); ok {
+			return dl, nil
+		}
 		return "", err
 	}
 	var b dlBuilder
@@ -196,6 +199,25 @@ func canonicalKeyDL(uri string) (string, error) {
 		b.add(p.ai, p.value)
 	}
 	return b.String(), nil
+}
+
+// canonicalCompressedDL canonicalises a compressed Digital Link: its key and
+// key qualifiers, percent-encoded as GenerateDigitalLink does.
+func canonicalCompressedDL(uri string) (string, bool) {
+	elems, err := ParseDigitalLink(uri, DigitalLinkOptions{})
+	if err != nil {
+		return "", false
+	}
+	key, _ := LookupAI(elems[0].AI)
+	var b dlBuilder
+	b.add(elems[0].AI, EscapeDLPath(elems[0].Value))
+	seq := chooseQualifierSeq(key, elems)
+	for _, e := range elems[1:] {
+		if inSeqs([][]string{seq}, e.AI) {
+			b.add(e.AI, EscapeDLPath(e.Value))
+		}
+	}
+	return b.String(), true
 }
 
 // qualifiers is the key qualifiers of a Digital Link path, few enough that a

@@ -173,6 +173,7 @@ func TestEPCToDigitalLink(t *testing.T) {
 		{"pgln", "urn:epc:id:pgln:4000001.00000", "https://id.gs1.org/417/4000001000005"},
 		{"dl canonicalised", "http://example.com/shop/01/00614141073467/10/LOT1/21/2017?17=261231#x", "https://id.gs1.org/01/00614141073467/10/LOT1/21/2017"},
 		{"dl sscc", "https://id.gs1.org/00/106141412345678908", "https://id.gs1.org/00/106141412345678908"},
+		{"compressed dl", "https://id.gs1.org/AQnYUc1gmiCNV4JGQhcNT6K6c", "https://id.gs1.org/01/05412345000013/10/ABC123/21/72292641703"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
