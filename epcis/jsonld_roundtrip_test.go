@@ -155,4 +155,3 @@ func TestJSONToXMLRoundTrip(t *testing.T) {
 		})
 	}
 }
-
