@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"rxledger/services/ledger"
 )
@@ -122,4 +123,34 @@ func dirBytes(b *testing.B, dir string) int64 {
 		b.Fatal(err)
 	}
 	return n
+}
+
+// BenchmarkBlockCutting compares block-cutting settings on single-event
+// transactions from 128 concurrent submitters: throughput, block fill and
+// the mean time a submitter waits for its commit.
+func BenchmarkBlockCutting(b *testing.B) {
+	for _, maxTxs := range []int{100, 1000} {
+		for _, wait := range []time.Duration{-1, time.Millisecond, 5 * time.Millisecond} {
+			b.Run(fmt.Sprintf("maxTxs=%d/wait=%s", maxTxs, wait), func(b *testing.B) {
+				l, _ := openBench(b, Options{MaxBlockTxs: maxTxs, MaxBlockWait: wait})
+				var seq, waited atomic.Int64
+				b.SetParallelism(64)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						k := fmt.Sprintf("key-%d", seq.Add(1))
+						start := time.Now()
+						if _, err := l.Submit(context.Background(), mfr, ledger.Transaction{Function: "putEvent", Args: []string{k, "value"}}); err != nil {
+							b.Error(err)
+							return
+						}
+						waited.Add(int64(time.Since(start)))
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+				b.ReportMetric(float64(waited.Load())/float64(b.N)/1e3, "µs/submit")
+				reportBlocks(b, l)
+			})
+		}
+	}
 }

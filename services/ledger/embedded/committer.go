@@ -20,35 +20,49 @@ func (l *Ledger) commitLoop() {
 		if !ok {
 			return
 		}
-		batch := []*executed{first}
-		open := true
-		// Take what is already queued; wait up to MaxBlockWait for more only
-		// while the block is not full.
-		timer.Reset(l.opts.MaxBlockWait)
-	collect:
-		for len(batch) < l.opts.MaxBlockTxs {
-			select {
-			case ex, ok := <-l.queue:
-				if !ok {
-					open = false
-					break collect
-				}
-				batch = append(batch, ex)
-			case <-timer.C:
-				break collect
-			}
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
+		batch, open := l.collect(first, timer)
 		l.commitBlock(batch)
 		if !open {
 			return
 		}
 	}
+}
+
+// collect gathers a block's transactions after its first: what is queued,
+// and what arrives within MaxBlockWait, up to MaxBlockTxs. open is false once
+// the queue is closed.
+func (l *Ledger) collect(first *executed, timer *time.Timer) (batch []*executed, open bool) {
+	batch = []*executed{first}
+	var expired <-chan time.Time // nil: never (no wait configured)
+	if l.opts.MaxBlockWait > 0 {
+		timer.Reset(l.opts.MaxBlockWait)
+		defer timer.Stop()
+		expired = timer.C
+	}
+	for len(batch) < l.opts.MaxBlockTxs {
+		select {
+		case ex, ok := <-l.queue:
+			if !ok {
+				return batch, false
+			}
+			batch = append(batch, ex)
+			continue
+		default:
+		}
+		if expired == nil {
+			return batch, true
+		}
+		select {
+		case ex, ok := <-l.queue:
+			if !ok {
+				return batch, false
+			}
+			batch = append(batch, ex)
+		case <-expired:
+			return batch, true
+		}
+	}
+	return batch, true
 }
 
 // commitBlock validates the batch as the next block, writes it with its

@@ -24,9 +24,10 @@ type Options struct {
 	// MaxBlockTxs is the most transactions in one block (default 1000).
 	MaxBlockTxs int
 	// MaxBlockWait is how long the committer waits, after the first
-	// transaction of a block arrives, for more to join it (default 1ms).
-	// Transactions that arrive while a block is being written always join
-	// the next one, so under load blocks fill without waiting.
+	// transaction of a block arrives, for more to join it (default 1ms;
+	// negative: no wait, the block takes what is queued). Transactions that
+	// arrive while a block is being written always join the next one, so
+	// under load blocks fill without waiting.
 	MaxBlockWait time.Duration
 	// CacheBytes is the store's block cache size (default 256 MiB).
 	CacheBytes int64
@@ -39,7 +40,7 @@ func (o Options) withDefaults() Options {
 	if o.MaxBlockTxs <= 0 {
 		o.MaxBlockTxs = 1000
 	}
-	if o.MaxBlockWait <= 0 {
+	if o.MaxBlockWait == 0 {
 		o.MaxBlockWait = time.Millisecond
 	}
 	if o.CacheBytes <= 0 {
@@ -206,6 +207,9 @@ func (l *Ledger) checkCaller(org, function string) *ledger.Error {
 func (l *Ledger) Submit(ctx context.Context, org string, t ledger.Transaction) (ledger.Receipt, error) {
 	if err := l.checkCaller(org, t.Function); err != nil {
 		return ledger.Receipt{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return ledger.Receipt{}, ledger.NewError("", problem.Unavailable, err, "submit cancelled")
 	}
 	l.mu.Lock()
 	if l.closed || l.failed != nil {

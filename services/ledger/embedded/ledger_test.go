@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"rxledger/chaincode"
 	"rxledger/services/ledger"
@@ -252,6 +254,53 @@ func TestOpenRejectsBadArguments(t *testing.T) {
 			if l, err := Open(t.TempDir(), tc.cons, tc.cc, quietOptions()); err == nil {
 				l.Close()
 				t.Fatal("open succeeded")
+			}
+		})
+	}
+}
+
+func TestBlockCuttingOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{"defaults", Options{}},
+		{"no wait", Options{MaxBlockWait: -1}},
+		{"one transaction per block", Options{MaxBlockTxs: 1}},
+		// n below is a multiple of 3, so every block fills and none waits the hour.
+		{"small blocks, long wait", Options{MaxBlockTxs: 3, MaxBlockWait: time.Hour}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l, _ := openTest(t, nil, tc.opts)
+			const n = 30
+			errs := make(chan error, n)
+			for i := 0; i < n; i++ {
+				go func() {
+					_, err := l.Submit(context.Background(), mfr, ledger.Transaction{Function: "put", Args: []string{fmt.Sprint("k", i), "v"}})
+					errs <- err
+				}()
+			}
+			for i := 0; i < n; i++ {
+				if err := <-errs; err != nil {
+					t.Fatalf("submit: %v", err)
+				}
+			}
+			limit := tc.opts.withDefaults().MaxBlockTxs
+			height, _ := l.Tip()
+			total := 0
+			for num := uint64(1); num < height; num++ {
+				b, err := l.Block(num)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(b.Txs) == 0 || len(b.Txs) > limit {
+					t.Errorf("block %d holds %d transactions, want 1..%d", num, len(b.Txs), limit)
+				}
+				total += len(b.Txs)
+			}
+			if total != n {
+				t.Errorf("blocks hold %d transactions, want %d", total, n)
 			}
 		})
 	}
