@@ -2,6 +2,7 @@ package chaincode_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"rxledger/chaincode"
@@ -111,11 +112,14 @@ func TestRefusals(t *testing.T) {
 
 // snapshot renders the whole world state for before/after comparisons.
 func snapshot(m *chaincodetest.Memory) string {
-	var s string
+	var b strings.Builder
 	for _, k := range m.Keys("") {
-		s += k + "=" + string(m.GetState(k)) + "\n"
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.Write(m.GetState(k))
+		b.WriteByte('\n')
 	}
-	return s
+	return b.String()
 }
 
 // TestT3Refusals checks the rules on transaction information.
