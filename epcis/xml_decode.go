@@ -55,6 +55,27 @@ func DecodeXML(r io.Reader) (*Document, error) {
 
 // Decode reads one document from r.
 func (x *XMLDecoder) Decode(r io.Reader) (*Document, error) {
+	doc, _, err := x.decode(r)
+	return doc, err
+}
+
+// XMLPosition is a 1-based line and column in an XML document.
+type XMLPosition struct {
+	Line, Column int
+}
+
+// DecodeWithPositions is Decode that also returns where each event's element
+// starts, by event index, so that problems found later (Validate reports an
+// event index and a path) can be shown with a line and column too.
+func (x *XMLDecoder) DecodeWithPositions(r io.Reader) (*Document, []XMLPosition, error) {
+	doc, d, err := x.decode(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return doc, positionsOf(d.src, d.offsets), nil
+}
+
+func (x *XMLDecoder) decode(r io.Reader) (*Document, *xmlDocDecoder, error) {
 	lim := x.Limits.withDefaults()
 	var buf bytes.Buffer
 	if sized, ok := r.(interface{ Len() int }); ok {
@@ -62,24 +83,41 @@ func (x *XMLDecoder) Decode(r io.Reader) (*Document, error) {
 		buf.Grow(int(min(int64(sized.Len()), lim.MaxDocumentBytes)) + 1)
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r, lim.MaxDocumentBytes+1)); err != nil {
-		return nil, fmt.Errorf("read epcis xml: %w", err)
+		return nil, nil, fmt.Errorf("read epcis xml: %w", err)
 	}
 	src := buf.Bytes()
 	if int64(len(src)) > lim.MaxDocumentBytes {
-		return nil, &XMLError{Line: 1, Column: 1, Event: -1, Err: limitErr("document size in bytes", lim.MaxDocumentBytes)}
+		return nil, nil, &XMLError{Line: 1, Column: 1, Event: -1, Err: limitErr("document size in bytes", lim.MaxDocumentBytes)}
 	}
 	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
 	root, declared, err := parseXMLTree(src, lim.MaxDepth)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d := &xmlDocDecoder{lim: lim, strictOrder: x.StrictOrder, src: src, events: -1}
 	doc, err := d.document(root)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	doc.Namespaces = namespaceMap(declared)
-	return doc, nil
+	return doc, d, nil
+}
+
+// positionsOf maps ascending byte offsets to lines and columns in one pass.
+func positionsOf(src []byte, offsets []int64) []XMLPosition {
+	out := make([]XMLPosition, len(offsets))
+	line, lineStart, pos := 1, 0, 0
+	for i, off := range offsets {
+		for pos < int(off) && pos < len(src) {
+			if src[pos] == '\n' {
+				line++
+				lineStart = pos + 1
+			}
+			pos++
+		}
+		out[i] = XMLPosition{Line: line, Column: int(off) - lineStart + 1}
+	}
+	return out
 }
 
 // namespaceMap keeps the first URI declared for each prefix, and one prefix per
@@ -122,6 +160,7 @@ type xmlDocDecoder struct {
 	v12         bool
 	events      int // index of the event being decoded, -1 outside events
 	stack       []*xmlNode
+	offsets     []int64 // start of each event element, by event index
 }
 
 // fail returns an XMLError for node n (nil for the current element).

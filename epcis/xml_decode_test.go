@@ -184,3 +184,15 @@ func TestDecodeXMLQualifiedEventFields(t *testing.T) {
 	xmlEqual(t, "quantity class", ev.QuantityList[0].EPCClass, "urn:epc:class:lgtin:479602638.0024.018o1")
 	xmlEqual(t, "bizTransaction value trimmed", ev.BizTransactionList[0].Value, "http://transaction.acme.com/po/12345679")
 }
+
+func TestDecodeXMLWithPositions(t *testing.T) {
+	path := xmlTestdata(t, "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml")
+	d, pos, err := (&XMLDecoder{}).DecodeWithPositions(openXMLTestFile(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pos) != len(d.Events) {
+		t.Fatalf("%d positions for %d events", len(pos), len(d.Events))
+	}
+	xmlEqual(t, "first three events", pos[:3], []XMLPosition{{108, 13}, {142, 13}, {167, 13}})
+}

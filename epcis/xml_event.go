@@ -11,6 +11,7 @@ import (
 func (d *xmlDocDecoder) eventAt(n *xmlNode, index int) (Event, error) {
 	d.events = index
 	defer func() { d.events = -1 }()
+	d.offsets = append(d.offsets, n.Offset)
 	d.enter(n)
 	defer d.leave()
 	ev := Event{Type: EventType(n.Local)}

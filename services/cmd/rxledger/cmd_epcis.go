@@ -25,7 +25,12 @@ import (
 //	                                   FILE<TAB>INDEX<TAB>ID (like grep)
 //	rxledger epcis convert --to json|xml|xml12 [--ids dl|urn|keep]
 //	                       [--company-prefix-length N] FILE
-//	rxledger epcis validate FILE       problems with their location; exit 1 if any
+//	rxledger epcis validate FILE       one line per problem, exit 1 if any, else
+//	                                   "valid: N events". XML decode errors:
+//	                                   FILE:line L:C: event N: /element/path: ...;
+//	                                   validation problems: FILE[:L:C]: event N:
+//	                                   field.path: ... (L:C, for XML, is where
+//	                                   the event starts)
 //	rxledger epcis t3 FILE             the DSCSA transaction information as JSON
 func runEpcis(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -56,7 +61,8 @@ subcommands:
                      several files: FILE<TAB>INDEX<TAB>ID)
   convert --to json|xml|xml12 [--ids dl|urn|keep] [--company-prefix-length N] FILE
                      write the document in another syntax to standard output
-  validate FILE      print each problem with its location; exit 1 if there is any
+  validate FILE      print each problem with its location (line:column in XML, event
+                     index and field path); exit 1 if there is any
   t3 FILE            print the DSCSA transaction information and statement as JSON
 `)
 }
@@ -85,17 +91,25 @@ func readEpcisFile(name string, stdin io.Reader) ([]byte, error) {
 
 // decodeEpcis decodes JSON-LD or XML, chosen by the first non-space byte.
 func decodeEpcis(b []byte) (*epcis.Document, error) {
+	d, _, err := decodeEpcisWithPositions(b)
+	return d, err
+}
+
+// decodeEpcisWithPositions is decodeEpcis that, for XML, also returns where
+// each event starts.
+func decodeEpcisWithPositions(b []byte) (*epcis.Document, []epcis.XMLPosition, error) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(trimmed) == 0 {
-		return nil, errors.New("empty input")
+		return nil, nil, errors.New("empty input")
 	}
 	switch trimmed[0] {
 	case '{':
-		return epcis.DecodeJSON(bytes.NewReader(b))
+		d, err := epcis.DecodeJSON(bytes.NewReader(b))
+		return d, nil, err
 	case '<':
-		return epcis.DecodeXML(bytes.NewReader(b))
+		return (&epcis.XMLDecoder{}).DecodeWithPositions(bytes.NewReader(b))
 	}
-	return nil, fmt.Errorf("cannot tell the format: input starts with %q, want '{' (JSON-LD) or '<' (XML)", trimmed[0])
+	return nil, nil, fmt.Errorf("cannot tell the format: input starts with %q, want '{' (JSON-LD) or '<' (XML)", trimmed[0])
 }
 
 // loadEpcis reads and decodes one input, printing the problem on failure.
@@ -114,7 +128,7 @@ func loadEpcis(name string, stdin io.Reader, stderr io.Writer) (*epcis.Document,
 }
 
 // describeProblem formats a decode or validation problem as
-// FILE:LINE:COL: ... for XML, FILE: event N: path: ... otherwise.
+// FILE:line L:C: ... for XML decode errors, FILE: event N: path: ... otherwise.
 func describeProblem(name string, err error) string {
 	var xe *epcis.XMLError
 	if errors.As(err, &xe) {
@@ -220,18 +234,24 @@ func epcisValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "rxledger epcis: %v\n", err)
 		return 1
 	}
-	d, err := decodeEpcis(b)
+	d, positions, err := decodeEpcisWithPositions(b)
 	if err == nil {
 		err = d.Validate()
 	}
 	if err != nil {
 		var list epcis.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				fmt.Fprintln(stdout, describeProblem(name, e))
-			}
-		} else {
+		if !errors.As(err, &list) {
 			fmt.Fprintln(stdout, describeProblem(name, err))
+			return 1
+		}
+		for _, e := range list {
+			// In XML, say on which line the event is.
+			if e.Event >= 0 && e.Event < len(positions) {
+				p := positions[e.Event]
+				fmt.Fprintf(stdout, "%s:%d:%d: %v\n", name, p.Line, p.Column, e)
+				continue
+			}
+			fmt.Fprintln(stdout, describeProblem(name, e))
 		}
 		return 1
 	}

@@ -112,6 +112,27 @@ func TestEpcisConvert(t *testing.T) {
 			t.Fatalf("got schema %q with %d events", d.SchemaVersion, len(d.Events))
 		}
 	})
+	t.Run("to JSON-LD", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "", "epcis", "convert", "--to", "json", src)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		fromJSON, err := epcis.DecodeJSON(strings.NewReader(out))
+		if err != nil {
+			t.Fatalf("output is not EPCIS JSON-LD: %v\n%s", err, out)
+		}
+		fromXML, err := epcis.DecodeXML(openTestFile(t, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range fromXML.Events {
+			want, _ := epcis.HashID(&fromXML.Events[i])
+			got, _ := epcis.HashID(&fromJSON.Events[i])
+			if want == "" || got != want {
+				t.Fatalf("event %d: hash ID after conversion %s, want %s", i, got, want)
+			}
+		}
+	})
 	t.Run("EPC URNs to Digital Link and back", func(t *testing.T) {
 		code, out, errOut := runCLI(t, "", "epcis", "convert", "--to", "xml", "--ids", "dl", src)
 		if code != 0 {
@@ -168,6 +189,14 @@ func TestEpcisValidate(t *testing.T) {
 		code, out, _ := runCLI(t, "", "epcis", "validate", bad)
 		want := bad + ":line 12:17: event 0: /EPCISDocument/EPCISBody/EventList/ObjectEvent/action: invalid action \"CREATE\""
 		if code != 1 || !strings.HasPrefix(out, want) {
+			t.Fatalf("exit %d, stdout %q, want prefix %q", code, out, want)
+		}
+	})
+	t.Run("validation problem with event index and path", func(t *testing.T) {
+		bad := epcisTestdata(t, "epcis12-xml/fastnt-v1/Capture/CaptureInvalidUri.xml")
+		code, out, _ := runCLI(t, "", "epcis", "validate", bad)
+		want := bad + ":5:7: event 0: epcisBody.eventList[0].childEPCs[0]: "
+		if code != 1 || !strings.HasPrefix(out, want) || !strings.Contains(out, "not an absolute URI") {
 			t.Fatalf("exit %d, stdout %q, want prefix %q", code, out, want)
 		}
 	})
