@@ -58,38 +58,27 @@ func (b *Block) projection() ledger.Block {
 
 // Blocks replays the committed blocks from number from onwards, then follows
 // new ones as they are committed, until ctx ends (nil) or handle fails (its
-// error). A closed ledger ends the stream with an Unavailable error.
+// error). A closed ledger ends the stream with an Unavailable error. The
+// handler runs without any ledger lock held, so a slow consumer delays only
+// itself.
 func (l *Ledger) Blocks(ctx context.Context, from uint64, handle func(ledger.Block) error) error {
 	next := from
 	for {
-		l.mu.Lock()
-		if l.closed || l.failed != nil {
-			err := l.unavailableLocked()
-			l.mu.Unlock()
+		height, changed, err := l.watch()
+		if err != nil {
 			return err
 		}
-		height, changed := l.height, l.changed
-		l.inflight.Add(1)
-		l.mu.Unlock()
-
-		for next < height {
+		for ; next < height; next++ {
 			if ctx.Err() != nil {
-				break
+				return nil
 			}
-			b, err := readBlock(l.db, next)
+			b, err := l.Block(next)
 			if err != nil {
-				l.inflight.Done()
 				return err
 			}
 			if err := handle(b.projection()); err != nil {
-				l.inflight.Done()
 				return err
 			}
-			next++
-		}
-		l.inflight.Done()
-		if next < height { // stopped by ctx
-			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -97,4 +86,15 @@ func (l *Ledger) Blocks(ctx context.Context, from uint64, handle func(ledger.Blo
 		case <-changed:
 		}
 	}
+}
+
+// watch returns the height and a channel closed at the next commit (or at
+// Close).
+func (l *Ledger) watch() (uint64, <-chan struct{}, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.failed != nil {
+		return 0, nil, l.unavailableLocked()
+	}
+	return l.height, l.changed, nil
 }
