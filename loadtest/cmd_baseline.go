@@ -12,29 +12,47 @@ import (
 )
 
 // runBaseline measures the baseline server as fast as the workers go, then
-// at half that rate, and prints both.
+// at half that rate, and prints both. The server runs in its own process
+// unless -inprocess (CPU per request then covers client and server).
 func runBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var lf loadFlags
 	lf.register(fs)
+	inProcess := fs.Bool("inprocess", false, "run the baseline server in this process instead of its own")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	b, err := load.StartBaseline()
-	if err != nil {
-		fmt.Fprintf(stderr, "loadtest: %v\n", err)
-		return 1
+	var url string
+	var closer io.Closer
+	if *inProcess {
+		b, err := load.StartBaseline()
+		if err != nil {
+			fmt.Fprintf(stderr, "loadtest: %v\n", err)
+			return 1
+		}
+		url, closer = b.URL, b
+	} else {
+		b, err := startBaselineProcess()
+		if err != nil {
+			fmt.Fprintf(stderr, "loadtest: %v\n", err)
+			return 1
+		}
+		url, closer = b.URL, b
 	}
-	defer b.Close()
-	s, err := load.NewTemplate(load.Template{Label: "baseline net/http", URL: b.URL, Expect: http.StatusOK})
+	defer closer.Close()
+	s, err := load.NewTemplate(load.Template{Label: "baseline net/http", URL: url, Expect: http.StatusOK})
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return 1
 	}
 	client := load.NewClient(lf.concurrency, lf.timeout)
-	fmt.Fprintf(stdout, "baseline: %s, GOMAXPROCS %d, %d workers, %s per phase after %s warm-up\n",
-		b.URL, runtime.GOMAXPROCS(0), lf.concurrency, lf.duration, lf.warmup)
+	where := "its own process"
+	if *inProcess {
+		where = "this process"
+	}
+	fmt.Fprintf(stdout, "baseline: %s in %s, %d CPUs, %d workers, %s per phase after %s warm-up\n",
+		url, where, runtime.NumCPU(), lf.concurrency, lf.duration, lf.warmup)
 	max, err := load.Run(ctx, client, s, lf.config(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)

@@ -47,7 +47,7 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&t.Expect, "expect", 0, "the status that counts as success (default any 2xx)")
 	fs.StringVar(&t.Label, "name", "", "scenario name in the report")
 	fs.Float64Var(&rate, "rate", 0, "fixed rate in requests/s over all workers (default: as fast as they go)")
-	fs.BoolVar(&compare, "compare", false, "measure the baseline server first with the same client, then the target as fast as it goes and at half the baseline's rate, and judge the targets")
+	fs.BoolVar(&compare, "compare", false, "measure the baseline server (in its own process) first with the same client, then the target as fast as it goes and at half the baseline's rate, and judge the targets")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -67,7 +67,13 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	client := load.NewClient(lf.concurrency, lf.timeout)
 	if compare {
-		c, err := load.Compare(ctx, client, s, lf.config(0))
+		b, err := startBaselineProcess()
+		if err != nil {
+			fmt.Fprintf(stderr, "loadtest: %v\n", err)
+			return 1
+		}
+		defer b.Close()
+		c, err := load.Compare(ctx, client, b.URL, s, lf.config(0))
 		if err != nil {
 			fmt.Fprintf(stderr, "loadtest: %v\n", err)
 			return 1

@@ -33,6 +33,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"baseline": {summary: "measure a minimal net/http server answering a fixed JSON body", run: runBaseline},
 		"http":     {summary: "measure a loopback HTTP endpoint (-compare: side by side with the baseline)", run: runHTTP},
+		// serve-baseline is internal: the baseline server in its own process.
+		"serve-baseline": {summary: "", run: runServeBaseline},
 	}
 }
 
@@ -66,6 +68,9 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if cmds[n].summary == "" {
+			continue // internal
+		}
 		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
 }

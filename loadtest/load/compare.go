@@ -50,26 +50,19 @@ func (c Comparison) Verdict() (bool, string) {
 	return false, fmt.Sprint(why)
 }
 
-// Compare measures the baseline server and then s as fast as cfg's workers
-// go, then s at a fixed rate of half the baseline's throughput, all with one
-// client. cfg.Rate is ignored.
-func Compare(ctx context.Context, client *http.Client, s Scenario, cfg Config) (Comparison, error) {
+// Compare measures the baseline server at baselineURL and then s as fast as
+// cfg's workers go, then s at a fixed rate of half the baseline's
+// throughput, all with one client. cfg.Rate is ignored. For a fair
+// comparison the baseline should run the way the target does (its own
+// process when the target is one: see the loadtest command).
+func Compare(ctx context.Context, client *http.Client, baselineURL string, s Scenario, cfg Config) (Comparison, error) {
 	var c Comparison
-	b, err := StartBaseline()
+	base, err := NewTemplate(Template{Label: "baseline net/http", URL: baselineURL, Expect: http.StatusOK})
 	if err != nil {
-		return c, err
-	}
-	base, err := NewTemplate(Template{Label: "baseline net/http", URL: b.URL, Expect: http.StatusOK})
-	if err != nil {
-		_ = b.Close()
 		return c, err
 	}
 	cfg.Rate = 0
-	c.Baseline, err = Run(ctx, client, base, cfg)
-	if cerr := b.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if c.Baseline, err = Run(ctx, client, base, cfg); err != nil {
 		return c, err
 	}
 	if c.Target, err = Run(ctx, client, s, cfg); err != nil {

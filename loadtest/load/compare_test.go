@@ -42,7 +42,12 @@ func TestVerdict(t *testing.T) {
 
 func TestCompareRunsThreePhases(t *testing.T) {
 	url := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	c, err := Compare(context.Background(), NewClient(2, time.Second), mustTemplate(t, Template{Label: "noop", URL: url}),
+	b, err := StartBaseline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	c, err := Compare(context.Background(), NewClient(2, time.Second), b.URL, mustTemplate(t, Template{Label: "noop", URL: url}),
 		Config{Concurrency: 2, Duration: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

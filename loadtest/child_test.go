@@ -1,0 +1,16 @@
+package main
+
+import (
+	"context"
+	"os"
+	"testing"
+)
+
+// TestMain lets the test binary stand in for the loadtest binary when
+// startBaselineProcess re-executes it as the baseline server's process.
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "serve-baseline" {
+		os.Exit(run(context.Background(), []string{"serve-baseline"}, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
