@@ -134,6 +134,12 @@ func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
 	// Reopen so reads start from the store, not from the loader's memtables.
 	settle(b, l)
 	perSerial := float64(dirBytes(b, dir)) / float64(n)
+	vstart := time.Now()
+	if _, err := Verify(dir); err != nil {
+		b.Fatalf("verify: %v", err)
+	}
+	verifyPerSerial := float64(time.Since(vstart).Microseconds()) / float64(n)
+	b.Logf("ledger verify of %d serials took %s", n, time.Since(vstart).Round(time.Millisecond))
 	l = openDSCSA(b, dir, Options{})
 	rng := rand.New(rand.NewPCG(1, 2))
 	b.ResetTimer()
@@ -149,6 +155,7 @@ func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
 		}
 	}
 	b.ReportMetric(perSerial, "disk-bytes/serial")
+	b.ReportMetric(verifyPerSerial, "ledger-verify-µs/serial")
 }
 
 // lotOf is the lot loadSerials commissioned serial i in.
