@@ -14,3 +14,11 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+func TestBaselineChildDoesNotRecurse(t *testing.T) {
+	t.Setenv(childEnv, "serve-baseline")
+	if p, err := startBaselineProcess(); err == nil {
+		p.Close()
+		t.Fatal("a baseline child process started another")
+	}
+}
