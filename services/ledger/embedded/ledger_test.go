@@ -179,6 +179,8 @@ func TestRange(t *testing.T) {
 		{"to the end", "r~b", "", "0", []string{"r~b", "r~c", "s~a"}},
 		{"stopped early", "r~", "r~~", "2", []string{"r~a", "r~b"}},
 		{"empty", "t", "u", "0", nil},
+		{"end before start", "s", "r", "0", nil},
+		{"end equals start", "r~a", "r~a", "0", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

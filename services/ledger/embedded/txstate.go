@@ -132,6 +132,9 @@ func (s *txState) DelState(key string) error {
 }
 
 func (s *txState) Range(start, end string, fn func(key string, value []byte) (bool, error)) error {
+	if end != "" && end <= start {
+		return nil // an empty range
+	}
 	lo, hi := stateBounds(start, end)
 	it, err := s.snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
