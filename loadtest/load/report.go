@@ -12,11 +12,15 @@ import (
 // second, latency percentiles, this process's CPU per request, and failures
 // by status.
 func WriteTable(w io.Writer, results ...Result) {
-	fmt.Fprintf(w, "%-34s %5s %9s %10s %9s %9s %9s %9s %9s %9s %8s  %s\n",
+	width := len("scenario")
+	for _, r := range results {
+		width = max(width, len(r.Scenario))
+	}
+	fmt.Fprintf(w, "%-*s %5s %9s %10s %9s %9s %9s %9s %9s %9s %8s  %s\n", width,
 		"scenario", "conc", "requests", "ok/s", "mean", "p50", "p90", "p99", "p99.9", "max", "cpu/req", "failures")
 	for _, r := range results {
 		h := r.Latencies
-		fmt.Fprintf(w, "%-34s %5d %9d %10.0f %9s %9s %9s %9s %9s %9s %8s  %s\n",
+		fmt.Fprintf(w, "%-*s %5d %9d %10.0f %9s %9s %9s %9s %9s %9s %8s  %s\n", width,
 			r.Scenario, r.Config.Concurrency, r.Requests, r.Throughput(),
 			fmtDuration(h.Mean()), fmtDuration(h.Quantile(0.5)), fmtDuration(h.Quantile(0.9)),
 			fmtDuration(h.Quantile(0.99)), fmtDuration(h.Quantile(0.999)), fmtDuration(h.Max()),
