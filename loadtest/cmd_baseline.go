@@ -53,19 +53,19 @@ func runBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	fmt.Fprintf(stdout, "baseline: %s in %s, %d CPUs, %d workers, %s per phase after %s warm-up\n",
 		url, where, runtime.NumCPU(), lf.concurrency, lf.duration, lf.warmup)
-	max, err := load.Run(ctx, client, s, lf.config(0))
+	fastest, err := load.Run(ctx, client, s, lf.config(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return 1
 	}
-	half, err := load.Run(ctx, client, s, lf.config(max.Throughput()/2))
+	half, err := load.Run(ctx, client, s, lf.config(fastest.Throughput()/2))
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return 1
 	}
-	half.Scenario += fmt.Sprintf(" @ %.0f req/s", max.Throughput()/2)
-	load.WriteTable(stdout, max, half)
-	if max.Failed()+half.Failed() > 0 {
+	half.Scenario += fmt.Sprintf(" @ %.0f req/s", fastest.Throughput()/2)
+	load.WriteTable(stdout, fastest, half)
+	if fastest.Failed()+half.Failed() > 0 {
 		return 1
 	}
 	return 0
