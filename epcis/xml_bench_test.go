@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // xmlBenchObjectEvent is a realistic commissioning ObjectEvent with n EPCs.
@@ -64,41 +62,19 @@ func xmlBenchCases() []xmlBenchCase {
 	}
 }
 
-// xmlReportRates reports events/s and EPCs/s from the wall clock, and the
-// process CPU time per operation (cpu-ns/op, GC included) measured since
-// cpuStart: on a shared, loaded machine wall-clock rates mostly measure the
-// neighbours, CPU time measures the code.
-func xmlReportRates(b *testing.B, events, epcs int, cpuStart time.Duration) {
-	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(epcs)*float64(b.N)/b.Elapsed().Seconds(), "EPCs/s")
-	cpu := xmlCPUTime() - cpuStart
-	if cpu > 0 {
-		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	}
-}
-
-// xmlCPUTime is the user and system CPU time the process has used.
-func xmlCPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkDecodeXML measures DecodeXML alone.
 func BenchmarkDecodeXML(b *testing.B) {
 	for _, c := range xmlBenchCases() {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(c.doc)))
 			b.ReportAllocs()
-			cpu := xmlCPUTime()
+			cpu, _ := processCPUTime()
 			for b.Loop() {
 				if _, err := DecodeXML(bytes.NewReader(c.doc)); err != nil {
 					b.Fatal(err)
 				}
 			}
-			xmlReportRates(b, c.events, c.epcs, cpu)
+			reportThroughput(b, cpu, c.events, c.epcs)
 		})
 	}
 }
@@ -110,7 +86,7 @@ func BenchmarkDecodeValidateHashXML(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(c.doc)))
 			b.ReportAllocs()
-			cpu := xmlCPUTime()
+			cpu, _ := processCPUTime()
 			for b.Loop() {
 				d, err := DecodeXML(bytes.NewReader(c.doc))
 				if err != nil {
@@ -125,7 +101,7 @@ func BenchmarkDecodeValidateHashXML(b *testing.B) {
 					}
 				}
 			}
-			xmlReportRates(b, c.events, c.epcs, cpu)
+			reportThroughput(b, cpu, c.events, c.epcs)
 		})
 	}
 }
@@ -139,13 +115,13 @@ func BenchmarkEncodeXML(b *testing.B) {
 		}
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu := xmlCPUTime()
+			cpu, _ := processCPUTime()
 			for b.Loop() {
 				if err := EncodeXML(io.Discard, d); err != nil {
 					b.Fatal(err)
 				}
 			}
-			xmlReportRates(b, c.events, c.epcs, cpu)
+			reportThroughput(b, cpu, c.events, c.epcs)
 		})
 	}
 }
@@ -158,7 +134,7 @@ func BenchmarkEncodeXML(b *testing.B) {
 func BenchmarkXMLTokenizers(b *testing.B) {
 	for _, c := range xmlBenchCases() {
 		b.Run("RawToken/"+c.name, func(b *testing.B) {
-			cpu := xmlCPUTime()
+			cpu, _ := processCPUTime()
 			for b.Loop() {
 				dec := xml.NewDecoder(bytes.NewReader(c.doc))
 				for {
@@ -167,10 +143,10 @@ func BenchmarkXMLTokenizers(b *testing.B) {
 					}
 				}
 			}
-			xmlReportRates(b, c.events, c.epcs, cpu)
+			reportThroughput(b, cpu, c.events, c.epcs)
 		})
 		b.Run("Token/"+c.name, func(b *testing.B) {
-			cpu := xmlCPUTime()
+			cpu, _ := processCPUTime()
 			for b.Loop() {
 				dec := xml.NewDecoder(bytes.NewReader(c.doc))
 				for {
@@ -179,16 +155,16 @@ func BenchmarkXMLTokenizers(b *testing.B) {
 					}
 				}
 			}
-			xmlReportRates(b, c.events, c.epcs, cpu)
+			reportThroughput(b, cpu, c.events, c.epcs)
 		})
 		b.Run("TreeOnly/"+c.name, func(b *testing.B) {
-			cpu := xmlCPUTime()
+			cpu, _ := processCPUTime()
 			for b.Loop() {
 				if _, _, err := parseXMLTree(c.doc, DefaultMaxDepth); err != nil {
 					b.Fatal(err)
 				}
 			}
-			xmlReportRates(b, c.events, c.epcs, cpu)
+			reportThroughput(b, cpu, c.events, c.epcs)
 		})
 	}
 }
@@ -230,14 +206,14 @@ func BenchmarkXMLUnmarshalStructs(b *testing.B) {
 	for _, c := range xmlBenchCases() {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu := xmlCPUTime()
+			cpu, _ := processCPUTime()
 			for b.Loop() {
 				var d xmlUnmarshalDoc
 				if err := xml.Unmarshal(c.doc, &d); err != nil {
 					b.Fatal(err)
 				}
 			}
-			xmlReportRates(b, c.events, c.epcs, cpu)
+			reportThroughput(b, cpu, c.events, c.epcs)
 		})
 	}
 }
