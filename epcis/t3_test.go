@@ -1,8 +1,10 @@
 package epcis
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -170,6 +172,42 @@ func TestClassCandidates(t *testing.T) {
 			if got := classCandidates(tt.epc, tt.lot); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
+		})
+	}
+}
+
+// TestExtractT3AcrossCodecs extracts the same T3 from the GS1 US example after
+// it went through the EPCIS 2.0 JSON-LD and XML encoders and back.
+func TestExtractT3AcrossCodecs(t *testing.T) {
+	d := mustDecodeXMLFile(t, "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml")
+	want, err := ExtractT3(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codecs := []struct {
+		name   string
+		encode func(io.Writer, *Document) error
+		decode func(io.Reader) (*Document, error)
+	}{
+		{"JSON-LD", EncodeJSON, DecodeJSON},
+		{"XML 2.0", EncodeXML, DecodeXML},
+		{"XML 1.2", EncodeXML12, DecodeXML},
+	}
+	for _, c := range codecs {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := c.encode(&buf, d); err != nil {
+				t.Fatal(err)
+			}
+			again, err := c.decode(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ExtractT3(again)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xmlEqual(t, "T3", got, want)
 		})
 	}
 }
