@@ -17,6 +17,14 @@ func (d *xmlDocDecoder) header(doc *Document, n *xmlNode) error {
 				return err
 			}
 			doc.SBDH = s
+			// The model's header fields (what JSON-LD writes directly).
+			if len(s.Sender) > 0 {
+				doc.Sender = s.Sender[0].Identifier
+			}
+			if len(s.Receiver) > 0 {
+				doc.Receiver = s.Receiver[0].Identifier
+			}
+			doc.InstanceIdentifier = s.InstanceID
 		case c.Space == "" && c.Local == "extension":
 			d.enter(c)
 			for _, cc := range c.Children {

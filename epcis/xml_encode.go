@@ -16,6 +16,8 @@ import (
 // URNs (urn:epcglobal:cbv:...), sensor vocabulary values as gs1 web URIs, and
 // identifiers as they are in the model. Unqualified extension elements (which
 // only EPCIS 1.2 wrappers admit) are written inside an <extension> element.
+// An extension whose name XML cannot carry (as JSON-LD keys can be) is an
+// error; what was written before it is then incomplete output.
 func EncodeXML(w io.Writer, d *Document) error {
 	return encodeXMLVersion(w, d, false)
 }
@@ -57,6 +59,9 @@ type xmlEncoder struct {
 	v12      bool
 	prefixes map[string]string // namespace URI -> prefix
 	decls    []nsBinding       // declared on the root element, sorted by prefix
+	// err is the first extension name XML cannot carry; the output is then
+	// discarded by the caller.
+	err error
 }
 
 // reservedPrefixes are written by the encoder itself.
@@ -209,7 +214,11 @@ func (e *xmlEncoder) document(d *Document) error {
 		e.attr("xmlns:epcisq", qns)
 	}
 	e.attr("xmlns:epcis", ns)
-	if d.SBDH != nil {
+	sbdh := d.SBDH
+	if sbdh == nil {
+		sbdh = sbdhFromHeaderFields(d, version)
+	}
+	if sbdh != nil {
 		e.attr("xmlns:sbdh", NSSBDH)
 	}
 	for _, b := range e.decls {
@@ -220,8 +229,8 @@ func (e *xmlEncoder) document(d *Document) error {
 		e.attr("creationDate", xmlTime(d.CreationDate))
 	}
 	e.str(">\n")
-	if d.SBDH != nil || len(d.MasterData) > 0 || len(d.HeaderExtensions) > 0 {
-		e.header(d)
+	if sbdh != nil || len(d.MasterData) > 0 || len(d.HeaderExtensions) > 0 {
+		e.header(d, sbdh)
 	}
 	e.open("EPCISBody")
 	switch {
@@ -244,12 +253,48 @@ func (e *xmlEncoder) document(d *Document) error {
 	}
 	e.close("EPCISBody")
 	e.str("\n</" + root + ">\n")
-	return nil
+	return e.err
 }
 
-func (e *xmlEncoder) header(d *Document) {
+// isXMLLocalName reports whether s is an XML name without a prefix (ASCII
+// rules; any non-ASCII letter is accepted).
+func isXMLLocalName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80, c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c == '-' || c == '.' || (c >= '0' && c <= '9')):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// sbdhFromHeaderFields builds the SBDH XML needs to carry a document's
+// sender, receiver and instance identifier (JSON-LD has them as plain
+// fields), or returns nil when the document has none of them.
+func sbdhFromHeaderFields(d *Document, version string) *SBDH {
+	if d.Sender == "" && d.Receiver == "" && d.InstanceIdentifier == "" {
+		return nil
+	}
+	s := &SBDH{HeaderVersion: "1.0", Standard: "EPCglobal", TypeVersion: version, Type: "Events",
+		InstanceID: d.InstanceIdentifier, CreationDate: d.CreationDate}
+	if d.Sender != "" {
+		s.Sender = []SBDHParty{{Identifier: d.Sender}}
+	}
+	if d.Receiver != "" {
+		s.Receiver = []SBDHParty{{Identifier: d.Receiver}}
+	}
+	return s
+}
+
+func (e *xmlEncoder) header(d *Document, sbdh *SBDH) {
 	e.open("EPCISHeader")
-	if s := d.SBDH; s != nil {
+	if s := sbdh; s != nil {
 		e.open("sbdh:StandardBusinessDocumentHeader")
 		e.leaf("sbdh:HeaderVersion", s.HeaderVersion)
 		e.sbdhParties("sbdh:Sender", s.Sender)
@@ -365,6 +410,9 @@ func (e *xmlEncoder) elements(els []Element) {
 }
 
 func (e *xmlEncoder) qname(space, local string) string {
+	if !isXMLLocalName(local) && e.err == nil {
+		e.err = fmt.Errorf("encode epcis xml: extension name %q is not an XML name", local)
+	}
 	if space == "" {
 		return local
 	}

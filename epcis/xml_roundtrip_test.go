@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestXMLRoundTrip decodes every valid XML example, writes it with EncodeXML
@@ -86,5 +88,52 @@ func TestEncodeXMLReportsWriteErrors(t *testing.T) {
 	d := &Document{Events: []Event{{Type: ObjectEventType, Action: ActionObserve}}}
 	if err := EncodeXML(xmlFailingWriter{}, d); !errors.Is(err, errXMLWrite) {
 		t.Fatalf("want the writer's error, got %v", err)
+	}
+}
+
+// TestEncodeXMLCarriesHeaderFieldsInSBDH checks that sender, receiver and
+// instance identifier (JSON-LD header fields) survive XML in an SBDH.
+func TestEncodeXMLCarriesHeaderFieldsInSBDH(t *testing.T) {
+	created := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	d := &Document{
+		CreationDate:       created,
+		Sender:             "urn:epc:id:sgln:0312345.00001.0",
+		Receiver:           "urn:epc:id:sgln:0398765.00001.0",
+		InstanceIdentifier: "doc-42",
+	}
+	for name, enc := range map[string]func(io.Writer, *Document) error{"2.0": EncodeXML, "1.2": EncodeXML12} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := enc(&buf, d); err != nil {
+				t.Fatal(err)
+			}
+			got, err := DecodeXML(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Sender != d.Sender || got.Receiver != d.Receiver || got.InstanceIdentifier != d.InstanceIdentifier {
+				t.Fatalf("header fields %q %q %q, want %q %q %q", got.Sender, got.Receiver, got.InstanceIdentifier, d.Sender, d.Receiver, d.InstanceIdentifier)
+			}
+			if got.SBDH == nil || got.SBDH.TypeVersion != name || !got.SBDH.CreationDate.Equal(created) {
+				t.Fatalf("SBDH %+v, want type version %s created %v", got.SBDH, name, created)
+			}
+		})
+	}
+}
+
+func TestEncodeXMLRejectsNamesXMLCannotCarry(t *testing.T) {
+	tests := map[string]Element{
+		"space in name":      {Space: "urn:x", Local: "my field", Text: "1"},
+		"leading digit":      {Space: "urn:x", Local: "1st"},
+		"nested bad name":    {Space: "urn:x", Local: "ok", Children: []Element{{Space: "urn:x", Local: "a/b"}}},
+		"bad attribute name": {Space: "urn:x", Local: "ok", Attrs: []Attr{{Local: "x y", Value: "1"}}},
+	}
+	for name, el := range tests {
+		t.Run(name, func(t *testing.T) {
+			d := &Document{Events: []Event{{Type: ObjectEventType, Action: ActionObserve, Extensions: []Element{el}}}}
+			if err := EncodeXML(io.Discard, d); err == nil || !strings.Contains(err.Error(), "not an XML name") {
+				t.Fatalf("want a name error, got %v", err)
+			}
+		})
 	}
 }
