@@ -87,7 +87,7 @@ func parseContext(v jsonValue) (map[string]string, error) {
 			}
 			return nil
 		}
-		return fmt.Errorf("must be a string, an object or an array, not %v", v.kind)
+		return classed(ErrInvalidValue, "must be a string, an object or an array, not %v", v.kind)
 	}
 	if err := walk(v); err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func (c *jsonContext) resolveName(key string) (space, local string, err error) {
 	}
 	ns, ok := c.lookup(prefix)
 	if !ok {
-		return "", "", fmt.Errorf("%w: %q", errUndeclaredPrefix, prefix)
+		return "", "", &classedError{kind: ErrInvalidValue, msg: fmt.Sprintf("%v: %q", errUndeclaredPrefix, prefix), cause: errUndeclaredPrefix}
 	}
 	return ns, local, nil
 }

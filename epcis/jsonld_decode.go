@@ -2,7 +2,6 @@ package epcis
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -125,7 +124,7 @@ func (dec JSONDecoder) decode(data []byte) (*Document, ErrorList, error) {
 		return nil, nil, &Error{Event: -1, Err: d.s.errorf("unexpected data after the document")}
 	}
 	if !d.sawContext && !dec.AllowMissingContext {
-		d.problemAt("@context", errors.New("missing: an EPCIS 2.0 JSON-LD document must have a @context"))
+		d.problemAt("@context", classed(ErrMissing, "missing: an EPCIS 2.0 JSON-LD document must have a @context"))
 	}
 	d.resolveNames()
 	return d.doc, d.problems, nil
@@ -205,14 +204,14 @@ func (d *jsonDecoder) document() error {
 		}
 		for _, f := range bareFields {
 			if !isExtensionKey(f) {
-				d.problemAt(f, errors.New("unknown field"))
+				d.problemAt(f, ErrUnknownField)
 			}
 		}
 	case "":
-		d.problemAt("type", errors.New("missing"))
+		d.problemAt("type", ErrMissing)
 	default:
 		if !isEventType(docType) {
-			d.problemAt("type", fmt.Errorf("unknown document or event type %q", docType))
+			d.problemAt("type", classed(ErrInvalidValue, "unknown document or event type %q", docType))
 			return nil
 		}
 		bare.Type = EventType(docType)

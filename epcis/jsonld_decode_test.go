@@ -247,3 +247,24 @@ func TestJSONScannerStrings(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeJSONErrorClasses(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		is   error
+	}{
+		{"unknown field", docWith(stdContext, strings.Replace(minimalEvent, `"action"`, `"colour":"red","action"`, 1)), ErrUnknownField},
+		{"wrong kind", docWith(stdContext, strings.Replace(minimalEvent, `"OBSERVE"`, `7`, 1)), ErrInvalidValue},
+		{"missing context", `{"type":"EPCISDocument","epcisBody":{"eventList":[]}}`, ErrMissing},
+		{"undeclared prefix", docWith(stdContext, strings.Replace(minimalEvent, `"action"`, `"zz:x":"1","action"`, 1)), errUndeclaredPrefix},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decodeString(t, tt.doc)
+			if !errors.Is(err, tt.is) {
+				t.Fatalf("error %v does not match %v", err, tt.is)
+			}
+		})
+	}
+}

@@ -2,7 +2,6 @@ package epcis
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -139,7 +138,7 @@ func (d *jsonDecoder) timestamp() (time.Time, bool, error) {
 func parseTimestamp(v string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("invalid timestamp %q: want RFC 3339 with a time zone, e.g. 2024-03-01T10:00:00.000+01:00", v)
+		return time.Time{}, classed(ErrInvalidValue, "invalid timestamp %q: want RFC 3339 with a time zone, e.g. 2024-03-01T10:00:00.000+01:00", v)
 	}
 	return t, nil
 }
@@ -155,7 +154,7 @@ func (d *jsonDecoder) number() (*float64, error) {
 	}
 	f, perr := strconv.ParseFloat(lit, 64)
 	if perr != nil {
-		return nil, d.problem(fmt.Errorf("number %s out of range", lit))
+		return nil, d.problem(classed(ErrInvalidValue, "number %s out of range", lit))
 	}
 	return &f, nil
 }
@@ -255,7 +254,7 @@ func (d *jsonDecoder) forEachKey(fn func(key string) error) error {
 
 // unknownField records a field that does not belong and skips its value.
 func (d *jsonDecoder) unknownField() error {
-	if err := d.problem(errors.New("unknown field")); err != nil {
+	if err := d.problem(ErrUnknownField); err != nil {
 		return err
 	}
 	if err := d.s.skipValue(); err != nil {

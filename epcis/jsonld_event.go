@@ -1,8 +1,6 @@
 package epcis
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -15,7 +13,7 @@ func (d *jsonDecoder) eventObject(e *Event) error {
 		return err
 	}
 	if e.Type == "" && !d.badType {
-		d.problemAt("type", errors.New("missing"))
+		d.problemAt("type", ErrMissing)
 	}
 	d.badType = false
 	d.checkWhat(e)
@@ -27,7 +25,7 @@ func (d *jsonDecoder) eventObject(e *Event) error {
 // readings at a place carry "epcList": []).
 func (d *jsonDecoder) checkWhat(e *Event) {
 	if (e.Type == ObjectEventType || e.Type == TransactionEventType) && !d.hasWhat {
-		d.problemAt("epcList", fmt.Errorf("missing: a%s %s needs an epcList or a quantityList", article(e.Type), e.Type))
+		d.problemAt("epcList", classed(ErrMissing, "missing: a%s %s needs an epcList or a quantityList", article(e.Type), e.Type))
 	}
 }
 
@@ -35,7 +33,7 @@ func (d *jsonDecoder) checkWhat(e *Event) {
 func (d *jsonDecoder) eventField(e *Event, key string) error {
 	if bit := eventFieldBit(key); bit != 0 {
 		if d.seenFields&bit != 0 {
-			if err := d.problem(errors.New("duplicate field")); err != nil {
+			if err := d.problem(classed(ErrInvalidValue, "duplicate field")); err != nil {
 				return err
 			}
 			if err := d.s.skipValue(); err != nil {
@@ -55,7 +53,7 @@ func (d *jsonDecoder) eventField(e *Event, key string) error {
 				e.Type = EventType(v)
 			} else {
 				d.badType = true
-				err = d.problem(fmt.Errorf("unknown event type %q", v))
+				err = d.problem(classed(ErrInvalidValue, "unknown event type %q", v))
 			}
 		}
 	case "@context":
@@ -301,7 +299,7 @@ func (d *jsonDecoder) sensorElement() (SensorElement, error) {
 			// A JSON-LD node type some writers add; only the standard one fits.
 			v, ok, err := d.str()
 			if ok && v != "epcis:SensorElement" && v != "SensorElement" {
-				return d.problem(fmt.Errorf("unexpected sensor element type %q", v))
+				return d.problem(classed(ErrInvalidValue, "unexpected sensor element type %q", v))
 			}
 			return err
 		}
@@ -433,7 +431,7 @@ func (d *jsonDecoder) extensionObject(requireNamespace bool) ([]Element, error) 
 	var out []Element
 	err := d.forEachKey(func(key string) error {
 		if requireNamespace && !isExtensionKey(key) {
-			if err := d.problem(errors.New("field has no namespace prefix; ILMD fields must be namespaced (e.g. cbvmda:lotNumber)")); err != nil {
+			if err := d.problem(classed(ErrInvalidValue, "field has no namespace prefix; ILMD fields must be namespaced (e.g. cbvmda:lotNumber)")); err != nil {
 				return err
 			}
 			return d.s.skipValue()

@@ -1,9 +1,6 @@
 package epcis
 
-import (
-	"errors"
-	"fmt"
-)
+import ()
 
 // resolveNames runs once the whole document is read (its @context may come
 // last): it turns the "prefix:name" keys of user extensions into namespace +
@@ -121,7 +118,7 @@ func (d *jsonDecoder) resolveElements(ctx *jsonContext, els []Element, event int
 			case err != nil:
 				d.addProblem(event, joinPath(where, raw), err)
 			case topLevel && space == "":
-				d.addProblem(event, joinPath(where, raw), errors.New("extension field has no namespace prefix"))
+				d.addProblem(event, joinPath(where, raw), classed(ErrInvalidValue, "extension field has no namespace prefix"))
 			default:
 				el.Space, el.Local = space, local
 			}
@@ -134,7 +131,7 @@ func (d *jsonDecoder) addProblem(event int, path string, err error) {
 	if len(d.problems) >= maxProblems {
 		return
 	}
-	d.problems = append(d.problems, &Error{Event: event, Path: path, Err: fmt.Errorf("%w", err)})
+	d.problems = append(d.problems, &Error{Event: event, Path: path, Err: err})
 }
 
 func joinPath(a, b string) string {

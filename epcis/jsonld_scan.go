@@ -461,5 +461,5 @@ func (s *jsonScanner) readValue() (jsonValue, error) {
 
 // errWrongKind says a field has the wrong JSON type.
 func errWrongKind(want string, got jsonKind) error {
-	return fmt.Errorf("must be %s, not %v", want, got)
+	return classed(ErrInvalidValue, "must be %s, not %v", want, got)
 }

@@ -49,13 +49,15 @@ func (e *Event) Validate() error {
 	return v.errs.err()
 }
 
-// Errors that validation reports; test with errors.Is.
+// Classes of the problems decoders and Validate report; every *Error of an
+// ErrorList matches one of them under errors.Is (limits match ErrTooLarge).
 var (
 	ErrMissing      = errors.New("missing")
 	ErrNotAllowed   = errors.New("not allowed for this event type")
 	ErrNotCBV       = errors.New("neither a CBV 2.0 value nor a URI")
 	ErrNotURI       = errors.New("not an absolute URI")
 	ErrInvalidValue = errors.New("invalid value")
+	ErrUnknownField = errors.New("unknown field")
 )
 
 // validator collects the problems of one event.

@@ -1,6 +1,7 @@
 package epcis
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -38,6 +39,30 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// classedError is a problem with its own message that still matches one of
+// the package's error classes (ErrMissing, ErrInvalidValue, ...) under
+// errors.Is, and may carry a more specific cause.
+type classedError struct {
+	kind  error
+	msg   string
+	cause error
+}
+
+func (e *classedError) Error() string { return e.msg }
+
+// Unwrap returns the class and, if any, the specific cause.
+func (e *classedError) Unwrap() []error {
+	if e.cause != nil {
+		return []error{e.kind, e.cause}
+	}
+	return []error{e.kind}
+}
+
+// classed returns an error with the formatted message, matching kind.
+func classed(kind error, format string, args ...any) error {
+	return &classedError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
 
 // ErrorList is every problem Validate found, in document order. It is returned
 // as an error only when it is not empty.
