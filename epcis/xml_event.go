@@ -13,23 +13,58 @@ func (d *xmlDocDecoder) eventAt(n *xmlNode, index int) (Event, error) {
 	d.enter(n)
 	defer d.leave()
 	ev := Event{Type: EventType(n.Local)}
-	var sawTime, sawAction bool
-	lastRank := -1
-	if err := d.eventFields(&ev, n, true, &lastRank, &sawTime, &sawAction); err != nil {
+	st := eventState{lastRank: -1}
+	if err := d.eventFields(&ev, n, true, &st); err != nil {
 		return Event{}, err
 	}
-	if !sawTime {
+	if !st.saw("eventTime") {
 		return Event{}, d.fail(n, "missing eventTime")
 	}
-	if ev.Type != TransformationEventType && !sawAction {
+	if ev.Type != TransformationEventType && !st.saw("action") {
 		return Event{}, d.fail(n, "missing action")
 	}
 	return ev, nil
 }
 
+// eventState tracks, while an event is read, which single-valued fields have
+// been seen and (for StrictOrder) the XSD position of the last one.
+type eventState struct {
+	lastRank int
+	seen     uint64
+}
+
+// xmlSingleFields are the event fields that may appear once, by bit.
+var xmlSingleFields = func() map[string]uint64 {
+	names := []string{"eventTime", "recordTime", "eventTimeZoneOffset", "eventID", "errorDeclaration",
+		"epcList", "childEPCs", "inputEPCList", "outputEPCList", "quantityList", "childQuantityList",
+		"inputQuantityList", "outputQuantityList", "parentID", "transformationID", "action", "bizStep",
+		"disposition", "persistentDisposition", "readPoint", "bizLocation", "bizTransactionList",
+		"sourceList", "destinationList", "sensorElementList", "ilmd"}
+	m := make(map[string]uint64, len(names))
+	for i, n := range names {
+		m[n] = 1 << i
+	}
+	return m
+}()
+
+// see records a field; it reports false when a single-valued field repeats.
+func (st *eventState) see(local string) bool {
+	bit, single := xmlSingleFields[local]
+	if !single {
+		return true
+	}
+	if st.seen&bit != 0 {
+		return false
+	}
+	st.seen |= bit
+	return true
+}
+
+func (st *eventState) saw(local string) bool { return st.seen&xmlSingleFields[local] != 0 }
+
 // eventFields reads the children of an event element, or of a 1.2
 // extension/baseExtension wrapper inside it (top is false then).
-func (d *xmlDocDecoder) eventFields(ev *Event, n *xmlNode, top bool, lastRank *int, sawTime, sawAction *bool) error {
+func (d *xmlDocDecoder) eventFields(ev *Event, n *xmlNode, top bool, st *eventState) error {
 	for _, c := range n.Children {
 		if c.Space != "" {
 			ev.Extensions = append(ev.Extensions, elementOf(c))
@@ -37,23 +72,25 @@ func (d *xmlDocDecoder) eventFields(ev *Event, n *xmlNode, top bool, lastRank *i
 		}
 		if top && d.strictOrder && !d.v12 {
 			if r, ok := xmlFieldRank(ev.Type, c.Local); ok {
-				if r < *lastRank {
+				if r < st.lastRank {
 					return d.fail(c, "element <%s> is out of order (EPCIS 2.0 XSD sequence)", c.Local)
 				}
-				*lastRank = r
+				st.lastRank = r
 			}
+		}
+		if !st.see(c.Local) {
+			return d.fail(c, "element <%s> given twice", c.Local)
 		}
 		var err error
 		switch c.Local {
 		case "extension", "baseExtension":
 			d.enter(c)
-			err := d.eventFields(ev, c, false, lastRank, sawTime, sawAction)
+			err := d.eventFields(ev, c, false, st)
 			d.leave()
 			if err != nil {
 				return err
 			}
 		case "eventTime":
-			*sawTime = true
 			ev.EventTime, err = parseXMLTime(c.Text)
 		case "recordTime":
 			t, perr := parseXMLTime(c.Text)
@@ -90,7 +127,6 @@ func (d *xmlDocDecoder) eventFields(ev *Event, n *xmlNode, top bool, lastRank *i
 		case "transformationID":
 			ev.TransformationID = c.Text
 		case "action":
-			*sawAction = true
 			switch Action(c.Text) {
 			case ActionAdd, ActionObserve, ActionDelete:
 				ev.Action = Action(c.Text)

@@ -45,6 +45,7 @@ func TestDecodeXMLRejectsMalformedAndHostileInput(t *testing.T) {
 		{name: "undeclared prefix", doc: xmlDoc("<ObjectEvent><x:y/></ObjectEvent>"), reason: `undeclared namespace prefix "x"`, line: 3, event: -1},
 		{name: "non UTF-8 encoding", doc: `<?xml version="1.0" encoding="ISO-8859-1"?><a/>`, reason: "unsupported character encoding", line: 1, event: -1},
 		{name: "error in second event", doc: xmlDoc(xmlObjectEvent(1), "<ObjectEvent><eventTime>2024-01-01T00:00:00Z</eventTime><action>MOVE</action></ObjectEvent>"), reason: `invalid action "MOVE"`, line: 4, event: 1},
+		{name: "repeated single field", doc: xmlDoc("<ObjectEvent><eventTime>2024-01-01T00:00:00Z</eventTime><action>ADD</action><action>DELETE</action></ObjectEvent>"), reason: "element <action> given twice", line: 3, event: 0},
 		{name: "bad quantity", doc: xmlDoc("<ObjectEvent><eventTime>2024-01-01T00:00:00Z</eventTime><action>ADD</action><quantityList><quantityElement><epcClass>x</epcClass><quantity>ten</quantity></quantityElement></quantityList></ObjectEvent>"), reason: `quantity "ten" is not a number`, line: 3, event: 0},
 		{name: "nesting bomb", doc: xmlDoc(`<ObjectEvent xmlns:ext="urn:x">` + deep + `</ObjectEvent>`), reason: "element nesting depth", line: 3, event: -1, large: true},
 		{name: "too many events", doc: xmlDoc(xmlObjectEvent(1), xmlObjectEvent(1), xmlObjectEvent(1)), limits: Limits{MaxEvents: 2}, reason: "number of events", line: 5, event: -1, large: true},
