@@ -78,8 +78,12 @@ func (s *xmlScanner) next() error {
 				return s.fail("unterminated processing instruction")
 			}
 			pi := rest[2 : 2+end]
-			if len(pi) == 0 || isXMLSpace(pi[0]) {
-				return s.fail("processing instruction without a target")
+			target := pi
+			if i := bytes.IndexAny(pi, " \t\r\n"); i >= 0 {
+				target = pi[:i]
+			}
+			if !isXMLName(target) {
+				return s.fail("processing instruction without a valid target")
 			}
 			if err := s.checkDeclaration(pi); err != nil {
 				return err
@@ -242,6 +246,23 @@ func (s *xmlScanner) checkDeclaration(pi []byte) error {
 		return nil
 	}
 	return fmt.Errorf("unsupported character encoding %q (use UTF-8)", rest[1:1+end])
+}
+
+// isXMLName reports whether b is an XML name (ASCII rules; non-ASCII bytes
+// are accepted as name characters).
+func isXMLName(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for i, c := range b {
+		switch {
+		case c >= utf8.RuneSelf, c == '_', c == ':', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c == '-' || c == '.' || (c >= '0' && c <= '9')):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

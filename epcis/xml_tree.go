@@ -258,6 +258,8 @@ func (b *treeBuilder) startNode(off int64) (*xmlNode, int, error) {
 		}
 		if !aq {
 			ap, al = nil, a.name
+		} else if len(ap) == 0 || len(al) == 0 || bytes.IndexByte(al, ':') >= 0 {
+			return fail(fmt.Errorf("invalid attribute name %q", a.name))
 		}
 		as, ok := b.resolve(ap, false)
 		if !ok {
