@@ -60,10 +60,14 @@ const badITIP = "054123450000130201"
 // differently.
 func gherkinException(elementString string, parseErr error, elems []Element) string {
 	var pe *ParseError
+	const itipReason = "ITIP (8006) " + badITIP + " is piece 02 of a total of 01, which the dictionary's pieceoftotal linter rejects; the library does not lint it"
 	if errors.As(parseErr, &pe) && pe.AI == "8006" && pe.Code == "piece_number_exceeds_total" && strings.Contains(elementString, badITIP) {
-		return "ITIP (8006) " + badITIP + " is piece 02 of a total of 01, which the dictionary's pieceoftotal linter rejects; the library does not lint it"
+		return itipReason
 	}
 	for _, e := range elems {
+		if e.AI == "8006" && e.Value == badITIP {
+			return itipReason
+		}
 		switch e.AI {
 		case "410", "411", "412", "413", "416":
 			return "(410)-(413) and (416) were Digital Link primary keys in DL 1.x; the GS1 Barcode Syntax Dictionary 2026-01-27 no longer marks them dlpkey"
