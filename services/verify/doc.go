@@ -1,0 +1,35 @@
+// Package verify answers GS1 Lightweight Messaging Standard (LMS)
+// verification requests for serialised packages from rxledger's DSCSA ledger.
+//
+// # Paths
+//
+// A request is answered from the verification cache (Redis, or an in-process
+// cache when no Redis is configured) when the cache is fresh against the
+// chain: its checkpoint, the last block the projector wrote, is within
+// Config.MaxLag blocks of the ledger height. The answer is computed by the
+// very function the chaincode's Verify query uses (chaincode.Verify), on the
+// records the chaincode event carried, so cache and ledger answers are
+// identical. A miss, a stale cache or a cache that cannot be reached sends
+// the request to the ledger (the chaincode's Verify query), and the records
+// read there fill the cache.
+//
+// # Cache
+//
+// Cache is the port (owned here): a lookup that reads a package's serial
+// record, its lot record, the requester's partner record and the checkpoint
+// in one round trip; a put that writes records and the checkpoint atomically
+// (the checkpoint is never saved before the data); a fill that writes records
+// read from the ledger; checkpoint read; evict. Every record carries the
+// number of the block it reflects and a write never replaces a newer record
+// with an older one, so the projector and read-through fills can interleave.
+// RedisCache and MemoryCache implement it.
+//
+// # Projector and auditor
+//
+// Projector follows the ledger's blocks from the cache checkpoint and writes
+// every serial, lot and partner record the "dscsa" chaincode events carry. A
+// lost checkpoint (Redis flushed or restarted empty) makes it rebuild from
+// block 0; a cache it cannot reach makes it retry with backoff while answers
+// come from the ledger. Auditor re-checks a sample of cache answers against
+// the chain, and evicts and counts any difference.
+package verify

@@ -1,0 +1,143 @@
+package verify
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/problem"
+)
+
+// The link types a verification request may name (GS1 Digital Link
+// resolver vocabulary); empty means verificationService.
+var linkTypes = map[string]bool{
+	"": true, "verificationService": true, "gs1:verificationService": true,
+	"https://gs1.org/voc/verificationService": true,
+}
+
+// BatchRequest is the body of POST /verify/batch. ReqGLN and Context apply
+// to every request that does not give its own.
+type BatchRequest struct {
+	Requests []Request `json:"requests"`
+	ReqGLN   string    `json:"reqGLN,omitempty"`
+	Context  string    `json:"context,omitempty"`
+}
+
+// BatchResponse is the answer to POST /verify/batch: one LMS answer per
+// request, in order.
+type BatchResponse struct {
+	Responses []Response `json:"responses"`
+}
+
+// Mount registers the verification routes on r behind authenticate (the
+// API key middleware): GET /verify/01/{gtin}/21/{serial} (GS1 LMS with the
+// Digital Link query parameters 10 lot, 17 expiry YYMMDD, linkType, context,
+// reqGLN, corrUUID) and POST /verify/batch.
+func (s *Service) Mount(r gin.IRouter, authenticate gin.HandlerFunc) {
+	g := r.Group("/verify", authenticate)
+	g.GET("/01/:gtin/21/*serial", s.handleSingle)
+	g.POST("/batch", s.handleBatch)
+}
+
+func (s *Service) handleSingle(c *gin.Context) {
+	caller, ok := auth.PrincipalOf(c)
+	if !ok {
+		httpx.Fail(c, problem.New(problem.Unauthorized, "an API key is required"))
+		return
+	}
+	q := c.Request.URL.Query()
+	if lt := q.Get("linkType"); !linkTypes[lt] {
+		httpx.Fail(c, problem.New(problem.Invalid, "linkType %q is not verificationService", lt).At(problem.Location{Field: "linkType"}))
+		return
+	}
+	req := Request{
+		GTIN:     c.Param("gtin"),
+		Serial:   strings.TrimPrefix(c.Param("serial"), "/"),
+		Lot:      q.Get("10"),
+		Expiry:   q.Get("17"),
+		ReqGLN:   q.Get("reqGLN"),
+		CorrUUID: q.Get("corrUUID"),
+		Context:  q.Get("context"),
+	}
+	if err := req.Validate(""); err != nil {
+		httpx.Fail(c, queryFieldNames(err))
+		return
+	}
+	out, err := s.Verify(c.Request.Context(), caller, []Request{req})
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	if p := out[0].Problem; p != nil {
+		httpx.Fail(c, problem.New(problem.NotFound, "%s", p.Detail).At(problem.Location{Field: "gtin"}))
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	httpx.Respond(c, http.StatusOK, &out[0])
+}
+
+// queryFieldNames renames the lot and expiry fields of a validation problem
+// to the GS1 application identifiers the query string names them by.
+func queryFieldNames(err error) error {
+	pe, ok := err.(*problem.Error)
+	if !ok {
+		return err
+	}
+	c := *pe
+	c.Where = append([]problem.Location(nil), pe.Where...)
+	for i := range c.Where {
+		switch c.Where[i].Field {
+		case "lot":
+			c.Where[i].Field = "10"
+		case "expiry":
+			c.Where[i].Field = "17"
+		}
+	}
+	return &c
+}
+
+func (s *Service) handleBatch(c *gin.Context) {
+	caller, ok := auth.PrincipalOf(c)
+	if !ok {
+		httpx.Fail(c, problem.New(problem.Unauthorized, "an API key is required"))
+		return
+	}
+	var body BatchRequest
+	if err := httpx.DecodeJSON(c, &body); err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	switch n := len(body.Requests); {
+	case n == 0:
+		httpx.Fail(c, problem.New(problem.Invalid, "requests must list at least one request").At(problem.Location{Field: "requests"}))
+		return
+	case n > s.opts.MaxBatch:
+		httpx.Fail(c, problem.New(problem.TooLarge, "a batch holds at most %d requests, this one %d", s.opts.MaxBatch, n).
+			At(problem.Location{Field: "requests"}))
+		return
+	}
+	for i := range body.Requests {
+		r := &body.Requests[i]
+		if r.ReqGLN == "" {
+			r.ReqGLN = body.ReqGLN
+		}
+		if r.Context == "" {
+			r.Context = body.Context
+		}
+		if err := r.Validate(fmt.Sprintf("requests[%d].", i)); err != nil {
+			httpx.Fail(c, err)
+			return
+		}
+	}
+	out, err := s.Verify(c.Request.Context(), caller, body.Requests)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	httpx.Respond(c, http.StatusOK, BatchResponse{Responses: out})
+}

@@ -1,0 +1,219 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxLag       = 2
+	DefaultMaxBatch     = 1000
+	DefaultHeightMaxAge = 20 * time.Millisecond
+	DefaultAuditEvery   = 1000
+	// cacheRetryAfter is how long requests skip a cache that just failed
+	// before one of them tries it again.
+	cacheRetryAfter = 500 * time.Millisecond
+)
+
+// Options configures New. The zero value is usable.
+type Options struct {
+	// MaxLag is how many blocks the cache checkpoint may trail the ledger
+	// height for the cache to answer (0: DefaultMaxLag; use NoLag for none).
+	MaxLag uint64
+	// NoLag makes the cache answer only when it has projected every block.
+	NoLag bool
+	// MaxBatch bounds the requests of one batch (0: DefaultMaxBatch).
+	MaxBatch int
+	// HeightMaxAge is how old the ledger height used for the freshness
+	// check may be (0: DefaultHeightMaxAge).
+	HeightMaxAge time.Duration
+	// AuditEvery sends one cached answer in AuditEvery to the auditor
+	// (0: DefaultAuditEvery; negative: none).
+	AuditEvery int
+	// Regulators are the MSP IDs that may verify without being authorized
+	// trading partners (nil: the chaincode's default configuration).
+	Regulators []string
+	// ResponderGLN answers responderGLN when the GTIN owner's GLN is not
+	// known (an unknown serial).
+	ResponderGLN string
+	Logger       *slog.Logger
+	// Registerer receives the service's metrics (nil: not registered).
+	Registerer     prometheus.Registerer
+	TracerProvider trace.TracerProvider
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Service answers verification requests from the cache when it is fresh and
+// from the ledger otherwise, and runs the projector and the auditor that
+// keep the cache right.
+type Service struct {
+	ledger ledger.Ledger
+	cache  Cache
+	opts   Options
+	log    *slog.Logger
+	tracer trace.Tracer
+	m      *metrics
+	now    func() time.Time
+
+	heights heightCache
+	// projected is the height the projector has written (0: nothing yet).
+	projected atomic.Uint64
+	// cacheFailedAt is the UnixNano of the cache's last failure, 0 when its
+	// last call succeeded.
+	cacheFailedAt atomic.Int64
+	// lost wakes the projector when a lookup finds the checkpoint gone.
+	lost chan struct{}
+
+	serials  *memo[chaincode.SerialRecord]
+	lots     *memo[chaincode.LotRecord]
+	partners *memo[chaincode.Partner]
+
+	responders sync.Map // MSP ID -> responderEntry
+
+	sampleN atomic.Uint64
+	samples chan sample
+}
+
+// New returns the service over l with cache c.
+func New(l ledger.Ledger, c Cache, opts Options) *Service {
+	if opts.MaxLag == 0 && !opts.NoLag {
+		opts.MaxLag = DefaultMaxLag
+	}
+	if opts.NoLag {
+		opts.MaxLag = 0
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = DefaultMaxBatch
+	}
+	if opts.HeightMaxAge <= 0 {
+		opts.HeightMaxAge = DefaultHeightMaxAge
+	}
+	if opts.AuditEvery == 0 {
+		opts.AuditEvery = DefaultAuditEvery
+	}
+	if opts.Regulators == nil {
+		opts.Regulators = chaincode.DefaultConfig().Regulators
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.TracerProvider == nil {
+		opts.TracerProvider = tracenoop.NewTracerProvider()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Service{
+		ledger:   l,
+		cache:    c,
+		opts:     opts,
+		log:      opts.Logger,
+		tracer:   opts.TracerProvider.Tracer("rxledger/services/verify"),
+		m:        newMetrics(opts.Registerer),
+		now:      opts.Now,
+		lost:     make(chan struct{}, 1),
+		serials:  newMemo[chaincode.SerialRecord](1 << 20),
+		lots:     newMemo[chaincode.LotRecord](1 << 16),
+		partners: newMemo[chaincode.Partner](1 << 12),
+		samples:  make(chan sample, 64),
+	}
+	s.heights.ledger, s.heights.maxAge = l, opts.HeightMaxAge
+	s.m.cacheUp.Set(1)
+	return s
+}
+
+// MaxBatch is the largest batch Verify accepts.
+func (s *Service) MaxBatch() int { return s.opts.MaxBatch }
+
+// isRegulator reports whether org verifies without being a trading partner.
+func (s *Service) isRegulator(org string) bool { return slices.Contains(s.opts.Regulators, org) }
+
+// cacheUsable reports whether requests should try the cache: it has not
+// failed in the last cacheRetryAfter.
+func (s *Service) cacheUsable() bool {
+	at := s.cacheFailedAt.Load()
+	return at == 0 || time.Duration(time.Now().UnixNano()-at) > cacheRetryAfter
+}
+
+// cacheResult records the outcome of a cache call.
+func (s *Service) cacheResult(err error) {
+	if err == nil {
+		if s.cacheFailedAt.Load() != 0 {
+			s.cacheFailedAt.Store(0)
+			s.m.cacheUp.Set(1)
+			s.log.Info("verification cache reachable again")
+		}
+		return
+	}
+	if s.cacheFailedAt.Swap(time.Now().UnixNano()) == 0 {
+		s.m.cacheUp.Set(0)
+		s.log.Warn("verification cache failed: answering from the ledger", "error", err)
+	}
+}
+
+// CacheDegraded returns an error while the cache is failing (answers come
+// from the ledger), nil when its last call succeeded.
+func (s *Service) CacheDegraded() error {
+	if s.cacheFailedAt.Load() != 0 {
+		return errors.New("verification cache unreachable: answering from the ledger")
+	}
+	return nil
+}
+
+// CaughtUp returns an error unless the projection is within MaxLag blocks of
+// the ledger height.
+func (s *Service) CaughtUp(ctx context.Context) error {
+	h, err := s.ledger.Height(ctx)
+	if err != nil {
+		return fmt.Errorf("ledger height: %w", err)
+	}
+	p := s.projected.Load()
+	if p+s.opts.MaxLag < h {
+		return fmt.Errorf("verification cache projection at height %d, ledger at %d", p, h)
+	}
+	return nil
+}
+
+// heightCache is the ledger height, read again when older than maxAge.
+type heightCache struct {
+	ledger ledger.Ledger
+	maxAge time.Duration
+	mu     sync.Mutex
+	height uint64
+	at     time.Time
+}
+
+func (h *heightCache) get(ctx context.Context) (uint64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if now := time.Now(); now.Sub(h.at) > h.maxAge {
+		n, err := h.ledger.Height(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("ledger height: %w", err)
+		}
+		h.height, h.at = n, now
+	}
+	return h.height, nil
+}
+
+// observe raises the height when the projector saw a newer block.
+func (h *heightCache) observe(height uint64) {
+	h.mu.Lock()
+	h.height = max(h.height, height)
+	h.mu.Unlock()
+}
