@@ -61,6 +61,9 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 		if err := json.Unmarshal(body, &ev); err != nil {
 			return nil, refuseEvent(i, CodeInvalid, "event-decode", "", "event is not a valid epcis.Event: "+err.Error())
 		}
+		if err := checkEvent(i, &ev); err != nil {
+			return nil, err
+		}
 		hash, err := epcis.HashID(&ev)
 		if err != nil {
 			return nil, refuseEvent(i, CodeInvalid, "event-hash", "", err.Error())

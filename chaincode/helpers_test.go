@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,11 +100,23 @@ func unpackEv(parent string, children ...string) epcis.Event {
 	return e
 }
 
-func shipEv(toGLN string, epcs ...string) epcis.Event {
+// shipEv ships epcs to the owning party to: a party identifier (URN or
+// Digital Link), or a bare 13-digit GLN, which is written as a PGLN Digital
+// Link (EPCIS needs a URI).
+func shipEv(to string, epcs ...string) epcis.Event {
 	e := ev(epcis.ObjectEventType, epcis.ActionObserve, "shipping")
 	e.EPCList, e.Disposition = epcs, "in_transit"
-	e.DestinationList = []epcis.SourceDest{{Type: "owning_party", Value: toGLN}}
+	e.DestinationList = []epcis.SourceDest{{Type: "owning_party", Value: partyURI(to)}}
 	return e
+}
+
+// partyURI writes a bare GLN as a PGLN Digital Link; anything else is
+// returned as it is.
+func partyURI(gln string) string {
+	if len(gln) == 13 && !strings.Contains(gln, ":") {
+		return "https://id.gs1.org/417/" + gln
+	}
+	return gln
 }
 
 func stepEv(step string, epcs ...string) epcis.Event {

@@ -50,21 +50,26 @@ func TestRefusals(t *testing.T) {
 		{"expiry required", nil, mfr, []epcis.Event{commissionEv("L1", "", a)}, chaincode.CodeInvalid, "expiry-required", 0, a},
 		{"bad expiry", nil, mfr, []epcis.Event{commissionEv("L1", "2027-13-01", a)}, chaincode.CodeInvalid, "bad-expiry", 0, ""},
 		{"lot expiry mismatch", base, mfr, []epcis.Event{commissionEv("L1", "2028-01-31", sgtin("X3"))}, chaincode.CodeInvalid, "lot-expiry-mismatch", 0, sgtin("X3")},
-		{"commissioning is ADD", nil, mfr, []epcis.Event{func() epcis.Event { e := commissionEv("L1", "2027-03-31", a); e.Action = epcis.ActionObserve; return e }()}, chaincode.CodeInvalid, "commissioning-action", 0, ""},
-		{"malformed EPC", nil, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", "urn:epc:id:sgtin:0312345.06789.X")}, chaincode.CodeInvalid, "bad-epc", 0, "urn:epc:id:sgtin:0312345.06789.X"},
+		{"commissioning is ADD", nil, mfr, []epcis.Event{func() epcis.Event {
+			e := commissionEv("", "", a)
+			e.Action = epcis.ActionObserve
+			return e
+		}()}, chaincode.CodeInvalid, "commissioning-action", 0, ""},
+		{"malformed EPC", nil, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", "urn:epc:id:sgtin:0312345.06789.X")}, chaincode.CodeInvalid, "event-invalid", 0, "urn:epc:id:sgtin:0312345.06789.X"},
+		{"an EPC that is neither SGTIN nor SSCC", nil, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", "urn:epc:id:grai:0312345.01234.X1")}, chaincode.CodeInvalid, "bad-epc", 0, "urn:epc:id:grai:0312345.01234.X1"},
 		{"no EPCs", base, mfr, []epcis.Event{noEPC(shipEv(whsGLN))}, chaincode.CodeInvalid, "epcs-required", 0, ""},
 		{"unknown EPC", nil, mfr, []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeNotFound, "unknown-epc", 0, a},
 		{"shipping what you do not own", base, whs, []epcis.Event{shipEv(pharmGLN, a)}, chaincode.CodeForbidden, "not-owner", 0, a},
-		{"shipping to a lapsed licence", base, mfr, []epcis.Event{shipEv(rogueGLN, a)}, chaincode.CodeForbidden, "destination-not-atp", 0, rogueGLN},
-		{"shipping to a regulator", base, mfr, []epcis.Event{shipEv(regGLN, a)}, chaincode.CodeForbidden, "destination-not-atp", 0, regGLN},
+		{"shipping to a lapsed licence", base, mfr, []epcis.Event{shipEv(rogueGLN, a)}, chaincode.CodeForbidden, "destination-not-atp", 0, partyURI(rogueGLN)},
+		{"shipping to a regulator", base, mfr, []epcis.Event{shipEv(regGLN, a)}, chaincode.CodeForbidden, "destination-not-atp", 0, partyURI(regGLN)},
 		{"shipping to an unknown GLN", base, mfr, []epcis.Event{shipEv("urn:epc:id:sgln:0344444.00000.0", a)}, chaincode.CodeInvalid, "unknown-destination", 0, "urn:epc:id:sgln:0344444.00000.0"},
 		{"shipping without destination", base, mfr, []epcis.Event{func() epcis.Event { e := shipEv(whsGLN, a); e.DestinationList = nil; return e }()}, chaincode.CodeInvalid, "destination-required", 0, ""},
 		{"shipping from another's source", base, mfr, []epcis.Event{func() epcis.Event {
 			e := shipEv(whsGLN, a)
-			e.SourceList = []epcis.SourceDest{{Type: "urn:epcglobal:cbv:sdt:owning_party", Value: pharmGLN}}
+			e.SourceList = []epcis.SourceDest{{Type: "urn:epcglobal:cbv:sdt:owning_party", Value: "urn:epc:id:sgln:0377777.00000.0"}}
 			return e
-		}()}, chaincode.CodeForbidden, "source-not-caller", 0, pharmGLN},
-		{"malformed owning party", base, mfr, []epcis.Event{shipEv("urn:epc:id:sgln:bad", a)}, chaincode.CodeInvalid, "bad-owning-party", 0, "urn:epc:id:sgln:bad"},
+		}()}, chaincode.CodeForbidden, "source-not-caller", 0, "urn:epc:id:sgln:0377777.00000.0"},
+		{"an owning party that is no GLN", base, mfr, []epcis.Event{shipEv("urn:example:party:7", a)}, chaincode.CodeInvalid, "bad-owning-party", 0, "urn:example:party:7"},
 		{"shipping in transit", inTransit, mfr, []epcis.Event{at(shipEv(whsGLN, a), 5)}, chaincode.CodeInvalid, "in-transit", 0, a},
 		{"shipping a packed item alone", packed, mfr, []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "packed-item-shipped-alone", 0, a},
 		{"receiving what was not addressed to you", inTransit, pharm, []epcis.Event{stepEv("receiving", a)}, chaincode.CodeForbidden, "not-addressee", 0, a},

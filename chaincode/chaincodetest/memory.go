@@ -93,6 +93,16 @@ func (m *Memory) Keys(prefix string) []string {
 // (for assertions on where private data went).
 func (m *Memory) PrivateData(collection, key string) []byte { return m.private[collection][key] }
 
+// PrivateKeys returns the committed keys of a private collection, sorted.
+func (m *Memory) PrivateKeys(collection string) []string {
+	out := make([]string, 0, len(m.private[collection]))
+	for k := range m.private[collection] {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (m *Memory) newTx(org string, transient map[string][]byte) *Tx {
 	return &Tx{m: m, org: org, id: fmt.Sprintf("tx%06d", m.height+1), at: m.now, transient: transient,
 		writes: map[string][]byte{}, privWrites: map[string]map[string][]byte{}}

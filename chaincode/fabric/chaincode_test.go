@@ -138,13 +138,13 @@ func TestInvoke(t *testing.T) {
 		t.Fatalf("event %q %s", stub.event, stub.payload)
 	}
 	for i, step := range []string{"commissioning", "destroying"} {
-		action := "OBSERVE"
+		action, ilmd := "OBSERVE", ""
 		if step == "commissioning" {
 			action = "ADD"
+			ilmd = `,"ILMD":[{"Space":"urn:epcglobal:cbv:mda","Local":"lotNumber","Text":"L1"},{"Space":"urn:epcglobal:cbv:mda","Local":"itemExpirationDate","Text":"2027-03-31"}]`
 		}
 		ev := fmt.Sprintf(`[{"Type":"ObjectEvent","Action":%q,"BizStep":%q,"EventTime":"2026-11-01T00:00:0%dZ","EventTimeZoneOffset":"+00:00",
-			"EPCList":["urn:epc:id:sgtin:0312345.067890.A1"],
-			"ILMD":[{"Space":"urn:epcglobal:cbv:mda","Local":"lotNumber","Text":"L1"},{"Space":"urn:epcglobal:cbv:mda","Local":"itemExpirationDate","Text":"2027-03-31"}]}]`, action, step, i)
+			"EPCList":["urn:epc:id:sgtin:0312345.067890.A1"]%s}]`, action, step, i, ilmd)
 		stub.transient = map[string][]byte{chaincode.TransientEvents: []byte(ev)}
 		if status, msg := call(fmt.Sprintf("tx%d", i+2), chaincode.FnCapture); status != shim.OK {
 			t.Fatalf("capture %s: %s", step, msg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -142,9 +143,15 @@ func unpack(minute int, parent string) epcis.Event {
 	return e
 }
 
+// ship ships epcs to the owning party to: a party identifier (URN or
+// Digital Link), or a bare GLN, which is written as a PGLN Digital Link
+// (EPCIS needs a URI, and the chaincode validates every event).
 func ship(minute int, to string, epcs ...string) epcis.Event {
 	e := baseEvent(epcis.ObjectEventType, epcis.ActionObserve, "shipping", minute)
 	e.EPCList, e.Disposition = epcs, "in_transit"
+	if len(to) == 13 && !strings.Contains(to, ":") {
+		to = "https://id.gs1.org/417/" + to
+	}
 	e.DestinationList = []epcis.SourceDest{{Type: "owning_party", Value: to}}
 	return e
 }
