@@ -1,0 +1,202 @@
+package ingest
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"rxledger/epcis"
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/problem"
+)
+
+// The GS1 EPCIS 2.0 REST headers the capture interface uses.
+const (
+	HeaderCaptureLimit         = "GS1-EPCIS-Capture-Limit"
+	HeaderCaptureFileSizeLimit = "GS1-EPCIS-Capture-File-Size-Limit"
+	HeaderCaptureBehaviour     = "GS1-Capture-Error-Behaviour"
+	HeaderEPCISVersion         = "GS1-EPCIS-Version"
+	HeaderCBVVersion           = "GS1-CBV-Version"
+)
+
+// maxListedJobs bounds GET /epcis/capture.
+const maxListedJobs = 100
+
+// advertise sets the capture limit headers.
+func (s *Service) advertise(c *gin.Context) {
+	c.Header(HeaderCaptureLimit, strconv.Itoa(s.cfg.CaptureLimit))
+	c.Header(HeaderCaptureFileSizeLimit, strconv.FormatInt(s.cfg.FileSizeLimit, 10))
+	c.Header(HeaderEPCISVersion, "2.0.0")
+	c.Header(HeaderCBVVersion, "2.0.0")
+}
+
+// handleCapture is POST /epcis/capture: validate the whole document, store
+// a job, answer 202 with its Location; nothing is submitted for a document
+// that is invalid or over a limit.
+func (s *Service) handleCapture(c *gin.Context) {
+	s.advertise(c)
+	p, _ := auth.PrincipalOf(c)
+	ctx, span := s.cfg.Tracer.Start(c.Request.Context(), "ingest.capture.accept", trace.WithAttributes(attribute.String("org", p.Org)))
+	defer span.End()
+
+	behaviour := strings.ToLower(strings.TrimSpace(c.GetHeader(HeaderCaptureBehaviour)))
+	switch behaviour {
+	case "", BehaviourRollback:
+	case BehaviourProceed:
+		s.reject(c, "", problem.New(problem.Invalid,
+			"%s: proceed is not supported; a document is captured all or nothing (rollback)", HeaderCaptureBehaviour).
+			At(problem.Location{Field: HeaderCaptureBehaviour}))
+		return
+	default:
+		s.reject(c, "", problem.New(problem.Invalid, "%s: %q is not a capture error behaviour (rollback is supported)", HeaderCaptureBehaviour, behaviour).
+			At(problem.Location{Field: HeaderCaptureBehaviour}))
+		return
+	}
+	kind, err := mediaKind(c.GetHeader("Content-Type"))
+	if err != nil {
+		s.reject(c, "", err)
+		return
+	}
+	body, err := s.readDocument(c)
+	if err != nil {
+		s.reject(c, "", err)
+		return
+	}
+	doc, f, err := decodeDocument(kind, body, s.limits())
+	if err != nil {
+		s.reject(c, f, err)
+		return
+	}
+	events, epcs := len(doc.Events), countEPCs(doc)
+	span.SetAttributes(attribute.Int("capture.events", events), attribute.Int("capture.epcs", epcs))
+	rec := jobRecord{Org: p.Org, Kind: kind, Job: Job{
+		CaptureID: newJobID(), CreatedAt: time.Now().UTC(), Running: true,
+		CaptureErrorBehaviour: BehaviourRollback, Errors: []JobError{},
+		Format: string(f), EventCount: events, EPCCount: epcs,
+	}}
+	if err := s.jobs.create(&rec, body); err != nil {
+		s.log.ErrorContext(ctx, "store capture job", "error", err)
+		s.reject(c, f, err)
+		return
+	}
+	s.m.captureDocs.WithLabelValues(string(f), "accepted").Inc()
+	s.m.captureEvents.Add(float64(events))
+	s.m.captureEPCs.Add(float64(epcs))
+	s.runner.enqueue(&pending{rec: rec, work: &captureWork{doc: doc}})
+	c.Header("Location", "/epcis/capture/"+rec.Job.CaptureID)
+	httpx.Respond(c, http.StatusAccepted, rec.Job)
+}
+
+// reject answers a refused capture and counts it.
+func (s *Service) reject(c *gin.Context, f format, err error) {
+	label := string(f)
+	if label == "" {
+		label = "unknown"
+	}
+	s.m.captureDocs.WithLabelValues(label, "rejected").Inc()
+	if errors.Is(err, errUnsupportedMediaType) {
+		failStatus(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", err)
+		return
+	}
+	httpx.Fail(c, err)
+}
+
+// readDocument reads the body under the file size limit, stopping as soon
+// as it is exceeded.
+func (s *Service) readDocument(c *gin.Context) ([]byte, error) {
+	limit := s.cfg.FileSizeLimit
+	if c.Request.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	r := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	body, err := io.ReadAll(r)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(mbe.Limit)
+		}
+		return nil, problem.Wrap(problem.Invalid, err, "read the capture document")
+	}
+	if len(body) == 0 {
+		return nil, problem.New(problem.Invalid, "the request body is empty; an EPCIS document is expected")
+	}
+	return body, nil
+}
+
+func tooLarge(limit int64) *problem.Error {
+	return problem.New(problem.TooLarge, "the capture document exceeds %s: %d bytes", HeaderCaptureFileSizeLimit, limit)
+}
+
+// countEPCs counts the instance identifiers of a document's events.
+func countEPCs(doc *epcis.Document) int {
+	n := 0
+	for i := range doc.Events {
+		e := &doc.Events[i]
+		n += len(e.EPCList) + len(e.ChildEPCs) + len(e.InputEPCList) + len(e.OutputEPCList)
+	}
+	return n
+}
+
+// handleCaptureOptions is OPTIONS /epcis/capture: the limits.
+func (s *Service) handleCaptureOptions(c *gin.Context) {
+	s.advertise(c)
+	c.Header("Allow", "GET, POST, OPTIONS")
+	c.Status(http.StatusNoContent)
+}
+
+// handleListJobs is GET /epcis/capture: the caller's organisation's most
+// recent jobs.
+func (s *Service) handleListJobs(c *gin.Context) {
+	s.advertise(c)
+	p, _ := auth.PrincipalOf(c)
+	recs := s.jobs.ofOrg(p.Org, maxListedJobs)
+	jobs := make([]Job, len(recs))
+	for i := range recs {
+		jobs[i] = recs[i].Job
+	}
+	httpx.Respond(c, http.StatusOK, gin.H{"captureJobs": jobs})
+}
+
+// handleJob is GET /epcis/capture/{captureID}. A job of another
+// organisation is answered as unknown.
+func (s *Service) handleJob(c *gin.Context) {
+	s.advertise(c)
+	p, _ := auth.PrincipalOf(c)
+	id := c.Param("captureID")
+	rec, ok := s.jobs.get(id)
+	if !ok || rec.Org != p.Org {
+		httpx.Fail(c, problem.New(problem.NotFound, "no capture job %q", id))
+		return
+	}
+	httpx.Respond(c, http.StatusOK, rec.Job)
+}
+
+// failStatus answers a problem whose status the problem codes do not cover.
+func failStatus(c *gin.Context, status int, typ, title string, err error) {
+	_ = c.Error(err)
+	body := problem.Body{
+		Type: problem.TypeBase + typ, Title: title, Status: status, Detail: detailOf(err),
+		Instance: c.Request.URL.Path, Code: problem.Code(typ), RequestID: httpx.RequestIDOf(c),
+	}
+	if sc := trace.SpanContextFromContext(c.Request.Context()); sc.IsValid() {
+		body.TraceID = sc.TraceID().String()
+	}
+	c.Header("Content-Type", problem.MediaType)
+	c.AbortWithStatusJSON(status, body)
+}
+
+func detailOf(err error) string {
+	var pe *problem.Error
+	if errors.As(err, &pe) {
+		return pe.Detail
+	}
+	return err.Error()
+}

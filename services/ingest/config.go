@@ -1,0 +1,98 @@
+package ingest
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"rxledger/services/ledger"
+)
+
+// Defaults of Config.
+const (
+	// DefaultCaptureLimit is the most events one capture document may hold
+	// (advertised as GS1-EPCIS-Capture-Limit).
+	DefaultCaptureLimit = 10_000
+	// DefaultFileSizeLimit is the largest capture document in bytes
+	// (advertised as GS1-EPCIS-Capture-File-Size-Limit).
+	DefaultFileSizeLimit int64 = 16 << 20
+	// DefaultPerPage and MaxPerPage bound a query page.
+	DefaultPerPage = 100
+	MaxPerPage     = 1000
+	// DefaultProjectionOrg is the organisation the projection reads event
+	// bodies as: a regulator holds a copy of every event.
+	DefaultProjectionOrg = "RegulatorMSP"
+)
+
+// Config is what New needs.
+type Config struct {
+	// Ledger is the ledger events are submitted to and projected from.
+	Ledger ledger.Ledger
+	// DataDir is the service's own directory: its job store, its query index
+	// and its page-token key live under it.
+	DataDir string
+	// ProjectionOrg is the organisation whose private copies the projection
+	// reads event bodies from (DefaultProjectionOrg if empty). It must be
+	// one that holds every event: a regulator.
+	ProjectionOrg string
+	// CaptureLimit and FileSizeLimit bound a capture document (defaults
+	// above). The HTTP engine's own body limit must not be smaller than
+	// FileSizeLimit, or it answers 413 first.
+	CaptureLimit  int
+	FileSizeLimit int64
+	// DefaultPerPage and MaxPerPage bound query pages (defaults above).
+	DefaultPerPage int
+	MaxPerPage     int
+	// PartnerWait bounds how long a capture job waits for the projection to
+	// catch up with the ledger before it derives transaction information
+	// (which needs the partners' GLNs); 10s if 0.
+	PartnerWait time.Duration
+
+	Logger *slog.Logger
+	// Registerer receives the service's metrics (none registered if nil).
+	Registerer prometheus.Registerer
+	// Tracer names the service's spans (a no-op tracer if nil).
+	Tracer trace.Tracer
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Ledger == nil {
+		return c, errors.New("ingest: a ledger is required")
+	}
+	if c.DataDir == "" {
+		return c, errors.New("ingest: a data directory is required")
+	}
+	if c.ProjectionOrg == "" {
+		c.ProjectionOrg = DefaultProjectionOrg
+	}
+	if c.CaptureLimit <= 0 {
+		c.CaptureLimit = DefaultCaptureLimit
+	}
+	if c.FileSizeLimit <= 0 {
+		c.FileSizeLimit = DefaultFileSizeLimit
+	}
+	if c.DefaultPerPage <= 0 {
+		c.DefaultPerPage = DefaultPerPage
+	}
+	if c.MaxPerPage <= 0 {
+		c.MaxPerPage = MaxPerPage
+	}
+	if c.DefaultPerPage > c.MaxPerPage {
+		c.DefaultPerPage = c.MaxPerPage
+	}
+	if c.PartnerWait <= 0 {
+		c.PartnerWait = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Tracer == nil {
+		c.Tracer = noop.NewTracerProvider().Tracer("rxledger/ingest")
+	}
+	return c, nil
+}

@@ -1,0 +1,208 @@
+package ingest
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// The index is a Pebble store (already the embedded ledger's engine: an
+// LSM store kept by CockroachDB, crash-safe, with atomic batches and ordered
+// iteration, which the query scans need). Its keys:
+//
+//	c                          next block to project (the checkpoint)
+//	e <seq>                    indexed event: its record (JSON)
+//	h <hashID>                 seq of the event with that GS1 hash ID
+//	i <eventID>                seq of an event captured with its own eventID
+//	x <field> <value> 0 <seq>  secondary index entry (no value)
+//	g <gln>                    MSP ID of the partner that registered the GLN
+//
+// seq numbers events in ledger order: the block number in the high bits and
+// the event's ordinal within the block in the low ones, so a rebuilt index
+// numbers events exactly as before (page tokens stay valid).
+const (
+	prefixCheckpoint = 'c'
+	prefixEvent      = 'e'
+	prefixHash       = 'h'
+	prefixEventID    = 'i'
+	prefixIndex      = 'x'
+	prefixGLN        = 'g'
+)
+
+// seqBits is how many low bits of seq count events within a block.
+const seqBits = 20
+
+// maxEventsPerBlock is how many events one block may add to the index.
+const maxEventsPerBlock = 1<<seqBits - 1
+
+// Index fields (one byte each in x keys).
+const (
+	fieldType        byte = 't'
+	fieldAction      byte = 'A'
+	fieldBizStep     byte = 's'
+	fieldDisposition byte = 'd'
+	fieldEPC         byte = 'e' // epcList and childEPCs (MATCH_epc)
+	fieldAnyEPC      byte = 'a' // every identifier (MATCH_anyEPC)
+	fieldParent      byte = 'p'
+	fieldInput       byte = 'i'
+	fieldOutput      byte = 'o'
+	fieldEPCClass    byte = 'c' // quantityList and childQuantityList classes
+	fieldAnyClass    byte = 'k' // every quantity class
+	fieldInputClass  byte = 'I'
+	fieldOutputClass byte = 'O'
+	fieldBizLocation byte = 'l'
+	fieldReadPoint   byte = 'r'
+)
+
+// eventRecord is what the index keeps of an event.
+type eventRecord struct {
+	HashID     string          `json:"hashId"`
+	TxID       string          `json:"txId"`
+	Parties    []string        `json:"parties"`
+	RecordTime time.Time       `json:"recordTime"`
+	Body       json.RawMessage `json:"body"`
+}
+
+// index is the query projection's store.
+type index struct {
+	dir string
+	log *slog.Logger
+	db  *pebble.DB
+}
+
+func openIndex(dir string, log *slog.Logger) (*index, error) {
+	x := &index{dir: dir, log: log}
+	db, err := pebble.Open(dir, x.options())
+	if err != nil {
+		return nil, fmt.Errorf("open query index %s: %w", dir, err)
+	}
+	x.db = db
+	return x, nil
+}
+
+func (x *index) options() *pebble.Options {
+	return &pebble.Options{Logger: pebbleLogger{x.log}}
+}
+
+// reset deletes the index and starts an empty one (a rebuild).
+func (x *index) reset() error {
+	if err := x.db.Close(); err != nil {
+		return fmt.Errorf("close query index: %w", err)
+	}
+	if err := os.RemoveAll(x.dir); err != nil {
+		return fmt.Errorf("remove query index: %w", err)
+	}
+	db, err := pebble.Open(x.dir, x.options())
+	if err != nil {
+		return fmt.Errorf("reopen query index: %w", err)
+	}
+	x.db = db
+	return nil
+}
+
+func (x *index) close() error { return x.db.Close() }
+
+// checkpoint is the next block to project (0 for an empty index).
+func (x *index) checkpoint() (uint64, error) {
+	v, closer, err := x.db.Get([]byte{prefixCheckpoint})
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read checkpoint: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 8 {
+		return 0, errors.New("read checkpoint: corrupt value")
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// get returns the value of key, or nil.
+func (x *index) get(key []byte) ([]byte, error) {
+	v, closer, err := x.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	return append([]byte(nil), v...), nil
+}
+
+// event returns the record of seq, or nil.
+func (x *index) event(seq uint64) (*eventRecord, error) {
+	v, err := x.get(eventKey(seq))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	var rec eventRecord
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return nil, fmt.Errorf("decode indexed event %d: %w", seq, err)
+	}
+	return &rec, nil
+}
+
+// lookup returns the seq of an event by hash ID or captured eventID.
+func (x *index) lookup(id string) (uint64, bool, error) {
+	for _, p := range []byte{prefixHash, prefixEventID} {
+		v, err := x.get(append([]byte{p}, id...))
+		if err != nil {
+			return 0, false, err
+		}
+		if len(v) == 8 {
+			return binary.BigEndian.Uint64(v), true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// orgOfGLN returns the organisation that registered a GLN.
+func (x *index) orgOfGLN(gln string) (string, bool) {
+	v, err := x.get(append([]byte{prefixGLN}, gln...))
+	if err != nil || v == nil {
+		return "", false
+	}
+	return string(v), true
+}
+
+func seqOf(block uint64, n int) uint64 { return block<<seqBits | uint64(n) }
+
+func be64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+func eventKey(seq uint64) []byte { return append([]byte{prefixEvent}, be64(seq)...) }
+
+// indexPrefix is the key prefix of a field's entries for one value.
+func indexPrefix(field byte, value string) []byte {
+	k := make([]byte, 0, 3+len(value)+8)
+	k = append(k, prefixIndex, field)
+	k = append(k, value...)
+	return append(k, 0)
+}
+
+// pebbleLogger routes Pebble's log lines to slog: its informational
+// chatter at debug level.
+type pebbleLogger struct{ log *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) { p.log.Debug(fmt.Sprintf(format, args...)) }
+
+func (p pebbleLogger) Errorf(format string, args ...any) { p.log.Error(fmt.Sprintf(format, args...)) }
+
+// Fatalf reports an unrecoverable store failure: Pebble expects it not to
+// return.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.log.Error(msg)
+	panic("query index: " + msg)
+}

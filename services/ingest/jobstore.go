@@ -1,0 +1,180 @@
+package ingest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// jobStore keeps capture jobs in a directory: <id>.json is the job record,
+// <id>.doc the document of a job not yet finished. Both are written with a
+// temporary file, fsync and rename, so a job acknowledged with 202 is on
+// disk and is resumed after a crash. Finished jobs keep only the record.
+type jobStore struct {
+	dir string
+	mu  sync.Mutex
+	// recs caches every record by ID.
+	recs map[string]*jobRecord
+}
+
+// jobIDPattern is the form of job IDs, checked before an ID names a file.
+var jobIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+func openJobStore(dir string) (*jobStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create job directory: %w", err)
+	}
+	s := &jobStore{dir: dir, recs: map[string]*jobRecord{}}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || !jobIDPattern.MatchString(id) {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("read job %s: %w", id, err)
+		}
+		var rec jobRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, fmt.Errorf("decode job %s: %w", id, err)
+		}
+		s.recs[id] = &rec
+	}
+	return s, nil
+}
+
+// newJobID returns a random job ID.
+func newJobID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// create stores a new running job and its document.
+func (s *jobStore) create(rec *jobRecord, doc []byte) error {
+	id := rec.Job.CaptureID
+	if err := writeFileSync(filepath.Join(s.dir, id+".doc"), doc); err != nil {
+		return fmt.Errorf("store capture document: %w", err)
+	}
+	return s.put(rec)
+}
+
+// put writes a job record.
+func (s *jobStore) put(rec *jobRecord) error {
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode job: %w", err)
+	}
+	if err := writeFileSync(filepath.Join(s.dir, rec.Job.CaptureID+".json"), raw); err != nil {
+		return fmt.Errorf("store job: %w", err)
+	}
+	c := *rec
+	s.mu.Lock()
+	s.recs[rec.Job.CaptureID] = &c
+	s.mu.Unlock()
+	return nil
+}
+
+// finish writes the final state of a job and drops its document.
+func (s *jobStore) finish(rec *jobRecord) error {
+	if err := s.put(rec); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(s.dir, rec.Job.CaptureID+".doc")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("drop capture document: %w", err)
+	}
+	return nil
+}
+
+// get returns a copy of a job record.
+func (s *jobStore) get(id string) (jobRecord, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.recs[id]
+	if !ok {
+		return jobRecord{}, false
+	}
+	return *rec, true
+}
+
+// document reads the stored document of an unfinished job.
+func (s *jobStore) document(id string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, id+".doc"))
+	if err != nil {
+		return nil, fmt.Errorf("read capture document: %w", err)
+	}
+	return b, nil
+}
+
+// running lists the unfinished jobs, oldest first.
+func (s *jobStore) running() []jobRecord {
+	return s.list(func(r *jobRecord) bool { return r.Job.Running })
+}
+
+// ofOrg lists an organisation's jobs, newest first, at most limit.
+func (s *jobStore) ofOrg(org string, limit int) []jobRecord {
+	all := s.list(func(r *jobRecord) bool { return r.Org == org })
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Job.CreatedAt.After(all[j].Job.CreatedAt) })
+	return all[:min(len(all), limit)]
+}
+
+func (s *jobStore) list(keep func(*jobRecord) bool) []jobRecord {
+	s.mu.Lock()
+	var out []jobRecord
+	for _, r := range s.recs {
+		if keep(r) {
+			out = append(out, *r)
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Job.CreatedAt.Equal(out[j].Job.CreatedAt) {
+			return out[i].Job.CreatedAt.Before(out[j].Job.CreatedAt)
+		}
+		return out[i].Job.CaptureID < out[j].Job.CaptureID
+	})
+	return out
+}
+
+// writeFileSync writes data to path atomically and durably: a temporary
+// file, fsync, rename, fsync of the directory.
+func writeFileSync(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,305 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"rxledger/chaincode"
+	"rxledger/epcis"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+// projection follows the ledger's blocks into the index.
+type projection struct {
+	l      ledger.Ledger
+	idx    *index
+	org    string
+	log    *slog.Logger
+	tracer trace.Tracer
+	m      *metrics
+
+	// next is the checkpoint: the next block to project.
+	next atomic.Uint64
+	// lastErr is the error of the last failed attempt (nil once it runs).
+	lastErr atomic.Pointer[error]
+
+	mu      sync.Mutex
+	advance chan struct{} // closed and replaced whenever next moves
+}
+
+func newProjection(l ledger.Ledger, idx *index, org string, log *slog.Logger, tracer trace.Tracer, m *metrics) (*projection, error) {
+	p := &projection{l: l, idx: idx, org: org, log: log, tracer: tracer, m: m, advance: make(chan struct{})}
+	next, err := idx.checkpoint()
+	if err != nil {
+		return nil, err
+	}
+	p.next.Store(next)
+	return p, nil
+}
+
+// prepare rebuilds the index from block 0 when it is ahead of the ledger
+// (an index kept from another ledger), so it never serves foreign events.
+func (p *projection) prepare(ctx context.Context) error {
+	h, err := p.l.Height(ctx)
+	if err != nil {
+		return fmt.Errorf("ledger height: %w", err)
+	}
+	if next := p.next.Load(); next > h {
+		p.log.Warn("query index is ahead of the ledger; rebuilding it", "checkpoint", next, "height", h)
+		if err := p.idx.reset(); err != nil {
+			return err
+		}
+		p.next.Store(0)
+	}
+	if p.next.Load() == 0 {
+		p.log.Info("building the query index from block 0", "height", h)
+	}
+	return nil
+}
+
+// run projects blocks until ctx ends, retrying after failures.
+func (p *projection) run(ctx context.Context) error {
+	for {
+		err := p.prepare(ctx)
+		if err == nil {
+			err = p.l.Blocks(ctx, p.next.Load(), func(b ledger.Block) error { return p.apply(ctx, b) })
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
+			err = errors.New("the ledger's block stream ended")
+		}
+		p.lastErr.Store(&err)
+		p.log.Error("query projection failed; retrying", "error", err, "checkpoint", p.next.Load())
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// apply indexes one block and moves the checkpoint in the same batch.
+func (p *projection) apply(ctx context.Context, b ledger.Block) error {
+	if b.Number != p.next.Load() {
+		return fmt.Errorf("block %d arrived while expecting %d", b.Number, p.next.Load())
+	}
+	ctx, span := p.tracer.Start(ctx, "ingest.projection.block", trace.WithAttributes(attribute.Int64("block", int64(b.Number))))
+	defer span.End()
+	batch := p.idx.db.NewBatch()
+	defer batch.Close()
+	n := 0
+	for _, ce := range b.Events {
+		if ce.Name != chaincode.EventName {
+			continue
+		}
+		ev, err := chaincode.DecodeEvent(ce.Payload)
+		if err != nil {
+			return fmt.Errorf("block %d tx %s: %w", b.Number, ce.TxID, err)
+		}
+		for _, partner := range ev.Partners {
+			for _, gln := range partner.GLNs {
+				if err := batch.Set(append([]byte{prefixGLN}, gln...), []byte(partner.ID), nil); err != nil {
+					return err
+				}
+			}
+		}
+		for _, a := range ev.Events {
+			if n == maxEventsPerBlock {
+				return fmt.Errorf("block %d anchors more than %d events", b.Number, maxEventsPerBlock)
+			}
+			body, err := p.body(ctx, a.HashID)
+			if err != nil {
+				return fmt.Errorf("block %d event %s: %w", b.Number, a.HashID, err)
+			}
+			if body == nil {
+				continue
+			}
+			rec := &eventRecord{HashID: a.HashID, TxID: ev.TxID, Parties: a.Parties, RecordTime: ev.Time, Body: body}
+			if err := writeEvent(batch, seqOf(b.Number, n), rec); err != nil {
+				return fmt.Errorf("block %d event %s: %w", b.Number, a.HashID, err)
+			}
+			n++
+		}
+	}
+	if err := batch.Set([]byte{prefixCheckpoint}, be64(b.Number+1), nil); err != nil {
+		return err
+	}
+	if err := batch.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("commit block %d to the query index: %w", b.Number, err)
+	}
+	p.lastErr.Store(nil)
+	p.m.projectedEvents.Add(float64(n))
+	p.m.projectedHeight.Set(float64(b.Number + 1))
+	p.mu.Lock()
+	p.next.Store(b.Number + 1)
+	close(p.advance)
+	p.advance = make(chan struct{})
+	p.mu.Unlock()
+	return nil
+}
+
+// body reads an anchored event's body as the projection organisation. An
+// event that organisation may not read is skipped (logged and counted): the
+// projection organisation is misconfigured, and retrying will not help.
+func (p *projection) body(ctx context.Context, hashID string) (json.RawMessage, error) {
+	raw, err := p.l.Evaluate(ctx, p.org, chaincode.FnReadEvent, hashID)
+	if err != nil {
+		if problem.Is(err, problem.NotFound) || problem.Is(err, problem.Forbidden) {
+			p.log.Error("the projection organisation cannot read an event; it is left out of the query index",
+				"org", p.org, "hashId", hashID, "error", err)
+			p.m.skippedEvents.Inc()
+			return nil, nil
+		}
+		return nil, err
+	}
+	var rec chaincode.EventRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, fmt.Errorf("decode event record: %w", err)
+	}
+	if len(rec.Body) == 0 {
+		p.m.skippedEvents.Inc()
+		return nil, nil
+	}
+	return rec.Body, nil
+}
+
+// writeEvent adds an event and its index entries to a batch.
+func writeEvent(batch *pebble.Batch, seq uint64, rec *eventRecord) error {
+	var ev epcis.Event
+	if err := json.Unmarshal(rec.Body, &ev); err != nil {
+		return fmt.Errorf("decode event body: %w", err)
+	}
+	val, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode indexed event: %w", err)
+	}
+	s := be64(seq)
+	if err := batch.Set(eventKey(seq), val, nil); err != nil {
+		return err
+	}
+	if err := batch.Set(append([]byte{prefixHash}, rec.HashID...), s, nil); err != nil {
+		return err
+	}
+	if ev.EventID != "" && ev.EventID != rec.HashID {
+		if err := batch.Set(append([]byte{prefixEventID}, ev.EventID...), s, nil); err != nil {
+			return err
+		}
+	}
+	var werr error
+	for field, values := range indexValues(&ev) {
+		for v := range values {
+			if werr == nil {
+				werr = batch.Set(append(indexPrefix(field, v), s...), nil, nil)
+			}
+		}
+	}
+	return werr
+}
+
+// indexValues lists the values an event is indexed under, by field.
+func indexValues(ev *epcis.Event) map[byte]map[string]bool {
+	out := map[byte]map[string]bool{}
+	add := func(f byte, vs ...string) {
+		for _, v := range vs {
+			if v == "" {
+				continue
+			}
+			if out[f] == nil {
+				out[f] = map[string]bool{}
+			}
+			out[f][v] = true
+		}
+	}
+	add(fieldType, string(ev.Type))
+	add(fieldAction, string(ev.Action))
+	add(fieldBizStep, epcis.ShortCBV(epcis.BizStep, ev.BizStep))
+	add(fieldDisposition, epcis.ShortCBV(epcis.Disposition, ev.Disposition))
+	add(fieldBizLocation, ev.BizLocation)
+	add(fieldReadPoint, ev.ReadPoint)
+	for _, id := range ev.EPCList {
+		add(fieldEPC, canonEPC(id))
+		add(fieldAnyEPC, canonEPC(id))
+	}
+	for _, id := range ev.ChildEPCs {
+		add(fieldEPC, canonEPC(id))
+		add(fieldAnyEPC, canonEPC(id))
+	}
+	add(fieldParent, canonEPC(ev.ParentID))
+	add(fieldAnyEPC, canonEPC(ev.ParentID))
+	for _, id := range ev.InputEPCList {
+		add(fieldInput, canonEPC(id))
+		add(fieldAnyEPC, canonEPC(id))
+	}
+	for _, id := range ev.OutputEPCList {
+		add(fieldOutput, canonEPC(id))
+		add(fieldAnyEPC, canonEPC(id))
+	}
+	for _, q := range append(append([]epcis.QuantityElement(nil), ev.QuantityList...), ev.ChildQuantityList...) {
+		add(fieldEPCClass, q.EPCClass)
+		add(fieldAnyClass, q.EPCClass)
+	}
+	for _, q := range ev.InputQuantityList {
+		add(fieldInputClass, q.EPCClass)
+		add(fieldAnyClass, q.EPCClass)
+	}
+	for _, q := range ev.OutputQuantityList {
+		add(fieldOutputClass, q.EPCClass)
+		add(fieldAnyClass, q.EPCClass)
+	}
+	return out
+}
+
+// canonEPC writes an SGTIN or SSCC in its canonical Digital Link form, so
+// that a URN query finds events captured with Digital Links and back; other
+// identifiers are kept as written.
+func canonEPC(id string) string {
+	if id == "" {
+		return ""
+	}
+	if item, err := chaincode.ParseItemID(id); err == nil {
+		return item.DigitalLink()
+	}
+	return id
+}
+
+// height is the next block the projection will index.
+func (p *projection) height() uint64 { return p.next.Load() }
+
+// waitFor waits until the projection has indexed every block below h.
+func (p *projection) waitFor(ctx context.Context, h uint64) error {
+	for {
+		p.mu.Lock()
+		ch := p.advance
+		p.mu.Unlock()
+		if p.next.Load() >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
+}
+
+// failure is the error of the last failed projection attempt, if it has
+// not recovered since.
+func (p *projection) failure() error {
+	if e := p.lastErr.Load(); e != nil {
+		return *e
+	}
+	return nil
+}

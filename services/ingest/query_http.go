@@ -1,0 +1,180 @@
+package ingest
+
+import (
+	"bytes"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"rxledger/epcis"
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/problem"
+)
+
+// Media types of query answers.
+const (
+	mediaJSONLD = "application/ld+json"
+	mediaXML    = "application/xml"
+)
+
+// simpleEventQuery names the query the events endpoint answers.
+const simpleEventQuery = "SimpleEventQuery"
+
+// handleQuery is GET /epcis/events: the events the caller may see that
+// match the standard query parameters, a page at a time. The next page's
+// URL is in the Link header (rel="next"); its nextPageToken is opaque and
+// signed for this query and organisation.
+func (s *Service) handleQuery(c *gin.Context) {
+	p, _ := auth.PrincipalOf(c)
+	ctx, span := s.cfg.Tracer.Start(c.Request.Context(), "ingest.query", trace.WithAttributes(attribute.String("org", p.Org)))
+	defer span.End()
+	params := c.Request.URL.Query()
+	q, err := parseQuery(params, s.cfg.DefaultPerPage, s.cfg.MaxPerPage)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	var start uint64
+	if q.token != "" {
+		last, err := s.tokens.open(q.token, q.fingerprint, p.Org)
+		if err != nil {
+			httpx.Fail(c, problem.New(problem.Invalid, "query parameter nextPageToken: %v", err).At(problem.Location{Field: "nextPageToken"}))
+			return
+		}
+		start = last + 1
+	}
+	hits, more, err := s.find(q, p, start, q.perPage)
+	if err != nil {
+		s.log.ErrorContext(ctx, "query the index", "error", err)
+		httpx.Fail(c, err)
+		return
+	}
+	span.SetAttributes(attribute.Int("query.events", len(hits)))
+	if more {
+		next := url.Values{}
+		for k, v := range params {
+			if k != "nextPageToken" {
+				next[k] = v
+			}
+		}
+		next.Set("nextPageToken", s.tokens.issue(hits[len(hits)-1].seq, q.fingerprint, p.Org))
+		c.Header("Link", "<"+c.Request.URL.Path+"?"+next.Encode()+`>; rel="next"`)
+	}
+	s.answer(c, hits)
+}
+
+// handleEvent is GET /epcis/events/{eventID}: one event by its GS1 hash ID
+// (URL-encoded) or the eventID it was captured with, as an EPCIS query
+// document holding it. An event the caller may not see is answered as
+// unknown, so its existence does not leak.
+func (s *Service) handleEvent(c *gin.Context) {
+	p, _ := auth.PrincipalOf(c)
+	id := strings.TrimPrefix(c.Param("eventID"), "/")
+	if id == "" {
+		httpx.Fail(c, problem.New(problem.NotFound, "an event ID is required: /epcis/events/{eventID}"))
+		return
+	}
+	notFound := problem.New(problem.NotFound, "no event %q", id)
+	seq, ok, err := s.idx.lookup(id)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	if !ok {
+		httpx.Fail(c, notFound)
+		return
+	}
+	h, ok, err := s.match(&query{}, p, seq)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	if !ok {
+		httpx.Fail(c, notFound)
+		return
+	}
+	s.answer(c, []hit{h})
+}
+
+// answer writes events as an EPCISQueryDocument: JSON-LD, or EPCIS 2.0 XML
+// when the Accept header prefers XML.
+func (s *Service) answer(c *gin.Context, hits []hit) {
+	doc := &epcis.Document{
+		SchemaVersion: "2.0",
+		CreationDate:  time.Now().UTC(),
+		Query:         &epcis.QueryResults{QueryName: simpleEventQuery},
+		Events:        make([]epcis.Event, len(hits)),
+	}
+	for i := range hits {
+		e := hits[i].ev
+		if e.EventID == "" {
+			e.EventID = hits[i].rec.HashID
+		}
+		if e.RecordTime == nil {
+			rt := hits[i].rec.RecordTime
+			e.RecordTime = &rt
+		}
+		doc.Events[i] = e
+	}
+	var buf bytes.Buffer
+	media := mediaJSONLD
+	var err error
+	if prefersXML(c.GetHeader("Accept")) {
+		media = mediaXML
+		err = epcis.EncodeXML(&buf, doc)
+	} else {
+		err = epcis.EncodeJSON(&buf, doc)
+	}
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.Header(HeaderEPCISVersion, "2.0.0")
+	c.Header(HeaderCBVVersion, "2.0.0")
+	c.Header("Content-Length", strconv.Itoa(buf.Len()))
+	c.Data(http.StatusOK, media, buf.Bytes())
+}
+
+// prefersXML reads an Accept header: XML when an XML type has a higher
+// quality than any JSON type (or is listed first at equal quality).
+func prefersXML(accept string) bool {
+	bestJSON, bestXML := -1.0, -1.0
+	firstXML := false
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		qv := 1.0
+		if s, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				qv = f
+			}
+		}
+		switch mt {
+		case "application/xml", "text/xml":
+			if qv > bestXML {
+				bestXML = qv
+				if bestJSON < 0 {
+					firstXML = true
+				}
+			}
+		case "application/ld+json", "application/json", "*/*", "application/*":
+			if qv > bestJSON {
+				bestJSON = qv
+			}
+		}
+	}
+	if bestXML <= 0 {
+		return false
+	}
+	return bestXML > bestJSON || bestXML == bestJSON && firstXML
+}

@@ -1,0 +1,198 @@
+package ingest
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"rxledger/epcis"
+	"rxledger/services/platform/problem"
+)
+
+// query is a parsed GET /epcis/events request: every parameter must hold
+// (AND); within a parameter any value may (OR).
+type query struct {
+	// eq maps index fields to the values one of which the event must have.
+	eq       map[byte][]string
+	eventIDs []string
+	geTime   *time.Time
+	ltTime   *time.Time
+	geRecord *time.Time
+	ltRecord *time.Time
+	perPage  int
+	token    string
+	// fingerprint identifies the query (without paging) for page tokens.
+	fingerprint []byte
+}
+
+// listParams are the EPCIS 2.0 query parameters this repository answers
+// that take a list of values, with the index field each is matched on.
+var listParams = map[string]byte{
+	"eventType":            fieldType,
+	"EQ_action":            fieldAction,
+	"EQ_bizStep":           fieldBizStep,
+	"EQ_disposition":       fieldDisposition,
+	"EQ_readPoint":         fieldReadPoint,
+	"EQ_bizLocation":       fieldBizLocation,
+	"MATCH_epc":            fieldEPC,
+	"MATCH_parentID":       fieldParent,
+	"MATCH_inputEPC":       fieldInput,
+	"MATCH_outputEPC":      fieldOutput,
+	"MATCH_anyEPC":         fieldAnyEPC,
+	"MATCH_epcClass":       fieldEPCClass,
+	"MATCH_inputEPCClass":  fieldInputClass,
+	"MATCH_outputEPCClass": fieldOutputClass,
+	"MATCH_anyEPCClass":    fieldAnyClass,
+}
+
+// epcFields are matched on canonical identifiers (see canonEPC).
+var epcFields = map[byte]bool{fieldEPC: true, fieldParent: true, fieldInput: true, fieldOutput: true, fieldAnyEPC: true}
+
+// unsupportedParams are standard EPCIS query parameters this repository
+// does not answer; naming one is a 400 that says so, not an unknown name.
+var unsupportedPrefixes = []string{
+	"WD_", "EQ_bizTransaction_", "EQ_source_", "EQ_destination_", "EQ_INNER_", "GT_", "GE_", "LT_", "LE_", "EQ_", "EXISTS_",
+	"HASATTR_", "EQATTR_", "MATCH_",
+}
+
+var unsupportedNames = []string{"orderBy", "orderDirection", "eventCountLimit", "maxEventCount", "queryName", "subscriptionID"}
+
+var eventTypes = []string{
+	string(epcis.ObjectEventType), string(epcis.AggregationEventType), string(epcis.TransactionEventType),
+	string(epcis.TransformationEventType), string(epcis.AssociationEventType),
+}
+
+// parseQuery reads the query parameters; a problem names the parameter.
+func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
+	q := &query{eq: map[byte][]string{}, perPage: defaultPerPage}
+	bad := func(name, format string, args ...any) error {
+		return problem.New(problem.Invalid, "query parameter %s: "+format, append([]any{name}, args...)...).
+			At(problem.Location{Field: name})
+	}
+	names := make([]string, 0, len(v))
+	for name := range v {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	fp := sha256.New()
+	for _, name := range names {
+		values := splitValues(v[name])
+		if name != "perPage" && name != "nextPageToken" {
+			fp.Write([]byte(name + "\x00" + strings.Join(values, "\x01") + "\x00"))
+		}
+		if len(values) == 0 {
+			return nil, bad(name, "a value is required")
+		}
+		if field, ok := listParams[name]; ok {
+			for _, val := range values {
+				val, err := normalise(field, val)
+				if err != nil {
+					return nil, bad(name, "%v", err)
+				}
+				q.eq[field] = append(q.eq[field], val)
+			}
+			continue
+		}
+		single := func() (string, error) {
+			if len(values) != 1 {
+				return "", bad(name, "takes one value, got %d", len(values))
+			}
+			return values[0], nil
+		}
+		switch name {
+		case "EQ_eventID":
+			q.eventIDs = values
+		case "GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime":
+			s, err := single()
+			if err != nil {
+				return nil, err
+			}
+			t, perr := time.Parse(time.RFC3339Nano, s)
+			if perr != nil {
+				return nil, bad(name, "%q is not a date and time with a time zone (RFC 3339, e.g. 2026-11-01T12:00:00Z)", s)
+			}
+			switch name {
+			case "GE_eventTime":
+				q.geTime = &t
+			case "LT_eventTime":
+				q.ltTime = &t
+			case "GE_recordTime":
+				q.geRecord = &t
+			default:
+				q.ltRecord = &t
+			}
+		case "perPage":
+			s, err := single()
+			if err != nil {
+				return nil, err
+			}
+			n, perr := strconv.Atoi(s)
+			if perr != nil || n < 1 || n > maxPerPage {
+				return nil, bad(name, "%q must be a whole number from 1 to %d", s, maxPerPage)
+			}
+			q.perPage = n
+		case "nextPageToken":
+			s, err := single()
+			if err != nil {
+				return nil, err
+			}
+			q.token = s
+		default:
+			if slices.Contains(unsupportedNames, name) || hasAnyPrefix(name, unsupportedPrefixes) {
+				return nil, bad(name, "this standard parameter is not supported by this repository")
+			}
+			return nil, bad(name, "unknown query parameter")
+		}
+	}
+	q.fingerprint = fp.Sum(nil)
+	return q, nil
+}
+
+// splitValues splits comma-separated lists (the REST binding's form) and
+// takes repeated parameters too.
+func splitValues(raw []string) []string {
+	var out []string
+	for _, r := range raw {
+		for _, v := range strings.Split(r, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalise writes a parameter value the way the index stores it.
+func normalise(field byte, v string) (string, error) {
+	switch {
+	case field == fieldType:
+		if !slices.Contains(eventTypes, v) {
+			return "", fmt.Errorf("%q is not an event type (%s)", v, strings.Join(eventTypes, ", "))
+		}
+	case field == fieldAction:
+		if v != string(epcis.ActionAdd) && v != string(epcis.ActionObserve) && v != string(epcis.ActionDelete) {
+			return "", fmt.Errorf("%q is not an action (ADD, OBSERVE, DELETE)", v)
+		}
+	case field == fieldBizStep:
+		return epcis.ShortCBV(epcis.BizStep, v), nil
+	case field == fieldDisposition:
+		return epcis.ShortCBV(epcis.Disposition, v), nil
+	case epcFields[field]:
+		return canonEPC(v), nil
+	}
+	return v, nil
+}

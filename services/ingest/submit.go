@@ -1,0 +1,196 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"rxledger/chaincode"
+	"rxledger/epcis"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+// captureWork is a validated document on its way to the ledger.
+type captureWork struct {
+	doc *epcis.Document
+}
+
+// submitRetries is how often a job retries a ledger that is unavailable or
+// reports a read conflict before the job fails.
+const submitRetries = 5
+
+// process submits one job as one Capture transaction and records the
+// outcome. When ctx ends first the job stays running in the store and is
+// resumed at the next start; the chaincode skips events it already
+// anchored, so a resubmission is safe.
+func (s *Service) process(ctx context.Context, p *pending) {
+	rec := p.rec
+	ctx, span := s.cfg.Tracer.Start(ctx, "ingest.capture.job", trace.WithAttributes(
+		attribute.String("capture.id", rec.Job.CaptureID), attribute.String("org", rec.Org),
+		attribute.Int("capture.events", rec.Job.EventCount)))
+	defer span.End()
+	log := s.log.With("captureID", rec.Job.CaptureID, "org", rec.Org)
+
+	tx, err := s.transaction(ctx, p)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		log.Error("capture job cannot be prepared", "error", err)
+		s.finish(&rec, nil, err, span)
+		return
+	}
+	for attempt := 0; ; attempt++ {
+		r, err := s.cfg.Ledger.Submit(ctx, rec.Org, tx)
+		if err == nil {
+			s.finish(&rec, &r, nil, span)
+			log.Info("capture job succeeded", "txId", r.TxID, "block", r.Block, "events", rec.Job.EventCount)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		code := problem.CodeOf(err)
+		if (code == problem.Unavailable || code == problem.Conflict) && attempt < submitRetries {
+			log.Warn("capture submission failed; retrying", "error", err, "attempt", attempt+1)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
+			}
+			continue
+		}
+		log.Warn("capture job failed", "error", err)
+		s.finish(&rec, nil, err, span)
+		return
+	}
+}
+
+// transaction builds the Capture transaction of a job: the events and the
+// transaction information derived for its shipments, as transient data.
+func (s *Service) transaction(ctx context.Context, p *pending) (ledger.Transaction, error) {
+	var doc *epcis.Document
+	if p.work != nil {
+		doc = p.work.doc
+	} else {
+		raw, err := s.jobs.document(p.rec.Job.CaptureID)
+		if err != nil {
+			return ledger.Transaction{}, err
+		}
+		d, _, err := decodeDocument(p.rec.Kind, raw, s.limits())
+		if err != nil {
+			return ledger.Transaction{}, fmt.Errorf("decode stored document: %w", err)
+		}
+		doc = d
+	}
+	events, err := json.Marshal(doc.Events)
+	if err != nil {
+		return ledger.Transaction{}, fmt.Errorf("encode events: %w", err)
+	}
+	tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: events}}
+	t3, err := s.transactionInformation(ctx, doc, p.rec.Org)
+	if err != nil {
+		return ledger.Transaction{}, err
+	}
+	if len(t3) > 0 {
+		raw, err := json.Marshal(t3)
+		if err != nil {
+			return ledger.Transaction{}, fmt.Errorf("encode t3: %w", err)
+		}
+		tx.Transient[chaincode.TransientT3] = raw
+	}
+	return tx, nil
+}
+
+// transactionInformation derives the T3 records of a document's shipments.
+// Buyers are found by GLN among the partner records the projection has
+// seen, so it first lets the projection catch up with the ledger.
+func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Document, org string) ([]chaincode.T3, error) {
+	ships := false
+	for i := range doc.Events {
+		ships = ships || isShipping(&doc.Events[i])
+	}
+	if !ships {
+		return nil, nil
+	}
+	if h, err := s.cfg.Ledger.Height(ctx); err == nil {
+		wctx, cancel := context.WithTimeout(ctx, s.cfg.PartnerWait)
+		werr := s.proj.waitFor(wctx, h)
+		cancel()
+		if werr != nil && ctx.Err() == nil {
+			s.log.Warn("the query projection is behind the ledger; buyers registered since may not be found", "height", h, "projected", s.proj.height())
+		}
+	}
+	src := t3Sources{
+		orgOfGLN: s.idx.orgOfGLN,
+		contents: func(ctx context.Context, sscc string) ([]string, error) {
+			return containerContents(ctx, func(ctx context.Context, fn string, args ...string) ([]byte, error) {
+				return s.cfg.Ledger.Evaluate(ctx, org, fn, args...)
+			}, sscc)
+		},
+	}
+	t3, err := deriveT3(ctx, doc, org, src)
+	if err != nil {
+		// The chaincode decides on the events; a document whose
+		// transaction information cannot be told is captured without it.
+		s.log.Warn("no transaction information derived", "org", org, "error", err)
+		return nil, nil
+	}
+	return t3, nil
+}
+
+// finish records a job's outcome.
+func (s *Service) finish(rec *jobRecord, r *ledger.Receipt, err error, span trace.Span) {
+	now := time.Now().UTC()
+	rec.Job.Running = false
+	rec.Job.FinishedAt = &now
+	if err == nil {
+		rec.Job.Success = true
+		rec.Job.TxID, rec.Job.Block = r.TxID, r.Block
+		var res chaincode.CaptureResult
+		if jerr := json.Unmarshal(r.Result, &res); jerr == nil {
+			for _, e := range res.Events {
+				if e.Duplicate {
+					rec.Job.Duplicates++
+				}
+			}
+			rec.Job.T3 = res.T3
+		}
+		s.m.jobs.WithLabelValues("success").Inc()
+	} else {
+		rec.Job.Errors = []JobError{jobErrorOf(err)}
+		span.SetStatus(codes.Error, err.Error())
+		s.m.jobs.WithLabelValues("failed").Inc()
+	}
+	if serr := s.jobs.finish(rec); serr != nil {
+		s.log.Error("store the capture job's outcome", "captureID", rec.Job.CaptureID, "error", serr)
+	}
+}
+
+// jobErrorOf describes why a job failed: the chaincode's rule, event index
+// and EPC when it refused, else the ledger's problem.
+func jobErrorOf(err error) JobError {
+	var pe *problem.Error
+	if !errors.As(err, &pe) {
+		pe = &problem.Error{Code: problem.Internal, Detail: "the capture could not be submitted; quote the capture ID when reporting it"}
+	}
+	body := problem.BodyOf(pe, "")
+	je := JobError{Type: body.Type, Title: body.Title, Status: body.Status, Detail: body.Detail, Code: pe.Code, Where: pe.Where}
+	if re, ok := chaincode.ParseRuleError(err.Error()); ok {
+		je.Rule, je.EventIndex, je.EPC = re.Rule, re.EventIndex, re.EPC
+		if re.Detail != "" {
+			je.Detail = re.Detail
+		}
+		if re.EventIndex != nil && len(je.Where) == 0 {
+			je.Where = []problem.Location{{Index: problem.Index(*re.EventIndex)}}
+		}
+	}
+	return je
+}
