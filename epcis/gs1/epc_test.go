@@ -82,7 +82,7 @@ func TestEPCTranslationVectors(t *testing.T) {
 		switch v.Direction {
 		case "urn_to_dl", "class_urn_to_dl", "dl_to_urn", "class_dl_to_urn":
 		default:
-			continue // CBV vocabulary vectors belong to the event-hash package
+			continue // CBV vectors: epcis TestCBVTranslationVectors; short names: TestDLShortNameVectors
 		}
 		if reason, ok := epcVectorExceptions[v.Direction+" "+v.Input]; ok {
 			t.Logf("vector %d (%s %q) intentionally not reproduced: %s", i, v.Direction, v.Input, reason)
