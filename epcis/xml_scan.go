@@ -222,30 +222,44 @@ func (s *xmlScanner) skipSpace() bool {
 	return s.pos > start
 }
 
-// checkDeclaration checks the encoding of an <?xml ...?> declaration; other
-// processing instructions are ignored.
+// checkDeclaration checks the version and encoding of an <?xml ...?>
+// declaration; other processing instructions are ignored.
 func (s *xmlScanner) checkDeclaration(pi []byte) error {
 	if !bytes.HasPrefix(pi, []byte("xml")) || (len(pi) > 3 && !isXMLSpace(pi[3])) {
 		return nil
 	}
-	i := bytes.Index(pi, []byte("encoding"))
-	if i < 0 {
-		return nil
+	if v, ok, err := s.pseudoAttr(pi, "version"); err != nil {
+		return err
+	} else if ok && string(v) != "1.0" {
+		return s.fail("unsupported XML version %q (want 1.0)", v)
 	}
-	rest := bytes.TrimLeft(pi[i+len("encoding"):], " \t\r\n")
-	rest = bytes.TrimLeft(bytes.TrimPrefix(rest, []byte("=")), " \t\r\n")
-	if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
-		return s.fail("malformed encoding declaration")
+	enc, ok, err := s.pseudoAttr(pi, "encoding")
+	if err != nil || !ok {
+		return err
 	}
-	end := bytes.IndexByte(rest[1:], rest[0])
-	if end < 0 {
-		return s.fail("malformed encoding declaration")
-	}
-	switch strings.ToLower(string(rest[1 : 1+end])) {
+	switch strings.ToLower(string(enc)) {
 	case "utf-8", "utf8", "us-ascii", "ascii":
 		return nil
 	}
-	return fmt.Errorf("unsupported character encoding %q (use UTF-8)", rest[1:1+end])
+	return fmt.Errorf("unsupported character encoding %q (use UTF-8)", enc)
+}
+
+// pseudoAttr returns the value of name="value" in an XML declaration.
+func (s *xmlScanner) pseudoAttr(pi []byte, name string) ([]byte, bool, error) {
+	i := bytes.Index(pi, []byte(name))
+	if i < 0 {
+		return nil, false, nil
+	}
+	rest := bytes.TrimLeft(pi[i+len(name):], " \t\r\n")
+	rest = bytes.TrimLeft(bytes.TrimPrefix(rest, []byte("=")), " \t\r\n")
+	if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
+		return nil, false, s.fail("malformed %s in the XML declaration", name)
+	}
+	end := bytes.IndexByte(rest[1:], rest[0])
+	if end < 0 {
+		return nil, false, s.fail("malformed %s in the XML declaration", name)
+	}
+	return rest[1 : 1+end], true, nil
 }
 
 // isXMLName reports whether b is an XML name (ASCII rules; non-ASCII bytes

@@ -209,6 +209,10 @@ func (b *treeBuilder) startNode(off int64) (*xmlNode, int, error) {
 	pushed := 0
 	for _, a := range s.attrs {
 		prefix, local, qualified := bytes.Cut(a.name, []byte(":"))
+		if qualified && (len(prefix) == 0 || len(local) == 0 || bytes.IndexByte(local, ':') >= 0) {
+			b.bindings = b.bindings[:len(b.bindings)-pushed]
+			return nil, 0, fmt.Errorf("invalid attribute name %q", a.name)
+		}
 		switch {
 		case qualified && string(prefix) == "xmlns":
 			uri, err := unescapeXML(a.value)
@@ -258,8 +262,6 @@ func (b *treeBuilder) startNode(off int64) (*xmlNode, int, error) {
 		}
 		if !aq {
 			ap, al = nil, a.name
-		} else if len(ap) == 0 || len(al) == 0 || bytes.IndexByte(al, ':') >= 0 {
-			return fail(fmt.Errorf("invalid attribute name %q", a.name))
 		}
 		as, ok := b.resolve(ap, false)
 		if !ok {
