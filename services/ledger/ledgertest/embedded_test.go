@@ -18,7 +18,7 @@ func TestEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ledgertest.Run(t, func(t *testing.T) ledger.Ledger {
+	ledgertest.RunWith(t, ledgertest.Options{HistoryBlocks: true}, func(t *testing.T) ledger.Ledger {
 		l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{})
 		if err != nil {
 			t.Fatalf("open embedded ledger: %v", err)

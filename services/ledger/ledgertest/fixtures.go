@@ -83,6 +83,8 @@ type harness struct {
 	l   ledger.Ledger
 	ctx context.Context
 	ns  string // 6 digits, different for every harness
+	// opts are the implementation's optional guarantees.
+	opts Options
 }
 
 func newHarness(t *testing.T, newLedger func(t *testing.T) ledger.Ledger) *harness {
