@@ -27,6 +27,9 @@ type Memory struct {
 	now     time.Time
 	// Events are the chaincode events of the committed transactions, in order.
 	Events []Event
+	// QueryEventCalls counts SetEvent calls made by evaluated (query)
+	// functions, whose events a real ledger would drop.
+	QueryEventCalls int
 }
 
 // Event is a committed chaincode event.
@@ -35,6 +38,9 @@ type Event struct {
 	Block   uint64
 	Name    string
 	Payload []byte
+	// Calls is how many times the transaction called SetEvent (the last
+	// call's event is the one kept, as on Fabric).
+	Calls int
 }
 
 // New returns an empty ledger running fn whose clock starts at start and
@@ -71,7 +77,10 @@ func (m *Memory) Submit(org, function string, transient map[string][]byte, args 
 // Evaluate runs function as org against the committed state and discards
 // any write.
 func (m *Memory) Evaluate(org, function string, args ...string) ([]byte, error) {
-	return m.fn(m.newTx(org, nil), function, args)
+	tx := m.newTx(org, nil)
+	out, err := m.fn(tx, function, args)
+	m.QueryEventCalls += tx.eventCalls
+	return out, err
 }
 
 // GetState returns a committed world-state value.
@@ -132,7 +141,7 @@ func (m *Memory) commit(tx *Tx) {
 		}
 	}
 	if tx.eventName != "" {
-		m.Events = append(m.Events, Event{TxID: tx.id, Block: m.height, Name: tx.eventName, Payload: tx.eventPayload})
+		m.Events = append(m.Events, Event{TxID: tx.id, Block: m.height, Name: tx.eventName, Payload: tx.eventPayload, Calls: tx.eventCalls})
 	}
 }
 
@@ -148,6 +157,7 @@ type Tx struct {
 	privWrites   map[string]map[string][]byte
 	eventName    string
 	eventPayload []byte
+	eventCalls   int
 }
 
 var _ chaincode.State = (*Tx)(nil)
@@ -233,5 +243,6 @@ func (t *Tx) Transient() (map[string][]byte, error) { return t.transient, nil }
 
 func (t *Tx) SetEvent(name string, payload []byte) error {
 	t.eventName, t.eventPayload = name, slices.Clone(payload)
+	t.eventCalls++
 	return nil
 }
