@@ -32,6 +32,7 @@ const (
 	sscc1      = "urn:epc:id:sscc:0312345.1000000001"
 	sscc2      = "urn:epc:id:sscc:0312345.1000000002"
 	sscc3      = "urn:epc:id:sscc:0312345.2000000003"
+	whsSSCC    = "urn:epc:id:sscc:0388888.1000000001" // company prefix 0388888 (WholesalerMSP)
 )
 
 var start = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)

@@ -36,19 +36,13 @@ func (ec *eventCtx) commission() error {
 			return ec.fail(CodeInvalid, "already-commissioned", epc, "%s is already commissioned", epc)
 		}
 		if id.Kind == KindSSCC {
-			it.cont = &ContainerRecord{SSCC: id.SSCC, Custody: Custody{Owner: tx.caller, Status: StatusActive}, Children: []string{}}
-			tx.touch(it)
+			if err := ec.createContainer(epc, it); err != nil {
+				return err
+			}
 			continue
 		}
-		owner, err := tx.gtinOwner(id.GTIN)
-		if err != nil {
+		if err := ec.prefixOwned(epc, "GTIN", id.GTIN); err != nil {
 			return err
-		}
-		if owner != tx.caller {
-			if owner == "" {
-				owner = "no organisation"
-			}
-			return ec.fail(CodeForbidden, "not-prefix-owner", epc, "the company prefix of GTIN %s belongs to %s, not %s", id.GTIN, owner, tx.caller)
 		}
 		lot := ilmdLot
 		if lot == "" {
@@ -78,6 +72,34 @@ func (ec *eventCtx) commission() error {
 		tx.puts = append(tx.puts, put{lotSerialKey(id.GTIN, lot, id.Serial), indexMark})
 		tx.touch(it)
 	}
+	return nil
+}
+
+// prefixOwned refuses an identifier (a GTIN or an SSCC) whose GS1 company
+// prefix the caller does not own.
+func (ec *eventCtx) prefixOwned(epc, what, digits string) error {
+	owner, err := ec.tx.gtinOwner(digits)
+	if err != nil {
+		return err
+	}
+	if owner != ec.tx.caller {
+		if owner == "" {
+			owner = "no organisation"
+		}
+		return ec.fail(CodeForbidden, "not-prefix-owner", epc, "the company prefix of %s %s belongs to %s, not %s", what, digits, owner, ec.tx.caller)
+	}
+	return nil
+}
+
+// createContainer makes the record of a new SSCC for the caller. An SSCC is
+// allocated by the company whose prefix it carries: only that organisation
+// creates it, so nobody can take another's SSCCs before it uses them.
+func (ec *eventCtx) createContainer(epc string, it *item) error {
+	if err := ec.prefixOwned(epc, "SSCC", it.id.SSCC); err != nil {
+		return err
+	}
+	it.cont = &ContainerRecord{SSCC: it.id.SSCC, Custody: Custody{Owner: ec.tx.caller, Status: StatusActive}, Children: []string{}}
+	ec.tx.touch(it)
 	return nil
 }
 

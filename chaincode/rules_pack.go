@@ -87,8 +87,8 @@ func (ec *eventCtx) unpack() error {
 }
 
 // parent loads the event's parent container, which the caller must hold;
-// create makes an unknown SSCC for the caller (a serialised case must have
-// been commissioned).
+// create makes an unknown SSCC of the caller's company prefix for the caller
+// (a serialised case must have been commissioned).
 func (ec *eventCtx) parent(create bool) (*item, error) {
 	tx := ec.tx
 	epc := ec.ev.ParentID
@@ -104,8 +104,9 @@ func (ec *eventCtx) parent(create bool) (*item, error) {
 		if !create || id.Kind != KindSSCC {
 			return nil, ec.fail(CodeNotFound, "unknown-epc", epc, "container %s is unknown", epc)
 		}
-		it.cont = &ContainerRecord{SSCC: id.SSCC, Custody: Custody{Owner: tx.caller, Status: StatusActive}, Children: []string{}}
-		tx.touch(it)
+		if err := ec.createContainer(epc, it); err != nil {
+			return nil, err
+		}
 		return it, nil
 	}
 	if err := ec.checkHeld(epc, it); err != nil {

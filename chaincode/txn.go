@@ -186,6 +186,8 @@ func (tx *txn) isATP(msp string) (bool, error) {
 
 // gtinOwner returns the MSP ID owning the company prefix of gtin, or "".
 // GS1 company prefixes are 6 to 12 digits and follow the indicator digit.
+// An SSCC has the same layout (extension digit, company prefix, serial
+// reference, check digit), so this finds an SSCC's owner too.
 func (tx *txn) gtinOwner(gtin string) (string, error) {
 	if o, ok := tx.owners[gtin]; ok {
 		return o, nil
