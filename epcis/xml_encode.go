@@ -193,6 +193,14 @@ func (e *xmlEncoder) leaf(name, value string) {
 	e.str("</" + name + ">")
 }
 
+// item writes <name>value</name> even when value is empty: an entry of a
+// list, whose presence matters.
+func (e *xmlEncoder) item(name, value string) {
+	e.str("<" + name + ">")
+	e.text(value)
+	e.str("</" + name + ">")
+}
+
 func (e *xmlEncoder) open(name string)  { e.str("<" + name + ">") }
 func (e *xmlEncoder) close(name string) { e.str("</" + name + ">") }
 
@@ -364,7 +372,7 @@ func (e *xmlEncoder) vocabularyList(vs []Vocabulary) {
 			if len(ve.Children) > 0 {
 				e.open("children")
 				for _, c := range ve.Children {
-					e.leaf("id", c)
+					e.item("id", c)
 				}
 				e.close("children")
 			}

@@ -155,7 +155,7 @@ func (e *xmlEncoder) field(ev *Event, name string) {
 			if len(ed.CorrectiveEventIDs) > 0 {
 				e.open("correctiveEventIDs")
 				for _, id := range ed.CorrectiveEventIDs {
-					e.leaf("correctiveEventID", id)
+					e.item("correctiveEventID", id)
 				}
 				e.close("correctiveEventIDs")
 			}
@@ -170,7 +170,7 @@ func (e *xmlEncoder) field(ev *Event, name string) {
 		}
 	case "certificationInfo":
 		for _, c := range ev.CertificationInfo {
-			e.leaf(name, c)
+			e.item(name, c)
 		}
 	case "epcList":
 		e.list(name, ev.EPCList, false)
@@ -226,10 +226,10 @@ func (e *xmlEncoder) field(ev *Event, name string) {
 		if p := ev.PersistentDisposition; p != nil {
 			e.open(name)
 			for _, s := range p.Set {
-				e.leaf("set", CBVURN(Disposition, s))
+				e.item("set", CBVURN(Disposition, s))
 			}
 			for _, s := range p.Unset {
-				e.leaf("unset", CBVURN(Disposition, s))
+				e.item("unset", CBVURN(Disposition, s))
 			}
 			e.close(name)
 		}
