@@ -1,0 +1,63 @@
+package gs1
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzParseNDC checks that ParseNDC never panics, refuses with
+// ErrInvalidIdentifier, and that an accepted NDC survives its printed form
+// and the GTIN that carries it.
+func FuzzParseNDC(f *testing.F) {
+	for _, s := range []string{"12345-678-90", "1234-5678-90", "12345-6789-0", "1234567890", "12345-0678-90", "01234567890", "0-0-0", "-", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		n, err := ParseNDC(in)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidIdentifier) {
+				t.Fatalf("ParseNDC(%q): error %v does not wrap ErrInvalidIdentifier", in, err)
+			}
+			return
+		}
+		if len(n.Digits) != 10 || !isDigits(n.Digits) {
+			t.Fatalf("ParseNDC(%q) = %+v, not 10 digits", in, n)
+		}
+		again, err := ParseNDC(n.String())
+		if err != nil || again.Digits != n.Digits {
+			t.Fatalf("ParseNDC(%q).String() = %q reparses to %+v, %v", in, n.String(), again, err)
+		}
+		g, err := n.GTIN('0')
+		if err != nil || !ValidCheckDigit(g) {
+			t.Fatalf("NDC %+v: GTIN %q, %v", n, g, err)
+		}
+		back, err := NDCFromGTIN(g)
+		if err != nil || back.Digits != n.Digits {
+			t.Fatalf("NDCFromGTIN(%q) = %+v, %v; want digits %s", g, back, err, n.Digits)
+		}
+	})
+}
+
+// FuzzNormalizeGTIN checks that NormalizeGTIN never panics and that what it
+// accepts is a 14-digit GTIN with a correct check digit, unchanged by a
+// second normalisation.
+func FuzzNormalizeGTIN(f *testing.F) {
+	for _, s := range []string{"00312345678906", "312345678906", "9506000134352", "95060001", "12345678", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		g, err := NormalizeGTIN(in)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidIdentifier) {
+				t.Fatalf("NormalizeGTIN(%q): error %v does not wrap ErrInvalidIdentifier", in, err)
+			}
+			return
+		}
+		if len(g) != 14 || !isDigits(g) || !ValidCheckDigit(g) {
+			t.Fatalf("NormalizeGTIN(%q) = %q", in, g)
+		}
+		if again, err := NormalizeGTIN(g); err != nil || again != g {
+			t.Fatalf("NormalizeGTIN(%q) = %q, %v; not idempotent", g, again, err)
+		}
+	})
+}
