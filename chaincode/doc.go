@@ -8,7 +8,9 @@
 // # Rules
 //
 // Every rule is enforced for the calling organisation, State.Creator (its MSP
-// ID). A transaction applies its events in order to an in-memory overlay, so
+// ID). Each captured event is first checked as EPCIS (epcis.Event.Validate)
+// and identified by the GS1 hash ID the chaincode computes (epcis.HashID).
+// A transaction applies its events in order to an in-memory overlay, so
 // later events see earlier ones, and writes nothing unless every event passes:
 // the first violation is returned as a *RuleError whose message is a JSON
 // object naming the event index, the EPC and the rule (see RuleError).

@@ -206,7 +206,8 @@ type EventAnchor struct {
 // T3 is DSCSA transaction information and statement for one sale: private
 // to the seller, the buyer and regulators.
 type T3 struct {
-	// ID is set by the chaincode: "<txID>.<index in the transaction>".
+	// ID is set by the chaincode: "t3-" and 32 hex digits of the SHA-256 of
+	// the record (without ID and TxID), so a retried capture finds it again.
 	ID            string `json:"id"`
 	Seller        string `json:"seller"` // MSP ID; must be the submitter
 	Buyer         string `json:"buyer"`  // MSP ID
