@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"mime"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"rxledger/epcis"
@@ -60,7 +62,7 @@ func decodeDocument(kind string, body []byte, lim epcis.Limits) (*epcis.Document
 		doc, err = epcis.JSONDecoder{Limits: lim}.DecodeAndValidateBytes(body)
 	}
 	if err != nil {
-		return nil, f, documentProblem(f, err, pos)
+		return nil, f, documentProblem(f, err, pos, body)
 	}
 	switch {
 	case doc.Query != nil || doc.Poll != nil:
@@ -71,7 +73,7 @@ func decodeDocument(kind string, body []byte, lim epcis.Limits) (*epcis.Document
 	}
 	if kind == "xml" {
 		if err := doc.Validate(); err != nil {
-			return nil, f, documentProblem(f, err, pos)
+			return nil, f, documentProblem(f, err, pos, body)
 		}
 	}
 	return doc, f, nil
@@ -89,7 +91,7 @@ func xmlVersion(body []byte) format {
 
 // documentProblem turns decoder and validator errors into one problem that
 // says where each is.
-func documentProblem(f format, err error, pos []epcis.XMLPosition) *problem.Error {
+func documentProblem(f format, err error, pos []epcis.XMLPosition, body []byte) *problem.Error {
 	code := problem.Invalid
 	if errors.Is(err, epcis.ErrTooLarge) {
 		code = problem.TooLarge
@@ -110,7 +112,7 @@ func documentProblem(f format, err error, pos []epcis.XMLPosition) *problem.Erro
 			msgs = append(msgs, e.Error())
 		}
 		if i < maxWhere {
-			where = append(where, locate(e, pos))
+			where = append(where, locate(e, pos, body))
 		}
 	}
 	detail := "the " + string(f) + " document is invalid: " + strings.Join(msgs, "; ")
@@ -124,7 +126,7 @@ func documentProblem(f format, err error, pos []epcis.XMLPosition) *problem.Erro
 }
 
 // locate says where one decoder or validator error is.
-func locate(err error, pos []epcis.XMLPosition) problem.Location {
+func locate(err error, pos []epcis.XMLPosition, body []byte) problem.Location {
 	var loc problem.Location
 	var xe *epcis.XMLError
 	var ee *epcis.Error
@@ -143,5 +145,30 @@ func locate(err error, pos []epcis.XMLPosition) problem.Location {
 			}
 		}
 	}
+	if loc.Line == 0 {
+		// Malformed JSON: the decoder names the byte offset in its message.
+		if m := jsonOffset.FindStringSubmatch(err.Error()); m != nil {
+			if off, perr := strconv.Atoi(m[1]); perr == nil {
+				loc.Line, loc.Column = lineCol(body, off)
+			}
+		}
+	}
 	return loc
+}
+
+// jsonOffset finds the byte offset in the JSON decoder's syntax errors.
+var jsonOffset = regexp.MustCompile(`invalid JSON at byte (\d+)`)
+
+// lineCol converts a byte offset into a 1-based line and column.
+func lineCol(b []byte, off int) (line, col int) {
+	off = min(max(off, 0), len(b))
+	line, col = 1, 1
+	for _, ch := range b[:off] {
+		if ch == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
 }

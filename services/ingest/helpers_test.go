@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -67,7 +68,7 @@ func newEnv(t *testing.T, run bool, cfg func(*ingest.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{})
+	l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("open embedded ledger: %v", err)
 	}

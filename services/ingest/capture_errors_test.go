@@ -1,0 +1,156 @@
+package ingest_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"rxledger/chaincode"
+	"rxledger/epcis"
+	"rxledger/services/ingest"
+	"rxledger/services/platform/problem"
+)
+
+// TestCaptureRefusedDocuments sends documents that must be refused before
+// anything is submitted, and checks each problem says where.
+func TestCaptureRefusedDocuments(t *testing.T) {
+	e := newEnv(t, true, func(c *ingest.Config) { c.CaptureLimit, c.FileSizeLimit = 3, 4000 })
+	good := encode(t, document(commission(0, "X", sgtin("X1"))), "json")
+	badEvent := document(commission(0, "X", sgtin("X1")), commission(1, "X", "not-a-uri"))
+	badXML := strings.Replace(string(encode(t, badEvent, "xml")), "not-a-uri", "also not a uri", 1)
+	tooMany := encode(t, document(commission(0, "X", sgtin("A")), commission(1, "X", sgtin("B")), commission(2, "X", sgtin("C")), commission(3, "X", sgtin("D"))), "json")
+	big := encode(t, document(commission(0, "X", manySGTINs(200)...)), "json")
+	tests := []struct {
+		name        string
+		contentType string
+		body        []byte
+		header      map[string]string
+		status      int
+		where       problem.Location // a location the problem must list
+	}{
+		{name: "malformed JSON says line and column", contentType: ctJSON, body: []byte("{\n  \"type\": \"EPCISDocument\",\n  oops\n}"),
+			status: 400, where: problem.Location{Line: 3}},
+		{name: "invalid event says index and field", contentType: ctJSON, body: encode(t, badEvent, "json"),
+			status: 400, where: problem.Location{Index: problem.Index(1), Field: "epcisBody.eventList[1].epcList[0]"}},
+		{name: "invalid XML event says index, line and column", contentType: ctXML, body: []byte(badXML),
+			status: 400, where: problem.Location{Index: problem.Index(1)}},
+		{name: "malformed XML says line", contentType: ctXML, body: []byte("<?xml version=\"1.0\"?>\n<epcis:EPCISDocument xmlns:epcis=\"urn:epcglobal:epcis:xsd:2\">\n<EPCISBody><EventList><ObjectEvent></EventList>"),
+			status: 400, where: problem.Location{Line: 3}},
+		{name: "query document is not a capture", contentType: ctJSON,
+			body:   encode(t, &epcis.Document{SchemaVersion: "2.0", CreationDate: base, Query: &epcis.QueryResults{QueryName: "SimpleEventQuery"}, Events: badEvent.Events[:1]}, "json"),
+			status: 400},
+		{name: "document without events", contentType: ctJSON, body: encode(t, document(), "json"), status: 400,
+			where: problem.Location{Field: "epcisBody.eventList"}},
+		{name: "unsupported media type", contentType: "text/csv", body: good, status: http.StatusUnsupportedMediaType},
+		{name: "empty body", contentType: ctJSON, body: nil, status: 400},
+		{name: "proceed behaviour is not supported", contentType: ctJSON, body: good, header: map[string]string{ingest.HeaderCaptureBehaviour: "proceed"},
+			status: 400, where: problem.Location{Field: ingest.HeaderCaptureBehaviour}},
+		{name: "unknown behaviour", contentType: ctJSON, body: good, header: map[string]string{ingest.HeaderCaptureBehaviour: "maybe"}, status: 400},
+		{name: "more events than the capture limit", contentType: ctJSON, body: tooMany, status: 413},
+		{name: "larger than the file size limit", contentType: ctJSON, body: big, status: 413},
+	}
+	h0, err := e.l.Height(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := e.do("POST", mfr, "/epcis/capture", tt.contentType, tt.body, tt.header)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, b)
+			}
+			if resp.Header.Get("Content-Type") != problem.MediaType {
+				t.Fatalf("Content-Type %q", resp.Header.Get("Content-Type"))
+			}
+			if resp.Header.Get(ingest.HeaderCaptureLimit) != "3" || resp.Header.Get(ingest.HeaderCaptureFileSizeLimit) != "4000" {
+				t.Fatalf("limits not advertised on a refusal: %v", resp.Header)
+			}
+			if resp.Header.Get("Location") != "" {
+				t.Fatal("a refused document got a job")
+			}
+			var p problem.Body
+			if err := json.Unmarshal(b, &p); err != nil || p.Detail == "" {
+				t.Fatalf("problem %s", b)
+			}
+			if tt.where != (problem.Location{}) && !hasLocation(p.Errors, tt.where) {
+				t.Fatalf("problem does not say where (%+v): %s", tt.where, b)
+			}
+		})
+	}
+	t.Run("XML problems carry line and column", func(t *testing.T) {
+		_, b := e.do("POST", mfr, "/epcis/capture", ctXML, []byte(badXML), nil)
+		var p problem.Body
+		if err := json.Unmarshal(b, &p); err != nil || len(p.Errors) == 0 || p.Errors[0].Line == 0 || p.Errors[0].Column == 0 {
+			t.Fatalf("problem %s", b)
+		}
+	})
+	if h, err := e.l.Height(t.Context()); err != nil || h != h0 {
+		t.Fatalf("refused documents reached the ledger: height %d -> %d (%v)", h0, h, err)
+	}
+}
+
+// hasLocation reports whether list has a location with every field of want
+// that is set.
+func hasLocation(list []problem.Location, want problem.Location) bool {
+	for _, l := range list {
+		if want.Field != "" && l.Field != want.Field || want.Line != 0 && l.Line != want.Line ||
+			want.Index != nil && (l.Index == nil || *l.Index != *want.Index) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+func manySGTINs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = sgtin("MANY" + strconv.Itoa(i))
+	}
+	return out
+}
+
+// TestRecapture captures the same document twice: both jobs succeed and
+// the events are on the ledger and in the index once.
+func TestRecapture(t *testing.T) {
+	e := newEnv(t, true, nil)
+	items := []string{sgtin("RC1"), sgtin("RC2")}
+	doc := document(commission(0, "RC", items...), ship(1, mfrSGLN, whsSGLN, items...))
+	for _, binding := range []string{"json", "xml"} { // the second time in another binding
+		body := encode(t, doc, binding)
+		first := e.mustCapture(mfr, map[string]string{"json": ctJSON, "xml": ctXML}[binding], body)
+		if binding == "json" && first.Duplicates != 0 || binding == "xml" && first.Duplicates != 2 {
+			t.Fatalf("%s capture: %d duplicates", binding, first.Duplicates)
+		}
+	}
+	got, _ := e.query(reg, "MATCH_anyEPC="+items[1])
+	if len(got) != 2 {
+		t.Fatalf("%d events after capturing the document twice, want 2: %v", len(got), idsOf(got))
+	}
+}
+
+// TestChaincodeRefusal captures a document whose second event breaks a
+// rule: the job fails with the rule, the event index and the EPC, and the
+// first event is not applied either.
+func TestChaincodeRefusal(t *testing.T) {
+	e := newEnv(t, true, nil)
+	foreign := "urn:epc:id:sgtin:0614141.012345.F1" // a company prefix the manufacturer does not own
+	doc := document(commission(0, "OK", sgtin("OK1")), commission(1, "BAD", foreign))
+	j := e.job(mfr, e.capture(mfr, ctJSON, encode(t, doc, "json")))
+	if j.Success || j.Running || len(j.Errors) != 1 || j.FinishedAt == nil {
+		t.Fatalf("job %+v", j)
+	}
+	je := j.Errors[0]
+	if je.Rule == "" || je.EventIndex == nil || *je.EventIndex != 1 || je.EPC == "" || je.Detail == "" || je.Status < 400 || je.Type == "" {
+		t.Fatalf("job error does not say what and where: %+v", je)
+	}
+	e.synced()
+	if got, _ := e.query(reg, "MATCH_epc="+sgtin("OK1")); len(got) != 0 {
+		t.Fatalf("the first event of a refused document was applied: %v", idsOf(got))
+	}
+	if _, err := e.l.Evaluate(t.Context(), mfr, chaincode.FnReadSerial, sgtin("OK1")); !problem.Is(err, problem.NotFound) {
+		t.Fatalf("serial of a refused document: %v", err)
+	}
+}

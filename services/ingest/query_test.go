@@ -1,0 +1,317 @@
+package ingest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"rxledger/epcis"
+	"rxledger/services/platform/problem"
+)
+
+// story is a small supply chain on the ledger: the manufacturer
+// commissions three items and a pallet, packs two items on the pallet and
+// ships it to the wholesaler, who receives it; then the manufacturer
+// commissions a fourth item, and a fifth with a quantity of its lot.
+type story struct {
+	commission, containers, pack, ship, receive, later, inspect epcis.Event
+	// hash IDs by name
+	id map[string]string
+}
+
+const readPoint = "urn:epc:id:sgln:0312345.00000.1"
+
+var lotClass = "urn:epc:class:lgtin:0312345.067890.Q"
+
+func tellStory(t *testing.T, e *env) *story {
+	t.Helper()
+	s := &story{
+		commission: commission(0, "Q", sgtin("I1"), sgtin("I2"), sgtin("I3")),
+		containers: commissionContainers(1, sscc("1")),
+		pack:       pack(2, sscc("1"), sgtin("I1"), sgtin("I2")),
+		ship:       ship(3, mfrSGLN, whsSGLN, sscc("1")),
+		receive:    receive(4, whsSGLN, sscc("1")),
+		later:      commission(5, "Q2", sgtin("I4")),
+	}
+	q := 5.0
+	s.inspect = commission(6, "Q", sgtin("I5"))
+	s.inspect.QuantityList = []epcis.QuantityElement{{EPCClass: lotClass, Quantity: &q, HasQuantity: true}}
+	s.receive.ReadPoint = "urn:epc:id:sgln:0388888.00000.7"
+	e.mustCapture(mfr, ctJSON, encode(t, document(s.commission, s.containers, s.pack, s.ship), "json"))
+	e.mustCapture(whs, ctXML, encode(t, document(s.receive), "xml"))
+	e.mustCapture(mfr, ctJSON, encode(t, document(s.later, s.inspect), "json"))
+	names := []string{"commission", "containers", "pack", "ship", "receive", "later", "inspect"}
+	ids := hashIDs(t, s.commission, s.containers, s.pack, s.ship, s.receive, s.later, s.inspect)
+	s.id = map[string]string{}
+	for i, n := range names {
+		s.id[n] = ids[i]
+	}
+	return s
+}
+
+func (s *story) ids(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = s.id[n]
+	}
+	return out
+}
+
+// TestQueryParameters asks the regulator's view of the story with each
+// standard parameter.
+func TestQueryParameters(t *testing.T) {
+	e := newEnv(t, true, nil)
+	s := tellStory(t, e)
+	dl := "https://id.gs1.org/01/00312345678906/21/I1"
+	tests := []struct {
+		name, params string
+		want         []string
+	}{
+		{"no parameters", "", []string{"commission", "containers", "pack", "ship", "receive", "later", "inspect"}},
+		{"eventType", "eventType=AggregationEvent", []string{"pack"}},
+		{"eventType list", "eventType=AggregationEvent,TransformationEvent", []string{"pack"}},
+		{"EQ_bizStep short", "EQ_bizStep=shipping", []string{"ship"}},
+		{"EQ_bizStep URN", "EQ_bizStep=urn:epcglobal:cbv:bizstep:receiving", []string{"receive"}},
+		{"EQ_bizStep list", "EQ_bizStep=shipping,receiving", []string{"ship", "receive"}},
+		{"EQ_disposition", "EQ_disposition=in_transit", []string{"ship"}},
+		{"EQ_action and EQ_bizStep", "EQ_action=ADD&EQ_bizStep=commissioning", []string{"commission", "containers", "later", "inspect"}},
+		{"MATCH_epc includes childEPCs", "MATCH_epc=" + sgtin("I1"), []string{"commission", "pack"}},
+		{"MATCH_epc by Digital Link", "MATCH_epc=" + url.QueryEscape(dl), []string{"commission", "pack"}},
+		{"MATCH_epc excludes parentID", "MATCH_epc=" + sscc("1"), []string{"containers", "ship", "receive"}},
+		{"MATCH_anyEPC includes parentID", "MATCH_anyEPC=" + sscc("1"), []string{"containers", "pack", "ship", "receive"}},
+		{"MATCH_anyEPC list", "MATCH_anyEPC=" + sgtin("I4") + "&MATCH_anyEPC=" + sgtin("I3"), []string{"commission", "later"}},
+		{"MATCH_parentID", "MATCH_parentID=" + sscc("1"), []string{"pack"}},
+		{"MATCH_epcClass", "MATCH_epcClass=" + lotClass, []string{"inspect"}},
+		{"MATCH_anyEPCClass", "MATCH_anyEPCClass=" + lotClass, []string{"inspect"}},
+		{"EQ_bizLocation", "EQ_bizLocation=" + whsSGLN, []string{"receive"}},
+		{"EQ_readPoint", "EQ_readPoint=" + readPoint, []string{"commission", "later", "inspect"}},
+		{"GE_eventTime and LT_eventTime", "GE_eventTime=" + url.QueryEscape(at(3).Format("2006-01-02T15:04:05Z07:00")) +
+			"&LT_eventTime=" + url.QueryEscape(at(5).Format("2006-01-02T15:04:05Z07:00")), []string{"ship", "receive"}},
+		{"GE_recordTime", "GE_recordTime=2000-01-01T00:00:00Z", []string{"commission", "containers", "pack", "ship", "receive", "later", "inspect"}},
+		{"LT_recordTime", "LT_recordTime=2000-01-01T00:00:00Z", []string{}},
+		{"EQ_eventID", "EQ_eventID=" + url.QueryEscape(s.id["ship"]), []string{"ship"}},
+		{"parameters combine", "eventType=ObjectEvent&MATCH_anyEPC=" + sscc("1"), []string{"containers", "ship", "receive"}},
+		{"no match", "MATCH_epc=" + sgtin("NOPE"), []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, link := e.query(reg, tt.params)
+			if want := s.ids(tt.want...); !slices.Equal(idsOf(got), want) {
+				t.Fatalf("got %d events %v\nwant %d %v", len(got), idsOf(got), len(want), want)
+			}
+			if link != "" {
+				t.Fatalf("a single page has a next link %q", link)
+			}
+			for _, ev := range got {
+				if ev.RecordTime == nil || ev.RecordTime.IsZero() {
+					t.Fatalf("event %s has no recordTime", ev.EventID)
+				}
+			}
+		})
+	}
+}
+
+// TestQueryParameterErrors checks that bad parameters are 400 problems
+// naming the parameter.
+func TestQueryParameterErrors(t *testing.T) {
+	e := newEnv(t, true, nil)
+	tests := []struct{ name, params, param string }{
+		{"unknown parameter", "colour=blue", "colour"},
+		{"unsupported standard parameter", "WD_readPoint=" + readPoint, "WD_readPoint"},
+		{"unsupported ordering", "orderBy=eventTime", "orderBy"},
+		{"bad event type", "eventType=Bogus", "eventType"},
+		{"bad action", "EQ_action=MAYBE", "EQ_action"},
+		{"bad time", "GE_eventTime=yesterday", "GE_eventTime"},
+		{"two times", "LT_eventTime=2026-01-01T00:00:00Z&LT_eventTime=2026-01-02T00:00:00Z", "LT_eventTime"},
+		{"perPage zero", "perPage=0", "perPage"},
+		{"perPage above the maximum", "perPage=100000", "perPage"},
+		{"perPage not a number", "perPage=ten", "perPage"},
+		{"empty value", "MATCH_epc=", "MATCH_epc"},
+		{"forged page token", "nextPageToken=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "nextPageToken"},
+		{"malformed page token", "nextPageToken=%25%25", "nextPageToken"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := e.do("GET", reg, "/epcis/events?"+tt.params, "", nil, nil)
+			var p problem.Body
+			if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(b, &p) != nil {
+				t.Fatalf("%d %s", resp.StatusCode, b)
+			}
+			if !strings.Contains(p.Detail, tt.param) || !hasLocation(p.Errors, problem.Location{Field: tt.param}) {
+				t.Fatalf("problem does not name %s: %s", tt.param, b)
+			}
+		})
+	}
+}
+
+// TestQueryPaging walks the pages of a query with the Link header and
+// checks the page token is bound to its query and organisation.
+func TestQueryPaging(t *testing.T) {
+	e := newEnv(t, true, nil)
+	s := tellStory(t, e)
+	var all []string
+	var tokens []string
+	params := "perPage=3"
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+		got, link := e.query(reg, params)
+		if len(got) == 0 || len(got) > 3 {
+			t.Fatalf("page of %d events", len(got))
+		}
+		all = append(all, idsOf(got)...)
+		if link == "" {
+			break
+		}
+		u := strings.TrimSuffix(strings.TrimPrefix(link, "</epcis/events?"), `>; rel="next"`)
+		v, err := url.ParseQuery(u)
+		if err != nil || v.Get("perPage") != "3" || v.Get("nextPageToken") == "" {
+			t.Fatalf("next link %q", link)
+		}
+		tokens = append(tokens, v.Get("nextPageToken"))
+		params = u
+	}
+	if want := s.ids("commission", "containers", "pack", "ship", "receive", "later", "inspect"); !slices.Equal(all, want) {
+		t.Fatalf("pages gave %v, want %v", all, want)
+	}
+	if len(tokens) != 2 {
+		t.Fatalf("%d next links for 7 events at 3 a page", len(tokens))
+	}
+	misuse := []struct{ name, org, params string }{
+		{"token of another query", reg, "perPage=3&eventType=ObjectEvent&nextPageToken=" + tokens[0]},
+		{"token of another organisation", mfr, "perPage=3&nextPageToken=" + tokens[0]},
+		{"tampered token", reg, "perPage=3&nextPageToken=" + flipLast(tokens[0])},
+	}
+	for _, tt := range misuse {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := e.do("GET", tt.org, "/epcis/events?"+tt.params, "", nil, nil)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "nextPageToken") {
+				t.Fatalf("%d %s", resp.StatusCode, b)
+			}
+		})
+	}
+	t.Run("perPage may change between pages", func(t *testing.T) {
+		got, _ := e.query(reg, "perPage=100&nextPageToken="+tokens[0])
+		if want := s.ids("ship", "receive", "later", "inspect"); !slices.Equal(idsOf(got), want) {
+			t.Fatalf("got %v, want %v", idsOf(got), want)
+		}
+	})
+}
+
+func flipLast(s string) string {
+	b := []byte(s)
+	if b[len(b)-1] == 'A' {
+		b[len(b)-1] = 'B'
+	} else {
+		b[len(b)-1] = 'A'
+	}
+	return string(b)
+}
+
+// TestQueryXML asks for XML and gets the same events as in JSON-LD.
+func TestQueryXML(t *testing.T) {
+	e := newEnv(t, true, nil)
+	s := tellStory(t, e)
+	for _, accept := range []string{"application/xml", "text/xml", "application/json;q=0.5, application/xml"} {
+		t.Run(accept, func(t *testing.T) {
+			resp, b := e.do("GET", reg, "/epcis/events?MATCH_anyEPC="+sscc("1"), "", nil, map[string]string{"Accept": accept})
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/xml" {
+				t.Fatalf("%d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+			}
+			doc, err := epcis.DecodeXML(bytes.NewReader(b))
+			if err != nil || doc.Query == nil {
+				t.Fatalf("decode XML answer: %v\n%s", err, b)
+			}
+			if want := s.ids("containers", "pack", "ship", "receive"); !slices.Equal(idsOf(doc.Events), want) {
+				t.Fatalf("got %v, want %v", idsOf(doc.Events), want)
+			}
+		})
+	}
+	t.Run("JSON preferred", func(t *testing.T) {
+		resp, _ := e.do("GET", reg, "/epcis/events", "", nil, map[string]string{"Accept": "application/ld+json, application/xml;q=0.9"})
+		if resp.Header.Get("Content-Type") != "application/ld+json" {
+			t.Fatalf("Content-Type %s", resp.Header.Get("Content-Type"))
+		}
+	})
+}
+
+// TestVisibility checks each organisation sees the events it is party to,
+// the regulator sees all, and a single event outside one's view is unknown.
+func TestVisibility(t *testing.T) {
+	e := newEnv(t, true, nil)
+	s := tellStory(t, e)
+	everything := s.ids("commission", "containers", "pack", "ship", "receive", "later", "inspect")
+	views := map[string][]string{}
+	for _, org := range []string{mfr, whs, pharm, reg} {
+		got, _ := e.query(org, "")
+		views[org] = idsOf(got)
+	}
+	if !slices.Equal(views[reg], everything) {
+		t.Fatalf("regulator sees %v", views[reg])
+	}
+	if len(views[pharm]) != 0 {
+		t.Fatalf("the pharmacy, party to nothing, sees %v", views[pharm])
+	}
+	for _, name := range []string{"ship", "receive"} {
+		if !slices.Contains(views[whs], s.id[name]) {
+			t.Fatalf("the wholesaler does not see the %s event it is party to", name)
+		}
+	}
+	for _, name := range []string{"commission", "containers", "pack", "later", "inspect"} {
+		if slices.Contains(views[whs], s.id[name]) {
+			t.Fatalf("the wholesaler sees the manufacturer's %s event", name)
+		}
+		if !slices.Contains(views[mfr], s.id[name]) {
+			t.Fatalf("the manufacturer does not see its %s event", name)
+		}
+	}
+	sorted := slices.Clone(views[mfr])
+	sort.Strings(sorted)
+	if len(slices.Compact(sorted)) != len(views[mfr]) {
+		t.Fatalf("duplicates in %v", views[mfr])
+	}
+
+	one := "/epcis/events/" + url.PathEscape(s.id["commission"])
+	tests := []struct {
+		name, org, path string
+		status          int
+	}{
+		{"creator reads its event", mfr, one, 200},
+		{"regulator reads any event", reg, one, 200},
+		{"non-party gets 404", whs, one, 404},
+		{"party to nothing gets 404", pharm, one, 404},
+		{"unknown event is 404", reg, "/epcis/events/" + url.PathEscape("ni:///sha-256;00?ver=CBV2.0"), 404},
+		{"party reads the shipment", whs, "/epcis/events/" + url.PathEscape(s.id["ship"]), 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := e.do("GET", tt.org, tt.path, "", nil, nil)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("%d %s", resp.StatusCode, b)
+			}
+			if tt.status != 200 {
+				return
+			}
+			doc, err := epcis.DecodeJSON(bytes.NewReader(b))
+			if err != nil || len(doc.Events) != 1 {
+				t.Fatalf("decode %v: %s", err, b)
+			}
+			if id := doc.Events[0].EventID; "/epcis/events/"+url.PathEscape(id) != tt.path {
+				t.Fatalf("event %s at %s", id, tt.path)
+			}
+		})
+	}
+	t.Run("404 bodies do not differ between hidden and unknown", func(t *testing.T) {
+		_, hidden := e.do("GET", pharm, one, "", nil, nil)
+		var p problem.Body
+		if err := json.Unmarshal(hidden, &p); err != nil || p.Code != problem.NotFound || !strings.HasPrefix(p.Detail, "no event ") {
+			t.Fatalf("hidden event answer %s", hidden)
+		}
+	})
+}
