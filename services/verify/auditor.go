@@ -80,10 +80,10 @@ func (s *Service) Audit(ctx context.Context, org string, req Request) (AuditResu
 		s.m.skipped.Inc() // evicted or never cached meanwhile: nothing to compare
 		return AuditSkipped, nil
 	}
-	s.m.audits.Inc()
 	cached := chaincode.VerifyResult{Verified: resp.Verified, VerificationFailureReason: resp.VerificationFailureReason,
 		AdditionalInfo: resp.AdditionalInfo, Conditions: resp.Conditions}
 	if chainKnown && sameAnswer(cached, chain) {
+		s.m.audited(false)
 		return AuditMatch, nil
 	}
 	if h1, err := s.ledger.Height(ctx); err != nil || h1 != h0 {
@@ -99,7 +99,7 @@ func (s *Service) Audit(ctx context.Context, org string, req Request) (AuditResu
 	if err := s.cache.Evict(ctx, keys...); err != nil {
 		return AuditMismatch, err
 	}
-	s.m.mismatches.Inc()
+	s.m.audited(true)
 	s.log.Warn("auditor: cached answer differs from the chain; evicted", "gtin", req.GTIN, "serial", req.Serial,
 		"cached", cached, "chain", chain)
 	return AuditMismatch, nil

@@ -21,6 +21,32 @@ type metrics struct {
 	latLedger  prometheus.Observer
 	// nHits and nMisses mirror hits and misses for the hit ratio.
 	nHits, nMisses atomic.Uint64
+	// nAudits and nMismatches mirror audits and mismatches for Stats.
+	nAudits, nMismatches atomic.Uint64
+}
+
+// Stats are the service's counters since it started.
+type Stats struct {
+	CacheHits       uint64 // identifiers answered from the cache
+	CacheMisses     uint64 // identifiers answered from the ledger
+	Audits          uint64 // cached answers re-checked against the chain
+	AuditMismatches uint64 // of which differed (and were evicted)
+}
+
+// Stats returns the service's counters.
+func (s *Service) Stats() Stats {
+	return Stats{CacheHits: s.m.nHits.Load(), CacheMisses: s.m.nMisses.Load(),
+		Audits: s.m.nAudits.Load(), AuditMismatches: s.m.nMismatches.Load()}
+}
+
+// audited counts one audit and whether it found a mismatch.
+func (m *metrics) audited(mismatch bool) {
+	m.audits.Inc()
+	m.nAudits.Add(1)
+	if mismatch {
+		m.mismatches.Inc()
+		m.nMismatches.Add(1)
+	}
 }
 
 // hit counts n identifiers answered from the cache.

@@ -22,7 +22,7 @@ import (
 const (
 	DefaultMaxLag       = 2
 	DefaultMaxBatch     = 1000
-	DefaultHeightMaxAge = 20 * time.Millisecond
+	DefaultHeightMaxAge = 5 * time.Millisecond
 	DefaultAuditEvery   = 1000
 	// cacheRetryAfter is how long requests skip a cache that just failed
 	// before one of them tries it again.
@@ -39,7 +39,8 @@ type Options struct {
 	// MaxBatch bounds the requests of one batch (0: DefaultMaxBatch).
 	MaxBatch int
 	// HeightMaxAge is how old the ledger height used for the freshness
-	// check may be (0: DefaultHeightMaxAge).
+	// check may be (0: DefaultHeightMaxAge; negative: read it for every
+	// request).
 	HeightMaxAge time.Duration
 	// AuditEvery sends one cached answer in AuditEvery to the auditor
 	// (0: DefaultAuditEvery; negative: none).
@@ -100,7 +101,7 @@ func New(l ledger.Ledger, c Cache, opts Options) *Service {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
 	}
-	if opts.HeightMaxAge <= 0 {
+	if opts.HeightMaxAge == 0 {
 		opts.HeightMaxAge = DefaultHeightMaxAge
 	}
 	if opts.AuditEvery == 0 {
@@ -201,7 +202,7 @@ type heightCache struct {
 func (h *heightCache) get(ctx context.Context) (uint64, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if now := time.Now(); now.Sub(h.at) > h.maxAge {
+	if now := time.Now(); h.maxAge < 0 || now.Sub(h.at) > h.maxAge {
 		n, err := h.ledger.Height(ctx)
 		if err != nil {
 			return 0, fmt.Errorf("ledger height: %w", err)

@@ -1,0 +1,84 @@
+package verify
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"rxledger/chaincode"
+	"rxledger/services/platform/problem"
+	"rxledger/services/verify/verifytest"
+)
+
+// TestVerifyBatch checks POST /verify/batch: one answer per request in
+// order, an unknown GTIN answered in place, and the refusals.
+func TestVerifyBatch(t *testing.T) {
+	for _, impl := range cacheImpls {
+		t.Run(impl.name, func(t *testing.T) {
+			f := newFixture(t, impl.redis, Options{NoLag: true, MaxBatch: 4})
+			w := f.w
+			a, b := w.Serial("B1"), w.Serial("B2")
+			lot := w.Serial("LB")
+			w.Distribute(lot, a, b)
+			w.Dispense(verifytest.Pharmacy, b)
+			f.caughtUp()
+
+			body := BatchRequest{Requests: []Request{
+				{GTIN: verifytest.GTIN, Serial: a, Lot: lot, Expiry: verifytest.Expiry, CorrUUID: "u-1"},
+				{GTIN: verifytest.GTIN, Serial: b},
+				{GTIN: verifytest.UnknownGTIN, Serial: a},
+				{GTIN: verifytest.GTIN, Serial: a, Lot: "OTHER"},
+			}}
+			status, raw := f.do(http.MethodPost, "/verify/batch", verifytest.Wholesaler, body)
+			if status != http.StatusOK {
+				t.Fatalf("batch: %d %s", status, raw)
+			}
+			var out BatchResponse
+			if err := json.Unmarshal(raw, &out); err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Responses) != 4 {
+				t.Fatalf("%d responses: %s", len(out.Responses), raw)
+			}
+			r := out.Responses
+			if !r[0].Verified || r[0].CorrUUID != "u-1" || r[0].Source != SourceCache {
+				t.Errorf("active package: %+v", r[0])
+			}
+			if r[1].Verified || r[1].VerificationFailureReason != chaincode.NotForRedistribution {
+				t.Errorf("dispensed package: %+v", r[1])
+			}
+			if r[2].Problem == nil || r[2].Problem.Code != problem.NotFound || r[2].Verified {
+				t.Errorf("unknown GTIN: %+v", r[2])
+			}
+			if r[3].Verified || r[3].VerificationFailureReason != chaincode.NoMatchGTINSerialLot {
+				t.Errorf("wrong lot: %+v", r[3])
+			}
+		})
+	}
+
+	f := newFixture(t, false, Options{NoLag: true, MaxBatch: 2})
+	ok := Request{GTIN: verifytest.GTIN, Serial: "X1"}
+	refusals := []struct {
+		name   string
+		org    string
+		body   any
+		status int
+		code   problem.Code
+		field  string
+	}{
+		{"too many requests", verifytest.Wholesaler, BatchRequest{Requests: []Request{ok, ok, ok}}, 413, problem.TooLarge, "requests"},
+		{"no requests", verifytest.Wholesaler, BatchRequest{}, 400, problem.Invalid, "requests"},
+		{"bad expiry in the second", verifytest.Wholesaler, BatchRequest{Requests: []Request{ok, {GTIN: verifytest.GTIN, Serial: "X2", Expiry: "99"}}}, 400, problem.Invalid, "requests[1].expiry"},
+		{"bad GTIN", verifytest.Wholesaler, BatchRequest{Requests: []Request{{GTIN: "00312345678900", Serial: "X"}}}, 400, problem.Invalid, "requests[0].gtin"},
+		{"not JSON", verifytest.Wholesaler, "{", 400, problem.Invalid, ""},
+		{"lapsed licence", verifytest.Lapsed, BatchRequest{Requests: []Request{ok}}, 403, problem.Forbidden, ""},
+		{"foreign reqGLN", verifytest.Wholesaler, BatchRequest{ReqGLN: verifytest.ManufacturerGLN, Requests: []Request{ok}}, 403, problem.Forbidden, "reqGLN"},
+		{"no key", "", BatchRequest{Requests: []Request{ok}}, 401, problem.Unauthorized, ""},
+	}
+	for _, tc := range refusals {
+		t.Run(tc.name, func(t *testing.T) {
+			status, raw := f.do(http.MethodPost, "/verify/batch", tc.org, tc.body)
+			wantProblem(t, status, raw, tc.status, tc.code, tc.field)
+		})
+	}
+}
