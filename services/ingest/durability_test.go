@@ -1,0 +1,78 @@
+package ingest_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestIndexRebuilt deletes the query index while the service is stopped:
+// the next start rebuilds it from block 0 with the same answers, and page
+// tokens issued before stay valid.
+func TestIndexRebuilt(t *testing.T) {
+	e := newEnv(t, true, nil)
+	s := tellStory(t, e)
+	before, _ := e.query(reg, "")
+	_, link := e.query(reg, "perPage=2")
+	if len(before) != 7 || link == "" {
+		t.Fatalf("%d events before, next link %q", len(before), link)
+	}
+	e.stop()
+	if err := os.RemoveAll(filepath.Join(e.dir, "index")); err != nil {
+		t.Fatal(err)
+	}
+	e.start(true)
+	e.synced()
+	after, _ := e.query(reg, "")
+	if !slices.Equal(idsOf(after), idsOf(before)) {
+		t.Fatalf("rebuilt index answers %v, before %v", idsOf(after), idsOf(before))
+	}
+	got, _ := e.query(whs, "MATCH_anyEPC="+sscc("1"))
+	if want := s.ids("ship", "receive"); !slices.Equal(idsOf(got), want) {
+		t.Fatalf("wholesaler's view after the rebuild %v, want %v", idsOf(got), want)
+	}
+	resp, b := e.do("GET", reg, link[1:len(link)-len(`>; rel="next"`)], "", nil, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("a page token issued before the rebuild: %d %s", resp.StatusCode, b)
+	}
+}
+
+// TestJobResumedAfterRestart accepts a document while no worker runs (as if
+// the process stopped right after the 202), restarts, and sees the job
+// submitted and successful.
+func TestJobResumedAfterRestart(t *testing.T) {
+	e := newEnv(t, false, nil)
+	items := []string{sgtin("RS1"), sgtin("RS2")}
+	doc := document(commission(0, "RS", items...), ship(1, mfrSGLN, whsSGLN, items...))
+	loc := e.capture(mfr, ctXML, encode(t, doc, "xml12"))
+	resp, b := e.do("GET", mfr, loc, "", nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"running":true`) {
+		t.Fatalf("job before the restart: %s", b)
+	}
+	h0, err := e.l.Height(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.restart(false) // still no worker: the job survives a restart as it is
+	if h, _ := e.l.Height(t.Context()); h != h0 {
+		t.Fatal("a job was submitted while no worker ran")
+	}
+	e.restart(true)
+	j := e.job(mfr, loc)
+	if !j.Success || j.EventCount != 2 || len(j.T3) != 1 || j.Format != "EPCIS 1.2 XML" {
+		t.Fatalf("resumed job %+v", j)
+	}
+	e.synced()
+	got, _ := e.query(mfr, "MATCH_epc="+items[0])
+	if want := hashIDs(t, doc.Events...); !slices.Equal(idsOf(got), want) {
+		t.Fatalf("after the resumed job: %v, want %v", idsOf(got), want)
+	}
+	// The job's document is dropped once it is finished.
+	docs, err := filepath.Glob(filepath.Join(e.dir, "jobs", "*.doc"))
+	if err != nil || len(docs) != 0 {
+		t.Fatalf("documents left after the job finished: %v %v", docs, err)
+	}
+}
+
