@@ -75,4 +75,3 @@ func TestJobResumedAfterRestart(t *testing.T) {
 		t.Fatalf("documents left after the job finished: %v %v", docs, err)
 	}
 }
-
