@@ -16,6 +16,27 @@ import (
 // JSON message a remote ledger passes on).
 func wantRefusal(t *testing.T, err error, code problem.Code, rule string) {
 	t.Helper()
+	ruleOf(t, err, code, rule)
+}
+
+// wantRefusalAt is wantRefusal for a capture: the refusal must also name
+// the event index (none when index < 0) and the EPC.
+func wantRefusalAt(t *testing.T, err error, code problem.Code, rule string, index int, epc string) {
+	t.Helper()
+	re := ruleOf(t, err, code, rule)
+	switch {
+	case index < 0 && re.EventIndex != nil:
+		t.Fatalf("want no event index, got %d: %v", *re.EventIndex, err)
+	case index >= 0 && (re.EventIndex == nil || *re.EventIndex != index):
+		t.Fatalf("want event index %d: %v", index, err)
+	case re.EPC != epc:
+		t.Fatalf("want EPC %q, got %q: %v", epc, re.EPC, err)
+	}
+}
+
+// ruleOf asserts code and rule of a refusal and returns its RuleError.
+func ruleOf(t *testing.T, err error, code problem.Code, rule string) *chaincode.RuleError {
+	t.Helper()
 	if err == nil {
 		t.Fatalf("want refusal %s (%s), got success", rule, code)
 	}
@@ -36,6 +57,7 @@ func wantRefusal(t *testing.T, err error, code problem.Code, rule string) {
 	if re.Rule != rule {
 		t.Fatalf("want rule %s, got %s: %v", rule, re.Rule, err)
 	}
+	return re
 }
 
 var errSeen = errors.New("seen every block")

@@ -281,51 +281,59 @@ func refusals(t *testing.T, h *harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each case names the event index (-1: none) and the EPC the refusal
+	// must carry.
+	bad := "urn:epc:id:sgtin:0312345.0678." + h.id("X8") // a 4-digit item reference
 	cases := []struct {
-		name string
-		org  string
-		run  func() error
-		code problem.Code
-		rule string
+		name  string
+		run   func() error
+		code  problem.Code
+		rule  string
+		index int
+		epc   string
 	}{
-		{"wrong company prefix", Wholesaler, func() error {
+		{"wrong company prefix", func() error {
 			_, _, err := h.capture(Wholesaler, nil, commission(10, h.id("LX"), h.sgtin("X3")))
 			return err
-		}, problem.Forbidden, "not-prefix-owner"},
-		{"unowned company prefix", Manufacturer, func() error {
+		}, problem.Forbidden, "not-prefix-owner", 0, h.sgtin("X3")},
+		{"unowned company prefix", func() error {
 			_, _, err := h.capture(Manufacturer, nil, commission(11, h.id("LX"), "urn:epc:id:sgtin:0399999.012345.X4"))
 			return err
-		}, problem.Forbidden, "not-prefix-owner"},
-		{"shipping what you do not own", Wholesaler, func() error {
+		}, problem.Forbidden, "not-prefix-owner", 0, "urn:epc:id:sgtin:0399999.012345.X4"},
+		{"shipping what you do not own", func() error {
 			_, _, err := h.capture(Wholesaler, nil, ship(12, pharmGLN, a))
 			return err
-		}, problem.Forbidden, "not-owner"},
-		{"receiving what was not addressed to you", Pharmacy, func() error {
+		}, problem.Forbidden, "not-owner", 0, a},
+		{"receiving what was not addressed to you", func() error {
 			_, _, err := h.capture(Pharmacy, nil, step(13, "receiving", b))
 			return err
-		}, problem.Forbidden, "not-addressee"},
-		{"double commissioning", Manufacturer, func() error {
+		}, problem.Forbidden, "not-addressee", 0, b},
+		{"double commissioning", func() error {
 			_, _, err := h.capture(Manufacturer, nil, commission(14, h.id("LX"), h.sgtin("X5")), commission(15, h.id("LX"), a))
 			return err
-		}, problem.Invalid, "already-commissioned"},
-		{"shipping an unknown serial", Manufacturer, func() error {
+		}, problem.Invalid, "already-commissioned", 1, a},
+		{"shipping an unknown serial", func() error {
 			_, _, err := h.capture(Manufacturer, nil, ship(16, whsGLN, h.sgtin("NONE")))
 			return err
-		}, problem.NotFound, "unknown-epc"},
-		{"a regulator does not capture", Regulator, func() error {
+		}, problem.NotFound, "unknown-epc", 0, h.sgtin("NONE")},
+		{"an event that is not valid EPCIS", func() error {
+			_, _, err := h.capture(Manufacturer, nil, commission(18, h.id("LX"), h.sgtin("X7")), commission(19, h.id("LX"), bad))
+			return err
+		}, problem.Invalid, "event-invalid", 1, bad},
+		{"a regulator does not capture", func() error {
 			_, _, err := h.capture(Regulator, nil, commission(17, h.id("LX"), h.sgtin("X6")))
 			return err
-		}, problem.Forbidden, "regulator-read-only"},
-		{"writing another's partner record", Wholesaler, func() error {
+		}, problem.Forbidden, "regulator-read-only", -1, ""},
+		{"writing another's partner record", func() error {
 			p := partner(Manufacturer, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
 			b, _ := json.Marshal(p)
 			_, err := h.submit(Wholesaler, chaincode.FnPutPartner, string(b))
 			return err
-		}, problem.Forbidden, "own-record-only"},
+		}, problem.Forbidden, "own-record-only", -1, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			wantRefusal(t, c.run(), c.code, c.rule)
+			wantRefusalAt(t, c.run(), c.code, c.rule, c.index, c.epc)
 		})
 	}
 	// Nothing of the refused transactions reached the ledger: no block, and
@@ -333,8 +341,10 @@ func refusals(t *testing.T, h *harness) {
 	if now, err := h.l.Height(h.ctx); err != nil || now != height {
 		t.Fatalf("height %d after refusals, was %d (%v)", now, height, err)
 	}
-	err = h.query(Regulator, nil, chaincode.FnReadSerial, h.sgtin("X5"))
-	wantRefusal(t, err, problem.NotFound, "unknown-epc")
+	for _, serial := range []string{"X5", "X7"} {
+		err = h.query(Regulator, nil, chaincode.FnReadSerial, h.sgtin(serial))
+		wantRefusal(t, err, problem.NotFound, "unknown-epc")
+	}
 	h.wantSerial(a, Manufacturer, chaincode.StatusActive, "")
 }
 
