@@ -75,9 +75,15 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 		res.Events = append(res.Events, CapturedEvent{Index: i, HashID: hash, Duplicate: dup})
 		ec := &eventCtx{tx: tx, i: i, ev: &ev}
 		if dup {
-			// A retried capture still links its T3 to the shipment.
+			// A retried capture still links its T3 to the shipment, but only
+			// to a shipment the caller made: nobody attaches a sale to
+			// another's shipping event by sending it again.
 			if ev.Type == epcis.ObjectEventType && epcis.ShortCBV(epcis.BizStep, ev.BizStep) == "shipping" {
-				if to, _, err := ec.destination(); err == nil {
+				own, err := tx.anchoredBy(hash, tx.caller)
+				if err != nil {
+					return nil, err
+				}
+				if to, _, err := ec.destination(); err == nil && own {
 					shipments = append(shipments, shipment{hash, to})
 				}
 			}
@@ -122,6 +128,23 @@ func (tx *txn) anchored(hash string) (bool, error) {
 		return false, fmt.Errorf("read anchor: %w", err)
 	}
 	return raw != nil, nil
+}
+
+// anchoredBy reports whether the anchored event hash was captured by org
+// (in this transaction, or by an earlier one).
+func (tx *txn) anchoredBy(hash, org string) (bool, error) {
+	if tx.anchors[hash] {
+		return org == tx.caller, nil
+	}
+	raw, err := tx.st.GetState(anchorKey(hash))
+	if err != nil || raw == nil {
+		return false, err
+	}
+	var a EventAnchor
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return false, fmt.Errorf("decode anchor %s: %w", hash, err)
+	}
+	return a.Creator == org, nil
 }
 
 // anchor writes the event's anchor and its body into the private collection

@@ -155,6 +155,25 @@ func TestT3Refusals(t *testing.T) {
 		{"positive quantity", with(func(x *chaincode.T3) { x.Products[0].Quantity = 0 }), []epcis.Event{shipEv(whsGLN, a)}, chaincode.CodeInvalid, "t3-product-invalid"},
 		{"a shipment to the buyer", []chaincode.T3{good}, []epcis.Event{shipEv(pharmGLN, a)}, chaincode.CodeInvalid, "t3-without-shipment"},
 	}
+	t.Run("a shipment of the seller's own", func(t *testing.T) {
+		// The wholesaler sends the manufacturer's shipping event again (a
+		// duplicate, accepted) and tries to attach a sale of its own to it.
+		m := newLedger(t)
+		ship := shipEv(pharmGLN, a)
+		mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a), ship)
+		before := snapshot(m)
+		forged := with(func(x *chaincode.T3) { x.Seller, x.Buyer = whs, pharm })
+		_, err := captureT3(t, m, whs, forged, ship)
+		wantRule(t, err, chaincode.CodeInvalid, "t3-without-shipment", -1)
+		if snapshot(m) != before {
+			t.Error("the refused transaction changed the ledger")
+		}
+		// The manufacturer's own retry still links its T3.
+		res, err := captureT3(t, m, mfr, with(func(x *chaincode.T3) { x.Buyer = pharm }), ship)
+		if err != nil || len(res.T3) != 1 || !res.Events[0].Duplicate {
+			t.Fatalf("seller's retry: %+v %v", res, err)
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newLedger(t)
