@@ -20,7 +20,7 @@ func TestRun(t *testing.T) {
 		{name: "bad header", args: []string{"http", "-url", "http://127.0.0.1:1/", "-H", "nocolon"}, code: 2, errHas: "Name: value"},
 		{name: "duration over the bound", args: []string{"baseline", "-d", "1h"}, code: 1, errHas: "at most 5m"},
 		{name: "baseline runs and reports", args: []string{"baseline", "-c", "2", "-d", "100ms", "-warmup", "0"}, code: 0, outHas: "p99.9"},
-		{name: "unreachable target fails", args: []string{"http", "-url", "http://127.0.0.1:1/", "-c", "1", "-d", "100ms", "-warmup", "0", "-n", "3"}, code: 1, outHas: "transport"},
+		{name: "unreachable target fails", args: []string{"http", "-url", "http://127.0.0.1:1/", "-c", "1", "-d", "1m", "-warmup", "0", "-n", "3"}, code: 1, outHas: "transport"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,12 +47,15 @@ func StartBaseline() (*Baseline, error) {
 	return b, nil
 }
 
-// Close stops the baseline server.
+// Close stops the baseline server. Connections a client opened but never
+// used keep a graceful shutdown waiting, so after a second it closes them.
 func (b *Baseline) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := b.srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("stop the baseline server: %w", err)
+		if err := b.srv.Close(); err != nil {
+			return fmt.Errorf("stop the baseline server: %w", err)
+		}
 	}
 	if err := <-b.done; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("baseline server: %w", err)

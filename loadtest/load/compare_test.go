@@ -48,7 +48,7 @@ func TestCompareRunsThreePhases(t *testing.T) {
 	}
 	defer b.Close()
 	c, err := Compare(context.Background(), NewClient(2, time.Second), b.URL, mustTemplate(t, Template{Label: "noop", URL: url}),
-		Config{Concurrency: 2, Duration: 100 * time.Millisecond})
+		Config{Concurrency: 2, Duration: time.Minute, MaxRequests: 200}) // bounded by count, not by a clock
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,9 +56,29 @@ func TestCompareRunsThreePhases(t *testing.T) {
 		t.Errorf("scenarios %q, %q, %q", c.Baseline.Scenario, c.Target.Scenario, c.AtHalf.Scenario)
 	}
 	if c.Baseline.OK == 0 || c.Target.OK == 0 || c.AtHalf.OK == 0 {
-		t.Errorf("a phase did nothing: %d %d %d", c.Baseline.OK, c.Target.OK, c.AtHalf.OK)
+		t.Errorf("a phase did nothing: %d %d %d; failures %v %v %v", c.Baseline.OK, c.Target.OK, c.AtHalf.OK,
+			c.Baseline.Failures, c.Target.Failures, c.AtHalf.Failures)
 	}
 	if c.AtHalf.Config.Rate <= 0 || c.AtHalf.Config.Rate != c.Baseline.Throughput()/2 {
 		t.Errorf("half rate %g for baseline %g", c.AtHalf.Config.Rate, c.Baseline.Throughput())
+	}
+}
+
+func TestWriteTableWarnsOfLag(t *testing.T) {
+	late := result(100, 0, time.Millisecond)
+	late.Scenario = "late"
+	late.Lag = NewHistogram()
+	for range 100 {
+		late.Lag.Record(50 * time.Millisecond)
+	}
+	onTime := result(100, 0, time.Millisecond)
+	onTime.Scenario = "on time"
+	onTime.Lag = NewHistogram()
+	onTime.Lag.Record(10 * time.Microsecond)
+	var b strings.Builder
+	WriteTable(&b, late, onTime)
+	out := b.String()
+	if !strings.Contains(out, "late: the load tool fell behind") || strings.Contains(out, "on time: the load tool fell behind") {
+		t.Errorf("lag warnings wrong:\n%s", out)
 	}
 }

@@ -54,6 +54,11 @@ type Result struct {
 	ByStatus  map[int]uint64 // every completed request by HTTP status; 0 for transport errors
 	Failures  []string       // up to a few distinct failure messages
 	Latencies *Histogram     // of every completed request; at a fixed rate, from its scheduled start
+	// Lag is, at a fixed rate, how late each request left after its
+	// scheduled start: large values mean the load tool itself could not keep
+	// the schedule (too few workers, or the machine is busy), and the
+	// latencies include that wait. Empty when driving as fast as possible.
+	Lag *Histogram
 	// CPU is the CPU time this process (the load tool, and the target when it
 	// runs in process like the baseline server) used during the run.
 	CPU time.Duration
@@ -104,6 +109,7 @@ func Run(ctx context.Context, client *http.Client, s Scenario, cfg Config) (Resu
 // workerStats is one worker's private tally.
 type workerStats struct {
 	hist     *Histogram
+	lag      *Histogram
 	requests uint64
 	ok       uint64
 	byStatus map[int]uint64
@@ -121,7 +127,7 @@ func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d t
 	stats := make([]*workerStats, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for w := range stats {
-		st := &workerStats{hist: NewHistogram(), byStatus: map[int]uint64{}, failures: map[string]bool{}}
+		st := &workerStats{hist: NewHistogram(), lag: NewHistogram(), byStatus: map[int]uint64{}, failures: map[string]bool{}}
 		stats[w] = st
 		wg.Go(func() {
 			for ctx.Err() == nil {
@@ -145,6 +151,9 @@ func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d t
 				}
 				if !began.Before(end) {
 					return
+				}
+				if cfg.Rate > 0 {
+					st.lag.Record(time.Since(began))
 				}
 				status, err := do(ctx, client, s, n)
 				if ctx.Err() != nil && err != nil {
@@ -173,10 +182,11 @@ func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d t
 	}
 
 	res := Result{Scenario: s.Name(), Config: cfg, Elapsed: elapsed, ByStatus: map[int]uint64{}, Latencies: NewHistogram(),
-		CPU: processCPU() - cpuStart}
+		Lag: NewHistogram(), CPU: processCPU() - cpuStart}
 	seen := map[string]bool{}
 	for _, st := range stats {
 		res.Latencies.Merge(st.hist)
+		res.Lag.Merge(st.lag)
 		res.Requests += st.requests
 		res.OK += st.ok
 		for k, v := range st.byStatus {

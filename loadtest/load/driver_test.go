@@ -62,6 +62,9 @@ func TestRunCountsByStatus(t *testing.T) {
 	if res.Latencies.Count() != 400 || res.Latencies.Max() <= 0 {
 		t.Errorf("latencies count %d max %v", res.Latencies.Count(), res.Latencies.Max())
 	}
+	if res.Lag.Count() != 0 {
+		t.Errorf("lag recorded as fast as possible: %d", res.Lag.Count())
+	}
 	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0], "503") {
 		t.Errorf("failures %v", res.Failures)
 	}
@@ -114,6 +117,9 @@ func TestFixedRateSchedulesNoMoreThanRateTimesDuration(t *testing.T) {
 	}
 	if res.Requests > 20 || res.Requests == 0 {
 		t.Errorf("%d requests at 100/s for 200ms, want 1 to 20", res.Requests)
+	}
+	if res.Lag.Count() != res.Requests {
+		t.Errorf("lag recorded for %d of %d requests", res.Lag.Count(), res.Requests)
 	}
 }
 

@@ -30,8 +30,17 @@ func WriteTable(w io.Writer, results ...Result) {
 		for _, f := range r.Failures {
 			fmt.Fprintf(w, "  %s: %s\n", r.Scenario, f)
 		}
+		if r.Lag != nil && r.Lag.Count() > 0 && r.Lag.Quantile(0.99) > LagWarning {
+			fmt.Fprintf(w, "  %s: the load tool fell behind its schedule (send lag p50 %s, p99 %s, max %s): "+
+				"the machine is busy or -c is too low, and the latencies above include that wait\n",
+				r.Scenario, fmtDuration(r.Lag.Quantile(0.5)), fmtDuration(r.Lag.Quantile(0.99)), fmtDuration(r.Lag.Max()))
+		}
 	}
 }
+
+// LagWarning is the send lag p99 above which a report warns that the load
+// tool did not keep its schedule.
+const LagWarning = time.Millisecond
 
 // failures summarises failed requests and every status seen, e.g.
 // "13 failed; all by status: 200×900 503×12 transport×1".

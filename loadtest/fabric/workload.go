@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"rxledger/chaincode"
+	"rxledger/epcis"
+	"rxledger/services/ledger"
+)
+
+// workload builds the transactions of one kind of load.
+type workload struct {
+	chaincode  string
+	itemsPerTx int
+	// setup prepares the ledger for workers 0..workers-1.
+	setup func(ctx context.Context, l ledger.Ledger, workers int) error
+	// tx returns transaction i of worker w.
+	tx func(w, i int) (ledger.Transaction, error)
+}
+
+// run is a per-process prefix that keeps keys and serials of separate runs
+// on one network apart.
+var runID = fmt.Sprintf("%x", time.Now().UnixNano()&0xffffffffff)
+
+func newWorkload(name string, batch int) (*workload, error) {
+	switch name {
+	case "put":
+		return &workload{
+			chaincode:  "baseline",
+			itemsPerTx: 1,
+			setup:      func(context.Context, ledger.Ledger, int) error { return nil },
+			tx: func(w, i int) (ledger.Transaction, error) {
+				return ledger.Transaction{Function: "put", Args: []string{fmt.Sprintf("%s/%d/%d", runID, w, i), "value"}}, nil
+			},
+		}, nil
+	case "capture":
+		return commissioning(1), nil
+	case "commission":
+		if batch < 1 {
+			return nil, fmt.Errorf("batch %d: want at least 1", batch)
+		}
+		return commissioning(batch), nil
+	default:
+		return nil, fmt.Errorf("unknown workload %q (put, capture, commission)", name)
+	}
+}
+
+// commissioning captures commissioning events of size serials each. Every
+// worker commissions into its own lot: commissionings of one lot update its
+// record, so concurrent ones would conflict; the setup creates each lot.
+func commissioning(size int) *workload {
+	w := &workload{chaincode: "rxledger", itemsPerTx: size}
+	w.tx = func(worker, i int) (ledger.Transaction, error) {
+		return commissionTx(worker, i, size)
+	}
+	w.setup = func(ctx context.Context, l ledger.Ledger, workers int) error {
+		if err := registerManufacturer(ctx, l); err != nil {
+			return err
+		}
+		for worker := range workers {
+			tx, err := commissionTx(worker, -1, 1)
+			if err != nil {
+				return err
+			}
+			if _, err := l.Submit(ctx, submitter, tx); err != nil {
+				return fmt.Errorf("create lot of worker %d: %w", worker, err)
+			}
+		}
+		return nil
+	}
+	return w
+}
+
+func commissionTx(worker, i, size int) (ledger.Transaction, error) {
+	epcs := make([]string, size)
+	for k := range epcs {
+		epcs[k] = fmt.Sprintf("urn:epc:id:sgtin:0312345.067890.%s.%d.%d.%d", runID, worker, i, k)
+	}
+	e := epcis.Event{
+		Type: epcis.ObjectEventType, Action: epcis.ActionAdd, BizStep: "commissioning", EPCList: epcs,
+		EventTime:           time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i+1) * time.Second),
+		EventTimeZoneOffset: "+00:00",
+		ILMD: []epcis.Element{
+			{Space: "urn:epcglobal:cbv:mda", Local: "lotNumber", Text: fmt.Sprintf("L%s%d", runID, worker)},
+			{Space: "urn:epcglobal:cbv:mda", Local: "itemExpirationDate", Text: "2099-12-31"},
+		},
+	}
+	raw, err := json.Marshal([]epcis.Event{e})
+	if err != nil {
+		return ledger.Transaction{}, fmt.Errorf("encode event: %w", err)
+	}
+	return ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}}, nil
+}
+
+// registerManufacturer writes the submitter's partner record, which a
+// commissioning needs (its company prefix).
+func registerManufacturer(ctx context.Context, l ledger.Ledger) error {
+	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := chaincode.Partner{
+		ID: submitter, Name: "Load test manufacturer", Roles: []chaincode.Role{chaincode.RoleManufacturer},
+		GLNs: []string{"0312345000004"}, CompanyPrefixes: []string{"0312345"},
+		Licenses: []chaincode.License{{Authority: "FDA", Number: "load-1", Expiry: far}},
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode partner: %w", err)
+	}
+	if _, err := l.Submit(ctx, submitter, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}}); err != nil {
+		return fmt.Errorf("register %s: %w", submitter, err)
+	}
+	return nil
+}
