@@ -175,3 +175,35 @@ func TestDataMatrixImageTexts(t *testing.T) {
 	}
 	t.Logf("parsed %d decoded image texts", n)
 }
+
+// TestParseBarcodeUnknownAIMessage checks that an unknown AI error names
+// what came before it, and calls a space a space, so a user can see where
+// the element string went wrong.
+func TestParseBarcodeUnknownAIMessage(t *testing.T) {
+	tests := []struct {
+		name, in string
+		pos      int
+		want     []string
+	}{
+		{"space after a fixed-length AI", "]d2010031234567890621ABC123\x1d17270331 10L0042", 36, []string{"space where an AI should start", "after the data of (17)"}},
+		{"unknown AI after GTIN", "0100312345678906" + "8912", 16, []string{`no known AI "8912"`, "after the data of (01)"}},
+		{"unknown AI first", "8912", 0, []string{`no known AI "8912"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseBarcode(tt.in)
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Code != "unknown_ai" || pe.Pos != tt.pos {
+				t.Fatalf("ParseBarcode(%q): error %v, want unknown_ai at %d", tt.in, err, tt.pos)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(pe.Msg, w) {
+					t.Errorf("message %q lacks %q", pe.Msg, w)
+				}
+			}
+			if strings.Contains(pe.Msg, "after the data") != (tt.pos > 0) {
+				t.Errorf("message %q: names a previous AI when there is none, or omits it", pe.Msg)
+			}
+		})
+	}
+}

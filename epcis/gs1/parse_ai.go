@@ -94,7 +94,7 @@ func parseElementString(s string, base int, elems []Element) ([]Element, error) 
 		}
 		def, ok := matchAIPrefix(s[i:])
 		if !ok {
-			return nil, &ParseError{Pos: base + i, Code: "unknown_ai", Msg: "no known AI " + quoteSnippet(s[i:])}
+			return nil, unknownAI(s[i:], base+i, elems)
 		}
 		start := i + len(def.AI)
 		end := len(s)
@@ -123,6 +123,20 @@ func parseElementString(s string, base int, elems []Element) ([]Element, error) 
 }
 
 // quoteSnippet quotes the first few bytes of s for an error message.
+// unknownAI reports that no known AI starts rest (at offset pos), naming the
+// AI whose data came before it: after a fixed-length AI, data that runs on
+// is read as the next AI.
+func unknownAI(rest string, pos int, elems []Element) error {
+	msg := "no known AI " + quoteSnippet(rest)
+	if rest[0] == ' ' || rest[0] == '\t' {
+		msg = "space where an AI should start " + quoteSnippet(rest) + " (element strings have no spaces)"
+	}
+	if len(elems) > 0 {
+		msg += " after the data of (" + elems[len(elems)-1].AI + ")"
+	}
+	return &ParseError{Pos: pos, Code: "unknown_ai", Msg: msg}
+}
+
 func quoteSnippet(s string) string {
 	if len(s) > 8 {
 		s = s[:8] + "..."

@@ -83,6 +83,7 @@ func TestBarcodeParseErrors(t *testing.T) {
 	}{
 		{"bad check digit", []string{"parse", "]d2010031234567890721ABC123"}, 1, "AI (01), position 18 (0-based byte offset): incorrect check digit"},
 		{"bad expiry", []string{"parse", "(01)00312345678906(17)270332"}, 1, "AI (17), position 26"},
+		{"space between AIs", []string{"parse", "]d2010031234567890621ABC123<GS>17270331 10L0042"}, 1, "position 39 (0-based byte offset): space where an AI should start"},
 		{"no input", []string{"parse"}, 2, "want exactly one STRING"},
 		{"bad prefix length", []string{"parse", "--company-prefix-length", "13", "(01)00312345678906"}, 2, "outside 6..12"},
 		{"unknown subcommand", []string{"scan"}, 2, "unknown subcommand"},
