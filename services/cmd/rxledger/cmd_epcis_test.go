@@ -247,3 +247,34 @@ func openTestFile(t *testing.T, path string) *os.File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+// TestEpcisDigitalLinkPipeline converts the GS1 US example to Digital Link
+// identifiers and checks that hash IDs and the T3 survive.
+func TestEpcisDigitalLinkPipeline(t *testing.T) {
+	src := epcisTestdata(t, pharmaExample)
+	_, wantHashes, _ := runCLI(t, "", "epcis", "hash", src)
+	for _, to := range []string{"json", "xml", "xml12"} {
+		t.Run(to, func(t *testing.T) {
+			code, converted, errOut := runCLI(t, "", "epcis", "convert", "--to", to, "--ids", "dl", src)
+			if code != 0 || strings.Contains(converted, "urn:epc:id:sgtin:") {
+				t.Fatalf("exit %d (%s), or EPC URNs left in the output", code, errOut)
+			}
+			if _, hashes, _ := runCLI(t, converted, "epcis", "hash", "-"); hashes != wantHashes || hashes == "" {
+				t.Fatalf("hash IDs after conversion:\n%s\nwant\n%s", hashes, wantHashes)
+			}
+			code, out, errOut := runCLI(t, converted, "epcis", "t3", "-")
+			if code != 0 {
+				t.Fatalf("t3: exit %d: %s", code, errOut)
+			}
+			var got epcis.T3
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatal(err)
+			}
+			p := got.Information.Products
+			if len(p) != 1 || p[0].NDC != "0001-0123-45" || p[0].Containers != 12 || p[0].Lot != "A123" ||
+				got.Information.Seller.Name != "GS1 Pharma" || !strings.HasPrefix(p[0].Identifiers[0], "https://id.gs1.org/01/") {
+				t.Fatalf("T3 after Digital Link conversion: %s", out)
+			}
+		})
+	}
+}
