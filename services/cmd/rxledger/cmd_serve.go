@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
 
+	"rxledger/services/ledger"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/config"
 	"rxledger/services/platform/httpx"
@@ -40,6 +41,9 @@ type platform struct {
 	// authenticate is the API key middleware for the services' routes.
 	authenticate gin.HandlerFunc
 	srv          *server.Server // srv.Go adds background workers
+	// ledger is the process's ledger once a service opened it (see
+	// processLedger).
+	ledger ledger.Ledger
 	// demoCredentials is the path of the demo credentials file once --demo
 	// has written it.
 	demoCredentials string

@@ -1,6 +1,11 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+
+	"rxledger/services/platform/config"
+)
 
 // DemoCredentialsFile is the file --demo writes in the data directory: a JSON
 // list of objects with at least org, role, apiKey, gln and, for the
@@ -9,9 +14,11 @@ const DemoCredentialsFile = "demo-credentials.json"
 
 // mountServices is THE WIRING POINT of `rxledger serve` for the services.
 //
-// It is deliberately empty: no service exists yet, so serve answers only the
-// platform endpoints (/healthz, /readyz, /metrics) and /readyz reports the
-// "services" check as failing. The services round fills it in, in this order:
+// With no service mounted serve answers only the platform endpoints
+// (/healthz, /readyz, /metrics) and /readyz reports the "services" check as
+// failing. Each service is mounted by its own mount function (mountIngest in
+// serve_ingest.go); the process's ledger is opened once by
+// platform.processLedger (serve_ledger.go) for all of them. The steps:
 //
 //  1. open the ledger named by p.cfg.Ledger (embedded in p.cfg.DataDir, or
 //     fabric with p.cfg.Fabric), add p.closers and p.ready.Add("ledger", ...);
@@ -25,5 +32,11 @@ const DemoCredentialsFile = "demo-credentials.json"
 //     "projection") and its workers with p.srv.Go;
 //  5. return the names of the services mounted, e.g. "verify".
 func mountServices(ctx context.Context, p *platform) (mounted []string, err error) {
-	return nil, nil
+	if p.cfg.Has(config.RoleIngest) {
+		if err := mountIngest(ctx, p); err != nil {
+			return mounted, fmt.Errorf("ingest: %w", err)
+		}
+		mounted = append(mounted, config.RoleIngest)
+	}
+	return mounted, nil
 }

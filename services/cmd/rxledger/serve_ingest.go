@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+
+	"rxledger/services/ingest"
+	"rxledger/services/platform/telemetry"
+)
+
+// IngestDir is the ingest service's directory in the data directory: its
+// capture jobs, query index and page-token key.
+const IngestDir = "ingest"
+
+// mountIngest builds the ingest service (EPCIS capture and query) on the
+// process's ledger, mounts its routes behind the API key middleware, adds
+// its readiness check and runs its projection and job workers.
+func mountIngest(ctx context.Context, p *platform) error {
+	l, err := p.processLedger(ctx)
+	if err != nil {
+		return err
+	}
+	svc, err := ingest.New(ingest.Config{
+		Ledger:  l,
+		DataDir: filepath.Join(p.cfg.DataDir, IngestDir),
+		// The engine's body limit applies first: the capture limit cannot
+		// be larger.
+		FileSizeLimit: min(ingest.DefaultFileSizeLimit, p.cfg.MaxBodyBytes),
+		Logger:        telemetry.Component(p.log, "ingest"),
+		Registerer:    p.metrics.Registry,
+		Tracer:        p.tracing.Tracer("rxledger/ingest"),
+	})
+	if err != nil {
+		return err
+	}
+	p.closers = append(p.closers, svc.Close)
+	svc.Mount(p.engine, p.authenticate)
+	p.ready.Add("ingest", svc.Ready)
+	p.srv.Go("ingest", svc.Run)
+	return nil
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+	"rxledger/services/ledger/embedded"
+	"rxledger/services/platform/config"
+	"rxledger/services/platform/telemetry"
+)
+
+// LedgerDir is the embedded ledger's directory in the data directory.
+const LedgerDir = "ledger"
+
+// serveConsortium is the consortium of the embedded ledger serve opens: the
+// demo organisations (deploy/consortium/demo.json), which the shared ledger
+// design fixes as the consortium of the all-in-one process.
+func serveConsortium() *embedded.Consortium {
+	return &embedded.Consortium{Name: "rxledger-demo", Organizations: []embedded.Organization{
+		{MSPID: "ManufacturerMSP", Name: "Acme Pharmaceuticals (demo manufacturer)", Roles: []string{"manufacturer"}, GS1CompanyPrefixes: []string{"0312345"}},
+		{MSPID: "WholesalerMSP", Name: "Northwind Drug Distribution (demo wholesaler)", Roles: []string{"wholesaler"}, GS1CompanyPrefixes: []string{"0614141"}},
+		{MSPID: "PharmacyMSP", Name: "Corner Street Pharmacy (demo dispenser)", Roles: []string{"dispenser"}},
+		{MSPID: "RegulatorMSP", Name: "Drug Supply Chain Regulator (demo)", Roles: []string{"regulator"}},
+	}}
+}
+
+// processLedger opens the process's ledger the first time a service asks
+// for it and returns the same one afterwards: every service of the process
+// shares it. It registers the ledger's closer and its readiness check.
+func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
+	if p.ledger != nil {
+		return p.ledger, nil
+	}
+	switch p.cfg.Ledger {
+	case config.LedgerEmbedded:
+		l, err := embedded.Open(filepath.Join(p.cfg.DataDir, LedgerDir), serveConsortium(), chaincode.Invoke,
+			embedded.Options{Logger: telemetry.Component(p.log, "ledger")})
+		if err != nil {
+			return nil, fmt.Errorf("open the embedded ledger: %w", err)
+		}
+		p.ledger = l
+	default:
+		return nil, errors.New("serve opens only the embedded ledger so far; the Fabric gateway is not wired into serve yet")
+	}
+	p.closers = append(p.closers, p.ledger.Close)
+	p.ready.Add("ledger", func(ctx context.Context) error {
+		_, err := p.ledger.Height(ctx)
+		return err
+	})
+	return p.ledger, nil
+}
