@@ -32,9 +32,13 @@ import (
 //	                                   the event starts)
 //	rxledger epcis t3 FILE             the DSCSA transaction information as JSON
 func runEpcis(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		epcisUsage(stderr)
 		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		epcisUsage(stdout)
+		return 0
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {

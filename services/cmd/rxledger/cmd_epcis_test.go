@@ -235,6 +235,10 @@ func TestEpcisListedInHelp(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "epcis ") {
 		t.Fatalf("exit %d, help does not list epcis:\n%s", code, out)
 	}
+	code, out, _ = runCLI(t, "", "epcis", "-h")
+	if code != 0 || !strings.Contains(out, "convert --to json|xml|xml12") {
+		t.Fatalf("exit %d, epcis -h:\n%s", code, out)
+	}
 }
 
 // openTestFile opens path and closes it when the test ends.
