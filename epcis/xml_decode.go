@@ -32,7 +32,8 @@ var ErrNotEPCISDocument = errors.New("not an EPCIS document")
 var ErrQueryException = errors.New("query exception")
 
 // XMLDecoder decodes EPCIS 2.0 and 1.2 XML documents with explicit limits and
-// options. The zero value is not ready for use; start from NewXMLDecoder.
+// options. The zero value decodes with DefaultLimits and lenient field order;
+// an XMLDecoder keeps no state between calls and may be used concurrently.
 type XMLDecoder struct {
 	// StrictOrder rejects EPCIS 2.0 event fields that are out of the XSD's
 	// sequence order. It is off by default: real documents (and the openepcis
@@ -168,6 +169,8 @@ func (d *xmlDocDecoder) fail(n *xmlNode, format string, args ...any) error {
 	return d.wrap(n, fmt.Errorf(format, args...))
 }
 
+// wrap returns err located at node n (nil for the current element): its line
+// and column, the event being read and the element path.
 func (d *xmlDocDecoder) wrap(n *xmlNode, err error) error {
 	var b strings.Builder
 	for _, s := range d.stack {
@@ -187,9 +190,13 @@ func (d *xmlDocDecoder) wrap(n *xmlNode, err error) error {
 	return &XMLError{Line: line, Column: col, Event: d.events, Path: path, Err: err}
 }
 
+// enter and leave maintain the element path used in error messages.
 func (d *xmlDocDecoder) enter(n *xmlNode) { d.stack = append(d.stack, n) }
 func (d *xmlDocDecoder) leave()           { d.stack = d.stack[:len(d.stack)-1] }
 
+// document dispatches on the root element: capture, query and master data
+// documents, a bare event (also in its 1.2 <extension> wrapper) or a bare
+// VocabularyList.
 func (d *xmlDocDecoder) document(root *xmlNode) (*Document, error) {
 	doc := &Document{}
 	switch {
@@ -304,6 +311,8 @@ func flattenExtension(nodes []*xmlNode) []*xmlNode {
 	return out
 }
 
+// body reads EPCISBody: an event list, a vocabulary list, query results, a
+// query request; a query exception is an error.
 func (d *xmlDocDecoder) body(doc *Document, n *xmlNode) error {
 	d.enter(n)
 	defer d.leave()
@@ -346,6 +355,8 @@ func (d *xmlDocDecoder) body(doc *Document, n *xmlNode) error {
 	return nil
 }
 
+// eventList reads the events of an EventList, also inside 1.2 <extension>
+// wrappers, within the event limit.
 func (d *xmlDocDecoder) eventList(doc *Document, n *xmlNode) error {
 	d.enter(n)
 	defer d.leave()

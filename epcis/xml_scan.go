@@ -281,7 +281,7 @@ func isXMLName(b []byte) bool {
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// unescape resolves character and entity references in raw text or an
+// unescapeXML resolves character and entity references in raw text or an
 // attribute value, and rejects characters XML does not allow. It returns raw
 // itself (no copy) when there is nothing to resolve.
 func unescapeXML(raw []byte) ([]byte, error) {
