@@ -63,7 +63,7 @@ func document(events ...epcis.Event) *epcis.Document {
 
 // encode writes a document in one of the bindings: "json", "xml" (2.0) or
 // "xml12".
-func encode(t *testing.T, d *epcis.Document, binding string) []byte {
+func encode(t testing.TB, d *epcis.Document, binding string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	var err error

@@ -49,7 +49,7 @@ var base = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // env is a real embedded ledger running the real chaincode, the ingest
 // service on it, and an HTTP server in front.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	l      *embedded.Ledger
 	dir    string // the service's data directory
 	keys   map[string]string
@@ -62,7 +62,7 @@ type env struct {
 
 // newEnv opens a ledger with the four partners registered and starts the
 // service (running its workers when run is true).
-func newEnv(t *testing.T, run bool, cfg func(*ingest.Config)) *env {
+func newEnv(t testing.TB, run bool, cfg func(*ingest.Config)) *env {
 	t.Helper()
 	cons, err := embedded.LoadConsortium(filepath.Join(repoRoot(t), "deploy", "consortium", "demo.json"))
 	if err != nil {

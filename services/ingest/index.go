@@ -60,6 +60,14 @@ const (
 	fieldReadPoint   byte = 'r'
 )
 
+// unionFields are the fields that are the union of others: the index
+// keeps no entries of their own (that would double the entries of every
+// EPC); a query on one scans the fields it unites.
+var unionFields = map[byte][]byte{
+	fieldAnyEPC:   {fieldEPC, fieldParent, fieldInput, fieldOutput},
+	fieldAnyClass: {fieldEPCClass, fieldInputClass, fieldOutputClass},
+}
+
 // eventRecord is what the index keeps of an event.
 type eventRecord struct {
 	HashID     string          `json:"hashId"`

@@ -200,6 +200,9 @@ func writeEvent(batch *pebble.Batch, seq uint64, rec *eventRecord) error {
 	}
 	var werr error
 	for field, values := range indexValues(&ev) {
+		if unionFields[field] != nil {
+			continue // answered from the fields it is the union of
+		}
 		for v := range values {
 			if werr == nil {
 				werr = batch.Set(append(indexPrefix(field, v), s...), nil, nil)

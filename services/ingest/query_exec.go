@@ -126,14 +126,20 @@ func (s *Service) candidates(q *query, start uint64) (seqIter, error) {
 		if !ok {
 			continue
 		}
+		scan := []byte{f}
+		if u := unionFields[f]; u != nil {
+			scan = u
+		}
 		m := &mergeIter{}
 		for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
-			pi, err := newPrefixIter(s.idx.db, indexPrefix(f, v), start)
-			if err != nil {
-				m.close()
-				return nil, err
+			for _, sf := range scan {
+				pi, err := newPrefixIter(s.idx.db, indexPrefix(sf, v), start)
+				if err != nil {
+					m.close()
+					return nil, err
+				}
+				m.its = append(m.its, pi)
 			}
-			m.its = append(m.its, pi)
 		}
 		return m, nil
 	}
