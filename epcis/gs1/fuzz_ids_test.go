@@ -61,3 +61,30 @@ func FuzzNormalizeGTIN(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseKeys checks ParseSSCC and ParseGLN: no panics, refusals wrap
+// ErrInvalidIdentifier, and an accepted key's Digital Link parses back to it.
+func FuzzParseKeys(f *testing.F) {
+	for _, s := range []string{"106141412345678908", "0614141000005", "9506000134352", "00000000000000000", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		check := func(name, dl, ai string, err error) {
+			t.Helper()
+			if err != nil {
+				if !errors.Is(err, ErrInvalidIdentifier) {
+					t.Fatalf("%s(%q): error %v does not wrap ErrInvalidIdentifier", name, in, err)
+				}
+				return
+			}
+			elems, err := ParseDigitalLink(dl, DigitalLinkOptions{})
+			if err != nil || len(elems) != 1 || elems[0].AI != ai || elems[0].Value != in {
+				t.Fatalf("%s(%q) accepted, but its Digital Link %q parses to %v, %v", name, in, dl, elems, err)
+			}
+		}
+		s, err := ParseSSCC(in)
+		check("ParseSSCC", s.DigitalLink(), "00", err)
+		g, err := ParsePGLN(in)
+		check("ParsePGLN", g.DigitalLink(), "417", err)
+	})
+}
