@@ -156,6 +156,14 @@ func FuzzDigitalLinkToEPC(f *testing.F) {
 	f.Add("https://id.gs1.org/8006/123456789012310102/21/X", 12)
 	f.Add("https://id.gs1.org/8010/0614141ABC/8011/12", 7)
 	f.Fuzz(func(t *testing.T, dl string, g int) {
+		// The prefix-length lookup must refuse cleanly or give a usable length.
+		if n, err := CompanyPrefixLength(dl, []string{"0312345", "061414", "0614141", "4012345", "123456789012"}); err != nil {
+			if !errors.Is(err, ErrInvalidEPC) {
+				t.Fatalf("CompanyPrefixLength(%q): error %v does not wrap ErrInvalidEPC", dl, err)
+			}
+		} else if n < 6 || n > 12 {
+			t.Fatalf("CompanyPrefixLength(%q) = %d, outside 6..12", dl, n)
+		}
 		urn, err := DigitalLinkToEPC(dl, g)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidEPC) {

@@ -19,7 +19,7 @@ const defaultCompanyPrefixLength = 7
 
 // runBarcode is `rxledger barcode`: tools for GS1 barcode contents.
 //
-//	rxledger barcode parse [--company-prefix-length N] STRING|-
+//	rxledger barcode parse [--company-prefix-length N | --company-prefix P,...] STRING|-
 func runBarcode(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		barcodeUsage(stderr)
@@ -35,7 +35,7 @@ func runBarcode(ctx context.Context, args []string, stdin io.Reader, stdout, std
 }
 
 func barcodeUsage(w io.Writer) {
-	fmt.Fprintf(w, `usage: rxledger barcode parse [--company-prefix-length N] STRING
+	fmt.Fprintf(w, `usage: rxledger barcode parse [--company-prefix-length N | --company-prefix P,...] STRING
        (STRING "-" reads standard input; one trailing newline is dropped)
 
 Parses what a scanner sends for a GS1 DataMatrix, QR, GS1-128 or DataBar
@@ -51,6 +51,9 @@ Invalid input exits 1 with the AI and the 0-based byte position of the problem.
 flags:
   --company-prefix-length N   GS1 Company Prefix length for the EPC URN (6..12;
                               default %d, the usual length for US labelers)
+  --company-prefix P,...      the partner's GS1 Company Prefixes; the length is
+                              that of the prefix the key starts with (wins over
+                              --company-prefix-length)
 `, defaultCompanyPrefixLength)
 }
 
@@ -72,6 +75,7 @@ type barcodeResult struct {
 	NDC                 string           `json:"ndc,omitempty"`
 	EPC                 string           `json:"epc,omitempty"`
 	CompanyPrefixLength int              `json:"companyPrefixLength,omitempty"`
+	EPCError            string           `json:"epcError,omitempty"`
 }
 
 func barcodeParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -79,6 +83,7 @@ func barcodeParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	fs.Usage = func() { barcodeUsage(stderr) }
 	gcpLen := fs.Int("company-prefix-length", defaultCompanyPrefixLength, "GS1 Company Prefix length for the EPC URN (6..12)")
+	gcpList := fs.String("company-prefix", "", "comma-separated GS1 Company Prefixes of the partner; the EPC URN uses the one the key starts with")
 	// Flags may come before or after STRING.
 	var positional []string
 	for {
@@ -120,7 +125,11 @@ func barcodeParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		}
 		return 1
 	}
-	res := describeBarcode(bc, *gcpLen)
+	var prefixes []string
+	if *gcpList != "" {
+		prefixes = strings.Split(*gcpList, ",")
+	}
+	res := describeBarcode(bc, *gcpLen, prefixes)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -131,8 +140,10 @@ func barcodeParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// describeBarcode builds the JSON view of a parsed barcode.
-func describeBarcode(bc *gs1.Barcode, gcpLen int) barcodeResult {
+// describeBarcode builds the JSON view of a parsed barcode. The EPC URN uses
+// the company prefix length of the prefix in prefixes that the key starts
+// with, or gcpLen when prefixes is empty.
+func describeBarcode(bc *gs1.Barcode, gcpLen int, prefixes []string) barcodeResult {
 	res := barcodeResult{Symbology: string(bc.Symbology), Text: bc.Text, Elements: []barcodeElement{}}
 	for _, e := range bc.Elements {
 		res.Elements = append(res.Elements, barcodeElement{AI: e.AI, Title: e.Title(), Value: e.Value})
@@ -144,6 +155,14 @@ func describeBarcode(bc *gs1.Barcode, gcpLen int) barcodeResult {
 		res.DigitalLink = dl
 	} else {
 		res.DigitalLinkError = err.Error()
+	}
+	if len(prefixes) > 0 && res.DigitalLink != "" {
+		n, err := gs1.CompanyPrefixLength(res.DigitalLink, prefixes)
+		if err != nil {
+			res.EPCError = err.Error()
+			n = 0 // no EPC URN: the length is unknown
+		}
+		gcpLen = n
 	}
 	if pi, ok := bc.PI(); ok {
 		res.PI = &pi

@@ -46,6 +46,18 @@ func TestBarcodeParse(t *testing.T) {
 			epc:   "urn:epc:id:sgtin:0312345.067890.ABC123", ndc: "1234567890", serial: "ABC123",
 		},
 		{
+			name: "company prefix from the partner's prefixes",
+			args: []string{"parse", "--company-prefix", "0614141,031234567", "(01)00312345678906(21)ABC123"},
+			dl:   "https://id.gs1.org/01/00312345678906/21/ABC123",
+			epc:  "urn:epc:id:sgtin:031234567.0890.ABC123", ndc: "1234567890", serial: "ABC123",
+		},
+		{
+			name: "SSCC with the partner's prefix",
+			args: []string{"parse", "--company-prefix", "0614141", "(00)106141412345678908"},
+			dl:   "https://id.gs1.org/00/106141412345678908",
+			epc:  "urn:epc:id:sscc:0614141.1234567890",
+		},
+		{
 			name: "digital link without serial has no EPC",
 			args: []string{"parse", "https://example.com/01/09504000059101/10/LOT1?17=261200"},
 			dl:   "https://id.gs1.org/01/09504000059101/10/LOT1?17=261200",
@@ -67,10 +79,33 @@ func TestBarcodeParse(t *testing.T) {
 			if tt.serial != "" && (res.PI == nil || res.PI.Serial != tt.serial) {
 				t.Errorf("pi = %+v, want serial %q", res.PI, tt.serial)
 			}
-			if len(res.Elements) == 0 || res.Elements[0].AI != "01" || res.Elements[0].Title != "GTIN" {
-				t.Errorf("elements = %+v, want (01) GTIN first", res.Elements)
+			wantKey, wantTitle := "01", "GTIN"
+			if strings.Contains(tt.dl, "/00/") {
+				wantKey, wantTitle = "00", "SSCC"
+			}
+			if len(res.Elements) == 0 || res.Elements[0].AI != wantKey || res.Elements[0].Title != wantTitle {
+				t.Errorf("elements = %+v, want (%s) %s first", res.Elements, wantKey, wantTitle)
 			}
 		})
+	}
+}
+
+// TestBarcodeParseUnknownPrefix checks that a key matching none of the given
+// company prefixes gets no EPC URN and says why, rather than a guessed one.
+func TestBarcodeParseUnknownPrefix(t *testing.T) {
+	code, out, errOut := runBarcodeCLI(t, "", "parse", "--company-prefix", "0614141", "(01)00312345678906(21)ABC123")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	var res barcodeResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if res.EPC != "" || res.CompanyPrefixLength != 0 || !strings.Contains(res.EPCError, "none of the 1 company prefixes") {
+		t.Errorf("epc=%q length=%d epcError=%q, want no EPC and the reason", res.EPC, res.CompanyPrefixLength, res.EPCError)
+	}
+	if res.DigitalLink == "" {
+		t.Errorf("no Digital Link: %s", out)
 	}
 }
 
