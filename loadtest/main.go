@@ -33,6 +33,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"baseline": {summary: "measure a minimal net/http server answering a fixed JSON body", run: runBaseline},
 		"http":     {summary: "measure a loopback HTTP endpoint (-compare: side by side with the baseline)", run: runHTTP},
+		"capture":  {summary: "measure EPCIS capture over HTTP on the embedded ledger (EPCs/s)", run: runCapture},
 		// serve-baseline is internal: the baseline server in its own process.
 		"serve-baseline": {summary: "", run: runServeBaseline},
 	}

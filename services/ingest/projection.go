@@ -105,9 +105,9 @@ func (p *projection) apply(ctx context.Context, b ledger.Block) error {
 		if ce.Name != chaincode.EventName {
 			continue
 		}
-		ev, err := chaincode.DecodeEvent(ce.Payload)
-		if err != nil {
-			return fmt.Errorf("block %d tx %s: %w", b.Number, ce.TxID, err)
+		var ev projected
+		if err := json.Unmarshal(ce.Payload, &ev); err != nil {
+			return fmt.Errorf("block %d tx %s: decode chaincode event: %w", b.Number, ce.TxID, err)
 		}
 		for _, partner := range ev.Partners {
 			for _, gln := range partner.GLNs {
@@ -149,6 +149,16 @@ func (p *projection) apply(ctx context.Context, b ledger.Block) error {
 	p.advance = make(chan struct{})
 	p.mu.Unlock()
 	return nil
+}
+
+// projected is the part of the "dscsa" chaincode event (see
+// chaincode.ChaincodeEvent) the projection reads; decoding only it skips
+// the serial and container records, the bulk of a commissioning's event.
+type projected struct {
+	TxID     string                  `json:"txId"`
+	Time     time.Time               `json:"time"`
+	Partners []chaincode.Partner     `json:"partners"`
+	Events   []chaincode.EventAnchor `json:"events"`
 }
 
 // body reads an anchored event's body as the projection organisation. An
