@@ -19,39 +19,6 @@ import (
 	"rxledger/services/platform/problem"
 )
 
-// Options tune an embedded ledger. The zero value gives the defaults.
-type Options struct {
-	// MaxBlockTxs is the most transactions in one block (default 1000).
-	MaxBlockTxs int
-	// MaxBlockWait is how long the committer waits, after the first
-	// transaction of a block arrives, for more to join it (default 1ms;
-	// negative: no wait, the block takes what is queued). Transactions that
-	// arrive while a block is being written always join the next one, so
-	// under load blocks fill without waiting.
-	MaxBlockWait time.Duration
-	// CacheBytes is the store's block cache size (default 256 MiB).
-	CacheBytes int64
-	// Logger receives the ledger's and the store's log lines (default:
-	// slog.Default()).
-	Logger *slog.Logger
-}
-
-func (o Options) withDefaults() Options {
-	if o.MaxBlockTxs <= 0 {
-		o.MaxBlockTxs = 1000
-	}
-	if o.MaxBlockWait == 0 {
-		o.MaxBlockWait = time.Millisecond
-	}
-	if o.CacheBytes <= 0 {
-		o.CacheBytes = 256 << 20
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	return o
-}
-
 // Ledger is the embedded ledger. It is safe for concurrent use.
 type Ledger struct {
 	db   *pebble.DB
