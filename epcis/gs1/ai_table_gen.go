@@ -7,8 +7,6 @@
 // Version 2.0 (http://www.apache.org/licenses/LICENSE-2.0). Changes: the
 // entries were converted to Go data by internal/aigen; AI ranges are expanded;
 // these linters are not applied:
-//   - couponcode: North American coupon code structure is out of scope for DSCSA
-//   - couponposoffer: North American coupon code structure is out of scope for DSCSA
 //   - gcppos1: needs the GS1 Company Prefix length table, which is not shipped
 //   - gcppos2: needs the GS1 Company Prefix length table, which is not shipped
 //   - packagetype: needs the UN/ECE Recommendation 21 package type list, which is not shipped
@@ -2504,14 +2502,14 @@ var aiTable = [...]AIDef{
 		Requires:   [][][]string{{{"01", "21", "8040"}}},
 	},
 	{AI: "8110", Title: "", Predefined: false, DLAttribute: true, DLPrimaryKey: false,
-		Components: []Component{{Type: 'X', Min: 1, Max: 70, Optional: false}},
+		Components: []Component{{Type: 'X', Min: 1, Max: 70, Optional: false, Linters: []Linter{{Name: "couponcode", check: lintCouponcode}}}},
 	},
 	{AI: "8111", Title: "POINTS", Predefined: false, DLAttribute: true, DLPrimaryKey: false,
 		Components: []Component{{Type: 'N', Min: 4, Max: 4, Optional: false}},
 		Requires:   [][][]string{{{"255"}}},
 	},
 	{AI: "8112", Title: "", Predefined: false, DLAttribute: true, DLPrimaryKey: false,
-		Components: []Component{{Type: 'X', Min: 1, Max: 70, Optional: false}},
+		Components: []Component{{Type: 'X', Min: 1, Max: 70, Optional: false, Linters: []Linter{{Name: "couponposoffer", check: lintCouponposoffer}}}},
 	},
 	{AI: "8200", Title: "PRODUCT URL", Predefined: false, DLAttribute: false, DLPrimaryKey: false,
 		Components: []Component{{Type: 'X', Min: 1, Max: 70, Optional: false}},

@@ -114,6 +114,8 @@ func TestParseBarcodeErrors(t *testing.T) {
 		{"bracketed bad lot char", "(01)00312345678906(10)L~1", "10", 23, "invalid_cset82_character"},
 		{"dl bad GTIN", "https://id.gs1.org/01/00312345678907", "01", 22 + 13, "incorrect_check_digit"},
 		{"missing GTIN for serial", "(21)ABC", "21", 0, "missing_required_ai"},
+		{"coupon save value VLI", "(8110)01234561234560", "8110", 6 + 13, "coupon_invalid_save_value_length"},
+		{"coupon expires before it starts", "(8110)012345612345611110123" + "3250101" + "4250102", "8110", 6 + 21, "coupon_expiration_before_start"},
 		{"unknown symbology", "]X9123", "", 0, "unknown_symbology_identifier"},
 		{"too long input", strings.Repeat("1", MaxInputLen+1), "", MaxInputLen, "too_long"},
 	}

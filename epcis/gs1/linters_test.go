@@ -19,14 +19,13 @@ var testLinters = map[string]lintFunc{
 	"zero": lintZero, "nonzero": lintNonzero, "nozeroprefix": lintNozeroprefix, "hasnondigit": lintHasnondigit,
 	"winding": lintWinding, "yesno": lintYesno, "iso5218": lintIso5218, "hyphen": lintHyphen,
 	"importeridx": lintImporteridx, "mediatype": lintMediatype, "latitude": lintLatitude, "longitude": lintLongitude,
+	"couponcode": lintCouponcode, "couponposoffer": lintCouponposoffer,
 }
 
 // unsupportedLinters are the linters we do not implement, with the reason
 // (the same ones internal/aigen leaves out of the AI table).
 var unsupportedLinters = map[string]string{
-	"couponcode":     "North American coupon code structure (AI 8110) is out of scope for DSCSA",
-	"couponposoffer": "North American coupon code structure (AI 8112) is out of scope for DSCSA",
-	"packagetype":    "needs the UN/ECE Recommendation 21 package type list, which we do not ship",
+	"packagetype": "needs the UN/ECE Recommendation 21 package type list, which we do not ship",
 }
 
 type linterVector struct {

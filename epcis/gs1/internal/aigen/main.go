@@ -82,11 +82,9 @@ type entry struct {
 // skippedLinters are dictionary linters the generated table leaves out, each
 // with the reason; the rest must be implemented in package gs1.
 var skippedLinters = map[string]string{
-	"gcppos1":        "needs the GS1 Company Prefix length table, which is not shipped",
-	"gcppos2":        "needs the GS1 Company Prefix length table, which is not shipped",
-	"couponcode":     "North American coupon code structure is out of scope for DSCSA",
-	"couponposoffer": "North American coupon code structure is out of scope for DSCSA",
-	"packagetype":    "needs the UN/ECE Recommendation 21 package type list, which is not shipped",
+	"gcppos1":     "needs the GS1 Company Prefix length table, which is not shipped",
+	"gcppos2":     "needs the GS1 Company Prefix length table, which is not shipped",
+	"packagetype": "needs the UN/ECE Recommendation 21 package type list, which is not shipped",
 }
 
 func parseDictionary(sc *bufio.Scanner) ([]entry, string, error) {
