@@ -1,7 +1,9 @@
 package ingest_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -84,6 +86,22 @@ func TestCaptureRefusedDocuments(t *testing.T) {
 		var p problem.Body
 		if err := json.Unmarshal(b, &p); err != nil || len(p.Errors) == 0 || p.Errors[0].Line == 0 || p.Errors[0].Column == 0 {
 			t.Fatalf("problem %s", b)
+		}
+	})
+	t.Run("a body without Content-Length is cut at the limit while read", func(t *testing.T) {
+		req, err := http.NewRequestWithContext(t.Context(), "POST", e.url+"/epcis/capture", io.MultiReader(bytes.NewReader(big)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ctJSON)
+		req.Header.Set("Authorization", "Bearer "+e.keys[mfr])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if req.ContentLength > 0 || resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get("Content-Type") != problem.MediaType {
+			t.Fatalf("chunked over-limit body: length %d, status %d %s", req.ContentLength, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	})
 	if h, err := e.l.Height(t.Context()); err != nil || h != h0 {

@@ -1,0 +1,86 @@
+package ingest
+
+import (
+	"bytes"
+	"testing"
+)
+
+func TestPrefersXML(t *testing.T) {
+	tests := []struct {
+		accept string
+		xml    bool
+	}{
+		{"", false},
+		{"*/*", false},
+		{"application/ld+json", false},
+		{"application/xml", true},
+		{"text/xml", true},
+		{"application/xml, application/json", true},
+		{"application/json, application/xml", false},
+		{"application/json;q=0.5, application/xml", true},
+		{"application/xml;q=0.4, */*", false},
+		{"application/xml;q=0", false},
+		{"text/html", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.accept, func(t *testing.T) {
+			if got := prefersXML(tt.accept); got != tt.xml {
+				t.Fatalf("prefersXML(%q) = %v", tt.accept, got)
+			}
+		})
+	}
+}
+
+func TestPageTokens(t *testing.T) {
+	k, err := loadTokenKey(t.TempDir() + "/key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := bytes.Repeat([]byte{7}, 32)
+	tok := k.issue(42, fp, "OrgA")
+	if got, err := k.open(tok, fp, "OrgA"); err != nil || got != 42 {
+		t.Fatalf("open own token: %d %v", got, err)
+	}
+	other, err := loadTokenKey(t.TempDir() + "/key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		key   *tokenKey
+		token string
+		fp    []byte
+		org   string
+	}{
+		{"other organisation", k, tok, fp, "OrgB"},
+		{"other query", k, tok, bytes.Repeat([]byte{8}, 32), "OrgA"},
+		{"other key (another installation)", other, tok, fp, "OrgA"},
+		{"truncated", k, tok[:10], fp, "OrgA"},
+		{"not base64", k, "!!!!", fp, "OrgA"},
+		{"seq changed", k, k.issue(41, fp, "OrgA")[:11] + tok[11:], fp, "OrgA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := tt.key.open(tt.token, tt.fp, tt.org); err == nil {
+				t.Fatal("a foreign token was accepted")
+			}
+		})
+	}
+}
+
+func TestCanonEPC(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"urn:epc:id:sgtin:0312345.067890.A1", "https://id.gs1.org/01/00312345678906/21/A1"},
+		{"https://example.com/01/00312345678906/21/A1", "https://id.gs1.org/01/00312345678906/21/A1"},
+		{"urn:epc:id:sscc:0312345.1000000001", "https://id.gs1.org/00/103123450000000018"},
+		{"urn:epc:id:sgln:0312345.00000.0", "urn:epc:id:sgln:0312345.00000.0"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := canonEPC(tt.in); got != tt.want {
+				t.Fatalf("canonEPC(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
