@@ -86,7 +86,7 @@ func (l *Ledger) commitBlock(batch []*executed) {
 			err = wb.Set(tipKey, encodeTip(num+1, b.hash()), nil)
 		}
 		if err == nil {
-			err = wb.Commit(pebble.Sync)
+			err = guard(func() error { return wb.Commit(pebble.Sync) })
 		}
 	}
 	wb.Close()

@@ -284,7 +284,7 @@ func (l *Ledger) Close() error {
 	l.inflight.Wait()
 	close(l.queue)
 	<-l.committerDone
-	if err := l.db.Close(); err != nil {
+	if err := guard(l.db.Close); err != nil {
 		return fmt.Errorf("close ledger: %w", err)
 	}
 	return nil

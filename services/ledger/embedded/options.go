@@ -3,6 +3,8 @@ package embedded
 import (
 	"log/slog"
 	"time"
+
+	"github.com/cockroachdb/pebble/vfs"
 )
 
 // Options tune an embedded ledger. The zero value gives the defaults.
@@ -20,6 +22,10 @@ type Options struct {
 	// Logger receives the ledger's and the store's log lines (default:
 	// slog.Default()).
 	Logger *slog.Logger
+
+	// fs replaces the operating system's file system (tests inject I/O
+	// failures through it).
+	fs vfs.FS
 }
 
 func (o Options) withDefaults() Options {

@@ -27,6 +27,9 @@ func openStore(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
 		ReadOnly:                    readOnly,
 		Logger:                      pebbleLogger{opts.Logger.With("component", "ledger.pebble")},
 	}
+	if opts.fs != nil {
+		po.FS = opts.fs
+	}
 	po.Levels = make([]pebble.LevelOptions, 7)
 	for i := range po.Levels {
 		l := &po.Levels[i]
@@ -57,7 +60,31 @@ func (p pebbleLogger) Errorf(format string, args ...any) {
 	p.log.Error(fmt.Sprintf(format, args...))
 }
 
+// Fatalf reports an error Pebble cannot continue from (such as a failed
+// write-ahead-log write) by panicking with a storeFatal, which the committer
+// recovers into a failed ledger; anywhere else it ends the process, and the
+// next start recovers the last durable block.
 func (p pebbleLogger) Fatalf(format string, args ...any) {
-	p.log.Error(fmt.Sprintf(format, args...))
-	panic(fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	p.log.Error(msg)
+	panic(storeFatal{msg})
+}
+
+// storeFatal is the panic value of a fatal store error.
+type storeFatal struct{ msg string }
+
+func (f storeFatal) Error() string { return f.msg }
+
+// guard runs fn, turning a fatal store error into an ordinary one.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, ok := p.(storeFatal)
+			if !ok {
+				panic(p)
+			}
+			err = f
+		}
+	}()
+	return fn()
 }
