@@ -88,3 +88,19 @@ func FuzzParseKeys(f *testing.F) {
 		check("ParsePGLN", g.DigitalLink(), "417", err)
 	})
 }
+
+// FuzzCouponLinters checks that the coupon linters never panic and that a
+// failure marks a span inside the data.
+func FuzzCouponLinters(f *testing.F) {
+	for _, s := range []string{"012345612345611110123", "0123456123456111101231", "012345612345611110123325010142501025012345661234567912210", "001234561234560123456", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		for name, lint := range map[string]lintFunc{"couponcode": lintCouponcode, "couponposoffer": lintCouponposoffer} {
+			r := lint(in)
+			if !r.ok() && (r.pos < 0 || r.n < 0 || r.pos+r.n > len(in)) {
+				t.Fatalf("%s(%q) = %s at %d+%d, outside the data", name, in, r.code, r.pos, r.n)
+			}
+		}
+	})
+}
