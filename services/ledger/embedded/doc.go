@@ -29,6 +29,23 @@
 //     others; every organisation may read the hashes.
 //   - Fabric read semantics: a transaction reads the committed state, never its
 //     own uncommitted writes.
+//   - History: every committed change of a key is kept (value, transaction,
+//     block, time) under a key that sorts by state key then version, so a
+//     key's history is one range scan and needs no block reads.
+//   - Events and blocks are replayed from the blocks themselves: Blocks reads
+//     block n, n+1, ... and then waits on a broadcast channel closed at each
+//     commit; a consumer resumes from its checkpoint with Blocks(last+1).
+//   - Failure: if the store cannot write its log (Pebble treats that as
+//     unrecoverable), the ledger fails: the waiting submitters and every later
+//     call get Unavailable errors and the process should restart, which
+//     recovers the last durable block. A closed ledger answers Unavailable too.
+//
+// # Storage layout
+//
+// One Pebble store; keys start with a byte naming their space (see keys.go):
+// the chain tip (height and last block hash), blocks by number, the world
+// state (version + value), history records, and private data per
+// collection. Versions are (block, transaction index).
 //
 // # Why Pebble
 //
