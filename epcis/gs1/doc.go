@@ -31,8 +31,9 @@
 //
 // Writing compressed Digital Link URIs (reading them, fully or partially
 // compressed, is supported); the GS1 Company Prefix length table (so the
-// gcppos linters are not applied and DigitalLinkToEPC needs the prefix
-// length); the coupon (8110, 8112) and package type (7041) linters.
+// gcppos linters are not applied, and DigitalLinkToEPC needs the prefix
+// length, or DigitalLinkToEPCFor the partner's company prefixes); the
+// package type (7041) linter, which needs the UN/ECE Recommendation 21 list.
 //
 // The package uses only the standard library and no regular expressions;
 // the parsers work byte by byte and reject inputs longer than MaxInputLen,
