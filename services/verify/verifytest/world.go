@@ -190,10 +190,17 @@ func epcs(serials []string) []string {
 // manufacturer.
 func (w *World) Commission(lot string, serials ...string) ledger.Receipt {
 	w.T.Helper()
+	return w.CommissionExpiring(lot, "2099-12-31", serials...)
+}
+
+// CommissionExpiring commissions serials of GTIN in lot with an expiry date
+// (YYYY-MM-DD) as the manufacturer.
+func (w *World) CommissionExpiring(lot, expiry string, serials ...string) ledger.Receipt {
+	w.T.Helper()
 	e := w.event(epcis.ObjectEventType, epcis.ActionAdd, "commissioning", "active", epcs(serials)...)
 	e.ILMD = []epcis.Element{
 		{Space: "urn:epcglobal:cbv:mda", Local: "lotNumber", Text: lot},
-		{Space: "urn:epcglobal:cbv:mda", Local: "itemExpirationDate", Text: "2099-12-31"},
+		{Space: "urn:epcglobal:cbv:mda", Local: "itemExpirationDate", Text: expiry},
 	}
 	return w.Capture(Manufacturer, e)
 }
@@ -240,6 +247,13 @@ func (w *World) Flag(org, serial string, state chaincode.Investigation) ledger.R
 func (w *World) Distribute(lot string, serials ...string) {
 	w.T.Helper()
 	w.Commission(lot, serials...)
+	w.Deliver(serials...)
+}
+
+// Deliver moves commissioned serials manufacturer -> wholesaler ->
+// pharmacy, each received.
+func (w *World) Deliver(serials ...string) {
+	w.T.Helper()
 	w.Ship(Manufacturer, WholesalerGLN, serials...)
 	w.Receive(Wholesaler, serials...)
 	w.Ship(Wholesaler, PharmacyGLN, serials...)

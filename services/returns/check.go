@@ -1,0 +1,251 @@
+package returns
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/problem"
+	"rxledger/services/verify"
+)
+
+// Decisions.
+const (
+	Saleable   = "saleable"
+	Quarantine = "quarantine"
+)
+
+// Reason codes of a quarantine.
+const (
+	ReasonNotVerified       = "not-verified"        // the verification failed (its reason in the detail)
+	ReasonUnknownGTIN       = "unknown-gtin"        // no serial of the GTIN was ever commissioned
+	ReasonRecalled          = "recalled"            // the lot is recalled
+	ReasonSuspect           = "suspect"             // under investigation (suspect or quarantined)
+	ReasonIllegitimate      = "illegitimate"        // found illegitimate
+	ReasonExpired           = "expired"             // past its expiry date
+	ReasonNotSoldToReturner = "not-sold-to-returner" // the caller never sold it to the returning party
+	ReasonNotHeldByReturner = "not-held-by-returner" // the returning party does not hold it now
+	ReasonLeftSupplyChain   = "left-supply-chain"    // dispensed, destroyed or decommissioned
+)
+
+// DefaultMaxItems bounds the items of one request.
+const DefaultMaxItems = 1000
+
+// Reason is why a package is quarantined.
+type Reason struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+// Decision is the outcome for one item.
+type Decision struct {
+	GTIN     string   `json:"gtin"`
+	Serial   string   `json:"serial"`
+	Decision string   `json:"decision"`
+	Reasons  []Reason `json:"reasons"`
+	// ReturnedByOrg is the organisation (MSP ID) the returnedBy GLN belongs
+	// to, when the package's custody shows it.
+	ReturnedByOrg string          `json:"returnedByOrg,omitempty"`
+	Verification  verify.Response `json:"verification"`
+	// Status, Owner and Investigation are the package's current state on
+	// the ledger (empty for an unknown package).
+	Status        chaincode.Status        `json:"status,omitempty"`
+	Owner         string                  `json:"owner,omitempty"`
+	Investigation chaincode.Investigation `json:"investigation,omitempty"`
+
+	// current is the package's latest record (nil when unknown).
+	current *chaincode.SerialRecord
+}
+
+// Options configures New. The zero value is usable.
+type Options struct {
+	MaxItems       int // 0: DefaultMaxItems
+	Logger         *slog.Logger
+	TracerProvider trace.TracerProvider
+}
+
+// Service is the returns service.
+type Service struct {
+	ledger   ledger.Ledger
+	verifier *verify.Service
+	opts     Options
+	log      *slog.Logger
+	tracer   trace.Tracer
+}
+
+// New returns the returns service over l, verifying with v.
+func New(l ledger.Ledger, v *verify.Service, opts Options) *Service {
+	if opts.MaxItems <= 0 {
+		opts.MaxItems = DefaultMaxItems
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.TracerProvider == nil {
+		opts.TracerProvider = tracenoop.NewTracerProvider()
+	}
+	return &Service{ledger: l, verifier: v, opts: opts, log: opts.Logger, tracer: opts.TracerProvider.Tracer("rxledger/services/returns")}
+}
+
+// Check decides, for each validated item, whether the caller may resell it.
+func (s *Service) Check(ctx context.Context, caller auth.Principal, items []Item) ([]Decision, error) {
+	ctx, span := s.tracer.Start(ctx, "returns.Check")
+	defer span.End()
+	reqs := make([]verify.Request, len(items))
+	for i := range items {
+		reqs[i] = items[i].verifyRequest()
+	}
+	answers, err := s.verifier.Verify(ctx, caller, reqs)
+	if err != nil {
+		return nil, err
+	}
+	glns := map[string][]string{} // organisation -> its GLNs, read once per request
+	out := make([]Decision, len(items))
+	for i := range items {
+		if out[i], err = s.decide(ctx, caller, &items[i], answers[i], glns); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// decide combines the verification answer with the custody history.
+func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v verify.Response, glns map[string][]string) (Decision, error) {
+	d := Decision{GTIN: it.GTIN, Serial: it.Serial, Verification: v, Reasons: []Reason{}}
+	add := func(code, format string, args ...any) {
+		d.Reasons = append(d.Reasons, Reason{Code: code, Detail: fmt.Sprintf(format, args...)})
+	}
+	if v.Problem != nil {
+		add(ReasonUnknownGTIN, "%s", v.Problem.Detail)
+		d.Decision = Quarantine
+		return d, nil
+	}
+	if !v.Verified {
+		add(ReasonNotVerified, "verification failed: %s", v.VerificationFailureReason)
+	}
+	for _, c := range v.Conditions {
+		switch c {
+		case chaincode.InfoRecalled:
+			add(ReasonRecalled, "the lot is recalled")
+		case chaincode.InfoSuspect:
+			add(ReasonSuspect, "the package is under investigation as suspect")
+		case chaincode.InfoIllegitimate:
+			add(ReasonIllegitimate, "the package was found illegitimate")
+		case chaincode.InfoExpired:
+			add(ReasonExpired, "the package is past its expiry date")
+		}
+	}
+	history, err := s.history(ctx, caller.Org, it)
+	if err != nil {
+		return d, err
+	}
+	if len(history) > 0 {
+		cur := history[len(history)-1]
+		d.current, d.Status, d.Owner, d.Investigation = cur, cur.Status, cur.Owner, cur.Investigation
+	}
+	// The organisations the caller sold the package to.
+	var buyers []string
+	for _, h := range history {
+		if h.Seller == caller.Org && h.Owner != caller.Org && !slices.Contains(buyers, h.Owner) {
+			buyers = append(buyers, h.Owner)
+		}
+	}
+	for _, b := range buyers {
+		g, err := s.partnerGLNs(ctx, caller.Org, b, glns)
+		if err != nil {
+			return d, err
+		}
+		if slices.Contains(g, it.ReturnedBy) {
+			d.ReturnedByOrg = b
+			break
+		}
+	}
+	if d.ReturnedByOrg == "" {
+		add(ReasonNotSoldToReturner, "the custody history shows no sale of this package by %s to the party of GLN %s", caller.Org, it.ReturnedBy)
+	}
+	switch cur := d.current; {
+	case cur == nil:
+	case cur.Status.Terminal():
+		add(ReasonLeftSupplyChain, "the package is %s", cur.Status)
+	case d.ReturnedByOrg == "":
+	case heldBy(cur, d.ReturnedByOrg, caller.Org):
+	default:
+		add(ReasonNotHeldByReturner, "the package is held by %s, not by the returning party %s", cur.Owner, d.ReturnedByOrg)
+	}
+	d.Decision = Saleable
+	if len(d.Reasons) > 0 {
+		d.Decision = Quarantine
+	}
+	return d, nil
+}
+
+// heldBy reports whether the returning party holds the package: it owns it
+// (possibly shipping it back to the caller), or the caller already received
+// it back from it.
+func heldBy(cur *chaincode.SerialRecord, returner, caller string) bool {
+	switch {
+	case cur.Owner == returner && cur.Status == chaincode.StatusActive:
+		return true
+	case cur.Owner == returner && cur.Status == chaincode.StatusInTransit && cur.ShipTo == caller:
+		return true
+	case cur.Owner == caller && cur.Seller == returner && cur.Status == chaincode.StatusActive:
+		return true
+	}
+	return false
+}
+
+// history reads the package's custody chain, oldest first (empty for a
+// package the ledger does not know).
+func (s *Service) history(ctx context.Context, org string, it *Item) ([]*chaincode.SerialRecord, error) {
+	ctx, span := s.tracer.Start(ctx, "returns.ledger.history")
+	defer span.End()
+	link := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: it.GTIN, Serial: it.Serial}.DigitalLink()
+	raw, err := s.ledger.Evaluate(ctx, org, chaincode.FnHistory, link)
+	if problem.Is(err, problem.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the custody history of %s: %w", link, err)
+	}
+	var entries []chaincode.CustodyEntry
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, fmt.Errorf("decode the custody history of %s: %w", link, err)
+	}
+	out := make([]*chaincode.SerialRecord, 0, len(entries))
+	for _, e := range entries {
+		if e.Serial != nil {
+			out = append(out, e.Serial)
+		}
+	}
+	return out, nil
+}
+
+// partnerGLNs returns the GLNs of org's partner record (none when it has no
+// record), remembering them in seen.
+func (s *Service) partnerGLNs(ctx context.Context, caller, org string, seen map[string][]string) ([]string, error) {
+	if g, ok := seen[org]; ok {
+		return g, nil
+	}
+	raw, err := s.ledger.Evaluate(ctx, caller, chaincode.FnReadPartner, org)
+	if problem.Is(err, problem.NotFound) {
+		seen[org] = nil
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the partner record of %s: %w", org, err)
+	}
+	var p chaincode.Partner
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("decode the partner record of %s: %w", org, err)
+	}
+	seen[org] = p.GLNs
+	return p.GLNs, nil
+}

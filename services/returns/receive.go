@@ -1,0 +1,157 @@
+package returns
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"rxledger/chaincode"
+	"rxledger/epcis"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/problem"
+)
+
+// Dispositions of the receiving events of returns (CBV).
+const (
+	dispositionSaleable   = "sellable_not_accessible"
+	dispositionQuarantine = "non_sellable_other"
+)
+
+// Received is the outcome of receiving one item.
+type Received struct {
+	Decision
+	// AlreadyReceived: the caller had received the package back from the
+	// returning party before; nothing was captured again.
+	AlreadyReceived bool `json:"alreadyReceived"`
+	// FlaggedSuspect: this request set the package's investigation state to
+	// suspect.
+	FlaggedSuspect bool `json:"flaggedSuspect"`
+}
+
+// ReceiveResult is the answer of POST /returns/receive.
+type ReceiveResult struct {
+	Items []Received `json:"items"`
+	// CaptureTxID is the transaction that recorded the receiving events
+	// ("" when every item had been received before).
+	CaptureTxID string `json:"captureTxId,omitempty"`
+	// LedgerHeight is the ledger height after the last transaction.
+	LedgerHeight uint64 `json:"ledgerHeight"`
+}
+
+// Receive records the return of the validated items as the caller's
+// receiving events and flags quarantined packages suspect. Every item must
+// be on its way back to the caller from the returning party, or already
+// received back from it; otherwise nothing is recorded and the answer is a
+// Conflict problem naming the first item that is not.
+func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []Item) (ReceiveResult, error) {
+	ctx, span := s.tracer.Start(ctx, "returns.Receive")
+	defer span.End()
+	decisions, err := s.Check(ctx, caller, items)
+	if err != nil {
+		return ReceiveResult{}, err
+	}
+	res := ReceiveResult{Items: make([]Received, len(items))}
+	groups := map[receiptGroup][]string{}
+	var order []receiptGroup
+	for i, d := range decisions {
+		res.Items[i].Decision = d
+		cur := d.current
+		switch {
+		case cur != nil && cur.Owner == caller.Org && cur.Status == chaincode.StatusActive && d.ReturnedByOrg != "" && cur.Seller == d.ReturnedByOrg:
+			res.Items[i].AlreadyReceived = true
+		case cur != nil && cur.Status == chaincode.StatusInTransit && cur.ShipTo == caller.Org:
+			link := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: d.GTIN, Serial: d.Serial}.DigitalLink()
+			g := receiptGroup{returnedBy: items[i].ReturnedBy, disposition: dispositionQuarantine}
+			if d.Decision == Saleable {
+				g.disposition = dispositionSaleable
+			}
+			if _, ok := groups[g]; !ok {
+				order = append(order, g)
+			}
+			groups[g] = append(groups[g], link)
+		default:
+			state := "unknown to the ledger"
+			if cur != nil {
+				state = fmt.Sprintf("%s, owned by %s", cur.Status, cur.Owner)
+				if cur.ShipTo != "" {
+					state += ", shipped to " + cur.ShipTo
+				}
+			}
+			return ReceiveResult{}, problem.New(problem.Conflict,
+				"item %d (%s/%s) is not on its way back to %s: it is %s; the returning party ships it first", i, d.GTIN, d.Serial, caller.Org, state).
+				At(problem.Location{Field: "items", Index: problem.Index(i)})
+		}
+	}
+	if len(order) > 0 {
+		r, err := s.capture(ctx, caller, order, groups)
+		if err != nil {
+			return ReceiveResult{}, err
+		}
+		res.CaptureTxID, res.LedgerHeight = r.TxID, r.Block+1
+	}
+	for i := range res.Items {
+		it := &res.Items[i]
+		cur := it.current
+		if it.Decision.Decision != Quarantine || cur == nil || cur.Status.Terminal() || cur.Investigation.Blocking() {
+			continue
+		}
+		link := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: it.GTIN, Serial: it.Serial}.DigitalLink()
+		r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnSetInvestigation,
+			Args: []string{link, string(chaincode.InvestigationSuspect)}})
+		if err != nil {
+			return ReceiveResult{}, fmt.Errorf("flag %s suspect: %w", link, err)
+		}
+		it.FlaggedSuspect, it.Investigation = true, chaincode.InvestigationSuspect
+		res.LedgerHeight = r.Block + 1
+	}
+	if res.LedgerHeight == 0 {
+		h, err := s.ledger.Height(ctx)
+		if err != nil {
+			return ReceiveResult{}, fmt.Errorf("read the ledger height: %w", err)
+		}
+		res.LedgerHeight = h
+	}
+	for i := range res.Items {
+		if it := &res.Items[i]; !it.AlreadyReceived && it.current != nil {
+			it.Owner, it.Status = caller.Org, chaincode.StatusActive
+		}
+	}
+	return res, nil
+}
+
+// receiptGroup is the packages one receiving event records: those returned
+// by the same party with the same decision.
+type receiptGroup struct {
+	returnedBy  string
+	disposition string
+}
+
+// capture submits one receiving event per group as one transaction, with
+// the event bodies in the transient map.
+func (s *Service) capture(ctx context.Context, caller auth.Principal, order []receiptGroup, groups map[receiptGroup][]string) (ledger.Receipt, error) {
+	ctx, span := s.tracer.Start(ctx, "returns.ledger.capture")
+	defer span.End()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var events []epcis.Event
+	for _, g := range order {
+		e := epcis.Event{Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: "receiving",
+			Disposition: g.disposition, EventTime: now, EventTimeZoneOffset: "+00:00", EPCList: groups[g],
+			SourceList: []epcis.SourceDest{{Type: "owning_party", Value: "https://id.gs1.org/417/" + g.returnedBy}}}
+		if caller.GLN != "" {
+			e.DestinationList = []epcis.SourceDest{{Type: "owning_party", Value: "https://id.gs1.org/417/" + caller.GLN}}
+		}
+		events = append(events, e)
+	}
+	raw, err := json.Marshal(events)
+	if err != nil {
+		return ledger.Receipt{}, fmt.Errorf("encode receiving events: %w", err)
+	}
+	r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnCapture,
+		Transient: map[string][]byte{chaincode.TransientEvents: raw}})
+	if err != nil {
+		return ledger.Receipt{}, fmt.Errorf("capture the receiving events: %w", err)
+	}
+	return r, nil
+}

@@ -1,0 +1,272 @@
+package returns
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+
+	"rxledger/chaincode"
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/problem"
+	"rxledger/services/verify"
+	"rxledger/services/verify/verifytest"
+)
+
+// fixture is the returns service (with the verify service it uses) over
+// HTTP on a real embedded ledger.
+type fixture struct {
+	t   *testing.T
+	w   *verifytest.World
+	url string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	w := verifytest.New(t)
+	v := verify.New(w.Ledger, verify.NewMemoryCache(), verify.Options{NoLag: true})
+	svc := New(w.Ledger, v, Options{MaxItems: 3})
+	engine := httpx.NewEngine(httpx.EngineConfig{})
+	mw := auth.Middleware(w.Keys)
+	v.Mount(engine, mw)
+	svc.Mount(engine, mw)
+	hs := httptest.NewServer(engine)
+	t.Cleanup(hs.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := v.RunProjector(ctx); err != nil {
+			t.Errorf("projector: %v", err)
+		}
+	})
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return &fixture{t: t, w: w, url: hs.URL}
+}
+
+func (f *fixture) post(path, org string, body any) (int, []byte) {
+	f.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, f.url+path, bytes.NewReader(b))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if org != "" {
+		req.Header.Set("Authorization", "Bearer "+f.w.APIKey[org])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return resp.StatusCode, out
+}
+
+// check posts one item as org and decodes the decision.
+func (f *fixture) check(org string, it Item) Decision {
+	f.t.Helper()
+	status, body := f.post("/returns/check", org, it)
+	if status != http.StatusOK {
+		f.t.Fatalf("check %+v: %d %s", it, status, body)
+	}
+	var d Decision
+	if err := json.Unmarshal(body, &d); err != nil {
+		f.t.Fatal(err)
+	}
+	return d
+}
+
+func codes(d Decision) []string {
+	out := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		out[i] = r.Code
+	}
+	return out
+}
+
+func item(serial, lot, returnedBy string) Item {
+	return Item{GTIN: verifytest.GTIN, Serial: serial, Lot: lot, Expiry: verifytest.Expiry, ReturnedBy: returnedBy}
+}
+
+// TestCheckDecisions checks a saleable return and each quarantine reason.
+func TestCheckDecisions(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot, recLot, oldLot := w.Serial("L"), w.Serial("LR"), w.Serial("LO")
+	held, back, wrong, sus, disp, far := w.Serial("H"), w.Serial("B"), w.Serial("W"), w.Serial("S"), w.Serial("D"), w.Serial("F")
+	rec, old := w.Serial("R"), w.Serial("O")
+	w.Distribute(lot, held, back, wrong, sus, disp, far)
+	w.Distribute(recLot, rec)
+	w.CommissionExpiring(oldLot, "2021-06-30", old)
+	w.Deliver(old)
+	w.Recall(recLot)
+	w.Flag(verifytest.Pharmacy, sus, chaincode.InvestigationSuspect)
+	w.Dispense(verifytest.Pharmacy, disp)
+	w.Ship(verifytest.Pharmacy, verifytest.WholesalerGLN, back)
+
+	tests := []struct {
+		name     string
+		org      string
+		item     Item
+		decision string
+		reasons  []string
+	}{
+		{"held by the pharmacy", verifytest.Wholesaler, item(held, lot, verifytest.PharmacyGLN), Saleable, nil},
+		{"shipped back", verifytest.Wholesaler, item(back, lot, verifytest.PharmacyGLN), Saleable, nil},
+		{"wrong lot", verifytest.Wholesaler, item(wrong, "OTHER", verifytest.PharmacyGLN), Quarantine, []string{ReasonNotVerified}},
+		{"unknown GTIN", verifytest.Wholesaler, Item{GTIN: verifytest.UnknownGTIN, Serial: held, ReturnedBy: verifytest.PharmacyGLN}, Quarantine, []string{ReasonUnknownGTIN}},
+		{"recalled", verifytest.Wholesaler, item(rec, recLot, verifytest.PharmacyGLN), Quarantine, []string{ReasonRecalled}},
+		{"suspect", verifytest.Wholesaler, item(sus, lot, verifytest.PharmacyGLN), Quarantine, []string{ReasonSuspect}},
+		{"expired", verifytest.Wholesaler, Item{GTIN: verifytest.GTIN, Serial: old, ReturnedBy: verifytest.PharmacyGLN}, Quarantine, []string{ReasonExpired}},
+		{"dispensed", verifytest.Wholesaler, item(disp, lot, verifytest.PharmacyGLN), Quarantine, []string{ReasonNotVerified, ReasonLeftSupplyChain}},
+		{"never sold to the returner", verifytest.Wholesaler, item(held, lot, verifytest.ManufacturerGLN), Quarantine, []string{ReasonNotSoldToReturner}},
+		{"returner sold it on", verifytest.Manufacturer, item(far, lot, verifytest.WholesalerGLN), Quarantine, []string{ReasonNotHeldByReturner}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := f.check(tc.org, tc.item)
+			if d.Decision != tc.decision || !slices.Equal(codes(d), tc.reasons) && !(len(tc.reasons) == 0 && len(d.Reasons) == 0) {
+				t.Fatalf("decision %s %v (%+v), want %s %v", d.Decision, codes(d), d.Reasons, tc.decision, tc.reasons)
+			}
+			for _, r := range d.Reasons {
+				if r.Detail == "" {
+					t.Errorf("reason %s without detail", r.Code)
+				}
+			}
+		})
+	}
+
+	t.Run("batch", func(t *testing.T) {
+		status, body := f.post("/returns/check", verifytest.Wholesaler, Body{Items: []Item{
+			item(held, lot, verifytest.PharmacyGLN), item(disp, lot, verifytest.PharmacyGLN)}})
+		if status != http.StatusOK {
+			t.Fatalf("%d %s", status, body)
+		}
+		var out CheckResult
+		if err := json.Unmarshal(body, &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Items) != 2 || out.Items[0].Decision != Saleable || out.Items[1].Decision != Quarantine {
+			t.Fatalf("batch %s", body)
+		}
+	})
+}
+
+// TestCheckRefusals checks authentication, roles and validation.
+func TestCheckRefusals(t *testing.T) {
+	f := newFixture(t)
+	ok := item("X1", "L", verifytest.PharmacyGLN)
+	tests := []struct {
+		name   string
+		org    string
+		body   any
+		status int
+		code   problem.Code
+		field  string
+	}{
+		{"no key", "", ok, 401, problem.Unauthorized, ""},
+		{"dispenser may not take returns", verifytest.Pharmacy, ok, 403, problem.Forbidden, ""},
+		{"lapsed licence", verifytest.Lapsed, ok, 403, problem.Forbidden, ""},
+		{"bad returnedBy", verifytest.Wholesaler, item("X1", "L", "0377777000001"), 400, problem.Invalid, "returnedBy"},
+		{"bad expiry in a batch", verifytest.Wholesaler, Body{Items: []Item{ok, {GTIN: verifytest.GTIN, Serial: "X", Expiry: "991399", ReturnedBy: verifytest.PharmacyGLN}}}, 400, problem.Invalid, "items[1].expiry"},
+		{"item and items", verifytest.Wholesaler, Body{Item: ok, Items: []Item{ok}}, 400, problem.Invalid, "items"},
+		{"nothing", verifytest.Wholesaler, Body{}, 400, problem.Invalid, "items"},
+		{"too many", verifytest.Wholesaler, Body{Items: []Item{ok, ok, ok, ok}}, 413, problem.TooLarge, "items"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := f.post("/returns/check", tc.org, tc.body)
+			wantProblem(t, status, body, tc.status, tc.code, tc.field)
+		})
+	}
+}
+
+func wantProblem(t *testing.T, status int, body []byte, wantStatus int, code problem.Code, field string) {
+	t.Helper()
+	var p problem.Body
+	if err := json.Unmarshal(body, &p); err != nil || status != wantStatus || p.Code != code || p.Detail == "" {
+		t.Fatalf("got %d %s, want %d %s", status, body, wantStatus, code)
+	}
+	if field == "" {
+		return
+	}
+	for _, l := range p.Errors {
+		if l.Field == field {
+			return
+		}
+	}
+	t.Fatalf("problem %s names no field %q", body, field)
+}
+
+// receive posts items to /returns/receive as the wholesaler.
+func (f *fixture) receive(items ...Item) ReceiveResult {
+	f.t.Helper()
+	status, body := f.post("/returns/receive", verifytest.Wholesaler, Body{Items: items})
+	if status != http.StatusOK {
+		f.t.Fatalf("receive: %d %s", status, body)
+	}
+	var r ReceiveResult
+	if err := json.Unmarshal(body, &r); err != nil {
+		f.t.Fatal(err)
+	}
+	return r
+}
+
+// TestReceive records a saleable and a quarantined return on the ledger,
+// twice (idempotent), and refuses a package not shipped back.
+func TestReceive(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot := w.Serial("L")
+	good, bad, stay := w.Serial("G"), w.Serial("Q"), w.Serial("N")
+	w.Distribute(lot, good, bad, stay)
+	w.Ship(verifytest.Pharmacy, verifytest.WholesalerGLN, good, bad)
+
+	items := []Item{item(good, lot, verifytest.PharmacyGLN), item(bad, "OTHER", verifytest.PharmacyGLN)}
+	r := f.receive(items...)
+	if r.CaptureTxID == "" || len(r.Items) != 2 {
+		t.Fatalf("receive: %+v", r)
+	}
+	if it := r.Items[0]; it.Decision.Decision != Saleable || it.FlaggedSuspect || it.AlreadyReceived {
+		t.Errorf("saleable item: %+v", it)
+	}
+	if it := r.Items[1]; it.Decision.Decision != Quarantine || !it.FlaggedSuspect {
+		t.Errorf("quarantined item: %+v", it)
+	}
+	s := w.ReadSerial(good)
+	if s.Owner != verifytest.Wholesaler || s.Seller != verifytest.Pharmacy || s.Status != chaincode.StatusActive || s.Investigation != "" {
+		t.Errorf("saleable return on the ledger: %+v", s)
+	}
+	q := w.ReadSerial(bad)
+	if q.Owner != verifytest.Wholesaler || q.Status != chaincode.StatusActive || q.Investigation != chaincode.InvestigationSuspect {
+		t.Errorf("quarantined return on the ledger: %+v", q)
+	}
+
+	h, _ := w.Ledger.Height(context.Background())
+	again := f.receive(items...)
+	if again.CaptureTxID != "" || !again.Items[0].AlreadyReceived || !again.Items[1].AlreadyReceived || again.Items[1].FlaggedSuspect {
+		t.Errorf("second receive: %+v", again)
+	}
+	if h2, _ := w.Ledger.Height(context.Background()); h2 != h {
+		t.Errorf("second receive wrote blocks: height %d -> %d", h, h2)
+	}
+
+	status, body := f.post("/returns/receive", verifytest.Wholesaler, item(stay, lot, verifytest.PharmacyGLN))
+	wantProblem(t, status, body, 409, problem.Conflict, "items")
+	if s := w.ReadSerial(stay); s.Owner != verifytest.Pharmacy {
+		t.Errorf("a refused receive changed the ledger: %+v", s)
+	}
+}
