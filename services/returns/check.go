@@ -25,12 +25,12 @@ const (
 
 // Reason codes of a quarantine.
 const (
-	ReasonNotVerified       = "not-verified"        // the verification failed (its reason in the detail)
-	ReasonUnknownGTIN       = "unknown-gtin"        // no serial of the GTIN was ever commissioned
-	ReasonRecalled          = "recalled"            // the lot is recalled
-	ReasonSuspect           = "suspect"             // under investigation (suspect or quarantined)
-	ReasonIllegitimate      = "illegitimate"        // found illegitimate
-	ReasonExpired           = "expired"             // past its expiry date
+	ReasonNotVerified       = "not-verified"         // the verification failed (its reason in the detail)
+	ReasonUnknownGTIN       = "unknown-gtin"         // no serial of the GTIN was ever commissioned
+	ReasonRecalled          = "recalled"             // the lot is recalled
+	ReasonSuspect           = "suspect"              // under investigation (suspect or quarantined)
+	ReasonIllegitimate      = "illegitimate"         // found illegitimate
+	ReasonExpired           = "expired"              // past its expiry date
 	ReasonNotSoldToReturner = "not-sold-to-returner" // the caller never sold it to the returning party
 	ReasonNotHeldByReturner = "not-held-by-returner" // the returning party does not hold it now
 	ReasonLeftSupplyChain   = "left-supply-chain"    // dispensed, destroyed or decommissioned
