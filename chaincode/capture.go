@@ -73,7 +73,7 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 			return nil, err
 		}
 		res.Events = append(res.Events, CapturedEvent{Index: i, HashID: hash, Duplicate: dup})
-		ec := &eventCtx{tx: tx, i: i, ev: &ev}
+		ec := &eventCtx{tx: tx, i: i, ev: &ev, hash: hash}
 		if dup {
 			// A retried capture still links its T3 to the shipment, but only
 			// to a shipment the caller made: nobody attaches a sale to

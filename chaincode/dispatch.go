@@ -48,6 +48,10 @@ const (
 	// custody history entry to its events and transaction information.
 	// Args: [txID]. Result: TxRecord.
 	FnReadTx = "ReadTx"
+	// FnReadTransformation returns the link between the inputs and outputs
+	// of a TransformationEvent (repackaging). Args: [hashID]. Result:
+	// TransformationRecord.
+	FnReadTransformation = "ReadTransformation"
 )
 
 // Config is what every endorser of the channel must agree on.
@@ -89,17 +93,18 @@ type handler struct {
 }
 
 var handlers = map[string]handler{
-	FnPutPartner:       {1, putPartner},
-	FnCapture:          {0, capture},
-	FnRecallLot:        {3, recallLot},
-	FnSetInvestigation: {2, setInvestigation},
-	FnVerify:           {1, verifyQuery},
-	FnReadSerial:       {1, readSerial},
-	FnReadContainer:    {1, readContainer},
-	FnReadLot:          {2, readLot},
-	FnHistory:          {1, history},
-	FnReadPartner:      {1, readPartnerQuery},
-	FnReadEvent:        {1, readEvent},
-	FnReadT3:           {1, readT3},
-	FnReadTx:           {1, readTx},
+	FnPutPartner:         {1, putPartner},
+	FnCapture:            {0, capture},
+	FnRecallLot:          {3, recallLot},
+	FnSetInvestigation:   {2, setInvestigation},
+	FnVerify:             {1, verifyQuery},
+	FnReadSerial:         {1, readSerial},
+	FnReadContainer:      {1, readContainer},
+	FnReadLot:            {2, readLot},
+	FnHistory:            {1, history},
+	FnReadPartner:        {1, readPartnerQuery},
+	FnReadEvent:          {1, readEvent},
+	FnReadT3:             {1, readT3},
+	FnReadTx:             {1, readTx},
+	FnReadTransformation: {1, readTransformation},
 }

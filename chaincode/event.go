@@ -28,6 +28,9 @@ type ChaincodeEvent struct {
 	Events []EventAnchor `json:"events"`
 	// T3 are the anchors of the transaction information records written.
 	T3 []T3Anchor `json:"t3"`
+	// Transformations link the inputs and outputs of the
+	// TransformationEvents (repackaging) newly captured.
+	Transformations []TransformationRecord `json:"transformations"`
 }
 
 // txEvent collects a transaction's changes already encoded, so that the
@@ -43,11 +46,13 @@ type txEvent struct {
 	Partners   []json.RawMessage
 	Events     []json.RawMessage
 	T3         []json.RawMessage
+	// Transformations are TransformationRecords.
+	Transformations []json.RawMessage
 }
 
 func (e *txEvent) marshal() ([]byte, error) {
 	size := 256
-	for _, group := range [][]json.RawMessage{e.Serials, e.Containers, e.Lots, e.Partners, e.Events, e.T3} {
+	for _, group := range [][]json.RawMessage{e.Serials, e.Containers, e.Lots, e.Partners, e.Events, e.T3, e.Transformations} {
 		for _, r := range group {
 			size += len(r) + 1
 		}
@@ -68,6 +73,7 @@ func (e *txEvent) marshal() ([]byte, error) {
 	b = appendRawArray(b, "partners", e.Partners)
 	b = appendRawArray(b, "events", e.Events)
 	b = appendRawArray(b, "t3", e.T3)
+	b = appendRawArray(b, "transformations", e.Transformations)
 	return append(b, '}'), nil
 }
 

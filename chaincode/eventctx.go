@@ -12,6 +12,7 @@ type eventCtx struct {
 	tx      *txn
 	i       int
 	ev      *epcis.Event
+	hash    string   // the event's hash ID
 	parties []string // sorted
 	shipTo  string   // addressee, for a shipping event
 }
@@ -57,7 +58,13 @@ func (ec *eventCtx) apply() error {
 		case "decommissioning":
 			return ec.retire(StatusDecommissioned)
 		}
+		if ev.Action == epcis.ActionObserve {
+			return ec.observe()
+		}
 	case epcis.AggregationEventType:
+		if ev.Action == epcis.ActionObserve {
+			return ec.observe()
+		}
 		if step != "" && step != "packing" && step != "unpacking" {
 			break
 		}
@@ -67,9 +74,13 @@ func (ec *eventCtx) apply() error {
 		case epcis.ActionDelete:
 			return ec.unpack()
 		}
+	case epcis.TransactionEventType, epcis.AssociationEventType:
+		return ec.observe()
+	case epcis.TransformationEventType:
+		return ec.transform()
 	}
 	return ec.fail(CodeInvalid, "unsupported-event", "",
-		"%s with action %q and bizStep %q has no DSCSA rule (supported: ObjectEvent commissioning, shipping, receiving, void_shipping, dispensing, destroying, decommissioning; AggregationEvent ADD/DELETE)",
+		"%s with action %q and bizStep %q has no DSCSA rule (an ObjectEvent ADD is commissioning, a DELETE decommissioning, destroying or dispensing; an AggregationEvent ADD packs and DELETE unpacks; OBSERVE events, TransactionEvents, TransformationEvents and AssociationEvents are all applied)",
 		ev.Type, ev.Action, ev.BizStep)
 }
 

@@ -32,6 +32,10 @@ func (s *SerialRecord) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
+	if s.Transformation != "" {
+		b = append(b, `,"transformation":`...)
+		b = appendJSONString(b, s.Transformation)
+	}
 	return append(b, '}')
 }
 

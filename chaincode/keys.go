@@ -4,15 +4,16 @@ package chaincode
 
 const keyEnd = "\x7f" // sorts after '~' and every identifier character
 
-func serialKey(gtin, serial string) string { return "serial~" + gtin + "~" + serial }
-func serialPrefix(gtin string) string      { return "serial~" + gtin + "~" }
-func ssccKey(sscc string) string           { return "sscc~" + sscc }
-func lotKey(gtin, lot string) string       { return "lot~" + gtin + "~" + lot }
-func partnerKey(msp string) string         { return "org~" + msp }
-func glnKey(gln string) string             { return "gln~" + gln }
-func prefixKey(gcp string) string          { return "gcp~" + gcp }
-func anchorKey(hashID string) string       { return "evt~" + hashID }
-func t3Key(id string) string               { return "t3~" + id }
+func serialKey(gtin, serial string) string   { return "serial~" + gtin + "~" + serial }
+func serialPrefix(gtin string) string        { return "serial~" + gtin + "~" }
+func ssccKey(sscc string) string             { return "sscc~" + sscc }
+func lotKey(gtin, lot string) string         { return "lot~" + gtin + "~" + lot }
+func partnerKey(msp string) string           { return "org~" + msp }
+func glnKey(gln string) string               { return "gln~" + gln }
+func prefixKey(gcp string) string            { return "gcp~" + gcp }
+func anchorKey(hashID string) string         { return "evt~" + hashID }
+func t3Key(id string) string                 { return "t3~" + id }
+func transformationKey(hashID string) string { return "xf~" + hashID }
 
 func lotSerialKey(gtin, lot, serial string) string { return "lotsn~" + gtin + "~" + lot + "~" + serial }
 func lotSerialPrefix(gtin, lot string) string      { return "lotsn~" + gtin + "~" + lot + "~" }

@@ -12,11 +12,14 @@ const (
 	StatusDispensed      Status = "dispensed"
 	StatusDestroyed      Status = "destroyed"
 	StatusDecommissioned Status = "decommissioned"
+	// StatusTransformed is a package consumed as the input of a
+	// TransformationEvent (repackaging); its Transformation names the event.
+	StatusTransformed Status = "transformed"
 )
 
 // Terminal reports whether nothing may happen to an item any more.
 func (s Status) Terminal() bool {
-	return s == StatusDispensed || s == StatusDestroyed || s == StatusDecommissioned
+	return s == StatusDispensed || s == StatusDestroyed || s == StatusDecommissioned || s == StatusTransformed
 }
 
 // Investigation is the state of a suspect-product investigation of an item.
@@ -68,6 +71,10 @@ type SerialRecord struct {
 	// serialised case (GS1 US guidelines aggregate items into cases
 	// identified by an SGTIN with indicator digit 1 as well as into SSCCs).
 	Children []string `json:"children,omitempty"`
+	// Transformation is the hash ID of the TransformationEvent (repackaging)
+	// that consumed the package (status transformed) or commissioned it as
+	// an output; ReadTransformation lists both sides.
+	Transformation string `json:"transformation,omitempty"`
 }
 
 // ContainerRecord is the shared state of one logistic unit (SSCC) and its

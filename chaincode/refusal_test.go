@@ -90,7 +90,16 @@ func TestRefusals(t *testing.T) {
 		{"a parent must be an identifier", base, mfr, []epcis.Event{packEv("urn:x:y", a)}, chaincode.CodeInvalid, "bad-parent", 0, "urn:x:y"},
 		{"unpacking what is not inside", packed, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", sgtin("X4")), unpackEv(sscc1, sgtin("X4"))}, chaincode.CodeInvalid, "not-in-container", 1, sgtin("X4")},
 		{"unpacking an unknown container", base, mfr, []epcis.Event{unpackEv(sscc2)}, chaincode.CodeNotFound, "unknown-epc", 0, sscc2},
-		{"unsupported event", base, mfr, []epcis.Event{stepEv("storing", a)}, chaincode.CodeInvalid, "unsupported-event", 0, ""},
+		{"an ObjectEvent DELETE outside the retiring steps", base, mfr, []epcis.Event{func() epcis.Event {
+			e := stepEv("storing", a)
+			e.Action = epcis.ActionDelete
+			return e
+		}()}, chaincode.CodeInvalid, "unsupported-event", 0, ""},
+		{"an AggregationEvent ADD that is not packing", base, mfr, []epcis.Event{func() epcis.Event {
+			e := packEv(sscc1, a)
+			e.BizStep = "loading"
+			return e
+		}()}, chaincode.CodeInvalid, "unsupported-event", 0, ""},
 		{"regulators do not capture", nil, reg, []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "regulator-read-only", -1, ""},
 		{"unlicensed callers do not capture", nil, rogue, []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "caller-not-atp", -1, ""},
 		{"unregistered callers do not capture", nil, "StrangerMSP", []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "caller-not-atp", -1, ""},

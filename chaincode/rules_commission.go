@@ -11,68 +11,82 @@ import (
 // from the ILMD (cbvmda:lotNumber, cbvmda:itemExpirationDate) or the lot
 // from an LGTIN in the quantity list.
 func (ec *eventCtx) commission() error {
-	tx := ec.tx
 	if len(ec.ev.EPCList) == 0 {
 		return ec.fail(CodeInvalid, "epcs-required", "", "the event lists no EPCs")
 	}
+	_, err := ec.commissionList(ec.ev.EPCList, ec.ev.QuantityList, true)
+	return err
+}
+
+// commissionList creates the serials of epcs (and, when containers is set,
+// the SSCCs) for the caller, with lot and expiry from the event's ILMD or
+// the lot from an LGTIN in classes, and returns the new items in order.
+func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElement, containers bool) ([]*item, error) {
+	tx := ec.tx
+	created := make([]*item, 0, len(epcs))
 	ilmdLot, ilmdExpiry := ilmdValue(ec.ev.ILMD, "lotNumber"), ilmdValue(ec.ev.ILMD, "itemExpirationDate")
 	expiry := ""
 	if ilmdExpiry != "" {
 		var ok bool
 		if expiry, ok = NormalizeExpiry(ilmdExpiry); !ok {
-			return ec.fail(CodeInvalid, "bad-expiry", "", "expiry %q is not a date", ilmdExpiry)
+			return nil, ec.fail(CodeInvalid, "bad-expiry", "", "expiry %q is not a date", ilmdExpiry)
 		}
 	}
-	for _, epc := range ec.ev.EPCList {
+	for _, epc := range epcs {
 		id, err := ParseItemID(epc)
 		if err != nil {
-			return ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
+			return nil, ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
 		}
 		it, err := tx.item(id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if it.exists() {
-			return ec.fail(CodeInvalid, "already-commissioned", epc, "%s is already commissioned", epc)
+			return nil, ec.fail(CodeInvalid, "already-commissioned", epc, "%s is already commissioned", epc)
 		}
 		if id.Kind == KindSSCC {
-			if err := ec.createContainer(epc, it); err != nil {
-				return err
+			if !containers {
+				return nil, ec.fail(CodeInvalid, "bad-output", epc, "a transformation outputs serialised packages (SGTIN), not %s", epc)
 			}
+			if err := ec.createContainer(epc, it); err != nil {
+				return nil, err
+			}
+			created = append(created, it)
 			continue
 		}
 		if err := ec.prefixOwned(epc, "GTIN", id.GTIN); err != nil {
-			return err
+			return nil, err
 		}
 		lot := ilmdLot
 		if lot == "" {
-			lot = ec.lgtinLot(id.GTIN)
+			lot = lgtinLot(classes, id.GTIN)
 		}
 		if lot == "" {
-			return ec.fail(CodeInvalid, "lot-required", epc, "commissioning needs a lot (ILMD cbvmda:lotNumber or an LGTIN)")
+			return nil, ec.fail(CodeInvalid, "lot-required", epc, "commissioning needs a lot (ILMD cbvmda:lotNumber or an LGTIN)")
 		}
 		if expiry == "" {
-			return ec.fail(CodeInvalid, "expiry-required", epc, "commissioning needs an expiry date (ILMD cbvmda:itemExpirationDate)")
+			return nil, ec.fail(CodeInvalid, "expiry-required", epc, "commissioning needs an expiry date (ILMD cbvmda:itemExpirationDate)")
 		}
 		l, err := tx.lot(id.GTIN, lot)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		switch {
 		case l == nil:
 			l = &LotRecord{GTIN: id.GTIN, Lot: lot, Expiry: expiry, Owner: tx.caller}
 			tx.putLot(l)
 		case l.Expiry != expiry:
-			return ec.fail(CodeInvalid, "lot-expiry-mismatch", epc, "lot %s expires %s, not %s", lot, l.Expiry, expiry)
+			return nil, ec.fail(CodeInvalid, "lot-expiry-mismatch", epc, "lot %s expires %s, not %s", lot, l.Expiry, expiry)
 		case l.Recalled:
-			return ec.fail(CodeInvalid, "lot-recalled", epc, "lot %s is recalled", lot)
+			return nil, ec.fail(CodeInvalid, "lot-recalled", epc, "lot %s is recalled", lot)
 		}
 		it.serial = &SerialRecord{GTIN: id.GTIN, Serial: id.Serial, Lot: lot, Expiry: expiry,
 			Custody: Custody{Owner: tx.caller, Status: StatusActive}}
 		tx.puts = append(tx.puts, put{lotSerialKey(id.GTIN, lot, id.Serial), indexMark})
 		tx.touch(it)
+		created = append(created, it)
 	}
-	return nil
+	return created, nil
 }
 
 // prefixOwned refuses an identifier (a GTIN or an SSCC) whose GS1 company
@@ -103,9 +117,9 @@ func (ec *eventCtx) createContainer(epc string, it *item) error {
 	return nil
 }
 
-// lgtinLot returns the lot of an LGTIN of gtin in the quantity list.
-func (ec *eventCtx) lgtinLot(gtin string) string {
-	for _, q := range ec.ev.QuantityList {
+// lgtinLot returns the lot of an LGTIN of gtin in a quantity list.
+func lgtinLot(classes []epcis.QuantityElement, gtin string) string {
+	for _, q := range classes {
 		if g, lot, err := ParseLGTIN(q.EPCClass); err == nil && g == gtin {
 			return lot
 		}

@@ -55,7 +55,7 @@ type VerifyResult struct {
 //     an unknown GTIN, answered 404, from an unknown serial);
 //   - lot and/or expiry differ from the record: not verified,
 //     No_match_GTIN_Serial_Lot, _Expiry or _Lot_Expiry;
-//   - dispensed, destroyed or decommissioned: not verified,
+//   - dispensed, destroyed, decommissioned or transformed: not verified,
 //     Not_for_re-distribution (the package has left the supply chain);
 //   - otherwise verified, with additionalInfo for an illegitimate, suspect or
 //     quarantined package, a recalled lot, an expiry before now.

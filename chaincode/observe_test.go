@@ -1,0 +1,224 @@
+package chaincode_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"rxledger/chaincode"
+	"rxledger/chaincode/chaincodetest"
+	"rxledger/epcis"
+)
+
+const (
+	sensorGIAI = "urn:epc:id:giai:0312345.SENSOR1"
+	assetGRAI  = "urn:epc:id:grai:0312345.01234.T1"
+	lgtinL1    = "urn:epc:class:lgtin:0312345.067890.L1"
+	lgtinL2    = "urn:epc:class:lgtin:0312345.067890.L2"
+	gtinIdpat  = "urn:epc:idpat:sgtin:0312345.067890.*"
+)
+
+func transactionEv(epcs ...string) epcis.Event {
+	e := ev(epcis.TransactionEventType, epcis.ActionAdd, "")
+	e.EPCList = epcs
+	e.BizTransactionList = []epcis.BizTransaction{{Type: "po", Value: "urn:epcglobal:cbv:bt:0312345000004:PO-7"}}
+	return e
+}
+
+func aggregationObserveEv(parent string, children ...string) epcis.Event {
+	e := ev(epcis.AggregationEventType, epcis.ActionObserve, "inspecting")
+	e.ParentID, e.ChildEPCs = parent, children
+	return e
+}
+
+func associationEv(parent string, children ...string) epcis.Event {
+	e := ev(epcis.AssociationEventType, epcis.ActionAdd, "installing")
+	e.ParentID, e.ChildEPCs = parent, children
+	return e
+}
+
+func classEv(step string, classes ...string) epcis.Event {
+	e := ev(epcis.ObjectEventType, epcis.ActionObserve, step)
+	for _, c := range classes {
+		n := 10.0
+		e.QuantityList = append(e.QuantityList, epcis.QuantityElement{EPCClass: c, Quantity: &n, HasQuantity: true})
+	}
+	return e
+}
+
+// observationBase: the manufacturer holds a (lot L1) and c (lot L2, packed
+// in sscc1); b (lot L1) is in transit to the wholesaler.
+func observationBase(t *testing.T, m *chaincodetest.Memory) (a, b, c string) {
+	t.Helper()
+	a, b, c = sgtin("O1"), sgtin("O2"), sgtin("O3")
+	mustCapture(t, m, mfr,
+		commissionEv("L1", "2027-03-31", a, b),
+		commissionEv("L2", "2027-06-30", c),
+		packEv(sscc1, c),
+		shipEv(whsGLN, b))
+	return a, b, c
+}
+
+// stateWithoutAnchors is the shared state without event anchors and
+// transaction indexes: what an observation must leave unchanged.
+func stateWithoutAnchors(m *chaincodetest.Memory) string {
+	var b strings.Builder
+	for _, k := range m.Keys("") {
+		if strings.HasPrefix(k, "evt~") || strings.HasPrefix(k, "tx~") {
+			continue
+		}
+		b.WriteString(k + "=" + string(m.GetState(k)) + "\n")
+	}
+	return b.String()
+}
+
+// TestObservations checks that observation, transaction and association
+// events are anchored for their parties without changing custody, and only
+// by an organisation that holds the goods they name.
+func TestObservations(t *testing.T) {
+	a, b, c := observationBase(t, newLedger(t))
+	tests := []struct {
+		name    string
+		org     string
+		event   epcis.Event
+		parties []string // on success
+		code    string   // on refusal
+		rule    string
+		epc     string
+	}{
+		{"storing by the owner", mfr, stepEv("storing", a), []string{mfr}, "", "", ""},
+		{"no bizStep", mfr, stepEv("", a), []string{mfr}, "", "", ""},
+		{"other CBV step (holding)", mfr, stepEv("holding", a), []string{mfr}, "", "", ""},
+		{"arriving at the addressee before receiving", whs, stepEv("arriving", b), []string{mfr, whs}, "", "", ""},
+		{"accepting by the addressee, Digital Link", whs, stepEv("accepting", sgtinDL("O2")), []string{mfr, whs}, "", "", ""},
+		{"the shipper observes what it has in transit", mfr, stepEv("departing", b), []string{mfr}, "", "", ""},
+		{"owning-party destination becomes a party", mfr, func() epcis.Event {
+			e := stepEv("inspecting", a)
+			e.DestinationList = []epcis.SourceDest{{Type: "owning_party", Value: partyURI(pharmGLN)}}
+			return e
+		}(), []string{mfr, pharm}, "", "", ""},
+		{"transaction event", mfr, transactionEv(a), []string{mfr}, "", "", ""},
+		{"aggregation observed", mfr, aggregationObserveEv(sscc1, c), []string{mfr}, "", "", ""},
+		{"sensor associated with a package", mfr, associationEv(sensorGIAI, a), []string{mfr}, "", "", ""},
+		{"sensor associated with a package in transit to the caller", whs, associationEv(sensorGIAI, b), []string{mfr, whs}, "", "", ""},
+		{"lot observed by the GTIN owner", mfr, classEv("cycle_counting", lgtinL2), []string{mfr}, "", "", ""},
+		{"lot observed by a holder", whs, classEv("arriving", lgtinL1), []string{whs}, "", "", ""},
+		{"GTIN pattern observed by a holder", whs, classEv("storing", gtinIdpat), []string{whs}, "", "", ""},
+		{"no DSCSA product named", pharm, stepEv("inspecting", assetGRAI), []string{pharm}, "", "", ""},
+
+		{"inspecting another's package", whs, stepEv("inspecting", a), nil, chaincode.CodeForbidden, "not-holder", a},
+		{"arriving for another's addressee", pharm, stepEv("arriving", b), nil, chaincode.CodeForbidden, "not-holder", b},
+		{"an unknown package", mfr, stepEv("inspecting", sgtin("O9")), nil, chaincode.CodeNotFound, "unknown-epc", sgtin("O9")},
+		{"a malformed product Digital Link", mfr, stepEv("inspecting", "https://id.gs1.org/01/"+gtin), nil, chaincode.CodeInvalid, "bad-epc", "https://id.gs1.org/01/" + gtin},
+		{"transaction event about another's package", whs, transactionEv(a), nil, chaincode.CodeForbidden, "not-holder", a},
+		{"aggregation of another's container", whs, aggregationObserveEv(sscc1, c), nil, chaincode.CodeForbidden, "not-holder", sscc1},
+		{"sensor on another's package", pharm, associationEv(sensorGIAI, b), nil, chaincode.CodeForbidden, "not-holder", b},
+		{"a lot the caller holds none of", whs, classEv("storing", lgtinL2), nil, chaincode.CodeForbidden, "not-class-holder", lgtinL2},
+		{"a GTIN the caller holds none of", pharm, classEv("storing", gtinIdpat), nil, chaincode.CodeForbidden, "not-class-holder", gtinIdpat},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newLedger(t)
+			observationBase(t, m)
+			before := stateWithoutAnchors(m)
+			height := m.Height()
+			res, err := capture(t, m, tc.org, tc.event)
+			if tc.rule != "" {
+				re := wantRule(t, err, tc.code, tc.rule, 0)
+				if re.EPC != tc.epc {
+					t.Errorf("error EPC %q, want %q", re.EPC, tc.epc)
+				}
+				if m.Height() != height {
+					t.Error("the refused transaction was committed")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("capture: %v", err)
+			}
+			if stateWithoutAnchors(m) != before {
+				t.Error("an observation changed custody state")
+			}
+			ce := lastEvent(t, m)
+			if len(ce.Serials)+len(ce.Containers)+len(ce.Lots) != 0 || len(ce.Events) != 1 {
+				t.Fatalf("chaincode event: %d serials %d containers %d lots %d events", len(ce.Serials), len(ce.Containers), len(ce.Lots), len(ce.Events))
+			}
+			anchor := ce.Events[0]
+			if anchor.HashID != res.Events[0].HashID || anchor.Type != string(tc.event.Type) || anchor.BizStep != tc.event.BizStep {
+				t.Errorf("anchor %+v", anchor)
+			}
+			if !slices.Equal(anchor.Parties, tc.parties) {
+				t.Errorf("parties %v, want %v", anchor.Parties, tc.parties)
+			}
+			for _, org := range []string{mfr, whs, pharm, reg} {
+				has := m.PrivateData(chaincode.ImplicitCollection(org), "evt~"+anchor.HashID) != nil
+				if want := org == reg || slices.Contains(tc.parties, org); has != want {
+					t.Errorf("private copy for %s: %v, want %v", org, has, want)
+				}
+			}
+		})
+	}
+}
+
+// TestObservationIdempotent sends the same observations twice: the second
+// capture anchors nothing and changes nothing.
+func TestObservationIdempotent(t *testing.T) {
+	m := newLedger(t)
+	a, b, _ := observationBase(t, m)
+	events := []epcis.Event{stepEv("storing", a), associationEv(sensorGIAI, a), transactionEv(a)}
+	first := mustCapture(t, m, mfr, events...)
+	whsFirst := mustCapture(t, m, whs, stepEv("arriving", b))
+	before := snapshot(m)
+	again := mustCapture(t, m, mfr, events...)
+	for i, e := range again.Events {
+		if !e.Duplicate || e.HashID != first.Events[i].HashID {
+			t.Errorf("event %d: %+v, want a duplicate of %s", i, e, first.Events[i].HashID)
+		}
+	}
+	if ce := lastEvent(t, m); len(ce.Events) != 0 {
+		t.Errorf("a duplicate capture anchored %d events", len(ce.Events))
+	}
+	if r := mustCapture(t, m, whs, stepEv("arriving", b)); !r.Events[0].Duplicate || r.Events[0].HashID != whsFirst.Events[0].HashID {
+		t.Errorf("resent arriving: %+v", r.Events[0])
+	}
+	if after := snapshot(m); after != before {
+		t.Error("a duplicate observation changed the state")
+	}
+}
+
+// TestObservationAtomic: an observation in a batch whose later event fails
+// is not anchored.
+func TestObservationAtomic(t *testing.T) {
+	m := newLedger(t)
+	a, _, _ := observationBase(t, m)
+	regPrivate := len(m.PrivateKeys(chaincode.ImplicitCollection(reg)))
+	before, height := snapshot(m), m.Height()
+	_, err := capture(t, m, mfr, stepEv("storing", a), associationEv(sensorGIAI, a), at(stepEv("inspecting", sgtin("O9")), 1))
+	wantRule(t, err, chaincode.CodeNotFound, "unknown-epc", 2)
+	if snapshot(m) != before || m.Height() != height || len(m.PrivateKeys(chaincode.ImplicitCollection(reg))) != regPrivate {
+		t.Error("the refused batch left something behind")
+	}
+}
+
+// TestObservationInBatchWithCustody: a partner's document mixes observations
+// with custody steps; an observation sees what earlier events of the same
+// capture did.
+func TestObservationInBatchWithCustody(t *testing.T) {
+	m := newLedger(t)
+	x := sgtin("M1")
+	res := mustCapture(t, m, mfr,
+		commissionEv("LM", "2027-03-31", x),
+		at(stepEv("inspecting", x), 1),
+		at(classEv("storing", "urn:epc:class:lgtin:0312345.067890.LM"), 2),
+		at(shipEv(whsGLN, x), 3))
+	if len(res.Events) != 4 || len(lastEvent(t, m).Events) != 4 {
+		t.Fatalf("capture result %+v", res)
+	}
+	// The wholesaler holds stock of the lot only through the shipment, seen
+	// in the same capture as its receipt.
+	mustCapture(t, m, whs, stepEv("arriving", x), at(stepEv("receiving", x), 1),
+		at(classEv("storing", "urn:epc:class:lgtin:0312345.067890.LM"), 2))
+	if s := serialOf(t, m, x); s.Owner != whs || s.Status != chaincode.StatusActive {
+		t.Errorf("serial after receipt: %+v", s)
+	}
+}
