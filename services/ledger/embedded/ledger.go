@@ -105,10 +105,12 @@ func readTip(r pebble.Reader) (uint64, Hash, error) {
 	return binary.BigEndian.Uint64(raw), h, nil
 }
 
+// encodeTip encodes the chain tip record.
 func encodeTip(height uint64, h Hash) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, height), h[:]...)
 }
 
+// writeGenesis commits block 0, which records the consortium and nothing else.
 func writeGenesis(db *pebble.DB, cons *Consortium) (uint64, Hash, error) {
 	g := &Block{Header: Header{Number: 0, Time: time.Now().UTC()}, Config: cons.canonical()}
 	raw := g.seal(Hash{})
@@ -127,7 +129,7 @@ func writeGenesis(db *pebble.DB, cons *Consortium) (uint64, Hash, error) {
 	return 1, h, nil
 }
 
-// unavailable is the error of a closed or failed ledger.
+// unavailableLocked is the error of a closed or failed ledger; l.mu is held.
 func (l *Ledger) unavailableLocked() *ledger.Error {
 	if l.failed != nil {
 		return ledger.NewError("", problem.Unavailable, l.failed, "embedded ledger failed")
@@ -135,6 +137,7 @@ func (l *Ledger) unavailableLocked() *ledger.Error {
 	return ledger.NewError("", problem.Unavailable, nil, "embedded ledger is closed")
 }
 
+// newTxID returns a random 128-bit transaction ID in hex.
 func newTxID() string {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -157,6 +160,8 @@ func (l *Ledger) execute(st *txState, function string, args []string) (res []byt
 	return res, nil
 }
 
+// checkCaller refuses organisations outside the consortium and calls that
+// name no function.
 func (l *Ledger) checkCaller(org, function string) *ledger.Error {
 	if _, ok := l.cons.Org(org); !ok {
 		return ledger.NewError("", problem.Forbidden, nil, "organisation %q is not a member of consortium %s", org, l.cons.Name)
@@ -199,7 +204,7 @@ func (l *Ledger) Submit(ctx context.Context, org string, t ledger.Transaction) (
 	case res := <-ex.done:
 		switch {
 		case res.err != nil:
-			return ledger.Receipt{}, ledger.NewError(ex.tx.ID, problem.Unavailable, res.err, "commit failed; the transaction is not committed")
+			return ledger.Receipt{}, ledger.NewError(ex.tx.ID, problem.Unavailable, res.err, "the ledger failed while committing; the outcome is unknown until it restarts")
 		case res.code != TxValid:
 			return ledger.Receipt{}, ledger.NewError(ex.tx.ID, problem.Conflict, nil, "%s in block %d: a key it read changed; retry", res.code, res.block)
 		}
@@ -209,10 +214,8 @@ func (l *Ledger) Submit(ctx context.Context, org string, t ledger.Transaction) (
 	}
 }
 
-// recentWritesLimit bounds the committer's memory of recently written keys
-// (about 100 bytes each).
-const recentWritesLimit = 256 << 10
-
+// executeForCommit runs a submitted transaction on a snapshot and returns it
+// ready for the committer.
 func (l *Ledger) executeForCommit(org string, t ledger.Transaction) (*executed, error) {
 	l.mu.Lock()
 	snapHeight := l.height

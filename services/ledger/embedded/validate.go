@@ -79,6 +79,10 @@ func (l *Ledger) rangeUnchanged(rr rangeRead, written [][]byte) (bool, error) {
 	return i == len(rr.keys), nil
 }
 
+// recentWritesLimit bounds the committer's memory of recently written keys
+// (about 100 bytes each).
+const recentWritesLimit = 256 << 10
+
 // recentWrites remembers the last version written of every key changed by
 // the blocks since from, so most read-set checks need no store lookup. It is
 // owned by the committer goroutine.
