@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -58,7 +59,21 @@ func (r *Readiness) Add(name string, check Check) {
 type CheckResult struct {
 	Name string `json:"name"`
 	OK   bool   `json:"ok"`
+	// Degraded: the dependency is impaired but the process still serves
+	// (OK stays true); see Degraded.
+	Degraded bool `json:"degraded,omitempty"`
 }
+
+// Degraded wraps the error of a check whose dependency is impaired without
+// stopping the process from serving (a cache that is down while answers
+// come from the ledger): /readyz stays ready and reports the check as
+// degraded.
+func Degraded(err error) error { return &degradedError{err: err} }
+
+type degradedError struct{ err error }
+
+func (e *degradedError) Error() string { return "degraded: " + e.err.Error() }
+func (e *degradedError) Unwrap() error { return e.err }
 
 // Run runs every check concurrently, each bounded by Timeout, and
 // returns the results in registration order and whether all passed.
@@ -78,7 +93,9 @@ func (r *Readiness) Run(ctx context.Context) ([]CheckResult, bool) {
 			cctx, cancel := context.WithTimeout(ctx, r.Timeout)
 			defer cancel()
 			err := runCheck(cctx, checks[i])
-			results[i] = CheckResult{Name: names[i], OK: err == nil}
+			var de *degradedError
+			degraded := errors.As(err, &de)
+			results[i] = CheckResult{Name: names[i], OK: err == nil || degraded, Degraded: degraded}
 			if err != nil {
 				r.log.WarnContext(ctx, "readiness check failed", "check", names[i], "error", err)
 			}
