@@ -150,9 +150,10 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 	}
 
 	p.engine = httpx.NewEngine(httpx.EngineConfig{
-		Logger:       telemetry.Component(p.log, "http"),
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Observe:      []gin.HandlerFunc{tr.Middleware("rxledger"), p.metrics.Middleware()},
+		Logger:          telemetry.Component(p.log, "http"),
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		Observe:         []gin.HandlerFunc{tr.Middleware("rxledger"), p.metrics.Middleware()},
+		SuccessLogLevel: cfg.SuccessLogLevel(),
 	})
 	server.Routes(p.engine, p.ready, p.metrics.Handler())
 	p.srv = server.New(server.Options{Handler: p.engine, Logger: telemetry.Component(p.log, "server"), ShutdownTimeout: cfg.ShutdownTimeout})
@@ -179,7 +180,7 @@ func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
 	}
 	if cfg.Demo {
 		if p.demoCredentials != "" {
-			fmt.Fprintf(w, "  demo:     API keys in %s\n", p.demoCredentials)
+			printDemoNext(w, base, p.demoCredentials, mounted)
 		} else {
 			fmt.Fprintf(w, "  demo:     pending: the demo consortium is not wired into serve yet; no credentials were written\n")
 		}

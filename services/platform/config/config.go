@@ -21,6 +21,13 @@ const (
 	LedgerFabric   = "fabric"
 )
 
+// Access log modes: every request, or only those answered with 400 or more
+// (successes then log at debug level).
+const (
+	AccessLogAll    = "all"
+	AccessLogErrors = "errors"
+)
+
 // Service roles a process can run. "all" on the command line means every one.
 const (
 	RoleIngest  = "ingest"
@@ -42,6 +49,7 @@ type Config struct {
 	Demo     bool     // load the demo consortium and write demo-credentials.json
 
 	LogLevel        slog.Level
+	AccessLog       string        // AccessLogAll or AccessLogErrors
 	MaxBodyBytes    int64         // request body limit
 	ShutdownTimeout time.Duration // grace period for in-flight requests on stop
 
@@ -59,6 +67,14 @@ type Fabric struct {
 	// this process submits for, named by MSP ID, each holding cert.pem and
 	// key.pem (the client identity's certificate and private key).
 	Identities string
+}
+
+// SuccessLogLevel is the access log level of successful requests.
+func (c Config) SuccessLogLevel() slog.Level {
+	if c.AccessLog == AccessLogErrors {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // Has reports whether the configuration runs service role r.
@@ -90,6 +106,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.Roles) == 0 {
 		errs = append(errs, errors.New("--roles: at least one role is required"))
+	}
+	if c.AccessLog != AccessLogAll && c.AccessLog != AccessLogErrors {
+		errs = append(errs, fmt.Errorf("--access-log %q: want %s or %s", c.AccessLog, AccessLogAll, AccessLogErrors))
 	}
 	if c.MaxBodyBytes <= 0 {
 		errs = append(errs, fmt.Errorf("--max-body %d: must be positive", c.MaxBodyBytes))

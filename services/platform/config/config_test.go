@@ -22,7 +22,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	want := config.Config{
 		Addr: config.DefaultAddr, DataDir: config.DefaultDataDir, Ledger: config.LedgerEmbedded,
-		Roles: config.AllRoles, LogLevel: slog.LevelInfo, MaxBodyBytes: config.DefaultMaxBodyBytes,
+		Roles: config.AllRoles, LogLevel: slog.LevelInfo, AccessLog: config.AccessLogAll, MaxBodyBytes: config.DefaultMaxBodyBytes,
 		ShutdownTimeout: config.DefaultShutdownTimeout,
 		Fabric:          config.Fabric{Channel: config.DefaultFabricChannel, Chaincode: config.DefaultFabricChaincode},
 	}
@@ -41,9 +41,12 @@ func TestParseSources(t *testing.T) {
 		{name: "environment fills", env: map[string]string{
 			"RXLEDGER_ADDR": ":9090", "RXLEDGER_DATA": "/var/lib/rxledger", "RXLEDGER_REDIS": "redis://127.0.0.1:6379/2",
 			"RXLEDGER_ROLES": "verify", "RXLEDGER_DEMO": "true", "RXLEDGER_LOG_LEVEL": "debug",
-			"RXLEDGER_MAX_BODY": "1024", "RXLEDGER_SHUTDOWN_TIMEOUT": "3s",
+			"RXLEDGER_MAX_BODY": "1024", "RXLEDGER_SHUTDOWN_TIMEOUT": "3s", "RXLEDGER_ACCESS_LOG": "errors",
 		}, check: func(t *testing.T, c config.Config) {
 			t.Helper()
+			if c.AccessLog != config.AccessLogErrors || c.SuccessLogLevel() != slog.LevelDebug {
+				t.Errorf("access log %q, success level %v", c.AccessLog, c.SuccessLogLevel())
+			}
 			if c.Addr != ":9090" || c.DataDir != "/var/lib/rxledger" || c.RedisURL != "redis://127.0.0.1:6379/2" ||
 				!reflect.DeepEqual(c.Roles, []string{"verify"}) || !c.Demo || c.LogLevel != slog.LevelDebug ||
 				c.MaxBodyBytes != 1024 || c.ShutdownTimeout != 3*time.Second {
@@ -113,6 +116,7 @@ func TestParseRefuses(t *testing.T) {
 		{name: "unknown role", args: []string{"--roles", "verify,mint"}, want: `"mint"`},
 		{name: "log level", args: []string{"--log-level", "loud"}, want: "--log-level"},
 		{name: "body limit", args: []string{"--max-body", "0"}, want: "--max-body"},
+		{name: "access log mode", args: []string{"--access-log", "some"}, want: "--access-log"},
 		{name: "bad bool variable", env: map[string]string{"RXLEDGER_DEMO": "maybe"}, want: "RXLEDGER_DEMO"},
 		{name: "bad integer variable", env: map[string]string{"RXLEDGER_MAX_BODY": "lots"}, want: "RXLEDGER_MAX_BODY"},
 		{name: "bad duration variable", env: map[string]string{"RXLEDGER_SHUTDOWN_TIMEOUT": "soon"}, want: "RXLEDGER_SHUTDOWN_TIMEOUT"},
@@ -136,15 +140,15 @@ func TestHelpNamesEveryVariable(t *testing.T) {
 		t.Fatalf("Parse(-h) error %v, want ErrHelp", err)
 	}
 	help := out.String()
-	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "max-body",
+	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "access-log", "max-body",
 		"shutdown-timeout", "fabric-peer", "fabric-tls-ca", "fabric-server-name", "fabric-channel",
 		"fabric-chaincode", "fabric-identities"} {
 		if !strings.Contains(help, "-"+name) || !strings.Contains(help, "(env "+config.EnvName(name)+")") {
 			t.Errorf("help lacks -%s or its variable %s", name, config.EnvName(name))
 		}
 	}
-	if n := strings.Count(help, "(env RXLEDGER_"); n != 15 {
-		t.Errorf("help names %d variables, want 15 (a flag was added without its test entry?)", n)
+	if n := strings.Count(help, "(env RXLEDGER_"); n != 16 {
+		t.Errorf("help names %d variables, want 16 (a flag was added without its test entry?)", n)
 	}
 }
 

@@ -42,6 +42,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&roles, "roles", e.str("roles", "all"), "service `roles` to run: all, or a comma list of "+strings.Join(AllRoles, ",")+" (env RXLEDGER_ROLES)")
 	fs.BoolVar(&c.Demo, "demo", e.boolean("demo", false), "load the demo consortium and write its API keys to demo-credentials.json in the data directory (env RXLEDGER_DEMO)")
 	fs.StringVar(&logLevel, "log-level", e.str("log-level", "info"), "log `level`: debug, info, warn, error (env RXLEDGER_LOG_LEVEL)")
+	fs.StringVar(&c.AccessLog, "access-log", e.str("access-log", AccessLogAll), "access log: all (a line per request) or errors (successes only at debug level) (env RXLEDGER_ACCESS_LOG)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", e.int64("max-body", DefaultMaxBodyBytes), "request body limit in `bytes` (env RXLEDGER_MAX_BODY)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", e.duration("shutdown-timeout", DefaultShutdownTimeout), "grace period for in-flight requests on stop (env RXLEDGER_SHUTDOWN_TIMEOUT)")
 

@@ -24,12 +24,17 @@ func AddLogAttrs(c *gin.Context, attrs ...slog.Attr) {
 // attributes added with AddLogAttrs, errors attached to the context and,
 // through the logger's context handler, the request and trace IDs. 5xx log at
 // error level, 4xx at warn, the rest at info.
-func AccessLog(log *slog.Logger) gin.HandlerFunc {
+func AccessLog(log *slog.Logger) gin.HandlerFunc { return AccessLogAt(log, slog.LevelInfo) }
+
+// AccessLogAt is AccessLog logging requests below 400 at the given level:
+// slog.LevelDebug keeps successes out of the log unless debugging (they cost
+// about as much CPU as the rest of the middleware together).
+func AccessLogAt(log *slog.Logger, success slog.Level) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
 		status := c.Writer.Status()
-		level := slog.LevelInfo
+		level := success
 		switch {
 		case status >= 500:
 			level = slog.LevelError

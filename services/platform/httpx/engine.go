@@ -25,6 +25,9 @@ type EngineConfig struct {
 	// Observe is middleware that must see each request with its request ID
 	// but before the access log, such as tracing and metrics.
 	Observe []gin.HandlerFunc
+	// SuccessLogLevel is the access log level of requests answered below
+	// 400 (the zero value is slog.LevelInfo; see AccessLogAt).
+	SuccessLogLevel slog.Level
 }
 
 // NewEngine returns a gin engine in release mode (no debug output) with, in
@@ -50,7 +53,7 @@ func NewEngine(cfg EngineConfig) *gin.Engine {
 	_ = e.SetTrustedProxies(nil)
 	e.Use(RequestID())
 	e.Use(cfg.Observe...)
-	e.Use(AccessLog(log), Recovery(log), LimitBody(limit))
+	e.Use(AccessLogAt(log, cfg.SuccessLogLevel), Recovery(log), LimitBody(limit))
 	e.NoRoute(NotFound)
 	e.NoMethod(MethodNotAllowed)
 	return e

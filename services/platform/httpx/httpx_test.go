@@ -299,3 +299,32 @@ func TestBodyLimitAndDecode(t *testing.T) {
 		})
 	}
 }
+
+func TestSuccessLogLevel(t *testing.T) {
+	tests := []struct {
+		name        string
+		success     slog.Level
+		wantSuccess bool
+	}{
+		{name: "successes at info", success: slog.LevelInfo, wantSuccess: true},
+		{name: "successes at debug", success: slog.LevelDebug, wantSuccess: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs := &syncBuffer{}
+			e := httpx.NewEngine(httpx.EngineConfig{Logger: telemetry.NewLogger(logs, slog.LevelInfo), SuccessLogLevel: tt.success})
+			e.GET("/ok", func(c *gin.Context) { httpx.Respond(c, http.StatusOK, gin.H{}) })
+			srv := httptest.NewServer(e)
+			defer srv.Close()
+			do(t, newReq(t, "GET", srv.URL+"/ok", nil))
+			do(t, newReq(t, "GET", srv.URL+"/missing", nil))
+			l := logs.String()
+			if got := strings.Contains(l, `"route":"/ok"`); got != tt.wantSuccess {
+				t.Errorf("success logged = %v, want %v:\n%s", got, tt.wantSuccess, l)
+			}
+			if !strings.Contains(l, `"path":"/missing"`) {
+				t.Errorf("the 404 was not logged:\n%s", l)
+			}
+		})
+	}
+}
