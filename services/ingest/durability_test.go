@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -73,5 +74,29 @@ func TestJobResumedAfterRestart(t *testing.T) {
 	docs, err := filepath.Glob(filepath.Join(e.dir, "jobs", "*.doc"))
 	if err != nil || len(docs) != 0 {
 		t.Fatalf("documents left after the job finished: %v %v", docs, err)
+	}
+}
+
+// TestBurstOfCaptures accepts more documents than are kept decoded in
+// memory before the workers start: every job succeeds, in the order the
+// documents were accepted (each shipment needs the commissioning before it).
+func TestBurstOfCaptures(t *testing.T) {
+	e := newEnv(t, false, nil)
+	var locs []string
+	for i := range 8 {
+		item := sgtin("BU" + strconv.Itoa(i))
+		locs = append(locs,
+			e.capture(mfr, ctJSON, encode(t, document(commission(2*i, "BU", item)), "json")),
+			e.capture(mfr, ctXML, encode(t, document(ship(2*i+1, mfrSGLN, whsSGLN, item)), "xml")))
+	}
+	e.run()
+	for i, loc := range locs {
+		if j := e.job(mfr, loc); !j.Success {
+			t.Fatalf("job %d: %+v", i, j.Errors)
+		}
+	}
+	e.synced()
+	if got, _ := e.query(whs, "EQ_bizStep=shipping"); len(got) != 8 {
+		t.Fatalf("the wholesaler sees %d shipments, want 8", len(got))
 	}
 }

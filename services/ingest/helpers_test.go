@@ -58,6 +58,8 @@ type env struct {
 	svc    *ingest.Service
 	url    string
 	stopFn func()
+	// run starts the service's workers when it was started without.
+	run func()
 }
 
 // newEnv opens a ledger with the four partners registered and starts the
@@ -138,15 +140,21 @@ func (e *env) start(run bool) {
 	srv := httptest.NewServer(engine)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	if run {
+	running := false
+	e.run = func() {
+		running = true
 		go func() { done <- svc.Run(ctx) }()
-	} else {
-		done <- nil
+	}
+	if run {
+		e.run()
 	}
 	e.svc, e.url = svc, srv.URL
 	e.stopFn = func() {
 		srv.Close()
 		cancel()
+		if !running {
+			done <- nil
+		}
 		if err := <-done; err != nil {
 			e.t.Errorf("run: %v", err)
 		}

@@ -5,8 +5,9 @@ import (
 	"sync"
 )
 
-// pending is a job waiting to be submitted; doc is nil for a job resumed
-// after a restart (its document is decoded again from the store).
+// pending is a job waiting to be submitted; work is nil for a job resumed
+// after a restart or queued behind many others (its document is decoded
+// again from the store).
 type pending struct {
 	rec  jobRecord
 	work *captureWork
@@ -22,6 +23,8 @@ type runner struct {
 
 	mu     sync.Mutex
 	ctx    context.Context // nil until start
+	// decoded counts the queued jobs that hold their decoded document.
+	decoded int
 	queues map[string][]*pending
 	active map[string]bool
 	wg     sync.WaitGroup
@@ -31,10 +34,19 @@ func newRunner(submit func(ctx context.Context, p *pending)) *runner {
 	return &runner{submit: submit, queues: map[string][]*pending{}, active: map[string]bool{}}
 }
 
-// enqueue adds a job to its organisation's queue.
+// enqueue adds a job to its organisation's queue. A job's decoded
+// document is kept only while few are queued (maxDecodedInMemory); beyond
+// that the job waits with its document on disk alone.
 func (r *runner) enqueue(p *pending) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if p.work != nil {
+		if r.decoded >= maxDecodedInMemory {
+			p.work = nil
+		} else {
+			r.decoded++
+		}
+	}
 	r.queues[p.rec.Org] = append(r.queues[p.rec.Org], p)
 	r.kickLocked(p.rec.Org)
 }
@@ -68,7 +80,11 @@ func (r *runner) drain(ctx context.Context, org string) {
 			return
 		}
 		p := r.queues[org][0]
+		r.queues[org][0] = nil
 		r.queues[org] = r.queues[org][1:]
+		if p.work != nil {
+			r.decoded--
+		}
 		r.mu.Unlock()
 		r.submit(ctx, p)
 	}
