@@ -21,13 +21,13 @@ type pending struct {
 type runner struct {
 	submit func(ctx context.Context, p *pending)
 
-	mu     sync.Mutex
-	ctx    context.Context // nil until start
+	mu  sync.Mutex
+	ctx context.Context // nil until start
 	// decoded counts the queued jobs that hold their decoded document.
 	decoded int
-	queues map[string][]*pending
-	active map[string]bool
-	wg     sync.WaitGroup
+	queues  map[string][]*pending
+	active  map[string]bool
+	wg      sync.WaitGroup
 }
 
 func newRunner(submit func(ctx context.Context, p *pending)) *runner {
