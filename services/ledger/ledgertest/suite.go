@@ -43,6 +43,7 @@ func RunWith(t *testing.T, opts Options, newLedger func(t *testing.T) ledger.Led
 		{"refusals", refusals},
 		{"transaction information privacy", t3Privacy},
 		{"verification errors", verificationErrors},
+		{"observation and repackaging events", observationsAndRepackaging},
 	}
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
