@@ -66,7 +66,10 @@ type Tx struct {
 	Writes        []Write
 	PrivateWrites []PrivateWrite
 	Event         *Event // nil when the transaction set none
-	Code          ValidationCode
+	// Signature is the creator's ed25519 signature of the transaction's
+	// signing digest, when the consortium gives the creator a key.
+	Signature []byte
+	Code      ValidationCode
 }
 
 // Header is a block header. The block's hash is the SHA-256 of its encoded
@@ -116,8 +119,23 @@ func decodeHeader(d *decoder) Header {
 	return h
 }
 
-// encodeTxBody appends a transaction without its validation code.
+// encodeTxBody appends a transaction without its validation code: the
+// signed content, then the signature.
 func encodeTxBody(e *encoder, tx *Tx) {
+	encodeTxSigned(e, tx)
+	e.bytes(tx.Signature)
+}
+
+// signingDigest is what a transaction's creator signs: the SHA-256 of
+// everything the block records of it but the signature and validation code.
+func (tx *Tx) signingDigest() Hash {
+	e := encoder{}
+	encodeTxSigned(&e, tx)
+	return sha256.Sum256(e.b)
+}
+
+// encodeTxSigned appends the signed content of a transaction.
+func encodeTxSigned(e *encoder, tx *Tx) {
 	e.str(tx.ID)
 	e.str(tx.Creator)
 	e.u64(uint64(tx.Time.UnixNano()))
@@ -193,6 +211,9 @@ func decodeTxBody(d *decoder) Tx {
 		tx.Event = &Event{Name: d.str(), Payload: d.bytes()}
 	default:
 		d.fail(fmt.Errorf("bad event flag"))
+	}
+	if sig := d.bytes(); len(sig) > 0 {
+		tx.Signature = sig
 	}
 	return tx
 }

@@ -2,6 +2,8 @@ package embedded
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +37,23 @@ type Organization struct {
 	// services) that act for the organisation. The embedded ledger trusts its
 	// own process, so they are labels for logs and audit, not credentials.
 	Identities []string `json:"identities,omitempty"`
+	// PublicKey, when set, is the organisation's ed25519 public key
+	// (standard base64 of its 32 bytes). Its transactions must then be
+	// signed with the matching private key (Options.Signers), and verify
+	// checks every signature.
+	PublicKey string `json:"publicKey,omitempty"`
+}
+
+// key decodes the organisation's public key; nil when it has none.
+func (o Organization) key() (ed25519.PublicKey, error) {
+	if o.PublicKey == "" {
+		return nil, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(o.PublicKey)
+	if err != nil || len(raw) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("publicKey: want the standard base64 of a %d-byte ed25519 key", ed25519.PublicKeySize)
+	}
+	return ed25519.PublicKey(raw), nil
 }
 
 // Roles are the DSCSA roles a consortium file may name.
@@ -104,6 +123,9 @@ func (c *Consortium) Validate() error {
 			if !knownRole(r) {
 				return fmt.Errorf("consortium: organizations[%d] (%s): unknown role %q (known: %v)", i, o.MSPID, r, Roles)
 			}
+		}
+		if _, err := o.key(); err != nil {
+			return fmt.Errorf("consortium: organizations[%d] (%s): %w", i, o.MSPID, err)
 		}
 		for _, p := range o.GS1CompanyPrefixes {
 			if !prefixPattern.MatchString(p) {

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -21,11 +22,12 @@ import (
 
 // Ledger is the embedded ledger. It is safe for concurrent use.
 type Ledger struct {
-	db   *pebble.DB
-	cons *Consortium
-	cc   chaincode.Func
-	opts Options
-	log  *slog.Logger
+	db      *pebble.DB
+	cons    *Consortium
+	signers map[string]ed25519.PrivateKey
+	cc      chaincode.Func
+	opts    Options
+	log     *slog.Logger
 
 	queue         chan *executed
 	committerDone chan struct{}
@@ -54,6 +56,10 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	opts = opts.withDefaults()
+	keys, err := signers(cons, opts.Signers)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
@@ -62,7 +68,7 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	l := &Ledger{
-		db: db, cons: cons, cc: cc, opts: opts,
+		db: db, cons: cons, signers: keys, cc: cc, opts: opts,
 		log:           opts.Logger.With("component", "ledger.embedded"),
 		queue:         make(chan *executed, opts.MaxBlockTxs),
 		committerDone: make(chan struct{}),
@@ -229,6 +235,9 @@ func (l *Ledger) executeForCommit(org string, t ledger.Transaction) (*executed, 
 	}
 	ex := st.finish(t.Function, append([]string(nil), t.Args...), res)
 	ex.snapHeight = snapHeight
+	if err := l.sign(&ex.tx); err != nil {
+		return nil, err
+	}
 	return ex, nil
 }
 

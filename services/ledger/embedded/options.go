@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"crypto/ed25519"
 	"log/slog"
 	"time"
 
@@ -22,6 +23,11 @@ type Options struct {
 	// Logger receives the ledger's and the store's log lines (default:
 	// slog.Default()).
 	Logger *slog.Logger
+
+	// Signers are the private keys of the organisations whose consortium
+	// entry has a public key, by MSP ID: transactions submitted as such an
+	// organisation are signed with its key (and refused without one).
+	Signers map[string]ed25519.PrivateKey
 
 	// fs replaces the operating system's file system (tests inject I/O
 	// failures through it).

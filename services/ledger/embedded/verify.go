@@ -43,7 +43,13 @@ type VerifyReport struct {
 // the world state is what those writes leave, and that every private value
 // hashes to what its block recorded. The first problem found is returned as
 // a *VerifyError naming the block concerned.
-func Verify(dir string) (*VerifyReport, error) {
+func Verify(dir string) (*VerifyReport, error) { return VerifyWith(dir, nil) }
+
+// VerifyWith is Verify checking transaction signatures against the public
+// keys of cons, an independent copy of the consortium (nil: the consortium
+// recorded in the genesis block). Only an independent copy detects a chain
+// rewritten by someone without the organisations' private keys.
+func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
@@ -53,7 +59,7 @@ func Verify(dir string) (*VerifyReport, error) {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	defer db.Close()
-	v := &verifier{db: db, blocks: make(map[uint64]*verifiedBlock)}
+	v := &verifier{db: db, cons: cons, blocks: make(map[uint64]*verifiedBlock)}
 	if err := v.chain(); err != nil {
 		return nil, err
 	}
@@ -68,6 +74,7 @@ func Verify(dir string) (*VerifyReport, error) {
 
 type verifier struct {
 	db     *pebble.DB
+	cons   *Consortium // whose keys check signatures
 	report VerifyReport
 	blocks map[uint64]*verifiedBlock // a small cache for the state pass
 }
@@ -116,11 +123,18 @@ func (v *verifier) chain() error {
 			return badBlock(n, "header counts %d transactions, block holds %d", b.TxCount, len(b.Txs))
 		}
 		if n == 0 {
-			if _, err := ParseConsortium(b.Config); err != nil {
+			genesis, err := ParseConsortium(b.Config)
+			if err != nil {
 				return badBlock(0, "genesis consortium: %v", err)
+			}
+			if v.cons == nil {
+				v.cons = genesis
 			}
 		}
 		for i, tx := range b.Txs {
+			if err := checkSignature(v.cons, &tx); err != nil {
+				return badBlock(n, "%v", err)
+			}
 			if first, dup := seen[tx.ID]; dup {
 				return badBlock(n, "transaction %s (index %d) already in block %d", tx.ID, i, first)
 			}
