@@ -32,10 +32,21 @@
 //	gcp~<company prefix>       the MSP ID owning a GS1 company prefix
 //	evt~<hash id>              EventAnchor of one EPCIS event
 //	t3~<id>                    T3Anchor of one transaction information record
+//	xf~<hash id>               TransformationRecord of one repackaging
 //	tx~<txid>~e~<hash id>      index: the events a transaction anchored
 //	tx~<txid>~t~<id>           index: the T3 records a transaction wrote
 //
-// The history of a serial or container key is its custody chain.
+// The history of a serial or container key is its custody chain; a
+// repackaging links the chains of its inputs and outputs (SerialRecord.
+// Transformation, TransformationRecord).
+//
+// # Events without custody effect
+//
+// Observations (ObjectEvent OBSERVE outside the custody steps, every
+// TransactionEvent, AggregationEvent OBSERVE, every AssociationEvent) are
+// anchored and change no record; every product they name must be held by
+// the caller (see observe). A TransformationEvent is a repackaging: its
+// inputs end as transformed, its outputs are commissioned (see transform).
 //
 // # Privacy
 //
