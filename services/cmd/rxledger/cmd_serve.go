@@ -180,7 +180,7 @@ func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
 	}
 	if cfg.Demo {
 		if p.demoCredentials != "" {
-			fmt.Fprintf(w, "  demo:     API keys in %s\n", p.demoCredentials)
+			printDemoNext(w, base, p.demoCredentials, mounted)
 		} else {
 			fmt.Fprintf(w, "  demo:     pending: the demo consortium is not wired into serve yet; no credentials were written\n")
 		}

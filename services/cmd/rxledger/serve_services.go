@@ -32,6 +32,11 @@ const DemoCredentialsFile = "demo-credentials.json"
 //     "projection") and its workers with p.srv.Go;
 //  5. return the names of the services mounted, e.g. "verify".
 func mountServices(ctx context.Context, p *platform) (mounted []string, err error) {
+	if p.cfg.Demo {
+		if err := loadDemo(ctx, p); err != nil {
+			return mounted, fmt.Errorf("demo: %w", err)
+		}
+	}
 	if p.cfg.Has(config.RoleIngest) {
 		if err := mountIngest(ctx, p); err != nil {
 			return mounted, fmt.Errorf("ingest: %w", err)
