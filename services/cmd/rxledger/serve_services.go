@@ -43,5 +43,12 @@ func mountServices(ctx context.Context, p *platform) (mounted []string, err erro
 		}
 		mounted = append(mounted, config.RoleIngest)
 	}
+	if p.cfg.Has(config.RoleVerify) || p.cfg.Has(config.RoleReturns) {
+		names, err := mountVerifyReturns(ctx, p)
+		if err != nil {
+			return mounted, fmt.Errorf("verify/returns: %w", err)
+		}
+		mounted = append(mounted, names...)
+	}
 	return mounted, nil
 }

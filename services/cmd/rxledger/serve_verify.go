@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+
+	"rxledger/services/platform/config"
+	"rxledger/services/platform/server"
+	"rxledger/services/platform/telemetry"
+	"rxledger/services/returns"
+	"rxledger/services/verify"
+)
+
+// verifyMaxLagEnv sets how many blocks the verification cache may trail the
+// ledger and still answer (default verify.DefaultMaxLag).
+const verifyMaxLagEnv = "RXLEDGER_VERIFY_MAX_LAG"
+
+// mountVerifyReturns builds the verification service, shared by the verify
+// and returns roles, and mounts the routes of the roles configured behind
+// the API key middleware: GET /verify/01/{gtin}/21/{serial} and POST
+// /verify/batch (verify), POST /returns/check and POST /returns/receive
+// (returns). The verification cache lives on p.redis (in-process when no
+// Redis is configured); its readiness checks are "cache" (degraded, not
+// failing, while Redis is down: answers come from the ledger) and
+// "verify-projection"; its projector and auditor run as workers.
+func mountVerifyReturns(ctx context.Context, p *platform) ([]string, error) {
+	l, err := p.processLedger(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := verify.Options{
+		Logger:         telemetry.Component(p.log, "verify"),
+		Registerer:     p.metrics.Registry,
+		TracerProvider: p.tracing.Provider,
+	}
+	if s := os.Getenv(verifyMaxLagEnv); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s=%q: want a number of blocks", verifyMaxLagEnv, s)
+		}
+		opts.MaxLag, opts.NoLag = n, n == 0
+	}
+	var cache verify.Cache = verify.NewMemoryCache()
+	if p.redis != nil {
+		cache = verify.NewRedisCache(p.redis, "")
+		p.ready.Add("cache", func(ctx context.Context) error {
+			if err := p.redis.Ping(ctx).Err(); err != nil {
+				return server.Degraded(fmt.Errorf("redis: %w", err))
+			}
+			return nil
+		})
+	}
+	svc := verify.New(l, cache, opts)
+	p.ready.Add("verify-projection", func(ctx context.Context) error {
+		if err := svc.CacheDegraded(); err != nil {
+			return server.Degraded(err)
+		}
+		return svc.CaughtUp(ctx)
+	})
+	p.srv.Go("verify-projector", svc.RunProjector)
+	p.srv.Go("verify-auditor", svc.RunAuditor)
+
+	var mounted []string
+	if p.cfg.Has(config.RoleVerify) {
+		svc.Mount(p.engine, p.authenticate)
+		mounted = append(mounted, config.RoleVerify)
+	}
+	if p.cfg.Has(config.RoleReturns) {
+		returns.New(l, svc, returns.Options{Logger: telemetry.Component(p.log, "returns"), TracerProvider: p.tracing.Provider}).
+			Mount(p.engine, p.authenticate)
+		mounted = append(mounted, config.RoleReturns)
+	}
+	return mounted, nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/redistest"
+)
+
+// TestServeVerifyReturns starts serve with the verify and returns roles on
+// Redis and checks the wiring: routes behind the API key middleware, the
+// chaincode's answers (a regulator asking about an unknown GTIN gets 404, a
+// wholesaler without a partner record 403), the readiness checks, the
+// metrics, and the cache check degrading (not failing) when Redis dies.
+func TestServeVerifyReturns(t *testing.T) {
+	r := redistest.Start(t)
+	data := t.TempDir()
+	keys, err := auth.OpenStore(filepath.Join(data, auth.KeysFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	regKey, _, err := keys.Issue(auth.Grant{Org: "RegulatorMSP", Role: auth.Regulator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whsKey, _, err := keys.Issue(auth.Grant{Org: "WholesalerMSP", Role: auth.Wholesaler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--data", data, "--roles", "verify,returns", "--redis", r.URL)
+	if out := strings.Join(s.out, "\n"); !strings.Contains(out, "services: verify, returns") {
+		t.Fatalf("start message:\n%s", out)
+	}
+	const lms = "/verify/01/00312345678906/21/S1"
+	if status, _, b := s.get(t, lms); status != http.StatusUnauthorized {
+		t.Fatalf("no key: %d %s", status, b)
+	}
+	if status, _, b := s.get(t, lms, "Authorization", "Bearer "+regKey); status != http.StatusNotFound {
+		t.Fatalf("regulator, unknown GTIN: %d %s", status, b)
+	}
+	if status, _, b := s.get(t, lms, "Authorization", "Bearer "+whsKey); status != http.StatusForbidden {
+		t.Fatalf("wholesaler without a partner record: %d %s", status, b)
+	}
+	body, _ := json.Marshal(map[string]string{"gtin": "00312345678906", "serial": "S1", "returnedBy": "0377777000008"})
+	req, err := http.NewRequest(http.MethodPost, s.url+"/returns/check", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+regKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("regulator returns check: %d, want 403 (role)", resp.StatusCode)
+	}
+	status, ready := s.readyz(t)
+	for _, name := range []string{"ledger", "cache", "verify-projection"} {
+		if ok, found := checkOK(ready, name); !ok || !found {
+			t.Errorf("check %s: %+v (status %d)", name, ready.Checks, status)
+		}
+	}
+	if _, _, b := s.get(t, "/metrics"); !bytes.Contains(b, []byte("rxledger_verify_cache_hit_ratio")) ||
+		!bytes.Contains(b, []byte("rxledger_verify_projection_lag_blocks")) || !bytes.Contains(b, []byte("rxledger_verify_auditor_mismatches_total")) {
+		t.Errorf("metrics lack the verify service's")
+	}
+
+	r.Kill()
+	if status, _, b := s.get(t, lms, "Authorization", "Bearer "+regKey); status != http.StatusNotFound {
+		t.Fatalf("with Redis down: %d %s", status, b)
+	}
+	status, ready = s.readyz(t)
+	if ok, found := checkOK(ready, "cache"); status != http.StatusOK || !ok || !found {
+		t.Fatalf("with Redis down: readyz %d %+v, want ready with the cache degraded", status, ready.Checks)
+	}
+	_, _, b := s.get(t, "/readyz")
+	if !bytes.Contains(b, []byte(`"degraded":true`)) {
+		t.Fatalf("readyz does not say degraded: %s", b)
+	}
+}
