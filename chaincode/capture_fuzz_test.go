@@ -20,6 +20,10 @@ func FuzzCapture(f *testing.F) {
 		{packEv(sscc2, sgtin("F1"))},
 		{unpackEv(sscc1)},
 		{stepEv("destroying", sscc1)},
+		{stepEv("inspecting", sgtin("F1")), classEv("storing", lgtinL1)},
+		{associationEv(sensorGIAI, sgtin("F1")), transactionEv(sgtin("F1"))},
+		{aggregationObserveEv(sscc1, sgtin("F2"))},
+		{transformEv("L9", "2027-03-31", []string{sgtin("F1")}, []string{sgtin("Z2")})},
 	}
 	for _, s := range seeds {
 		b, err := json.Marshal(s)

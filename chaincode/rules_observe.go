@@ -95,13 +95,18 @@ func (tx *txn) holds(c *Custody) bool {
 
 // isProductID reports whether an instance identifier names a DSCSA product
 // or logistic unit the chaincode tracks: an SGTIN or SSCC, as an EPC URN or
-// a Digital Link with primary key 01 or 00.
+// a Digital Link with primary key 01 or 00. A Digital Link that does not
+// parse counts as one when its path has a 01 or 00 segment, so that a
+// malformed product identifier is refused rather than passed over.
 func isProductID(s string) bool {
 	if strings.HasPrefix(s, "urn:epc:id:sgtin:") || strings.HasPrefix(s, "urn:epc:id:sscc:") {
 		return true
 	}
 	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
 		return false
+	}
+	if dl, err := parseDigitalLink(s); err == nil {
+		return dl.primary == "01" || dl.primary == "00"
 	}
 	return strings.Contains(s, "/01/") || strings.Contains(s, "/00/")
 }
@@ -127,11 +132,13 @@ func gtinClass(s string) (gtin, lot string, ok bool, err error) {
 			return "", "", false, nil
 		}
 		dl, err := parseDigitalLink(s)
-		if err != nil {
+		switch {
+		case err != nil:
 			return "", "", true, err
-		}
-		if dl.primary != "01" || dl.serial != "" {
-			return "", "", true, fmt.Errorf("malformed GTIN class %q", s)
+		case dl.primary != "01":
+			return "", "", false, nil
+		case dl.serial != "":
+			return "", "", true, fmt.Errorf("%q names one package, not a class", s)
 		}
 		return dl.value, dl.lot, true, nil
 	}
