@@ -90,7 +90,7 @@ func (s *Service) handleCapture(c *gin.Context) {
 	s.m.captureDocs.WithLabelValues(string(f), "accepted").Inc()
 	s.m.captureEvents.Add(float64(events))
 	s.m.captureEPCs.Add(float64(epcs))
-	s.runner.enqueue(&pending{rec: rec, work: &captureWork{doc: doc}})
+	s.runner.enqueue(&pending{rec: rec, work: &captureWork{doc: doc}, accepted: span.SpanContext()})
 	c.Header("Location", "/epcis/capture/"+rec.Job.CaptureID)
 	httpx.Respond(c, http.StatusAccepted, rec.Job)
 }

@@ -3,6 +3,8 @@ package ingest
 import (
 	"context"
 	"sync"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // pending is a job waiting to be submitted; work is nil for a job resumed
@@ -11,6 +13,9 @@ import (
 type pending struct {
 	rec  jobRecord
 	work *captureWork
+	// accepted is the span of the request that accepted the job: the
+	// job's span links to it.
+	accepted trace.SpanContext
 }
 
 // runner submits jobs one organisation at a time, in the order they were

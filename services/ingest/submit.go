@@ -32,9 +32,13 @@ const submitRetries = 5
 // anchored, so a resubmission is safe.
 func (s *Service) process(ctx context.Context, p *pending) {
 	rec := p.rec
-	ctx, span := s.cfg.Tracer.Start(ctx, "ingest.capture.job", trace.WithAttributes(
+	opts := []trace.SpanStartOption{trace.WithAttributes(
 		attribute.String("capture.id", rec.Job.CaptureID), attribute.String("org", rec.Org),
-		attribute.Int("capture.events", rec.Job.EventCount)))
+		attribute.Int("capture.events", rec.Job.EventCount))}
+	if p.accepted.IsValid() {
+		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: p.accepted}))
+	}
+	ctx, span := s.cfg.Tracer.Start(ctx, "ingest.capture.job", opts...)
 	defer span.End()
 	log := s.log.With("captureID", rec.Job.CaptureID, "org", rec.Org)
 
