@@ -71,3 +71,45 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkObserve1000 anchors one storing observation of 1,000 packages
+// the caller owns per transaction (holder checks, no record changes).
+func BenchmarkObserve1000(b *testing.B) {
+	m := newLedger(b)
+	epcs := serials("O", 1000)
+	raw, _ := json.Marshal([]epcis.Event{commissionEv("LB", "2027-03-31", epcs...)})
+	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		raw, _ := json.Marshal([]epcis.Event{at(stepEv("storing", epcs...), i)})
+		if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(i*1000)/b.Elapsed().Seconds(), "EPCs/s")
+}
+
+// BenchmarkObserveLotScan is the worst case of a class-level observation by
+// an organisation that does not own the GTIN: the wholesaler holds only the
+// last of a 1,000-package lot, so the check reads the whole lot index.
+func BenchmarkObserveLotScan(b *testing.B) {
+	m := newLedger(b)
+	epcs := serials("K", 1000)
+	raw, _ := json.Marshal([]epcis.Event{commissionEv("LK", "2027-03-31", epcs...), shipEv(whsGLN, "urn:epc:id:sgtin:0312345.067890.K999")})
+	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		raw, _ := json.Marshal([]epcis.Event{at(classEv("arriving", "urn:epc:class:lgtin:0312345.067890.LK"), i)})
+		if _, err := m.Submit(whs, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
