@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"rxledger/services/ledger/embedded"
@@ -18,6 +19,9 @@ import (
 //	                                    state, history and private data against
 //	                                    the blocks; exit 1 naming the first bad block
 //	rxledger ledger info --data DIR     height, last block hash and time
+//	rxledger ledger keygen --out FILE   a new ed25519 signing key for an
+//	                                    organisation: private seed to FILE,
+//	                                    public key (for the consortium file) to stdout
 func runLedger(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		ledgerUsage(stderr)
@@ -29,6 +33,8 @@ func runLedger(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return ledgerVerify(rest, stdout, stderr)
 	case "info":
 		return ledgerInfo(rest, stdout, stderr)
+	case "keygen":
+		return ledgerKeygen(rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "rxledger ledger: unknown subcommand %q\n\n", sub)
 	ledgerUsage(stderr)
@@ -42,17 +48,26 @@ subcommands:
   verify --data DIR   recompute every block's hashes and the hash chain, and check the
                       world state, history and private data against the blocks;
                       exit 1 naming the first block that does not match
+  verify --data DIR --consortium FILE
+                      also check transaction signatures against an independent copy
+                      of the consortium file (default: the one in the genesis block)
   info --data DIR     print the height, the last block's hash and time
+  keygen --out FILE   write a new ed25519 private key (base64 seed, mode 0600) to FILE
+                      and print its public key for the consortium file's publicKey
 
 The embedded ledger must not be running while these read its directory.
 `)
 }
 
-// dataFlag parses the --data flag shared by the subcommands.
-func dataFlag(name string, args []string, stderr io.Writer) (string, bool) {
+// dataFlag parses the --data flag shared by the subcommands, and the
+// --consortium flag when consortium is not nil.
+func dataFlag(name string, args []string, stderr io.Writer, consortium *string) (string, bool) {
 	fs := flag.NewFlagSet("rxledger ledger "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("data", "", "the embedded ledger's data directory")
+	if consortium != nil {
+		fs.StringVar(consortium, "consortium", "", "check signatures against this consortium file")
+	}
 	if err := fs.Parse(args); err != nil {
 		return "", false
 	}
@@ -64,11 +79,21 @@ func dataFlag(name string, args []string, stderr io.Writer) (string, bool) {
 }
 
 func ledgerVerify(args []string, stdout, stderr io.Writer) int {
-	dir, ok := dataFlag("verify", args, stderr)
+	var consFile string
+	dir, ok := dataFlag("verify", args, stderr, &consFile)
 	if !ok {
 		return 2
 	}
-	report, err := embedded.Verify(dir)
+	var cons *embedded.Consortium
+	if consFile != "" {
+		c, err := embedded.LoadConsortium(consFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "rxledger ledger verify: %v\n", err)
+			return 2
+		}
+		cons = c
+	}
+	report, err := embedded.VerifyWith(dir, cons)
 	var bad *embedded.VerifyError
 	switch {
 	case errors.As(err, &bad):
@@ -85,7 +110,7 @@ func ledgerVerify(args []string, stdout, stderr io.Writer) int {
 }
 
 func ledgerInfo(args []string, stdout, stderr io.Writer) int {
-	dir, ok := dataFlag("info", args, stderr)
+	dir, ok := dataFlag("info", args, stderr, nil)
 	if !ok {
 		return 2
 	}
@@ -96,5 +121,39 @@ func ledgerInfo(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "consortium: %s\nheight: %d\ntip: %s\nlast block: %s\n",
 		info.Consortium, info.Height, info.Tip, info.LastBlock.Format(time.RFC3339Nano))
+	return 0
+}
+
+func ledgerKeygen(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rxledger ledger keygen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "file to write the private key to (must not exist)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" || fs.NArg() != 0 {
+		fmt.Fprintln(stderr, "rxledger ledger keygen: want --out FILE and no other arguments")
+		return 2
+	}
+	public, private, err := embedded.GenerateSigningKey()
+	if err != nil {
+		fmt.Fprintf(stderr, "rxledger ledger keygen: %v\n", err)
+		return 1
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		fmt.Fprintf(stderr, "rxledger ledger keygen: %v\n", err)
+		return 1
+	}
+	if _, err := fmt.Fprintln(f, private); err != nil {
+		f.Close()
+		fmt.Fprintf(stderr, "rxledger ledger keygen: write %s: %v\n", *out, err)
+		return 1
+	}
+	if err := f.Close(); err != nil {
+		fmt.Fprintf(stderr, "rxledger ledger keygen: write %s: %v\n", *out, err)
+		return 1
+	}
+	fmt.Fprintln(stdout, public)
 	return 0
 }

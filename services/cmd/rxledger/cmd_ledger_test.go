@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,6 +70,13 @@ func TestLedgerCommand(t *testing.T) {
 	good := ledgerDir(t)
 	bad := ledgerDir(t)
 	flipBlockByte(t, bad, 2)
+	tmp := t.TempDir()
+	consFile := filepath.Join(tmp, "cons.json")
+	writeFile(t, consFile, `{"name":"cli-test","organizations":[{"mspId":"ManufacturerMSP","name":"M","roles":["manufacturer"]}]}`)
+	badCons := filepath.Join(tmp, "bad.json")
+	writeFile(t, badCons, `{"name":""}`)
+	existing := filepath.Join(tmp, "existing.key")
+	writeFile(t, existing, "x")
 	tests := []struct {
 		name       string
 		args       []string
@@ -77,7 +87,12 @@ func TestLedgerCommand(t *testing.T) {
 		{"verify intact", []string{"verify", "--data", good}, 0, "ok: 4 blocks", ""},
 		{"verify tampered", []string{"verify", "--data", bad}, 1, "", "FAILED at block 2"},
 		{"verify missing dir", []string{"verify", "--data", good + "/nope"}, 1, "", "verify"},
+		{"verify against a consortium file", []string{"verify", "--data", good, "--consortium", consFile}, 0, "ok: 4 blocks", ""},
+		{"verify against a bad consortium file", []string{"verify", "--data", good, "--consortium", badCons}, 2, "", "name is required"},
 		{"info", []string{"info", "--data", good}, 0, "height: 4", ""},
+		{"keygen", []string{"keygen", "--out", filepath.Join(tmp, "new.key")}, 0, "=", ""},
+		{"keygen over an existing file", []string{"keygen", "--out", existing}, 1, "", "exists"},
+		{"keygen without --out", []string{"keygen"}, 2, "", "want --out FILE"},
 		{"no data flag", []string{"verify"}, 2, "", "want --data DIR"},
 		{"unknown subcommand", []string{"frobnicate"}, 2, "", "unknown subcommand"},
 		{"no subcommand", nil, 2, "", "usage: rxledger ledger"},
@@ -97,4 +112,34 @@ func TestLedgerCommand(t *testing.T) {
 			}
 		})
 	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLedgerKeygenKeyLoads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "org.key")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"ledger", "keygen", "--out", path}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("keygen exit %d: %s", code, stderr.String())
+	}
+	key, err := embedded.LoadSigningKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons := &embedded.Consortium{Name: "k", Organizations: []embedded.Organization{
+		{MSPID: "ManufacturerMSP", Name: "M", Roles: []string{"manufacturer"}, PublicKey: strings.TrimSpace(stdout.String())},
+	}}
+	if err := cons.Validate(); err != nil {
+		t.Fatalf("printed public key does not validate: %v", err)
+	}
+	l, err := embedded.Open(t.TempDir(), cons, putChaincode, embedded.Options{Signers: map[string]ed25519.PrivateKey{"ManufacturerMSP": key}})
+	if err != nil {
+		t.Fatalf("the generated key does not match its printed public key: %v", err)
+	}
+	l.Close()
 }

@@ -41,7 +41,7 @@ func TestBlockRoundTrip(t *testing.T) {
 			{ID: "t1", Creator: "AMSP", Time: time.Unix(1, 2).UTC(), Function: "f", Args: []string{"x", ""},
 				Writes:        []Write{{Key: "k", Value: []byte("v")}, {Key: "d", Delete: true}, {Key: "e", Value: []byte{}}},
 				PrivateWrites: []PrivateWrite{{Collection: "_implicit_org_AMSP", Key: "p", ValueHash: Hash{1, 2}}},
-				Event:         &Event{Name: "ev", Payload: []byte("{}")}},
+				Event:         &Event{Name: "ev", Payload: []byte("{}")}, Signature: []byte{1, 2, 3}},
 			{ID: "t2", Creator: "BMSP", Time: time.Unix(3, 4).UTC(), Function: "g", Code: TxMVCCConflict},
 		},
 	}
