@@ -35,6 +35,10 @@
 //   - Events and blocks are replayed from the blocks themselves: Blocks reads
 //     block n, n+1, ... and then waits on a broadcast channel closed at each
 //     commit; a consumer resumes from its checkpoint with Blocks(last+1).
+//   - Signatures (optional): an organisation whose consortium entry has an
+//     ed25519 public key has each of its transactions signed with its private
+//     key (Options.Signers); the signature is part of the block and Verify
+//     checks it, against the genesis consortium or an independent copy.
 //   - Failure: if the store cannot write its log (Pebble treats that as
 //     unrecoverable), the ledger fails: the waiting submitters and every later
 //     call get Unavailable errors and the process should restart, which
