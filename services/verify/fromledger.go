@@ -51,7 +51,9 @@ func (s *Service) answerFromLedger(ctx context.Context, org string, reqs []Reque
 	}
 	if cacheOK && len(fill) > 0 {
 		fctx, fspan := s.tracer.Start(ctx, "verify.cache.fill")
+		fctx, cancel := context.WithTimeout(fctx, s.opts.CacheTimeout)
 		err := s.cache.Fill(fctx, fill)
+		cancel()
 		endSpan(fspan, err)
 		s.cacheResult(err)
 	}
@@ -166,7 +168,9 @@ func (s *Service) readPartner(ctx context.Context, org string, cacheOK bool, hei
 		raw = nil
 	}
 	if cacheOK && height > 0 {
-		ferr := s.cache.Fill(ctx, []Entry{{Key: PartnerKey(org), Version: height - 1, Record: raw}})
+		fctx, cancel := context.WithTimeout(ctx, s.opts.CacheTimeout)
+		ferr := s.cache.Fill(fctx, []Entry{{Key: PartnerKey(org), Version: height - 1, Record: raw}})
+		cancel()
 		s.cacheResult(ferr)
 	}
 	return p, nil

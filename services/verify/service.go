@@ -24,9 +24,8 @@ const (
 	DefaultMaxBatch     = 1000
 	DefaultHeightMaxAge = 5 * time.Millisecond
 	DefaultAuditEvery   = 1000
-	// cacheRetryAfter is how long requests skip a cache that just failed
-	// before one of them tries it again.
-	cacheRetryAfter = 500 * time.Millisecond
+	// DefaultCacheTimeout bounds a request's cache lookup or fill.
+	DefaultCacheTimeout = 100 * time.Millisecond
 )
 
 // Options configures New. The zero value is usable.
@@ -36,6 +35,9 @@ type Options struct {
 	MaxLag uint64
 	// NoLag makes the cache answer only when it has projected every block.
 	NoLag bool
+	// CacheTimeout bounds each cache call a request makes (0:
+	// DefaultCacheTimeout): a cache that hangs costs a request no more.
+	CacheTimeout time.Duration
 	// MaxBatch bounds the requests of one batch (0: DefaultMaxBatch).
 	MaxBatch int
 	// HeightMaxAge is how old the ledger height used for the freshness
@@ -98,6 +100,9 @@ func New(l ledger.Ledger, c Cache, opts Options) *Service {
 	if opts.NoLag {
 		opts.MaxLag = 0
 	}
+	if opts.CacheTimeout <= 0 {
+		opts.CacheTimeout = DefaultCacheTimeout
+	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
 	}
@@ -144,12 +149,10 @@ func (s *Service) MaxBatch() int { return s.opts.MaxBatch }
 // isRegulator reports whether org verifies without being a trading partner.
 func (s *Service) isRegulator(org string) bool { return slices.Contains(s.opts.Regulators, org) }
 
-// cacheUsable reports whether requests should try the cache: it has not
-// failed in the last cacheRetryAfter.
-func (s *Service) cacheUsable() bool {
-	at := s.cacheFailedAt.Load()
-	return at == 0 || time.Duration(time.Now().UnixNano()-at) > cacheRetryAfter
-}
+// cacheUsable reports whether requests should try the cache: its last call
+// succeeded. Once it fails, requests leave it alone (answering from the
+// ledger) until the projector, which keeps retrying, reaches it again.
+func (s *Service) cacheUsable() bool { return s.cacheFailedAt.Load() == 0 }
 
 // cacheResult records the outcome of a cache call.
 func (s *Service) cacheResult(err error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"rxledger/services/platform/config"
 	"rxledger/services/platform/server"
@@ -16,6 +17,10 @@ import (
 // verifyMaxLagEnv sets how many blocks the verification cache may trail the
 // ledger and still answer (default verify.DefaultMaxLag).
 const verifyMaxLagEnv = "RXLEDGER_VERIFY_MAX_LAG"
+
+// cachePingTimeout bounds the cache readiness check's ping: a Redis that
+// does not answer by then is degraded.
+const cachePingTimeout = 250 * time.Millisecond
 
 // mountVerifyReturns builds the verification service, shared by the verify
 // and returns roles, and mounts the routes of the roles configured behind
@@ -46,6 +51,8 @@ func mountVerifyReturns(ctx context.Context, p *platform) ([]string, error) {
 	if p.redis != nil {
 		cache = verify.NewRedisCache(p.redis, "")
 		p.ready.Add("cache", func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, cachePingTimeout)
+			defer cancel()
 			if err := p.redis.Ping(ctx).Err(); err != nil {
 				return server.Degraded(fmt.Errorf("redis: %w", err))
 			}
