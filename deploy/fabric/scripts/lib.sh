@@ -95,15 +95,21 @@ peer_crypto() { echo "$CRYPTO/peerOrganizations/$(org_domain "$1")/peers/$(peer_
 peer_tlsca() { echo "$CRYPTO/peerOrganizations/$(org_domain "$1")/tlsca/tlsca.$(org_domain "$1")-cert.pem"; }
 admin_msp() { echo "$CRYPTO/peerOrganizations/$(org_domain "$1")/users/Admin@$(org_domain "$1")/msp"; }
 user_msp() { echo "$CRYPTO/peerOrganizations/$(org_domain "$1")/users/User1@$(org_domain "$1")/msp"; }
+# TLS material of the organisation's chaincode servers (crypto-config.yaml).
+cc_crypto() { echo "$CRYPTO/peerOrganizations/$(org_domain "$1")/peers/chaincode.$(org_domain "$1")"; }
 
 # builder_config ORG prints the CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG of the
-# organisation's peer: the port of its server for every known chaincode.
+# organisation's peer: the port of its server for every known chaincode, and
+# the files of the mutual TLS between the peer and its chaincode servers (the
+# CA that issued the servers' certificate; the peer's own TLS pair as client).
 builder_config() {
-  local name sep="" out="{"
+  local name out="{"
   for name in "${!CC_PORT_OFFSET[@]}"; do
-    out+="$sep\"ccport_$name\":\"$(cc_port "$1" "$name")\""
-    sep=","
+    out+="\"ccport_$name\":\"$(cc_port "$1" "$name")\","
   done
+  out+="\"cc_tls_root_file\":\"$(peer_tlsca "$1")\","
+  out+="\"cc_tls_client_cert_file\":\"$(peer_crypto "$1")/tls/server.crt\","
+  out+="\"cc_tls_client_key_file\":\"$(peer_crypto "$1")/tls/server.key\""
   echo "$out}"
 }
 

@@ -143,7 +143,7 @@ func TestReadConflictIsConflictAndItsEventIsNotDelivered(t *testing.T) {
 	}
 	endorse := func() *client.Transaction {
 		t.Helper()
-		txn, err := l.endorse(ctx, og, "incr", []client.ProposalOption{client.WithArguments(key)})
+		txn, err := l.endorse(ctx, og, "incr", []client.ProposalOption{client.WithArguments(key)}, false)
 		if err != nil {
 			t.Fatalf("endorse: %v", err)
 		}

@@ -104,27 +104,12 @@ func decodeBlock(block *common.Block, chaincode string) (ledger.Block, error) {
 // transactionEvents returns the chaincode events of one transaction envelope
 // emitted by chaincode; none for configuration transactions.
 func transactionEvents(raw []byte, chaincode string) ([]ledger.ChaincodeEvent, error) {
-	var env common.Envelope
-	if err := proto.Unmarshal(raw, &env); err != nil {
-		return nil, fmt.Errorf("envelope: %w", err)
-	}
-	var payload common.Payload
-	if err := proto.Unmarshal(env.GetPayload(), &payload); err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
-	}
-	var header common.ChannelHeader
-	if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &header); err != nil {
-		return nil, fmt.Errorf("channel header: %w", err)
-	}
-	if common.HeaderType(header.GetType()) != common.HeaderType_ENDORSER_TRANSACTION {
-		return nil, nil
-	}
-	var tx peer.Transaction
-	if err := proto.Unmarshal(payload.GetData(), &tx); err != nil {
-		return nil, fmt.Errorf("transaction: %w", err)
+	header, actions, err := envelopeContent(raw)
+	if err != nil {
+		return nil, err
 	}
 	var out []ledger.ChaincodeEvent
-	for _, action := range tx.GetActions() {
+	for _, action := range actions {
 		ev, err := actionEvent(action)
 		if err != nil {
 			return nil, err
@@ -137,20 +122,8 @@ func transactionEvents(raw []byte, chaincode string) ([]ledger.ChaincodeEvent, e
 	return out, nil
 }
 
-// actionEvent returns the chaincode event of one transaction action, or nil.
-func actionEvent(action *peer.TransactionAction) (*peer.ChaincodeEvent, error) {
-	var ccPayload peer.ChaincodeActionPayload
-	if err := proto.Unmarshal(action.GetPayload(), &ccPayload); err != nil {
-		return nil, fmt.Errorf("chaincode action payload: %w", err)
-	}
-	var response peer.ProposalResponsePayload
-	if err := proto.Unmarshal(ccPayload.GetAction().GetProposalResponsePayload(), &response); err != nil {
-		return nil, fmt.Errorf("proposal response payload: %w", err)
-	}
-	var ccAction peer.ChaincodeAction
-	if err := proto.Unmarshal(response.GetExtension(), &ccAction); err != nil {
-		return nil, fmt.Errorf("chaincode action: %w", err)
-	}
+// actionEvent returns the chaincode event of one chaincode action, or nil.
+func actionEvent(ccAction *peer.ChaincodeAction) (*peer.ChaincodeEvent, error) {
 	if len(ccAction.GetEvents()) == 0 {
 		return nil, nil
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"rxledger/chaincode"
 )
 
 // Config says which network, channel and chaincode a Ledger uses and which
@@ -15,6 +17,12 @@ type Config struct {
 	// Orgs are the organisations the Ledger may submit and evaluate as; the
 	// first one also reads blocks and the chain height.
 	Orgs []Org
+	// Regulators are the organisations the chaincode gives a private copy of
+	// every transaction's private data (the chaincode servers'
+	// RXLEDGER_REGULATOR_MSPS; default RegulatorMSP). With the submitting
+	// organisation they endorse every transaction that carries transient
+	// data: see Ledger.endorse.
+	Regulators []string
 
 	// Timeouts of the steps of a call; zero means the default in brackets.
 	// Each is an upper bound within the caller's context.
@@ -31,8 +39,11 @@ type Org struct {
 	// MSPID is the organisation's MSP ID, e.g. "ManufacturerMSP".
 	MSPID string
 	// MSPDir is a local MSP directory of one of its users: the certificate in
-	// signcerts/ and the private key in keystore/.
-	MSPDir string
+	// signcerts/ and the private key in keystore/. CertFile and KeyFile,
+	// when both are set, name the two PEM files directly instead.
+	MSPDir   string
+	CertFile string
+	KeyFile  string
 	// PeerEndpoint is host:port of the organisation's gateway peer.
 	PeerEndpoint string
 	// PeerTLSCA is the PEM file of the CA that issued the peer's TLS
@@ -54,6 +65,9 @@ func (c *Config) setDefaults() {
 	def(&c.EndorseTimeout, 30*time.Second)
 	def(&c.SubmitTimeout, 10*time.Second)
 	def(&c.CommitStatusTimeout, 60*time.Second)
+	if c.Regulators == nil {
+		c.Regulators = chaincode.DefaultConfig().Regulators
+	}
 }
 
 func (c *Config) validate() error {
@@ -69,8 +83,9 @@ func (c *Config) validate() error {
 	}
 	seen := map[string]bool{}
 	for i, o := range c.Orgs {
-		if o.MSPID == "" || o.MSPDir == "" || o.PeerEndpoint == "" || o.PeerTLSCA == "" {
-			errs = append(errs, fmt.Errorf("org %d (%q): MSPID, MSPDir, PeerEndpoint and PeerTLSCA are all required", i, o.MSPID))
+		hasIdentity := o.MSPDir != "" || (o.CertFile != "" && o.KeyFile != "")
+		if o.MSPID == "" || !hasIdentity || o.PeerEndpoint == "" || o.PeerTLSCA == "" {
+			errs = append(errs, fmt.Errorf("org %d (%q): MSPID, MSPDir (or CertFile and KeyFile), PeerEndpoint and PeerTLSCA are all required", i, o.MSPID))
 		}
 		if seen[o.MSPID] {
 			errs = append(errs, fmt.Errorf("org %q listed twice", o.MSPID))

@@ -10,13 +10,15 @@
 // any other organisation are refused with Forbidden.
 //
 // Private data travels in the transient map and is written by the chaincode
-// into the implicit collections of the parties and the regulator. Fabric
+// into the implicit collections of the parties and the regulators. Fabric
 // requires an organisation's endorsement for a write into its implicit
-// collection, and the gateway refuses to choose endorsers itself when the
-// transient data would reach organisations outside those collections, naming
-// the collections instead; Submit then asks exactly the organisations owning
-// them to endorse. So transient data reaches only the peers of the
-// organisations that keep a copy of it.
+// collection, and the transient data must reach no organisation outside
+// those collections. Submit therefore has the submitting organisation and the
+// regulators (always owners of a copy) endorse a transaction with transient
+// data, reads from the endorsed transaction which collections it writes, and
+// if another party's is among them has the proposal endorsed again by all
+// owners. So transient data reaches only the peers of the organisations that
+// keep a copy of it.
 //
 // Errors are *ledger.Error values: a chaincode refusal carries the code of the
 // chaincode's JSON error message, an MVCC or phantom read conflict is

@@ -92,7 +92,14 @@ func disagreement(err error, endorsers int) bool {
 	return refusals > 0 && refusals < endorsers
 }
 
+// disagreeError marks a disagreement among endorsers, which Submit retries
+// before returning it (as a Conflict).
+type disagreeError struct{ err error }
+
+func (e *disagreeError) Error() string { return e.err.Error() }
+func (e *disagreeError) Unwrap() error { return e.err }
+
 // endorsersDisagree is the retryable error of a disagreement.
 func endorsersDisagree(txID string, err error) *ledger.Error {
-	return ledger.NewError(txID, problem.Conflict, err, "the endorsing peers disagree (one has not caught up with the latest block); retry")
+	return ledger.NewError(txID, problem.Conflict, &disagreeError{err}, "the endorsing peers disagree (one has not caught up with the latest block); retry")
 }

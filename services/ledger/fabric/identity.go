@@ -8,32 +8,42 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 )
 
-// loadIdentity reads the X.509 identity and signing key of a local MSP
-// directory: the one certificate in signcerts/ and the one key in keystore/.
-func loadIdentity(mspID, mspDir string) (*identity.X509Identity, identity.Sign, error) {
-	certPEM, err := readOnlyFile(filepath.Join(mspDir, "signcerts"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("certificate of %s: %w", mspID, err)
+// loadIdentity reads the X.509 identity and signing key of an organisation:
+// the files CertFile and KeyFile when set, else the one certificate in
+// signcerts/ and the one key in keystore/ of its MSP directory.
+func loadIdentity(o Org) (*identity.X509Identity, identity.Sign, error) {
+	var certPEM, keyPEM []byte
+	var err error
+	if o.CertFile != "" && o.KeyFile != "" {
+		if certPEM, err = os.ReadFile(o.CertFile); err != nil {
+			return nil, nil, fmt.Errorf("certificate of %s: %w", o.MSPID, err)
+		}
+		if keyPEM, err = os.ReadFile(o.KeyFile); err != nil {
+			return nil, nil, fmt.Errorf("private key of %s: %w", o.MSPID, err)
+		}
+	} else {
+		if certPEM, err = readOnlyFile(filepath.Join(o.MSPDir, "signcerts")); err != nil {
+			return nil, nil, fmt.Errorf("certificate of %s: %w", o.MSPID, err)
+		}
+		if keyPEM, err = readOnlyFile(filepath.Join(o.MSPDir, "keystore")); err != nil {
+			return nil, nil, fmt.Errorf("private key of %s: %w", o.MSPID, err)
+		}
 	}
 	cert, err := identity.CertificateFromPEM(certPEM)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse certificate of %s: %w", mspID, err)
+		return nil, nil, fmt.Errorf("parse certificate of %s: %w", o.MSPID, err)
 	}
-	id, err := identity.NewX509Identity(mspID, cert)
+	id, err := identity.NewX509Identity(o.MSPID, cert)
 	if err != nil {
-		return nil, nil, fmt.Errorf("identity of %s: %w", mspID, err)
-	}
-	keyPEM, err := readOnlyFile(filepath.Join(mspDir, "keystore"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("private key of %s: %w", mspID, err)
+		return nil, nil, fmt.Errorf("identity of %s: %w", o.MSPID, err)
 	}
 	key, err := identity.PrivateKeyFromPEM(keyPEM)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse private key of %s: %w", mspID, err)
+		return nil, nil, fmt.Errorf("parse private key of %s: %w", o.MSPID, err)
 	}
 	sign, err := identity.NewPrivateKeySign(key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("signer of %s: %w", mspID, err)
+		return nil, nil, fmt.Errorf("signer of %s: %w", o.MSPID, err)
 	}
 	return id, sign, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
@@ -51,7 +53,7 @@ func New(cfg Config) (*Ledger, error) {
 	// same gateway peer.
 	byEndpoint := map[string]*grpc.ClientConn{}
 	for _, o := range cfg.Orgs {
-		id, sign, err := loadIdentity(o.MSPID, o.MSPDir)
+		id, sign, err := loadIdentity(o)
 		if err != nil {
 			l.Close()
 			return nil, err
@@ -112,7 +114,7 @@ func (l *Ledger) Submit(ctx context.Context, org string, tx ledger.Transaction) 
 	if len(tx.Transient) > 0 {
 		opts = append(opts, client.WithTransient(tx.Transient))
 	}
-	txn, err := l.endorse(ctx, og, tx.Function, opts)
+	txn, err := l.endorseRetrying(ctx, og, tx.Function, opts, len(tx.Transient) > 0)
 	if err != nil {
 		return ledger.Receipt{}, err
 	}
@@ -141,11 +143,106 @@ func (l *Ledger) commit(ctx context.Context, og *orgGateway, txn *client.Transac
 	return ledger.Receipt{TxID: txID, Block: status.BlockNumber, Result: txn.Result()}, nil
 }
 
-// endorse collects the endorsements of a proposal. The first attempt lets the
-// gateway choose the endorsers; if it declines because the transient data
-// would reach organisations outside the private collections written, the
-// proposal is endorsed again by exactly the collections' organisations.
-func (l *Ledger) endorse(ctx context.Context, og *orgGateway, function string, opts []client.ProposalOption) (*client.Transaction, error) {
+// disagreementRetries bounds how often endorse is repeated when the
+// endorsers disagree because one of them has not committed the latest block
+// yet (peers commit each block on their own, milliseconds apart). Nothing
+// was submitted, so repeating is safe; the delay doubles from
+// disagreementDelay.
+const (
+	disagreementRetries = 4
+	disagreementDelay   = 25 * time.Millisecond
+)
+
+// endorseRetrying is endorse, repeated while the endorsers disagree.
+func (l *Ledger) endorseRetrying(ctx context.Context, og *orgGateway, function string, opts []client.ProposalOption, transient bool) (*client.Transaction, error) {
+	delay := disagreementDelay
+	for attempt := 0; ; attempt++ {
+		txn, err := l.endorse(ctx, og, function, opts, transient)
+		var d *disagreeError
+		if !errors.As(err, &d) || attempt == disagreementRetries {
+			return txn, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// endorse collects the endorsements of a proposal.
+//
+// Without transient data the gateway chooses the endorsers. With transient
+// data (private data the chaincode writes into the implicit collections of
+// the parties and the regulators) the transient map must reach only the
+// organisations owning those collections. The submitting organisation and
+// the regulators always own one (the chaincode gives every party and every
+// regulator a copy), so they endorse first; if the endorsed transaction also
+// writes another organisation's collection (the other party of a shipment),
+// the proposal is endorsed again by all of them. Asking the gateway to work
+// this out instead costs a simulation and two endorsement-plan computations
+// before it declines (about a second per transaction on a busy 2-core
+// machine); see endorseByGateway.
+func (l *Ledger) endorse(ctx context.Context, og *orgGateway, function string, opts []client.ProposalOption, transient bool) (*client.Transaction, error) {
+	trusted := l.trustedEndorsers(og.mspID)
+	if !transient || len(trusted) < 2 {
+		// The chaincode policy needs two organisations; with fewer trusted
+		// ones the gateway's own choice is the only safe one.
+		return l.endorseByGateway(ctx, og, function, opts)
+	}
+	txn, err := l.endorseBy(ctx, og, function, opts, trusted)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := txn.Bytes()
+	if err != nil {
+		return nil, ledger.NewError(txn.TransactionID(), problem.Internal, err, "read the endorsed transaction")
+	}
+	written, err := privateWriteOrgs(raw)
+	if err != nil {
+		return nil, ledger.NewError(txn.TransactionID(), problem.Internal, err, "read the private collections %s writes", function)
+	}
+	all := union(trusted, written)
+	if len(all) == len(trusted) {
+		return txn, nil
+	}
+	return l.endorseBy(ctx, og, function, opts, all)
+}
+
+// trustedEndorsers returns org and the regulators, sorted and distinct.
+func (l *Ledger) trustedEndorsers(org string) []string {
+	return union([]string{org}, l.cfg.Regulators)
+}
+
+// union returns the sorted, distinct members of a and b.
+func union(a, b []string) []string {
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// endorseBy has exactly the organisations orgs endorse a proposal.
+func (l *Ledger) endorseBy(ctx context.Context, og *orgGateway, function string, opts []client.ProposalOption, orgs []string) (*client.Transaction, error) {
+	proposal, err := og.contract.NewProposal(function, append(slices.Clip(opts), client.WithEndorsingOrganizations(orgs...))...)
+	if err != nil {
+		return nil, ledger.NewError("", problem.Internal, err, "build proposal for %s", function)
+	}
+	txn, err := proposal.EndorseWithContext(ctx)
+	if err != nil {
+		if disagreement(err, len(orgs)) {
+			return nil, endorsersDisagree(proposal.TransactionID(), err)
+		}
+		return nil, classify(proposal.TransactionID(), err, fmt.Sprintf("endorse %s by %v", function, orgs))
+	}
+	return txn, nil
+}
+
+// endorseByGateway lets the gateway choose the endorsers. If it declines
+// because the transient data would reach organisations outside the private
+// collections written, the proposal is endorsed again by exactly the
+// collections' organisations.
+func (l *Ledger) endorseByGateway(ctx context.Context, og *orgGateway, function string, opts []client.ProposalOption) (*client.Transaction, error) {
 	proposal, err := og.contract.NewProposal(function, opts...)
 	if err != nil {
 		return nil, ledger.NewError("", problem.Internal, err, "build proposal for %s", function)
@@ -161,18 +258,7 @@ func (l *Ledger) endorse(ctx context.Context, og *orgGateway, function string, o
 		}
 		return nil, classify(proposal.TransactionID(), err, "endorse "+function)
 	}
-	proposal, err = og.contract.NewProposal(function, append(opts, client.WithEndorsingOrganizations(orgs...))...)
-	if err != nil {
-		return nil, ledger.NewError("", problem.Internal, err, "build proposal for %s", function)
-	}
-	txn, err = proposal.EndorseWithContext(ctx)
-	if err != nil {
-		if disagreement(err, len(orgs)) {
-			return nil, endorsersDisagree(proposal.TransactionID(), err)
-		}
-		return nil, classify(proposal.TransactionID(), err, fmt.Sprintf("endorse %s by %v", function, orgs))
-	}
-	return txn, nil
+	return l.endorseBy(ctx, og, function, opts, orgs)
 }
 
 // Evaluate runs a query as org on org's own peers, which hold org's private

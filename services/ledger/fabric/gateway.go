@@ -1,0 +1,75 @@
+package fabric
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Identity files of an organisation in an identities directory.
+const (
+	IdentityCertFile = "cert.pem"
+	IdentityKeyFile  = "key.pem"
+)
+
+// Gateway is how `rxledger serve --ledger fabric` reaches a network: one
+// gateway peer, used for every organisation the process acts for, and a
+// directory of identities.
+type Gateway struct {
+	// Peer is host:port of the gateway peer; TLSCA the PEM file of the CA
+	// that issued its TLS certificate; ServerName, if set, the name that
+	// certificate is checked against instead of Peer's host.
+	Peer, TLSCA, ServerName string
+	Channel, Chaincode      string
+	// Identities is a directory with one sub-directory per organisation,
+	// named by its MSP ID, holding cert.pem and key.pem of a client identity
+	// of that organisation.
+	Identities string
+}
+
+// Config returns the Ledger configuration of g: one organisation per
+// sub-directory of g.Identities, in name order, each through g.Peer.
+func (g Gateway) Config() (Config, error) {
+	entries, err := os.ReadDir(g.Identities)
+	if err != nil {
+		return Config{}, fmt.Errorf("identities: %w", err)
+	}
+	cfg := Config{Channel: g.Channel, Chaincode: g.Chaincode}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(g.Identities, e.Name())
+		cfg.Orgs = append(cfg.Orgs, Org{
+			MSPID:          e.Name(),
+			CertFile:       filepath.Join(dir, IdentityCertFile),
+			KeyFile:        filepath.Join(dir, IdentityKeyFile),
+			PeerEndpoint:   g.Peer,
+			PeerTLSCA:      g.TLSCA,
+			PeerServerName: g.ServerName,
+		})
+	}
+	slices.SortFunc(cfg.Orgs, func(a, b Org) int {
+		switch {
+		case a.MSPID < b.MSPID:
+			return -1
+		case a.MSPID > b.MSPID:
+			return 1
+		}
+		return 0
+	})
+	if len(cfg.Orgs) == 0 {
+		return Config{}, fmt.Errorf("identities directory %s has no <MSP ID>/ folder", g.Identities)
+	}
+	return cfg, cfg.validate()
+}
+
+// NewFromGateway opens the Ledger that g describes (see New).
+func NewFromGateway(g Gateway) (*Ledger, error) {
+	cfg, err := g.Config()
+	if err != nil {
+		return nil, fmt.Errorf("fabric ledger: %w", err)
+	}
+	return New(cfg)
+}
