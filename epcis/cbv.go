@@ -19,10 +19,14 @@ const (
 	SensorException                          // gs1:ALARM_CONDITION
 )
 
-// Namespaces of the CBV web vocabulary and of the GS1 web vocabulary.
+// Namespaces of the CBV web vocabulary and of the GS1 web vocabulary. The
+// EPCIS 2.0 JSON-LD context binds gs1: to gs1VocPrefix, the form the event
+// hash uses; the GS1 Web Vocabulary itself is now published under
+// gs1RefVocPrefix, which ShortCBV reads as the same namespace.
 const (
-	cbvWebPrefix = "https://ref.gs1.org/cbv/"
-	gs1VocPrefix = "https://gs1.org/voc/"
+	cbvWebPrefix    = "https://ref.gs1.org/cbv/"
+	gs1VocPrefix    = "https://gs1.org/voc/"
+	gs1RefVocPrefix = "https://ref.gs1.org/voc/"
 )
 
 // cbvVocabulary describes how one CBVKind is written.
@@ -98,7 +102,8 @@ func (k CBVKind) String() string {
 // ShortCBV returns the bare CBV word ("shipping") for a standard CBV 2.0 value
 // written in any of its forms: the bare word, the URN
 // (urn:epcglobal:cbv:bizstep:shipping), the web URI
-// (https://ref.gs1.org/cbv/BizStep-shipping, also with http://) or the CURIE
+// (https://ref.gs1.org/cbv/BizStep-shipping, also with http://; GS1 terms
+// under https://gs1.org/voc/ or https://ref.gs1.org/voc/) or the CURIE
 // (cbv:BizStep-shipping, gs1:Temperature). Any other value is returned
 // unchanged, so a custom URI survives.
 func ShortCBV(kind CBVKind, v string) string {
@@ -136,6 +141,10 @@ func (voc *cbvVocabulary) strip(v string) (string, bool) {
 		rest, ok = v[len("https://gs1.org/voc/"):], true
 	case hasPrefixFold(v, "http://gs1.org/voc/"):
 		rest, ok = v[len("http://gs1.org/voc/"):], true
+	case hasPrefixFold(v, gs1RefVocPrefix):
+		rest, ok = v[len(gs1RefVocPrefix):], voc.webPrefix == gs1VocPrefix
+	case hasPrefixFold(v, "http://ref.gs1.org/voc/"):
+		rest, ok = v[len("http://ref.gs1.org/voc/"):], voc.webPrefix == gs1VocPrefix
 	case strings.HasPrefix(v, "gs1:"):
 		rest, ok = v[len("gs1:"):], true
 	}

@@ -34,12 +34,15 @@ var cbvFieldKinds = map[string]CBVKind{
 }
 
 // cbvNotInEPCIS2 is why the vectors using "processing_party" and "other"
-// are not reproduced: the upstream converter knows them, but they are not in
-// the CBV vocabularies of the EPCIS 2.0 JSON-LD context
-// (epcis-schemas/jsonld-context/epcis-context.jsonld: SDT owning_party,
-// possessing_party, location; ER did_not_occur, incorrect_data), which
-// our CBV tables follow; we keep such values unchanged as custom URIs.
-const cbvNotInEPCIS2 = "SDT processing_party and ER other are not in the EPCIS 2.0 context's CBV vocabularies, which our tables follow"
+// are not reproduced: the upstream converter (openepcis) knows them, but no
+// CBV 2.0 artefact we can check lists them. The EPCIS 2.0 JSON-LD context
+// (epcis-schemas/jsonld-context/epcis-context.jsonld), its JSON schema and
+// OpenAPI enumerations give SDT owning_party, possessing_party, location and
+// ER did_not_occur, incorrect_data only, and no other source we found (the GS1
+// hash reference implementation and its vectors, the epcis2-examples) uses
+// them; only openepcis' own tests do. Our CBV tables follow the GS1
+// artefacts, so such values are kept unchanged as custom URIs.
+const cbvNotInEPCIS2 = "SDT processing_party and ER other are in no CBV 2.0 artefact we can check (EPCIS 2.0 context, JSON schema, OpenAPI), only in the openepcis converter"
 
 // cbvVectorExceptions lists CBV vectors we deliberately do not reproduce,
 // keyed by direction and source file and line, with the reason.

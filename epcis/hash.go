@@ -385,26 +385,52 @@ func (h *hasher) element(el *Element) string {
 		s.WriteByte('=')
 		s.WriteString(v)
 	}
-	if len(el.Attrs) == 0 {
+	if !hasHashedAttr(el.Attrs) {
 		s.WriteString(h.elements(el.Children))
 		return s.String()
 	}
-	// XML attributes count like child elements.
+	// XML attributes count like child elements, except the XML Schema
+	// instance attributes (see hashedAttr).
 	kids := make([]Element, 0, len(el.Attrs)+len(el.Children))
 	for _, a := range el.Attrs {
-		kids = append(kids, Element{Space: a.Space, Local: a.Local, Text: a.Value})
+		if hashedAttr(a) {
+			kids = append(kids, Element{Space: a.Space, Local: a.Local, Text: a.Value})
+		}
 	}
 	kids = append(kids, el.Children...)
 	s.WriteString(h.elements(kids))
 	return s.String()
 }
 
+// hashedAttr reports whether an XML attribute of an extension element takes
+// part in the hash. The algorithm hashes an extension's name, value and
+// children; an attribute in the XML Schema instance namespace (xsi:type,
+// xsi:nil, xsi:schemaLocation) is an instruction to the XML schema
+// processor about the element, not event data, and JSON-LD cannot carry it,
+// so it does not count: the same event must hash alike in both syntaxes.
+func hashedAttr(a Attr) bool {
+	return a.Space != NSXSI
+}
+
+// hasHashedAttr reports whether any of attrs takes part in the hash.
+func hasHashedAttr(attrs []Attr) bool {
+	for _, a := range attrs {
+		if hashedAttr(a) {
+			return true
+		}
+	}
+	return false
+}
+
 // vocabURI is the pre-hash form of a CBV-valued field: the web URI of a
-// standard value, a CURIE of the standard cbv: or gs1: vocabularies
-// expanded, anything else as written.
+// standard value in any of its forms (see ShortCBV), a CURIE of the standard
+// cbv: or gs1: vocabularies expanded, anything else as written.
 func vocabURI(kind CBVKind, v string) string {
 	if IsStandardCBV(kind, v) {
 		return CBVWebURI(kind, v)
+	}
+	if short := ShortCBV(kind, v); short != v && IsStandardCBV(kind, short) {
+		return CBVWebURI(kind, short)
 	}
 	switch {
 	case strings.HasPrefix(v, "cbv:"):

@@ -149,3 +149,25 @@ func (c *jsonContext) expandCURIE(v string) string {
 	}
 	return v
 }
+
+// vocabTerm reads the value of a CBV-valued field (bizStep, disposition,
+// business transaction, source and destination types, error reason, sensor
+// type, exception and component): the short word of a standard value, also
+// when written as a CURIE of a prefix the document binds to a GS1 namespace;
+// any other value as written. A user-defined CURIE ("ex:someProperty") is
+// kept, not expanded, because EPCIS XML carries the same value as written
+// (an XML attribute or text value is not resolved against xmlns prefixes)
+// and the event hash ID, whose GS1 reference vectors hash such XML values as
+// written, must be the same for both syntaxes; the prefix stays in the
+// document's namespaces.
+func (c *jsonContext) vocabTerm(kind CBVKind, v string) string {
+	if short := ShortCBV(kind, v); IsStandardCBV(kind, short) {
+		return short
+	}
+	if expanded := c.expandCURIE(v); expanded != v {
+		if short := ShortCBV(kind, expanded); IsStandardCBV(kind, short) {
+			return short
+		}
+	}
+	return v
+}

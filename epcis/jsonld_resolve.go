@@ -4,8 +4,9 @@ import ()
 
 // resolveNames runs once the whole document is read (its @context may come
 // last): it turns the "prefix:name" keys of user extensions into namespace +
-// local name, and expands values written as CURIEs with a prefix the document
-// declares.
+// local name, and expands identifier values written as CURIEs with a prefix
+// the document declares. Vocabulary values (bizStep, types, reasons, sensor
+// terms) are read by vocabTerm.
 func (d *jsonDecoder) resolveNames() {
 	if d.hasNames[-1] {
 		d.resolveElements(d.docContext, d.doc.HeaderExtensions, -1, "epcisHeader", true)
@@ -47,7 +48,7 @@ func (d *jsonDecoder) resolveEvent(ctx *jsonContext, e *Event, i int) {
 	d.resolveElements(ctx, e.BizLocationExtensions, i, "bizLocation", true)
 	if e.ErrorDeclaration != nil {
 		d.resolveElements(ctx, e.ErrorDeclaration.Extensions, i, "errorDeclaration", true)
-		e.ErrorDeclaration.Reason = ShortCBV(ErrorReason, ctx.expandCURIE(e.ErrorDeclaration.Reason))
+		e.ErrorDeclaration.Reason = ctx.vocabTerm(ErrorReason, e.ErrorDeclaration.Reason)
 	}
 	for si := range e.SensorElementList {
 		se := &e.SensorElementList[si]
@@ -61,33 +62,33 @@ func (d *jsonDecoder) resolveEvent(ctx *jsonContext, e *Event, i int) {
 		for ri := range se.Reports {
 			r := &se.Reports[ri]
 			d.resolveElements(ctx, r.Extensions, i, "sensorReport", true)
-			r.Type = ShortCBV(SensorMeasurementType, ctx.expandCURIE(r.Type))
-			r.Exception = ShortCBV(SensorException, ctx.expandCURIE(r.Exception))
-			r.Component = ShortCBV(SensorComponent, ctx.expandCURIE(r.Component))
+			r.Type = ctx.vocabTerm(SensorMeasurementType, r.Type)
+			r.Exception = ctx.vocabTerm(SensorException, r.Exception)
+			r.Component = ctx.vocabTerm(SensorComponent, r.Component)
 			for _, f := range []*string{&r.DeviceID, &r.DeviceMetadata, &r.RawData, &r.DataProcessingMethod,
 				&r.Microorganism, &r.ChemicalSubstance, &r.URIValue, &r.CoordinateReferenceSystem} {
 				*f = ctx.expandCURIE(*f)
 			}
 		}
 	}
-	e.BizStep = ShortCBV(BizStep, ctx.expandCURIE(e.BizStep))
-	e.Disposition = ShortCBV(Disposition, ctx.expandCURIE(e.Disposition))
+	e.BizStep = ctx.vocabTerm(BizStep, e.BizStep)
+	e.Disposition = ctx.vocabTerm(Disposition, e.Disposition)
 	if p := e.PersistentDisposition; p != nil {
 		for k := range p.Set {
-			p.Set[k] = ShortCBV(Disposition, ctx.expandCURIE(p.Set[k]))
+			p.Set[k] = ctx.vocabTerm(Disposition, p.Set[k])
 		}
 		for k := range p.Unset {
-			p.Unset[k] = ShortCBV(Disposition, ctx.expandCURIE(p.Unset[k]))
+			p.Unset[k] = ctx.vocabTerm(Disposition, p.Unset[k])
 		}
 	}
 	for k := range e.BizTransactionList {
 		bt := &e.BizTransactionList[k]
-		bt.Type = ShortCBV(BizTransactionType, ctx.expandCURIE(bt.Type))
+		bt.Type = ctx.vocabTerm(BizTransactionType, bt.Type)
 		bt.Value = ctx.expandCURIE(bt.Value)
 	}
 	for _, list := range [][]SourceDest{e.SourceList, e.DestinationList} {
 		for k := range list {
-			list[k].Type = ShortCBV(SourceDestType, ctx.expandCURIE(list[k].Type))
+			list[k].Type = ctx.vocabTerm(SourceDestType, list[k].Type)
 			list[k].Value = ctx.expandCURIE(list[k].Value)
 		}
 	}
