@@ -19,6 +19,23 @@ type result struct {
 	latencies []time.Duration // of committed transactions
 	failures  map[problem.Code]int
 	firstErr  map[problem.Code]error
+	retries   int // Conflict answers resubmitted
+}
+
+// conflictRetries is how often a transaction answered with Conflict (the
+// port's "retry") is submitted again, as an application would.
+const conflictRetries = 3
+
+// submit submits tx, again after a Conflict, and returns the error of the
+// last attempt and the number of retries.
+func submit(ctx context.Context, l ledger.Ledger, tx ledger.Transaction) (retries int, err error) {
+	for {
+		_, err = l.Submit(ctx, submitter, tx)
+		if problem.CodeOf(err) != problem.Conflict || err == nil || retries == conflictRetries {
+			return retries, err
+		}
+		retries++
+	}
 }
 
 // drive submits n transactions of w from concurrency workers and waits for
@@ -35,11 +52,13 @@ func drive(ctx context.Context, l ledger.Ledger, w *workload, n, concurrency int
 			for i := worker; i < n; i += concurrency {
 				tx, err := w.tx(worker, i)
 				t0 := time.Now()
+				retries := 0
 				if err == nil {
-					_, err = l.Submit(ctx, submitter, tx)
+					retries, err = submit(ctx, l, tx)
 				}
 				took := time.Since(t0)
 				mu.Lock()
+				res.retries += retries
 				if err != nil {
 					code := problem.CodeOf(err)
 					res.failures[code]++
@@ -70,6 +89,9 @@ func (r result) print(out io.Writer, itemsPerTx int) {
 	if ok > 0 {
 		fmt.Fprintf(out, "commit latency p50 %s p90 %s p99 %s max %s\n",
 			pct(r.latencies, 50), pct(r.latencies, 90), pct(r.latencies, 99), r.latencies[ok-1].Round(time.Millisecond))
+	}
+	if r.retries > 0 {
+		fmt.Fprintf(out, "resubmitted after a conflict: %d\n", r.retries)
 	}
 	codes := make([]string, 0, len(r.failures))
 	for c := range r.failures {

@@ -65,7 +65,7 @@ func commissioning(size int) *workload {
 			if err != nil {
 				return err
 			}
-			if _, err := l.Submit(ctx, submitter, tx); err != nil {
+			if _, err := submit(ctx, l, tx); err != nil {
 				return fmt.Errorf("create lot of worker %d: %w", worker, err)
 			}
 		}
