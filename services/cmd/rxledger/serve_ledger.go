@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 
 	"rxledger/chaincode"
 	"rxledger/services/ledger"
 	"rxledger/services/ledger/embedded"
+	"rxledger/services/ledger/fabric"
 	"rxledger/services/platform/config"
 	"rxledger/services/platform/telemetry"
 )
@@ -43,8 +43,14 @@ func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 			return nil, fmt.Errorf("open the embedded ledger: %w", err)
 		}
 		p.ledger = l
+	case config.LedgerFabric:
+		l, err := fabric.NewFromGateway(fabricGateway(p.cfg.Fabric))
+		if err != nil {
+			return nil, fmt.Errorf("open the fabric ledger: %w", err)
+		}
+		p.ledger = l
 	default:
-		return nil, errors.New("serve opens only the embedded ledger so far; the Fabric gateway is not wired into serve yet")
+		return nil, fmt.Errorf("unknown ledger %q", p.cfg.Ledger)
 	}
 	p.closers = append(p.closers, p.ledger.Close)
 	p.ready.Add("ledger", func(ctx context.Context) error {

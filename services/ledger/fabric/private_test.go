@@ -73,3 +73,35 @@ func TestPrivateDataStaysWithItsCollections(t *testing.T) {
 		}
 	})
 }
+
+// TestPrivateDataOfAnotherPartyIsEndorsedByIt submits as the manufacturer
+// transient data the chaincode also writes into the pharmacy's collection:
+// Submit widens the endorsers from the submitter and the regulator to the
+// pharmacy, and the wholesaler, no party, gets nothing.
+func TestPrivateDataOfAnotherPartyIsEndorsedByIt(t *testing.T) {
+	l := newTestLedger(t, baselineCC)
+	ctx := context.Background()
+	key := uniqueKey(t, "t3")
+	value := []byte("T3 " + key + ": shipment of 10 packs to the pharmacy")
+	if _, err := l.Submit(ctx, manufacturer, ledger.Transaction{
+		Function:  "putPrivate",
+		Args:      []string{key, manufacturer, pharmacy, regulator},
+		Transient: map[string][]byte{"value": value},
+	}); err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	for _, tt := range []struct {
+		org  string
+		want []byte
+	}{{manufacturer, value}, {pharmacy, value}, {regulator, value}, {wholesaler, nil}} {
+		t.Run(tt.org, func(t *testing.T) {
+			got, err := l.Evaluate(ctx, tt.org, "getPrivate", tt.org, key)
+			if err != nil {
+				t.Fatalf("Evaluate: %v", err)
+			}
+			if !bytes.Equal(got, tt.want) {
+				t.Errorf("%s's copy = %q, want %q", tt.org, got, tt.want)
+			}
+		})
+	}
+}
