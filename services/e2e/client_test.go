@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -22,12 +23,22 @@ type response struct {
 }
 
 // call sends a request with an API key (none when key is empty) and reads
-// the answer.
+// the answer; a transport error fails the test.
 func (n *node) call(method, path, key, contentType string, body []byte) response {
 	n.t.Helper()
+	r, err := n.send(method, path, key, contentType, body)
+	if err != nil {
+		n.t.Fatalf("%s %s: %v\n%s", method, path, err, n.output())
+	}
+	return r
+}
+
+// send is call for goroutines other than the test's: it returns transport
+// errors (a crashed process) instead of failing the test.
+func (n *node) send(method, path, key, contentType string, body []byte) (response, error) {
 	req, err := http.NewRequest(method, n.base+path, bytes.NewReader(body))
 	if err != nil {
-		n.t.Fatal(err)
+		return response{}, err
 	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -37,14 +48,14 @@ func (n *node) call(method, path, key, contentType string, body []byte) response
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		n.t.Fatalf("%s %s: %v\n%s", method, path, err, n.output())
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		n.t.Fatalf("%s %s: read body: %v", method, path, err)
+		return response{}, fmt.Errorf("read body: %w", err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	return response{status: resp.StatusCode, header: resp.Header, body: raw}, nil
 }
 
 // decode decodes the JSON body into out after checking the status.

@@ -125,15 +125,21 @@ func (n *node) write(p []byte) {
 	n.out.Write(p)
 }
 
-// output returns what the process printed (its last 8 KiB).
+// output returns the end of what the process printed (its last 8 KiB),
+// for failure messages.
 func (n *node) output() string {
+	s := n.logs()
+	if len(s) > 8<<10 {
+		s = s[len(s)-8<<10:]
+	}
+	return s
+}
+
+// logs returns everything the process printed.
+func (n *node) logs() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	b := n.out.Bytes()
-	if len(b) > 8<<10 {
-		b = b[len(b)-8<<10:]
-	}
-	return string(b)
+	return n.out.String()
 }
 
 // lockedWriter collects a stream of the process; the stdout one sends the
