@@ -100,3 +100,32 @@ func TestBurstOfCaptures(t *testing.T) {
 		t.Fatalf("the wholesaler sees %d shipments, want 8", len(got))
 	}
 }
+
+// TestIndexOfAnotherLedger starts the service on a fresh ledger with the
+// index of a longer one (a ledger reset, a restored backup): the index is
+// ahead of the chain, so it is rebuilt rather than trusted.
+func TestIndexOfAnotherLedger(t *testing.T) {
+	e := newEnv(t, true, nil)
+	tellStory(t, e)
+	if got, _ := e.query(reg, ""); len(got) != 7 {
+		t.Fatalf("%d events on the first ledger", len(got))
+	}
+	e.stop()
+	old := e.l
+	e.l = openLedger(t)
+	t.Cleanup(func() {
+		if err := old.Close(); err != nil {
+			t.Errorf("close the first ledger: %v", err)
+		}
+	})
+	e.start(true)
+	e.synced()
+	if got, _ := e.query(reg, ""); len(got) != 0 {
+		t.Fatalf("the index of another ledger was trusted: %v", idsOf(got))
+	}
+	e.registerPartners()
+	e.mustCapture(mfr, ctJSON, encode(t, document(commission(0, "N", sgtin("N1"))), "json"))
+	if got, _ := e.query(reg, ""); len(got) != 1 {
+		t.Fatalf("%d events after a capture on the new ledger", len(got))
+	}
+}

@@ -66,22 +66,15 @@ type env struct {
 // service (running its workers when run is true).
 func newEnv(t testing.TB, run bool, cfg func(*ingest.Config)) *env {
 	t.Helper()
-	cons, err := embedded.LoadConsortium(filepath.Join(repoRoot(t), "deploy", "consortium", "demo.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("open embedded ledger: %v", err)
-	}
-	e := &env{t: t, l: l, dir: t.TempDir(), keys: map[string]string{}, cfg: cfg}
+	e := &env{t: t, l: openLedger(t), dir: t.TempDir(), keys: map[string]string{}, cfg: cfg}
 	t.Cleanup(func() {
 		e.stop()
-		if err := l.Close(); err != nil {
+		if err := e.l.Close(); err != nil {
 			t.Errorf("close ledger: %v", err)
 		}
 	})
 	e.registerPartners()
+	var err error
 	if e.store, err = auth.OpenStore(filepath.Join(t.TempDir(), auth.KeysFile)); err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +87,21 @@ func newEnv(t testing.TB, run bool, cfg func(*ingest.Config)) *env {
 	}
 	e.start(run)
 	return e
+}
+
+// openLedger opens a fresh embedded ledger of the demo consortium running
+// the real chaincode.
+func openLedger(t testing.TB) *embedded.Ledger {
+	t.Helper()
+	cons, err := embedded.LoadConsortium(filepath.Join(repoRoot(t), "deploy", "consortium", "demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("open embedded ledger: %v", err)
+	}
+	return l
 }
 
 func (e *env) registerPartners() {

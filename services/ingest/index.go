@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble"
@@ -81,7 +82,17 @@ type eventRecord struct {
 type index struct {
 	dir string
 	log *slog.Logger
-	db  *pebble.DB
+	// mu guards db against a reset: readers hold it shared for a whole
+	// query (view), reset holds it exclusively.
+	mu sync.RWMutex
+	db *pebble.DB
+}
+
+// view runs fn with the store held for reading.
+func (x *index) view(fn func() error) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return fn()
 }
 
 func openIndex(dir string, log *slog.Logger) (*index, error) {
@@ -100,6 +111,8 @@ func (x *index) options() *pebble.Options {
 
 // reset deletes the index and starts an empty one (a rebuild).
 func (x *index) reset() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if err := x.db.Close(); err != nil {
 		return fmt.Errorf("close query index: %w", err)
 	}
@@ -174,7 +187,11 @@ func (x *index) lookup(id string) (uint64, bool, error) {
 
 // orgOfGLN returns the organisation that registered a GLN.
 func (x *index) orgOfGLN(gln string) (string, bool) {
-	v, err := x.get(append([]byte{prefixGLN}, gln...))
+	var v []byte
+	err := x.view(func() (err error) {
+		v, err = x.get(append([]byte{prefixGLN}, gln...))
+		return err
+	})
 	if err != nil || v == nil {
 		return "", false
 	}

@@ -31,6 +31,9 @@ type projection struct {
 
 	// next is the checkpoint: the next block to project.
 	next atomic.Uint64
+	// checked is set once the checkpoint was checked against the ledger
+	// (prepare); until then the index is not known to belong to it.
+	checked atomic.Bool
 	// lastErr is the error of the last failed attempt (nil once it runs).
 	lastErr atomic.Pointer[error]
 
@@ -57,14 +60,19 @@ func (p *projection) prepare(ctx context.Context) error {
 	}
 	if next := p.next.Load(); next > h {
 		p.log.Warn("query index is ahead of the ledger; rebuilding it", "checkpoint", next, "height", h)
+		p.next.Store(0)
 		if err := p.idx.reset(); err != nil {
 			return err
 		}
-		p.next.Store(0)
 	}
 	if p.next.Load() == 0 {
 		p.log.Info("building the query index from block 0", "height", h)
 	}
+	p.mu.Lock()
+	p.checked.Store(true)
+	close(p.advance)
+	p.advance = make(chan struct{})
+	p.mu.Unlock()
 	return nil
 }
 
@@ -288,8 +296,14 @@ func canonEPC(id string) string {
 	return id
 }
 
-// height is the next block the projection will index.
-func (p *projection) height() uint64 { return p.next.Load() }
+// height is the next block the projection will index (0 until the index
+// was checked against the ledger).
+func (p *projection) height() uint64 {
+	if !p.checked.Load() {
+		return 0
+	}
+	return p.next.Load()
+}
 
 // waitFor waits until the projection has indexed every block below h.
 func (p *projection) waitFor(ctx context.Context, h uint64) error {
@@ -297,7 +311,7 @@ func (p *projection) waitFor(ctx context.Context, h uint64) error {
 		p.mu.Lock()
 		ch := p.advance
 		p.mu.Unlock()
-		if p.next.Load() >= h {
+		if p.checked.Load() && p.next.Load() >= h {
 			return nil
 		}
 		select {

@@ -51,7 +51,12 @@ func (s *Service) handleQuery(c *gin.Context) {
 		}
 		start = last + 1
 	}
-	hits, more, err := s.find(q, p, start, q.perPage)
+	var hits []hit
+	var more bool
+	err = s.idx.view(func() (err error) {
+		hits, more, err = s.find(q, p, start, q.perPage)
+		return err
+	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "query the index", "error", err)
 		httpx.Fail(c, err)
@@ -83,16 +88,16 @@ func (s *Service) handleEvent(c *gin.Context) {
 		return
 	}
 	notFound := problem.New(problem.NotFound, "no event %q", id)
-	seq, ok, err := s.idx.lookup(id)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	if !ok {
-		httpx.Fail(c, notFound)
-		return
-	}
-	h, ok, err := s.match(&query{}, p, seq)
+	var h hit
+	var ok bool
+	err := s.idx.view(func() error {
+		seq, found, err := s.idx.lookup(id)
+		if err != nil || !found {
+			return err
+		}
+		h, ok, err = s.match(&query{}, p, seq)
+		return err
+	})
 	if err != nil {
 		httpx.Fail(c, err)
 		return
