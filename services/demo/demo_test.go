@@ -179,3 +179,28 @@ func TestSamplesAreInTheirStates(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadFinishesAnInterruptedLoad(t *testing.T) {
+	l := openLedger(t, t.TempDir())
+	defer l.Close()
+	steps := story()
+	cut := len(steps) / 2
+	// A load that stopped half-way: partners and the first steps only.
+	for _, o := range Orgs() {
+		if _, err := putPartner(t.Context(), l, o, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range steps[:cut] {
+		if _, err := apply(t.Context(), l, s); err != nil {
+			t.Fatalf("step %q: %v", s.name, err)
+		}
+	}
+	res, err := Load(t.Context(), l, Options{})
+	if err != nil {
+		t.Fatalf("load after the interruption: %v", err)
+	}
+	if res.Skipped != len(Orgs())+cut || res.Submitted != len(steps)-cut {
+		t.Fatalf("load after the interruption: %+v; want %d skipped, %d submitted", res, len(Orgs())+cut, len(steps)-cut)
+	}
+}
