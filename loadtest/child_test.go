@@ -12,6 +12,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "serve-baseline" {
 		os.Exit(run(context.Background(), []string{"serve-baseline"}, os.Stdout, os.Stderr))
 	}
+	if os.Getenv(childEnv) == "serve-verify" {
+		os.Exit(run(context.Background(), []string{"serve-verify"}, os.Stdout, os.Stderr))
+	}
 	os.Exit(m.Run())
 }
 

@@ -36,6 +36,9 @@ func commands() map[string]command {
 		"capture":  {summary: "measure EPCIS capture over HTTP on the embedded ledger (EPCs/s)", run: runCapture},
 		// serve-baseline is internal: the baseline server in its own process.
 		"serve-baseline": {summary: "", run: runServeBaseline},
+		"verify":         {summary: "measure the verify service (single beside the baseline, batch) and the returns check", run: runVerify},
+		// serve-verify is internal: the verify service in its own process.
+		"serve-verify": {summary: "", run: runServeVerify},
 	}
 }
 

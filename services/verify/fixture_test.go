@@ -22,7 +22,7 @@ import (
 // fixture is the verify service over HTTP on a real embedded ledger, with a
 // Redis or an in-process cache.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	w     *verifytest.World
 	svc   *Service
 	cache Cache
@@ -34,7 +34,7 @@ type fixture struct {
 	workers sync.WaitGroup
 }
 
-func newFixture(t *testing.T, useRedis bool, opts Options) *fixture {
+func newFixture(t testing.TB, useRedis bool, opts Options) *fixture {
 	t.Helper()
 	f := &fixture{t: t, w: verifytest.New(t)}
 	if useRedis {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -76,8 +77,19 @@ func (s *Service) handleSingle(c *gin.Context) {
 		httpx.Fail(c, problem.New(problem.NotFound, "%s", p.Detail).At(problem.Location{Field: "gtin"}))
 		return
 	}
+	buf := bufPool.Get().(*[]byte)
+	*buf = out[0].appendJSON((*buf)[:0])
+	writeJSON(c, *buf)
+	bufPool.Put(buf)
+}
+
+// bufPool holds answer buffers.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// writeJSON answers 200 with an encoded JSON body.
+func writeJSON(c *gin.Context, body []byte) {
 	c.Header("Cache-Control", "no-store")
-	httpx.Respond(c, http.StatusOK, &out[0])
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
 // queryFieldNames renames the lot and expiry fields of a validation problem
@@ -138,6 +150,6 @@ func (s *Service) handleBatch(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	c.Header("Cache-Control", "no-store")
-	httpx.Respond(c, http.StatusOK, BatchResponse{Responses: out})
+	encoded, _ := BatchResponse{Responses: out}.MarshalJSON()
+	writeJSON(c, encoded)
 }

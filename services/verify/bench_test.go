@@ -1,0 +1,78 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/httpx"
+	"rxledger/services/verify/verifytest"
+)
+
+// benchFixture delivers n serials and waits for the projection.
+func benchFixture(b *testing.B, useRedis bool, n int) (*fixture, []string) {
+	b.Helper()
+	f := newFixture(b, useRedis, Options{})
+	serials := make([]string, n)
+	for i := range serials {
+		serials[i] = f.w.Serial(fmt.Sprintf("B%d", i))
+	}
+	f.w.Distribute(f.w.Serial("LB"), serials...)
+	verifytest.Eventually(b, "projection", func() bool { return f.svc.CaughtUp(context.Background()) == nil })
+	return f, serials
+}
+
+// BenchmarkVerifyHTTP measures one LMS GET through the gin engine and the
+// auth middleware (no network), answered from the cache.
+func BenchmarkVerifyHTTP(b *testing.B) {
+	for _, impl := range cacheImpls {
+		b.Run(impl.name, func(b *testing.B) {
+			f, serials := benchFixture(b, impl.redis, 1000)
+			engine := httpx.NewEngine(httpx.EngineConfig{})
+			f.svc.Mount(engine, auth.Middleware(f.w.Keys))
+			key := "Bearer " + f.w.APIKey[verifytest.Wholesaler]
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					req := httptest.NewRequest(http.MethodGet, path(serials[i%len(serials)], "10="+f.w.Serial("LB")+"&17=991231"), nil)
+					req.Header.Set("Authorization", key)
+					rec := httptest.NewRecorder()
+					engine.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Fatalf("status %d %s", rec.Code, rec.Body)
+					}
+					i++
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkVerifyBatch measures Verify on batches of 1000 from the cache
+// and reports identifiers per second.
+func BenchmarkVerifyBatch(b *testing.B) {
+	for _, impl := range cacheImpls {
+		b.Run(impl.name, func(b *testing.B) {
+			f, serials := benchFixture(b, impl.redis, 1000)
+			reqs := make([]Request, len(serials))
+			for i, s := range serials {
+				reqs[i] = Request{GTIN: verifytest.GTIN, Serial: s}
+			}
+			caller := f.w.Principal[verifytest.Wholesaler]
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				out, err := f.svc.Verify(context.Background(), caller, reqs)
+				if err != nil || !out[0].Verified || out[0].Source != SourceCache {
+					b.Fatalf("%v %+v", err, out[0])
+				}
+			}
+			b.ReportMetric(float64(b.N*len(reqs))/b.Elapsed().Seconds(), "ids/s")
+		})
+	}
+}
