@@ -6,13 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"rxledger/services/platform/auth"
 	"rxledger/services/platform/problem"
 	"rxledger/services/platform/redistest"
 )
@@ -203,21 +200,6 @@ func TestServeRedisReadiness(t *testing.T) {
 	}
 	if !strings.Contains(ready.Detail, "cache") {
 		t.Errorf("detail %q does not name the cache", ready.Detail)
-	}
-}
-
-func TestServeDemoPending(t *testing.T) {
-	data := t.TempDir()
-	s := startServe(t, "--demo", "--data", data)
-	out := strings.Join(s.out, "\n")
-	if !strings.Contains(out, "demo:     pending") {
-		t.Errorf("start message does not report the demo as pending:\n%s", out)
-	}
-	if _, err := os.Stat(filepath.Join(data, DemoCredentialsFile)); !os.IsNotExist(err) {
-		t.Errorf("demo credentials written although nothing loads the demo: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(data, auth.KeysFile)); err == nil {
-		t.Error("an empty key store was written without any key")
 	}
 }
 
