@@ -23,6 +23,7 @@ import (
 //	i <eventID>                seq of an event captured with its own eventID
 //	x <field> <value> 0 <seq>  secondary index entry (no value)
 //	g <gln>                    MSP ID of the partner that registered the GLN
+//	G <mspID> 0 <gln>          the GLNs of a partner's last record (no value)
 //
 // seq numbers events in ledger order: the block number in the high bits and
 // the event's ordinal within the block in the low ones, so a rebuilt index
@@ -34,6 +35,7 @@ const (
 	prefixEventID    = 'i'
 	prefixIndex      = 'x'
 	prefixGLN        = 'g'
+	prefixPartnerGLN = 'G'
 )
 
 // seqBits is how many low bits of seq count events within a block.

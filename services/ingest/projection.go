@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,11 +118,9 @@ func (p *projection) apply(ctx context.Context, b ledger.Block) error {
 		if err := json.Unmarshal(ce.Payload, &ev); err != nil {
 			return fmt.Errorf("block %d tx %s: decode chaincode event: %w", b.Number, ce.TxID, err)
 		}
-		for _, partner := range ev.Partners {
-			for _, gln := range partner.GLNs {
-				if err := batch.Set(append([]byte{prefixGLN}, gln...), []byte(partner.ID), nil); err != nil {
-					return err
-				}
+		for i := range ev.Partners {
+			if err := p.indexPartner(batch, &ev.Partners[i]); err != nil {
+				return fmt.Errorf("block %d tx %s: %w", b.Number, ce.TxID, err)
 			}
 		}
 		for _, a := range ev.Events {
@@ -156,6 +155,40 @@ func (p *projection) apply(ctx context.Context, b ledger.Block) error {
 	close(p.advance)
 	p.advance = make(chan struct{})
 	p.mu.Unlock()
+	return nil
+}
+
+// indexPartner maps a partner's GLNs to it, replacing the GLNs its
+// previous record had (a GLN a partner gave up may be claimed by another).
+func (p *projection) indexPartner(batch *pebble.Batch, partner *chaincode.Partner) error {
+	prefix := append([]byte{prefixPartnerGLN}, partner.ID...)
+	prefix = append(prefix, 0)
+	it, err := p.idx.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return fmt.Errorf("read partner GLNs: %w", err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		gln := it.Key()[len(prefix):]
+		if err := batch.Delete(append([]byte{prefixGLN}, gln...), nil); err != nil {
+			it.Close()
+			return err
+		}
+		if err := batch.Delete(slices.Clone(it.Key()), nil); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("read partner GLNs: %w", err)
+	}
+	for _, gln := range partner.GLNs {
+		if err := batch.Set(append([]byte{prefixGLN}, gln...), []byte(partner.ID), nil); err != nil {
+			return err
+		}
+		if err := batch.Set(append(slices.Clone(prefix), gln...), nil, nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -48,3 +48,4 @@ func TestTransactionInformationPerBuyer(t *testing.T) {
 		})
 	}
 }
+
