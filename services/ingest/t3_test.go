@@ -48,4 +48,3 @@ func TestTransactionInformationPerBuyer(t *testing.T) {
 		})
 	}
 }
-
