@@ -135,6 +135,9 @@ type job struct {
 	EventCount int    `json:"eventCount"`
 	Duplicates int    `json:"duplicates"`
 	Block      uint64 `json:"block"`
+	// T3 are the IDs of the transaction information records the capture
+	// wrote.
+	T3 []string `json:"t3"`
 }
 
 // capture posts an EPCIS 2.0 JSON-LD document and returns the answer.

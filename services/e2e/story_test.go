@@ -37,19 +37,20 @@ func TestDSCSAStory(t *testing.T) {
 			name string
 			key  string
 			doc  []byte
+			t3   int // transaction information records derived
 		}{
 			{"manufacturer commissions, packs and ships to the wholesaler", mfr.APIKey, document(t,
 				commissioning(mfr.GLN, lot, expiry, items), packing(mfr.GLN, sscc, items),
-				shipping(mfr.GLN, whs.GLN, "PO-E2E-1", []string{sscc}))},
+				shipping(mfr.GLN, whs.GLN, "PO-E2E-1", []string{sscc})), 1},
 			{"wholesaler receives, unpacks and ships to the pharmacy", whs.APIKey, document(t,
 				receiving(whs.GLN, []string{sscc}), unpacking(whs.GLN, sscc),
-				shipping(whs.GLN, pha.GLN, "PO-E2E-2", items))},
-			{"pharmacy receives", pha.APIKey, document(t, receiving(pha.GLN, items))},
+				shipping(whs.GLN, pha.GLN, "PO-E2E-2", items)), 1},
+			{"pharmacy receives", pha.APIKey, document(t, receiving(pha.GLN, items)), 0},
 		}
 		for _, s := range steps {
 			j := n.mustCapture(s.key, s.doc)
-			if j.Duplicates != 0 || j.Block == 0 {
-				t.Fatalf("%s: job %+v; want a new block and no duplicates", s.name, j)
+			if j.Duplicates != 0 || j.Block == 0 || len(j.T3) != s.t3 {
+				t.Fatalf("%s: job %+v; want a new block, no duplicates and %d T3", s.name, j, s.t3)
 			}
 			lastBlock = j.Block
 		}
