@@ -108,7 +108,8 @@ func t3(seller, buyer Org, po string, day time.Time, lines ...line) chaincode.T3
 	return t
 }
 
-// The packages the story singles out, by lot index and serial index.
+// The packages the story singles out (by lot index and serial index) and
+// its business documents.
 const (
 	dispensedCount = 5 // the first serials of lot 0's first case are dispensed
 	suspectIndex   = 5 // lot 0's sixth serial is flagged suspect at the pharmacy
@@ -118,8 +119,8 @@ const (
 	firstActive    = 6 // lot 0's serials from here on are active at the pharmacy
 	sampleCount    = 3 // samples per state
 	recallReason   = "Demo recall: tablets out of dissolution specification"
-	salePOWholesal = "PO-NW-26-0412"
-	salePOPharmacy = "PO-CS-26-1187"
+	poWholesaler   = "PO-NW-26-0412"
+	poPharmacy     = "PO-CS-26-1187"
 )
 
 // story returns the demo's transactions in order.
@@ -149,8 +150,8 @@ func story() []step {
 	}
 	shipDay := epoch.Add(24 * time.Hour)
 	steps = append(steps,
-		step{name: "ship to the wholesaler", events: []epcis.Event{b.ship(mfr, whs, salePOWholesal, cases)},
-			t3: []chaincode.T3{t3(mfr, whs, salePOWholesal, shipDay, sold...)}}.as(mfr),
+		step{name: "ship to the wholesaler", events: []epcis.Event{b.ship(mfr, whs, poWholesaler, cases)},
+			t3: []chaincode.T3{t3(mfr, whs, poWholesaler, shipDay, sold...)}}.as(mfr),
 		step{name: "wholesaler receives", events: []epcis.Event{b.observe(whs, "receiving", "in_progress", cases)}}.as(whs))
 
 	// The wholesaler unpacks the first case of each lot and sells its
@@ -167,8 +168,8 @@ func story() []step {
 	}
 	saleDay := epoch.Add(3 * 24 * time.Hour)
 	steps = append(steps,
-		step{name: "ship to the pharmacy", events: append(unpack, b.ship(whs, pha, salePOPharmacy, eaches)),
-			t3: []chaincode.T3{t3(whs, pha, salePOPharmacy, saleDay, sold...)}}.as(whs),
+		step{name: "ship to the pharmacy", events: append(unpack, b.ship(whs, pha, poPharmacy, eaches)),
+			t3: []chaincode.T3{t3(whs, pha, poPharmacy, saleDay, sold...)}}.as(whs),
 		step{name: "pharmacy receives", events: []epcis.Event{b.observe(pha, "receiving", "in_progress", eaches)}}.as(pha))
 
 	// The pharmacy dispenses a few packages and returns a few others, which
