@@ -149,7 +149,13 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 			if err != nil {
 				return nil, wb, fmt.Errorf("stage write %q: %w", w.Key, err)
 			}
-			l.recent.note(sk, v)
+			if w.Delete {
+				// A reader of a deleted key sees no version (as in the
+				// store), so that is what later validations must compare with.
+				l.recent.note(sk, Version{})
+			} else {
+				l.recent.note(sk, v)
+			}
 			written = append(written, sk)
 		}
 		for _, p := range ex.private {

@@ -194,3 +194,27 @@ func TestConcurrentIncrementsStayConsistent(t *testing.T) {
 		t.Errorf("counter = %s, want %s (one per committed increment; %d conflicts)", got, want, conflicts)
 	}
 }
+
+// A key deleted and later created again must be writable by a transaction
+// that read it while it was absent: the read saw no version, and no version is
+// what the key has until the new write commits.
+func TestDeletedKeyCanBeRecreated(t *testing.T) {
+	windows := []struct {
+		name  string
+		limit int
+	}{{"in-memory window", recentWritesLimit}, {"store lookups", -1}}
+	for _, w := range windows {
+		t.Run(w.name, func(t *testing.T) {
+			l, _ := openTest(t, &kvChaincode{}, Options{})
+			l.recent.limit = w.limit
+			submit(t, l, mfr, "put", "k", "1")
+			submit(t, l, mfr, "del", "k")
+			if _, err := l.Submit(context.Background(), mfr, ledger.Transaction{Function: "incr", Args: []string{"k"}}); err != nil {
+				t.Fatalf("read-then-write of a deleted key: %v", err)
+			}
+			if got := string(evaluate(t, l, mfr, "get", "k")); got != "1" {
+				t.Fatalf("k = %q after incr of a deleted key, want 1", got)
+			}
+		})
+	}
+}
