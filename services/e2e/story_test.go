@@ -102,6 +102,29 @@ func TestDSCSAStory(t *testing.T) {
 		}
 	})
 
+	t.Run("verify batch", func(t *testing.T) {
+		a, r := pha.Samples.Active[0], pha.Samples.Recalled[0]
+		body, _ := json.Marshal(map[string]any{"requests": []map[string]string{
+			{"gtin": a.GTIN, "serial": a.Serial, "lot": a.Lot, "expiry": a.Expiry},
+			{"gtin": r.GTIN, "serial": r.Serial, "lot": r.Lot, "expiry": r.Expiry},
+			{"gtin": "00399999000017", "serial": "1"},
+		}})
+		var out struct {
+			Responses []struct {
+				lms
+				Problem *problemBody `json:"problem"`
+			} `json:"responses"`
+		}
+		n.call(http.MethodPost, "/verify/batch", whs.APIKey, "application/json", body).decode(t, http.StatusOK, &out)
+		if len(out.Responses) != 3 {
+			t.Fatalf("%d responses to 3 requests", len(out.Responses))
+		}
+		got := out.Responses
+		if !got[0].Verified || got[0].AdditionalInfo != "" || got[1].AdditionalInfo != "Recalled" || got[2].Problem == nil || got[2].Problem.Status != http.StatusNotFound {
+			t.Fatalf("batch answers %+v; want verified, Recalled, and a 404 problem for the unknown GTIN", got)
+		}
+	})
+
 	t.Run("returns", func(t *testing.T) {
 		cases := []struct {
 			name     string
