@@ -50,7 +50,8 @@ func (r *RedisCache) key(k Key) string {
 }
 
 // lookupScript returns the checkpoint, the requester's record and, for each
-// serial, its record and its lot's record, flattened:
+// serial, its record and its lot's record (each lot read once per call),
+// flattened:
 // cp, pv, pr, then sv, sr, lv, lr per serial (nil where absent).
 var lookupScript = redis.NewScript(`
 local out = {redis.call('GET', KEYS[1])}
@@ -58,12 +59,17 @@ local p = redis.call('HMGET', KEYS[2], 'v', 'r')
 out[2] = p[1]
 out[3] = p[2]
 local lotPrefix = ARGV[1]
+local lots = {}
 for i = 3, #KEYS do
   local s = redis.call('HMGET', KEYS[i], 'v', 'r', 'lot')
   out[#out + 1] = s[1]
   out[#out + 1] = s[2]
   if s[1] and s[2] and s[2] ~= '' and s[3] and s[3] ~= '' then
-    local l = redis.call('HMGET', lotPrefix .. s[3], 'v', 'r')
+    local l = lots[s[3]]
+    if not l then
+      l = redis.call('HMGET', lotPrefix .. s[3], 'v', 'r')
+      lots[s[3]] = l
+    end
     out[#out + 1] = l[1]
     out[#out + 1] = l[2]
   else

@@ -118,10 +118,18 @@ func (s *Service) handleBatch(c *gin.Context) {
 		httpx.Fail(c, problem.New(problem.Unauthorized, "an API key is required"))
 		return
 	}
-	var body BatchRequest
-	if err := httpx.DecodeJSON(c, &body); err != nil {
+	raw, err := httpx.ReadBody(c)
+	if err != nil {
 		httpx.Fail(c, err)
 		return
+	}
+	var body BatchRequest
+	if !fastDecodeBatch(raw, &body) {
+		body = BatchRequest{}
+		if err := httpx.DecodeJSONBytes(raw, &body); err != nil {
+			httpx.Fail(c, err)
+			return
+		}
 	}
 	switch n := len(body.Requests); {
 	case n == 0:
@@ -140,8 +148,8 @@ func (s *Service) handleBatch(c *gin.Context) {
 		if r.Context == "" {
 			r.Context = body.Context
 		}
-		if err := r.Validate(fmt.Sprintf("requests[%d].", i)); err != nil {
-			httpx.Fail(c, err)
+		if r.Validate("") != nil { // again, naming the request, only on failure
+			httpx.Fail(c, r.Validate(fmt.Sprintf("requests[%d].", i)))
 			return
 		}
 	}
