@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"time"
 
 	"rxledger/services/platform/config"
@@ -13,10 +11,6 @@ import (
 	"rxledger/services/returns"
 	"rxledger/services/verify"
 )
-
-// verifyMaxLagEnv sets how many blocks the verification cache may trail the
-// ledger and still answer (default verify.DefaultMaxLag).
-const verifyMaxLagEnv = "RXLEDGER_VERIFY_MAX_LAG"
 
 // cachePingTimeout bounds the cache readiness check's ping: a Redis that
 // does not answer by then is degraded.
@@ -40,13 +34,7 @@ func mountVerifyReturns(ctx context.Context, p *platform) ([]string, error) {
 		Registerer:     p.metrics.Registry,
 		TracerProvider: p.tracing.Provider,
 	}
-	if s := os.Getenv(verifyMaxLagEnv); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s=%q: want a number of blocks", verifyMaxLagEnv, s)
-		}
-		opts.MaxLag, opts.NoLag = n, n == 0
-	}
+	opts.MaxLag, opts.NoLag = uint64(p.cfg.VerifyMaxLag), p.cfg.VerifyMaxLag == 0
 	var cache verify.Cache = verify.NewMemoryCache()
 	if p.redis != nil {
 		cache = verify.NewRedisCache(p.redis, "")

@@ -52,6 +52,7 @@ type Config struct {
 	AccessLog       string        // AccessLogAll or AccessLogErrors
 	MaxBodyBytes    int64         // request body limit
 	ShutdownTimeout time.Duration // grace period for in-flight requests on stop
+	VerifyMaxLag    int64         // blocks the verification cache may trail the ledger and still answer
 
 	Fabric Fabric // used when Ledger is LedgerFabric
 }
@@ -112,6 +113,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes <= 0 {
 		errs = append(errs, fmt.Errorf("--max-body %d: must be positive", c.MaxBodyBytes))
+	}
+	if c.VerifyMaxLag < 0 {
+		errs = append(errs, fmt.Errorf("--verify-max-lag %d: must not be negative", c.VerifyMaxLag))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout %s: must be positive", c.ShutdownTimeout))

@@ -23,8 +23,8 @@ func TestParseDefaults(t *testing.T) {
 	want := config.Config{
 		Addr: config.DefaultAddr, DataDir: config.DefaultDataDir, Ledger: config.LedgerEmbedded,
 		Roles: config.AllRoles, LogLevel: slog.LevelInfo, AccessLog: config.AccessLogAll, MaxBodyBytes: config.DefaultMaxBodyBytes,
-		ShutdownTimeout: config.DefaultShutdownTimeout,
-		Fabric:          config.Fabric{Channel: config.DefaultFabricChannel, Chaincode: config.DefaultFabricChaincode},
+		ShutdownTimeout: config.DefaultShutdownTimeout, VerifyMaxLag: config.DefaultVerifyMaxLag,
+		Fabric: config.Fabric{Channel: config.DefaultFabricChannel, Chaincode: config.DefaultFabricChaincode},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", c, want)
@@ -142,13 +142,13 @@ func TestHelpNamesEveryVariable(t *testing.T) {
 	help := out.String()
 	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "access-log", "max-body",
 		"shutdown-timeout", "fabric-peer", "fabric-tls-ca", "fabric-server-name", "fabric-channel",
-		"fabric-chaincode", "fabric-identities"} {
+		"fabric-chaincode", "fabric-identities", "verify-max-lag"} {
 		if !strings.Contains(help, "-"+name) || !strings.Contains(help, "(env "+config.EnvName(name)+")") {
 			t.Errorf("help lacks -%s or its variable %s", name, config.EnvName(name))
 		}
 	}
-	if n := strings.Count(help, "(env RXLEDGER_"); n != 16 {
-		t.Errorf("help names %d variables, want 16 (a flag was added without its test entry?)", n)
+	if n := strings.Count(help, "(env RXLEDGER_"); n != 17 {
+		t.Errorf("help names %d variables, want 17 (a flag was added without its test entry?)", n)
 	}
 }
 

@@ -19,6 +19,9 @@ const (
 	DefaultShutdownTimeout = 15 * time.Second
 	DefaultFabricChannel   = "dscsa"
 	DefaultFabricChaincode = "dscsa"
+	// DefaultVerifyMaxLag is how many blocks the verification cache may
+	// trail the ledger and still answer.
+	DefaultVerifyMaxLag = 2
 )
 
 // ErrHelp is returned by Parse when -h or --help was asked; the usage has
@@ -45,6 +48,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.AccessLog, "access-log", e.str("access-log", AccessLogAll), "access log: all (a line per request) or errors (successes only at debug level) (env RXLEDGER_ACCESS_LOG)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", e.int64("max-body", DefaultMaxBodyBytes), "request body limit in `bytes` (env RXLEDGER_MAX_BODY)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", e.duration("shutdown-timeout", DefaultShutdownTimeout), "grace period for in-flight requests on stop (env RXLEDGER_SHUTDOWN_TIMEOUT)")
+	fs.Int64Var(&c.VerifyMaxLag, "verify-max-lag", e.int64("verify-max-lag", DefaultVerifyMaxLag), "`blocks` the verification cache may trail the ledger and still answer; further behind, the ledger answers (env RXLEDGER_VERIFY_MAX_LAG)")
 
 	fs.StringVar(&c.Fabric.Peer, "fabric-peer", e.str("fabric-peer", ""), "Fabric gateway peer `host:port` (env RXLEDGER_FABRIC_PEER)")
 	fs.StringVar(&c.Fabric.TLSCACert, "fabric-tls-ca", e.str("fabric-tls-ca", ""), "PEM `file` of the peer's TLS CA (env RXLEDGER_FABRIC_TLS_CA)")
