@@ -281,8 +281,11 @@ func startVerifyProcess(serials int, redisURL string) (*verifyProcess, error) {
 		return nil, fmt.Errorf("find the loadtest executable: %w", err)
 	}
 	cmd := exec.Command(exe, "serve-verify")
-	cmd.Env = append(os.Environ(), childEnv+"=serve-verify",
-		verifyArgsEnv+"=-serials "+strconv.Itoa(serials)+" -redis "+redisURL)
+	childArgs := "-serials " + strconv.Itoa(serials)
+	if redisURL != "" {
+		childArgs += " -redis " + redisURL
+	}
+	cmd.Env = append(os.Environ(), childEnv+"=serve-verify", verifyArgsEnv+"="+childArgs)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
