@@ -76,7 +76,7 @@ func (s *Service) Audit(ctx context.Context, org string, req Request) (AuditResu
 	}
 	var resp Response
 	now := s.now()
-	if !s.answerFromCache(ctx, &req, &look.Items[0], look.Checkpoint, now, &resp) {
+	if !s.answerFromCache(ctx, org, &req, &look.Items[0], look.Checkpoint, now, &resp) {
 		s.m.skipped.Inc() // evicted or never cached meanwhile: nothing to compare
 		return AuditSkipped, nil
 	}

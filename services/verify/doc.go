@@ -6,7 +6,7 @@
 // A request is answered from the verification cache (Redis, or an in-process
 // cache when no Redis is configured) when the cache is fresh against the
 // chain: its checkpoint, the last block the projector wrote, is within
-// Config.MaxLag blocks of the ledger height. The answer is computed by the
+// Options.MaxLag blocks of the ledger height. The answer is computed by the
 // very function the chaincode's Verify query uses (chaincode.Verify), on the
 // records the chaincode event carried, so cache and ledger answers are
 // identical. A miss, a stale cache or a cache that cannot be reached sends
@@ -26,10 +26,21 @@
 //
 // # Projector and auditor
 //
-// Projector follows the ledger's blocks from the cache checkpoint and writes
+// RunProjector follows the ledger's blocks from the cache checkpoint and writes
 // every serial, lot and partner record the "dscsa" chaincode events carry. A
 // lost checkpoint (Redis flushed or restarted empty) makes it rebuild from
 // block 0; a cache it cannot reach makes it retry with backoff while answers
-// come from the ledger. Auditor re-checks a sample of cache answers against
+// come from the ledger. RunAuditor re-checks a sample of cache answers against
 // the chain, and evicts and counts any difference.
+//
+// # Use
+//
+//	svc := verify.New(l, verify.NewRedisCache(rdb, ""), verify.Options{Registerer: reg})
+//	svc.Mount(engine, authMiddleware) // GET /verify/01/{gtin}/21/{serial}, POST /verify/batch
+//	go svc.RunProjector(ctx)
+//	go svc.RunAuditor(ctx)
+//
+// Readiness: CaughtUp (projection within MaxLag) and CacheDegraded (the
+// cache failing, answers from the ledger). Every answer carries the ledger
+// height it reflects.
 package verify

@@ -100,7 +100,7 @@ func (s *Service) ledgerAnswer(ctx context.Context, org string, req *Request, no
 	}
 	res := chaincode.Verify(req.chaincodeRequest(), &sr, lot, now)
 	*out = fromResult(res, req, now, height, SourceLedger)
-	out.ResponderGLN = s.responderGLN(ctx, lot)
+	out.ResponderGLN = s.responderGLN(ctx, org, lot)
 	return entries, nil
 }
 
@@ -178,7 +178,7 @@ func (s *Service) readPartner(ctx context.Context, org string, cacheOK bool, hei
 
 // responderGLN is the first GLN of the organisation owning the lot's GTIN
 // (the manufacturer answers for its products), else Options.ResponderGLN.
-func (s *Service) responderGLN(ctx context.Context, lot *chaincode.LotRecord) string {
+func (s *Service) responderGLN(ctx context.Context, org string, lot *chaincode.LotRecord) string {
 	if lot == nil || lot.Owner == "" {
 		return s.opts.ResponderGLN
 	}
@@ -188,7 +188,7 @@ func (s *Service) responderGLN(ctx context.Context, lot *chaincode.LotRecord) st
 		}
 	}
 	gln := s.opts.ResponderGLN
-	raw, err := s.ledger.Evaluate(ctx, lot.Owner, chaincode.FnReadPartner, lot.Owner)
+	raw, err := s.ledger.Evaluate(ctx, org, chaincode.FnReadPartner, lot.Owner)
 	if err == nil {
 		if p, derr := s.partners.decode(raw); derr == nil && len(p.GLNs) > 0 {
 			gln = p.GLNs[0]

@@ -58,7 +58,7 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 	out := make([]Response, len(reqs))
 	var misses []int
 	for i := range reqs {
-		if fresh && s.answerFromCache(ctx, &reqs[i], &look.Items[i], look.Checkpoint, now, &out[i]) {
+		if fresh && s.answerFromCache(ctx, caller.Org, &reqs[i], &look.Items[i], look.Checkpoint, now, &out[i]) {
 			s.sample(caller.Org, &reqs[i])
 			continue
 		}
@@ -118,7 +118,7 @@ func (s *Service) authorize(ctx context.Context, caller auth.Principal, reqs []R
 // answerFromCache answers req from what the lookup found, computing the
 // answer with the chaincode's own verification function. It reports false
 // when the cache does not hold what the answer needs.
-func (s *Service) answerFromCache(ctx context.Context, req *Request, it *Item, cp Checkpoint, now time.Time, out *Response) bool {
+func (s *Service) answerFromCache(ctx context.Context, org string, req *Request, it *Item, cp Checkpoint, now time.Time, out *Response) bool {
 	if !it.Serial.Cached {
 		return false
 	}
@@ -149,7 +149,7 @@ func (s *Service) answerFromCache(ctx context.Context, req *Request, it *Item, c
 	}
 	res := chaincode.Verify(req.chaincodeRequest(), sr, lot, now)
 	*out = fromResult(res, req, now, version+1, SourceCache)
-	out.ResponderGLN = s.responderGLN(ctx, lot)
+	out.ResponderGLN = s.responderGLN(ctx, org, lot)
 	return true
 }
 
