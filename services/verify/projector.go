@@ -64,6 +64,7 @@ func (s *Service) projectPass(ctx context.Context) error {
 		from = cp.Block + 1
 		s.projected.Store(from)
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	cur := cp
@@ -87,8 +88,10 @@ func (s *Service) projectPass(ctx context.Context) error {
 		s.updateLag(ctx)
 		return nil
 	})
-	if cause := context.Cause(ctx); err == nil && errors.Is(cause, errCheckpointLost) {
-		return cause
+	if parent.Err() == nil && ctx.Err() != nil {
+		// The watcher stopped the pass: the checkpoint was lost or could
+		// not be read.
+		return context.Cause(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("follow the ledger's blocks from %d: %w", from, err)
