@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -152,3 +153,41 @@ func TestAuditorEvictsCorruptedEntry(t *testing.T) {
 }
 
 func contains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
+
+// TestProjectorsShareRedis runs two verify services (two processes'
+// worth) on one Redis: both projectors follow the chain without fighting
+// over the checkpoint, and both answer from the cache.
+func TestProjectorsShareRedis(t *testing.T) {
+	f := newFixture(t, true, Options{NoLag: true})
+	other := New(f.w.Ledger, NewRedisCache(f.redis.Client(), ""), Options{NoLag: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- other.RunProjector(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("second projector: %v", err)
+		}
+	})
+	w := f.w
+	var serials []string
+	for i := range 5 {
+		s := w.Serial(fmt.Sprintf("P%d", i))
+		serials = append(serials, s)
+		w.Distribute(w.Serial(fmt.Sprintf("LP%d", i)), s)
+	}
+	f.caughtUp()
+	verifytest.Eventually(t, "second projector caught up", func() bool { return other.CaughtUp(context.Background()) == nil })
+	caller := w.Principal[verifytest.Wholesaler]
+	for _, svc := range []*Service{f.svc, other} {
+		out, err := svc.Verify(context.Background(), caller, []Request{{GTIN: verifytest.GTIN, Serial: serials[4]}})
+		if err != nil || !out[0].Verified || out[0].Source != SourceCache {
+			t.Fatalf("answer %+v %v", out, err)
+		}
+	}
+	cp, err := f.cache.Checkpoint(context.Background())
+	h, _ := w.Ledger.Height(context.Background())
+	if err != nil || cp.Block+1 != h {
+		t.Fatalf("checkpoint %+v %v, ledger height %d", cp, err, h)
+	}
+}

@@ -71,13 +71,22 @@ func (s *Service) projectPass(ctx context.Context) error {
 	var mu chanMutex = make(chan struct{}, 1)
 	go s.watchCheckpoint(ctx, cancel, &mu, &cur)
 	err = s.ledger.Blocks(ctx, from, func(b ledger.Block) error {
+		mu.lock()
+		defer mu.unlock()
+		if cur.Set && b.Number <= cur.Block {
+			return nil // another process's projector wrote it
+		}
 		entries, err := entriesOf(b)
 		if err != nil {
 			return err
 		}
-		mu.lock()
-		defer mu.unlock()
 		err = s.cache.Put(ctx, cur, entries, b.Number)
+		if moved, ok := AsCheckpointMoved(err); ok && moved.Found.Set && moved.Found.Block >= b.Number {
+			// Another process's projector, sharing the cache, is ahead:
+			// the cache holds this block already; follow it.
+			err = nil
+			b.Number = moved.Found.Block
+		}
 		s.cacheResult(err)
 		if err != nil {
 			return fmt.Errorf("write block %d to the cache: %w", b.Number, err)
@@ -105,9 +114,11 @@ type chanMutex chan struct{}
 func (m chanMutex) lock()   { m <- struct{}{} }
 func (m chanMutex) unlock() { <-m }
 
-// watchCheckpoint cancels a projection pass when the cache no longer holds
-// the checkpoint the pass wrote last, or when a lookup reported it gone, and
-// keeps the lag metric current while no block arrives.
+// watchCheckpoint cancels a projection pass when the cache lost its
+// checkpoint or holds one behind the pass's (a checkpoint ahead is another
+// process's projector sharing the cache), checking every checkpointWatch
+// and when a lookup reported it gone, and keeps the lag metric current
+// while no block arrives.
 func (s *Service) watchCheckpoint(ctx context.Context, cancel context.CancelCauseFunc, mu *chanMutex, cur *Checkpoint) {
 	t := time.NewTicker(checkpointWatch)
 	defer t.Stop()
@@ -130,8 +141,8 @@ func (s *Service) watchCheckpoint(ctx context.Context, cancel context.CancelCaus
 			cancel(fmt.Errorf("read the cache checkpoint: %w", err))
 			return
 		}
-		if got != want {
-			cancel(errCheckpointLost)
+		if !got.Set || (want.Set && got.Block < want.Block) {
+			cancel(errCheckpointLost) // flushed, or moved back
 			return
 		}
 		s.updateLag(ctx)
