@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"rxledger/internal/testenv"
 	"slices"
 	"testing"
 
@@ -14,34 +15,12 @@ import (
 	"rxledger/epcis/gs1"
 )
 
-// testdataDir finds the shared third-party test data: $RXLEDGER_TESTDATA, or
-// ../shared/testdata next to the repository root.
-func testdataDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("RXLEDGER_TESTDATA"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
 // TestGS1USPharmaExample runs the GS1 US Implementation Guideline's direct
 // purchase example (EPCIS 1.2 XML: commissioning of items and SGTIN cases,
 // packing into cases and an SSCC pallet, shipping with SGLN owning parties)
 // through the rules, then the wholesaler's receipt.
 func TestGS1USPharmaExample(t *testing.T) {
-	path := filepath.Join(testdataDir(t), "epcis12-xml", "openepcis", "Capture", "Documents", "GS1_US_Pharma_Example_2_2_1_1.xml")
+	path := filepath.Join(testenv.TestdataDir(t), "epcis12-xml", "openepcis", "Capture", "Documents", "GS1_US_Pharma_Example_2_2_1_1.xml")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Skipf("SKIPPED: GS1 US example not found at %s (set RXLEDGER_TESTDATA to the shared testdata folder): %v", path, err)
@@ -121,7 +100,7 @@ func TestGS1USPharmaExample(t *testing.T) {
 // TestGS1USPharmaExampleDigitalLink captures the example with Digital Link
 // identifiers throughout and gets the same state as with URNs.
 func TestGS1USPharmaExampleDigitalLink(t *testing.T) {
-	path := filepath.Join(testdataDir(t), "epcis12-xml", "openepcis", "Capture", "Documents", "GS1_US_Pharma_Example_2_2_1_1.xml")
+	path := filepath.Join(testenv.TestdataDir(t), "epcis12-xml", "openepcis", "Capture", "Documents", "GS1_US_Pharma_Example_2_2_1_1.xml")
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("SKIPPED: GS1 US example not found at %s (set RXLEDGER_TESTDATA to the shared testdata folder): %v", path, err)

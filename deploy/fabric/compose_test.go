@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"rxledger/internal/testenv"
 	"slices"
 	"strings"
 	"testing"
@@ -37,22 +38,9 @@ type build struct {
 	Target     string `yaml:"target"`
 }
 
-// repoRoot is the repository root: two levels up from deploy/fabric.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("no go.mod at %s: %v", root, err)
-	}
-	return root
-}
-
 func loadCompose(t *testing.T) (compose, string) {
 	t.Helper()
-	root := repoRoot(t)
+	root := testenv.RepoRoot(t)
 	raw, err := os.ReadFile(filepath.Join(root, "docker-compose.yml"))
 	if err != nil {
 		t.Fatalf("read docker-compose.yml: %v", err)
@@ -168,7 +156,7 @@ func TestComposeRunsTheProcessesUpDefines(t *testing.T) {
 // TestDockerfileNamesOnlyWhatExists checks the Dockerfile's COPY sources and
 // the packages it builds.
 func TestDockerfileNamesOnlyWhatExists(t *testing.T) {
-	root := repoRoot(t)
+	root := testenv.RepoRoot(t)
 	raw, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
 	if err != nil {
 		t.Fatalf("read Dockerfile: %v", err)

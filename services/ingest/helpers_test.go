@@ -8,8 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
+	"rxledger/internal/testenv"
 	"strings"
 	"testing"
 	"time"
@@ -93,7 +93,7 @@ func newEnv(t testing.TB, run bool, cfg func(*ingest.Config)) *env {
 // the real chaincode.
 func openLedger(t testing.TB) *embedded.Ledger {
 	t.Helper()
-	cons, err := embedded.LoadConsortium(filepath.Join(repoRoot(t), "deploy", "consortium", "demo.json"))
+	cons, err := embedded.LoadConsortium(filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,32 +294,4 @@ func (e *env) query(org, params string) ([]epcis.Event, string) {
 
 func ledgerTx(fn string, args ...string) ledger.Transaction {
 	return ledger.Transaction{Function: fn, Args: args}
-}
-
-// repoRoot finds the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
-// testdataDir is the shared third-party test data: $RXLEDGER_TESTDATA or
-// ../shared/testdata next to the repository root.
-func testdataDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("RXLEDGER_TESTDATA"); d != "" {
-		return d
-	}
-	return filepath.Join(repoRoot(t), "..", "shared", "testdata")
 }

@@ -1,32 +1,14 @@
 package embedded
 
 import (
-	"os"
 	"path/filepath"
+	"rxledger/internal/testenv"
 	"strings"
 	"testing"
 )
 
-// repoRoot walks up from the test's directory to go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
 func TestDemoConsortium(t *testing.T) {
-	c, err := LoadConsortium(filepath.Join(repoRoot(t), "deploy", "consortium", "demo.json"))
+	c, err := LoadConsortium(filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json"))
 	if err != nil {
 		t.Fatalf("load demo consortium: %v", err)
 	}

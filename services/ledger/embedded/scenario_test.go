@@ -1,8 +1,8 @@
 package embedded_test
 
 import (
-	"os"
 	"path/filepath"
+	"rxledger/internal/testenv"
 	"testing"
 
 	"rxledger/chaincode"
@@ -16,7 +16,7 @@ import (
 // blocks and state of the ones before it, read back from disk), then verifies
 // the whole chain.
 func TestScenarioSuiteOnOneReopenedLedger(t *testing.T) {
-	cons, err := embedded.LoadConsortium(filepath.Join(repoRoot(t), "deploy", "consortium", "demo.json"))
+	cons, err := embedded.LoadConsortium(filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,22 +39,5 @@ func TestScenarioSuiteOnOneReopenedLedger(t *testing.T) {
 	}
 	if report.Valid == 0 || report.PrivateKeys == 0 {
 		t.Errorf("verify report %+v: want valid transactions and private data from the suite", report)
-	}
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = filepath.Dir(dir)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"rxledger/internal/testenv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,7 +20,7 @@ import (
 // registered.
 func openBench(b *testing.B) ledger.Ledger {
 	b.Helper()
-	cons, err := embedded.LoadConsortium(filepath.Join(repoRoot(b), "deploy", "consortium", "demo.json"))
+	cons, err := embedded.LoadConsortium(filepath.Join(testenv.RepoRoot(b), "deploy", "consortium", "demo.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 package ledgertest_test
 
 import (
-	"os"
 	"path/filepath"
+	"rxledger/internal/testenv"
 	"testing"
 
 	"rxledger/chaincode"
@@ -14,7 +14,7 @@ import (
 // TestEmbedded runs the suite on the embedded ledger with the demo
 // consortium, as a check of the suite itself.
 func TestEmbedded(t *testing.T) {
-	cons, err := embedded.LoadConsortium(filepath.Join(repoRoot(t), "deploy", "consortium", "demo.json"))
+	cons, err := embedded.LoadConsortium(filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,21 +30,4 @@ func TestEmbedded(t *testing.T) {
 		})
 		return l
 	})
-}
-
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = filepath.Dir(dir)
-	}
 }

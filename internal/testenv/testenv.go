@@ -1,0 +1,62 @@
+// Package testenv finds what rxledger's tests read from outside their own
+// package: the repository root and the shared third-party test data. The
+// epcis packages keep their own copies, since they import nothing of the
+// project.
+package testenv
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FindRepoRoot walks up from the working directory to the folder holding
+// go.mod.
+func FindRepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", errors.New("go.mod not found above the working directory")
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// RepoRoot is FindRepoRoot for a test, which fails when there is none.
+func RepoRoot(tb testing.TB) string {
+	tb.Helper()
+	dir, err := FindRepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// TestdataDir is the shared third-party test data: $RXLEDGER_TESTDATA, or
+// ../shared/testdata beside the repository root. It may not exist; see
+// Testdata.
+func TestdataDir(tb testing.TB) string {
+	tb.Helper()
+	if d := os.Getenv("RXLEDGER_TESTDATA"); d != "" {
+		return d
+	}
+	return filepath.Join(RepoRoot(tb), "..", "shared", "testdata")
+}
+
+// Testdata returns the path of rel inside the shared test data, and skips the
+// test, saying what is missing and how to provide it, when it is absent.
+func Testdata(tb testing.TB, rel string) string {
+	tb.Helper()
+	p := filepath.Join(TestdataDir(tb), rel)
+	if _, err := os.Stat(p); err != nil {
+		tb.Skipf("SKIPPED: third-party test data %s is missing (%v); set RXLEDGER_TESTDATA to the shared testdata folder", p, err)
+	}
+	return p
+}
