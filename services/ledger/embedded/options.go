@@ -18,7 +18,10 @@ type Options struct {
 	// arrive while a block is being written always join the next one, so
 	// under load blocks fill without waiting.
 	MaxBlockWait time.Duration
-	// CacheBytes is the store's block cache size (default 256 MiB).
+	// CacheBytes is the most memory the store's block cache may use
+	// (default: a quarter of the machine's memory, at least 1 GiB and at
+	// most 8 GiB; 1 GiB where the memory size is unknown). It is filled as
+	// blocks are read, not reserved up front.
 	CacheBytes int64
 	// Logger receives the ledger's and the store's log lines (default:
 	// slog.Default()).
@@ -42,7 +45,7 @@ func (o Options) withDefaults() Options {
 		o.MaxBlockWait = time.Millisecond
 	}
 	if o.CacheBytes <= 0 {
-		o.CacheBytes = 256 << 20
+		o.CacheBytes = defaultCacheBytes(physicalMemory())
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
