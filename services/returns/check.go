@@ -56,7 +56,9 @@ type Decision struct {
 	ReturnedByOrg string          `json:"returnedByOrg,omitempty"`
 	Verification  verify.Response `json:"verification"`
 	// Status, Owner and Investigation are the package's current state on
-	// the ledger (empty for an unknown package).
+	// the ledger (empty for an unknown package). Owner is named only when it
+	// is the caller or the returning party the caller sold the package to:
+	// who else holds a package is another organisation's commercial data.
 	Status        chaincode.Status        `json:"status,omitempty"`
 	Owner         string                  `json:"owner,omitempty"`
 	Investigation chaincode.Investigation `json:"investigation,omitempty"`
@@ -149,7 +151,7 @@ func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v
 	}
 	if len(history) > 0 {
 		cur := history[len(history)-1]
-		d.current, d.Status, d.Owner, d.Investigation = cur, cur.Status, cur.Owner, cur.Investigation
+		d.current, d.Status, d.Investigation = cur, cur.Status, cur.Investigation
 	}
 	// The organisations the caller sold the package to.
 	var buyers []string
@@ -168,6 +170,9 @@ func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v
 			break
 		}
 	}
+	if cur := d.current; cur != nil && disclosable(cur.Owner, caller.Org, d.ReturnedByOrg) {
+		d.Owner = cur.Owner
+	}
 	if d.ReturnedByOrg == "" {
 		add(ReasonNotSoldToReturner, "the custody history shows no sale of this package by %s to the party of GLN %s", caller.Org, it.ReturnedBy)
 	}
@@ -178,13 +183,31 @@ func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v
 	case d.ReturnedByOrg == "":
 	case heldBy(cur, d.ReturnedByOrg, caller.Org):
 	default:
-		add(ReasonNotHeldByReturner, "the package is held by %s, not by the returning party %s", cur.Owner, d.ReturnedByOrg)
+		add(ReasonNotHeldByReturner, "the package is held by %s, not by the returning party %s",
+			partyName(cur.Owner, caller.Org, d.ReturnedByOrg), d.ReturnedByOrg)
 	}
 	d.Decision = Saleable
 	if len(d.Reasons) > 0 {
 		d.Decision = Quarantine
 	}
 	return d, nil
+}
+
+// disclosable reports whether the caller may learn that org holds or
+// receives a package: only when org is the caller itself or the returning
+// party it sold the package to. Any other holder is a downstream trading
+// relationship of someone else, which a competitor may not learn.
+func disclosable(org, caller, returner string) bool {
+	return org != "" && (org == caller || org == returner)
+}
+
+// partyName names org for the caller's eyes: its MSP ID when disclosable,
+// else "another organisation".
+func partyName(org, caller, returner string) string {
+	if disclosable(org, caller, returner) {
+		return org
+	}
+	return "another organisation"
 }
 
 // heldBy reports whether the returning party holds the package: it owns it

@@ -74,9 +74,11 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 		default:
 			state := "unknown to the ledger"
 			if cur != nil {
-				state = fmt.Sprintf("%s, owned by %s", cur.Status, cur.Owner)
+				// Name no holder or addressee other than the caller and the
+				// returning party: the others' custody is not the caller's.
+				state = fmt.Sprintf("%s, owned by %s", cur.Status, partyName(cur.Owner, caller.Org, d.ReturnedByOrg))
 				if cur.ShipTo != "" {
-					state += ", shipped to " + cur.ShipTo
+					state += ", shipped to " + partyName(cur.ShipTo, caller.Org, d.ReturnedByOrg)
 				}
 			}
 			return ReceiveResult{}, problem.New(problem.Conflict,

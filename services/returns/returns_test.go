@@ -270,3 +270,54 @@ func TestReceive(t *testing.T) {
 		t.Errorf("a refused receive changed the ledger: %+v", s)
 	}
 }
+
+// TestCheckHidesOtherHolders checks that neither a check nor a refused
+// receive names an organisation that holds a package other than the caller
+// and the returning party it sold the package to: the wholesaler's sale to
+// the pharmacy is not the manufacturer's business.
+func TestCheckHidesOtherHolders(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot := w.Serial("L")
+	far, held := w.Serial("F"), w.Serial("H")
+	w.Distribute(lot, far, held)
+
+	tests := []struct {
+		name      string
+		org       string
+		item      Item
+		wantOwner string
+	}{
+		{"returner sold it on", verifytest.Manufacturer, item(far, lot, verifytest.WholesalerGLN), ""},
+		{"never sold to the returner", verifytest.Manufacturer, item(held, lot, verifytest.PharmacyGLN), ""},
+		{"own customer holds it", verifytest.Wholesaler, item(held, lot, verifytest.PharmacyGLN), verifytest.Pharmacy},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := f.post("/returns/check", tc.org, tc.item)
+			if status != http.StatusOK {
+				t.Fatalf("check: %d %s", status, body)
+			}
+			var d Decision
+			if err := json.Unmarshal(body, &d); err != nil {
+				t.Fatal(err)
+			}
+			if d.Owner != tc.wantOwner {
+				t.Errorf("owner %q, want %q", d.Owner, tc.wantOwner)
+			}
+			if tc.wantOwner == "" && bytes.Contains(body, []byte(verifytest.Pharmacy)) {
+				t.Errorf("the answer to %s names %s: %s", tc.org, verifytest.Pharmacy, body)
+			}
+		})
+	}
+
+	t.Run("refused receive", func(t *testing.T) {
+		// The wholesaler never sold held to the manufacturer; the conflict
+		// must not say that the pharmacy holds it.
+		status, body := f.post("/returns/receive", verifytest.Wholesaler, item(held, lot, verifytest.ManufacturerGLN))
+		wantProblem(t, status, body, 409, problem.Conflict, "items")
+		if bytes.Contains(body, []byte(verifytest.Pharmacy)) {
+			t.Errorf("the conflict names %s: %s", verifytest.Pharmacy, body)
+		}
+	})
+}
