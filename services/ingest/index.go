@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 //	c                          next block to project (the checkpoint)
 //	e <seq>                    indexed event: its record (JSON)
 //	h <hashID>                 seq of the event with that GS1 hash ID
-//	i <eventID>                seq of an event captured with its own eventID
+//	i <eventID> 0 <seq>        an event captured with its own eventID (no
+//	                           value; several organisations may reuse one)
 //	x <field> <value> 0 <seq>  secondary index entry (no value)
 //	g <gln>                    MSP ID of the partner that registered the GLN
 //	G <mspID> 0 <gln>          the GLNs of a partner's last record (no value)
@@ -173,18 +175,53 @@ func (x *index) event(seq uint64) (*eventRecord, error) {
 	return &rec, nil
 }
 
-// lookup returns the seq of an event by hash ID or captured eventID.
-func (x *index) lookup(id string) (uint64, bool, error) {
-	for _, p := range []byte{prefixHash, prefixEventID} {
-		v, err := x.get(append([]byte{p}, id...))
-		if err != nil {
-			return 0, false, err
-		}
-		if len(v) == 8 {
-			return binary.BigEndian.Uint64(v), true, nil
+// lookup returns the seqs of the events an ID names, in increasing order:
+// the event with that GS1 hash ID and every event captured with it as its
+// own eventID. A captured eventID is the capturer's choice, so another
+// organisation may reuse it: each such event keeps its own entry, and the
+// caller picks the ones it may see (one capture cannot hide another's).
+func (x *index) lookup(id string) ([]uint64, error) {
+	var seqs []uint64
+	v, err := x.get(append([]byte{prefixHash}, id...))
+	if err != nil {
+		return nil, err
+	}
+	if len(v) == 8 {
+		seqs = append(seqs, binary.BigEndian.Uint64(v))
+	}
+	// An index built before eventIDs were kept per event holds the seq of
+	// the last one as the value of i <eventID>.
+	if v, err = x.get(append([]byte{prefixEventID}, id...)); err != nil {
+		return nil, err
+	}
+	if len(v) == 8 {
+		seqs = append(seqs, binary.BigEndian.Uint64(v))
+	}
+	prefix := eventIDPrefix(id)
+	it, err := x.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("query index: %w", err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		// A longer key is another eventID that merely starts with this
+		// one and a NUL byte.
+		if k := it.Key(); len(k) == len(prefix)+8 {
+			seqs = append(seqs, binary.BigEndian.Uint64(k[len(prefix):]))
 		}
 	}
-	return 0, false, nil
+	if err := it.Close(); err != nil {
+		return nil, fmt.Errorf("query index: %w", err)
+	}
+	slices.Sort(seqs)
+	return slices.Compact(seqs), nil
+}
+
+// eventIDPrefix is the key prefix of the entries of a captured eventID.
+func eventIDPrefix(id string) []byte {
+	k := make([]byte, 0, 2+len(id)+8)
+	k = append(k, prefixEventID)
+	k = append(k, id...)
+	return append(k, 0)
 }
 
 // orgOfGLN returns the organisation that registered a GLN.

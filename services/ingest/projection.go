@@ -245,7 +245,7 @@ func writeEvent(batch *pebble.Batch, seq uint64, rec *eventRecord) error {
 		return err
 	}
 	if ev.EventID != "" && ev.EventID != rec.HashID {
-		if err := batch.Set(append([]byte{prefixEventID}, ev.EventID...), s, nil); err != nil {
+		if err := batch.Set(append(eventIDPrefix(ev.EventID), s...), nil, nil); err != nil {
 			return err
 		}
 	}

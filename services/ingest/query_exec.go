@@ -110,12 +110,14 @@ func (s *Service) candidates(q *query, start uint64) (seqIter, error) {
 	if len(q.eventIDs) > 0 {
 		var seqs []uint64
 		for _, id := range q.eventIDs {
-			seq, ok, err := s.idx.lookup(id)
+			found, err := s.idx.lookup(id)
 			if err != nil {
 				return nil, err
 			}
-			if ok && seq >= start {
-				seqs = append(seqs, seq)
+			for _, seq := range found {
+				if seq >= start {
+					seqs = append(seqs, seq)
+				}
 			}
 		}
 		slices.Sort(seqs)

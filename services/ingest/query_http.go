@@ -91,12 +91,16 @@ func (s *Service) handleEvent(c *gin.Context) {
 	var h hit
 	var ok bool
 	err := s.idx.view(func() error {
-		seq, found, err := s.idx.lookup(id)
-		if err != nil || !found {
+		seqs, err := s.idx.lookup(id)
+		if err != nil {
 			return err
 		}
-		h, ok, err = s.match(&query{}, p, seq)
-		return err
+		for _, seq := range seqs {
+			if h, ok, err = s.match(&query{}, p, seq); err != nil || ok {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		httpx.Fail(c, err)
