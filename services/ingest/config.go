@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -49,6 +50,12 @@ type Config struct {
 	// reads event bodies from (DefaultProjectionOrg if empty). It must be
 	// one that holds every event: a regulator.
 	ProjectionOrg string
+	// Regulators are the organisations (MSP IDs) whose regulator keys see
+	// every event ([ProjectionOrg] if empty). A key's role alone does not
+	// open every organisation's events: a regulator-role key issued by
+	// mistake to a trading partner sees only the events it is party to, as
+	// the chaincode would let it read only its own copies.
+	Regulators []string
 	// CaptureLimit and FileSizeLimit bound a capture document (defaults
 	// above). The HTTP engine's own body limit must not be smaller than
 	// FileSizeLimit, or it answers 413 first.
@@ -79,6 +86,10 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ProjectionOrg == "" {
 		c.ProjectionOrg = DefaultProjectionOrg
 	}
+	if len(c.Regulators) == 0 {
+		c.Regulators = []string{c.ProjectionOrg}
+	}
+	c.Regulators = slices.Clone(c.Regulators)
 	if c.CaptureLimit <= 0 {
 		c.CaptureLimit = DefaultCaptureLimit
 	}

@@ -16,5 +16,6 @@
 // fetches each newly anchored event's body through the chaincode's ReadEvent
 // as an organisation that holds a copy of every event (a regulator), and is
 // rebuilt from block 0 when lost. A partner sees the events it is party to;
-// regulators see all.
+// regulators (a regulator-role key of a Config.Regulators organisation) see
+// all.
 package ingest

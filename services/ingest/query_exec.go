@@ -28,10 +28,14 @@ var driverOrder = []byte{
 	fieldReadPoint, fieldBizLocation, fieldBizStep, fieldDisposition, fieldAction, fieldType,
 }
 
-// visible reports whether the caller may see an event: a regulator sees
-// every event, a partner the events it is party to.
-func visible(p auth.Principal, rec *eventRecord) bool {
-	return p.Role == auth.Regulator || slices.Contains(rec.Parties, p.Org)
+// visible reports whether the caller may see an event: a regulator (a
+// regulator-role key of a configured regulator organisation) sees every
+// event, anyone else the events its organisation is party to.
+func (s *Service) visible(p auth.Principal, rec *eventRecord) bool {
+	if p.Role == auth.Regulator && slices.Contains(s.cfg.Regulators, p.Org) {
+		return true
+	}
+	return slices.Contains(rec.Parties, p.Org)
 }
 
 // find answers a query for p: up to limit events from seq start on, in
@@ -69,7 +73,7 @@ func (s *Service) find(q *query, p auth.Principal, start uint64, limit int) ([]h
 // visibility.
 func (s *Service) match(q *query, p auth.Principal, seq uint64) (hit, bool, error) {
 	rec, err := s.idx.event(seq)
-	if err != nil || rec == nil || !visible(p, rec) {
+	if err != nil || rec == nil || !s.visible(p, rec) {
 		return hit{}, false, err
 	}
 	h := hit{seq: seq, rec: rec}
