@@ -128,6 +128,11 @@ func TestObservations(t *testing.T) {
 				if re.EPC != tc.epc {
 					t.Errorf("error EPC %q, want %q", re.EPC, tc.epc)
 				}
+				for _, other := range []string{mfr, whs, pharm, reg} {
+					if custodyRules[tc.rule] && other != tc.org && strings.Contains(re.Detail, other) {
+						t.Errorf("the refusal names %s to %s: %s", other, tc.org, re.Detail)
+					}
+				}
 				if m.Height() != height {
 					t.Error("the refused transaction was committed")
 				}

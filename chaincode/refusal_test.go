@@ -120,12 +120,25 @@ func TestRefusals(t *testing.T) {
 			if re.EPC != tc.epc {
 				t.Errorf("error EPC %q, want %q", re.EPC, tc.epc)
 			}
+			// A refusal reaches the caller (a capture job's errors): one about
+			// an item the caller does not hold names no other organisation,
+			// whose custody is not the caller's business. (Company prefix
+			// and GLN owners are public in the partner records.)
+			for _, other := range []string{mfr, whs, pharm, reg, rogue} {
+				if custodyRules[tc.rule] && other != tc.org && strings.Contains(re.Detail, other) {
+					t.Errorf("the refusal names %s to %s: %s", other, tc.org, re.Detail)
+				}
+			}
 			if m.Height() != height || len(m.Events) != events || snapshot(m) != before {
 				t.Error("the refused transaction changed the ledger")
 			}
 		})
 	}
 }
+
+// custodyRules are the refusals of an item held by, or shipped by or to,
+// another organisation.
+var custodyRules = map[string]bool{"not-owner": true, "not-addressee": true, "not-shipper": true, "not-holder": true}
 
 // snapshot renders the whole world state for before/after comparisons.
 func snapshot(m *chaincodetest.Memory) string {

@@ -75,7 +75,7 @@ func (ec *eventCtx) checkHeld(epc string, it *item) error {
 	c := it.custody()
 	switch {
 	case c.Owner != ec.tx.caller:
-		return ec.fail(CodeForbidden, "not-owner", epc, "%s is owned by %s, not %s", it.id.DigitalLink(), c.Owner, ec.tx.caller)
+		return ec.fail(CodeForbidden, "not-owner", epc, "%s is not owned by %s", it.id.DigitalLink(), ec.tx.caller)
 	case c.Status == StatusInTransit:
 		return ec.fail(CodeInvalid, "in-transit", epc, "%s is in transit to %s", it.id.DigitalLink(), c.ShipTo)
 	case c.Status.Terminal():
@@ -102,7 +102,7 @@ func (ec *eventCtx) receive() error {
 				return ec.fail(CodeInvalid, "not-in-transit", l.epc, "%s is %s, not in transit", it.id.DigitalLink(), c.Status)
 			}
 			if c.ShipTo != tx.caller {
-				return ec.fail(CodeForbidden, "not-addressee", l.epc, "%s was shipped to %s, not %s", it.id.DigitalLink(), c.ShipTo, tx.caller)
+				return ec.fail(CodeForbidden, "not-addressee", l.epc, "%s was not shipped to %s", it.id.DigitalLink(), tx.caller)
 			}
 			if seller := c.Owner; seller != tx.caller {
 				ec.addParty(seller)
@@ -137,7 +137,7 @@ func (ec *eventCtx) voidShipping() error {
 				return ec.fail(CodeInvalid, "not-in-transit", l.epc, "%s is %s, not in transit", it.id.DigitalLink(), c.Status)
 			}
 			if c.Owner != tx.caller {
-				return ec.fail(CodeForbidden, "not-shipper", l.epc, "%s was shipped by %s, not %s", it.id.DigitalLink(), c.Owner, tx.caller)
+				return ec.fail(CodeForbidden, "not-shipper", l.epc, "%s was not shipped by %s", it.id.DigitalLink(), tx.caller)
 			}
 			ec.addParty(c.ShipTo)
 			c.Status, c.ShipTo = StatusActive, ""

@@ -81,7 +81,7 @@ func (ec *eventCtx) observeInstance(epc string) error {
 	}
 	c := it.custody()
 	if !ec.tx.holds(c) {
-		return ec.fail(CodeForbidden, "not-holder", epc, "%s is owned by %s and not in transit to %s", it.id.DigitalLink(), c.Owner, ec.tx.caller)
+		return ec.fail(CodeForbidden, "not-holder", epc, "%s is neither owned by nor in transit to %s", it.id.DigitalLink(), ec.tx.caller)
 	}
 	ec.addParty(c.Owner)
 	return nil
