@@ -23,7 +23,8 @@ type InvestigationResult struct {
 //   - quarantined: the holder or a regulator (quarantine is physical);
 //   - illegitimate: the holder, the GTIN's owner or a regulator;
 //   - cleared: the GTIN's owner or a regulator, who can confirm legitimacy;
-//     a holder cannot clear its own suspicion.
+//     a holder cannot clear its own suspicion, and a GTIN owner whose
+//     licence has lapsed cannot clear at all (rule caller-not-atp).
 //
 // For a container the GTIN owner rule does not apply; the state is set on the
 // container and everything packed in it.
@@ -127,6 +128,18 @@ func (tx *txn) mayInvestigate(it *item, to Investigation, epc string) error {
 	}
 	if !ok {
 		return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf("%s may not set %s on %s", tx.caller, to, epc))
+	}
+	if to == InvestigationCleared {
+		// Clearing puts a package back into trade: only a current
+		// authorized trading partner vouches for it. (Raising a suspicion
+		// stays open to a lapsed holder: it only stops trade.)
+		atp, err := tx.isATP(tx.caller)
+		if err != nil {
+			return err
+		}
+		if !atp {
+			return refuse(CodeForbidden, "caller-not-atp", epc, tx.caller+" has no partner record with a current licence and may not clear "+epc)
+		}
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package chaincode_test
 
 import (
+	"encoding/json"
 	"testing"
+	"time"
 
 	"rxledger/chaincode"
 )
@@ -93,4 +95,34 @@ func TestSuspectContainerBlocksTrade(t *testing.T) {
 	}
 	_, err = m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, "cleared")
 	wantRule(t, err, chaincode.CodeInvalid, "terminal", -1)
+}
+
+// TestClearingNeedsLicence checks that a GTIN owner whose licence has
+// lapsed may still raise a suspicion but may not clear one, which would put
+// the package back into trade.
+func TestClearingNeedsLicence(t *testing.T) {
+	a := sgtin("S9")
+	m := newLedger(t)
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a), shipEv(whsGLN, a))
+	mustCapture(t, m, whs, stepEv("receiving", a))
+	lapsed := partners()[0]
+	lapsed.Licenses[0].Expiry = start.Add(-time.Hour)
+	b, err := json.Marshal(lapsed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Submit(mfr, chaincode.FnPutPartner, nil, string(b)); err != nil {
+		t.Fatalf("lapse the manufacturer's licence: %v", err)
+	}
+	if _, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, string(chaincode.InvestigationSuspect)); err != nil {
+		t.Fatalf("a lapsed GTIN owner raises a suspicion: %v", err)
+	}
+	_, err = m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, string(chaincode.InvestigationCleared))
+	wantRule(t, err, chaincode.CodeForbidden, "caller-not-atp", -1)
+	if got := serialOf(t, m, a).Investigation; got != chaincode.InvestigationSuspect {
+		t.Fatalf("state %q after the refused clearing", got)
+	}
+	if _, err := m.Submit(reg, chaincode.FnSetInvestigation, nil, a, string(chaincode.InvestigationCleared)); err != nil {
+		t.Fatalf("the regulator clears: %v", err)
+	}
 }
