@@ -95,7 +95,8 @@ func readContainer(tx *txn, args []string) ([]byte, error) {
 
 // readLot answers a lot's record with its counts and holders, computed by
 // scanning the lot's serial index and reading each serial: the cost grows
-// with the lot's size.
+// with the lot's size. Only the lot's owner and regulators see the counts
+// and every holder; anyone else sees its own holding (LotStatus.Restricted).
 func readLot(tx *txn, args []string) ([]byte, error) {
 	gtin, lot := args[0], args[1]
 	l, err := tx.lot(gtin, lot)
@@ -127,6 +128,13 @@ func readLot(tx *txn, args []string) ([]byte, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scan lot %s: %w", lot, err)
+	}
+	if l.Owner != tx.caller && !tx.isRegulator(tx.caller) {
+		out.Commissioned, out.Retired, out.Restricted = 0, 0, true
+		if n := counts[tx.caller]; n > 0 {
+			out.Holders = append(out.Holders, LotHolding{Org: tx.caller, Count: n})
+		}
+		return json.Marshal(&out)
 	}
 	for _, org := range slices.Sorted(maps.Keys(counts)) {
 		out.Holders = append(out.Holders, LotHolding{Org: org, Count: counts[org]})

@@ -115,6 +115,11 @@ type LotStatus struct {
 	// Holders are the owners of the other serials, sorted by Org (serials in
 	// transit count for their owner, the seller, until received).
 	Holders []LotHolding `json:"holders"`
+	// Restricted is set when the caller is neither the lot's owner nor a
+	// regulator: another organisation's stock and the lot's size are not
+	// its business, so Commissioned and Retired are 0 and Holders holds at
+	// most the caller's own holding.
+	Restricted bool `json:"restricted,omitempty"`
 }
 
 // LotHolding counts the serials of a lot an organisation owns that are not

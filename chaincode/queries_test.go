@@ -1,0 +1,54 @@
+package chaincode_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"rxledger/chaincode"
+)
+
+// TestReadLotViews checks who sees a lot's counts and holders: the GTIN
+// owner and regulators see all; a trading partner sees only its own
+// holding, not its competitors' stock nor the lot's size.
+func TestReadLotViews(t *testing.T) {
+	a, b, c := sgtin("V1"), sgtin("V2"), sgtin("V3")
+	m := newLedger(t)
+	mustCapture(t, m, mfr, commissionEv("LV", "2027-03-31", a, b, c), shipEv(whsGLN, a, b))
+	mustCapture(t, m, whs, stepEv("receiving", a, b))
+	mustCapture(t, m, whs, shipEv(pharmGLN, b))
+	mustCapture(t, m, pharm, stepEv("receiving", b))
+
+	everyone := []chaincode.LotHolding{{Org: mfr, Count: 1}, {Org: pharm, Count: 1}, {Org: whs, Count: 1}}
+	tests := []struct {
+		name       string
+		org        string
+		holders    []chaincode.LotHolding
+		count      int
+		restricted bool
+	}{
+		{"the GTIN owner sees every holder", mfr, everyone, 3, false},
+		{"a regulator sees every holder", reg, everyone, 3, false},
+		{"the wholesaler sees its own holding", whs, []chaincode.LotHolding{{Org: whs, Count: 1}}, 0, true},
+		{"the pharmacy sees its own holding", pharm, []chaincode.LotHolding{{Org: pharm, Count: 1}}, 0, true},
+		{"a partner holding none sees no holder", rogue, []chaincode.LotHolding{}, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := m.Evaluate(tc.org, chaincode.FnReadLot, gtin, "LV")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var l chaincode.LotStatus
+			if err := json.Unmarshal(out, &l); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(l.Holders, tc.holders) || l.Commissioned != tc.count || l.Restricted != tc.restricted {
+				t.Fatalf("lot %+v, want holders %v commissioned %d restricted %v", l, tc.holders, tc.count, tc.restricted)
+			}
+			if l.Owner != mfr || l.Lot != "LV" {
+				t.Errorf("lot record %+v", l.LotRecord)
+			}
+		})
+	}
+}
