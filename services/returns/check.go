@@ -56,9 +56,10 @@ type Decision struct {
 	ReturnedByOrg string          `json:"returnedByOrg,omitempty"`
 	Verification  verify.Response `json:"verification"`
 	// Status, Owner and Investigation are the package's current state on
-	// the ledger (empty for an unknown package). Owner is named only when it
-	// is the caller or the returning party the caller sold the package to:
-	// who else holds a package is another organisation's commercial data.
+	// the ledger, for a package the caller has held (else empty, as for an
+	// unknown package). Owner is named only when it is the caller or the
+	// returning party the caller sold the package to: who else holds a
+	// package is another organisation's commercial data.
 	Status        chaincode.Status        `json:"status,omitempty"`
 	Owner         string                  `json:"owner,omitempty"`
 	Investigation chaincode.Investigation `json:"investigation,omitempty"`
@@ -151,7 +152,12 @@ func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v
 	}
 	if len(history) > 0 {
 		cur := history[len(history)-1]
-		d.current, d.Status, d.Investigation = cur, cur.Status, cur.Investigation
+		d.current = cur
+	}
+	// Only an organisation that held the package sees its state: for any
+	// other the verification answer says all it may learn.
+	if slices.ContainsFunc(history, func(h *chaincode.SerialRecord) bool { return h.Owner == caller.Org }) {
+		d.Status, d.Investigation = d.current.Status, d.current.Investigation
 	}
 	// The organisations the caller sold the package to.
 	var buyers []string

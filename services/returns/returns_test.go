@@ -283,14 +283,15 @@ func TestCheckHidesOtherHolders(t *testing.T) {
 	w.Distribute(lot, far, held)
 
 	tests := []struct {
-		name      string
-		org       string
-		item      Item
-		wantOwner string
+		name       string
+		org        string
+		item       Item
+		wantOwner  string
+		wantStatus chaincode.Status
 	}{
-		{"returner sold it on", verifytest.Manufacturer, item(far, lot, verifytest.WholesalerGLN), ""},
-		{"never sold to the returner", verifytest.Manufacturer, item(held, lot, verifytest.PharmacyGLN), ""},
-		{"own customer holds it", verifytest.Wholesaler, item(held, lot, verifytest.PharmacyGLN), verifytest.Pharmacy},
+		{"returner sold it on", verifytest.Manufacturer, item(far, lot, verifytest.WholesalerGLN), "", chaincode.StatusActive},
+		{"never sold to the returner", verifytest.Manufacturer, item(held, lot, verifytest.PharmacyGLN), "", chaincode.StatusActive},
+		{"own customer holds it", verifytest.Wholesaler, item(held, lot, verifytest.PharmacyGLN), verifytest.Pharmacy, chaincode.StatusActive},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -302,14 +303,35 @@ func TestCheckHidesOtherHolders(t *testing.T) {
 			if err := json.Unmarshal(body, &d); err != nil {
 				t.Fatal(err)
 			}
-			if d.Owner != tc.wantOwner {
-				t.Errorf("owner %q, want %q", d.Owner, tc.wantOwner)
+			if d.Owner != tc.wantOwner || d.Status != tc.wantStatus {
+				t.Errorf("owner %q status %q, want %q %q", d.Owner, d.Status, tc.wantOwner, tc.wantStatus)
 			}
 			if tc.wantOwner == "" && bytes.Contains(body, []byte(verifytest.Pharmacy)) {
 				t.Errorf("the answer to %s names %s: %s", tc.org, verifytest.Pharmacy, body)
 			}
 		})
 	}
+
+	t.Run("a package the caller never held", func(t *testing.T) {
+		// Still the manufacturer's: the wholesaler learns nothing of its
+		// state beyond the verification answer.
+		mine := w.Serial("M")
+		w.Commission(lot, mine)
+		status, body := f.post("/returns/check", verifytest.Wholesaler, item(mine, lot, verifytest.PharmacyGLN))
+		if status != http.StatusOK {
+			t.Fatalf("check: %d %s", status, body)
+		}
+		var d Decision
+		if err := json.Unmarshal(body, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != "" || d.Owner != "" || d.Decision != Quarantine {
+			t.Fatalf("the wholesaler sees the manufacturer's package as %s/%s (%s): %s", d.Status, d.Owner, d.Decision, body)
+		}
+		if bytes.Contains(body, []byte(verifytest.Manufacturer)) {
+			t.Errorf("the answer names %s: %s", verifytest.Manufacturer, body)
+		}
+	})
 
 	t.Run("refused receive", func(t *testing.T) {
 		// The wholesaler never sold held to the manufacturer; the conflict
