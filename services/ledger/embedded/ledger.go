@@ -34,6 +34,7 @@ type Ledger struct {
 	inflight      sync.WaitGroup // submissions that may still enqueue
 
 	recent *recentWrites // committer-owned
+	warm   *warmer       // nil unless Options.WarmCache
 
 	mu      sync.Mutex
 	closed  bool
@@ -89,6 +90,9 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 	l.recent = newRecentWrites(height, recentWritesLimit)
 	l.log.Info("ledger open", "dir", dir, "height", height, "tip", tip.String())
 	go l.commitLoop()
+	if opts.WarmCache {
+		l.startWarmer()
+	}
 	return l, nil
 }
 
@@ -296,6 +300,7 @@ func (l *Ledger) Close() error {
 	l.inflight.Wait()
 	close(l.queue)
 	<-l.committerDone
+	l.stopWarmer()
 	if err := guard(l.db.Close); err != nil {
 		return fmt.Errorf("close ledger: %w", err)
 	}

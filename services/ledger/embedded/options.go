@@ -23,6 +23,10 @@ type Options struct {
 	// most 8 GiB; 1 GiB where the memory size is unknown). It is filled as
 	// blocks are read, not reserved up front.
 	CacheBytes int64
+	// WarmCache, when set, reads the world state once in the background
+	// after Open (up to half of CacheBytes), so random reads of a large
+	// ledger find it in the block cache instead of decoding table blocks.
+	WarmCache bool
 	// Logger receives the ledger's and the store's log lines (default:
 	// slog.Default()).
 	Logger *slog.Logger
