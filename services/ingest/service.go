@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -36,6 +37,15 @@ func New(cfg Config) (*Service, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	// The index and the jobs hold every organisation's event bodies: only
+	// the service's own user may read them, whatever the directory's mode
+	// was before.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("ingest: create the data directory: %w", err)
+	}
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("ingest: restrict the data directory: %w", err)
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger}
 	if s.jobs, err = openJobStore(filepath.Join(cfg.DataDir, "jobs")); err != nil {
