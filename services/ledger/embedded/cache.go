@@ -6,6 +6,11 @@ const (
 	// minDefaultCache and maxDefaultCache bound the default block cache.
 	minDefaultCache = 1 << 30
 	maxDefaultCache = 8 << 30
+
+	// scanCacheBytes is the cache of the read-only tools (Verify, Info):
+	// they read the store once, in order, so a large cache would only hold
+	// memory.
+	scanCacheBytes = 256 << 20
 )
 
 // defaultCacheBytes is the default block cache size: a quarter of the

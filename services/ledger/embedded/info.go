@@ -22,7 +22,7 @@ func Inspect(dir string) (*Info, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
-	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}.withDefaults()
+	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), CacheBytes: scanCacheBytes}.withDefaults()
 	db, err := openStore(dir, opts, true)
 	if err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)

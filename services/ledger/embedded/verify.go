@@ -53,7 +53,7 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}.withDefaults()
+	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), CacheBytes: scanCacheBytes}.withDefaults()
 	db, err := openStore(dir, opts, true)
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
