@@ -32,7 +32,10 @@ func attestPartner(tx *txn, args []string) ([]byte, error) {
 	}
 	prev := old.Attested
 	if prev == nil {
-		prev = &Attestation{}
+		// Before its first attestation a record's claims may still have
+		// index entries written by an earlier version of this chaincode,
+		// which indexed claims: they are replaced like an attestation.
+		prev = &Attestation{GLNs: old.GLNs, CompanyPrefixes: old.CompanyPrefixes}
 	}
 	if err := tx.index(glnKey, "gln", msp, prev.GLNs, a.GLNs); err != nil {
 		return nil, err
@@ -62,8 +65,8 @@ func attestPartner(tx *txn, args []string) ([]byte, error) {
 }
 
 // index writes owner's index entries for the values newly attested and
-// deletes those no longer attested, refusing values attested to another
-// organisation.
+// deletes owner's entries of those no longer attested, refusing values
+// attested to another organisation.
 func (tx *txn) index(key func(string) string, what, owner string, old, now []string) error {
 	for _, v := range now {
 		raw, err := tx.st.GetState(key(v))
@@ -78,7 +81,14 @@ func (tx *txn) index(key func(string) string, what, owner string, old, now []str
 		}
 	}
 	for _, v := range old {
-		if !slices.Contains(now, v) {
+		if slices.Contains(now, v) {
+			continue
+		}
+		raw, err := tx.st.GetState(key(v))
+		if err != nil {
+			return fmt.Errorf("read %s index: %w", what, err)
+		}
+		if string(raw) == owner {
 			tx.puts = append(tx.puts, put{key: key(v)})
 		}
 	}
