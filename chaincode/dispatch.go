@@ -11,6 +11,11 @@ const (
 	// FnPutPartner writes the caller's own partner record.
 	// Args: [Partner JSON]. Result: the stored Partner.
 	FnPutPartner = "PutPartner"
+	// FnAttestPartner records a regulator's attestation of an organisation's
+	// licences, company prefixes and GLNs, replacing the previous one; only
+	// a configured regulator may call it. Args: [mspID, Attestation JSON].
+	// Result: the stored Partner.
+	FnAttestPartner = "AttestPartner"
 	// FnCapture applies a batch of EPCIS events as one transaction.
 	// Args: none. Transient: "events" (JSON array of epcis.Event), optional
 	// "t3" (JSON array of T3). Result: CaptureResult.
@@ -56,8 +61,9 @@ const (
 
 // Config is what every endorser of the channel must agree on.
 type Config struct {
-	// Regulators are the MSP IDs of the regulators: they read all T3, set
-	// investigation states, and may claim the regulator role.
+	// Regulators are the MSP IDs of the regulators: they attest partners'
+	// licences, company prefixes and GLNs, read all T3, set investigation
+	// states, and may claim the regulator role.
 	Regulators []string
 }
 
@@ -94,6 +100,7 @@ type handler struct {
 
 var handlers = map[string]handler{
 	FnPutPartner:         {1, putPartner},
+	FnAttestPartner:      {2, attestPartner},
 	FnCapture:            {0, capture},
 	FnRecallLot:          {3, recallLot},
 	FnSetInvestigation:   {2, setInvestigation},

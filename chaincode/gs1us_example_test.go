@@ -45,10 +45,7 @@ func TestGS1USPharmaExample(t *testing.T) {
 		{ID: whs, Name: "Example Wholesaler", Roles: []chaincode.Role{chaincode.RoleWholesaler}, CompanyPrefixes: []string{"039999"},
 			GLNs: []string{gln("urn:epc:id:sgln:039999.999999.0"), gln("urn:epc:id:sgln:039999.345678.0")}, Licenses: partners()[0].Licenses},
 	} {
-		raw, _ := json.Marshal(p)
-		if _, err := m.Submit(p.ID, chaincode.FnPutPartner, nil, string(raw)); err != nil {
-			t.Fatal(err)
-		}
+		register(t, m, p)
 	}
 
 	res, err := capture(t, m, mfr, doc.Events...)
@@ -116,10 +113,7 @@ func TestGS1USPharmaExampleDigitalLink(t *testing.T) {
 			{ID: mfr, Name: "MFG", Roles: []chaincode.Role{chaincode.RoleManufacturer}, CompanyPrefixes: []string{"030001"}, GLNs: []string{"0300011111116"}, Licenses: partners()[0].Licenses},
 			{ID: whs, Name: "W", Roles: []chaincode.Role{chaincode.RoleWholesaler}, GLNs: []string{"0399999999991"}, Licenses: partners()[0].Licenses},
 		} {
-			b, _ := json.Marshal(p)
-			if _, err := m.Submit(p.ID, chaincode.FnPutPartner, nil, string(b)); err != nil {
-				t.Fatal(err)
-			}
+			register(t, m, p)
 		}
 		events := doc.Events
 		if form == "dl" {

@@ -61,15 +61,35 @@ func newLedger(t testing.TB) *chaincodetest.Memory {
 	t.Helper()
 	m := chaincodetest.New(chaincode.Invoke, start)
 	for _, p := range partners() {
-		b, err := json.Marshal(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Submit(p.ID, chaincode.FnPutPartner, nil, string(b)); err != nil {
-			t.Fatalf("register %s: %v", p.ID, err)
-		}
+		register(t, m, p)
 	}
 	return m
+}
+
+// register writes p as its own record and has the regulator attest what it
+// claims (licences, company prefixes, GLNs).
+func register(t testing.TB, m *chaincodetest.Memory, p chaincode.Partner) {
+	t.Helper()
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Submit(p.ID, chaincode.FnPutPartner, nil, string(b)); err != nil {
+		t.Fatalf("register %s: %v", p.ID, err)
+	}
+	attest(t, m, p.ID, chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+}
+
+// attest records the regulator's attestation a of msp.
+func attest(t testing.TB, m *chaincodetest.Memory, msp string, a chaincode.Attestation) {
+	t.Helper()
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Submit(reg, chaincode.FnAttestPartner, nil, msp, string(b)); err != nil {
+		t.Fatalf("attest %s: %v", msp, err)
+	}
 }
 
 func ev(typ epcis.EventType, action epcis.Action, step string) epcis.Event {

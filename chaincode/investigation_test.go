@@ -1,7 +1,6 @@
 package chaincode_test
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -106,18 +105,12 @@ func TestClearingNeedsLicence(t *testing.T) {
 	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a), shipEv(whsGLN, a))
 	mustCapture(t, m, whs, stepEv("receiving", a))
 	lapsed := partners()[0]
-	lapsed.Licenses[0].Expiry = start.Add(-time.Hour)
-	b, err := json.Marshal(lapsed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Submit(mfr, chaincode.FnPutPartner, nil, string(b)); err != nil {
-		t.Fatalf("lapse the manufacturer's licence: %v", err)
-	}
+	attest(t, m, mfr, chaincode.Attestation{Licenses: []chaincode.License{{Authority: "FDA", Number: "L-1", Expiry: start.Add(-time.Hour)}},
+		CompanyPrefixes: lapsed.CompanyPrefixes, GLNs: lapsed.GLNs})
 	if _, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, string(chaincode.InvestigationSuspect)); err != nil {
 		t.Fatalf("a lapsed GTIN owner raises a suspicion: %v", err)
 	}
-	_, err = m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, string(chaincode.InvestigationCleared))
+	_, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, string(chaincode.InvestigationCleared))
 	wantRule(t, err, chaincode.CodeForbidden, "caller-not-atp", -1)
 	if got := serialOf(t, m, a).Investigation; got != chaincode.InvestigationSuspect {
 		t.Fatalf("state %q after the refused clearing", got)

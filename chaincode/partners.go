@@ -6,10 +6,10 @@ import (
 	"slices"
 )
 
-// putPartner writes the caller's own record and the GLN and company prefix
-// indexes. A GLN or prefix another organisation already claims is refused;
-// the first claim wins (records are self-asserted; ATP status comes from the
-// licence expiry only).
+// putPartner writes the caller's own record: name, roles and the GLNs,
+// company prefixes and licences it claims. Claims grant nothing: only a
+// regulator's attestation (AttestPartner) indexes GLNs and prefixes and makes
+// licences count, and the attestation of the previous record is kept as is.
 func putPartner(tx *txn, args []string) ([]byte, error) {
 	var p Partner
 	if err := json.Unmarshal([]byte(args[0]), &p); err != nil {
@@ -28,90 +28,26 @@ func putPartner(tx *txn, args []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.claim(glnKey, "gln", old.glns(), p.GLNs); err != nil {
-		return nil, err
-	}
-	for _, c := range p.CompanyPrefixes {
-		if err := tx.prefixFree(c); err != nil {
-			return nil, err
-		}
-	}
-	if err := tx.claim(prefixKey, "company-prefix", old.prefixes(), p.CompanyPrefixes); err != nil {
-		return nil, err
+	p.Attested = nil
+	if old != nil {
+		p.Attested = old.Attested
 	}
 	p.Updated = tx.now
-	raw, err := json.Marshal(&p)
+	return tx.writePartner(FnPutPartner, &p)
+}
+
+// writePartner stores p, adds it to the transaction's event and commits.
+func (tx *txn) writePartner(function string, p *Partner) ([]byte, error) {
+	raw, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("encode partner: %w", err)
 	}
 	tx.puts = append(tx.puts, put{partnerKey(p.ID), raw})
 	tx.ev.Partners = append(tx.ev.Partners, raw)
-	if err := tx.commit(FnPutPartner); err != nil {
+	if err := tx.commit(function); err != nil {
 		return nil, err
 	}
 	return raw, nil
-}
-
-func (p *Partner) glns() []string {
-	if p == nil {
-		return nil
-	}
-	return p.GLNs
-}
-
-func (p *Partner) prefixes() []string {
-	if p == nil {
-		return nil
-	}
-	return p.CompanyPrefixes
-}
-
-// claim writes index entries for the values newly listed and deletes those
-// no longer listed, refusing values owned by another organisation.
-func (tx *txn) claim(key func(string) string, what string, old, now []string) error {
-	for _, v := range now {
-		raw, err := tx.st.GetState(key(v))
-		if err != nil {
-			return fmt.Errorf("read %s index: %w", what, err)
-		}
-		if raw != nil && string(raw) != tx.caller {
-			return refuse(CodeForbidden, what+"-claimed", v, fmt.Sprintf("%s %s belongs to %s", what, v, raw))
-		}
-		if raw == nil {
-			tx.puts = append(tx.puts, put{key(v), []byte(tx.caller)})
-		}
-	}
-	for _, v := range old {
-		if !slices.Contains(now, v) {
-			tx.puts = append(tx.puts, put{key: key(v)})
-		}
-	}
-	return nil
-}
-
-// prefixFree refuses a company prefix that overlaps another organisation's:
-// one a prefix of the other would let it commission the other's GTINs.
-// GS1 allocates non-overlapping prefixes, so a real owner is never refused.
-func (tx *txn) prefixFree(c string) error {
-	taken := func(owner []byte, other string) error {
-		if owner != nil && string(owner) != tx.caller {
-			return refuse(CodeForbidden, "company-prefix-claimed", c, fmt.Sprintf("company prefix %s overlaps %s of %s", c, other, owner))
-		}
-		return nil
-	}
-	for n := 6; n < len(c); n++ {
-		owner, err := tx.st.GetState(prefixKey(c[:n]))
-		if err != nil {
-			return fmt.Errorf("read company prefix index: %w", err)
-		}
-		if err := taken(owner, c[:n]); err != nil {
-			return err
-		}
-	}
-	start := prefixKey(c)
-	return tx.st.Range(start, start+keyEnd, func(key string, owner []byte) (bool, error) {
-		return true, taken(owner, key[len("gcp~"):])
-	})
 }
 
 func (tx *txn) validatePartner(p *Partner) error {
@@ -130,23 +66,8 @@ func (tx *txn) validatePartner(p *Partner) error {
 			return refuse(CodeForbidden, "regulator-role-reserved", "", p.ID+" is not a configured regulator")
 		}
 	}
-	if hasDuplicates(p.GLNs) || hasDuplicates(p.CompanyPrefixes) {
-		return bad("partner-duplicate", "GLNs and company prefixes must be listed once")
-	}
-	for _, g := range p.GLNs {
-		if len(g) != 13 || !validCheckDigit(g) {
-			return bad("partner-gln-invalid", fmt.Sprintf("%q is not a 13-digit GLN", g))
-		}
-	}
-	for _, c := range p.CompanyPrefixes {
-		if len(c) < 6 || len(c) > 12 || !digits(c) {
-			return bad("partner-prefix-invalid", fmt.Sprintf("%q is not a GS1 company prefix (6 to 12 digits)", c))
-		}
-	}
-	for _, l := range p.Licenses {
-		if l.Authority == "" || l.Number == "" || l.Expiry.IsZero() {
-			return bad("partner-license-invalid", "a licence needs authority, number and expiry")
-		}
+	if err := validateCredentials(p.GLNs, p.CompanyPrefixes, p.Licenses); err != nil {
+		return err
 	}
 	if p.GLNs == nil {
 		p.GLNs = []string{}
@@ -156,6 +77,31 @@ func (tx *txn) validatePartner(p *Partner) error {
 	}
 	if p.Licenses == nil {
 		p.Licenses = []License{}
+	}
+	return nil
+}
+
+// validateCredentials checks the form of GLNs, company prefixes and
+// licences, claimed or attested.
+func validateCredentials(glns, prefixes []string, licences []License) error {
+	bad := func(rule, detail string) error { return refuse(CodeInvalid, rule, "", detail) }
+	if hasDuplicates(glns) || hasDuplicates(prefixes) {
+		return bad("partner-duplicate", "GLNs and company prefixes must be listed once")
+	}
+	for _, g := range glns {
+		if len(g) != 13 || !validCheckDigit(g) {
+			return bad("partner-gln-invalid", fmt.Sprintf("%q is not a 13-digit GLN", g))
+		}
+	}
+	for _, c := range prefixes {
+		if len(c) < 6 || len(c) > 12 || !digits(c) {
+			return bad("partner-prefix-invalid", fmt.Sprintf("%q is not a GS1 company prefix (6 to 12 digits)", c))
+		}
+	}
+	for _, l := range licences {
+		if l.Authority == "" || l.Number == "" || l.Expiry.IsZero() {
+			return bad("partner-license-invalid", "a licence needs authority, number and expiry")
+		}
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package chaincode
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Status is where an item (serial or container) stands in the supply chain.
 type Status string
@@ -129,20 +132,44 @@ type LotHolding struct {
 	Count int    `json:"count"`
 }
 
-// Partner is an organisation's own record of itself.
+// Partner is an organisation's record of itself (written by it) and what a
+// regulator attests about it (written by the regulator).
 type Partner struct {
-	// ID is the organisation's MSP ID; only that organisation writes it.
+	// ID is the organisation's MSP ID; only that organisation writes its
+	// name, roles and claims.
 	ID    string `json:"id"`
 	Name  string `json:"name"`
 	Roles []Role `json:"roles"`
-	// GLNs are the organisation's location and party GLNs (13 digits);
-	// shipments addressed to them go to it.
+	// GLNs are the location and party GLNs (13 digits) the organisation
+	// claims. A claim grants nothing: shipments go to attested GLNs only.
 	GLNs []string `json:"glns"`
+	// CompanyPrefixes are the GS1 company prefixes the organisation claims.
+	// A claim grants nothing: only attested prefixes' GTINs are its own.
+	CompanyPrefixes []string `json:"companyPrefixes"`
+	// Licenses are the licences the organisation claims. A claim grants
+	// nothing: ATP status comes from attested licences only.
+	Licenses []License `json:"licenses"`
+	// Attested is the regulator's attestation; nil until one is recorded.
+	Attested *Attestation `json:"attested,omitempty"`
+	Updated  time.Time    `json:"updated"`
+}
+
+// Attestation is what a regulator vouches for about an organisation
+// (AttestPartner): it replaces the previous attestation as a whole.
+type Attestation struct {
+	// Licenses are the current licences: the organisation is an authorized
+	// trading partner while one has not expired. Empty means revoked.
+	Licenses []License `json:"licenses"`
 	// CompanyPrefixes are the GS1 company prefixes it owns: only it may
 	// commission GTINs under them.
-	CompanyPrefixes []string  `json:"companyPrefixes"`
-	Licenses        []License `json:"licenses"`
-	Updated         time.Time `json:"updated"`
+	CompanyPrefixes []string `json:"companyPrefixes"`
+	// GLNs are its location and party GLNs: shipments addressed to them go
+	// to it.
+	GLNs []string `json:"glns"`
+	// By is the regulator's MSP ID, set by the chaincode.
+	By string `json:"by,omitempty"`
+	// Updated is the attesting transaction's timestamp.
+	Updated time.Time `json:"updated"`
 }
 
 // Role is a DSCSA trading partner role.
@@ -173,15 +200,24 @@ type License struct {
 	Expiry    time.Time `json:"expiry"`
 }
 
-// ATP reports whether the partner is an authorized trading partner at t: it
-// holds a licence that has not expired.
+// ATP reports whether the partner is an authorized trading partner at t: a
+// regulator attests a licence of it that has not expired. Licences the
+// organisation only claims do not count.
 func (p *Partner) ATP(t time.Time) bool {
-	for _, l := range p.Licenses {
+	if p.Attested == nil {
+		return false
+	}
+	for _, l := range p.Attested.Licenses {
 		if l.Expiry.After(t) {
 			return true
 		}
 	}
 	return false
+}
+
+// HasGLN reports whether a regulator attests gln as the partner's.
+func (p *Partner) HasGLN(gln string) bool {
+	return p.Attested != nil && slices.Contains(p.Attested.GLNs, gln)
 }
 
 // HasRole reports whether the partner claims role r.

@@ -131,13 +131,9 @@ func startCaptureHarness(ctx context.Context) (h *captureHarness, err error) {
 	if h.l, err = embedded.Open(filepath.Join(dir, "ledger"), cons, chaincode.Invoke, embedded.Options{Logger: quiet}); err != nil {
 		return nil, err
 	}
-	partner, err := json.Marshal(chaincode.Partner{ID: "ManufacturerMSP", Name: "Acme", Roles: []chaincode.Role{chaincode.RoleManufacturer},
+	if err := register(ctx, h.l, chaincode.Partner{ID: "ManufacturerMSP", Name: "Acme", Roles: []chaincode.Role{chaincode.RoleManufacturer},
 		GLNs: []string{"0312345000004"}, CompanyPrefixes: []string{"0312345"},
-		Licenses: []chaincode.License{{Authority: "FDA", Number: "LIC-1", Expiry: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}}})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := h.l.Submit(ctx, "ManufacturerMSP", ledgerTx(chaincode.FnPutPartner, string(partner))); err != nil {
+		Licenses: []chaincode.License{{Authority: "FDA", Number: "LIC-1", Expiry: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}}}); err != nil {
 		return nil, fmt.Errorf("register the manufacturer: %w", err)
 	}
 	keys, err := auth.OpenStore(filepath.Join(dir, auth.KeysFile))

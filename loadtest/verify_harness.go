@@ -159,12 +159,8 @@ func populate(ctx context.Context, l ledger.Ledger, n int) error {
 		{ID: "WholesalerMSP", Name: "Northwind", Roles: []chaincode.Role{chaincode.RoleWholesaler}, GLNs: []string{wholesalerGLN}, Licenses: lic},
 		{ID: "PharmacyMSP", Name: "Corner", Roles: []chaincode.Role{chaincode.RoleDispenser}, GLNs: []string{pharmacyGLN}, Licenses: lic},
 	} {
-		raw, err := json.Marshal(p)
-		if err != nil {
+		if err := register(ctx, l, p); err != nil {
 			return err
-		}
-		if _, err := l.Submit(ctx, p.ID, ledgerTx(chaincode.FnPutPartner, string(raw))); err != nil {
-			return fmt.Errorf("register %s: %w", p.ID, err)
 		}
 	}
 	const chunk = 5000

@@ -51,7 +51,7 @@ func run(profilePath, workload, chaincodeName string, n, concurrency, batch int)
 	if err != nil {
 		return err
 	}
-	cfg, err := profile.Config(chaincodeName, submitter)
+	cfg, err := profile.Config(chaincodeName, submitter, regulator)
 	if err != nil {
 		return err
 	}
@@ -77,3 +77,6 @@ func run(profilePath, workload, chaincodeName string, n, concurrency, batch int)
 
 // submitter is the organisation the load runs as.
 const submitter = "ManufacturerMSP"
+
+// regulator attests the submitter's partner record.
+const regulator = "RegulatorMSP"

@@ -95,8 +95,8 @@ func commissionTx(worker, i, size int) (ledger.Transaction, error) {
 	return ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}}, nil
 }
 
-// registerManufacturer writes the submitter's partner record, which a
-// commissioning needs (its company prefix).
+// registerManufacturer writes the submitter's partner record and has the
+// regulator attest it, which a commissioning needs (its company prefix).
 func registerManufacturer(ctx context.Context, l ledger.Ledger) error {
 	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 	p := chaincode.Partner{
@@ -110,6 +110,13 @@ func registerManufacturer(ctx context.Context, l ledger.Ledger) error {
 	}
 	if _, err := l.Submit(ctx, submitter, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}}); err != nil {
 		return fmt.Errorf("register %s: %w", submitter, err)
+	}
+	att, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+	if err != nil {
+		return fmt.Errorf("encode attestation: %w", err)
+	}
+	if _, err := l.Submit(ctx, regulator, ledger.Transaction{Function: chaincode.FnAttestPartner, Args: []string{submitter, string(att)}}); err != nil {
+		return fmt.Errorf("attest %s: %w", submitter, err)
 	}
 	return nil
 }

@@ -77,30 +77,50 @@ func (r *Result) count(alreadyDone bool) {
 }
 
 // putPartner writes org's partner record unless the ledger has it with the
-// same roles, GLNs and prefixes and a licence valid beyond LicenceRenewal.
-// It reports whether the record was already there.
+// same roles, GLNs and prefixes and a licence valid beyond LicenceRenewal,
+// then has the regulator attest what the record claims unless the ledger's
+// attestation says exactly that. It reports whether both were already there.
 func putPartner(ctx context.Context, l ledger.Ledger, o Org, now time.Time) (bool, error) {
 	var cur chaincode.Partner
+	found := true
 	err := evaluate(ctx, l, o.MSP, &cur, chaincode.FnReadPartner, o.MSP)
 	switch {
 	case err == nil:
-		if samePartner(cur, o.partner(now), now) {
-			return true, nil
-		}
-	case problem.CodeOf(err) != problem.NotFound:
+	case problem.CodeOf(err) == problem.NotFound:
+		found = false
+	default:
 		return false, err
 	}
-	raw, err := json.Marshal(o.partner(now.Add(LicenceValidity)))
-	if err != nil {
-		return false, fmt.Errorf("encode partner: %w", err)
+	stored := cur
+	recordDone := found && sameClaims(cur, o.partner(now), now)
+	if !recordDone {
+		stored = o.partner(now.Add(LicenceValidity))
+		raw, err := json.Marshal(stored)
+		if err != nil {
+			return false, fmt.Errorf("encode partner: %w", err)
+		}
+		if _, err := l.Submit(ctx, o.MSP, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}}); err != nil {
+			return false, err
+		}
 	}
-	_, err = l.Submit(ctx, o.MSP, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}})
-	return false, err
+	want := chaincode.Attestation{Licenses: stored.Licenses, CompanyPrefixes: stored.CompanyPrefixes, GLNs: stored.GLNs}
+	if found && sameAttestation(cur.Attested, want) {
+		return recordDone, nil
+	}
+	raw, err := json.Marshal(want)
+	if err != nil {
+		return false, fmt.Errorf("encode attestation: %w", err)
+	}
+	_, err = l.Submit(ctx, Regulator, ledger.Transaction{Function: chaincode.FnAttestPartner, Args: []string{o.MSP, string(raw)}})
+	if err != nil {
+		return false, fmt.Errorf("attest: %w", err)
+	}
+	return false, nil
 }
 
-// samePartner reports whether the stored record cur says what want says,
+// sameClaims reports whether the stored record cur claims what want claims,
 // with licences (when want has any) valid for LicenceRenewal from now.
-func samePartner(cur, want chaincode.Partner, now time.Time) bool {
+func sameClaims(cur, want chaincode.Partner, now time.Time) bool {
 	if cur.Name != want.Name || !slices.Equal(cur.Roles, want.Roles) || !slices.Equal(cur.GLNs, want.GLNs) ||
 		!slices.Equal(cur.CompanyPrefixes, want.CompanyPrefixes) {
 		return false
@@ -108,7 +128,19 @@ func samePartner(cur, want chaincode.Partner, now time.Time) bool {
 	if len(want.Licenses) == 0 {
 		return len(cur.Licenses) == 0
 	}
-	return cur.ATP(now.Add(LicenceRenewal))
+	renewal := now.Add(LicenceRenewal)
+	return slices.ContainsFunc(cur.Licenses, func(l chaincode.License) bool { return l.Expiry.After(renewal) })
+}
+
+// sameAttestation reports whether the stored attestation cur attests
+// exactly want's licences, company prefixes and GLNs.
+func sameAttestation(cur *chaincode.Attestation, want chaincode.Attestation) bool {
+	if cur == nil || !slices.Equal(cur.GLNs, want.GLNs) || !slices.Equal(cur.CompanyPrefixes, want.CompanyPrefixes) {
+		return false
+	}
+	return slices.EqualFunc(cur.Licenses, want.Licenses, func(a, b chaincode.License) bool {
+		return a.Authority == b.Authority && a.Number == b.Number && a.Expiry.Equal(b.Expiry)
+	})
 }
 
 // apply submits one step unless the ledger shows it done; it reports

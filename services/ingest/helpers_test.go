@@ -129,6 +129,13 @@ func (e *env) registerPartners() {
 		if _, err := e.l.Submit(e.t.Context(), p.ID, ledgerTx(chaincode.FnPutPartner, string(raw))); err != nil {
 			e.t.Fatalf("register %s: %v", p.ID, err)
 		}
+		att, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if _, err := e.l.Submit(e.t.Context(), reg, ledgerTx(chaincode.FnAttestPartner, p.ID, string(att))); err != nil {
+			e.t.Fatalf("attest %s: %v", p.ID, err)
+		}
 	}
 }
 

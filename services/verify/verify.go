@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -81,8 +80,8 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 }
 
 // authorize checks that the caller's organisation is a current authorized
-// trading partner (its partner record holds a licence not expired at now)
-// or a regulator, and that every reqGLN is one of its GLNs.
+// trading partner (a regulator attests a licence of it not expired at now)
+// or a regulator, and that every reqGLN is one of its attested GLNs.
 func (s *Service) authorize(ctx context.Context, caller auth.Principal, reqs []Request, look *Lookup, fresh, cacheOK bool, height uint64, now time.Time) error {
 	var partner *chaincode.Partner
 	var err error
@@ -102,7 +101,7 @@ func (s *Service) authorize(ctx context.Context, caller auth.Principal, reqs []R
 	}
 	for i := range reqs {
 		g := reqs[i].ReqGLN
-		if g == "" || g == caller.GLN || (partner != nil && slices.Contains(partner.GLNs, g)) {
+		if g == "" || g == caller.GLN || (partner != nil && partner.HasGLN(g)) {
 			continue
 		}
 		field := "reqGLN"

@@ -28,7 +28,8 @@ var dscsaEventTime = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 func dscsaSGTIN(serial string) string { return "urn:epc:id:sgtin:0312345.067890." + serial }
 
-// dscsaPartners registers the four demo organisations as trading partners.
+// dscsaPartners registers the four demo organisations as trading partners:
+// each writes its record and the regulator attests what it claims.
 func dscsaPartners(tb testing.TB, l ledger.Ledger) {
 	tb.Helper()
 	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -46,6 +47,13 @@ func dscsaPartners(tb testing.TB, l ledger.Ledger) {
 		}
 		if _, err := l.Submit(context.Background(), p.ID, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}}); err != nil {
 			tb.Fatalf("register %s: %v", p.ID, err)
+		}
+		att, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := l.Submit(context.Background(), "RegulatorMSP", ledger.Transaction{Function: chaincode.FnAttestPartner, Args: []string{p.ID, string(att)}}); err != nil {
+			tb.Fatalf("attest %s: %v", p.ID, err)
 		}
 	}
 }

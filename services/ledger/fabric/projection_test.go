@@ -96,21 +96,29 @@ func TestVerifyProjectionCatchesUpAcrossPeerRestart(t *testing.T) {
 	projected("a new projector resumes from the cache's checkpoint", epc, r.Block)
 }
 
-// registerManufacturer writes the manufacturer's partner record, which a
-// commissioning needs (its company prefix).
+// registerManufacturer writes the manufacturer's partner record and has the
+// regulator attest it, which a commissioning needs (its company prefix).
 func registerManufacturer(t *testing.T, l *Ledger) {
 	t.Helper()
 	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
-	raw, err := json.Marshal(chaincode.Partner{
+	p := chaincode.Partner{
 		ID: manufacturer, Name: "Test manufacturer", Roles: []chaincode.Role{chaincode.RoleManufacturer},
 		GLNs: []string{"0312345000004"}, CompanyPrefixes: []string{"0312345"},
 		Licenses: []chaincode.License{{Authority: "FDA", Number: "test-1", Expiry: far}},
-	})
+	}
+	raw, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.Submit(context.Background(), manufacturer, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}}); err != nil {
 		t.Fatalf("register %s: %v", manufacturer, err)
+	}
+	att, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Submit(context.Background(), regulator, ledger.Transaction{Function: chaincode.FnAttestPartner, Args: []string{manufacturer, string(att)}}); err != nil {
+		t.Fatalf("attest %s: %v", manufacturer, err)
 	}
 }
 

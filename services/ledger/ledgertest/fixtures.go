@@ -97,17 +97,32 @@ func newHarness(t *testing.T, newLedger func(t *testing.T) ledger.Ledger) *harne
 	return h
 }
 
+// putPartner writes p as its organisation's own record and has the
+// regulator attest what it claims (licences, company prefixes, GLNs); the
+// receipt is the attestation's.
 func (h *harness) putPartner(p chaincode.Partner) ledger.Receipt {
 	h.t.Helper()
 	b, err := json.Marshal(p)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	r, err := h.l.Submit(h.ctx, p.ID, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(b)}})
-	if err != nil {
+	if _, err := h.l.Submit(h.ctx, p.ID, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(b)}}); err != nil {
 		h.t.Fatalf("register %s: %v", p.ID, err)
 	}
+	a, err := json.Marshal(attestation(p))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	r, err := h.l.Submit(h.ctx, Regulator, ledger.Transaction{Function: chaincode.FnAttestPartner, Args: []string{p.ID, string(a)}})
+	if err != nil {
+		h.t.Fatalf("attest %s: %v", p.ID, err)
+	}
 	return r
+}
+
+// attestation is a regulator's attestation of everything p claims.
+func attestation(p chaincode.Partner) chaincode.Attestation {
+	return chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs}
 }
 
 // event builders

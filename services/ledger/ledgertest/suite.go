@@ -331,6 +331,11 @@ func refusals(t *testing.T, h *harness) {
 			_, err := h.submit(Wholesaler, chaincode.FnPutPartner, string(b))
 			return err
 		}, problem.Forbidden, "own-record-only", -1, ""},
+		{"attesting without being a regulator", func() error {
+			b, _ := json.Marshal(attestation(partner(Wholesaler, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))))
+			_, err := h.submit(Wholesaler, chaincode.FnAttestPartner, Wholesaler, string(b))
+			return err
+		}, problem.Forbidden, "regulator-only", -1, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -392,8 +397,8 @@ func verificationErrors(t *testing.T, h *harness) {
 	if err := req(Regulator, gtin); err != nil {
 		t.Fatalf("regulator verifies: %v", err)
 	}
-	// The pharmacy's licence lapses: it is no longer an authorized trading
-	// partner and gets no answer.
+	// The pharmacy's attested licence lapses: it is no longer an authorized
+	// trading partner and gets no answer.
 	h.putPartner(partner(Pharmacy, time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)))
 	wantRefusal(t, req(Pharmacy, gtin), problem.Forbidden, "requester-not-atp")
 }

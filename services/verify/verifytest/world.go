@@ -130,14 +130,21 @@ func partner(msp, name string, role chaincode.Role, gln string, licenceEnd time.
 	return p
 }
 
-// PutPartner writes an organisation's partner record.
+// PutPartner writes an organisation's partner record and has the regulator
+// attest what it claims (licences, company prefixes, GLNs); the receipt is
+// the attestation's.
 func (w *World) PutPartner(p chaincode.Partner) ledger.Receipt {
 	w.T.Helper()
 	b, err := json.Marshal(p)
 	if err != nil {
 		w.T.Fatal(err)
 	}
-	return w.Submit(p.ID, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(b)}})
+	w.Submit(p.ID, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(b)}})
+	a, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+	if err != nil {
+		w.T.Fatal(err)
+	}
+	return w.Submit(Regulator, ledger.Transaction{Function: chaincode.FnAttestPartner, Args: []string{p.ID, string(a)}})
 }
 
 // Submit submits tx as org and fails the test if the ledger refuses it.
