@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"rxledger/chaincode"
+	"rxledger/services/ledger"
 	"rxledger/services/verify/verifytest"
 )
 
@@ -161,5 +162,30 @@ func TestVerifyRefusals(t *testing.T) {
 			status, body := f.do(http.MethodGet, tc.path, tc.org, nil)
 			wantProblem(t, status, body, tc.status, problemCode(tc.code), tc.field)
 		})
+	}
+}
+
+// A GLN an organisation only claims in its own partner record, without a
+// regulator's attestation, does not let it verify as that location.
+func TestClaimedGLNIsNotOwn(t *testing.T) {
+	f := newFixture(t, false, Options{NoLag: true})
+	w := f.w
+	ok := w.Serial("G1")
+	w.Distribute(w.Serial("LG"), ok)
+	claim := chaincode.Partner{ID: verifytest.Wholesaler, Name: "Big Wholesale",
+		Roles: []chaincode.Role{chaincode.RoleWholesaler},
+		GLNs:  []string{verifytest.WholesalerGLN, verifytest.PharmacyGLN}}
+	b, err := json.Marshal(claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Submit(verifytest.Wholesaler, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(b)}})
+	f.caughtUp()
+
+	status, body := f.do(http.MethodGet, path(ok, "reqGLN="+verifytest.PharmacyGLN), verifytest.Wholesaler, nil)
+	wantProblem(t, status, body, 403, problemCode("forbidden"), "reqGLN")
+	status, body = f.do(http.MethodGet, path(ok, "reqGLN="+verifytest.WholesalerGLN), verifytest.Wholesaler, nil)
+	if status != http.StatusOK {
+		t.Fatalf("own attested reqGLN: status %d: %s", status, body)
 	}
 }
