@@ -64,13 +64,12 @@
 // and committed through its write-ahead log with fsync, which is exactly the
 // "one block, one atomic durable write" the ledger needs, and concurrent
 // commits are group-committed by the engine. Point reads of absent keys (the
-// MVCC check for a new serial) are kept cheap with bloom filters. Point reads
-// of present keys are as fast as their block cache: a read whose table block is
-// not cached reads, checksums and decompresses it, which doubles a
-// verification's latency. The cache therefore defaults to a quarter of the
-// machine's memory (Options.CacheBytes, 1 to 8 GiB, allocated as it fills),
-// enough for the world state of 10 million serials, and Options.WarmCache
-// reads the state into it after Open so a node is at full speed before its
-// first random reads have touched every block. Measured numbers are in
+// MVCC check for a new serial) are kept cheap with bloom filters. A point read
+// whose table block is not cached reads, checksums and decompresses it, so the
+// block cache defaults to a quarter of the machine's memory
+// (Options.CacheBytes, 1 to 8 GiB, allocated as it fills), enough for the
+// world state of 10 million serials, and Options.WarmCache reads the state
+// into it after Open. Measured numbers, including what the cache does and
+// does not explain of the verification latency at scale, are in
 // BENCHMARKS.md.
 package embedded
