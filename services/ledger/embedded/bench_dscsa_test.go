@@ -139,6 +139,12 @@ func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
 		buildVerifyLedger(b, dir, n)
 	}
 	l := openDSCSA(b, dir, benchReadOptions(b))
+	if reused {
+		// A ledger kept from an earlier run may predate regulator
+		// attestations; writing the partners again (with attestation) is
+		// idempotent in effect and makes the requester a current ATP.
+		dscsaPartners(b, l)
+	}
 	warmBenchCache(b, l)
 	rng := rand.New(rand.NewPCG(1, 2))
 	c0 := l.db.Metrics().BlockCache
