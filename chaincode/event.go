@@ -3,6 +3,7 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
+	"rxledger/epcis"
 	"time"
 )
 
@@ -59,11 +60,11 @@ func (e *txEvent) marshal() ([]byte, error) {
 	}
 	b := make([]byte, 0, size)
 	b = append(b, `{"txId":`...)
-	b = appendJSONString(b, e.TxID)
+	b = epcis.AppendJSONString(b, e.TxID)
 	b = append(b, `,"function":`...)
-	b = appendJSONString(b, e.Function)
+	b = epcis.AppendJSONString(b, e.Function)
 	b = append(b, `,"creator":`...)
-	b = appendJSONString(b, e.Creator)
+	b = epcis.AppendJSONString(b, e.Creator)
 	b = append(b, `,"time":"`...)
 	b = e.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')

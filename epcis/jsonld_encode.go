@@ -192,7 +192,7 @@ func validJSONPrefix(p string) bool {
 
 // Low-level writing.
 
-func (e *jsonEncoder) str(s string) { appendJSONString(&e.b, s) }
+func (e *jsonEncoder) str(s string) { writeDocString(&e.b, s) }
 
 func (e *jsonEncoder) key(k string) {
 	e.b.WriteByte(',')
@@ -235,8 +235,10 @@ func (e *jsonEncoder) strings(list []string) {
 
 func jsonTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
 
-// appendJSONString writes s as a JSON string.
-func appendJSONString(b *bytes.Buffer, s string) {
+// writeDocString writes s as a JSON string for EPCIS documents. Unlike
+// AppendJSONString it leaves <, > and & unescaped, so converted documents (URIs
+// with query strings) stay readable; both are valid JSON for the same string.
+func writeDocString(b *bytes.Buffer, s string) {
 	const hexDigits = "0123456789abcdef"
 	b.WriteByte('"')
 	start := 0

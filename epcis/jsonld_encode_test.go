@@ -85,9 +85,9 @@ func TestAppendJSONString(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var b bytes.Buffer
-		appendJSONString(&b, tt.in)
+		writeDocString(&b, tt.in)
 		if b.String() != tt.want {
-			t.Errorf("appendJSONString(%q) = %s, want %s", tt.in, b.String(), tt.want)
+			t.Errorf("writeDocString(%q) = %s, want %s", tt.in, b.String(), tt.want)
 		}
 	}
 }
