@@ -29,11 +29,7 @@ func (ec *eventCtx) ship() error {
 		return err
 	}
 	dispenserOnly := len(caller.Roles) == 1 && caller.Roles[0] == RoleDispenser
-	items, err := ec.loadList(ec.ev.EPCList)
-	if err != nil {
-		return err
-	}
-	top, err := ec.topLevel(items, "packed-item-shipped-alone")
+	top, err := ec.topLevelOfEPCList("packed-item-shipped-alone")
 	if err != nil {
 		return err
 	}
@@ -84,22 +80,37 @@ func (ec *eventCtx) checkHeld(epc string, it *item) error {
 	return nil
 }
 
+// topLevelOfEPCList loads the event's epcList and keeps its top-level items:
+// a packed item named without its container is refused with rule alone
+// (unless alone is empty, when it is taken on its own).
+func (ec *eventCtx) topLevelOfEPCList(alone string) ([]listed, error) {
+	items, err := ec.loadList(ec.ev.EPCList)
+	if err != nil {
+		return nil, err
+	}
+	return ec.topLevel(items, alone)
+}
+
+// checkInTransit refuses an item that is not in transit.
+func (ec *eventCtx) checkInTransit(epc string, it *item) error {
+	if c := it.custody(); c.Status != StatusInTransit {
+		return ec.fail(CodeInvalid, "not-in-transit", epc, "%s is %s, not in transit", it.id.DigitalLink(), c.Status)
+	}
+	return nil
+}
+
 // receive moves ownership of what was shipped to the caller to the caller.
 func (ec *eventCtx) receive() error {
 	tx := ec.tx
-	items, err := ec.loadList(ec.ev.EPCList)
-	if err != nil {
-		return err
-	}
-	top, err := ec.topLevel(items, "packed-item-received-alone")
+	top, err := ec.topLevelOfEPCList("packed-item-received-alone")
 	if err != nil {
 		return err
 	}
 	for _, l := range top {
 		err := tx.walk(l.it, func(it *item) error {
 			c := it.custody()
-			if c.Status != StatusInTransit {
-				return ec.fail(CodeInvalid, "not-in-transit", l.epc, "%s is %s, not in transit", it.id.DigitalLink(), c.Status)
+			if err := ec.checkInTransit(l.epc, it); err != nil {
+				return err
 			}
 			if c.ShipTo != tx.caller {
 				return ec.fail(CodeForbidden, "not-addressee", l.epc, "%s was not shipped to %s", it.id.DigitalLink(), tx.caller)
@@ -122,19 +133,15 @@ func (ec *eventCtx) receive() error {
 // voidShipping takes back a shipment the caller sent and nobody received.
 func (ec *eventCtx) voidShipping() error {
 	tx := ec.tx
-	items, err := ec.loadList(ec.ev.EPCList)
-	if err != nil {
-		return err
-	}
-	top, err := ec.topLevel(items, "packed-item-voided-alone")
+	top, err := ec.topLevelOfEPCList("packed-item-voided-alone")
 	if err != nil {
 		return err
 	}
 	for _, l := range top {
 		err := tx.walk(l.it, func(it *item) error {
 			c := it.custody()
-			if c.Status != StatusInTransit {
-				return ec.fail(CodeInvalid, "not-in-transit", l.epc, "%s is %s, not in transit", it.id.DigitalLink(), c.Status)
+			if err := ec.checkInTransit(l.epc, it); err != nil {
+				return err
 			}
 			if c.Owner != tx.caller {
 				return ec.fail(CodeForbidden, "not-shipper", l.epc, "%s was not shipped by %s", it.id.DigitalLink(), tx.caller)
@@ -157,11 +164,7 @@ func (ec *eventCtx) voidShipping() error {
 // recalled products are not dispensed; they may be destroyed.
 func (ec *eventCtx) retire(status Status) error {
 	tx := ec.tx
-	items, err := ec.loadList(ec.ev.EPCList)
-	if err != nil {
-		return err
-	}
-	top, err := ec.topLevel(items, "")
+	top, err := ec.topLevelOfEPCList("")
 	if err != nil {
 		return err
 	}
