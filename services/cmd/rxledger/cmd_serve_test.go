@@ -128,9 +128,9 @@ func checkOK(r readiness, name string) (ok, found bool) {
 }
 
 func TestServePlatformOnly(t *testing.T) {
-	// The reports service is not built: with only its role, serve mounts
-	// nothing and answers only the platform endpoints.
-	s := startServe(t, "--roles", "reports")
+	// With no role, serve mounts nothing and answers only the platform
+	// endpoints.
+	s := startServe(t, "--roles", "none")
 	out := strings.Join(s.out, "\n")
 	for _, want := range []string{"/healthz", "/readyz", "/metrics", "none mounted yet", "apikeys.json", "cache: in-process"} {
 		if !strings.Contains(out, want) {
@@ -185,7 +185,7 @@ func TestServeRedisReadiness(t *testing.T) {
 	r := redistest.Start(t)
 	// Platform only: with the verify role the cache check degrades instead
 	// of failing (TestServeVerifyReturns).
-	s := startServe(t, "--redis", r.URL, "--roles", "reports")
+	s := startServe(t, "--redis", r.URL, "--roles", "none")
 	if out := strings.Join(s.out, "\n"); !strings.Contains(out, "cache: "+r.URL) {
 		t.Errorf("start message does not name the cache:\n%s", out)
 	}

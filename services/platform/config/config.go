@@ -33,11 +33,10 @@ const (
 	RoleIngest  = "ingest"
 	RoleVerify  = "verify"
 	RoleReturns = "returns"
-	RoleReports = "reports"
 )
 
 // AllRoles lists the service roles in start order.
-var AllRoles = []string{RoleIngest, RoleVerify, RoleReturns, RoleReports}
+var AllRoles = []string{RoleIngest, RoleVerify, RoleReturns}
 
 // Config is everything `rxledger serve` needs to start.
 type Config struct {
@@ -104,9 +103,6 @@ func (c Config) Validate() error {
 		errs = append(errs, c.Fabric.validate()...)
 	default:
 		errs = append(errs, fmt.Errorf("--ledger %q: want %s or %s", c.Ledger, LedgerEmbedded, LedgerFabric))
-	}
-	if len(c.Roles) == 0 {
-		errs = append(errs, errors.New("--roles: at least one role is required"))
 	}
 	if c.AccessLog != AccessLogAll && c.AccessLog != AccessLogErrors {
 		errs = append(errs, fmt.Errorf("--access-log %q: want %s or %s", c.AccessLog, AccessLogAll, AccessLogErrors))
@@ -176,17 +172,25 @@ func (c Config) RedactedRedisURL() string {
 
 func redactURL(u *url.URL) string { return u.Redacted() }
 
-// parseRoles turns "all" or a comma-separated list into roles in AllRoles order.
+// RolesNone on the command line runs no service: only the platform endpoints
+// (health, readiness, metrics), e.g. to check a deployment's wiring.
+const RolesNone = "none"
+
+// parseRoles turns "all", "none" or a comma-separated list into roles in
+// AllRoles order.
 func parseRoles(s string) ([]string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || s == "all" {
 		return slices.Clone(AllRoles), nil
 	}
+	if s == RolesNone {
+		return nil, nil
+	}
 	seen := map[string]bool{}
 	for _, r := range strings.Split(s, ",") {
 		r = strings.TrimSpace(r)
 		if !slices.Contains(AllRoles, r) {
-			return nil, fmt.Errorf("unknown role %q: want all or a list of %s", r, strings.Join(AllRoles, ", "))
+			return nil, fmt.Errorf("unknown role %q: want all, none or a list of %s", r, strings.Join(AllRoles, ", "))
 		}
 		seen[r] = true
 	}

@@ -68,11 +68,18 @@ func TestParseSources(t *testing.T) {
 					t.Error("demo not set")
 				}
 			}},
-		{name: "roles all, deduplicated and ordered", args: []string{"--roles", "reports, verify,verify"},
+		{name: "roles deduplicated and ordered", args: []string{"--roles", "returns, verify,verify"},
 			check: func(t *testing.T, c config.Config) {
 				t.Helper()
-				if !reflect.DeepEqual(c.Roles, []string{"verify", "reports"}) || !c.Has("verify") || c.Has("ingest") {
+				if !reflect.DeepEqual(c.Roles, []string{"verify", "returns"}) || !c.Has("verify") || c.Has("ingest") {
 					t.Errorf("roles %v", c.Roles)
+				}
+			}},
+		{name: "roles none", args: []string{"--roles", "none"},
+			check: func(t *testing.T, c config.Config) {
+				t.Helper()
+				if len(c.Roles) != 0 || c.Has("verify") {
+					t.Errorf("roles %v, want none", c.Roles)
 				}
 			}},
 		{name: "fabric settings", env: map[string]string{

@@ -42,7 +42,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.DataDir, "data", e.str("data", DefaultDataDir), "data `directory`: ledger, API keys, demo credentials (env RXLEDGER_DATA)")
 	fs.StringVar(&c.RedisURL, "redis", e.str("redis", ""), "Redis `URL` for the verification cache, e.g. redis://127.0.0.1:6379/0; empty for an in-process cache (env RXLEDGER_REDIS)")
 	fs.StringVar(&c.Ledger, "ledger", e.str("ledger", LedgerEmbedded), "ledger: embedded or fabric (env RXLEDGER_LEDGER)")
-	fs.StringVar(&roles, "roles", e.str("roles", "all"), "service `roles` to run: all, or a comma list of "+strings.Join(AllRoles, ",")+" (env RXLEDGER_ROLES)")
+	fs.StringVar(&roles, "roles", e.str("roles", "all"), "service `roles` to run: all, none (platform endpoints only), or a comma list of "+strings.Join(AllRoles, ",")+" (env RXLEDGER_ROLES)")
 	fs.BoolVar(&c.Demo, "demo", e.boolean("demo", false), "load the demo consortium and write its API keys to demo-credentials.json in the data directory (env RXLEDGER_DEMO)")
 	fs.StringVar(&logLevel, "log-level", e.str("log-level", "info"), "log `level`: debug, info, warn, error (env RXLEDGER_LOG_LEVEL)")
 	fs.StringVar(&c.AccessLog, "access-log", e.str("access-log", AccessLogAll), "access log: all (a line per request) or errors (successes only at debug level) (env RXLEDGER_ACCESS_LOG)")
