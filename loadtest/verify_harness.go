@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -54,6 +55,8 @@ type verifyHarness struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	target verifyTarget
+	// profile is the CPU profile being written (RXLEDGER_LOAD_CPUPROFILE).
+	profile *os.File
 }
 
 func startVerifyHarness(ctx context.Context, serials int, redisURL string) (h *verifyHarness, err error) {
@@ -75,6 +78,16 @@ func startVerifyHarness(ctx context.Context, serials int, redisURL string) (h *v
 			h.close()
 		}
 	}()
+	// A CPU profile of the service side, for finding where a request's time
+	// goes under the real load (the parent's load does not appear in it).
+	if path := os.Getenv("RXLEDGER_LOAD_CPUPROFILE"); path != "" {
+		if h.profile, err = os.Create(path); err != nil {
+			return nil, err
+		}
+		if err = pprof.StartCPUProfile(h.profile); err != nil {
+			return nil, err
+		}
+	}
 	quiet := slog.New(slog.DiscardHandler)
 	if h.l, err = embedded.Open(filepath.Join(dir, "ledger"), cons, chaincode.Invoke, embedded.Options{Logger: quiet}); err != nil {
 		return nil, err
@@ -133,6 +146,10 @@ func startVerifyHarness(ctx context.Context, serials int, redisURL string) (h *v
 }
 
 func (h *verifyHarness) close() {
+	if h.profile != nil {
+		pprof.StopCPUProfile()
+		_ = h.profile.Close()
+	}
 	if h.srv != nil {
 		_ = h.srv.Close()
 	}

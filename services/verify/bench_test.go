@@ -36,6 +36,7 @@ func BenchmarkVerifyHTTP(b *testing.B) {
 			engine := httpx.NewEngine(httpx.EngineConfig{})
 			f.svc.Mount(engine, auth.Middleware(f.w.Keys))
 			key := "Bearer " + f.w.APIKey[verifytest.Wholesaler]
+			b.SetParallelism(16) // concurrent requests, as a server sees them
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {

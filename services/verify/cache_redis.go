@@ -28,6 +28,7 @@ type RedisCache struct {
 	rdb    redis.UniversalClient
 	prefix string
 	cpKey  string
+	co     coalescer
 }
 
 var _ Cache = (*RedisCache)(nil)
@@ -38,7 +39,9 @@ func NewRedisCache(rdb redis.UniversalClient, prefix string) *RedisCache {
 	if prefix == "" {
 		prefix = DefaultRedisPrefix
 	}
-	return &RedisCache{rdb: rdb, prefix: prefix, cpKey: prefix + "checkpoint"}
+	r := &RedisCache{rdb: rdb, prefix: prefix, cpKey: prefix + "checkpoint"}
+	r.co.maxInflight = DefaultLookupsInFlight
+	return r
 }
 
 func (r *RedisCache) key(k Key) string {
@@ -49,32 +52,48 @@ func (r *RedisCache) key(k Key) string {
 	return string(b)
 }
 
-// lookupScript returns the checkpoint, the requester's record and, for each
-// serial, its record and its lot's record (each lot read once per call),
-// flattened:
-// cp, pv, pr, then sv, sr, lv, lr per serial (nil where absent).
+// lookupScript reads, in one call, the checkpoint and any number of lookup
+// groups: a requester's partner record and the records of some serials,
+// each with its lot's record. KEYS are the checkpoint, then per group the
+// partner key followed by its serial keys; ARGV[1] is the lot key prefix,
+// ARGV[2] the number of groups and ARGV[3...] each group's serial count.
+// It returns, flattened: cp; per group pv, pr; per serial sv, sr, lv, lr
+// (nil where absent). A record the reply already holds (the same partner
+// or lot read for an earlier group or serial) comes back as the integer
+// 1-based position of its first copy, so a batch of one lot carries the
+// lot's record once.
 var lookupScript = redis.NewScript(`
 local out = {redis.call('GET', KEYS[1])}
-local p = redis.call('HMGET', KEYS[2], 'v', 'r')
-out[2] = p[1]
-out[3] = p[2]
 local lotPrefix = ARGV[1]
-local lots = {}
-for i = 3, #KEYS do
-  local s = redis.call('HMGET', KEYS[i], 'v', 'r', 'lot')
-  out[#out + 1] = s[1]
-  out[#out + 1] = s[2]
-  if s[1] and s[2] and s[2] ~= '' and s[3] and s[3] ~= '' then
-    local l = lots[s[3]]
-    if not l then
-      l = redis.call('HMGET', lotPrefix .. s[3], 'v', 'r')
-      lots[s[3]] = l
+local groups = tonumber(ARGV[2])
+local seen = {}
+local function record(key, fields)
+  local at = seen[key]
+  if at then
+    out[#out + 1] = out[at - 1]
+    out[#out + 1] = at
+    return
+  end
+  local v = redis.call('HMGET', key, 'v', 'r')
+  out[#out + 1] = v[1]
+  out[#out + 1] = v[2]
+  if v[1] then seen[key] = #out end
+end
+local k = 2
+for g = 1, groups do
+  record(KEYS[k])
+  k = k + 1
+  for i = 1, tonumber(ARGV[2 + g]) do
+    local s = redis.call('HMGET', KEYS[k], 'v', 'r', 'lot')
+    k = k + 1
+    out[#out + 1] = s[1]
+    out[#out + 1] = s[2]
+    if s[1] and s[2] and s[2] ~= '' and s[3] and s[3] ~= '' then
+      record(lotPrefix .. s[3])
+    else
+      out[#out + 1] = false
+      out[#out + 1] = false
     end
-    out[#out + 1] = l[1]
-    out[#out + 1] = l[2]
-  else
-    out[#out + 1] = false
-    out[#out + 1] = false
   end
 end
 return out
@@ -105,38 +124,102 @@ end
 return {'ok', ''}
 `)
 
-// Lookup implements Cache.
+// Lookup implements Cache. Lookups of a few serials (a single
+// verification) made while others are in flight are sent together, as one
+// script call; larger ones go on their own.
 func (r *RedisCache) Lookup(ctx context.Context, requester string, serials []Key, into *Lookup) error {
-	keys := make([]string, 2, 2+len(serials))
-	keys[0], keys[1] = r.cpKey, r.key(PartnerKey(requester))
-	for _, k := range serials {
-		keys = append(keys, r.key(k))
+	if len(serials) <= coalesceMaxSerials && r.co.maxInflight > 0 {
+		return r.co.lookup(ctx, r, requester, serials, into)
 	}
-	res, err := lookupScript.Run(ctx, r.rdb, keys, r.prefix+string(KindLot)+":").Slice()
+	return r.lookupGroups(ctx, []*lookupGroup{{requester: requester, serials: serials, into: into}})
+}
+
+// lookupGroup is one Lookup's part of a script call.
+type lookupGroup struct {
+	requester string
+	serials   []Key
+	into      *Lookup
+}
+
+// lookupGroups reads every group in one script call.
+func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) error {
+	n := 0
+	for _, g := range groups {
+		n += len(g.serials)
+	}
+	keys := make([]string, 1, 1+len(groups)+n)
+	keys[0] = r.cpKey
+	args := make([]any, 2, 2+len(groups))
+	args[0], args[1] = r.prefix+string(KindLot)+":", len(groups)
+	for _, g := range groups {
+		keys = append(keys, r.key(PartnerKey(g.requester)))
+		for _, k := range g.serials {
+			keys = append(keys, r.key(k))
+		}
+		args = append(args, len(g.serials))
+	}
+	res, err := lookupScript.Run(ctx, r.rdb, keys, args...).Slice()
 	if err != nil {
 		return fmt.Errorf("redis cache lookup: %w", err)
 	}
-	if len(res) != 3+4*len(serials) {
-		return fmt.Errorf("redis cache lookup: %d values for %d serials", len(res), len(serials))
+	if len(res) != 1+2*len(groups)+4*n {
+		return fmt.Errorf("redis cache lookup: %d values for %d groups of %d serials", len(res), len(groups), n)
 	}
-	into.Items = resize(into.Items, len(serials))
-	if into.Checkpoint, err = parseCheckpoint(res[0]); err != nil {
+	cp, err := parseCheckpoint(res[0])
+	if err != nil {
 		return err
 	}
-	if into.Requester, err = parseFound(res[1], res[2]); err != nil {
-		return err
-	}
-	for i := range serials {
-		b := 3 + 4*i
-		it := &into.Items[i]
-		if it.Serial, err = parseFound(res[b], res[b+1]); err != nil {
+	rd := replyReader{res: res, at: 1}
+	for _, g := range groups {
+		into := g.into
+		into.Checkpoint = cp
+		if into.Requester, err = rd.found(); err != nil {
 			return err
 		}
-		if it.Lot, err = parseFound(res[b+2], res[b+3]); err != nil {
-			return err
+		into.Items = resize(into.Items, len(g.serials))
+		for i := range g.serials {
+			it := &into.Items[i]
+			if it.Serial, err = rd.found(); err != nil {
+				return err
+			}
+			if it.Lot, err = rd.found(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// replyReader reads lookupScript's reply: version and record pairs, where a
+// record may be the position of an earlier copy.
+type replyReader struct {
+	res []any
+	at  int
+	// records holds the bytes of each record read, by 1-based position, so
+	// every reference to it shares them (and the memo decodes them once).
+	records map[int][]byte
+}
+
+func (rd *replyReader) found() (Found, error) {
+	version, record := rd.res[rd.at], rd.res[rd.at+1]
+	rd.at += 2
+	if ref, ok := record.(int64); ok {
+		b, ok := rd.records[int(ref)]
+		if !ok {
+			return Found{}, fmt.Errorf("redis cache lookup: reference to record %d, which the reply does not hold", ref)
+		}
+		f, err := parseFound(version, nil)
+		f.Record = b
+		return f, err
+	}
+	f, err := parseFound(version, record)
+	if err == nil && f.Cached {
+		if rd.records == nil {
+			rd.records = make(map[int][]byte)
+		}
+		rd.records[rd.at] = f.Record
+	}
+	return f, err
 }
 
 func parseCheckpoint(v any) (Checkpoint, error) {

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -37,7 +38,9 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 		err := s.cache.Lookup(cctx, caller.Org, keys, &look)
 		cancel()
 		endSpan(cspan, err)
-		s.cacheResult(err)
+		if !errors.Is(err, ErrLookupNotSent) {
+			s.cacheResult(err) // a busy cache is not a failing one
+		}
 		cacheOK = err == nil
 	}
 	height, err := s.heights.get(ctx)

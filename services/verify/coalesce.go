@@ -1,0 +1,157 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// ErrLookupNotSent is the error of a lookup whose caller's context ended
+// while it waited for a script call: the cache was busy, not failing, so it
+// says nothing about the cache's health.
+var ErrLookupNotSent = errors.New("cache lookup not sent: the caller's deadline passed while it waited for a slot")
+
+// DefaultLookupsInFlight is how many script calls the Redis cache's small
+// lookups may have in flight at once.
+const DefaultLookupsInFlight = 4
+
+// coalesceMaxSerials is the largest lookup that is sent together with
+// others; a bigger one (a batch) is a script call of its own.
+const coalesceMaxSerials = 16
+
+// coalesceMaxGroups bounds the lookups one script call carries.
+const coalesceMaxGroups = 256
+
+// coalescer sends small lookups that arrive while others are in flight
+// together, as one script call: a single verification costs Redis and the
+// service one command and one round trip, however many run at once, so
+// throughput under load is bounded by the batch path rather than by a
+// round trip per request. With at most maxInflight calls in flight a lookup
+// that finds a free slot goes at once (no added latency when idle); the
+// others wait for the next call, which takes everything waiting.
+type coalescer struct {
+	maxInflight int
+
+	mu       sync.Mutex
+	inflight int
+	pending  []*pendingLookup
+}
+
+// pendingLookup is a lookup waiting for its script call. The call fills
+// out and then closes done; the caller copies out into its own Lookup, so
+// a caller that gave up never shares memory with a late reply.
+type pendingLookup struct {
+	ctx   context.Context
+	group lookupGroup
+	out   Lookup
+	err   error
+	done  chan struct{}
+}
+
+// lookup queues one lookup and waits for its answer or the end of ctx.
+func (c *coalescer) lookup(ctx context.Context, r *RedisCache, requester string, serials []Key, into *Lookup) error {
+	p := &pendingLookup{ctx: ctx, group: lookupGroup{requester: requester, serials: serials}, done: make(chan struct{})}
+	p.group.into = &p.out
+	c.mu.Lock()
+	c.pending = append(c.pending, p)
+	if c.inflight < c.maxInflight {
+		c.inflight++
+		batch := c.take()
+		c.mu.Unlock()
+		c.run(r, batch)
+	} else {
+		c.mu.Unlock()
+	}
+	select {
+	case <-p.done:
+		if p.err != nil {
+			return p.err
+		}
+		into.Checkpoint, into.Requester = p.out.Checkpoint, p.out.Requester
+		into.Items = append(resize(into.Items, 0), p.out.Items...)
+		return nil
+	case <-ctx.Done():
+		c.mu.Lock()
+		queued := slices.Contains(c.pending, p)
+		c.mu.Unlock()
+		if queued {
+			return fmt.Errorf("%w (%w)", ErrLookupNotSent, ctx.Err())
+		}
+		return ctx.Err()
+	}
+}
+
+// take removes up to coalesceMaxGroups waiting lookups (c.mu held).
+func (c *coalescer) take() []*pendingLookup {
+	n := min(len(c.pending), coalesceMaxGroups)
+	batch := make([]*pendingLookup, n)
+	copy(batch, c.pending)
+	rest := copy(c.pending, c.pending[n:])
+	clear(c.pending[rest:])
+	c.pending = c.pending[:rest]
+	return batch
+}
+
+// run makes one script call for the lookups of batch whose callers still
+// wait, answers each, and hands the slot to the lookups that queued meanwhile (in a goroutine of
+// their own, so this caller returns with its answer) or frees it.
+func (c *coalescer) run(r *RedisCache, batch []*pendingLookup) {
+	live := batch[:0:0]
+	for _, p := range batch {
+		if err := p.ctx.Err(); err != nil {
+			p.err = fmt.Errorf("%w (%w)", ErrLookupNotSent, err) // its caller has gone: not worth a place in the call
+			close(p.done)
+			continue
+		}
+		live = append(live, p)
+	}
+	if len(live) > 0 {
+		c.call(r, live)
+	}
+	c.mu.Lock()
+	if len(c.pending) == 0 {
+		c.inflight--
+		c.mu.Unlock()
+		return
+	}
+	next := c.take()
+	c.mu.Unlock()
+	go c.run(r, next)
+}
+
+// call makes one script call for batch and answers each of its lookups.
+func (c *coalescer) call(r *RedisCache, batch []*pendingLookup) {
+	ctx, cancel := batchContext(batch)
+	groups := make([]*lookupGroup, len(batch))
+	for i, p := range batch {
+		groups[i] = &p.group
+	}
+	err := r.lookupGroups(ctx, groups)
+	cancel()
+	for _, p := range batch {
+		p.err = err
+		close(p.done)
+	}
+}
+
+// batchContext is the context of a script call made for several callers:
+// it keeps the first caller's values (its trace) but not its cancellation,
+// and ends at the latest of their deadlines, so no caller's timeout is
+// shortened by another's. Lookups whose callers have all given up are not
+// worth a call, but one that has not still needs the answer.
+func batchContext(batch []*pendingLookup) (context.Context, context.CancelFunc) {
+	var latest time.Time
+	for _, p := range batch {
+		d, ok := p.ctx.Deadline()
+		if !ok {
+			return context.WithCancel(context.WithoutCancel(batch[0].ctx))
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	return context.WithDeadline(context.WithoutCancel(batch[0].ctx), latest)
+}
