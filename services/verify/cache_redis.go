@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -29,7 +30,12 @@ type RedisCache struct {
 	prefix string
 	cpKey  string
 	co     coalescer
+	// callTimeout bounds each lookup script call (0: the caller's context
+	// alone); the verify service sets it to its CacheTimeout.
+	callTimeout time.Duration
 }
+
+func (r *RedisCache) setCallTimeout(d time.Duration) { r.callTimeout = d }
 
 var _ Cache = (*RedisCache)(nil)
 
@@ -130,6 +136,11 @@ return {'ok', ''}
 func (r *RedisCache) Lookup(ctx context.Context, requester string, serials []Key, into *Lookup) error {
 	if len(serials) <= coalesceMaxSerials && r.co.maxInflight > 0 {
 		return r.co.lookup(ctx, r, requester, serials, into)
+	}
+	if r.callTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.callTimeout)
+		defer cancel()
 	}
 	return r.lookupGroups(ctx, []*lookupGroup{{requester: requester, serials: serials, into: into}})
 }

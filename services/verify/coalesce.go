@@ -10,9 +10,9 @@ import (
 )
 
 // ErrLookupNotSent is the error of a lookup whose caller's context ended
-// while it waited for a script call: the cache was busy, not failing, so it
-// says nothing about the cache's health.
-var ErrLookupNotSent = errors.New("cache lookup not sent: the caller's deadline passed while it waited for a slot")
+// while it waited for a script call (its client gave up, or a deadline of
+// the caller's passed): it says nothing about the cache's health.
+var ErrLookupNotSent = errors.New("cache lookup not sent: the caller's context ended while it waited for a slot")
 
 // DefaultLookupsInFlight is how many script calls the Redis cache's small
 // lookups may have in flight at once.
@@ -124,7 +124,7 @@ func (c *coalescer) run(r *RedisCache, batch []*pendingLookup) {
 
 // call makes one script call for batch and answers each of its lookups.
 func (c *coalescer) call(r *RedisCache, batch []*pendingLookup) {
-	ctx, cancel := batchContext(batch)
+	ctx, cancel := batchContext(r, batch)
 	groups := make([]*lookupGroup, len(batch))
 	for i, p := range batch {
 		groups[i] = &p.group
@@ -138,20 +138,25 @@ func (c *coalescer) call(r *RedisCache, batch []*pendingLookup) {
 }
 
 // batchContext is the context of a script call made for several callers:
-// it keeps the first caller's values (its trace) but not its cancellation,
-// and ends at the latest of their deadlines, so no caller's timeout is
-// shortened by another's. Lookups whose callers have all given up are not
-// worth a call, but one that has not still needs the answer.
-func batchContext(batch []*pendingLookup) (context.Context, context.CancelFunc) {
+// it keeps the first caller's values (its trace) but not its cancellation.
+// It ends after the cache's call timeout, counted from now (a lookup's wait
+// for a slot is bounded by its caller's context, not by the call's
+// timeout), or, without one, at the latest of the callers' deadlines, so no
+// caller's time is shortened by another's.
+func batchContext(r *RedisCache, batch []*pendingLookup) (context.Context, context.CancelFunc) {
+	base := context.WithoutCancel(batch[0].ctx)
+	if r.callTimeout > 0 {
+		return context.WithTimeout(base, r.callTimeout)
+	}
 	var latest time.Time
 	for _, p := range batch {
 		d, ok := p.ctx.Deadline()
 		if !ok {
-			return context.WithCancel(context.WithoutCancel(batch[0].ctx))
+			return context.WithCancel(base)
 		}
 		if d.After(latest) {
 			latest = d
 		}
 	}
-	return context.WithDeadline(context.WithoutCancel(batch[0].ctx), latest)
+	return context.WithDeadline(base, latest)
 }

@@ -117,9 +117,11 @@ func TestCoalescedLookupGivesUpWithItsContext(t *testing.T) {
 	}
 }
 
-// TestBusyCacheIsNotFailed: a verification whose lookup waited past its
-// deadline for a slot is answered from the ledger, and the cache is not
-// reported degraded for it (it is busy, not failing).
+// TestBusyCacheIsNotFailed: a verification whose lookup waits for a slot
+// (every call in flight) waits on its own context, not on the cache's call
+// timeout; when that context ends first the cache is not reported degraded
+// for it (busy is not failing), and the abandoned lookup is dropped, not
+// sent, when a slot frees.
 func TestBusyCacheIsNotFailed(t *testing.T) {
 	f := newFixture(t, true, Options{NoLag: true, CacheTimeout: 20 * time.Millisecond})
 	a := f.w.Serial("BZ1")
@@ -129,18 +131,32 @@ func TestBusyCacheIsNotFailed(t *testing.T) {
 	rc.co.mu.Lock()
 	rc.co.inflight = rc.co.maxInflight // every slot taken
 	rc.co.mu.Unlock()
-	r := f.verify(verifytest.Wholesaler, path(a, ""))
-	if !r.Verified || r.Source != SourceLedger {
-		t.Fatalf("answer while the cache is busy: %+v", r)
+	caller := f.w.Principal[verifytest.Wholesaler]
+	req := []Request{{GTIN: verifytest.GTIN, Serial: a}}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, _ = f.svc.Verify(ctx, caller, req) // the ledger may answer or not: the context is over
+	if ctx.Err() == nil {
+		t.Fatal("Verify returned before its context ended although no slot was free (it gave up after the call timeout)")
 	}
 	if err := f.svc.CacheDegraded(); err != nil {
 		t.Fatalf("a busy cache reported degraded: %v", err)
 	}
 	rc.co.mu.Lock()
+	abandoned := len(rc.co.pending)
 	rc.co.inflight = 0
-	rc.co.pending = nil
 	rc.co.mu.Unlock()
-	if r := f.verify(verifytest.Wholesaler, path(a, "")); !r.Verified || r.Source != SourceCache {
-		t.Fatalf("answer once the cache has slots again: %+v", r)
+	if abandoned != 1 {
+		t.Fatalf("%d lookups queued, want the abandoned one", abandoned)
+	}
+	out, err := f.svc.Verify(context.Background(), caller, req)
+	if err != nil || !out[0].Verified || out[0].Source != SourceCache {
+		t.Fatalf("answer once the cache has slots again: %+v %v", out, err)
+	}
+	rc.co.mu.Lock()
+	left := len(rc.co.pending)
+	rc.co.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d lookups still queued after a call", left)
 	}
 }

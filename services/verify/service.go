@@ -79,6 +79,10 @@ type Service struct {
 	// cacheFailedAt is the UnixNano of the cache's last failure, 0 when its
 	// last call succeeded.
 	cacheFailedAt atomic.Int64
+	// timesCalls is set when the cache bounds each of its calls by
+	// CacheTimeout itself (a lookup may first wait for a slot, which only
+	// the request's own context bounds).
+	timesCalls bool
 	// lost wakes the projector when a lookup finds the checkpoint gone.
 	lost chan struct{}
 
@@ -139,6 +143,10 @@ func New(l ledger.Ledger, c Cache, opts Options) *Service {
 		samples:  make(chan sample, 64),
 	}
 	s.heights.ledger, s.heights.maxAge = l, opts.HeightMaxAge
+	if tc, ok := c.(callTimer); ok {
+		tc.setCallTimeout(opts.CacheTimeout)
+		s.timesCalls = true
+	}
 	s.m.cacheUp.Set(1)
 	return s
 }
@@ -192,6 +200,10 @@ func (s *Service) CaughtUp(ctx context.Context) error {
 	}
 	return nil
 }
+
+// callTimer is a cache that bounds each call it makes by a timeout of its
+// own rather than by the caller's deadline.
+type callTimer interface{ setCallTimeout(time.Duration) }
 
 // heightCache is the ledger height, read again when older than maxAge.
 type heightCache struct {

@@ -34,7 +34,10 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 	cacheOK := false
 	if s.cacheUsable() {
 		cctx, cspan := s.tracer.Start(ctx, "verify.cache.lookup")
-		cctx, cancel := context.WithTimeout(cctx, s.opts.CacheTimeout)
+		cancel := context.CancelFunc(func() {})
+		if !s.timesCalls {
+			cctx, cancel = context.WithTimeout(cctx, s.opts.CacheTimeout)
+		}
 		err := s.cache.Lookup(cctx, caller.Org, keys, &look)
 		cancel()
 		endSpan(cspan, err)
