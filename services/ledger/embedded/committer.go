@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -117,12 +118,13 @@ func (l *Ledger) commitBlock(batch []*executed) {
 
 // buildBlock validates each transaction against the committed state and the
 // writes of the valid transactions before it in the block, and stages the
-// valid ones' state, history and private data in a batch.
+// valid ones' state, history index records and private data in a batch.
 func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batch, error) {
 	b := &Block{Header: Header{Number: num, Time: time.Now().UTC()}, Txs: make([]Tx, len(batch))}
 	wb := l.db.NewBatch()
 	var written [][]byte // store keys written earlier in this block, for range checks
-	var scratch []byte
+	var scratch, hk []byte
+	var hv [binary.MaxVarintLen64]byte
 	for i, ex := range batch {
 		code, err := l.validate(ex, num, written)
 		if err != nil {
@@ -144,7 +146,8 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 				err = wb.Set(sk, scratch, nil)
 			}
 			if err == nil {
-				err = wb.Set(historyKey(w.Key, v), encodeHistory(ex.tx.ID, ex.tx.Time, w), nil)
+				hk = v.append(appendEscaped(append(hk[:0], spaceHistory), w.Key))
+				err = wb.Set(hk, appendHistory(hv[:0], wi, w.Delete), nil)
 			}
 			if err != nil {
 				return nil, wb, fmt.Errorf("stage write %q: %w", w.Key, err)
