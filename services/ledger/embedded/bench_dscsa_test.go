@@ -24,7 +24,8 @@ import (
 
 // BenchmarkDSCSACommission1000 commissions 1,000 serials per transaction
 // (one EPCIS commissioning event, one lot per transaction) from concurrent
-// submitters.
+// submitters. RXLEDGER_BENCH_METRICS=1 logs the store's metrics (flushes,
+// compactions and bytes per level) at the end of each run.
 func BenchmarkDSCSACommission1000(b *testing.B) {
 	dir := b.TempDir()
 	l := openDSCSA(b, dir, Options{})
@@ -53,6 +54,9 @@ func BenchmarkDSCSACommission1000(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric((cpuSeconds()-cpu0)*1e6/epcs, "flushed-cpu-µs/EPC")
+	if os.Getenv("RXLEDGER_BENCH_METRICS") != "" {
+		b.Logf("store metrics after %d transactions:\n%s", b.N, l.db.Metrics())
+	}
 	reportBlocks(b, l)
 	b.ReportMetric(float64(settle(b, l))/epcs, "disk-bytes/EPC")
 }

@@ -81,8 +81,7 @@ func (l *Ledger) commitBlock(batch []*executed) {
 
 	b, wb, err := l.buildBlock(num, batch)
 	if err == nil {
-		raw := b.seal(prev)
-		err = wb.Set(blockKey(num), raw, nil)
+		err = l.stageBlock(wb, b, prev)
 		if err == nil {
 			err = wb.Set(tipKey, encodeTip(num+1, b.hash()), nil)
 		}
@@ -116,12 +115,59 @@ func (l *Ledger) commitBlock(batch []*executed) {
 	}
 }
 
+// sealBufMax is the largest data-region buffer the committer keeps between
+// blocks.
+const sealBufMax = 16 << 20
+
+// stageBlock seals b after prev and stages it in wb, encoded directly into
+// the batch.
+func (l *Ledger) stageBlock(wb *pebble.Batch, b *Block, prev Hash) error {
+	data := b.sealData(prev, l.sealBuf)
+	if cap(data) <= sealBufMax {
+		l.sealBuf = data[:0]
+	} else {
+		l.sealBuf = nil
+	}
+	key := blockKey(b.Number)
+	n := b.storedLen(data)
+	op := wb.SetDeferred(len(key), n)
+	copy(op.Key, key)
+	if out := b.appendStored(op.Value[:0], data); len(out) != n || &out[0] != &op.Value[0] {
+		return fmt.Errorf("block %d: encoded %d bytes, expected %d", b.Number, len(out), n)
+	}
+	return op.Finish()
+}
+
+// batchSize estimates the bytes a block's batch takes: each write's state
+// entry, history record and share of the block, each private value and its
+// hash, and the transactions' other content.
+func batchSize(batch []*executed) int {
+	n := 4096
+	for _, ex := range batch {
+		n += 256 + len(ex.tx.ID) + len(ex.tx.Function) + len(ex.tx.Signature) + len(ex.result)
+		for _, a := range ex.tx.Args {
+			n += len(a) + 4
+		}
+		for i := range ex.tx.Writes {
+			n += 3*len(ex.tx.Writes[i].Key) + 2*len(ex.tx.Writes[i].Value) + 64
+		}
+		for i := range ex.private {
+			p := &ex.private[i]
+			n += 2*(len(p.Collection)+len(p.Key)) + len(p.value) + 96
+		}
+		if ex.tx.Event != nil {
+			n += len(ex.tx.Event.Name) + len(ex.tx.Event.Payload) + 8
+		}
+	}
+	return n
+}
+
 // buildBlock validates each transaction against the committed state and the
 // writes of the valid transactions before it in the block, and stages the
 // valid ones' state, history index records and private data in a batch.
 func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batch, error) {
 	b := &Block{Header: Header{Number: num, Time: time.Now().UTC()}, Txs: make([]Tx, len(batch))}
-	wb := l.db.NewBatch()
+	wb := l.db.NewBatchWithSize(batchSize(batch))
 	var written [][]byte // store keys written earlier in this block, for range checks
 	var scratch, hk []byte
 	var hv [binary.MaxVarintLen64]byte
@@ -136,18 +182,22 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 			continue
 		}
 		v := Version{Block: num, Tx: uint32(i)}
+		var vb [versionLen]byte
+		v.append(vb[:0])
+		// The state entries, then the history records: each run is in key
+		// order, so the memtable inserts them next to the one before
+		// rather than searching from its top.
 		for wi := range ex.tx.Writes {
 			w := &ex.tx.Writes[wi]
 			sk := stateKey(w.Key)
 			if w.Delete {
 				err = wb.Delete(sk, nil)
 			} else {
-				scratch = append(v.append(scratch[:0]), w.Value...)
-				err = wb.Set(sk, scratch, nil)
-			}
-			if err == nil {
-				hk = v.append(appendEscaped(append(hk[:0], spaceHistory), w.Key))
-				err = wb.Set(hk, appendHistory(hv[:0], wi, w.Delete), nil)
+				op := wb.SetDeferred(len(sk), versionLen+len(w.Value))
+				copy(op.Key, sk)
+				copy(op.Value, vb[:])
+				copy(op.Value[versionLen:], w.Value)
+				err = op.Finish()
 			}
 			if err != nil {
 				return nil, wb, fmt.Errorf("stage write %q: %w", w.Key, err)
@@ -160,6 +210,13 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 				l.recent.note(sk, v)
 			}
 			written = append(written, sk)
+		}
+		for wi := range ex.tx.Writes {
+			w := &ex.tx.Writes[wi]
+			hk = append(appendEscaped(append(hk[:0], spaceHistory), w.Key), vb[:]...)
+			if err := wb.Set(hk, appendHistory(hv[:0], wi, w.Delete), nil); err != nil {
+				return nil, wb, fmt.Errorf("stage history of %q: %w", w.Key, err)
+			}
 		}
 		for _, p := range ex.private {
 			pk := privateKey(p.Collection, p.Key)

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,6 +33,10 @@ func TestLocateWriteMatchesDecode(t *testing.T) {
 	dec, err := decodeBlock(raw)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// seal hashes the writes as it encodes them; the verifier re-encodes.
+	if dec.StateHash != stateHash(dec.Txs) || dec.DataHash != sha256.Sum256(dec.data) || dec.PrevHash != (Hash{9}) {
+		t.Errorf("sealed header %+v does not match the recomputed hashes", dec.Header)
 	}
 	for ti, tx := range dec.Txs {
 		for wi, w := range tx.Writes {

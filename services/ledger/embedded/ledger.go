@@ -33,8 +33,9 @@ type Ledger struct {
 	committerDone chan struct{}
 	inflight      sync.WaitGroup // submissions that may still enqueue
 
-	recent *recentWrites // committer-owned
-	warm   *warmer       // nil unless Options.WarmCache
+	recent  *recentWrites // committer-owned
+	sealBuf []byte        // committer-owned: the last block's data region buffer
+	warm    *warmer       // nil unless Options.WarmCache
 
 	mu      sync.Mutex
 	closed  bool
