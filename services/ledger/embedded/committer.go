@@ -119,14 +119,31 @@ func (l *Ledger) commitBlock(batch []*executed) {
 // blocks.
 const sealBufMax = 16 << 20
 
-// stageBlock seals b after prev and stages it in wb, encoded directly into
-// the batch.
+// stageBlock seals b after prev and stages the history records of its
+// valid writes, which point into it, and the block itself, encoded directly
+// into the batch.
 func (l *Ledger) stageBlock(wb *pebble.Batch, b *Block, prev Hash) error {
-	data := b.sealData(prev, l.sealBuf)
+	data := b.sealData(prev, l.sealBuf, &l.sealPos)
 	if cap(data) <= sealBufMax {
 		l.sealBuf = data[:0]
 	} else {
 		l.sealBuf = nil
+	}
+	var hk []byte
+	var hv [2 * binary.MaxVarintLen64]byte
+	for i := range b.Txs {
+		tx := &b.Txs[i]
+		if tx.Code != TxValid {
+			continue
+		}
+		v := Version{Block: b.Number, Tx: uint32(i)}
+		for wi := range tx.Writes {
+			w := &tx.Writes[wi]
+			hk = v.append(appendEscaped(append(hk[:0], spaceHistory), w.Key))
+			if err := wb.Set(hk, appendHistory(hv[:0], l.sealPos.writes[i][wi], l.sealPos.tx[i], w.Delete), nil); err != nil {
+				return fmt.Errorf("stage history of %q: %w", w.Key, err)
+			}
+		}
 	}
 	key := blockKey(b.Number)
 	n := b.storedLen(data)
@@ -169,8 +186,7 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 	b := &Block{Header: Header{Number: num, Time: time.Now().UTC()}, Txs: make([]Tx, len(batch))}
 	wb := l.db.NewBatchWithSize(batchSize(batch))
 	var written [][]byte // store keys written earlier in this block, for range checks
-	var scratch, hk []byte
-	var hv [binary.MaxVarintLen64]byte
+	var scratch []byte
 	for i, ex := range batch {
 		code, err := l.validate(ex, num, written)
 		if err != nil {
@@ -184,9 +200,10 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 		v := Version{Block: num, Tx: uint32(i)}
 		var vb [versionLen]byte
 		v.append(vb[:0])
-		// The state entries, then the history records: each run is in key
-		// order, so the memtable inserts them next to the one before
-		// rather than searching from its top.
+		// The state entries of a transaction are in key order (and its
+		// history records are staged together after the block is sealed),
+		// so the memtable inserts each next to the one before rather than
+		// searching from its top.
 		for wi := range ex.tx.Writes {
 			w := &ex.tx.Writes[wi]
 			sk := stateKey(w.Key)
@@ -210,13 +227,6 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 				l.recent.note(sk, v)
 			}
 			written = append(written, sk)
-		}
-		for wi := range ex.tx.Writes {
-			w := &ex.tx.Writes[wi]
-			hk = append(appendEscaped(append(hk[:0], spaceHistory), w.Key), vb[:]...)
-			if err := wb.Set(hk, appendHistory(hv[:0], wi, w.Delete), nil); err != nil {
-				return nil, wb, fmt.Errorf("stage history of %q: %w", w.Key, err)
-			}
 		}
 		for _, p := range ex.private {
 			pk := privateKey(p.Collection, p.Key)

@@ -14,37 +14,45 @@ import (
 // History records are an index into the blocks, as in Fabric's history
 // database: the record of a write is stored under historyKey(key, version),
 // which names the block and the transaction, and its value says where the
-// write is in that transaction and whether it was a delete:
-// uvarint(write index << 1 | delete). The transaction ID, time and value are
-// read from the block when the history is asked for, so the store keeps one
-// copy of each written value in the blocks (plus the current one in the
-// state), not a third in the history.
+// write and its transaction are in the block's data region and whether the
+// write was a delete: uvarint(write offset << 1 | delete), then
+// uvarint(write offset - transaction offset). The transaction ID, time and
+// value are read from the block when the history is asked for, so the store
+// keeps one copy of each written value in the blocks (plus the current one
+// in the state), not a third in the history. Verify recomputes every record
+// from the blocks.
 
-// encodeHistory returns the history record of write number index of a
-// transaction.
-func encodeHistory(index int, del bool) []byte { return appendHistory(nil, index, del) }
+// encodeHistory returns the history record of a write at offset write of a
+// block's data region, in the transaction at offset tx.
+func encodeHistory(write, tx int, del bool) []byte { return appendHistory(nil, write, tx, del) }
 
 // appendHistory is encodeHistory appending to b.
-func appendHistory(b []byte, index int, del bool) []byte {
-	v := uint64(index) << 1
+func appendHistory(b []byte, write, tx int, del bool) []byte {
+	v := uint64(write) << 1
 	if del {
 		v |= 1
 	}
-	return binary.AppendUvarint(b, v)
+	b = binary.AppendUvarint(b, v)
+	return binary.AppendUvarint(b, uint64(write-tx))
 }
 
-// decodeHistory returns the write index and delete flag of a history record.
-func decodeHistory(raw []byte) (index int, del bool, err error) {
+// decodeHistory returns the write and transaction offsets and the delete
+// flag of a history record.
+func decodeHistory(raw []byte) (write, tx int, del bool, err error) {
 	v, n := binary.Uvarint(raw)
-	if n <= 0 || n != len(raw) || v>>1 > uint64(maxWritesPerTx) {
-		return 0, false, fmt.Errorf("bad history record %x", raw)
+	if n <= 0 || v>>1 > maxOffset {
+		return 0, 0, false, fmt.Errorf("bad history record %x", raw)
 	}
-	return int(v >> 1), v&1 == 1, nil
+	back, m := binary.Uvarint(raw[n:])
+	if m <= 0 || n+m != len(raw) || back > v>>1 {
+		return 0, 0, false, fmt.Errorf("bad history record %x", raw)
+	}
+	write = int(v >> 1)
+	return write, write - int(back), v&1 == 1, nil
 }
 
-// maxWritesPerTx bounds the write index a history record may name (a
-// decoded count is bounded by the bytes of its block anyway).
-const maxWritesPerTx = 1 << 31
+// maxOffset bounds the offsets a history record may hold.
+const maxOffset = 1 << 40
 
 // historyReader resolves history records to entries, reading each block
 // once for consecutive records in it.
@@ -66,10 +74,6 @@ func (h *historyReader) release() {
 // entry returns the history entry of key's write recorded at v with the
 // given record value.
 func (h *historyReader) entry(key string, v Version, record []byte) (chaincode.HistoryEntry, error) {
-	wi, del, err := decodeHistory(record)
-	if err != nil {
-		return chaincode.HistoryEntry{}, err
-	}
 	if h.raw == nil || h.num != v.Block {
 		h.release()
 		raw, closer, err := h.r.Get(blockKey(v.Block))
@@ -81,22 +85,22 @@ func (h *historyReader) entry(key string, v Version, record []byte) (chaincode.H
 		}
 		h.raw, h.num, h.close = raw, v.Block, closer.Close
 	}
-	w, err := locateWrite(h.raw, v.Tx, wi)
+	w, err := locateWrite(h.raw, v.Tx, record)
 	if err != nil {
 		return chaincode.HistoryEntry{}, fmt.Errorf("block %d: %w", v.Block, err)
 	}
-	if w.key != key || w.del != del {
-		return chaincode.HistoryEntry{}, fmt.Errorf("block %d transaction %d write %d is not the recorded write of %q", v.Block, v.Tx, wi, key)
+	if w.key != key {
+		return chaincode.HistoryEntry{}, fmt.Errorf("block %d transaction %d: the recorded write is of %q, not %q", v.Block, v.Tx, w.key, key)
 	}
-	e := chaincode.HistoryEntry{TxID: w.txID, Block: v.Block, Timestamp: w.time, IsDelete: del}
-	if !del {
+	e := chaincode.HistoryEntry{TxID: w.txID, Block: v.Block, Timestamp: w.time, IsDelete: w.del}
+	if !w.del {
 		e.Value = append([]byte{}, w.value...)
 	}
 	return e, nil
 }
 
-// locatedWrite is one write as locateWrite finds it in a stored block. key
-// and value refer to the block's bytes.
+// locatedWrite is one write as locateWrite finds it in a stored block. value
+// refers to the block's bytes.
 type locatedWrite struct {
 	txID  string
 	time  time.Time
@@ -105,10 +109,15 @@ type locatedWrite struct {
 	del   bool
 }
 
-// locateWrite finds write number wi of transaction tx in a stored block
-// without decoding the rest of it: it steps over the transactions before
-// tx and the writes before wi. The transaction must be a valid one.
-func locateWrite(raw []byte, tx uint32, wi int) (locatedWrite, error) {
+// locateWrite reads the write a history record points to in a stored block,
+// and its transaction's ID and time, without decoding the rest of the
+// block. Transaction tx must be a valid one. It trusts the record's offsets
+// as far as they decode to a write (Verify checks them against the blocks).
+func locateWrite(raw []byte, tx uint32, record []byte) (locatedWrite, error) {
+	writeAt, txAt, del, err := decodeHistory(record)
+	if err != nil {
+		return locatedWrite{}, err
+	}
 	d := &decoder{b: raw}
 	d.take(headerLen)
 	data := d.bytes()
@@ -123,59 +132,58 @@ func locateWrite(raw []byte, tx uint32, wi int) (locatedWrite, error) {
 	if ValidationCode(codes[tx]) != TxValid {
 		return locatedWrite{}, fmt.Errorf("transaction %d is not valid (%s)", tx, ValidationCode(codes[tx]))
 	}
-	dd := &decoder{b: data}
-	dd.bytes() // config
-	if cnt := dd.count(); cnt != n {
-		return locatedWrite{}, fmt.Errorf("decode block: %d transactions but %d validation codes", cnt, n)
-	}
-	for i := uint32(0); i < tx && dd.err == nil; i++ {
-		skipTxBody(dd)
+	if writeAt >= len(data) {
+		return locatedWrite{}, fmt.Errorf("history record points past the block's data (%d of %d bytes)", writeAt, len(data))
 	}
 	var w locatedWrite
-	w.txID = string(dd.bytes())
-	dd.bytes() // creator
-	w.time = time.Unix(0, int64(dd.u64())).UTC()
-	dd.bytes() // function
-	for a := dd.count(); a > 0 && dd.err == nil; a-- {
-		dd.bytes()
-	}
-	nw := dd.count()
-	if dd.err == nil && wi >= nw {
-		return locatedWrite{}, fmt.Errorf("transaction %d has %d writes, not %d", tx, nw, wi+1)
-	}
-	for i := 0; i < wi && dd.err == nil; i++ {
-		skipWrite(dd)
-	}
-	w.key = string(dd.bytes())
-	switch dd.u8() {
+	td := &decoder{b: data[txAt:writeAt]}
+	w.txID = string(td.bytes())
+	td.bytes() // creator
+	w.time = time.Unix(0, int64(td.u64())).UTC()
+	wd := &decoder{b: data[writeAt:]}
+	w.key = string(wd.bytes())
+	switch wd.u8() {
 	case 0:
-		w.value = dd.bytes()
+		w.value = wd.bytes()
 	case 1:
 		w.del = true
 	default:
-		dd.fail(fmt.Errorf("bad write flag"))
+		wd.fail(fmt.Errorf("bad write flag"))
 	}
-	if dd.err != nil {
-		return locatedWrite{}, fmt.Errorf("decode block transactions: %w", dd.err)
+	if td.err != nil || wd.err != nil {
+		return locatedWrite{}, fmt.Errorf("history record does not point to a write: %w", errors.Join(td.err, wd.err))
+	}
+	if w.del != del {
+		return locatedWrite{}, fmt.Errorf("history record's delete flag differs from the write of %q", w.key)
 	}
 	return w, nil
 }
 
-// skipWrite steps over one encoded write (see encodeTxSigned).
-func skipWrite(d *decoder) {
-	d.bytes()
-	switch d.u8() {
-	case 0:
-		d.bytes()
-	case 1:
-	default:
-		d.fail(fmt.Errorf("bad write flag"))
+// dataPositions walks a block's data region (as stored) and returns where
+// its transactions and their writes are: what sealData recorded when the
+// block was written, recomputed from the bytes themselves.
+func dataPositions(data []byte) (*positions, error) {
+	d := &decoder{b: data}
+	p := &positions{}
+	d.bytes() // config
+	n := d.count()
+	first := make([]int, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		p.tx = append(p.tx, len(data)-len(d.b))
+		first = append(first, len(p.flat))
+		skipTxBody(d, data, &p.flat)
 	}
+	if err := d.done(); err != nil {
+		return nil, fmt.Errorf("decode block transactions: %w", err)
+	}
+	p.split(first)
+	return p, nil
 }
 
-// skipTxBody steps over one encoded transaction body (see encodeTxBody and
-// decodeTxBody).
-func skipTxBody(d *decoder) {
+// skipTxBody steps over one encoded transaction body (see encodeTxBody),
+// appending where each of its writes starts in data (which d reads) to
+// *writeAt.
+func skipTxBody(d *decoder, data []byte, writeAt *[]int) {
 	d.bytes() // ID
 	d.bytes() // creator
 	d.u64()   // time
@@ -184,7 +192,15 @@ func skipTxBody(d *decoder) {
 		d.bytes()
 	}
 	for n := d.count(); n > 0 && d.err == nil; n-- {
-		skipWrite(d)
+		*writeAt = append(*writeAt, len(data)-len(d.b))
+		d.bytes()
+		switch d.u8() {
+		case 0:
+			d.bytes()
+		case 1:
+		default:
+			d.fail(fmt.Errorf("bad write flag"))
+		}
 	}
 	for n := d.count(); n > 0 && d.err == nil; n-- {
 		d.bytes()

@@ -14,9 +14,10 @@ import (
 	"rxledger/services/ledger"
 )
 
-// TestLocateWriteMatchesDecode checks the history's way of reading one write
-// out of a stored block (stepping over the rest) against decoding the whole
-// block, on a block with every kind of transaction content.
+// TestLocateWriteMatchesDecode checks the positions a block records when it
+// is sealed against those recomputed from its bytes, and the history's way of
+// reading one write out of a stored block against decoding the whole block,
+// on a block with every kind of transaction content.
 func TestLocateWriteMatchesDecode(t *testing.T) {
 	t0 := time.Date(2026, 11, 21, 8, 0, 0, 123, time.UTC)
 	b := &Block{Header: Header{Number: 7, Time: t0}, Txs: []Tx{
@@ -29,7 +30,15 @@ func TestLocateWriteMatchesDecode(t *testing.T) {
 			Writes: []Write{{Key: "a", Value: bytes.Repeat([]byte("v"), 300)}, {Key: "z", Delete: true}}},
 		{ID: "tx3", Creator: "C", Time: t0.Add(3 * time.Second), Function: "read only"},
 	}}
-	raw := b.seal(Hash{9})
+	var sealed positions
+	data := b.sealData(Hash{9}, nil, &sealed)
+	raw := b.appendStored(nil, data)
+	if len(raw) != b.storedLen(data) {
+		t.Fatalf("stored %d bytes, storedLen says %d", len(raw), b.storedLen(data))
+	}
+	if !bytes.Equal(raw, (&Block{Header: Header{Number: 7, Time: t0}, Txs: b.Txs}).seal(Hash{9})) {
+		t.Error("seal and sealData+appendStored differ")
+	}
 	dec, err := decodeBlock(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -38,9 +47,17 @@ func TestLocateWriteMatchesDecode(t *testing.T) {
 	if dec.StateHash != stateHash(dec.Txs) || dec.DataHash != sha256.Sum256(dec.data) || dec.PrevHash != (Hash{9}) {
 		t.Errorf("sealed header %+v does not match the recomputed hashes", dec.Header)
 	}
+	walked, err := dataPositions(dec.data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(walked.tx, walked.writes) != fmt.Sprint(sealed.tx, sealed.writes) {
+		t.Fatalf("positions recomputed from the block %v %v, recorded when sealed %v %v", walked.tx, walked.writes, sealed.tx, sealed.writes)
+	}
 	for ti, tx := range dec.Txs {
 		for wi, w := range tx.Writes {
-			got, err := locateWrite(raw, uint32(ti), wi)
+			rec := encodeHistory(sealed.writes[ti][wi], sealed.tx[ti], w.Delete)
+			got, err := locateWrite(raw, uint32(ti), rec)
 			if tx.Code != TxValid {
 				if err == nil {
 					t.Errorf("tx %d (invalid) write %d: located %+v, want an error", ti, wi, got)
@@ -53,18 +70,30 @@ func TestLocateWriteMatchesDecode(t *testing.T) {
 			if got.txID != tx.ID || !got.time.Equal(tx.Time) || got.key != w.Key || got.del != w.Delete || !bytes.Equal(got.value, w.Value) {
 				t.Errorf("tx %d write %d: located %+v, decoded %+v of %s at %v", ti, wi, got, w, tx.ID, tx.Time)
 			}
-		}
-		if _, err := locateWrite(raw, uint32(ti), len(tx.Writes)); err == nil {
-			t.Errorf("tx %d: a write past its last was located", ti)
+			if _, err := locateWrite(raw, uint32(ti), encodeHistory(sealed.writes[ti][wi], sealed.tx[ti], !w.Delete)); err == nil {
+				t.Errorf("tx %d write %d: located with the wrong delete flag", ti, wi)
+			}
 		}
 	}
-	if _, err := locateWrite(raw, uint32(len(b.Txs)), 0); err == nil {
+	rec := encodeHistory(sealed.writes[0][0], sealed.tx[0], false)
+	if _, err := locateWrite(raw, uint32(len(b.Txs)), rec); err == nil {
 		t.Error("a transaction past the block's last was located")
 	}
-	// A truncated block is an error, not a panic.
+	if _, err := locateWrite(raw, 0, encodeHistory(len(data), 0, false)); err == nil {
+		t.Error("a write past the block's data was located")
+	}
+	// Records and blocks that do not decode are errors, not panics.
 	for cut := 0; cut < len(raw); cut += 7 {
-		if _, err := locateWrite(raw[:cut], 2, 1); err == nil {
-			t.Errorf("block cut to %d bytes: located a write", cut)
+		locateWrite(raw[:cut], 2, encodeHistory(sealed.writes[2][1], sealed.tx[2], true))
+	}
+	for off := 0; off < len(data); off++ {
+		for back := 0; back <= off; back += 5 {
+			locateWrite(raw, 0, encodeHistory(off, off-back, false))
+		}
+	}
+	for _, bad := range [][]byte{nil, {0x80}, {2}, {2, 3}, {2, 0, 0}} {
+		if _, _, _, err := decodeHistory(bad); err == nil {
+			t.Errorf("history record %x decoded", bad)
 		}
 	}
 }

@@ -35,6 +35,7 @@ type Ledger struct {
 
 	recent  *recentWrites // committer-owned
 	sealBuf []byte        // committer-owned: the last block's data region buffer
+	sealPos positions     // committer-owned: where its transactions and writes are
 	warm    *warmer       // nil unless Options.WarmCache
 
 	mu      sync.Mutex

@@ -143,6 +143,10 @@ func (v *verifier) chain() error {
 				v.cons = genesis
 			}
 		}
+		pos, err := dataPositions(b.data)
+		if err != nil {
+			return badBlock(n, "%v", err)
+		}
 		for i, tx := range b.Txs {
 			if err := checkSignature(v.cons, &tx); err != nil {
 				return badBlock(n, "%v", err)
@@ -159,7 +163,7 @@ func (v *verifier) chain() error {
 			v.report.Writes += len(tx.Writes)
 			ver := Version{Block: n, Tx: uint32(i)}
 			for wi := range tx.Writes {
-				if err := v.historyOf(ver, &tx, wi); err != nil {
+				if err := v.historyOf(ver, &tx, wi, pos); err != nil {
 					return err
 				}
 				if err := v.stateValueOf(ver, &tx.Writes[wi]); err != nil {
@@ -223,10 +227,11 @@ func (v *verifier) write(at Version, key string) (*Write, error) {
 }
 
 // historyOf checks that write wi of a valid transaction has its history
-// record, naming that write and whether it deleted. Walking the blocks in
-// order makes these lookups follow each transaction's sorted writes, which
-// keeps them cache-friendly at any ledger size.
-func (v *verifier) historyOf(at Version, tx *Tx, wi int) error {
+// record, pointing to that write and its transaction in the block (pos) and
+// saying whether it deleted. Walking the blocks in order makes these lookups
+// follow each transaction's sorted writes, which keeps them cache-friendly
+// at any ledger size.
+func (v *verifier) historyOf(at Version, tx *Tx, wi int, pos *positions) error {
 	w := &tx.Writes[wi]
 	raw, closer, err := v.db.Get(historyKey(w.Key, at))
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -235,10 +240,10 @@ func (v *verifier) historyOf(at Version, tx *Tx, wi int) error {
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	same := bytes.Equal(raw, encodeHistory(wi, w.Delete))
+	same := bytes.Equal(raw, encodeHistory(pos.writes[at.Tx][wi], pos.tx[at.Tx], w.Delete))
 	closer.Close()
 	if !same {
-		return badBlock(at.Block, "history of %q differs from transaction %d (%s): it does not record write %d", w.Key, at.Tx, tx.ID, wi)
+		return badBlock(at.Block, "history of %q differs from transaction %d (%s): it does not point to its write %d", w.Key, at.Tx, tx.ID, wi)
 	}
 	return nil
 }
@@ -315,7 +320,7 @@ func (v *verifier) state() error {
 			}
 			entries++
 			last = ver
-			if _, lastDel, err = decodeHistory(hist.Value()); err != nil {
+			if _, _, lastDel, err = decodeHistory(hist.Value()); err != nil {
 				return badBlock(ver.Block, "history of %q: %v", key, err)
 			}
 		}

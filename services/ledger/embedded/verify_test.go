@@ -91,6 +91,31 @@ func flip(key []byte, offset int) func(db *pebble.DB) error {
 	}
 }
 
+// rewriteHistory decodes a history record, changes it and stores it again.
+func rewriteHistory(key []byte, change func(write, tx int, del bool) (int, int, bool)) func(db *pebble.DB) error {
+	return func(db *pebble.DB) error {
+		raw, closer, err := db.Get(key)
+		if err != nil {
+			return err
+		}
+		w, tx, del, err := decodeHistory(raw)
+		closer.Close()
+		if err != nil {
+			return err
+		}
+		w, tx, del = change(w, tx, del)
+		return db.Set(key, encodeHistory(w, tx, del), pebble.Sync)
+	}
+}
+
+func flipHistoryDelete(key []byte) func(db *pebble.DB) error {
+	return rewriteHistory(key, func(w, tx int, del bool) (int, int, bool) { return w, tx, !del })
+}
+
+func shiftHistory(key []byte, dw, dtx int) func(db *pebble.DB) error {
+	return rewriteHistory(key, func(w, tx int, del bool) (int, int, bool) { return w + dw, tx + dtx, del })
+}
+
 func set(key, value []byte) func(db *pebble.DB) error {
 	return func(db *pebble.DB) error { return db.Set(key, value, pebble.Sync) }
 }
@@ -132,16 +157,18 @@ func TestVerify(t *testing.T) {
 		{"deleted key restored", set(stateKey("b"), append(ver(2).append(nil), '2')), blk(4), "deleted"},
 		{"state key added", set(stateKey("zzz"), append(ver(1).append(nil), 'z')), blk(1), "never written"},
 		{"history value", flip(historyKey("a", ver(0)), -1), blk(0), "history"},
-		{"history names another write", set(historyKey("a", ver(3)), encodeHistory(1, false)), blk(3), "history of \"a\" differs"},
-		{"history delete flag cleared", set(historyKey("b", ver(4)), encodeHistory(0, false)), blk(4), "history of \"b\" differs"},
-		{"history delete flag set", set(historyKey("c", ver(5)), encodeHistory(0, true)), blk(5), "history of \"c\" differs"},
+		{"history points elsewhere", set(historyKey("a", ver(3)), encodeHistory(30, 2, false)), blk(3), "history of \"a\" differs"},
+		{"history points to the next byte", shiftHistory(historyKey("a", ver(3)), 1, 0), blk(3), "history of \"a\" differs"},
+		{"history names another transaction start", shiftHistory(historyKey("a", ver(3)), 0, 1), blk(3), "history of \"a\" differs"},
+		{"history delete flag cleared", flipHistoryDelete(historyKey("b", ver(4))), blk(4), "history of \"b\" differs"},
+		{"history delete flag set", flipHistoryDelete(historyKey("c", ver(5))), blk(5), "history of \"c\" differs"},
 		{"history record removed", del(historyKey("a", ver(0))), blk(0), "no record"},
-		{"history record invented", set(historyKey("c", ver(2)), encodeHistory(0, false)), blk(2), "did not validly write"},
+		{"history record invented", set(historyKey("c", ver(2)), encodeHistory(40, 0, false)), blk(2), "did not validly write"},
 		{"history record moved to another version", func(db *pebble.DB) error {
 			if err := db.Delete(historyKey("a", ver(0)), pebble.Sync); err != nil {
 				return err
 			}
-			return db.Set(historyKey("a", ver(2)), encodeHistory(0, false), pebble.Sync)
+			return db.Set(historyKey("a", ver(2)), encodeHistory(40, 0, false), pebble.Sync)
 		}, blk(0), "no record"},
 		{"private value", flip(privateKey(ImplicitCollection(mfr), "t3~1"), -1), blk(1), "hash"},
 	}
