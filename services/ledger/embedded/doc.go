@@ -31,8 +31,9 @@
 //     own uncommitted writes.
 //   - History: every committed change of a key has an index record, as in
 //     Fabric's history database, under a key that sorts by state key then
-//     version (block, transaction); its value names the write's place in the
-//     transaction and whether it deleted. A key's history is one range scan
+//     version (block, transaction); its value gives the offsets of the write
+//     and of its transaction in the block, and whether it deleted (see
+//     history.go; Verify recomputes every record). A key's history is one range scan
 //     of the index, and each entry's transaction ID, time and value are read
 //     from its block, so the store holds no third copy of each value.
 //   - Events and blocks are replayed from the blocks themselves: Blocks reads
