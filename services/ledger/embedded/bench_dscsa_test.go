@@ -24,7 +24,8 @@ import (
 
 // BenchmarkDSCSACommission1000 commissions 1,000 serials per transaction
 // (one EPCIS commissioning event, one lot per transaction) from concurrent
-// submitters.
+// submitters. RXLEDGER_BENCH_METRICS=1 logs the store's metrics (flushes,
+// compactions and bytes per level) at the end of each run.
 func BenchmarkDSCSACommission1000(b *testing.B) {
 	dir := b.TempDir()
 	l := openDSCSA(b, dir, Options{})
@@ -53,6 +54,9 @@ func BenchmarkDSCSACommission1000(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric((cpuSeconds()-cpu0)*1e6/epcs, "flushed-cpu-µs/EPC")
+	if os.Getenv("RXLEDGER_BENCH_METRICS") != "" {
+		b.Logf("store metrics after %d transactions:\n%s", b.N, l.db.Metrics())
+	}
 	reportBlocks(b, l)
 	b.ReportMetric(float64(settle(b, l))/epcs, "disk-bytes/EPC")
 }
@@ -260,4 +264,63 @@ func settle(b *testing.B, l *Ledger) int64 {
 		b.Fatal(err)
 	}
 	return live
+}
+
+// BenchmarkDSCSAHistory runs the chaincode's History query (custody chain of
+// one serial) on uniformly random serials among 10,000 commissioned ones, of
+// which the first 1,000 were also shipped (two entries), after the store is
+// flushed to tables. Each entry's value is read from its block.
+func BenchmarkDSCSAHistory(b *testing.B) {
+	l := openDSCSA(b, b.TempDir(), Options{})
+	dscsaPartners(b, l)
+	const n, shipped = 10000, 1000
+	loadSerials(b, l, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < shipped; i += 8 {
+				if _, err := submitRetrying(l, singleEventTx(b, "shipping", "in_transit", dscsaSGTIN("V"+strconv.Itoa(i)), i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	if err := l.db.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	entries := 0
+	b.ResetTimer()
+	for b.Loop() {
+		i := rng.IntN(n)
+		out, err := l.Evaluate(context.Background(), mfr, chaincode.FnHistory, dscsaSGTIN("V"+strconv.Itoa(i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var h []chaincode.CustodyEntry
+		if err := json.Unmarshal(out, &h); err != nil {
+			b.Fatal(err)
+		}
+		if want := 1 + btoi(i < shipped); len(h) != want {
+			b.Fatalf("history of V%d has %d entries, want %d: %s", i, len(h), want, out)
+		}
+		entries += len(h)
+	}
+	b.ReportMetric(float64(entries)/float64(b.N), "entries/op")
+}
+
+func btoi(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"time"
 )
@@ -120,22 +121,28 @@ func decodeHeader(d *decoder) Header {
 }
 
 // encodeTxBody appends a transaction without its validation code: the
-// signed content, then the signature.
-func encodeTxBody(e *encoder, tx *Tx) {
-	encodeTxSigned(e, tx)
+// signed content, then the signature. It returns where its writes and
+// private writes are in e.b (see encodeTxSigned), and appends where each
+// write starts to *writeAt unless it is nil.
+func encodeTxBody(e *encoder, tx *Tx, writeAt *[]int) (deltaStart, deltaEnd int) {
+	deltaStart, deltaEnd = encodeTxSigned(e, tx, writeAt)
 	e.bytes(tx.Signature)
+	return deltaStart, deltaEnd
 }
 
 // signingDigest is what a transaction's creator signs: the SHA-256 of
 // everything the block records of it but the signature and validation code.
 func (tx *Tx) signingDigest() Hash {
 	e := encoder{}
-	encodeTxSigned(&e, tx)
+	encodeTxSigned(&e, tx, nil)
 	return sha256.Sum256(e.b)
 }
 
-// encodeTxSigned appends the signed content of a transaction.
-func encodeTxSigned(e *encoder, tx *Tx) {
+// encodeTxSigned appends the signed content of a transaction. It returns
+// where its writes and private writes are in e.b: that span is encoded as
+// encodeStateDelta encodes them after the transaction index, so a block's
+// StateHash can hash it without encoding the writes again.
+func encodeTxSigned(e *encoder, tx *Tx, writeAt *[]int) (deltaStart, deltaEnd int) {
 	e.str(tx.ID)
 	e.str(tx.Creator)
 	e.u64(uint64(tx.Time.UnixNano()))
@@ -144,8 +151,27 @@ func encodeTxSigned(e *encoder, tx *Tx) {
 	for _, a := range tx.Args {
 		e.str(a)
 	}
+	deltaStart = len(e.b)
+	encodeWrites(e, tx, writeAt)
+	deltaEnd = len(e.b)
+	if tx.Event == nil {
+		e.u8(0)
+		return deltaStart, deltaEnd
+	}
+	e.u8(1)
+	e.str(tx.Event.Name)
+	e.bytes(tx.Event.Payload)
+	return deltaStart, deltaEnd
+}
+
+// encodeWrites appends a transaction's writes and private writes (values by
+// hash), and where each write starts to *writeAt unless it is nil.
+func encodeWrites(e *encoder, tx *Tx, writeAt *[]int) {
 	e.uvarint(uint64(len(tx.Writes)))
 	for _, w := range tx.Writes {
+		if writeAt != nil {
+			*writeAt = append(*writeAt, len(e.b))
+		}
 		e.str(w.Key)
 		if w.Delete {
 			e.u8(1)
@@ -160,13 +186,6 @@ func encodeTxSigned(e *encoder, tx *Tx) {
 		e.str(p.Key)
 		e.fixed(p.ValueHash[:])
 	}
-	if tx.Event == nil {
-		e.u8(0)
-		return
-	}
-	e.u8(1)
-	e.str(tx.Event.Name)
-	e.bytes(tx.Event.Payload)
 }
 
 func decodeTxBody(d *decoder) Tx {
@@ -221,22 +240,7 @@ func decodeTxBody(d *decoder) Tx {
 // encodeStateDelta appends what a valid transaction did to the state.
 func encodeStateDelta(e *encoder, index int, tx *Tx) {
 	e.u32(uint32(index))
-	e.uvarint(uint64(len(tx.Writes)))
-	for _, w := range tx.Writes {
-		e.str(w.Key)
-		if w.Delete {
-			e.u8(1)
-			continue
-		}
-		e.u8(0)
-		e.bytes(w.Value)
-	}
-	e.uvarint(uint64(len(tx.PrivateWrites)))
-	for _, p := range tx.PrivateWrites {
-		e.str(p.Collection)
-		e.str(p.Key)
-		e.fixed(p.ValueHash[:])
-	}
+	encodeWrites(e, tx, nil)
 }
 
 // stateHash computes a block's StateHash from its transactions.
@@ -264,19 +268,98 @@ func stateHash(txs []Tx) Hash {
 // header, then the data region (config and transaction bodies, covered by
 // DataHash), then the validation codes.
 func (b *Block) seal(prev Hash) []byte {
+	data := b.sealData(prev, nil, nil)
+	return b.appendStored(make([]byte, 0, b.storedLen(data)), data)
+}
+
+// positions are where the transactions and their writes are in a block's
+// data region (offsets from its start): what history records point to.
+type positions struct {
+	tx     []int   // start of each transaction body
+	writes [][]int // start of each write, by transaction
+	flat   []int   // storage of writes
+}
+
+func (p *positions) reset() {
+	p.tx, p.writes, p.flat = p.tx[:0], p.writes[:0], p.flat[:0]
+}
+
+// split fills p.writes from p.flat once every write is appended, given
+// where each transaction's writes start in p.flat.
+func (p *positions) split(first []int) {
+	for i := range first {
+		end := len(p.flat)
+		if i+1 < len(first) {
+			end = first[i+1]
+		}
+		p.writes = append(p.writes, p.flat[first[i]:end:end])
+	}
+}
+
+// sealData fills the block's header (previous hash, transaction count, data
+// and state hashes) and returns its data region, encoded in buf's storage,
+// and fills pos (unless nil) with where its transactions and writes are.
+// The state hash is computed from the encoded writes as they are appended
+// (the same bytes stateHash encodes).
+func (b *Block) sealData(prev Hash, buf []byte, pos *positions) []byte {
 	b.PrevHash = prev
 	b.TxCount = uint32(len(b.Txs))
-	data := encoder{}
+	data := encoder{b: buf[:0]}
 	data.bytes(b.Config)
 	data.uvarint(uint64(len(b.Txs)))
+	sh := sha256.New()
+	codes := make([]byte, len(b.Txs))
 	for i := range b.Txs {
-		encodeTxBody(&data, &b.Txs[i])
+		codes[i] = uint8(b.Txs[i].Code)
 	}
+	sh.Write(codes)
+	var index [4]byte
+	var writeAt *[]int
+	var first []int
+	if pos != nil {
+		pos.reset()
+		writeAt = &pos.flat
+		first = make([]int, len(b.Txs))
+	}
+	for i := range b.Txs {
+		if pos != nil {
+			pos.tx = append(pos.tx, len(data.b))
+			first[i] = len(pos.flat)
+		}
+		start, end := encodeTxBody(&data, &b.Txs[i], writeAt)
+		if b.Txs[i].Code == TxValid {
+			binary.BigEndian.PutUint32(index[:], uint32(i))
+			sh.Write(index[:])
+			sh.Write(data.b[start:end])
+		}
+	}
+	sh.Sum(b.StateHash[:0])
 	b.DataHash = sha256.Sum256(data.b)
-	b.StateHash = stateHash(b.Txs)
-	out := encoder{b: make([]byte, 0, headerLen+len(data.b)+len(b.Txs)+8)}
+	if pos != nil {
+		pos.split(first)
+	}
+	return data.b
+}
+
+// storedLen is the length of the stored block with data region data.
+func (b *Block) storedLen(data []byte) int {
+	return headerLen + uvarintLen(uint64(len(data))) + len(data) + uvarintLen(uint64(len(b.Txs))) + len(b.Txs)
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
+// appendStored appends the stored form of a sealed block with data region
+// data: header, data region, validation codes.
+func (b *Block) appendStored(dst, data []byte) []byte {
+	out := encoder{b: dst}
 	out.fixed(b.Header.encode())
-	out.bytes(data.b)
+	out.bytes(data)
 	out.uvarint(uint64(len(b.Txs)))
 	for _, tx := range b.Txs {
 		out.u8(uint8(tx.Code))

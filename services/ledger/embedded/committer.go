@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -80,8 +81,7 @@ func (l *Ledger) commitBlock(batch []*executed) {
 
 	b, wb, err := l.buildBlock(num, batch)
 	if err == nil {
-		raw := b.seal(prev)
-		err = wb.Set(blockKey(num), raw, nil)
+		err = l.stageBlock(wb, b, prev)
 		if err == nil {
 			err = wb.Set(tipKey, encodeTip(num+1, b.hash()), nil)
 		}
@@ -115,12 +115,76 @@ func (l *Ledger) commitBlock(batch []*executed) {
 	}
 }
 
+// sealBufMax is the largest data-region buffer the committer keeps between
+// blocks.
+const sealBufMax = 16 << 20
+
+// stageBlock seals b after prev and stages the history records of its
+// valid writes, which point into it, and the block itself, encoded directly
+// into the batch.
+func (l *Ledger) stageBlock(wb *pebble.Batch, b *Block, prev Hash) error {
+	data := b.sealData(prev, l.sealBuf, &l.sealPos)
+	if cap(data) <= sealBufMax {
+		l.sealBuf = data[:0]
+	} else {
+		l.sealBuf = nil
+	}
+	var hk []byte
+	var hv [2 * binary.MaxVarintLen64]byte
+	for i := range b.Txs {
+		tx := &b.Txs[i]
+		if tx.Code != TxValid {
+			continue
+		}
+		v := Version{Block: b.Number, Tx: uint32(i)}
+		for wi := range tx.Writes {
+			w := &tx.Writes[wi]
+			hk = v.append(appendEscaped(append(hk[:0], spaceHistory), w.Key))
+			if err := wb.Set(hk, appendHistory(hv[:0], l.sealPos.writes[i][wi], l.sealPos.tx[i], w.Delete), nil); err != nil {
+				return fmt.Errorf("stage history of %q: %w", w.Key, err)
+			}
+		}
+	}
+	key := blockKey(b.Number)
+	n := b.storedLen(data)
+	op := wb.SetDeferred(len(key), n)
+	copy(op.Key, key)
+	if out := b.appendStored(op.Value[:0], data); len(out) != n || &out[0] != &op.Value[0] {
+		return fmt.Errorf("block %d: encoded %d bytes, expected %d", b.Number, len(out), n)
+	}
+	return op.Finish()
+}
+
+// batchSize estimates the bytes a block's batch takes: each write's state
+// entry, history record and share of the block, each private value and its
+// hash, and the transactions' other content.
+func batchSize(batch []*executed) int {
+	n := 4096
+	for _, ex := range batch {
+		n += 256 + len(ex.tx.ID) + len(ex.tx.Function) + len(ex.tx.Signature) + len(ex.result)
+		for _, a := range ex.tx.Args {
+			n += len(a) + 4
+		}
+		for i := range ex.tx.Writes {
+			n += 3*len(ex.tx.Writes[i].Key) + 2*len(ex.tx.Writes[i].Value) + 64
+		}
+		for i := range ex.private {
+			p := &ex.private[i]
+			n += 2*(len(p.Collection)+len(p.Key)) + len(p.value) + 96
+		}
+		if ex.tx.Event != nil {
+			n += len(ex.tx.Event.Name) + len(ex.tx.Event.Payload) + 8
+		}
+	}
+	return n
+}
+
 // buildBlock validates each transaction against the committed state and the
 // writes of the valid transactions before it in the block, and stages the
-// valid ones' state, history and private data in a batch.
+// valid ones' state, history index records and private data in a batch.
 func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batch, error) {
 	b := &Block{Header: Header{Number: num, Time: time.Now().UTC()}, Txs: make([]Tx, len(batch))}
-	wb := l.db.NewBatch()
+	wb := l.db.NewBatchWithSize(batchSize(batch))
 	var written [][]byte // store keys written earlier in this block, for range checks
 	var scratch []byte
 	for i, ex := range batch {
@@ -134,17 +198,23 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 			continue
 		}
 		v := Version{Block: num, Tx: uint32(i)}
+		var vb [versionLen]byte
+		v.append(vb[:0])
+		// The state entries of a transaction are in key order (and its
+		// history records are staged together after the block is sealed),
+		// so the memtable inserts each next to the one before rather than
+		// searching from its top.
 		for wi := range ex.tx.Writes {
 			w := &ex.tx.Writes[wi]
 			sk := stateKey(w.Key)
 			if w.Delete {
 				err = wb.Delete(sk, nil)
 			} else {
-				scratch = append(v.append(scratch[:0]), w.Value...)
-				err = wb.Set(sk, scratch, nil)
-			}
-			if err == nil {
-				err = wb.Set(historyKey(w.Key, v), encodeHistory(ex.tx.ID, ex.tx.Time, w), nil)
+				op := wb.SetDeferred(len(sk), versionLen+len(w.Value))
+				copy(op.Key, sk)
+				copy(op.Value, vb[:])
+				copy(op.Value[versionLen:], w.Value)
+				err = op.Finish()
 			}
 			if err != nil {
 				return nil, wb, fmt.Errorf("stage write %q: %w", w.Key, err)

@@ -29,9 +29,13 @@
 //     others; every organisation may read the hashes.
 //   - Fabric read semantics: a transaction reads the committed state, never its
 //     own uncommitted writes.
-//   - History: every committed change of a key is kept (value, transaction,
-//     block, time) under a key that sorts by state key then version, so a
-//     key's history is one range scan and needs no block reads.
+//   - History: every committed change of a key has an index record, as in
+//     Fabric's history database, under a key that sorts by state key then
+//     version (block, transaction); its value gives the offsets of the write
+//     and of its transaction in the block, and whether it deleted (see
+//     history.go; Verify recomputes every record). A key's history is one range scan
+//     of the index, and each entry's transaction ID, time and value are read
+//     from its block, so the store holds no third copy of each value.
 //   - Events and blocks are replayed from the blocks themselves: Blocks reads
 //     block n, n+1, ... and then waits on a broadcast channel closed at each
 //     commit; a consumer resumes from its checkpoint with Blocks(last+1).
@@ -47,15 +51,16 @@
 // # Storage layout
 //
 // One Pebble store; keys start with a byte naming their space (see keys.go):
-// the chain tip (height and last block hash), blocks by number, the world
-// state (version + value), history records, and private data per
-// collection. Versions are (block, transaction index).
+// the chain tip (height and last block hash), the storage format version
+// (2; a directory of another format is refused, see FormatError), blocks by
+// number, the world state (version + value), history index records, and
+// private data per collection. Versions are (block, transaction index).
 //
 // # Why Pebble
 //
 // The store is github.com/cockroachdb/pebble (v1.1.5), an LSM tree. The
-// workload is write-heavy (commissioning writes a state entry, a history
-// entry and a block record per serial; the 10-million-serial target means tens
+// workload is write-heavy (commissioning writes a state entry and a history
+// index entry per written key and its share of a block record; the 10-million-serial target means tens
 // of millions of keys) with point reads for verification. An LSM turns the
 // random inserts into sequential writes and compresses the sorted runs
 // (Snappy), where a B+tree such as bbolt rewrites pages copy-on-write and

@@ -35,6 +35,9 @@ func Inspect(dir string) (*Info, error) {
 	if height == 0 {
 		return nil, fmt.Errorf("inspect %s: no chain tip: not a ledger directory", dir)
 	}
+	if err := checkFormat(db, dir); err != nil {
+		return nil, fmt.Errorf("inspect: %w", err)
+	}
 	genesis, err := readBlock(db, 0)
 	if err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)

@@ -11,12 +11,21 @@ const (
 	spaceMeta    = 'm' // chain tip and other single records
 	spaceBlock   = 'b' // b + block number (8, big endian) -> encoded block
 	spaceState   = 's' // s + state key -> version + value
-	spaceHistory = 'h' // h + escaped key + block (8) + tx (4) -> history record
+	spaceHistory = 'h' // h + escaped key + block (8) + tx (4) -> write index and delete flag
 	spacePrivate = 'p' // p + escaped collection + key -> version + value
 )
 
 // tipKey holds the chain height and the hash of the last block.
 var tipKey = []byte{spaceMeta, 't', 'i', 'p'}
+
+// formatKey holds the storage format version (4 bytes, big endian), written
+// with the genesis block. Stores without it were written by builds before
+// format 2 (format 1: history records held a copy of each value).
+var formatKey = []byte{spaceMeta, 'f', 'm', 't'}
+
+// storeFormat is the storage format this build reads and writes. Format 2:
+// history records are an index into the blocks (see history.go).
+const storeFormat = 2
 
 // Version is where a value was last written: the block and the transaction's
 // index in it. The zero Version means "absent" (block 0 is the genesis block,

@@ -33,8 +33,10 @@ type Ledger struct {
 	committerDone chan struct{}
 	inflight      sync.WaitGroup // submissions that may still enqueue
 
-	recent *recentWrites // committer-owned
-	warm   *warmer       // nil unless Options.WarmCache
+	recent  *recentWrites // committer-owned
+	sealBuf []byte        // committer-owned: the last block's data region buffer
+	sealPos positions     // committer-owned: where its transactions and writes are
+	warm    *warmer       // nil unless Options.WarmCache
 
 	mu      sync.Mutex
 	closed  bool
@@ -85,6 +87,9 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 			db.Close()
 			return nil, fmt.Errorf("open ledger: %w", err)
 		}
+	} else if err := checkFormat(db, dir); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	l.height, l.tip = height, tip
 	l.recent = newRecentWrites(height, recentWritesLimit)
@@ -115,12 +120,48 @@ func readTip(r pebble.Reader) (uint64, Hash, error) {
 	return binary.BigEndian.Uint64(raw), h, nil
 }
 
+// FormatError is returned for a ledger directory written in a storage
+// format this build does not read. Such a store is refused, never read
+// under the wrong layout.
+type FormatError struct {
+	Dir   string
+	Found uint32 // 1: written before format records existed
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("ledger directory %s has storage format %d; this build reads format %d only "+
+		"(format 1 stored a copy of every value in each history record, format 2 stores history as an index into the blocks). "+
+		"It was not opened: read or verify it with the build that wrote it, or move it aside and load the data again "+
+		"(the demo: remove the data directory's ledger and start with --demo)", e.Dir, e.Found, storeFormat)
+}
+
+// checkFormat refuses a store (with a chain tip) written in another storage
+// format.
+func checkFormat(r pebble.Reader, dir string) error {
+	raw, closer, err := r.Get(formatKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return &FormatError{Dir: dir, Found: 1}
+	}
+	if err != nil {
+		return fmt.Errorf("read storage format: %w", err)
+	}
+	defer closer.Close()
+	if len(raw) != 4 {
+		return fmt.Errorf("read storage format: %d bytes", len(raw))
+	}
+	if f := binary.BigEndian.Uint32(raw); f != storeFormat {
+		return &FormatError{Dir: dir, Found: f}
+	}
+	return nil
+}
+
 // encodeTip encodes the chain tip record.
 func encodeTip(height uint64, h Hash) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, height), h[:]...)
 }
 
-// writeGenesis commits block 0, which records the consortium and nothing else.
+// writeGenesis commits block 0, which records the consortium and nothing
+// else, with the storage format version.
 func writeGenesis(db *pebble.DB, cons *Consortium) (uint64, Hash, error) {
 	g := &Block{Header: Header{Number: 0, Time: time.Now().UTC()}, Config: cons.canonical()}
 	raw := g.seal(Hash{})
@@ -131,6 +172,9 @@ func writeGenesis(db *pebble.DB, cons *Consortium) (uint64, Hash, error) {
 		return 0, Hash{}, fmt.Errorf("write genesis: %w", err)
 	}
 	if err := b.Set(tipKey, encodeTip(1, h), nil); err != nil {
+		return 0, Hash{}, fmt.Errorf("write genesis: %w", err)
+	}
+	if err := b.Set(formatKey, binary.BigEndian.AppendUint32(nil, storeFormat), nil); err != nil {
 		return 0, Hash{}, fmt.Errorf("write genesis: %w", err)
 	}
 	if err := b.Commit(pebble.Sync); err != nil {

@@ -160,8 +160,15 @@ func TestHistory(t *testing.T) {
 	}
 	for i, w := range want {
 		g := got[i]
-		if g.TxID != rs[i].TxID || g.Block != rs[i].Block || string(g.Value) != w.val || g.IsDelete != w.del || g.Timestamp.IsZero() {
+		if g.TxID != rs[i].TxID || g.Block != rs[i].Block || string(g.Value) != w.val || g.IsDelete != w.del {
 			t.Errorf("entry %d = %+v, want tx %s block %d value %q delete %v", i, g, rs[i].TxID, rs[i].Block, w.val, w.del)
+		}
+		b, err := l.Block(rs[i].Block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Txs) != 1 || !g.Timestamp.Equal(b.Txs[0].Time) {
+			t.Errorf("entry %d has time %v, want its transaction's time in block %d", i, g.Timestamp, rs[i].Block)
 		}
 	}
 }

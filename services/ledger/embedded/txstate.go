@@ -177,16 +177,18 @@ func (s *txState) History(key string, fn func(chaincode.HistoryEntry) (bool, err
 		return fmt.Errorf("history: %w", err)
 	}
 	defer it.Close()
+	hr := &historyReader{r: s.snap}
+	defer hr.release()
 	for ok := it.First(); ok; ok = it.Next() {
 		_, v, err := parseHistoryKey(it.Key())
 		if err != nil {
 			return fmt.Errorf("history: %w", err)
 		}
-		rec, err := decodeHistory(it.Value())
+		e, err := hr.entry(key, v, it.Value())
 		if err != nil {
 			return fmt.Errorf("history of %q: %w", key, err)
 		}
-		more, err := fn(rec.entry(v))
+		more, err := fn(e)
 		if err != nil || !more {
 			return err
 		}

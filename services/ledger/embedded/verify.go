@@ -39,9 +39,10 @@ type VerifyReport struct {
 // Verify checks the ledger stored in dir without changing it (the ledger must
 // not be open): it recomputes every block's data and state hashes and the
 // hash chain up to the recorded tip, checks that no transaction ID appears
-// twice, that the history holds exactly the valid transactions' writes, that
-// the world state is what those writes leave, and that every private value
-// hashes to what its block recorded. The first problem found is returned as
+// twice, that the history index holds exactly the valid transactions' writes
+// (each record naming its write's place in the block and whether it deleted),
+// that the world state is what those writes leave, and that every private
+// value hashes to what its block recorded. The first problem found is returned as
 // a *VerifyError naming the block concerned.
 func Verify(dir string) (*VerifyReport, error) { return VerifyWith(dir, nil) }
 
@@ -59,12 +60,15 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	defer db.Close()
-	v := &verifier{db: db, cons: cons, blocks: make(map[uint64]*verifiedBlock)}
+	v := &verifier{db: db, dir: dir, cons: cons, blocks: make(map[uint64]*verifiedBlock)}
 	if err := v.chain(); err != nil {
 		return nil, err
 	}
 	if err := v.state(); err != nil {
 		return nil, err
+	}
+	if v.valueErr != nil {
+		return nil, v.valueErr
 	}
 	if err := v.private(); err != nil {
 		return nil, err
@@ -73,10 +77,15 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 }
 
 type verifier struct {
-	db     *pebble.DB
-	cons   *Consortium // whose keys check signatures
-	report VerifyReport
-	blocks map[uint64]*verifiedBlock // a small cache for the state pass
+	db   *pebble.DB
+	dir  string
+	cons *Consortium // whose keys check signatures
+	// valueErr is the first state value found (in the chain pass) to differ
+	// from the write its version names; it is reported after the state pass,
+	// which names a wrong version or presence more precisely.
+	valueErr *VerifyError
+	report   VerifyReport
+	blocks   map[uint64]*verifiedBlock // a small cache for the state pass
 }
 
 // verifiedBlock indexes a block's valid writes by key.
@@ -94,6 +103,9 @@ func (v *verifier) chain() error {
 	}
 	if height == 0 {
 		return errors.New("verify: no chain tip: not a ledger directory, or an empty one")
+	}
+	if err := checkFormat(v.db, v.dir); err != nil {
+		return fmt.Errorf("verify: %w", err)
 	}
 	seen := make(map[string]uint64)
 	var prev Hash
@@ -131,6 +143,10 @@ func (v *verifier) chain() error {
 				v.cons = genesis
 			}
 		}
+		pos, err := dataPositions(b.data)
+		if err != nil {
+			return badBlock(n, "%v", err)
+		}
 		for i, tx := range b.Txs {
 			if err := checkSignature(v.cons, &tx); err != nil {
 				return badBlock(n, "%v", err)
@@ -147,7 +163,10 @@ func (v *verifier) chain() error {
 			v.report.Writes += len(tx.Writes)
 			ver := Version{Block: n, Tx: uint32(i)}
 			for wi := range tx.Writes {
-				if err := v.historyOf(ver, &tx, &tx.Writes[wi]); err != nil {
+				if err := v.historyOf(ver, &tx, wi, pos); err != nil {
+					return err
+				}
+				if err := v.stateValueOf(ver, &tx.Writes[wi]); err != nil {
 					return err
 				}
 			}
@@ -207,10 +226,13 @@ func (v *verifier) write(at Version, key string) (*Write, error) {
 	return m[key], nil
 }
 
-// historyOf checks that a valid write has its history record, equal to it.
-// Walking the blocks in order makes these lookups follow each transaction's
-// sorted writes, which keeps them cache-friendly at any ledger size.
-func (v *verifier) historyOf(at Version, tx *Tx, w *Write) error {
+// historyOf checks that write wi of a valid transaction has its history
+// record, pointing to that write and its transaction in the block (pos) and
+// saying whether it deleted. Walking the blocks in order makes these lookups
+// follow each transaction's sorted writes, which keeps them cache-friendly
+// at any ledger size.
+func (v *verifier) historyOf(at Version, tx *Tx, wi int, pos *positions) error {
+	w := &tx.Writes[wi]
 	raw, closer, err := v.db.Get(historyKey(w.Key, at))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return badBlock(at.Block, "transaction %d wrote %q, but the history has no record of it", at.Tx, w.Key)
@@ -218,21 +240,45 @@ func (v *verifier) historyOf(at Version, tx *Tx, w *Write) error {
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	rec, derr := decodeHistory(raw)
+	same := bytes.Equal(raw, encodeHistory(pos.writes[at.Tx][wi], pos.tx[at.Tx], w.Delete))
 	closer.Close()
-	if derr != nil {
-		return badBlock(at.Block, "history of %q: %v", w.Key, derr)
+	if !same {
+		return badBlock(at.Block, "history of %q differs from transaction %d (%s): it does not point to its write %d", w.Key, at.Tx, tx.ID, wi)
 	}
-	if rec.TxID != tx.ID || !rec.Time.Equal(tx.Time) || rec.Delete != w.Delete || !bytes.Equal(rec.Value, w.Value) {
-		return badBlock(at.Block, "history of %q differs from transaction %d (%s)", w.Key, at.Tx, tx.ID)
+	return nil
+}
+
+// stateValueOf checks the state value of a key a valid transaction wrote, if
+// the state still has the version of that write. With the state pass (each
+// state key has the version of its last write) this checks every state value
+// against the blocks in one ordered pass over them.
+func (v *verifier) stateValueOf(at Version, w *Write) error {
+	if w.Delete || v.valueErr != nil {
+		return nil
+	}
+	raw, closer, err := v.db.Get(stateKey(w.Key))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil // the state pass tells whether it should be there
+	}
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	defer closer.Close()
+	ver, val, err := splitVersioned(raw)
+	if err != nil {
+		return badBlock(at.Block, "state value of %q: %v", w.Key, err)
+	}
+	if ver == at && !bytes.Equal(val, w.Value) {
+		v.valueErr = badBlock(at.Block, "state value of %q differs from what transaction %d wrote", w.Key, at.Tx)
 	}
 	return nil
 }
 
 // state walks the history and the world state together, in key order: each
-// key's state must be its last write. The chain pass has matched every valid
-// write to its history record; here the record count must match too, so the
-// history holds nothing else.
+// key's state must exist unless its last write deleted it, with that write's
+// version (the chain pass has compared the values). The chain pass has
+// matched every valid write to its history record; here the record count
+// must match too, so the history holds nothing else.
 func (v *verifier) state() error {
 	hist, err := v.db.NewIter(&pebble.IterOptions{LowerBound: []byte{spaceHistory}, UpperBound: []byte{spaceHistory + 1}})
 	if err != nil {
@@ -263,7 +309,7 @@ func (v *verifier) state() error {
 			return badBlock(0, "%v", err)
 		}
 		var last Version
-		var lastRec historyRecord
+		var lastDel bool
 		for ; hOK; hOK = hist.Next() {
 			k, ver, err := parseHistoryKey(hist.Key())
 			if err != nil {
@@ -274,10 +320,9 @@ func (v *verifier) state() error {
 			}
 			entries++
 			last = ver
-			if lastRec, err = decodeHistory(hist.Value()); err != nil {
+			if _, _, lastDel, err = decodeHistory(hist.Value()); err != nil {
 				return badBlock(ver.Block, "history of %q: %v", key, err)
 			}
-			lastRec.Value = bytes.Clone(lastRec.Value)
 		}
 		want := stateKey(key)
 		if stOK && bytes.Compare(st.Key(), want) < 0 {
@@ -285,20 +330,17 @@ func (v *verifier) state() error {
 		}
 		present := stOK && bytes.Equal(st.Key(), want)
 		switch {
-		case lastRec.Delete && present:
+		case lastDel && present:
 			return badBlock(last.Block, "state holds %q, which transaction %d deleted", key, last.Tx)
-		case !lastRec.Delete && !present:
+		case !lastDel && !present:
 			return badBlock(last.Block, "state lacks %q, which transaction %d wrote", key, last.Tx)
 		case present:
-			ver, val, err := splitVersioned(st.Value())
+			ver, _, err := splitVersioned(st.Value())
 			if err != nil {
 				return badBlock(last.Block, "state value of %q: %v", key, err)
 			}
 			if ver != last {
 				return badBlock(last.Block, "state of %q has version %s, but its last write is %s", key, ver, last)
-			}
-			if !bytes.Equal(val, lastRec.Value) {
-				return badBlock(last.Block, "state value of %q differs from what transaction %d wrote", key, last.Tx)
 			}
 			v.report.StateKeys++
 			stOK = st.Next()

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cockroachdb/pebble"
 
@@ -92,6 +91,31 @@ func flip(key []byte, offset int) func(db *pebble.DB) error {
 	}
 }
 
+// rewriteHistory decodes a history record, changes it and stores it again.
+func rewriteHistory(key []byte, change func(write, tx int, del bool) (int, int, bool)) func(db *pebble.DB) error {
+	return func(db *pebble.DB) error {
+		raw, closer, err := db.Get(key)
+		if err != nil {
+			return err
+		}
+		w, tx, del, err := decodeHistory(raw)
+		closer.Close()
+		if err != nil {
+			return err
+		}
+		w, tx, del = change(w, tx, del)
+		return db.Set(key, encodeHistory(w, tx, del), pebble.Sync)
+	}
+}
+
+func flipHistoryDelete(key []byte) func(db *pebble.DB) error {
+	return rewriteHistory(key, func(w, tx int, del bool) (int, int, bool) { return w, tx, !del })
+}
+
+func shiftHistory(key []byte, dw, dtx int) func(db *pebble.DB) error {
+	return rewriteHistory(key, func(w, tx int, del bool) (int, int, bool) { return w + dw, tx + dtx, del })
+}
+
 func set(key, value []byte) func(db *pebble.DB) error {
 	return func(db *pebble.DB) error { return db.Set(key, value, pebble.Sync) }
 }
@@ -133,8 +157,19 @@ func TestVerify(t *testing.T) {
 		{"deleted key restored", set(stateKey("b"), append(ver(2).append(nil), '2')), blk(4), "deleted"},
 		{"state key added", set(stateKey("zzz"), append(ver(1).append(nil), 'z')), blk(1), "never written"},
 		{"history value", flip(historyKey("a", ver(0)), -1), blk(0), "history"},
+		{"history points elsewhere", set(historyKey("a", ver(3)), encodeHistory(30, 2, false)), blk(3), "history of \"a\" differs"},
+		{"history points to the next byte", shiftHistory(historyKey("a", ver(3)), 1, 0), blk(3), "history of \"a\" differs"},
+		{"history names another transaction start", shiftHistory(historyKey("a", ver(3)), 0, 1), blk(3), "history of \"a\" differs"},
+		{"history delete flag cleared", flipHistoryDelete(historyKey("b", ver(4))), blk(4), "history of \"b\" differs"},
+		{"history delete flag set", flipHistoryDelete(historyKey("c", ver(5))), blk(5), "history of \"c\" differs"},
 		{"history record removed", del(historyKey("a", ver(0))), blk(0), "no record"},
-		{"history record invented", set(historyKey("c", ver(2)), encodeHistory(rs[2].TxID, time.Now(), &Write{Key: "c", Value: []byte("y")})), blk(2), "did not validly write"},
+		{"history record invented", set(historyKey("c", ver(2)), encodeHistory(40, 0, false)), blk(2), "did not validly write"},
+		{"history record moved to another version", func(db *pebble.DB) error {
+			if err := db.Delete(historyKey("a", ver(0)), pebble.Sync); err != nil {
+				return err
+			}
+			return db.Set(historyKey("a", ver(2)), encodeHistory(40, 0, false), pebble.Sync)
+		}, blk(0), "no record"},
 		{"private value", flip(privateKey(ImplicitCollection(mfr), "t3~1"), -1), blk(1), "hash"},
 	}
 	for _, tc := range tests {
@@ -167,5 +202,41 @@ func TestVerifyRejectsNonLedger(t *testing.T) {
 				t.Error("verify succeeded")
 			}
 		})
+	}
+}
+
+// TestOldFormatIsRefused checks that a store without this build's format
+// record (format 1, written by older builds) or with another format number
+// is refused by Open, Verify and Inspect with a FormatError, never read.
+func TestOldFormatIsRefused(t *testing.T) {
+	dir, _ := verifyFixture(t)
+	tests := map[string]func(db *pebble.DB) error{
+		"format 1 (no format record)": del(formatKey),
+		"format 3":                    set(formatKey, []byte{0, 0, 0, 3}),
+	}
+	for name, change := range tests {
+		t.Run(name, func(t *testing.T) {
+			d := copyDir(t, dir)
+			tamper(t, d, change)
+			_, err := Open(d, testConsortium(), (&kvChaincode{}).invoke, quietOptions())
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("open returned %v, want a *FormatError", err)
+			}
+			if !strings.Contains(err.Error(), "storage format") || !strings.Contains(err.Error(), d) {
+				t.Errorf("open error %q should name the directory and its storage format", err)
+			}
+			if _, err := Verify(d); !errors.As(err, &fe) {
+				t.Errorf("verify returned %v, want a *FormatError", err)
+			}
+			if _, err := Inspect(d); !errors.As(err, &fe) {
+				t.Errorf("inspect returned %v, want a *FormatError", err)
+			}
+		})
+	}
+	// The untouched store still opens (the format record is there).
+	l := openAt(t, copyDir(t, dir), nil, Options{})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
