@@ -179,14 +179,14 @@ func (l *Ledger) blockOf(ctx context.Context, og *orgGateway, txID string) (uint
 	raw, err := og.network.GetContract("qscc").EvaluateWithContext(ctx, "GetBlockByTxID",
 		client.WithArguments(l.cfg.Channel, txID), client.WithEndorsingOrganizations(og.mspID))
 	if err != nil {
-		return 0, ledger.NewError(txID, problem.Unavailable, err, "find the block of transaction %s on %s's peer", txID, og.mspID)
+		return 0, ledger.NewError("", problem.Unavailable, err, "find the block of transaction %s on %s's peer", txID, og.mspID)
 	}
 	n, err := blockNumber(raw)
 	if err == nil && n == 0 {
 		err = errors.New("block 0 (the genesis block) holds no chaincode transaction")
 	}
 	if err != nil {
-		return 0, ledger.NewError(txID, problem.Unavailable, err, "read the block of transaction %s from %s's peer", txID, og.mspID)
+		return 0, ledger.NewError("", problem.Unavailable, err, "read the block of transaction %s from %s's peer", txID, og.mspID)
 	}
 	l.blocks.put(txID, n)
 	return n, nil
