@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"rxledger/chaincode"
@@ -21,6 +22,10 @@ type workload struct {
 	tx func(w, i int) (ledger.Transaction, error)
 }
 
+// manyValueSize is the size of each value putmany and readputmany write:
+// about a serial record's JSON in the rxledger chaincode.
+const manyValueSize = 200
+
 // run is a per-process prefix that keeps keys and serials of separate runs
 // on one network apart.
 var runID = fmt.Sprintf("%x", time.Now().UnixNano()&0xffffffffff)
@@ -36,6 +41,20 @@ func newWorkload(name string, batch int) (*workload, error) {
 				return ledger.Transaction{Function: "put", Args: []string{fmt.Sprintf("%s/%d/%d", runID, w, i), "value"}}, nil
 			},
 		}, nil
+	case "putmany", "readputmany":
+		if batch < 1 {
+			return nil, fmt.Errorf("batch %d: want at least 1", batch)
+		}
+		return &workload{
+			chaincode:  "baseline",
+			itemsPerTx: batch,
+			setup:      func(context.Context, ledger.Ledger, int) error { return nil },
+			tx: func(w, i int) (ledger.Transaction, error) {
+				return ledger.Transaction{Function: name, Args: []string{
+					fmt.Sprintf("%s/%d/%d", runID, w, i), strconv.Itoa(batch), strconv.Itoa(manyValueSize),
+				}}, nil
+			},
+		}, nil
 	case "capture":
 		return commissioning(1), nil
 	case "commission":
@@ -44,7 +63,7 @@ func newWorkload(name string, batch int) (*workload, error) {
 		}
 		return commissioning(batch), nil
 	default:
-		return nil, fmt.Errorf("unknown workload %q (put, capture, commission)", name)
+		return nil, fmt.Errorf("unknown workload %q (put, putmany, readputmany, capture, commission)", name)
 	}
 }
 

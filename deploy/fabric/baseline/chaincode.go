@@ -75,11 +75,64 @@ var functions = map[string]function{
 	"getPrivate": {2, func(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
 		return stub.GetPrivateData("_implicit_org_"+args[0], args[1])
 	}},
+	// putmany PREFIX N SIZE writes N keys PREFIX/0 ... PREFIX/N-1 with
+	// SIZE-byte values in one transaction: what the network costs per key
+	// when a transaction writes many (batched commissioning writes one key
+	// per serial and more). It returns N.
+	"putmany": {3, func(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
+		return putMany(stub, args, false)
+	}},
+	// readputmany PREFIX N SIZE is putmany that first reads each key and
+	// refuses if it exists, as commissioning checks a serial is new: every
+	// key is also in the transaction's read set.
+	"readputmany": {3, func(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
+		return putMany(stub, args, true)
+	}},
 	// refuse JSON returns an error with the message JSON, as the rxledger
 	// chaincode does for a rule violation.
 	"refuse": {1, func(_ shim.ChaincodeStubInterface, args []string) ([]byte, error) {
 		return nil, fmt.Errorf("%s", args[0])
 	}},
+}
+
+// Bounds of putmany's arguments: a transaction stays well under the
+// channel's AbsoluteMaxBytes (10 MB).
+const (
+	maxManyKeys  = 20000
+	maxValueSize = 4096
+)
+
+// putMany writes the keys of putmany and readputmany.
+func putMany(stub shim.ChaincodeStubInterface, args []string, readFirst bool) ([]byte, error) {
+	prefix := args[0]
+	n, err := strconv.Atoi(args[1])
+	if err != nil || n < 1 || n > maxManyKeys {
+		return nil, fmt.Errorf("key count %q: want 1 to %d", args[1], maxManyKeys)
+	}
+	size, err := strconv.Atoi(args[2])
+	if err != nil || size < 0 || size > maxValueSize {
+		return nil, fmt.Errorf("value size %q: want 0 to %d", args[2], maxValueSize)
+	}
+	value := make([]byte, size)
+	for i := range value {
+		value[i] = 'a' + byte(i%26)
+	}
+	for i := range n {
+		key := prefix + "/" + strconv.Itoa(i)
+		if readFirst {
+			old, err := stub.GetState(key)
+			if err != nil {
+				return nil, err
+			}
+			if old != nil {
+				return nil, fmt.Errorf("key %s exists", key)
+			}
+		}
+		if err := stub.PutState(key, value); err != nil {
+			return nil, err
+		}
+	}
+	return []byte(strconv.Itoa(n)), nil
 }
 
 // Init does nothing: the new lifecycle calls it only when asked to.

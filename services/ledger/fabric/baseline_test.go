@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +52,38 @@ func TestSubmitThenEvaluateAsAnotherOrg(t *testing.T) {
 	}
 	if height <= receipt.Block {
 		t.Errorf("height %d, want more than the receipt's block %d", height, receipt.Block)
+	}
+}
+
+// TestPutManyWritesEveryKey checks the baseline's many-key writes, which the
+// per-key throughput measurement (loadtest/fabric putmany, readputmany)
+// uses: every key is written, and readputmany refuses a key that exists.
+func TestPutManyWritesEveryKey(t *testing.T) {
+	l := newTestLedger(t, baselineCC, manufacturer)
+	ctx := context.Background()
+	prefix := uniqueKey(t, "many")
+	r, err := l.Submit(ctx, manufacturer, ledger.Transaction{Function: "readputmany", Args: []string{prefix, "3", "5"}})
+	if err != nil {
+		t.Fatalf("readputmany: %v", err)
+	}
+	if string(r.Result) != "3" {
+		t.Errorf("readputmany result %q, want 3", r.Result)
+	}
+	for i := range 3 {
+		got, err := l.Evaluate(ctx, manufacturer, "get", fmt.Sprintf("%s/%d", prefix, i))
+		if err != nil || string(got) != "abcde" {
+			t.Errorf("key %d: %q %v, want abcde", i, got, err)
+		}
+	}
+	if _, err := l.Submit(ctx, manufacturer, ledger.Transaction{Function: "putmany", Args: []string{prefix, "4", "2"}}); err != nil {
+		t.Fatalf("putmany over existing keys: %v", err)
+	}
+	if got, err := l.Evaluate(ctx, manufacturer, "get", prefix+"/3"); err != nil || string(got) != "ab" {
+		t.Errorf("key 3 after putmany: %q %v, want ab", got, err)
+	}
+	_, err = l.Submit(ctx, manufacturer, ledger.Transaction{Function: "readputmany", Args: []string{prefix, "1", "1"}})
+	if err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("readputmany of an existing key: %v, want a refusal saying it exists", err)
 	}
 }
 

@@ -12,6 +12,10 @@ import (
 	"google.golang.org/grpc/keepalive"
 )
 
+// maxBlockMessage is the largest message accepted from a peer: 100 MiB, as a
+// peer's default peer.maxSendMsgSize.
+const maxBlockMessage = 100 << 20
+
 // dial opens the gRPC connection to an organisation's gateway peer. The
 // connection is made lazily and remade after failures; its reconnection
 // backoff is capped at 3 s (gRPC's default reaches 2 minutes) so a restarted
@@ -36,6 +40,10 @@ func dial(o Org, dialTimeout time.Duration) (*grpc.ClientConn, error) {
 			},
 			MinConnectTimeout: dialTimeout,
 		}),
+		// Full blocks (the block stream, qscc GetBlockByTxID) may be as large
+		// as the channel's AbsoluteMaxBytes, more than gRPC's default 4 MB
+		// limit; this is Fabric's own default limit (peer.maxSendMsgSize).
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxBlockMessage)),
 		// Peers refuse pings more often than every 60 s (peer.keepalive.minInterval).
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 90 * time.Second, Timeout: 20 * time.Second}),
 	)

@@ -20,6 +20,10 @@
 // owners. So transient data reaches only the peers of the organisations that
 // keep a copy of it.
 //
+// Custody history answers (the chaincode's History) get the block number of
+// each entry, which Fabric's history database does not give the chaincode,
+// from the caller's own peer (qscc GetBlockByTxID); see history.go.
+//
 // Errors are *ledger.Error values: a chaincode refusal carries the code of the
 // chaincode's JSON error message, an MVCC or phantom read conflict is
 // Conflict (retry), and an unreachable or unready peer, orderer or chaincode

@@ -26,6 +26,8 @@ type Ledger struct {
 	// committed is the chain height after the latest transaction this
 	// Ledger committed (see consistency.go).
 	committed atomic.Uint64
+	// blocks caches the block numbers of transactions (see history.go).
+	blocks *blockCache
 }
 
 // orgGateway is one organisation's gateway session.
@@ -48,7 +50,7 @@ func New(cfg Config) (*Ledger, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("fabric ledger config: %w", err)
 	}
-	l := &Ledger{cfg: cfg, orgs: map[string]*orgGateway{}}
+	l := &Ledger{cfg: cfg, orgs: map[string]*orgGateway{}, blocks: newBlockCache(blockCacheSize)}
 	// One connection per peer endpoint, shared by organisations that use the
 	// same gateway peer.
 	byEndpoint := map[string]*grpc.ClientConn{}
@@ -262,7 +264,9 @@ func (l *Ledger) endorseByGateway(ctx context.Context, og *orgGateway, function 
 }
 
 // Evaluate runs a query as org on org's own peers, which hold org's private
-// collection.
+// collection. The block numbers of a History answer, which Fabric's history
+// database does not give the chaincode, are resolved on the same peers (see
+// history.go).
 func (l *Ledger) Evaluate(ctx context.Context, org string, function string, args ...string) ([]byte, error) {
 	og, err := l.as(org)
 	if err != nil {
@@ -275,6 +279,9 @@ func (l *Ledger) Evaluate(ctx context.Context, org string, function string, args
 		client.WithArguments(args...), client.WithEndorsingOrganizations(org))
 	if err != nil {
 		return nil, classify("", err, "evaluate "+function)
+	}
+	if resolvesBlocks(function) {
+		return l.historyBlocks(ctx, og, result)
 	}
 	return result, nil
 }

@@ -1,0 +1,349 @@
+package fabric
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+// Block numbers of custody history.
+//
+// The chaincode's History query reads Fabric's history database, whose
+// entries carry a transaction ID and a timestamp but no block number, so on
+// Fabric every chaincode.CustodyEntry comes back with block 0. (Block 0 is
+// the channel's genesis block, which holds no chaincode transaction, so 0
+// always means "not known".) Evaluate fills it in: for each entry with block
+// 0 it asks the calling organisation's own peer for the block holding the
+// transaction (qscc GetBlockByTxID) and writes that block's number into the
+// answer, which stays byte for byte what the chaincode would have returned
+// had it known the block (only the digits of each "block" member change), as
+// the embedded ledger returns it.
+//
+// GetBlockByTxID answers with the whole block, including other
+// transactions' public read-write sets: only the header's number is read
+// from it (blockNumber), and nothing else of it leaves this file. A
+// transaction's block never changes, so numbers are cached by transaction ID
+// (blockCacheSize entries, the oldest dropped first). The cache is shared by
+// the organisations of a Ledger: every member of the channel may read every
+// block, so a number learnt as one organisation tells another nothing it
+// could not read itself.
+//
+// A block that cannot be resolved (the peer is unreachable, or does not know
+// the transaction yet) fails the whole query as Unavailable: a History
+// answer never carries a wrong or missing block number.
+
+// blockCacheSize bounds the transaction-to-block cache: 8192 entries of a
+// 64-character ID and a number, well under a megabyte.
+const blockCacheSize = 8192
+
+// blockLookups bounds the concurrent GetBlockByTxID queries of one History
+// answer.
+const blockLookups = 4
+
+// blockCache maps transaction IDs to block numbers, dropping the oldest entry
+// when full. It is safe for concurrent use.
+type blockCache struct {
+	mu    sync.Mutex
+	max   int
+	m     map[string]uint64
+	order []string // insertion order, a ring once full
+	next  int      // the ring position to overwrite next
+}
+
+func newBlockCache(max int) *blockCache {
+	return &blockCache{max: max, m: make(map[string]uint64)}
+}
+
+func (c *blockCache) get(txID string) (uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.m[txID]
+	return n, ok
+}
+
+func (c *blockCache) put(txID string, block uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[txID]; ok {
+		return
+	}
+	if len(c.order) < c.max {
+		c.order = append(c.order, txID)
+	} else {
+		delete(c.m, c.order[c.next])
+		c.order[c.next] = txID
+		c.next = (c.next + 1) % c.max
+	}
+	c.m[txID] = block
+}
+
+// resolvesBlocks reports whether the answer of function needs its history
+// block numbers resolved. History is the chaincode's only query reporting
+// blocks (chaincode/queries.go).
+func resolvesBlocks(function string) bool {
+	return function == chaincode.FnHistory
+}
+
+// historyBlocks returns the History answer raw with every block number 0
+// replaced by the number of the block holding the entry's transaction, read
+// from og's peer. An answer without block 0 is returned unchanged.
+func (l *Ledger) historyBlocks(ctx context.Context, og *orgGateway, raw []byte) ([]byte, error) {
+	entries, err := historySpans(raw)
+	if err != nil {
+		return nil, ledger.NewError("", problem.Internal, err, "read the block numbers of the History answer")
+	}
+	var missing []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if e.block != 0 || seen[e.txID] {
+			continue
+		}
+		seen[e.txID] = true
+		if _, ok := l.blocks.get(e.txID); !ok {
+			missing = append(missing, e.txID)
+		}
+	}
+	if len(seen) == 0 {
+		return raw, nil
+	}
+	if err := l.resolveBlocks(ctx, og, missing); err != nil {
+		return nil, err
+	}
+	numbers := make(map[string]uint64, len(seen))
+	for id := range seen {
+		// From the cache, or asked again if it has been dropped meanwhile.
+		if numbers[id], err = l.blockOf(ctx, og, id); err != nil {
+			return nil, err
+		}
+	}
+	return withBlocks(raw, entries, numbers), nil
+}
+
+// resolveBlocks looks the blocks of txIDs up on og's peer, blockLookups at a
+// time, and caches them. It returns the first failure.
+func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []string) error {
+	if len(txIDs) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+		sem   = make(chan struct{}, blockLookups)
+	)
+	for _, id := range txIDs {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if _, err := l.blockOf(ctx, og, id); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	if err := ctx.Err(); err != nil {
+		return ledger.NewError("", problem.Unavailable, err, "resolve the blocks of the History answer: gave up waiting")
+	}
+	return nil
+}
+
+// blockOf returns the number of the block holding transaction txID, from the
+// cache or from og's own peer (qscc GetBlockByTxID), and caches it. Every
+// failure is Unavailable: the caller may retry, and never gets a guess.
+func (l *Ledger) blockOf(ctx context.Context, og *orgGateway, txID string) (uint64, error) {
+	if n, ok := l.blocks.get(txID); ok {
+		return n, nil
+	}
+	raw, err := og.network.GetContract("qscc").EvaluateWithContext(ctx, "GetBlockByTxID",
+		client.WithArguments(l.cfg.Channel, txID), client.WithEndorsingOrganizations(og.mspID))
+	if err != nil {
+		return 0, ledger.NewError("", problem.Unavailable, err, "find the block of transaction %s on %s's peer", txID, og.mspID)
+	}
+	n, err := blockNumber(raw)
+	if err == nil && n == 0 {
+		err = errors.New("block 0 (the genesis block) holds no chaincode transaction")
+	}
+	if err != nil {
+		return 0, ledger.NewError("", problem.Unavailable, err, "read the block of transaction %s from %s's peer", txID, og.mspID)
+	}
+	l.blocks.put(txID, n)
+	return n, nil
+}
+
+// blockNumber reads the number from the header of a marshalled common.Block
+// without decoding the rest (the transactions). Block is {header = 1, data =
+// 2, metadata = 3}; BlockHeader is {number = 1 (varint), previous_hash = 2,
+// data_hash = 3}. As protobuf decoding does, the last occurrence of a field
+// wins.
+func blockNumber(raw []byte) (uint64, error) {
+	header, found, err := lastField(raw, 1, protowire.BytesType)
+	if err != nil {
+		return 0, fmt.Errorf("block: %w", err)
+	}
+	if !found {
+		return 0, errors.New("block has no header")
+	}
+	number, found, err := lastField(header, 1, protowire.VarintType)
+	if err != nil {
+		return 0, fmt.Errorf("block header: %w", err)
+	}
+	if !found {
+		return 0, errors.New("block header has no number")
+	}
+	n, _ := protowire.ConsumeVarint(number)
+	return n, nil
+}
+
+// lastField returns the value of the last field num of wire type typ in the
+// protobuf message b (for a bytes field its content, for a varint its
+// encoding), checking that the whole message is well formed.
+func lastField(b []byte, num protowire.Number, typ protowire.Type) ([]byte, bool, error) {
+	var value []byte
+	found := false
+	for len(b) > 0 {
+		n, t, tagLen := protowire.ConsumeTag(b)
+		if tagLen < 0 {
+			return nil, false, protowire.ParseError(tagLen)
+		}
+		b = b[tagLen:]
+		valLen := protowire.ConsumeFieldValue(n, t, b)
+		if valLen < 0 {
+			return nil, false, protowire.ParseError(valLen)
+		}
+		if n == num {
+			if t != typ {
+				return nil, false, fmt.Errorf("field %d has wire type %d, want %d", num, t, typ)
+			}
+			value = b[:valLen]
+			if typ == protowire.BytesType {
+				value, _ = protowire.ConsumeBytes(value)
+			}
+			found = true
+		}
+		b = b[valLen:]
+	}
+	return value, found, nil
+}
+
+// historySpan is one entry of a History answer: its transaction ID, its
+// block number and where in the answer the number's digits are.
+type historySpan struct {
+	txID       string
+	block      uint64
+	start, end int // of the "block" member's value
+}
+
+// historySpans reads the entries of a History answer (a JSON array of
+// chaincode.CustodyEntry objects) and where each entry's block number is.
+func historySpans(raw []byte) ([]historySpan, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, fmt.Errorf("not a JSON array (%v)", err)
+	}
+	var out []historySpan
+	for dec.More() {
+		var elem json.RawMessage
+		if err := dec.Decode(&elem); err != nil {
+			return nil, fmt.Errorf("entry %d: %w", len(out), err)
+		}
+		end := int(dec.InputOffset())
+		start := end - len(elem)
+		if start < 0 || !bytes.Equal(raw[start:end], elem) {
+			return nil, fmt.Errorf("entry %d: cannot locate it in the answer", len(out))
+		}
+		e, err := entrySpan(elem)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", len(out), err)
+		}
+		e.start += start
+		e.end += start
+		out = append(out, e)
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim(']') {
+		return nil, fmt.Errorf("unterminated JSON array (%v)", err)
+	}
+	return out, nil
+}
+
+// entrySpan reads one history entry's "txId" and "block" members and where
+// the block's value is in elem.
+func entrySpan(elem []byte) (historySpan, error) {
+	var e historySpan
+	dec := json.NewDecoder(bytes.NewReader(elem))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return e, fmt.Errorf("not a JSON object (%v)", err)
+	}
+	var haveTx, haveBlock bool
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return e, err
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return e, fmt.Errorf("member %q: %w", key, err)
+		}
+		end := int(dec.InputOffset())
+		start := end - len(v)
+		if start < 0 || !bytes.Equal(elem[start:end], v) {
+			return e, fmt.Errorf("member %q: cannot locate its value", key)
+		}
+		switch key {
+		case "txId":
+			if err := json.Unmarshal(v, &e.txID); err != nil || e.txID == "" {
+				return e, fmt.Errorf("txId %s is not a transaction ID", v)
+			}
+			haveTx = true
+		case "block":
+			n, err := strconv.ParseUint(string(v), 10, 64)
+			if err != nil {
+				return e, fmt.Errorf("block %s is not a block number", v)
+			}
+			e.block, e.start, e.end = n, start, end
+			haveBlock = true
+		}
+	}
+	if !haveTx || !haveBlock {
+		return e, errors.New(`an entry without "txId" or "block"`)
+	}
+	return e, nil
+}
+
+// withBlocks returns raw with the block number of each entry whose block is
+// 0 replaced by numbers[its transaction ID].
+func withBlocks(raw []byte, entries []historySpan, numbers map[string]uint64) []byte {
+	out := make([]byte, 0, len(raw)+len(entries)*8)
+	last := 0
+	for _, e := range entries {
+		if e.block != 0 {
+			continue
+		}
+		out = append(out, raw[last:e.start]...)
+		out = strconv.AppendUint(out, numbers[e.txID], 10)
+		last = e.end
+	}
+	return append(out, raw[last:]...)
+}

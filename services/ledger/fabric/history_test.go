@@ -1,0 +1,305 @@
+package fabric
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+func TestBlockNumber(t *testing.T) {
+	for _, number := range []uint64{1, 7, 127, 128, 300, 1 << 40, math.MaxUint64} {
+		t.Run(fmt.Sprint(number), func(t *testing.T) {
+			block := &common.Block{
+				Header: &common.BlockHeader{Number: number, PreviousHash: bytes.Repeat([]byte{1}, 32), DataHash: bytes.Repeat([]byte{2}, 32)},
+				Data:   &common.BlockData{Data: [][]byte{bytes.Repeat([]byte{0x08, 0x05}, 5000), []byte("tx")}},
+				Metadata: &common.BlockMetadata{Metadata: [][]byte{
+					{}, {}, {0, 0, 11},
+				}},
+			}
+			raw, err := proto.Marshal(block)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := blockNumber(raw)
+			if err != nil {
+				t.Fatalf("blockNumber: %v", err)
+			}
+			if got != number {
+				t.Fatalf("blockNumber = %d, want %d", got, number)
+			}
+		})
+	}
+	t.Run("header after the data", func(t *testing.T) {
+		data, _ := proto.Marshal(&common.BlockData{Data: [][]byte{[]byte("tx")}})
+		header, _ := proto.Marshal(&common.BlockHeader{Number: 42})
+		raw := protowire.AppendTag(nil, 2, protowire.BytesType)
+		raw = protowire.AppendBytes(raw, data)
+		raw = protowire.AppendTag(raw, 1, protowire.BytesType)
+		raw = protowire.AppendBytes(raw, header)
+		if got, err := blockNumber(raw); err != nil || got != 42 {
+			t.Fatalf("blockNumber = %d, %v; want 42", got, err)
+		}
+		var b common.Block
+		if err := proto.Unmarshal(raw, &b); err != nil || b.GetHeader().GetNumber() != 42 {
+			t.Fatalf("proto.Unmarshal disagrees: %d %v", b.GetHeader().GetNumber(), err)
+		}
+	})
+	t.Run("the last header wins, as in protobuf", func(t *testing.T) {
+		h1, _ := proto.Marshal(&common.BlockHeader{Number: 5})
+		h2, _ := proto.Marshal(&common.BlockHeader{Number: 9})
+		var raw []byte
+		for _, h := range [][]byte{h1, h2} {
+			raw = protowire.AppendTag(raw, 1, protowire.BytesType)
+			raw = protowire.AppendBytes(raw, h)
+		}
+		var b common.Block
+		if err := proto.Unmarshal(raw, &b); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := blockNumber(raw); err != nil || got != b.GetHeader().GetNumber() {
+			t.Fatalf("blockNumber = %d, %v; proto.Unmarshal says %d", got, err, b.GetHeader().GetNumber())
+		}
+	})
+
+	good, _ := proto.Marshal(&common.Block{Header: &common.BlockHeader{Number: 3}, Data: &common.BlockData{Data: [][]byte{[]byte("tx")}}})
+	noNumber, _ := proto.Marshal(&common.Block{Header: &common.BlockHeader{DataHash: []byte{1}}})
+	wrongType := protowire.AppendTag(nil, 1, protowire.VarintType)
+	wrongType = protowire.AppendVarint(wrongType, 3)
+	for _, tt := range []struct {
+		name string
+		raw  []byte
+		want string
+	}{
+		{"empty", nil, "no header"},
+		{"no header", func() []byte { b, _ := proto.Marshal(&common.Block{Data: &common.BlockData{}}); return b }(), "no header"},
+		{"header without number", noNumber, "no number"},
+		{"truncated", good[:len(good)-2], "block"},
+		{"header of the wrong wire type", wrongType, "wire type"},
+		{"not protobuf", []byte("chaincode response 500, no such transaction ID"), "block"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := blockNumber(tt.raw)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("blockNumber = %d, %v; want an error saying %q", n, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestWithBlocks checks that filling the block numbers into a History answer
+// gives exactly what the chaincode returns when it knows them (as on the
+// embedded ledger).
+func TestWithBlocks(t *testing.T) {
+	at := time.Date(2026, 11, 21, 8, 30, 15, 123456789, time.UTC)
+	entries := []chaincode.CustodyEntry{
+		{TxID: "aa01", Time: at, Serial: &chaincode.SerialRecord{GTIN: "00312345678906", Serial: "S\"1<é>", Lot: "L1", Custody: chaincode.Custody{Owner: "ManufacturerMSP", Status: chaincode.StatusActive}}},
+		{TxID: "bb02", Time: at.Add(time.Second), Serial: &chaincode.SerialRecord{GTIN: "00312345678906", Serial: "S\"1<é>", Lot: "L1", Custody: chaincode.Custody{Owner: "WholesalerMSP", Status: chaincode.StatusActive}}},
+		{TxID: "aa01", Time: at, Deleted: true},
+		{TxID: "cc03", Block: 99, Time: at.Add(2 * time.Second), Container: &chaincode.ContainerRecord{SSCC: "003123450000000017", Custody: chaincode.Custody{Owner: "PharmacyMSP"}}},
+	}
+	numbers := map[string]uint64{"aa01": 12, "bb02": 1 << 33}
+	raw, err := json.Marshal(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans, err := historySpans(raw)
+	if err != nil {
+		t.Fatalf("historySpans: %v", err)
+	}
+	if len(spans) != len(entries) {
+		t.Fatalf("%d spans, want %d", len(spans), len(entries))
+	}
+	for i, s := range spans {
+		if s.txID != entries[i].TxID || s.block != entries[i].Block {
+			t.Fatalf("span %d: %s/%d, want %s/%d", i, s.txID, s.block, entries[i].TxID, entries[i].Block)
+		}
+	}
+	got := withBlocks(raw, spans, numbers)
+	for i := range entries {
+		if n, ok := numbers[entries[i].TxID]; ok {
+			entries[i].Block = n
+		}
+	}
+	want, err := json.Marshal(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("filled answer\n%s\nwant\n%s", got, want)
+	}
+
+	t.Run("spacing is kept", func(t *testing.T) {
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, raw, " ", "\t"); err != nil {
+			t.Fatal(err)
+		}
+		spans, err := historySpans(indented.Bytes())
+		if err != nil {
+			t.Fatalf("historySpans: %v", err)
+		}
+		var wantIndented bytes.Buffer
+		if err := json.Indent(&wantIndented, want, " ", "\t"); err != nil {
+			t.Fatal(err)
+		}
+		if got := withBlocks(indented.Bytes(), spans, numbers); !bytes.Equal(got, wantIndented.Bytes()) {
+			t.Fatalf("filled answer\n%s\nwant\n%s", got, wantIndented.Bytes())
+		}
+	})
+
+	for _, bad := range []string{
+		``, `{}`, `[`, `[{"txId":"a","block":0}`, `[1]`,
+		`[{"block":0}]`, `[{"txId":"a"}]`, `[{"txId":"","block":0}]`,
+		`[{"txId":"a","block":-1}]`, `[{"txId":"a","block":1.5}]`, `[{"txId":"a","block":"0"}]`,
+		`[{"txId":7,"block":0}]`,
+	} {
+		if _, err := historySpans([]byte(bad)); err == nil {
+			t.Errorf("historySpans(%s) succeeded, want an error", bad)
+		}
+	}
+	if spans, err := historySpans([]byte(`[]`)); err != nil || len(spans) != 0 {
+		t.Errorf("historySpans([]) = %v, %v", spans, err)
+	}
+}
+
+func TestBlockCacheIsBounded(t *testing.T) {
+	c := newBlockCache(3)
+	for i := range 5 {
+		c.put(fmt.Sprint("tx", i), uint64(10+i))
+	}
+	c.put("tx4", 99) // already known: unchanged, nothing dropped
+	if len(c.m) != 3 {
+		t.Fatalf("%d entries, want 3", len(c.m))
+	}
+	for i := range 5 {
+		n, ok := c.get(fmt.Sprint("tx", i))
+		if want := i >= 2; ok != want || (ok && n != uint64(10+i)) {
+			t.Errorf("tx%d: %d %v, want present=%v with %d", i, n, ok, want, 10+i)
+		}
+	}
+}
+
+// TestHistoryBlocksAreTheTransactionsBlocks commissions a serial and changes
+// it twice on the rxledger chaincode, then reads its custody history as each
+// organisation: every entry carries the number of the block that holds its
+// transaction, as the receipts and the block stream say, and the answer is
+// the chaincode's own with only those numbers filled in.
+func TestHistoryBlocksAreTheTransactionsBlocks(t *testing.T) {
+	p := network(t)
+	if !strings.Contains(" "+p["RXL_FABRIC_CHAINCODES"]+" ", " rxledger ") {
+		t.Skip("the network has no rxledger chaincode (chaincode/cmd/rxledger-cc is missing)")
+	}
+	name := fmt.Sprintf("rxl-hist-%x", rand.Uint32())
+	if out, err := runScript("define", name, "rxledger"); err != nil {
+		t.Fatalf("define chaincode %s: %v\n%s", name, err, out)
+	}
+	l := newTestLedger(t, name)
+	ctx := context.Background()
+	registerManufacturer(t, l)
+	epc, commissioned := commission(t, l, "hist-1")
+	receipts := []ledger.Receipt{commissioned}
+	for _, state := range []chaincode.Investigation{chaincode.InvestigationSuspect, chaincode.InvestigationCleared} {
+		r, err := l.Submit(ctx, regulator, ledger.Transaction{Function: chaincode.FnSetInvestigation, Args: []string{epc, string(state)}})
+		if err != nil {
+			t.Fatalf("SetInvestigation %s: %v", state, err)
+		}
+		receipts = append(receipts, r)
+	}
+	for i := 1; i < len(receipts); i++ {
+		if receipts[i].Block <= receipts[i-1].Block {
+			t.Fatalf("receipt blocks %d then %d: the transactions should be in successive blocks", receipts[i-1].Block, receipts[i].Block)
+		}
+	}
+
+	// The blocks of the three transactions, from the block stream.
+	streamed := map[string]uint64{}
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	err := l.Blocks(sctx, receipts[0].Block, func(b ledger.Block) error {
+		for _, ev := range b.Events {
+			streamed[ev.TxID] = b.Number
+		}
+		if b.Number >= receipts[len(receipts)-1].Block {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Blocks: %v", err)
+	}
+
+	// What the chaincode itself answers: no block numbers.
+	og := l.orgs[pharmacy]
+	plain, err := og.contract.EvaluateWithContext(ctx, chaincode.FnHistory, client.WithArguments(epc), client.WithEndorsingOrganizations(pharmacy))
+	if err != nil {
+		t.Fatalf("History straight from the chaincode: %v", err)
+	}
+
+	for _, org := range []string{pharmacy, manufacturer, regulator, wholesaler} {
+		t.Run(org, func(t *testing.T) {
+			raw, err := l.Evaluate(ctx, org, chaincode.FnHistory, epc)
+			if err != nil {
+				t.Fatalf("History: %v", err)
+			}
+			var hist []chaincode.CustodyEntry
+			if err := json.Unmarshal(raw, &hist); err != nil {
+				t.Fatalf("decode History: %v", err)
+			}
+			if len(hist) != len(receipts) {
+				t.Fatalf("%d history entries, want %d:\n%s", len(hist), len(receipts), raw)
+			}
+			for i, e := range hist {
+				if e.TxID != receipts[i].TxID {
+					t.Fatalf("entry %d is transaction %s, want %s", i, e.TxID, receipts[i].TxID)
+				}
+				if e.Block == 0 || e.Block != receipts[i].Block || e.Block != streamed[e.TxID] {
+					t.Errorf("entry %d (tx %s) block %d; the receipt says %d, the block stream %d", i, e.TxID, e.Block, receipts[i].Block, streamed[e.TxID])
+				}
+			}
+			if zeroed := zeroBlocks(t, raw); !bytes.Equal(zeroed, plain) {
+				t.Errorf("the answer with its blocks set to 0\n%s\nis not the chaincode's\n%s", zeroed, plain)
+			}
+		})
+	}
+	for _, r := range receipts {
+		if n, ok := l.blocks.get(r.TxID); !ok || n != r.Block {
+			t.Errorf("cached block of %s: %d %v, want %d", r.TxID, n, ok, r.Block)
+		}
+	}
+
+	t.Run("an unknown transaction is unavailable, not block 0", func(t *testing.T) {
+		n, err := l.blockOf(ctx, l.orgs[manufacturer], strings.Repeat("0", 64))
+		wantCode(t, err, problem.Unavailable)
+		if n != 0 {
+			t.Errorf("block %d returned with the error", n)
+		}
+	})
+}
+
+// zeroBlocks returns a History answer with every entry's block number set to
+// 0.
+func zeroBlocks(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	spans, err := historySpans(raw)
+	if err != nil {
+		t.Fatalf("historySpans: %v", err)
+	}
+	for i := range spans {
+		spans[i].block = 0
+	}
+	return withBlocks(raw, spans, nil)
+}
