@@ -16,9 +16,9 @@ import (
 type CustodyEntry struct {
 	TxID string `json:"txId"`
 	// Block is the number of the block holding the change. Fabric's history
-	// API does not give it, so on Fabric it is 0 and the service layer
-	// resolves it from the transaction ID (qscc GetBlockByTxID); the embedded
-	// ledger fills it.
+	// API does not give it, so on Fabric the chaincode writes 0 and the
+	// Fabric ledger adapter resolves it from the transaction ID (qscc
+	// GetBlockByTxID) before answering; the embedded ledger fills it.
 	Block     uint64           `json:"block"`
 	Time      time.Time        `json:"time"`
 	Deleted   bool             `json:"deleted,omitempty"`

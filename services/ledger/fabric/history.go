@@ -10,7 +10,8 @@ import (
 	"sync"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
 
 	"rxledger/chaincode"
 	"rxledger/services/ledger"
@@ -192,59 +193,17 @@ func (l *Ledger) blockOf(ctx context.Context, og *orgGateway, txID string) (uint
 	return n, nil
 }
 
-// blockNumber reads the number from the header of a marshalled common.Block
-// without decoding the rest (the transactions). Block is {header = 1, data =
-// 2, metadata = 3}; BlockHeader is {number = 1 (varint), previous_hash = 2,
-// data_hash = 3}. As protobuf decoding does, the last occurrence of a field
-// wins.
+// blockNumber reads the number from the header of a marshalled
+// common.Block. (Its transactions stay undecoded byte strings.)
 func blockNumber(raw []byte) (uint64, error) {
-	header, found, err := lastField(raw, 1, protowire.BytesType)
-	if err != nil {
+	var b common.Block
+	if err := proto.Unmarshal(raw, &b); err != nil {
 		return 0, fmt.Errorf("block: %w", err)
 	}
-	if !found {
+	if b.Header == nil {
 		return 0, errors.New("block has no header")
 	}
-	number, found, err := lastField(header, 1, protowire.VarintType)
-	if err != nil {
-		return 0, fmt.Errorf("block header: %w", err)
-	}
-	if !found {
-		return 0, errors.New("block header has no number")
-	}
-	n, _ := protowire.ConsumeVarint(number)
-	return n, nil
-}
-
-// lastField returns the value of the last field num of wire type typ in the
-// protobuf message b (for a bytes field its content, for a varint its
-// encoding), checking that the whole message is well formed.
-func lastField(b []byte, num protowire.Number, typ protowire.Type) ([]byte, bool, error) {
-	var value []byte
-	found := false
-	for len(b) > 0 {
-		n, t, tagLen := protowire.ConsumeTag(b)
-		if tagLen < 0 {
-			return nil, false, protowire.ParseError(tagLen)
-		}
-		b = b[tagLen:]
-		valLen := protowire.ConsumeFieldValue(n, t, b)
-		if valLen < 0 {
-			return nil, false, protowire.ParseError(valLen)
-		}
-		if n == num {
-			if t != typ {
-				return nil, false, fmt.Errorf("field %d has wire type %d, want %d", num, t, typ)
-			}
-			value = b[:valLen]
-			if typ == protowire.BytesType {
-				value, _ = protowire.ConsumeBytes(value)
-			}
-			found = true
-		}
-		b = b[valLen:]
-	}
-	return value, found, nil
+	return b.Header.Number, nil
 }
 
 // historySpan is one entry of a History answer: its transaction ID, its

@@ -15,9 +15,9 @@ import (
 // Options says what an implementation guarantees beyond the port.
 type Options struct {
 	// HistoryBlocks: every custody history entry carries the number of the
-	// block that holds its transaction. The embedded ledger fills it;
-	// Fabric's history API does not (the chaincode reports 0, see
-	// chaincode.CustodyEntry), so there the suite checks only that a
+	// block that holds its transaction (both ledgers do: the embedded one
+	// itself, the Fabric adapter by resolving the chaincode's 0, see
+	// chaincode.CustodyEntry). Without it the suite checks only that a
 	// non-zero block is the right one.
 	HistoryBlocks bool
 }
