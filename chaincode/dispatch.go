@@ -37,6 +37,10 @@ const (
 	// FnReadLot returns a lot's status and holders. Args: [gtin, lot].
 	// Result: LotRecord.
 	FnReadLot = "ReadLot"
+	// FnReadLotRecord returns a lot's record alone, without ReadLot's scan
+	// of its serials (its cost does not grow with the lot). Args: [gtin,
+	// lot]. Result: LotRecord.
+	FnReadLotRecord = "ReadLotRecord"
 	// FnHistory returns the custody chain of a serial or container.
 	// Args: [epc]. Result: []CustodyEntry.
 	FnHistory = "History"
@@ -108,6 +112,7 @@ var handlers = map[string]handler{
 	FnReadSerial:         {1, readSerial},
 	FnReadContainer:      {1, readContainer},
 	FnReadLot:            {2, readLot},
+	FnReadLotRecord:      {2, readLotRecord},
 	FnHistory:            {1, history},
 	FnReadPartner:        {1, readPartnerQuery},
 	FnReadEvent:          {1, readEvent},

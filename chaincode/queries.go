@@ -93,6 +93,21 @@ func readContainer(tx *txn, args []string) ([]byte, error) {
 	return json.Marshal(&out)
 }
 
+// readLotRecord answers a lot's record: what every partner's verification
+// reads (expiry, recall, owner), none of the counts or holders ReadLot
+// restricts.
+func readLotRecord(tx *txn, args []string) ([]byte, error) {
+	gtin, lot := args[0], args[1]
+	l, err := tx.lot(gtin, lot)
+	if err != nil {
+		return nil, err
+	}
+	if l == nil {
+		return nil, refuse(CodeNotFound, "unknown-lot", gtin, fmt.Sprintf("no lot %q of GTIN %s", lot, gtin))
+	}
+	return json.Marshal(l)
+}
+
 // readLot answers a lot's record with its counts and holders, computed by
 // scanning the lot's serial index and reading each serial: the cost grows
 // with the lot's size. Only the lot's owner and regulators see the counts

@@ -52,3 +52,37 @@ func TestReadLotViews(t *testing.T) {
 		})
 	}
 }
+
+// TestReadLotRecord: every partner reads a lot's record alone (what
+// verification needs), identical to the record in the owner's ReadLot, and
+// without ReadLot's counts or holders; an unknown lot is not found.
+func TestReadLotRecord(t *testing.T) {
+	a, b := sgtin("R1"), sgtin("R2")
+	m := newLedger(t)
+	mustCapture(t, m, mfr, commissionEv("LR", "2027-03-31", a, b), shipEv(whsGLN, a))
+	full := lotOf(t, m, "LR")
+	want, err := json.Marshal(full.LotRecord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, org := range []string{mfr, whs, pharm, reg} {
+		out, err := m.Evaluate(org, chaincode.FnReadLotRecord, gtin, "LR")
+		if err != nil {
+			t.Fatalf("%s: %v", org, err)
+		}
+		if string(out) != string(want) {
+			t.Errorf("%s reads %s, want %s", org, out, want)
+		}
+		var fields map[string]any
+		if err := json.Unmarshal(out, &fields); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"holders", "commissioned", "retired"} {
+			if _, ok := fields[k]; ok {
+				t.Errorf("%s: the lot record carries %q", org, k)
+			}
+		}
+	}
+	_, err = m.Evaluate(whs, chaincode.FnReadLotRecord, gtin, "NOPE")
+	wantRule(t, err, chaincode.CodeNotFound, "unknown-lot", -1)
+}

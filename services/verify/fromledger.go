@@ -134,22 +134,14 @@ func (s *Service) ledgerUnknownSerial(ctx context.Context, org string, req *Requ
 // readLot reads a lot record from the ledger (nil when there is none) and
 // returns its JSON as the chaincode stores it.
 func (s *Service) readLot(ctx context.Context, org, gtin, lot string) ([]byte, error) {
-	raw, err := s.ledger.Evaluate(ctx, org, chaincode.FnReadLot, gtin, lot)
+	raw, err := s.ledger.Evaluate(ctx, org, chaincode.FnReadLotRecord, gtin, lot)
 	if problem.Is(err, problem.NotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, s.ledgerFailure(err, "read lot "+lot)
 	}
-	var st chaincode.LotStatus
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return nil, fmt.Errorf("decode lot %s of %s: %w", lot, gtin, err)
-	}
-	rec, err := encodeRecord(&st.LotRecord)
-	if err != nil {
-		return nil, fmt.Errorf("encode lot %s: %w", lot, err)
-	}
-	return rec, nil
+	return raw, nil
 }
 
 // readPartner reads an organisation's partner record from the ledger (nil
