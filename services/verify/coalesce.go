@@ -16,7 +16,7 @@ var ErrLookupNotSent = errors.New("cache lookup not sent: the caller's context e
 
 // DefaultLookupsInFlight is how many script calls the Redis cache's small
 // lookups may have in flight at once.
-const DefaultLookupsInFlight = 4
+const DefaultLookupsInFlight = 1
 
 // coalesceMaxSerials is the largest lookup that is sent together with
 // others; a bigger one (a batch) is a script call of its own.
