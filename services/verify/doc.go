@@ -24,6 +24,13 @@
 // with an older one, so the projector and read-through fills can interleave.
 // RedisCache and MemoryCache implement it.
 //
+// RedisCache reads with one Lua script call per lookup. Single
+// verifications that arrive while a call is in flight wait and share the
+// next call (up to 256 lookups in one), so under load Redis and the client
+// pay per call, not per request; an idle service sends each lookup at once.
+// The service's CacheTimeout bounds each call, not a lookup's wait for one,
+// so a busy cache is never mistaken for a failed one.
+//
 // # Projector and auditor
 //
 // RunProjector follows the ledger's blocks from the cache checkpoint and writes
