@@ -97,7 +97,15 @@ func readContainer(tx *txn, args []string) ([]byte, error) {
 // reads (expiry, recall, owner), none of the counts or holders ReadLot
 // restricts.
 func readLotRecord(tx *txn, args []string) ([]byte, error) {
-	gtin, lot := args[0], args[1]
+	l, err := knownLot(tx, args[0], args[1])
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(l)
+}
+
+// knownLot reads a lot's record, refusing an unknown lot as not found.
+func knownLot(tx *txn, gtin, lot string) (*LotRecord, error) {
 	l, err := tx.lot(gtin, lot)
 	if err != nil {
 		return nil, err
@@ -105,7 +113,7 @@ func readLotRecord(tx *txn, args []string) ([]byte, error) {
 	if l == nil {
 		return nil, refuse(CodeNotFound, "unknown-lot", gtin, fmt.Sprintf("no lot %q of GTIN %s", lot, gtin))
 	}
-	return json.Marshal(l)
+	return l, nil
 }
 
 // readLot answers a lot's record with its counts and holders, computed by
@@ -114,12 +122,9 @@ func readLotRecord(tx *txn, args []string) ([]byte, error) {
 // and every holder; anyone else sees its own holding (LotStatus.Restricted).
 func readLot(tx *txn, args []string) ([]byte, error) {
 	gtin, lot := args[0], args[1]
-	l, err := tx.lot(gtin, lot)
+	l, err := knownLot(tx, gtin, lot)
 	if err != nil {
 		return nil, err
-	}
-	if l == nil {
-		return nil, refuse(CodeNotFound, "unknown-lot", gtin, fmt.Sprintf("no lot %q of GTIN %s", lot, gtin))
 	}
 	out := LotStatus{LotRecord: *l, Holders: []LotHolding{}}
 	counts := map[string]int{}
