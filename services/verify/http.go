@@ -88,9 +88,20 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }
 
 // writeJSON answers 200 with an encoded JSON body.
 func writeJSON(c *gin.Context, body []byte) {
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+	h := c.Writer.Header()
+	// Assigned, not Set: the values are constant, shared and never
+	// modified, which saves the hot path an allocation for each.
+	h["Cache-Control"] = noStore
+	h["Content-Type"] = jsonUTF8
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.Write(body)
 }
+
+// Header values writeJSON shares between responses.
+var (
+	noStore  = []string{"no-store"}
+	jsonUTF8 = []string{"application/json; charset=utf-8"}
+)
 
 // queryFieldNames renames the lot and expiry fields of a validation problem
 // to the GS1 application identifiers the query string names them by.

@@ -22,9 +22,12 @@ import (
 // A request about an unknown GTIN gets a Response whose Problem says so.
 func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Request) ([]Response, error) {
 	start := time.Now()
-	ctx, span := s.tracer.Start(ctx, "verify.Verify", trace.WithAttributes(
-		attribute.String("rxledger.org", caller.Org), attribute.Int("verify.requests", len(reqs))))
+	ctx, span := s.tracer.Start(ctx, "verify.Verify")
 	defer span.End()
+	recording := span.IsRecording() // attributes cost allocations: only for a span that keeps them
+	if recording {
+		span.SetAttributes(attribute.String("rxledger.org", caller.Org), attribute.Int("verify.requests", len(reqs)))
+	}
 
 	keys := make([]Key, len(reqs))
 	for i := range reqs {
@@ -72,7 +75,9 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 	s.m.hit(len(reqs) - len(misses))
 	if len(misses) == 0 {
 		s.m.latCache.Observe(time.Since(start).Seconds())
-		span.SetAttributes(attribute.String("verify.source", SourceCache))
+		if recording {
+			span.SetAttributes(attribute.String("verify.source", SourceCache))
+		}
 		return out, nil
 	}
 	s.m.miss(len(misses))
