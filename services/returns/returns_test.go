@@ -251,7 +251,7 @@ func TestReceive(t *testing.T) {
 		t.Errorf("saleable return on the ledger: %+v", s)
 	}
 	q := w.ReadSerial(bad)
-	if q.Owner != verifytest.Wholesaler || q.Status != chaincode.StatusActive || q.Investigation != chaincode.InvestigationSuspect {
+	if q.Owner != verifytest.Wholesaler || q.Status != chaincode.StatusActive || q.Investigation != chaincode.InvestigationSuspect || q.InvestigationBy != verifytest.Wholesaler {
 		t.Errorf("quarantined return on the ledger: %+v", q)
 	}
 
