@@ -50,6 +50,9 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read transient: %w", err)
 	}
+	if err := tx.readSalt(tr); err != nil {
+		return nil, err
+	}
 	var bodies []json.RawMessage
 	if err := json.Unmarshal(tr[TransientEvents], &bodies); err != nil || len(bodies) == 0 {
 		return nil, refuse(CodeInvalid, "events-required", "", `transient "events" must be a non-empty JSON array of events`)
@@ -147,10 +150,27 @@ func (tx *txn) anchoredBy(hash, org string) (bool, error) {
 	return a.Creator == org, nil
 }
 
+// readSalt takes the capture's salt from the transient map: SaltSize bytes,
+// or none (refused when the configuration requires one).
+func (tx *txn) readSalt(tr map[string][]byte) error {
+	salt := tr[TransientSalt]
+	switch {
+	case len(salt) == 0 && tx.cfg.RequireSalt:
+		return refuse(CodeInvalid, "salt-required", "", fmt.Sprintf(`transient %q must hold %d secret random bytes, new for every capture: they keep the hashes of the private records on the ledger from confirming guesses of their content`, TransientSalt, SaltSize))
+	case len(salt) == 0:
+		return nil
+	case len(salt) != SaltSize:
+		return refuse(CodeInvalid, "salt-invalid", "", fmt.Sprintf("transient %q holds %d bytes, not %d", TransientSalt, len(salt), SaltSize))
+	}
+	tx.salt = salt
+	return nil
+}
+
 // anchor writes the event's anchor and its body into the private collection
 // of every party and every regulator.
 func (tx *txn) anchor(ev *epcis.Event, hash string, body []byte, parties []string) error {
 	setMap(&tx.anchors, hash, true)
+	body = sealPrivate(tx.salt, anchorKey(hash), body)
 	sum := sha256.Sum256(body)
 	a := EventAnchor{
 		HashID: hash, Type: string(ev.Type), Action: string(ev.Action),

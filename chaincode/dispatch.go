@@ -18,7 +18,8 @@ const (
 	FnAttestPartner = "AttestPartner"
 	// FnCapture applies a batch of EPCIS events as one transaction.
 	// Args: none. Transient: "events" (JSON array of epcis.Event), optional
-	// "t3" (JSON array of T3). Result: CaptureResult.
+	// "t3" (JSON array of T3), "salt" (SaltSize random bytes; required when
+	// Config.RequireSalt). Result: CaptureResult.
 	FnCapture = "Capture"
 	// FnRecallLot recalls a lot. Args: [gtin, lot, reason]. Result: LotRecord.
 	FnRecallLot = "RecallLot"
@@ -69,6 +70,11 @@ type Config struct {
 	// licences, company prefixes and GLNs, read all T3, set investigation
 	// states, and may claim the regulator role.
 	Regulators []string
+	// RequireSalt refuses a Capture without a salt (transient "salt", rule
+	// salt-required). Without it such a capture is accepted and its private
+	// records are stored unsalted, their hashes open to guessing (see
+	// TransientSalt).
+	RequireSalt bool
 }
 
 func (c *Config) isRegulator(msp string) bool { return slices.Contains(c.Regulators, msp) }

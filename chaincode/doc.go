@@ -54,5 +54,7 @@
 // map and are written as private data into the Fabric implicit collections
 // "_implicit_org_<MSPID>" of each party and of every regulator; the shared
 // state keeps their SHA-256. Private data is read only from the caller's own
-// collection.
+// collection. Each private record is salted with a key derived from the
+// capture's secret salt (transient TransientSalt), so that its hash confirms
+// no guess of its content (see sealPrivate).
 package chaincode

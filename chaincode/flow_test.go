@@ -245,7 +245,8 @@ func TestT3Privacy(t *testing.T) {
 	a := sgtin("P1")
 	t3 := []chaincode.T3{{Seller: mfr, Buyer: whs, TransactionDate: "2026-11-01", InvoiceNumber: "INV-7",
 		Products: []chaincode.T3Product{{GTIN: gtin, Quantity: 1, Lot: "L1"}}}}
-	res, err := captureT3(t, m, mfr, t3, commissionEv("L1", "2027-03-31", a), shipEv(whsGLN, a))
+	tr := transient(t, []epcis.Event{commissionEv("L1", "2027-03-31", a), shipEv(whsGLN, a)}, t3)
+	res, err := captureWith(t, m, mfr, tr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,8 +300,9 @@ func TestT3Privacy(t *testing.T) {
 	_, err = m.Evaluate(whs, chaincode.FnReadEvent, res.Events[0].HashID)
 	wantRule(t, err, chaincode.CodeForbidden, "not-a-party", -1)
 
-	// A retried capture with the same T3 writes nothing new.
-	again, err := captureT3(t, m, mfr, t3, commissionEv("L1", "2027-03-31", a), shipEv(whsGLN, a))
+	// A retried capture with the same T3 (and the same salt) writes
+	// nothing new.
+	again, err := captureWith(t, m, mfr, tr)
 	if err != nil || again.T3[0] != id {
 		t.Fatalf("retry: %+v %v", again, err)
 	}

@@ -152,13 +152,15 @@ func at(e epcis.Event, minute int) epcis.Event {
 	return e
 }
 
+// transient is the transient map of a Capture of events and t3, with a new
+// salt.
 func transient(t *testing.T, events []epcis.Event, t3 []chaincode.T3) map[string][]byte {
 	t.Helper()
 	b, err := json.Marshal(events)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := map[string][]byte{chaincode.TransientEvents: b}
+	tr := map[string][]byte{chaincode.TransientEvents: b, chaincode.TransientSalt: chaincode.NewSalt()}
 	if t3 != nil {
 		if tr[chaincode.TransientT3], err = json.Marshal(t3); err != nil {
 			t.Fatal(err)
@@ -174,8 +176,14 @@ func capture(t *testing.T, m *chaincodetest.Memory, org string, events ...epcis.
 
 func captureT3(t *testing.T, m *chaincodetest.Memory, org string, t3 []chaincode.T3, events ...epcis.Event) (chaincode.CaptureResult, error) {
 	t.Helper()
+	return captureWith(t, m, org, transient(t, events, t3))
+}
+
+// captureWith submits a Capture of the transient map tr.
+func captureWith(t *testing.T, m *chaincodetest.Memory, org string, tr map[string][]byte) (chaincode.CaptureResult, error) {
+	t.Helper()
 	var res chaincode.CaptureResult
-	out, err := m.Submit(org, chaincode.FnCapture, transient(t, events, t3))
+	out, err := m.Submit(org, chaincode.FnCapture, tr)
 	if err != nil {
 		return res, err
 	}

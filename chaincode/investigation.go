@@ -26,8 +26,17 @@ type InvestigationResult struct {
 //     a holder cannot clear its own suspicion, and a GTIN owner whose
 //     licence has lapsed cannot clear at all (rule caller-not-atp).
 //
+// An investigation a regulator opened, or moved on, is the regulator's:
+// only a regulator clears it. The holder and the GTIN owner may still
+// escalate it (to quarantined or illegitimate, as above) but not clear it
+// (rule investigation-not-allowed). Custody.InvestigationBy records who is
+// answerable: the opener, replaced by a regulator whenever a regulator moves
+// the item, and emptied when the item is cleared.
+//
 // For a container the GTIN owner rule does not apply; the state is set on the
-// container and everything packed in it.
+// container and everything packed in it, and the regulator rule holds for
+// each of them: a case cannot be cleared by its GTIN owner while anything
+// packed in it is under a regulator's investigation.
 var investigationMoves = map[Investigation][]Investigation{
 	InvestigationNone:        {InvestigationSuspect},
 	InvestigationCleared:     {InvestigationSuspect},
@@ -75,8 +84,11 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 				return refuse(CodeInvalid, "investigation-transition", epc,
 					fmt.Sprintf("%s inside %s is %q: no move to %q", link, epc, orNone(string(xc.Investigation)), to))
 			}
+			if err := tx.mayMoveRegulators(x, to, epc, true); err != nil {
+				return err
+			}
 		}
-		xc.Investigation = to
+		tx.moveInvestigation(xc, to)
 		tx.touch(x)
 		if x.serial != nil {
 			res.Serials = append(res.Serials, *x.serial)
@@ -103,10 +115,42 @@ func allowedMove(from, to Investigation) bool {
 	return false
 }
 
+// moveInvestigation sets an item's state and who answers for it: the caller
+// when it opens an investigation or is a regulator, nobody once cleared.
+func (tx *txn) moveInvestigation(c *Custody, to Investigation) {
+	switch {
+	case to == InvestigationCleared:
+		c.InvestigationBy = ""
+	case c.Investigation == InvestigationNone || c.Investigation == InvestigationCleared || tx.isRegulator(tx.caller):
+		c.InvestigationBy = tx.caller
+	}
+	c.Investigation = to
+}
+
+// mayMoveRegulators refuses a caller that is not a regulator clearing an
+// item under a regulator's investigation. epc is what the caller named: the
+// item itself, or (inside) the container it is packed in.
+func (tx *txn) mayMoveRegulators(x *item, to Investigation, epc string, inside bool) error {
+	c := x.custody()
+	if to != InvestigationCleared || tx.isRegulator(tx.caller) || !c.Investigation.Blocking() || !tx.isRegulator(c.InvestigationBy) {
+		return nil
+	}
+	what := epc
+	if inside {
+		what = x.id.DigitalLink() + " inside " + epc
+	}
+	return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf(
+		"a regulator (%s) opened the investigation of %s (%s): only a regulator may clear it, %s may only escalate it",
+		c.InvestigationBy, what, c.Investigation, tx.caller))
+}
+
 // mayInvestigate applies the who-may rules of the state machine.
 func (tx *txn) mayInvestigate(it *item, to Investigation, epc string) error {
 	if tx.isRegulator(tx.caller) {
 		return nil
+	}
+	if err := tx.mayMoveRegulators(it, to, epc, false); err != nil {
+		return err
 	}
 	holder := it.custody().Owner == tx.caller
 	manufacturer := false

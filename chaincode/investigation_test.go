@@ -1,10 +1,13 @@
 package chaincode_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"rxledger/chaincode"
+	"rxledger/chaincode/chaincodetest"
 )
 
 // TestInvestigation walks the state machine and its who-may rules. The
@@ -118,4 +121,122 @@ func TestClearingNeedsLicence(t *testing.T) {
 	if _, err := m.Submit(reg, chaincode.FnSetInvestigation, nil, a, string(chaincode.InvestigationCleared)); err != nil {
 		t.Fatalf("the regulator clears: %v", err)
 	}
+}
+
+// TestRegulatorInvestigationOfContainer: a regulator's investigation of a
+// container holds for everything in it; the holder escalates it, nobody
+// but a regulator clears the container or a package in it, and a case's
+// GTIN owner does not clear a case while a package packed in it is under a
+// regulator's investigation.
+func TestRegulatorInvestigationOfContainer(t *testing.T) {
+	set := func(m *chaincodetest.Memory, org, epc, state string) error {
+		_, err := m.Submit(org, chaincode.FnSetInvestigation, nil, epc, state)
+		return err
+	}
+	must := func(t *testing.T, m *chaincodetest.Memory, org, epc, state string) {
+		t.Helper()
+		if err := set(m, org, epc, state); err != nil {
+			t.Fatalf("%s sets %s on %s: %v", org, state, epc, err)
+		}
+	}
+	refused := func(t *testing.T, err error) {
+		t.Helper()
+		re := wantRule(t, err, chaincode.CodeForbidden, "investigation-not-allowed", -1)
+		if !strings.Contains(re.Detail, "regulator") {
+			t.Fatalf("the refusal does not say a regulator opened the investigation: %s", re.Detail)
+		}
+	}
+	// state checks an item's investigation and who answers for it.
+	state := func(t *testing.T, m *chaincodetest.Memory, epc string, inv chaincode.Investigation, by string) {
+		t.Helper()
+		var c chaincode.Custody
+		if strings.Contains(epc, ":sscc:") {
+			out, err := m.Evaluate(mfr, chaincode.FnReadContainer, epc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cc chaincode.ContainerContents
+			if err := json.Unmarshal(out, &cc); err != nil || cc.Container == nil {
+				t.Fatalf("%s: %v %s", epc, err, out)
+			}
+			c = cc.Container.Custody
+		} else {
+			c = serialOf(t, m, epc).Custody
+		}
+		if c.Investigation != inv || c.InvestigationBy != by {
+			t.Fatalf("%s is %q by %q, want %q by %q", epc, c.Investigation, c.InvestigationBy, inv, by)
+		}
+	}
+
+	t.Run("pallet", func(t *testing.T) {
+		m := newLedger(t)
+		a, b := sgtin("P1"), sgtin("P2")
+		mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a, b), packEv(sscc1, a, b), shipEv(whsGLN, sscc1))
+		mustCapture(t, m, whs, stepEv("receiving", sscc1))
+		must(t, m, reg, sscc1, "suspect")
+		for _, epc := range []string{sscc1, a, b} {
+			state(t, m, epc, chaincode.InvestigationSuspect, reg)
+		}
+		// The holder escalates; the regulator still answers for it.
+		must(t, m, whs, sscc1, "quarantined")
+		for _, epc := range []string{sscc1, a, b} {
+			state(t, m, epc, chaincode.InvestigationQuarantined, reg)
+		}
+		refused(t, set(m, whs, sscc1, "cleared"))
+		refused(t, set(m, mfr, sscc1, "cleared"))
+		// The GTIN owner does not clear a package of the pallet either.
+		refused(t, set(m, mfr, a, "cleared"))
+		for _, epc := range []string{sscc1, a, b} {
+			state(t, m, epc, chaincode.InvestigationQuarantined, reg)
+		}
+		must(t, m, reg, sscc1, "cleared")
+		for _, epc := range []string{sscc1, a, b} {
+			state(t, m, epc, chaincode.InvestigationCleared, "")
+		}
+		// A new investigation is the new opener's; the GTIN owner clears its own.
+		must(t, m, mfr, a, "suspect")
+		state(t, m, a, chaincode.InvestigationSuspect, mfr)
+		must(t, m, mfr, a, "cleared")
+		state(t, m, a, chaincode.InvestigationCleared, "")
+	})
+
+	t.Run("case with a package under a regulator's investigation", func(t *testing.T) {
+		m := newLedger(t)
+		kase := "urn:epc:id:sgtin:0312345.167890.C1"
+		a, b := sgtin("Q1"), sgtin("Q2")
+		mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", kase, a, b), packEv(kase, a, b))
+		must(t, m, reg, a, "suspect")
+		// The GTIN owner suspects the case: the package the regulator
+		// suspects stays the regulator's.
+		must(t, m, mfr, kase, "suspect")
+		state(t, m, kase, chaincode.InvestigationSuspect, mfr)
+		state(t, m, a, chaincode.InvestigationSuspect, reg)
+		state(t, m, b, chaincode.InvestigationSuspect, mfr)
+		err := set(m, mfr, kase, "cleared")
+		refused(t, err)
+		if re := wantRule(t, err, chaincode.CodeForbidden, "investigation-not-allowed", -1); !strings.Contains(re.Detail, "inside") {
+			t.Fatalf("the refusal does not name the package inside: %s", re.Detail)
+		}
+		state(t, m, kase, chaincode.InvestigationSuspect, mfr)
+		state(t, m, a, chaincode.InvestigationSuspect, reg)
+		state(t, m, b, chaincode.InvestigationSuspect, mfr)
+		// Escalating the case is allowed and keeps each one's opener.
+		must(t, m, mfr, kase, "illegitimate")
+		state(t, m, a, chaincode.InvestigationIllegitimate, reg)
+		state(t, m, b, chaincode.InvestigationIllegitimate, mfr)
+	})
+
+	t.Run("case cleared once the regulator clears its package", func(t *testing.T) {
+		m := newLedger(t)
+		kase := "urn:epc:id:sgtin:0312345.167890.C2"
+		a, b := sgtin("R1"), sgtin("R2")
+		mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", kase, a, b), packEv(kase, a, b))
+		must(t, m, reg, a, "suspect")
+		must(t, m, mfr, kase, "suspect")
+		must(t, m, reg, a, "cleared")
+		must(t, m, mfr, kase, "cleared")
+		for _, epc := range []string{kase, a, b} {
+			state(t, m, epc, chaincode.InvestigationCleared, "")
+		}
+	})
 }

@@ -37,11 +37,12 @@ func fastDecodeSerial(raw []byte, s *SerialRecord) bool {
 		return false
 	}
 	s.Status = Status(status)
-	s.ShipTo, s.Seller, s.Parent, s.Investigation = "", "", "", ""
+	s.ShipTo, s.Seller, s.Parent, s.Investigation, s.InvestigationBy = "", "", "", "", ""
 	if p.lit(`,"shipTo":`) && !p.str(&s.ShipTo) ||
 		p.lit(`,"seller":`) && !p.str(&s.Seller) ||
 		p.lit(`,"parent":`) && !p.str(&s.Parent) ||
-		p.lit(`,"investigation":`) && !p.str(&inv) {
+		p.lit(`,"investigation":`) && !p.str(&inv) ||
+		p.lit(`,"investigationBy":`) && !p.str(&s.InvestigationBy) {
 		return false
 	}
 	s.Investigation = Investigation(inv)

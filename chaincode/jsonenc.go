@@ -61,6 +61,10 @@ func (c *Custody) appendFields(b []byte) []byte {
 		b = append(b, `,"investigation":`...)
 		b = epcis.AppendJSONString(b, string(c.Investigation))
 	}
+	if c.InvestigationBy != "" {
+		b = append(b, `,"investigationBy":`...)
+		b = epcis.AppendJSONString(b, c.InvestigationBy)
+	}
 	b = append(b, `,"updated":"`...)
 	b = c.Updated.AppendFormat(b, time.RFC3339Nano)
 	return append(b, '"')

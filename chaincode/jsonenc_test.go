@@ -12,7 +12,7 @@ func TestSerialJSON(t *testing.T) {
 	at := time.Date(2026, 11, 1, 12, 0, 0, 123000000, time.UTC)
 	tests := map[string]SerialRecord{
 		"plain":            {GTIN: "00312345678906", Serial: "A1", Lot: "L1", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusActive, Updated: at}},
-		"all set":          {GTIN: "00312345678906", Serial: `<&>"\'%`, Lot: "L\x01\n\t\r", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusInTransit, ShipTo: "W", Seller: "X", Parent: "https://id.gs1.org/00/1", Investigation: InvestigationSuspect, Updated: at}},
+		"all set":          {GTIN: "00312345678906", Serial: `<&>"\'%`, Lot: "L\x01\n\t\r", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusInTransit, ShipTo: "W", Seller: "X", Parent: "https://id.gs1.org/00/1", Investigation: InvestigationSuspect, InvestigationBy: "R<g>", Updated: at}},
 		"unicode":          {GTIN: "0", Serial: "é\u2028\u2029\xff", Custody: Custody{Updated: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		"case":             {GTIN: "10312345678903", Serial: "C1", Children: []string{"https://id.gs1.org/01/00312345678906/21/A", "x<y"}, Custody: Custody{Updated: at}},
 		"transformed":      {GTIN: "00312345678906", Serial: "T1", Lot: "L1", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusTransformed, Updated: at}, Transformation: "ni:///sha-256;abc?ver=CBV2.0"},
@@ -53,17 +53,24 @@ func TestEventJSON(t *testing.T) {
 func TestSerialDecode(t *testing.T) {
 	at := time.Date(2026, 11, 1, 12, 0, 0, 123000000, time.UTC)
 	recs := map[string]SerialRecord{
-		"plain":   {GTIN: "00312345678906", Serial: "A1", Lot: "L1", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusActive, Updated: at}},
-		"all set": {GTIN: "00312345678906", Serial: "A&B", Lot: "L", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusInTransit, ShipTo: "W", Seller: "X", Parent: "https://id.gs1.org/00/1", Investigation: InvestigationSuspect, Updated: at}},
-		"escaped": {GTIN: "0", Serial: `"<q>"`, Custody: Custody{Updated: at}},
-		"case":    {GTIN: "0", Serial: "C", Children: []string{"a", "b"}, Custody: Custody{Updated: at}},
-		"output":  {GTIN: "0", Serial: "O", Lot: "L", Custody: Custody{Owner: "W", Status: StatusActive, Updated: at}, Transformation: "ni:///sha-256;abc?ver=CBV2.0"},
+		"plain":        {GTIN: "00312345678906", Serial: "A1", Lot: "L1", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusActive, Updated: at}},
+		"all set":      {GTIN: "00312345678906", Serial: "A&B", Lot: "L", Expiry: "2027-03-31", Custody: Custody{Owner: "M", Status: StatusInTransit, ShipTo: "W", Seller: "X", Parent: "https://id.gs1.org/00/1", Investigation: InvestigationSuspect, InvestigationBy: "RegulatorMSP", Updated: at}},
+		"investigated": {GTIN: "00312345678906", Serial: "A2", Lot: "L", Expiry: "2027-03-31", Custody: Custody{Owner: "W", Status: StatusActive, Seller: "M", Investigation: InvestigationQuarantined, InvestigationBy: "RegulatorMSP", Updated: at}},
+		"escaped":      {GTIN: "0", Serial: `"<q>"`, Custody: Custody{Updated: at}},
+		"case":         {GTIN: "0", Serial: "C", Children: []string{"a", "b"}, Custody: Custody{Updated: at}},
+		"output":       {GTIN: "0", Serial: "O", Lot: "L", Custody: Custody{Owner: "W", Status: StatusActive, Updated: at}, Transformation: "ni:///sha-256;abc?ver=CBV2.0"},
 	}
 	for name, want := range recs {
 		t.Run(name, func(t *testing.T) {
 			var got SerialRecord
 			if err := decodeSerial(want.appendJSON(nil), &got); err != nil {
 				t.Fatal(err)
+			}
+			if name == "plain" || name == "investigated" {
+				var fast SerialRecord
+				if !fastDecodeSerial(want.appendJSON(nil), &fast) {
+					t.Fatalf("the fast path refused %s", want.appendJSON(nil))
+				}
 			}
 			if !got.Updated.Equal(want.Updated) {
 				t.Fatalf("time %v", got.Updated)

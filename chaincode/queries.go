@@ -219,7 +219,7 @@ func readEvent(tx *txn, args []string) ([]byte, error) {
 	if err := checkHash(body, rec.Anchor.BodyHash); err != nil {
 		return nil, fmt.Errorf("event %s: %w", args[0], err)
 	}
-	rec.Body = body
+	rec.Body = unsealPrivate(body)
 	return json.Marshal(&rec)
 }
 
@@ -247,7 +247,7 @@ func readT3(tx *txn, args []string) ([]byte, error) {
 	if err := checkHash(body, anchor.Hash); err != nil {
 		return nil, fmt.Errorf("t3 %s: %w", args[0], err)
 	}
-	return body, nil
+	return unsealPrivate(body), nil
 }
 
 // checkHash verifies a private value against the hex SHA-256 its anchor in

@@ -58,6 +58,12 @@ type Custody struct {
 	// Parent is the Digital Link of the container the item is packed in.
 	Parent        string        `json:"parent,omitempty"`
 	Investigation Investigation `json:"investigation,omitempty"`
+	// InvestigationBy is the MSP ID answerable for the current
+	// investigation: the organisation that opened it (from none or
+	// cleared), replaced by a regulator when a regulator moves it. While it
+	// is a regulator, only a regulator may clear the item. Empty when there
+	// is no investigation or it ended as cleared.
+	InvestigationBy string `json:"investigationBy,omitempty"`
 	// Updated is the timestamp of the transaction that last changed the item.
 	Updated time.Time `json:"updated"`
 }

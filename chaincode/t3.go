@@ -11,8 +11,10 @@ import (
 // the seller is the caller, the buyer a registered partner addressed by a
 // shipping event of the same capture. Each record goes into the private
 // collections of seller, buyer and regulators; the shared state keeps its
-// hash. The ID is derived from the content and the shipping events, so a
-// retried capture writes nothing new.
+// hash. The ID is derived from the content, the shipping events and the
+// capture's salt, so a retried capture (with the same salt) writes nothing
+// new. With a salt, the stored record and its ID are salted (sealPrivate,
+// saltedID).
 func (tx *txn) captureT3(raw []byte, shipments []shipment) ([]string, error) {
 	ids := []string{}
 	if len(raw) == 0 {
@@ -65,12 +67,12 @@ func (tx *txn) captureT3(raw []byte, shipments []shipment) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode t3: %w", err)
 		}
-		sum := sha256.Sum256(body)
-		t.ID, t.TxID = "t3-"+hex.EncodeToString(sum[:16]), tx.st.TxID()
+		t.ID, t.TxID = saltedID(tx.salt, body), tx.st.TxID()
 		if body, err = json.Marshal(t); err != nil {
 			return nil, fmt.Errorf("encode t3: %w", err)
 		}
-		sum = sha256.Sum256(body)
+		body = sealPrivate(tx.salt, t3Key(t.ID), body)
+		sum := sha256.Sum256(body)
 		anchor, err := json.Marshal(&T3Anchor{ID: t.ID, TxID: t.TxID, Hash: hex.EncodeToString(sum[:])})
 		if err != nil {
 			return nil, fmt.Errorf("encode t3 anchor: %w", err)

@@ -15,6 +15,8 @@ type txn struct {
 	cfg    *Config
 	caller string
 	now    time.Time
+	// salt is the capture's salt (TransientSalt); nil when none was sent.
+	salt []byte
 
 	items    map[string]*item
 	lots     map[string]*LotRecord

@@ -212,7 +212,8 @@ func populate(ctx context.Context, l ledger.Ledger, n int) error {
 			if err != nil {
 				return err
 			}
-			tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}}
+			tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{
+				chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}}
 			if _, err := l.Submit(ctx, step.org, tx); err != nil {
 				return fmt.Errorf("capture as %s: %w", step.org, err)
 			}

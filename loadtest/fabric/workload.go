@@ -111,7 +111,8 @@ func commissionTx(worker, i, size int) (ledger.Transaction, error) {
 	if err != nil {
 		return ledger.Transaction{}, fmt.Errorf("encode event: %w", err)
 	}
-	return ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}}, nil
+	return ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{
+		chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}}, nil
 }
 
 // registerManufacturer writes the submitter's partner record and has the

@@ -205,7 +205,8 @@ func captureTx(events []epcis.Event, t3 []chaincode.T3) (ledger.Transaction, err
 	if err != nil {
 		return ledger.Transaction{}, fmt.Errorf("encode events: %w", err)
 	}
-	tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}}
+	tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{
+		chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}}
 	if len(t3) > 0 {
 		if tx.Transient[chaincode.TransientT3], err = json.Marshal(t3); err != nil {
 			return ledger.Transaction{}, fmt.Errorf("encode t3: %w", err)

@@ -3,6 +3,8 @@ package ingest
 import (
 	"bytes"
 	"testing"
+
+	"rxledger/chaincode"
 )
 
 func TestPrefersXML(t *testing.T) {
@@ -82,5 +84,26 @@ func TestCanonEPC(t *testing.T) {
 				t.Fatalf("canonEPC(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCaptureSalt: the salt of a capture is the same for the same service
+// key, organisation and events, and differs when any of them differs.
+func TestCaptureSalt(t *testing.T) {
+	k1, k2 := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	ev := []byte(`[{"Type":"ObjectEvent"}]`)
+	s := captureSalt(k1, "M", ev)
+	if len(s) != chaincode.SaltSize || !bytes.Equal(s, captureSalt(bytes.Clone(k1), "M", bytes.Clone(ev))) {
+		t.Fatalf("salt %x", s)
+	}
+	for name, other := range map[string][]byte{
+		"key":    captureSalt(k2, "M", ev),
+		"org":    captureSalt(k1, "W", ev),
+		"events": captureSalt(k1, "M", []byte(`[{"Type":"ObjectEvent"} ]`)),
+		"split":  captureSalt(k1, "M[", ev[1:]),
+	} {
+		if bytes.Equal(s, other) {
+			t.Errorf("another %s, the same salt", name)
+		}
 	}
 }

@@ -17,20 +17,22 @@ import (
 // data directory: tokens stay valid across restarts and index rebuilds.
 type tokenKey struct{ key []byte }
 
+// loadTokenKey reads a 32-byte secret key from path, making and storing a
+// new random one when there is none (page tokens, capture salts).
 func loadTokenKey(path string) (*tokenKey, error) {
 	b, err := os.ReadFile(path)
 	if err == nil && len(b) == 32 {
 		return &tokenKey{key: b}, nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("read page token key: %w", err)
+		return nil, fmt.Errorf("read key %s: %w", path, err)
 	}
 	k := make([]byte, 32)
 	if _, err := rand.Read(k); err != nil {
-		return nil, fmt.Errorf("make page token key: %w", err)
+		return nil, fmt.Errorf("make key %s: %w", path, err)
 	}
 	if err := writeFileSync(path, k); err != nil {
-		return nil, fmt.Errorf("store page token key: %w", err)
+		return nil, fmt.Errorf("store key %s: %w", path, err)
 	}
 	return &tokenKey{key: k}, nil
 }

@@ -24,14 +24,16 @@ type Service struct {
 	runner *runner
 	proj   *projection
 	tokens *tokenKey
-	m      *metrics
+	// saltKey derives the salts of captures (captureSalt).
+	saltKey *tokenKey
+	m       *metrics
 }
 
 // CaptureRoles are the roles that may capture events; a regulator may not.
 var CaptureRoles = []auth.Role{auth.Manufacturer, auth.Repackager, auth.Wholesaler, auth.ThirdParty, auth.Dispenser}
 
 // New opens the service's stores under cfg.DataDir (jobs/, index/,
-// page-token.key) and queues the jobs a previous run left unfinished. It
+// page-token.key, capture-salt.key) and queues the jobs a previous run left unfinished. It
 // starts no goroutine: Run does.
 func New(cfg Config) (*Service, error) {
 	cfg, err := cfg.withDefaults()
@@ -52,6 +54,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	if s.tokens, err = loadTokenKey(filepath.Join(cfg.DataDir, "page-token.key")); err != nil {
+		return nil, err
+	}
+	if s.saltKey, err = loadTokenKey(filepath.Join(cfg.DataDir, "capture-salt.key")); err != nil {
 		return nil, err
 	}
 	if s.idx, err = openIndex(filepath.Join(cfg.DataDir, "index"), cfg.Logger.With("component", "ingest.index")); err != nil {

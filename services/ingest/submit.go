@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,7 +100,8 @@ func (s *Service) transaction(ctx context.Context, p *pending) (ledger.Transacti
 	if err != nil {
 		return ledger.Transaction{}, fmt.Errorf("encode events: %w", err)
 	}
-	tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: events}}
+	tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{
+		chaincode.TransientEvents: events, chaincode.TransientSalt: captureSalt(s.saltKey.key, p.rec.Org, events)}}
 	t3, err := s.transactionInformation(ctx, doc, p.rec.Org)
 	if err != nil {
 		return ledger.Transaction{}, err
@@ -111,6 +114,22 @@ func (s *Service) transaction(ctx context.Context, p *pending) (ledger.Transacti
 		tx.Transient[chaincode.TransientT3] = raw
 	}
 	return tx, nil
+}
+
+// captureSalt returns the salt of an organisation's Capture of events
+// (chaincode.TransientSalt): HMAC-SHA256 under the service's secret salt
+// key of the organisation and the events. It is secret and unguessable like
+// a random salt (the key never leaves the data directory), and the same for
+// the same document: a job resumed after a restart, or a document captured
+// again, sends the same salt, so the chaincode finds the T3 it already
+// stored (its ID is derived from the salt) instead of storing it again.
+func captureSalt(key []byte, org string, events []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("rxledger capture salt\x00"))
+	m.Write([]byte(org))
+	m.Write([]byte{0})
+	m.Write(events)
+	return m.Sum(nil)
 }
 
 // transactionInformation derives the T3 records of a document's shipments.

@@ -1,6 +1,9 @@
 package ingest_test
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -46,5 +49,51 @@ func TestTransactionInformationPerBuyer(t *testing.T) {
 				t.Fatalf("%s read the T3 of a sale to %s", other, tt.buyer)
 			}
 		})
+	}
+}
+
+// TestCaptureIsSalted: the service sends a salt with every capture, so the
+// hashes the ledger shows of the private records are not those of the
+// records read back, which are still exactly the events captured.
+func TestCaptureIsSalted(t *testing.T) {
+	e := newEnv(t, true, nil)
+	a := []string{sgtin("SA1")}
+	doc := document(commission(0, "SA", a...), ship(1, mfrSGLN, whsSGLN, a...))
+	j := e.mustCapture(mfr, ctJSON, encode(t, doc, "json"))
+	if len(j.T3) != 1 {
+		t.Fatalf("job %+v", j)
+	}
+	for i, id := range hashIDs(t, doc.Events...) {
+		raw, err := e.l.Evaluate(t.Context(), mfr, chaincode.FnReadEvent, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec chaincode.EventRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if sum := sha256.Sum256(rec.Body); hex.EncodeToString(sum[:]) == rec.Anchor.BodyHash {
+			t.Fatalf("event %d: the body hash on the ledger is the hash of the body", i)
+		}
+		want, err := json.Marshal(doc.Events[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(rec.Body, want) {
+			t.Fatalf("event %d reads\n%s\nnot\n%s", i, rec.Body, want)
+		}
+	}
+	raw, err := e.l.Evaluate(t.Context(), whs, chaincode.FnReadT3, j.T3[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec chaincode.T3
+	if err := json.Unmarshal(raw, &rec); err != nil || bytes.Contains(raw, []byte("salt")) {
+		t.Fatalf("T3 %s %v", raw, err)
+	}
+	rec.ID, rec.TxID = "", ""
+	body, _ := json.Marshal(&rec)
+	if sum := sha256.Sum256(body); j.T3[0] == "t3-"+hex.EncodeToString(sum[:16]) {
+		t.Fatal("the T3 ID is the hash of the unsalted record")
 	}
 }

@@ -151,7 +151,7 @@ func (s *Service) capture(ctx context.Context, caller auth.Principal, order []re
 		return ledger.Receipt{}, fmt.Errorf("encode receiving events: %w", err)
 	}
 	r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnCapture,
-		Transient: map[string][]byte{chaincode.TransientEvents: raw}})
+		Transient: map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}})
 	if err != nil {
 		return ledger.Receipt{}, fmt.Errorf("capture the receiving events: %w", err)
 	}

@@ -3,6 +3,8 @@ package returns
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -240,6 +242,24 @@ func TestReceive(t *testing.T) {
 	if r.CaptureTxID == "" || len(r.Items) != 2 {
 		t.Fatalf("receive: %+v", r)
 	}
+	// The receiving events are captured with a salt: the ledger does not
+	// show the hash of their bodies.
+	ctx := context.Background()
+	raw, err := w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadTx, r.CaptureTxID)
+	var txr chaincode.TxRecord
+	if err != nil || json.Unmarshal(raw, &txr) != nil || len(txr.Events) == 0 {
+		t.Fatalf("the receiving transaction: %s %v", raw, err)
+	}
+	for _, id := range txr.Events {
+		raw, err := w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadEvent, id)
+		var rec chaincode.EventRecord
+		if err != nil || json.Unmarshal(raw, &rec) != nil || len(rec.Body) == 0 {
+			t.Fatalf("read the receiving event: %s %v", raw, err)
+		}
+		if sum := sha256.Sum256(rec.Body); hex.EncodeToString(sum[:]) == rec.Anchor.BodyHash {
+			t.Fatalf("event %s: the body hash on the ledger is the hash of the unsalted body", id)
+		}
+	}
 	if it := r.Items[0]; it.Decision.Decision != Saleable || it.FlaggedSuspect || it.AlreadyReceived {
 		t.Errorf("saleable item: %+v", it)
 	}
@@ -251,7 +271,7 @@ func TestReceive(t *testing.T) {
 		t.Errorf("saleable return on the ledger: %+v", s)
 	}
 	q := w.ReadSerial(bad)
-	if q.Owner != verifytest.Wholesaler || q.Status != chaincode.StatusActive || q.Investigation != chaincode.InvestigationSuspect {
+	if q.Owner != verifytest.Wholesaler || q.Status != chaincode.StatusActive || q.Investigation != chaincode.InvestigationSuspect || q.InvestigationBy != verifytest.Wholesaler {
 		t.Errorf("quarantined return on the ledger: %+v", q)
 	}
 

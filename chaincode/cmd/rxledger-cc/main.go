@@ -13,6 +13,9 @@
 //	CHAINCODE_TLS_CLIENT_CA_FILE PEM CA of peer client certificates (enables mutual TLS)
 //	RXLEDGER_REGULATOR_MSPS    comma-separated regulator MSP IDs (default RegulatorMSP);
 //	                           every endorser must use the same list
+//	RXLEDGER_REQUIRE_SALT      "true" to refuse a Capture without a salt
+//	                           (chaincode.Config.RequireSalt); every endorser
+//	                           must use the same setting
 package main
 
 import (
@@ -34,6 +37,7 @@ type config struct {
 	tlsDisabled               bool
 	keyFile, certFile, caFile string
 	regulators                []string
+	requireSalt               bool
 }
 
 func main() {
@@ -53,14 +57,14 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	cc := chaincode.New(chaincode.Config{Regulators: cfg.regulators})
+	cc := chaincode.New(chaincode.Config{Regulators: cfg.regulators, RequireSalt: cfg.requireSalt})
 	server := &shim.ChaincodeServer{
 		CCID:     cfg.ccID,
 		Address:  cfg.address,
 		CC:       fabric.New(cc),
 		TLSProps: tlsProps,
 	}
-	log.Info("serving chaincode", "ccid", cfg.ccID, "address", cfg.address, "tls", !tlsProps.Disabled, "regulators", cfg.regulators)
+	log.Info("serving chaincode", "ccid", cfg.ccID, "address", cfg.address, "tls", !tlsProps.Disabled, "regulators", cfg.regulators, "requireSalt", cfg.requireSalt)
 	return server.Start()
 }
 
@@ -76,6 +80,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, errors.New("CHAINCODE_ID and CHAINCODE_SERVER_ADDRESS are required")
 	}
 	c.tlsDisabled = getenv("CHAINCODE_TLS_DISABLED") == "true" || c.keyFile == ""
+	switch v := getenv("RXLEDGER_REQUIRE_SALT"); v {
+	case "", "false":
+	case "true":
+		c.requireSalt = true
+	default:
+		return c, fmt.Errorf("RXLEDGER_REQUIRE_SALT %q: want true or false", v)
+	}
 	c.regulators = chaincode.DefaultConfig().Regulators
 	if v := getenv("RXLEDGER_REGULATOR_MSPS"); v != "" {
 		c.regulators = nil

@@ -55,7 +55,7 @@ func commissionBatch(first, n int, minute int) map[string][]byte {
 		EventTime: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(minute) * time.Second), EventTimeZoneOffset: "+00:00",
 		ILMD: []epcis.Element{{Space: "urn:epcglobal:cbv:mda", Local: "lotNumber", Text: "LB"}, {Space: "urn:epcglobal:cbv:mda", Local: "itemExpirationDate", Text: "2099-12-31"}}}
 	raw, _ := json.Marshal([]epcis.Event{e})
-	return map[string][]byte{chaincode.TransientEvents: raw}
+	return map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}
 }
 
 // BenchmarkEmbeddedCommission1000: batches of 1,000 serials per transaction

@@ -192,7 +192,7 @@ func (h *harness) capture(org string, t3s []chaincode.T3, events ...epcis.Event)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	tr := map[string][]byte{chaincode.TransientEvents: raw}
+	tr := map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}
 	if t3s != nil {
 		if tr[chaincode.TransientT3], err = json.Marshal(t3s); err != nil {
 			h.t.Fatal(err)

@@ -1,6 +1,9 @@
 package ledgertest
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -358,8 +361,9 @@ func refusals(t *testing.T, h *harness) {
 // regulator only.
 func t3Privacy(t *testing.T, h *harness) {
 	a := h.sgtin("P1")
+	shipment := ship(1, whsGLN, a)
 	res, r := h.mustCapture(Manufacturer, []chaincode.T3{t3(Manufacturer, Wholesaler, "PO-SECRET", 1)},
-		commission(0, h.id("LP"), a), ship(1, whsGLN, a))
+		commission(0, h.id("LP"), a), shipment)
 	id := res.T3[0]
 	var txr chaincode.TxRecord
 	if err := h.query(Regulator, &txr, chaincode.FnReadTx, r.TxID); err != nil || len(txr.Events) != 2 || !slices.Equal(txr.T3, []string{id}) {
@@ -380,6 +384,14 @@ func t3Privacy(t *testing.T, h *harness) {
 	var rec chaincode.EventRecord
 	if err := h.query(Wholesaler, &rec, chaincode.FnReadEvent, res.Events[1].HashID); err != nil || len(rec.Body) == 0 {
 		t.Fatalf("addressee reads the shipping event: %v", err)
+	}
+	// The captures are salted: what the ledger shows is not the hash of
+	// the body, and the body read back is exactly the event captured.
+	if want, err := json.Marshal(shipment); err != nil || !bytes.Equal(rec.Body, want) {
+		t.Fatalf("the shipping event reads\n%s\nnot what was captured\n%s", rec.Body, want)
+	}
+	if sum := sha256.Sum256(rec.Body); hex.EncodeToString(sum[:]) == rec.Anchor.BodyHash {
+		t.Fatal("the body hash on the ledger is the hash of the unsalted body")
 	}
 	err = h.query(Pharmacy, nil, chaincode.FnReadEvent, res.Events[1].HashID)
 	wantRefusal(t, err, problem.Forbidden, "not-a-party")
