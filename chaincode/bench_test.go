@@ -22,7 +22,7 @@ func BenchmarkCommission1000(b *testing.B) {
 			n++
 		}
 		raw, _ := json.Marshal([]epcis.Event{commissionEv("LB", "2027-03-31", epcs...)})
-		if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+		if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -35,7 +35,7 @@ func BenchmarkShipOne(b *testing.B) {
 	const pool = 1000
 	epcs := serials("S", pool)
 	raw, _ := json.Marshal([]epcis.Event{commissionEv("LB", "2027-03-31", epcs...)})
-	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -48,7 +48,7 @@ func BenchmarkShipOne(b *testing.B) {
 		}
 		e = at(e, i)
 		raw, _ := json.Marshal([]epcis.Event{e})
-		if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+		if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -60,7 +60,7 @@ func BenchmarkVerify(b *testing.B) {
 	m := newLedger(b)
 	epcs := serials("V", 100)
 	raw, _ := json.Marshal([]epcis.Event{commissionEv("LB", "2027-03-31", epcs...)})
-	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}); err != nil {
 		b.Fatal(err)
 	}
 	req, _ := json.Marshal(chaincode.VerifyRequest{GTIN: gtin, Serial: "V7", Lot: "LB", Expiry: "270331"})
@@ -78,14 +78,14 @@ func BenchmarkObserve1000(b *testing.B) {
 	m := newLedger(b)
 	epcs := serials("O", 1000)
 	raw, _ := json.Marshal([]epcis.Event{commissionEv("LB", "2027-03-31", epcs...)})
-	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		raw, _ := json.Marshal([]epcis.Event{at(stepEv("storing", epcs...), i)})
-		if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+		if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -100,14 +100,14 @@ func BenchmarkObserveLotScan(b *testing.B) {
 	m := newLedger(b)
 	epcs := serials("K", 1000)
 	raw, _ := json.Marshal([]epcis.Event{commissionEv("LK", "2027-03-31", epcs...), shipEv(whsGLN, "urn:epc:id:sgtin:0312345.067890.K999")})
-	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+	if _, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		raw, _ := json.Marshal([]epcis.Event{at(classEv("arriving", "urn:epc:class:lgtin:0312345.067890.LK"), i)})
-		if _, err := m.Submit(whs, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw}); err != nil {
+		if _, err := m.Submit(whs, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}); err != nil {
 			b.Fatal(err)
 		}
 		i++

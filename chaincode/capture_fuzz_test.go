@@ -39,7 +39,7 @@ func FuzzCapture(f *testing.F) {
 		mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", sgtin("F1"), sgtin("F2")), packEv(sscc1, sgtin("F2")))
 		height, before := m.Height(), snapshot(m)
 		private := len(m.PrivateKeys(chaincode.ImplicitCollection(reg)))
-		_, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: events})
+		_, err := m.Submit(mfr, chaincode.FnCapture, map[string][]byte{chaincode.TransientEvents: events, chaincode.TransientSalt: chaincode.NewSalt()})
 		if err == nil {
 			return
 		}

@@ -81,7 +81,7 @@ func (c *Config) isRegulator(msp string) bool { return slices.Contains(c.Regulat
 
 // DefaultConfig is the configuration of the rxledger consortium: the one
 // regulator RegulatorMSP.
-func DefaultConfig() Config { return Config{Regulators: []string{"RegulatorMSP"}} }
+func DefaultConfig() Config { return Config{Regulators: []string{"RegulatorMSP"}, RequireSalt: true} }
 
 // Invoke is the chaincode with DefaultConfig.
 var Invoke Func = New(DefaultConfig())

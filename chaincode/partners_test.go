@@ -231,8 +231,8 @@ func TestDispatch(t *testing.T) {
 	wantRule(t, err, chaincode.CodeInvalid, "unknown-function", -1)
 	_, err = m.Evaluate(mfr, chaincode.FnReadLot, gtin)
 	wantRule(t, err, chaincode.CodeInvalid, "wrong-arguments", -1)
-	_, err = m.Submit(mfr, chaincode.FnCapture, map[string][]byte{"events": []byte("[]")})
+	_, err = m.Submit(mfr, chaincode.FnCapture, map[string][]byte{"events": []byte("[]"), chaincode.TransientSalt: chaincode.NewSalt()})
 	wantRule(t, err, chaincode.CodeInvalid, "events-required", -1)
-	_, err = m.Submit(mfr, chaincode.FnCapture, map[string][]byte{"events": []byte(`[{"Type":7}]`)})
+	_, err = m.Submit(mfr, chaincode.FnCapture, map[string][]byte{"events": []byte(`[{"Type":7}]`), chaincode.TransientSalt: chaincode.NewSalt()})
 	wantRule(t, err, chaincode.CodeInvalid, "event-decode", 0)
 }

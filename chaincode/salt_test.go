@@ -220,13 +220,17 @@ func TestSaltMakesHashesDiffer(t *testing.T) {
 	}
 }
 
-// TestUnsaltedCapture: a capture without salt is accepted by default and
-// stored as before (its hashes are those of the records), and refused with
-// salt-required when the configuration requires a salt; a salt of the wrong
-// size is always refused; a refused capture writes nothing.
+// TestUnsaltedCapture: a capture without salt is refused with salt-required
+// (the default configuration requires a salt), and accepted and stored as
+// before (its hashes are those of the records) only by a chaincode
+// configured not to require one; a salt of the wrong size is always
+// refused; a refused capture writes nothing.
 func TestUnsaltedCapture(t *testing.T) {
-	t.Run("accepted by default, stored unsalted", func(t *testing.T) {
-		m := newLedger(t)
+	t.Run("accepted when not required, stored unsalted", func(t *testing.T) {
+		m := chaincodetest.New(chaincode.New(chaincode.Config{Regulators: []string{reg}, RequireSalt: false}), start)
+		for _, p := range partners() {
+			register(t, m, p)
+		}
 		res, events := saltedSale(t, m, nil)
 		sent, _ := json.Marshal(events[1])
 		stored := m.PrivateData(chaincode.ImplicitCollection(whs), "evt~"+res.Events[1].HashID)
@@ -258,6 +262,7 @@ func TestUnsaltedCapture(t *testing.T) {
 		salt   []byte // nil: no salt sent
 		rule   string // "": accepted
 	}{
+		{"missing, default configuration", false, nil, "salt-required"},
 		{"required and missing", true, nil, "salt-required"},
 		{"required and empty", true, []byte{}, "salt-required"},
 		{"required and short", true, make([]byte, 16), "salt-invalid"},

@@ -152,7 +152,7 @@ func TestInvoke(t *testing.T) {
 		}
 		ev := fmt.Sprintf(`[{"Type":"ObjectEvent","Action":%q,"BizStep":%q,"EventTime":"2026-11-01T00:00:0%dZ","EventTimeZoneOffset":"+00:00",
 			"EPCList":["urn:epc:id:sgtin:0312345.067890.A1"]%s}]`, action, step, i, ilmd)
-		stub.transient = map[string][]byte{chaincode.TransientEvents: []byte(ev)}
+		stub.transient = map[string][]byte{chaincode.TransientEvents: []byte(ev), chaincode.TransientSalt: chaincode.NewSalt()}
 		if status, msg := call(fmt.Sprintf("tx%d", i+2), chaincode.FnCapture); status != shim.OK {
 			t.Fatalf("capture %s: %s", step, msg)
 		}

@@ -13,7 +13,7 @@
 //	CHAINCODE_TLS_CLIENT_CA_FILE PEM CA of peer client certificates (enables mutual TLS)
 //	RXLEDGER_REGULATOR_MSPS    comma-separated regulator MSP IDs (default RegulatorMSP);
 //	                           every endorser must use the same list
-//	RXLEDGER_REQUIRE_SALT      "true" to refuse a Capture without a salt
+//	RXLEDGER_REQUIRE_SALT      "false" to accept a Capture without a salt (default: refused)
 //	                           (chaincode.Config.RequireSalt); every endorser
 //	                           must use the same setting
 package main
@@ -81,9 +81,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.tlsDisabled = getenv("CHAINCODE_TLS_DISABLED") == "true" || c.keyFile == ""
 	switch v := getenv("RXLEDGER_REQUIRE_SALT"); v {
-	case "", "false":
-	case "true":
+	case "", "true":
 		c.requireSalt = true
+	case "false":
 	default:
 		return c, fmt.Errorf("RXLEDGER_REQUIRE_SALT %q: want true or false", v)
 	}

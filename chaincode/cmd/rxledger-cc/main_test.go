@@ -34,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 			}
 		})
 	}
-	for v, want := range map[string]bool{"": false, "false": false, "true": true} {
+	for v, want := range map[string]bool{"": true, "false": false, "true": true} {
 		c, err := loadConfig(env(map[string]string{"CHAINCODE_ID": "a", "CHAINCODE_SERVER_ADDRESS": "b", "RXLEDGER_REQUIRE_SALT": v}))
 		if err != nil || c.requireSalt != want {
 			t.Fatalf("RXLEDGER_REQUIRE_SALT=%q: %+v %v", v, c, err)

@@ -219,7 +219,7 @@ func singleEventTx(b *testing.B, step, disposition, epc string, second int) ledg
 	if err != nil {
 		b.Fatal(err)
 	}
-	return ledgerTransaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}}
+	return ledgerTransaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}}
 }
 
 // submitRetrying submits as the manufacturer, retrying MVCC conflicts as a

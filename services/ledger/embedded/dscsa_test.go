@@ -76,7 +76,7 @@ func commissionTx(tb testing.TB, lot string, serials []string) ledger.Transactio
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}}
+	return ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}}
 }
 
 func serialRange(prefix string, from, n int) []string {

@@ -141,7 +141,7 @@ func commission(t *testing.T, l *Ledger, serial string) (string, ledger.Receipt)
 	var receipt ledger.Receipt
 	eventually(t, recoveryLimit, "commission "+epc, func(ctx context.Context) error {
 		receipt, err = l.Submit(ctx, manufacturer, ledger.Transaction{Function: chaincode.FnCapture,
-			Transient: map[string][]byte{chaincode.TransientEvents: raw}})
+			Transient: map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}})
 		return err
 	})
 	return epc, receipt

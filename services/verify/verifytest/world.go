@@ -182,7 +182,7 @@ func (w *World) Capture(org string, events ...epcis.Event) ledger.Receipt {
 	if err != nil {
 		w.T.Fatal(err)
 	}
-	return w.Submit(org, ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw}})
+	return w.Submit(org, ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}})
 }
 
 func epcs(serials []string) []string {
