@@ -36,7 +36,11 @@ type InvestigationResult struct {
 // For a container the GTIN owner rule does not apply; the state is set on the
 // container and everything packed in it, and the regulator rule holds for
 // each of them: a case cannot be cleared by its GTIN owner while anything
-// packed in it is under a regulator's investigation.
+// packed in it is under a regulator's investigation. A regulator's move of a
+// container makes every package it reaches the regulator's, including one
+// already in the target state (else its GTIN owner could clear it, and its
+// holder unpack it and trade it, while the regulator investigates the
+// container).
 var investigationMoves = map[Investigation][]Investigation{
 	InvestigationNone:        {InvestigationSuspect},
 	InvestigationCleared:     {InvestigationSuspect},
@@ -76,7 +80,17 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 	err = tx.walk(it, func(x *item) error {
 		xc := x.custody()
 		if x != it {
-			if xc.Status.Terminal() || xc.Investigation == to {
+			if xc.Status.Terminal() {
+				return nil
+			}
+			if xc.Investigation == to {
+				// Already there: a regulator's move still makes it the
+				// regulator's, as it does for the rest of the container.
+				if tx.isRegulator(tx.caller) && to.Blocking() && !tx.isRegulator(xc.InvestigationBy) {
+					xc.InvestigationBy = tx.caller
+					tx.touch(x)
+					res.add(x)
+				}
 				return nil
 			}
 			if !allowedMove(xc.Investigation, to) {
@@ -90,11 +104,7 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 		}
 		tx.moveInvestigation(xc, to)
 		tx.touch(x)
-		if x.serial != nil {
-			res.Serials = append(res.Serials, *x.serial)
-		} else {
-			res.Containers = append(res.Containers, *x.cont)
-		}
+		res.add(x)
 		return nil
 	})
 	if err != nil {
@@ -104,6 +114,15 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(&res)
+}
+
+// add reports a changed item.
+func (r *InvestigationResult) add(x *item) {
+	if x.serial != nil {
+		r.Serials = append(r.Serials, *x.serial)
+	} else {
+		r.Containers = append(r.Containers, *x.cont)
+	}
 }
 
 func allowedMove(from, to Investigation) bool {

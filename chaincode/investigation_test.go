@@ -240,3 +240,47 @@ func TestRegulatorInvestigationOfContainer(t *testing.T) {
 		}
 	})
 }
+
+// TestRegulatorTakesOverPackageInContainer: a regulator's move of a
+// container reaches a package inside that is already in the target state
+// (the holder moved it there first). The package is then under the
+// regulator's investigation like the rest of the container: its GTIN owner
+// may not clear it, so the holder cannot unpack it and put it back into
+// trade while the regulator investigates the container.
+func TestRegulatorTakesOverPackageInContainer(t *testing.T) {
+	type step struct{ org, epc, state string }
+	a, b := sgtin("T1"), sgtin("T2")
+	tests := []struct {
+		name  string
+		steps []step
+		state chaincode.Investigation
+	}{
+		{"suspect", []step{{whs, a, "suspect"}, {reg, sscc1, "suspect"}}, chaincode.InvestigationSuspect},
+		{"quarantined", []step{{whs, sscc1, "suspect"}, {whs, a, "quarantined"}, {reg, sscc1, "quarantined"}}, chaincode.InvestigationQuarantined},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newLedger(t)
+			mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a, b), packEv(sscc1, a, b), shipEv(whsGLN, sscc1))
+			mustCapture(t, m, whs, stepEv("receiving", sscc1))
+			for _, s := range tc.steps {
+				if _, err := m.Submit(s.org, chaincode.FnSetInvestigation, nil, s.epc, s.state); err != nil {
+					t.Fatalf("%s sets %s on %s: %v", s.org, s.state, s.epc, err)
+				}
+			}
+			if ce := lastEvent(t, m); len(ce.Serials) != 2 {
+				t.Fatalf("the regulator's move reports %d serials, want both", len(ce.Serials))
+			}
+			for _, epc := range []string{a, b} {
+				if s := serialOf(t, m, epc); s.Investigation != tc.state || s.InvestigationBy != reg {
+					t.Fatalf("%s is %q by %q, want %q by %s", epc, s.Investigation, s.InvestigationBy, tc.state, reg)
+				}
+			}
+			_, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, "cleared")
+			wantRule(t, err, chaincode.CodeForbidden, "investigation-not-allowed", -1)
+			mustCapture(t, m, whs, unpackEv(sscc1, a))
+			_, err = capture(t, m, whs, stepEv("dispensing", a))
+			wantRule(t, err, chaincode.CodeInvalid, "under-investigation", 0)
+		})
+	}
+}
