@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // tokenKey signs page tokens, so that a client can neither forge a token
@@ -18,23 +19,65 @@ import (
 type tokenKey struct{ key []byte }
 
 // loadTokenKey reads a 32-byte secret key from path, making and storing a
-// new random one when there is none (page tokens, capture salts).
+// new random one when there is none (page tokens, capture salts). A file of
+// another size is refused rather than replaced: a new key invalidates the
+// page tokens given out and changes the salts of resumed captures. Services
+// starting at once on the same directory all get the key the file keeps.
 func loadTokenKey(path string) (*tokenKey, error) {
 	b, err := os.ReadFile(path)
-	if err == nil && len(b) == 32 {
-		return &tokenKey{key: b}, nil
+	if errors.Is(err, fs.ErrNotExist) {
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, fmt.Errorf("make key %s: %w", path, err)
+		}
+		switch err := createFileSync(path, k); {
+		case err == nil:
+			return &tokenKey{key: k}, nil
+		case !errors.Is(err, fs.ErrExist):
+			return nil, fmt.Errorf("store key %s: %w", path, err)
+		}
+		// Another start stored its key first: use that one.
+		b, err = os.ReadFile(path)
 	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil {
 		return nil, fmt.Errorf("read key %s: %w", path, err)
 	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, fmt.Errorf("make key %s: %w", path, err)
+	if len(b) != 32 {
+		return nil, fmt.Errorf("key %s holds %d bytes, not 32: restore it from a backup, or remove it to make a new one (page tokens given out stop working, and captures resumed after the change store their T3 again)", path, len(b))
 	}
-	if err := writeFileSync(path, k); err != nil {
-		return nil, fmt.Errorf("store key %s: %w", path, err)
+	return &tokenKey{key: b}, nil
+}
+
+// createFileSync stores data at path, which must not exist (else an error
+// that is fs.ErrExist): written in full and synced under a temporary name
+// (mode 0600), then linked into place, so a reader never sees a partial
+// file and a concurrent writer never replaces it.
+func createFileSync(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
 	}
-	return &tokenKey{key: k}, nil
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // errBadToken is any token that is malformed, forged, or from another query.
