@@ -219,8 +219,21 @@ func readEvent(tx *txn, args []string) ([]byte, error) {
 	if err := checkHash(body, rec.Anchor.BodyHash); err != nil {
 		return nil, fmt.Errorf("event %s: %w", args[0], err)
 	}
-	rec.Body = unsealPrivate(body)
-	return json.Marshal(&rec)
+	// The body goes out byte for byte as captured: json.Marshal would
+	// compact it and escape its <, > and &.
+	anchor, err := json.Marshal(&rec.Anchor)
+	if err != nil {
+		return nil, fmt.Errorf("encode anchor: %w", err)
+	}
+	if body = unsealPrivate(body); len(body) == 0 {
+		body = []byte("null") // as json.Marshal writes an empty RawMessage
+	}
+	out := make([]byte, 0, len(anchor)+len(body)+20)
+	out = append(out, `{"anchor":`...)
+	out = append(out, anchor...)
+	out = append(out, `,"body":`...)
+	out = append(out, body...)
+	return append(out, '}'), nil
 }
 
 // readT3 returns a T3 record from the caller's own collection: only the

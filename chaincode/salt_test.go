@@ -301,3 +301,52 @@ func TestUnsaltedCapture(t *testing.T) {
 		})
 	}
 }
+
+// TestReadEventExact: ReadEvent gives back the body byte for byte as the
+// submitter sent it, salted or not, also when it is not in encoding/json's
+// compact form (spaces, an unescaped "&", as another JSON encoder writes).
+func TestReadEventExact(t *testing.T) {
+	e := commissionEv("L&1", "2027-03-31", sgtin("EXACT1"))
+	compact, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := bytes.ReplaceAll(compact, []byte(`\u0026`), []byte("&"))
+	sent = bytes.ReplaceAll(sent, []byte(`,"`), []byte(`, "`))
+	sent = append([]byte("{ "), sent[1:]...)
+	for _, salted := range []bool{true, false} {
+		name := "unsalted"
+		if salted {
+			name = "salted"
+		}
+		t.Run(name, func(t *testing.T) {
+			m := chaincodetest.New(chaincode.New(chaincode.Config{Regulators: []string{reg}, RequireSalt: salted}), start)
+			for _, p := range partners() {
+				register(t, m, p)
+			}
+			tr := transient(t, []epcis.Event{e}, nil)
+			tr[chaincode.TransientEvents] = append(append([]byte("[ "), sent...), " ]"...)
+			if !salted {
+				delete(tr, chaincode.TransientSalt)
+			}
+			res, err := captureWith(t, m, mfr, tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := m.Evaluate(mfr, chaincode.FnReadEvent, res.Events[0].HashID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec chaincode.EventRecord
+			if err := json.Unmarshal(out, &rec); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			if !bytes.Equal(rec.Body, sent) {
+				t.Fatalf("reads\n%s\nnot what was captured\n%s", rec.Body, sent)
+			}
+			if !reflect.DeepEqual(rec.Anchor, eventAnchor(t, m, res.Events[0].HashID)) {
+				t.Fatalf("anchor %+v", rec.Anchor)
+			}
+		})
+	}
+}
