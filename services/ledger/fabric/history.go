@@ -105,35 +105,33 @@ func (l *Ledger) historyBlocks(ctx context.Context, og *orgGateway, raw []byte) 
 		return nil, ledger.NewError("", problem.Internal, err, "read the block numbers of the History answer")
 	}
 	var missing []string
+	numbers := map[string]uint64{}
 	seen := map[string]bool{}
 	for _, e := range entries {
 		if e.block != 0 || seen[e.txID] {
 			continue
 		}
 		seen[e.txID] = true
-		if _, ok := l.blocks.get(e.txID); !ok {
+		if n, ok := l.blocks.get(e.txID); ok {
+			numbers[e.txID] = n
+		} else {
 			missing = append(missing, e.txID)
 		}
 	}
 	if len(seen) == 0 {
 		return raw, nil
 	}
-	if err := l.resolveBlocks(ctx, og, missing); err != nil {
+	// The numbers resolved are kept here for this answer, not read back from
+	// the cache: its own lookups, or other answers', may have pushed them out.
+	if err := l.resolveBlocks(ctx, og, missing, numbers); err != nil {
 		return nil, err
-	}
-	numbers := make(map[string]uint64, len(seen))
-	for id := range seen {
-		// From the cache, or asked again if it has been dropped meanwhile.
-		if numbers[id], err = l.blockOf(ctx, og, id); err != nil {
-			return nil, err
-		}
 	}
 	return withBlocks(raw, entries, numbers), nil
 }
 
 // resolveBlocks looks the blocks of txIDs up on og's peer, blockLookups at a
-// time, and caches them. It returns the first failure.
-func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []string) error {
+// time, caches them and adds them to numbers. It returns the first failure.
+func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []string, numbers map[string]uint64) error {
 	if len(txIDs) == 0 {
 		return nil
 	}
@@ -143,6 +141,7 @@ func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []stri
 		wg    sync.WaitGroup
 		once  sync.Once
 		first error
+		mu    sync.Mutex // guards numbers
 		sem   = make(chan struct{}, blockLookups)
 	)
 	for _, id := range txIDs {
@@ -155,9 +154,14 @@ func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []stri
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if _, err := l.blockOf(ctx, og, id); err != nil {
+			n, err := l.blockOf(ctx, og, id)
+			if err != nil {
 				once.Do(func() { first = err; cancel() })
+				return
 			}
+			mu.Lock()
+			numbers[id] = n
+			mu.Unlock()
 		})
 	}
 	wg.Wait()

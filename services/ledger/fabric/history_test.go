@@ -307,3 +307,88 @@ func zeroBlocks(t *testing.T, raw []byte) []byte {
 	}
 	return withBlocks(raw, spans, nil)
 }
+
+// fakeHistory returns a History answer of n entries, each of its own
+// transaction, with block 0 as the chaincode writes on Fabric, and the blocks
+// of those transactions.
+func fakeHistory(t *testing.T, n int) ([]byte, map[string]uint64) {
+	t.Helper()
+	at := time.Date(2026, 11, 21, 8, 30, 15, 0, time.UTC)
+	entries := make([]chaincode.CustodyEntry, n)
+	blocks := map[string]uint64{}
+	for i := range entries {
+		id := fmt.Sprintf("%064x", i+1)
+		entries[i] = chaincode.CustodyEntry{TxID: id, Time: at.Add(time.Duration(i) * time.Second),
+			Serial: &chaincode.SerialRecord{GTIN: "00312345678906", Serial: "S1", Lot: "L1", Custody: chaincode.Custody{Owner: "ManufacturerMSP", Status: chaincode.StatusActive}}}
+		blocks[id] = uint64(100 + 3*i)
+	}
+	raw, err := json.Marshal(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw, blocks
+}
+
+// checkHistoryBlocks checks that every entry of a History answer carries its
+// transaction's block.
+func checkHistoryBlocks(t *testing.T, raw []byte, blocks map[string]uint64) {
+	t.Helper()
+	var hist []chaincode.CustodyEntry
+	if err := json.Unmarshal(raw, &hist); err != nil {
+		t.Fatalf("decode History: %v", err)
+	}
+	if len(hist) != len(blocks) {
+		t.Fatalf("%d entries, want %d", len(hist), len(blocks))
+	}
+	for _, e := range hist {
+		if e.Block != blocks[e.TxID] {
+			t.Errorf("tx %s: block %d, want %d", e.TxID, e.Block, blocks[e.TxID])
+		}
+	}
+}
+
+// TestHistoryLooksEachBlockUpOnce reads a History with more transactions than
+// the block cache holds: each transaction's block is still fetched once, not
+// again because the answer's own lookups pushed it out of the cache.
+func TestHistoryLooksEachBlockUpOnce(t *testing.T) {
+	raw, blocks := fakeHistory(t, 10)
+	f := &fakeGateway{history: raw, blocks: blocks}
+	l := serveFake(t, f, "PharmacyMSP")
+	l.blocks = newBlockCache(3)
+	got, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnHistory, "epc")
+	if err != nil {
+		t.Fatalf("History: %v", err)
+	}
+	checkHistoryBlocks(t, got, blocks)
+	lookups, _ := f.counts()
+	for id := range blocks {
+		if lookups[id] != 1 {
+			t.Errorf("block of %s looked up %d times, want once", id[len(id)-4:], lookups[id])
+		}
+	}
+}
+
+// TestHistoryBlockFailureIsUnavailable: a transaction the peer cannot find
+// fails the whole answer as Unavailable, and nothing of it is cached.
+func TestHistoryBlockFailureIsUnavailable(t *testing.T) {
+	raw, blocks := fakeHistory(t, 6)
+	known := map[string]uint64{}
+	var lost string
+	for id, n := range blocks {
+		if lost == "" {
+			lost = id
+			continue
+		}
+		known[id] = n
+	}
+	f := &fakeGateway{history: raw, blocks: known}
+	l := serveFake(t, f, "PharmacyMSP")
+	got, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnHistory, "epc")
+	wantCode(t, err, problem.Unavailable)
+	if got != nil {
+		t.Errorf("answer %s returned with the error", got)
+	}
+	if _, ok := l.blocks.get(lost); ok {
+		t.Errorf("the lost transaction's block is cached")
+	}
+}
