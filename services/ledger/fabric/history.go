@@ -48,8 +48,10 @@ import (
 // 64-character ID and a number, well under a megabyte.
 const blockCacheSize = 8192
 
-// blockLookups bounds the concurrent GetBlockByTxID queries of one History
-// answer.
+// blockLookups bounds the concurrent GetBlockByTxID queries of a Ledger, over
+// all its History answers: each transfers a whole block (up to the channel's
+// AbsoluteMaxBytes, at most maxBlockMessage), so this bounds the memory they
+// hold however many queries run at once.
 const blockLookups = 4
 
 // blockCache maps transaction IDs to block numbers, dropping the oldest entry
@@ -179,6 +181,15 @@ func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []stri
 // failure is Unavailable: the caller may retry, and never gets a guess.
 func (l *Ledger) blockOf(ctx context.Context, og *orgGateway, txID string) (uint64, error) {
 	if n, ok := l.blocks.get(txID); ok {
+		return n, nil
+	}
+	select {
+	case l.lookups <- struct{}{}:
+		defer func() { <-l.lookups }()
+	case <-ctx.Done():
+		return 0, ledger.NewError("", problem.Unavailable, ctx.Err(), "find the block of transaction %s: gave up waiting for a lookup", txID)
+	}
+	if n, ok := l.blocks.get(txID); ok { // found by another answer meanwhile
 		return n, nil
 	}
 	raw, err := og.network.GetContract("qscc").EvaluateWithContext(ctx, "GetBlockByTxID",

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -365,6 +366,45 @@ func TestHistoryLooksEachBlockUpOnce(t *testing.T) {
 		if lookups[id] != 1 {
 			t.Errorf("block of %s looked up %d times, want once", id[len(id)-4:], lookups[id])
 		}
+	}
+}
+
+// TestHistoryBlockLookupsAreBoundedPerLedger reads three uncached Histories at
+// once: whole-block transfers are bounded for the Ledger (blockLookups at a
+// time), not for each answer, so concurrent queries cannot multiply the
+// memory held in blocks of up to 100 MiB. The fake peer holds each lookup
+// until more than blockLookups are in flight, or for at most 300 ms.
+func TestHistoryBlockLookupsAreBoundedPerLedger(t *testing.T) {
+	raw, blocks := fakeHistory(t, 3*blockLookups)
+	f := &fakeGateway{history: raw, blocks: blocks}
+	over := make(chan struct{})
+	var once sync.Once
+	f.hold = func(string) {
+		f.mu.Lock()
+		if f.inFlight > blockLookups {
+			once.Do(func() { close(over) })
+		}
+		f.mu.Unlock()
+		select {
+		case <-over:
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	l := serveFake(t, f, "PharmacyMSP", "WholesalerMSP", "ManufacturerMSP")
+	var wg sync.WaitGroup
+	for _, org := range []string{"PharmacyMSP", "WholesalerMSP", "ManufacturerMSP"} {
+		wg.Go(func() {
+			got, err := l.Evaluate(context.Background(), org, chaincode.FnHistory, "epc")
+			if err != nil {
+				t.Errorf("History as %s: %v", org, err)
+				return
+			}
+			checkHistoryBlocks(t, got, blocks)
+		})
+	}
+	wg.Wait()
+	if _, most := f.counts(); most > blockLookups {
+		t.Errorf("%d block lookups in flight at once, want at most %d", most, blockLookups)
 	}
 }
 
