@@ -432,3 +432,34 @@ func TestHistoryBlockFailureIsUnavailable(t *testing.T) {
 		t.Errorf("the lost transaction's block is cached")
 	}
 }
+
+// TestHistorySpansReadOnlyTheEntrysOwnMembers: only an entry's own "txId"
+// and "block" members count, however they are spelt or spaced; the same
+// names inside its serial or container record, or inside a string, are
+// left alone, and so is a block the chaincode already knows.
+func TestHistorySpansReadOnlyTheEntrysOwnMembers(t *testing.T) {
+	raw := []byte("[ {\"serial\":{\"block\":0,\"txId\":\"inner\",\"note\":\"\\\"block\\\":0\"},\"t\\u0078Id\" : \"a\\u0031\" ,\n\"bl\\u006fck\"\t:\t0 },\n" +
+		`{"txId":"b2","block":17,"container":{"txId":"a1","block":0}}, {"block":0,"txId":"a1","deleted":true}]`)
+	spans, err := historySpans(raw)
+	if err != nil {
+		t.Fatalf("historySpans: %v", err)
+	}
+	want := []struct {
+		tx    string
+		block uint64
+	}{{"a1", 0}, {"b2", 17}, {"a1", 0}}
+	if len(spans) != len(want) {
+		t.Fatalf("%d spans, want %d", len(spans), len(want))
+	}
+	for i, s := range spans {
+		if s.txID != want[i].tx || s.block != want[i].block {
+			t.Errorf("span %d: %s/%d, want %s/%d", i, s.txID, s.block, want[i].tx, want[i].block)
+		}
+	}
+	got := withBlocks(raw, spans, map[string]uint64{"a1": 4096})
+	wantRaw := []byte("[ {\"serial\":{\"block\":0,\"txId\":\"inner\",\"note\":\"\\\"block\\\":0\"},\"t\\u0078Id\" : \"a\\u0031\" ,\n\"bl\\u006fck\"\t:\t4096 },\n" +
+		`{"txId":"b2","block":17,"container":{"txId":"a1","block":0}}, {"block":4096,"txId":"a1","deleted":true}]`)
+	if !bytes.Equal(got, wantRaw) {
+		t.Fatalf("filled answer\n%s\nwant\n%s", got, wantRaw)
+	}
+}
