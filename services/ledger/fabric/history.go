@@ -48,8 +48,10 @@ import (
 // 64-character ID and a number, well under a megabyte.
 const blockCacheSize = 8192
 
-// blockLookups bounds the concurrent GetBlockByTxID queries of one History
-// answer.
+// blockLookups bounds the concurrent GetBlockByTxID queries of a Ledger, over
+// all its History answers: each transfers a whole block (up to the channel's
+// AbsoluteMaxBytes, at most maxBlockMessage), so this bounds the memory they
+// hold however many queries run at once.
 const blockLookups = 4
 
 // blockCache maps transaction IDs to block numbers, dropping the oldest entry
@@ -105,35 +107,33 @@ func (l *Ledger) historyBlocks(ctx context.Context, og *orgGateway, raw []byte) 
 		return nil, ledger.NewError("", problem.Internal, err, "read the block numbers of the History answer")
 	}
 	var missing []string
+	numbers := map[string]uint64{}
 	seen := map[string]bool{}
 	for _, e := range entries {
 		if e.block != 0 || seen[e.txID] {
 			continue
 		}
 		seen[e.txID] = true
-		if _, ok := l.blocks.get(e.txID); !ok {
+		if n, ok := l.blocks.get(e.txID); ok {
+			numbers[e.txID] = n
+		} else {
 			missing = append(missing, e.txID)
 		}
 	}
 	if len(seen) == 0 {
 		return raw, nil
 	}
-	if err := l.resolveBlocks(ctx, og, missing); err != nil {
+	// The numbers resolved are kept here for this answer, not read back from
+	// the cache: its own lookups, or other answers', may have pushed them out.
+	if err := l.resolveBlocks(ctx, og, missing, numbers); err != nil {
 		return nil, err
-	}
-	numbers := make(map[string]uint64, len(seen))
-	for id := range seen {
-		// From the cache, or asked again if it has been dropped meanwhile.
-		if numbers[id], err = l.blockOf(ctx, og, id); err != nil {
-			return nil, err
-		}
 	}
 	return withBlocks(raw, entries, numbers), nil
 }
 
 // resolveBlocks looks the blocks of txIDs up on og's peer, blockLookups at a
-// time, and caches them. It returns the first failure.
-func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []string) error {
+// time, caches them and adds them to numbers. It returns the first failure.
+func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []string, numbers map[string]uint64) error {
 	if len(txIDs) == 0 {
 		return nil
 	}
@@ -143,6 +143,7 @@ func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []stri
 		wg    sync.WaitGroup
 		once  sync.Once
 		first error
+		mu    sync.Mutex // guards numbers
 		sem   = make(chan struct{}, blockLookups)
 	)
 	for _, id := range txIDs {
@@ -155,9 +156,14 @@ func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []stri
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if _, err := l.blockOf(ctx, og, id); err != nil {
+			n, err := l.blockOf(ctx, og, id)
+			if err != nil {
 				once.Do(func() { first = err; cancel() })
+				return
 			}
+			mu.Lock()
+			numbers[id] = n
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -175,6 +181,15 @@ func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []stri
 // failure is Unavailable: the caller may retry, and never gets a guess.
 func (l *Ledger) blockOf(ctx context.Context, og *orgGateway, txID string) (uint64, error) {
 	if n, ok := l.blocks.get(txID); ok {
+		return n, nil
+	}
+	select {
+	case l.lookups <- struct{}{}:
+		defer func() { <-l.lookups }()
+	case <-ctx.Done():
+		return 0, ledger.NewError("", problem.Unavailable, ctx.Err(), "find the block of transaction %s: gave up waiting for a lookup", txID)
+	}
+	if n, ok := l.blocks.get(txID); ok { // found by another answer meanwhile
 		return n, nil
 	}
 	raw, err := og.network.GetContract("qscc").EvaluateWithContext(ctx, "GetBlockByTxID",

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -306,4 +307,159 @@ func zeroBlocks(t *testing.T, raw []byte) []byte {
 		spans[i].block = 0
 	}
 	return withBlocks(raw, spans, nil)
+}
+
+// fakeHistory returns a History answer of n entries, each of its own
+// transaction, with block 0 as the chaincode writes on Fabric, and the blocks
+// of those transactions.
+func fakeHistory(t *testing.T, n int) ([]byte, map[string]uint64) {
+	t.Helper()
+	at := time.Date(2026, 11, 21, 8, 30, 15, 0, time.UTC)
+	entries := make([]chaincode.CustodyEntry, n)
+	blocks := map[string]uint64{}
+	for i := range entries {
+		id := fmt.Sprintf("%064x", i+1)
+		entries[i] = chaincode.CustodyEntry{TxID: id, Time: at.Add(time.Duration(i) * time.Second),
+			Serial: &chaincode.SerialRecord{GTIN: "00312345678906", Serial: "S1", Lot: "L1", Custody: chaincode.Custody{Owner: "ManufacturerMSP", Status: chaincode.StatusActive}}}
+		blocks[id] = uint64(100 + 3*i)
+	}
+	raw, err := json.Marshal(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw, blocks
+}
+
+// checkHistoryBlocks checks that every entry of a History answer carries its
+// transaction's block.
+func checkHistoryBlocks(t *testing.T, raw []byte, blocks map[string]uint64) {
+	t.Helper()
+	var hist []chaincode.CustodyEntry
+	if err := json.Unmarshal(raw, &hist); err != nil {
+		t.Fatalf("decode History: %v", err)
+	}
+	if len(hist) != len(blocks) {
+		t.Fatalf("%d entries, want %d", len(hist), len(blocks))
+	}
+	for _, e := range hist {
+		if e.Block != blocks[e.TxID] {
+			t.Errorf("tx %s: block %d, want %d", e.TxID, e.Block, blocks[e.TxID])
+		}
+	}
+}
+
+// TestHistoryLooksEachBlockUpOnce reads a History with more transactions than
+// the block cache holds: each transaction's block is still fetched once, not
+// again because the answer's own lookups pushed it out of the cache.
+func TestHistoryLooksEachBlockUpOnce(t *testing.T) {
+	raw, blocks := fakeHistory(t, 10)
+	f := &fakeGateway{history: raw, blocks: blocks}
+	l := serveFake(t, f, "PharmacyMSP")
+	l.blocks = newBlockCache(3)
+	got, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnHistory, "epc")
+	if err != nil {
+		t.Fatalf("History: %v", err)
+	}
+	checkHistoryBlocks(t, got, blocks)
+	lookups, _ := f.counts()
+	for id := range blocks {
+		if lookups[id] != 1 {
+			t.Errorf("block of %s looked up %d times, want once", id[len(id)-4:], lookups[id])
+		}
+	}
+}
+
+// TestHistoryBlockLookupsAreBoundedPerLedger reads three uncached Histories at
+// once: whole-block transfers are bounded for the Ledger (blockLookups at a
+// time), not for each answer, so concurrent queries cannot multiply the
+// memory held in blocks of up to 100 MiB. The fake peer holds each lookup
+// until more than blockLookups are in flight, or for at most 300 ms.
+func TestHistoryBlockLookupsAreBoundedPerLedger(t *testing.T) {
+	raw, blocks := fakeHistory(t, 3*blockLookups)
+	f := &fakeGateway{history: raw, blocks: blocks}
+	over := make(chan struct{})
+	var once sync.Once
+	f.hold = func(string) {
+		f.mu.Lock()
+		if f.inFlight > blockLookups {
+			once.Do(func() { close(over) })
+		}
+		f.mu.Unlock()
+		select {
+		case <-over:
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	l := serveFake(t, f, "PharmacyMSP", "WholesalerMSP", "ManufacturerMSP")
+	var wg sync.WaitGroup
+	for _, org := range []string{"PharmacyMSP", "WholesalerMSP", "ManufacturerMSP"} {
+		wg.Go(func() {
+			got, err := l.Evaluate(context.Background(), org, chaincode.FnHistory, "epc")
+			if err != nil {
+				t.Errorf("History as %s: %v", org, err)
+				return
+			}
+			checkHistoryBlocks(t, got, blocks)
+		})
+	}
+	wg.Wait()
+	if _, most := f.counts(); most > blockLookups {
+		t.Errorf("%d block lookups in flight at once, want at most %d", most, blockLookups)
+	}
+}
+
+// TestHistoryBlockFailureIsUnavailable: a transaction the peer cannot find
+// fails the whole answer as Unavailable, and nothing of it is cached.
+func TestHistoryBlockFailureIsUnavailable(t *testing.T) {
+	raw, blocks := fakeHistory(t, 6)
+	known := map[string]uint64{}
+	var lost string
+	for id, n := range blocks {
+		if lost == "" {
+			lost = id
+			continue
+		}
+		known[id] = n
+	}
+	f := &fakeGateway{history: raw, blocks: known}
+	l := serveFake(t, f, "PharmacyMSP")
+	got, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnHistory, "epc")
+	wantCode(t, err, problem.Unavailable)
+	if got != nil {
+		t.Errorf("answer %s returned with the error", got)
+	}
+	if _, ok := l.blocks.get(lost); ok {
+		t.Errorf("the lost transaction's block is cached")
+	}
+}
+
+// TestHistorySpansReadOnlyTheEntrysOwnMembers: only an entry's own "txId"
+// and "block" members count, however they are spelt or spaced; the same
+// names inside its serial or container record, or inside a string, are
+// left alone, and so is a block the chaincode already knows.
+func TestHistorySpansReadOnlyTheEntrysOwnMembers(t *testing.T) {
+	raw := []byte("[ {\"serial\":{\"block\":0,\"txId\":\"inner\",\"note\":\"\\\"block\\\":0\"},\"t\\u0078Id\" : \"a\\u0031\" ,\n\"bl\\u006fck\"\t:\t0 },\n" +
+		`{"txId":"b2","block":17,"container":{"txId":"a1","block":0}}, {"block":0,"txId":"a1","deleted":true}]`)
+	spans, err := historySpans(raw)
+	if err != nil {
+		t.Fatalf("historySpans: %v", err)
+	}
+	want := []struct {
+		tx    string
+		block uint64
+	}{{"a1", 0}, {"b2", 17}, {"a1", 0}}
+	if len(spans) != len(want) {
+		t.Fatalf("%d spans, want %d", len(spans), len(want))
+	}
+	for i, s := range spans {
+		if s.txID != want[i].tx || s.block != want[i].block {
+			t.Errorf("span %d: %s/%d, want %s/%d", i, s.txID, s.block, want[i].tx, want[i].block)
+		}
+	}
+	got := withBlocks(raw, spans, map[string]uint64{"a1": 4096})
+	wantRaw := []byte("[ {\"serial\":{\"block\":0,\"txId\":\"inner\",\"note\":\"\\\"block\\\":0\"},\"t\\u0078Id\" : \"a\\u0031\" ,\n\"bl\\u006fck\"\t:\t4096 },\n" +
+		`{"txId":"b2","block":17,"container":{"txId":"a1","block":0}}, {"block":4096,"txId":"a1","deleted":true}]`)
+	if !bytes.Equal(got, wantRaw) {
+		t.Fatalf("filled answer\n%s\nwant\n%s", got, wantRaw)
+	}
 }

@@ -26,8 +26,10 @@ type Ledger struct {
 	// committed is the chain height after the latest transaction this
 	// Ledger committed (see consistency.go).
 	committed atomic.Uint64
-	// blocks caches the block numbers of transactions (see history.go).
-	blocks *blockCache
+	// blocks caches the block numbers of transactions and lookups holds a
+	// place for each block lookup under way (see history.go).
+	blocks  *blockCache
+	lookups chan struct{}
 }
 
 // orgGateway is one organisation's gateway session.
@@ -50,7 +52,8 @@ func New(cfg Config) (*Ledger, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("fabric ledger config: %w", err)
 	}
-	l := &Ledger{cfg: cfg, orgs: map[string]*orgGateway{}, blocks: newBlockCache(blockCacheSize)}
+	l := &Ledger{cfg: cfg, orgs: map[string]*orgGateway{}, blocks: newBlockCache(blockCacheSize),
+		lookups: make(chan struct{}, blockLookups)}
 	// One connection per peer endpoint, shared by organisations that use the
 	// same gateway peer.
 	byEndpoint := map[string]*grpc.ClientConn{}
