@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -23,15 +24,29 @@ func TestObservability(t *testing.T) {
 		t.Fatalf("malformed capture: %d", resp.StatusCode)
 	}
 
-	spans := map[string]sdktrace.ReadOnlySpan{}
-	for _, s := range rec.Ended() {
-		if spans[s.Name()] == nil { // the first: the accepted capture's
-			spans[s.Name()] = s
+	// The job reports success before its span ends, and the projection
+	// follows the ledger on its own: wait (bounded) for the spans to end.
+	want := []string{"ingest.capture.accept", "ingest.capture.job", "ingest.projection.block"}
+	var spans map[string]sdktrace.ReadOnlySpan
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		spans = map[string]sdktrace.ReadOnlySpan{}
+		for _, s := range rec.Ended() {
+			if spans[s.Name()] == nil { // the first: the accepted capture's
+				spans[s.Name()] = s
+			}
 		}
-	}
-	for _, name := range []string{"ingest.capture.accept", "ingest.capture.job", "ingest.projection.block"} {
-		if spans[name] == nil {
-			t.Fatalf("no %s span among %d", name, len(rec.Ended()))
+		missing := ""
+		for _, name := range want {
+			if spans[name] == nil {
+				missing = name
+				break
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s span among %d after 10 s", missing, len(rec.Ended()))
 		}
 	}
 	job, accept := spans["ingest.capture.job"], spans["ingest.capture.accept"]
