@@ -12,6 +12,7 @@ import (
 
 	"rxledger/chaincode"
 	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
 )
 
 // TestLocateWriteMatchesDecode checks the positions a block records when it
@@ -185,5 +186,112 @@ func TestHistoryInSharedBlocks(t *testing.T) {
 	check(l2)
 	if _, err := l2.Height(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHistoryOfKeysRewrittenInOneBlock checks the history of keys written,
+// deleted and written again by several transactions of the same block, and
+// of a key written in a later block by a transaction that failed MVCC
+// validation next to valid ones: every valid write has its entry, in block then
+// transaction order, with its own transaction, value and delete flag; the
+// invalid one has none; and Verify accepts the store.
+func TestHistoryOfKeysRewrittenInOneBlock(t *testing.T) {
+	g := newGates("A")
+	l, dir := openTest(t, &kvChaincode{gate: g.wait}, Options{MaxBlockTxs: 4, MaxBlockWait: time.Hour})
+	blocks := map[uint64]bool{}
+	wait := func(outs []chan outcome) {
+		for _, ch := range outs {
+			out := <-ch
+			if out.err != nil {
+				t.Fatal(out.err)
+			}
+			blocks[out.r.Block] = true
+		}
+	}
+	var outs []chan outcome
+	for _, call := range [][]string{{"put", "k", "0"}, {"put", "a", "1"}, {"put", "b", "1"}, {"put", "c", "1"}} {
+		outs = append(outs, submitAsync(l, call[0], call[1:]...)) // one block of four
+	}
+	wait(outs)
+	held := submitAsync(l, "waitIncr", "k", "A") // reads k = 0
+	<-g.reached["A"]
+	outs = outs[:0]
+	for _, call := range [][]string{{"put", "k", "1"}, {"del", "k"}, {"put", "k", "3"}, {"put", "j", "x"}} {
+		outs = append(outs, submitAsync(l, call[0], call[1:]...)) // one block of four
+	}
+	wait(outs)
+	close(g.release["A"]) // its read of k is now stale
+	outs = outs[:0]
+	for _, call := range [][]string{{"put", "k", "5"}, {"del", "j"}, {"put", "j", "6"}} {
+		outs = append(outs, submitAsync(l, call[0], call[1:]...)) // a block with A
+	}
+	wait(outs)
+	lost := <-held
+	le := wantCode(t, lost.err, problem.Conflict)
+	if len(blocks) != 3 {
+		t.Fatalf("the eleven valid writes went to blocks %v, want three blocks", blocks)
+	}
+	want := map[string][]chaincode.HistoryEntry{}
+	invalid := 0
+	for n := uint64(1); n <= 3; n++ {
+		b, err := l.Block(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Txs) != 4 {
+			t.Fatalf("block %d has %d transactions, want 4", n, len(b.Txs))
+		}
+		for i, tx := range b.Txs {
+			if tx.Code != TxValid {
+				invalid++
+				if tx.ID != le.TxID || len(tx.Writes) != 1 || tx.Writes[0].Key != "k" {
+					t.Fatalf("block %d transaction %d %s is %s, want only %s (which wrote k)", n, i, tx.ID, tx.Code, le.TxID)
+				}
+				_, closer, err := l.db.Get(historyKey("k", Version{Block: n, Tx: uint32(i)}))
+				if err == nil {
+					closer.Close()
+					t.Errorf("the invalid transaction's write of k has a history record")
+				}
+				continue
+			}
+			for _, w := range tx.Writes {
+				want[w.Key] = append(want[w.Key], chaincode.HistoryEntry{TxID: tx.ID, Block: n, Value: w.Value, IsDelete: w.Delete})
+			}
+		}
+	}
+	if invalid != 1 {
+		t.Fatalf("%d invalid transactions, want 1", invalid)
+	}
+	if len(want["k"]) != 5 || len(want["j"]) != 3 {
+		t.Fatalf("valid writes: %d of k, %d of j; want 5 and 3", len(want["k"]), len(want["j"]))
+	}
+	for key, ws := range want {
+		var got []chaincode.HistoryEntry
+		if err := json.Unmarshal(evaluate(t, l, mfr, "history", key), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(ws) {
+			t.Fatalf("history of %s: %d entries, want %d: %+v", key, len(got), len(ws), got)
+		}
+		for i, w := range ws {
+			g := got[i]
+			if g.TxID != w.TxID || g.Block != w.Block || g.IsDelete != w.IsDelete || !bytes.Equal(g.Value, w.Value) {
+				t.Errorf("history of %s entry %d = %+v, want %+v", key, i, g, w)
+			}
+		}
+		last := ws[len(ws)-1]
+		if got := evaluate(t, l, mfr, "get", key); !bytes.Equal(got, last.Value) {
+			t.Errorf("%s = %q, want %q (its last valid write)", key, got, last.Value)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(dir)
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	if rep.Writes != 11 || rep.Valid != 11 || rep.Transactions != 12 {
+		t.Errorf("verify report %+v, want 11 valid writes by 11 valid of 12 transactions", rep)
 	}
 }

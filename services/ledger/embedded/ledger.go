@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 
 	"rxledger/chaincode"
 	"rxledger/services/ledger"
@@ -64,6 +65,9 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	if err := checkStoredFormat(dir, opts); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	db, err := openStore(dir, opts, false)
@@ -153,6 +157,37 @@ func checkFormat(r pebble.Reader, dir string) error {
 		return &FormatError{Dir: dir, Found: f}
 	}
 	return nil
+}
+
+// checkStoredFormat refuses a store already in dir that was written in
+// another storage format, reading it read-only: opening a Pebble store for
+// writing replays its log into a new table, writes a new manifest and
+// options file and deletes the obsolete ones, which a store this build
+// refuses must not undergo. A directory without a store, or with a store
+// that has no chain tip yet, passes.
+func checkStoredFormat(dir string, opts Options) error {
+	fs := opts.fs
+	if fs == nil {
+		fs = vfs.Default
+	}
+	desc, err := pebble.Peek(dir, fs)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", dir, err)
+	}
+	if !desc.Exists {
+		return nil
+	}
+	opts.CacheBytes = scanCacheBytes
+	db, err := openStore(dir, opts, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	height, _, err := readTip(db)
+	if err != nil || height == 0 {
+		return err
+	}
+	return checkFormat(db, dir)
 }
 
 // encodeTip encodes the chain tip record.

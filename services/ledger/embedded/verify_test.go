@@ -240,3 +240,56 @@ func TestOldFormatIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// dirContents returns every file of a directory with its contents.
+func dirContents(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := make(map[string]string, len(entries))
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[e.Name()] = string(raw)
+	}
+	return m
+}
+
+// TestOldFormatIsNotWritten checks that refusing a store of another format
+// leaves its directory exactly as it was: not a file of the store (its log,
+// manifest, tables) is added, removed or changed, so the build that wrote it
+// still finds it as it left it.
+func TestOldFormatIsNotWritten(t *testing.T) {
+	dir, _ := verifyFixture(t)
+	d := copyDir(t, dir)
+	tamper(t, d, del(formatKey))
+	before := dirContents(t, d)
+	_, err := Open(d, testConsortium(), (&kvChaincode{}).invoke, quietOptions())
+	var fe *FormatError
+	if !errors.As(err, &fe) {
+		t.Fatalf("open returned %v, want a *FormatError", err)
+	}
+	if _, err := Verify(d); !errors.As(err, &fe) {
+		t.Fatalf("verify returned %v, want a *FormatError", err)
+	}
+	if _, err := Inspect(d); !errors.As(err, &fe) {
+		t.Fatalf("inspect returned %v, want a *FormatError", err)
+	}
+	after := dirContents(t, d)
+	for name, raw := range after {
+		if old, ok := before[name]; !ok {
+			t.Errorf("refusing the store added %s", name)
+		} else if old != raw {
+			t.Errorf("refusing the store changed %s", name)
+		}
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			t.Errorf("refusing the store removed %s", name)
+		}
+	}
+}
