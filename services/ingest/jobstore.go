@@ -151,7 +151,12 @@ func (s *jobStore) list(keep func(*jobRecord) bool) []jobRecord {
 
 // writeFileSync writes data to path atomically and durably: a temporary
 // file, fsync, rename, fsync of the directory.
-func writeFileSync(path string, data []byte) error {
+func writeFileSync(path string, data []byte) error { return storeFileSync(path, data, os.Rename) }
+
+// storeFileSync writes data in full to a temporary file (mode 0600) beside
+// path, syncs it, puts it in place with place (os.Rename replaces, os.Link
+// refuses an existing file), and syncs the directory.
+func storeFileSync(path string, data []byte, place func(tmp, path string) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return err
@@ -168,7 +173,7 @@ func writeFileSync(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := place(tmp.Name(), path); err != nil {
 		return err
 	}
 	d, err := os.Open(filepath.Dir(path))

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 )
 
 // tokenKey signs page tokens, so that a client can neither forge a token
@@ -52,33 +51,7 @@ func loadTokenKey(path string) (*tokenKey, error) {
 // that is fs.ErrExist): written in full and synced under a temporary name
 // (mode 0600), then linked into place, so a reader never sees a partial
 // file and a concurrent writer never replaces it.
-func createFileSync(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+func createFileSync(path string, data []byte) error { return storeFileSync(path, data, os.Link) }
 
 // errBadToken is any token that is malformed, forged, or from another query.
 var errBadToken = errors.New("not a page token of this query")
