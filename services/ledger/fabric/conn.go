@@ -13,7 +13,7 @@ import (
 )
 
 // maxBlockMessage is the largest message accepted from a peer: 100 MiB, as a
-// peer's default peer.maxSendMsgSize.
+// peer's default peer.maxSendMsgSize. Blocks need it (see dial).
 const maxBlockMessage = 100 << 20
 
 // dial opens the gRPC connection to an organisation's gateway peer. The
@@ -40,9 +40,12 @@ func dial(o Org, dialTimeout time.Duration) (*grpc.ClientConn, error) {
 			},
 			MinConnectTimeout: dialTimeout,
 		}),
-		// Full blocks (the block stream, qscc GetBlockByTxID) may be as large
-		// as the channel's AbsoluteMaxBytes, more than gRPC's default 4 MB
-		// limit; this is Fabric's own default limit (peer.maxSendMsgSize).
+		// The block stream (Blocks, blocks.go) delivers full blocks, each as
+		// one message as large as the block: up to the channel's
+		// AbsoluteMaxBytes (10 MB on this project's channel), more than
+		// gRPC's default 4 MB limit. This is Fabric's own default limit
+		// (peer.maxSendMsgSize). History's block numbers do not need it:
+		// CommitStatus answers a few bytes each (history.go).
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxBlockMessage)),
 		// Peers refuse pings more often than every 60 s (peer.keepalive.minInterval).
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 90 * time.Second, Timeout: 20 * time.Second}),

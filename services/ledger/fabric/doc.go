@@ -22,7 +22,8 @@
 //
 // Custody history answers (the chaincode's History) get the block number of
 // each entry, which Fabric's history database does not give the chaincode,
-// from the caller's own peer (qscc GetBlockByTxID); see history.go.
+// from the caller's gateway peer, as the caller (the Gateway's CommitStatus
+// service); see history.go.
 //
 // Errors are *ledger.Error values: a chaincode refusal carries the code of the
 // chaincode's JSON error message, an MVCC or phantom read conflict is

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 
 	"rxledger/chaincode"
@@ -25,34 +28,48 @@ import (
 // Fabric every chaincode.CustodyEntry comes back with block 0. (Block 0 is
 // the channel's genesis block, which holds no chaincode transaction, so 0
 // always means "not known".) Evaluate fills it in: for each entry with block
-// 0 it asks the calling organisation's own peer for the block holding the
-// transaction (qscc GetBlockByTxID) and writes that block's number into the
-// answer, which stays byte for byte what the chaincode would have returned
-// had it known the block (only the digits of each "block" member change), as
-// the embedded ledger returns it.
+// 0 it asks the calling organisation's gateway peer, as that organisation,
+// for the transaction's commit status (the Fabric Gateway's CommitStatus
+// service: the validation code and the number of the block holding it) and
+// writes that number into the answer, which stays byte for byte what the
+// chaincode would have returned had it known the block (only the digits of
+// each "block" member change), as the embedded ledger returns it.
 //
-// GetBlockByTxID answers with the whole block, including other
-// transactions' public read-write sets: only the header's number is read
-// from it (blockNumber), and nothing else of it leaves this file. A
-// transaction's block never changes, so numbers are cached by transaction ID
-// (blockCacheSize entries, the oldest dropped first). The cache is shared by
-// the organisations of a Ledger: every member of the channel may read every
-// block, so a number learnt as one organisation tells another nothing it
-// could not read itself.
+// CommitStatus reads the peer's block index (the same index qscc
+// GetBlockByTxID uses) and answers for any transaction committed on the
+// channel, whoever submitted it; it is allowed to channel Readers (the
+// default ACL of gateway/CommitStatus, as of qscc/GetBlockByTxID). Its answer
+// is two numbers, not the block. A transaction the peer has not committed
+// makes it wait for the commit, so each lookup waits at most
+// blockLookupWait. A transaction's block never changes, so numbers are cached
+// by transaction ID (blockCacheSize entries, the oldest dropped first). The
+// cache is shared by the organisations of a Ledger: every member of the
+// channel may read every block, so a number learnt as one organisation tells
+// another nothing it could not read itself.
 //
-// A block that cannot be resolved (the peer is unreachable, or does not know
-// the transaction yet) fails the whole query as Unavailable: a History
-// answer never carries a wrong or missing block number.
+// A block that cannot be resolved (the peer is unreachable, has not
+// committed the transaction within blockLookupWait, or reports it invalid,
+// which no History entry can be) fails the whole query as Unavailable: a
+// History answer never carries a wrong or missing block number.
 
 // blockCacheSize bounds the transaction-to-block cache: 8192 entries of a
 // 64-character ID and a number, well under a megabyte.
 const blockCacheSize = 8192
 
-// blockLookups bounds the concurrent GetBlockByTxID queries of a Ledger, over
-// all its History answers: each transfers a whole block (up to the channel's
-// AbsoluteMaxBytes, at most maxBlockMessage), so this bounds the memory they
-// hold however many queries run at once.
+// blockLookups bounds the concurrent commit status lookups of a Ledger, over
+// all its History answers, so that however many queries run at once a Ledger
+// keeps at most this many requests (each of which the peer may hold up to
+// blockLookupWait) open on its peers.
 const blockLookups = 4
+
+// blockLookupWait bounds one commit status lookup. The peer answers a
+// committed transaction at once from its block index; it holds the request
+// of a transaction it has not committed until the transaction commits or the
+// request's deadline passes. The History answer comes from a peer of the
+// caller's organisation that the gateway chose, which may be a block ahead of
+// the gateway peer for a moment; that is the wait this allows. A transaction
+// unknown to the channel is Unavailable after it.
+const blockLookupWait = 2 * time.Second
 
 // blockCache maps transaction IDs to block numbers, dropping the oldest entry
 // when full. It is safe for concurrent use.
@@ -100,7 +117,7 @@ func resolvesBlocks(function string) bool {
 
 // historyBlocks returns the History answer raw with every block number 0
 // replaced by the number of the block holding the entry's transaction, read
-// from og's peer. An answer without block 0 is returned unchanged.
+// from og's gateway peer. An answer without block 0 is returned unchanged.
 func (l *Ledger) historyBlocks(ctx context.Context, og *orgGateway, raw []byte) ([]byte, error) {
 	entries, err := historySpans(raw)
 	if err != nil {
@@ -131,7 +148,7 @@ func (l *Ledger) historyBlocks(ctx context.Context, og *orgGateway, raw []byte) 
 	return withBlocks(raw, entries, numbers), nil
 }
 
-// resolveBlocks looks the blocks of txIDs up on og's peer, blockLookups at a
+// resolveBlocks looks the blocks of txIDs up on og's gateway peer, blockLookups at a
 // time, caches them and adds them to numbers. It returns the first failure.
 func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []string, numbers map[string]uint64) error {
 	if len(txIDs) == 0 {
@@ -177,8 +194,9 @@ func (l *Ledger) resolveBlocks(ctx context.Context, og *orgGateway, txIDs []stri
 }
 
 // blockOf returns the number of the block holding transaction txID, from the
-// cache or from og's own peer (qscc GetBlockByTxID), and caches it. Every
-// failure is Unavailable: the caller may retry, and never gets a guess.
+// cache or from og's gateway peer (CommitStatus, as og's organisation), and
+// caches it. Every failure is Unavailable: the caller may retry, and never
+// gets a guess.
 func (l *Ledger) blockOf(ctx context.Context, og *orgGateway, txID string) (uint64, error) {
 	if n, ok := l.blocks.get(txID); ok {
 		return n, nil
@@ -192,33 +210,52 @@ func (l *Ledger) blockOf(ctx context.Context, og *orgGateway, txID string) (uint
 	if n, ok := l.blocks.get(txID); ok { // found by another answer meanwhile
 		return n, nil
 	}
-	raw, err := og.network.GetContract("qscc").EvaluateWithContext(ctx, "GetBlockByTxID",
-		client.WithArguments(l.cfg.Channel, txID), client.WithEndorsingOrganizations(og.mspID))
+	commit, err := commitOf(og.gateway, l.cfg.Channel, txID)
 	if err != nil {
+		return 0, ledger.NewError("", problem.Unavailable, err, "find the block of transaction %s", txID)
+	}
+	wait, cancel := context.WithTimeout(ctx, blockLookupWait)
+	defer cancel()
+	status, err := commit.StatusWithContext(wait)
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(wait.Err(), context.DeadlineExceeded) {
+			return 0, ledger.NewError("", problem.Unavailable, err, "find the block of transaction %s: %s's peer has not committed it (waited %s)", txID, og.mspID, blockLookupWait)
+		}
 		return 0, ledger.NewError("", problem.Unavailable, err, "find the block of transaction %s on %s's peer", txID, og.mspID)
 	}
-	n, err := blockNumber(raw)
-	if err == nil && n == 0 {
+	switch {
+	case status.Code != peer.TxValidationCode_VALID:
+		err = fmt.Errorf("the peer reports it committed as %s; a History entry comes from a valid transaction", status.Code)
+	case status.BlockNumber == 0:
 		err = errors.New("block 0 (the genesis block) holds no chaincode transaction")
 	}
 	if err != nil {
 		return 0, ledger.NewError("", problem.Unavailable, err, "read the block of transaction %s from %s's peer", txID, og.mspID)
 	}
-	l.blocks.put(txID, n)
-	return n, nil
+	l.blocks.put(txID, status.BlockNumber)
+	return status.BlockNumber, nil
 }
 
-// blockNumber reads the number from the header of a marshalled
-// common.Block. (Its transactions stay undecoded byte strings.)
-func blockNumber(raw []byte) (uint64, error) {
-	var b common.Block
-	if err := proto.Unmarshal(raw, &b); err != nil {
-		return 0, fmt.Errorf("block: %w", err)
+// commitOf returns a commit status request for transaction txID on channel,
+// made as gw's identity, which the library signs with gw's signer when it is
+// sent. The client library builds such requests only for transactions it
+// submitted; one for any transaction ID is the same CommitStatusRequest,
+// passed through the library's Gateway.NewCommit.
+func commitOf(gw *client.Gateway, channel, txID string) (*client.Commit, error) {
+	id := gw.Identity()
+	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: id.MspID(), IdBytes: id.Credentials()})
+	if err != nil {
+		return nil, fmt.Errorf("serialize the identity: %w", err)
 	}
-	if b.Header == nil {
-		return 0, errors.New("block has no header")
+	request, err := proto.Marshal(&gateway.CommitStatusRequest{ChannelId: channel, TransactionId: txID, Identity: creator})
+	if err != nil {
+		return nil, fmt.Errorf("commit status request: %w", err)
 	}
-	return b.Header.Number, nil
+	unsigned, err := proto.Marshal(&gateway.SignedCommitStatusRequest{Request: request})
+	if err != nil {
+		return nil, fmt.Errorf("commit status request: %w", err)
+	}
+	return gw.NewCommit(unsigned)
 }
 
 // historySpan is one entry of a History answer: its transaction ID, its

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -13,98 +12,11 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	"rxledger/chaincode"
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 )
-
-func TestBlockNumber(t *testing.T) {
-	for _, number := range []uint64{1, 7, 127, 128, 300, 1 << 40, math.MaxUint64} {
-		t.Run(fmt.Sprint(number), func(t *testing.T) {
-			block := &common.Block{
-				Header: &common.BlockHeader{Number: number, PreviousHash: bytes.Repeat([]byte{1}, 32), DataHash: bytes.Repeat([]byte{2}, 32)},
-				Data:   &common.BlockData{Data: [][]byte{bytes.Repeat([]byte{0x08, 0x05}, 5000), []byte("tx")}},
-				Metadata: &common.BlockMetadata{Metadata: [][]byte{
-					{}, {}, {0, 0, 11},
-				}},
-			}
-			raw, err := proto.Marshal(block)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := blockNumber(raw)
-			if err != nil {
-				t.Fatalf("blockNumber: %v", err)
-			}
-			if got != number {
-				t.Fatalf("blockNumber = %d, want %d", got, number)
-			}
-		})
-	}
-	t.Run("header after the data", func(t *testing.T) {
-		data, _ := proto.Marshal(&common.BlockData{Data: [][]byte{[]byte("tx")}})
-		header, _ := proto.Marshal(&common.BlockHeader{Number: 42})
-		raw := protowire.AppendTag(nil, 2, protowire.BytesType)
-		raw = protowire.AppendBytes(raw, data)
-		raw = protowire.AppendTag(raw, 1, protowire.BytesType)
-		raw = protowire.AppendBytes(raw, header)
-		if got, err := blockNumber(raw); err != nil || got != 42 {
-			t.Fatalf("blockNumber = %d, %v; want 42", got, err)
-		}
-		var b common.Block
-		if err := proto.Unmarshal(raw, &b); err != nil || b.GetHeader().GetNumber() != 42 {
-			t.Fatalf("proto.Unmarshal disagrees: %d %v", b.GetHeader().GetNumber(), err)
-		}
-	})
-	t.Run("the last header wins, as in protobuf", func(t *testing.T) {
-		h1, _ := proto.Marshal(&common.BlockHeader{Number: 5})
-		h2, _ := proto.Marshal(&common.BlockHeader{Number: 9})
-		var raw []byte
-		for _, h := range [][]byte{h1, h2} {
-			raw = protowire.AppendTag(raw, 1, protowire.BytesType)
-			raw = protowire.AppendBytes(raw, h)
-		}
-		var b common.Block
-		if err := proto.Unmarshal(raw, &b); err != nil {
-			t.Fatal(err)
-		}
-		if got, err := blockNumber(raw); err != nil || got != b.GetHeader().GetNumber() {
-			t.Fatalf("blockNumber = %d, %v; proto.Unmarshal says %d", got, err, b.GetHeader().GetNumber())
-		}
-	})
-
-	good, _ := proto.Marshal(&common.Block{Header: &common.BlockHeader{Number: 3}, Data: &common.BlockData{Data: [][]byte{[]byte("tx")}}})
-	noNumber, _ := proto.Marshal(&common.Block{Header: &common.BlockHeader{DataHash: []byte{1}}})
-	wrongType := protowire.AppendTag(nil, 1, protowire.VarintType)
-	wrongType = protowire.AppendVarint(wrongType, 3)
-	// A header without a number is block 0, which blockOf refuses: the
-	// genesis block holds no chaincode transaction.
-	if n, err := blockNumber(noNumber); err != nil || n != 0 {
-		t.Fatalf("header without number: blockNumber = %d, %v; want 0", n, err)
-	}
-	for _, tt := range []struct {
-		name string
-		raw  []byte
-		want string
-	}{
-		{"empty", nil, "no header"},
-		{"no header", func() []byte { b, _ := proto.Marshal(&common.Block{Data: &common.BlockData{}}); return b }(), "no header"},
-		{"truncated", good[:len(good)-2], "block"},
-		{"header of the wrong wire type", wrongType, "no header"},
-		{"not protobuf", []byte("chaincode response 500, no such transaction ID"), "block"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			n, err := blockNumber(tt.raw)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("blockNumber = %d, %v; want an error saying %q", n, err, tt.want)
-			}
-		})
-	}
-}
 
 // TestWithBlocks checks that filling the block numbers into a History answer
 // gives exactly what the chaincode returns when it knows them (as on the
@@ -286,6 +198,23 @@ func TestHistoryBlocksAreTheTransactionsBlocks(t *testing.T) {
 		}
 	}
 
+	// Commit status answers for any committed transaction of the channel,
+	// not only those submitted through the peer's own gateway: each
+	// organisation's peer, as that organisation, gives each transaction's
+	// block with nothing cached (the transactions were submitted as the
+	// Manufacturer and the Regulator).
+	t.Run("every organisation's peer gives every transaction's block", func(t *testing.T) {
+		for _, org := range []string{pharmacy, manufacturer, regulator, wholesaler} {
+			for _, r := range receipts {
+				l.blocks = newBlockCache(blockCacheSize)
+				n, err := l.blockOf(ctx, l.orgs[org], r.TxID)
+				if err != nil || n != r.Block {
+					t.Errorf("block of %s on %s's peer: %d, %v; the receipt says %d", r.TxID, org, n, err, r.Block)
+				}
+			}
+		}
+	})
+
 	t.Run("an unknown transaction is unavailable, not block 0", func(t *testing.T) {
 		n, err := l.blockOf(ctx, l.orgs[manufacturer], strings.Repeat("0", 64))
 		wantCode(t, err, problem.Unavailable)
@@ -349,8 +278,9 @@ func checkHistoryBlocks(t *testing.T, raw []byte, blocks map[string]uint64) {
 }
 
 // TestHistoryLooksEachBlockUpOnce reads a History with more transactions than
-// the block cache holds: each transaction's block is still fetched once, not
-// again because the answer's own lookups pushed it out of the cache.
+// the block cache holds: each transaction's block is still looked up once,
+// not again because the answer's own lookups pushed it out of the cache, and
+// every lookup is signed as the organisation reading the History.
 func TestHistoryLooksEachBlockUpOnce(t *testing.T) {
 	raw, blocks := fakeHistory(t, 10)
 	f := &fakeGateway{history: raw, blocks: blocks}
@@ -367,13 +297,17 @@ func TestHistoryLooksEachBlockUpOnce(t *testing.T) {
 			t.Errorf("block of %s looked up %d times, want once", id[len(id)-4:], lookups[id])
 		}
 	}
+	if signers := f.signedBy(); len(signers) != 1 || signers["PharmacyMSP"] != len(blocks) {
+		t.Errorf("lookups signed by %v, want all %d by PharmacyMSP", signers, len(blocks))
+	}
 }
 
 // TestHistoryBlockLookupsAreBoundedPerLedger reads three uncached Histories at
-// once: whole-block transfers are bounded for the Ledger (blockLookups at a
-// time), not for each answer, so concurrent queries cannot multiply the
-// memory held in blocks of up to 100 MiB. The fake peer holds each lookup
-// until more than blockLookups are in flight, or for at most 300 ms.
+// once: lookups are bounded for the Ledger (blockLookups at a time), not for
+// each answer, so concurrent queries cannot multiply the requests a Ledger
+// keeps open on its peers (each of which a peer may hold up to
+// blockLookupWait). The fake peer holds each lookup until more than
+// blockLookups are in flight, or for at most 300 ms.
 func TestHistoryBlockLookupsAreBoundedPerLedger(t *testing.T) {
 	raw, blocks := fakeHistory(t, 3*blockLookups)
 	f := &fakeGateway{history: raw, blocks: blocks}
@@ -408,28 +342,53 @@ func TestHistoryBlockLookupsAreBoundedPerLedger(t *testing.T) {
 	}
 }
 
-// TestHistoryBlockFailureIsUnavailable: a transaction the peer cannot find
-// fails the whole answer as Unavailable, and nothing of it is cached.
+// TestHistoryBlockFailureIsUnavailable: a transaction whose block the peer
+// does not give (not committed, committed invalid, block 0, access denied)
+// fails the whole answer as Unavailable, and nothing of it is cached. A
+// transaction the peer has not committed holds the lookup (as Fabric's
+// CommitStatus does) until the lookup's own deadline, at most
+// blockLookupWait away, not the caller's.
 func TestHistoryBlockFailureIsUnavailable(t *testing.T) {
-	raw, blocks := fakeHistory(t, 6)
-	known := map[string]uint64{}
-	var lost string
-	for id, n := range blocks {
-		if lost == "" {
-			lost = id
-			continue
-		}
-		known[id] = n
-	}
-	f := &fakeGateway{history: raw, blocks: known}
-	l := serveFake(t, f, "PharmacyMSP")
-	got, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnHistory, "epc")
-	wantCode(t, err, problem.Unavailable)
-	if got != nil {
-		t.Errorf("answer %s returned with the error", got)
-	}
-	if _, ok := l.blocks.get(lost); ok {
-		t.Errorf("the lost transaction's block is cached")
+	for _, tt := range []struct {
+		name string
+		fake func(f *fakeGateway, lost string)
+	}{
+		{"not committed", func(f *fakeGateway, lost string) {}},
+		{"committed invalid", func(f *fakeGateway, lost string) { f.invalid = map[string]uint64{lost: 7} }},
+		{"block 0", func(f *fakeGateway, lost string) { f.blocks[lost] = 0 }},
+		{"access denied", func(f *fakeGateway, lost string) { f.deny = "PharmacyMSP" }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, blocks := fakeHistory(t, 6)
+			known := map[string]uint64{}
+			var lost string
+			for id, n := range blocks {
+				if lost == "" {
+					lost = id
+					continue
+				}
+				known[id] = n
+			}
+			f := &fakeGateway{history: raw, blocks: known}
+			tt.fake(f, lost)
+			l := serveFake(t, f, "PharmacyMSP")
+			got, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnHistory, "epc")
+			wantCode(t, err, problem.Unavailable)
+			if got != nil {
+				t.Errorf("answer %s returned with the error", got)
+			}
+			if _, ok := l.blocks.get(lost); ok {
+				t.Errorf("the lost transaction's block is cached")
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if f.deny == "" && f.lookups[lost] != 1 {
+				t.Errorf("the lost transaction looked up %d times, want once", f.lookups[lost])
+			}
+			if f.noDeadline > 0 || f.longest > blockLookupWait {
+				t.Errorf("%d lookups without a deadline; the longest had %s left, want at most %s", f.noDeadline, f.longest, blockLookupWait)
+			}
+		})
 	}
 }
 
