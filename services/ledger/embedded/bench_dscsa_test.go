@@ -129,6 +129,8 @@ func BenchmarkDSCSAVerify(b *testing.B) {
 // rest and verify time); with RXLEDGER_BENCH_DIR set it keeps that ledger for
 // later runs. RXLEDGER_BENCH_CACHE_MB overrides the block cache size and
 // RXLEDGER_BENCH_WARM=1 reads the state once before timing.
+// RXLEDGER_BENCH_METRICS=1 logs the store's metrics (tables and bytes per
+// level) after the timed loop.
 func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
 	n := 10000
 	if s := os.Getenv("RXLEDGER_BENCH_SERIALS"); s != "" {
@@ -166,6 +168,10 @@ func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
 	}
 	b.StopTimer()
 	c1 := l.db.Metrics().BlockCache
+	if os.Getenv("RXLEDGER_BENCH_METRICS") != "" {
+		// Printed, not logged: the benchmark log truncates long output.
+		fmt.Fprintf(os.Stderr, "store metrics after %d verifications:\n%s\n", b.N, l.db.Metrics())
+	}
 	if lookups := (c1.Hits - c0.Hits) + (c1.Misses - c0.Misses); lookups > 0 {
 		b.ReportMetric(100*float64(c1.Hits-c0.Hits)/float64(lookups), "cache-hit-%")
 	}
