@@ -123,7 +123,8 @@ func BenchmarkDSCSAVerify(b *testing.B) {
 
 // BenchmarkDSCSAVerifyAtScale measures one caller's verification latency
 // (ns/op) on random serials among RXLEDGER_BENCH_SERIALS commissioned ones
-// (default 10,000), and the block cache hit rate of the timed reads.
+// (default 10,000), the process CPU per verification, and the block cache
+// hit rate of the timed reads.
 // Compare runs at 10 thousand and 10 million (see BENCHMARKS.md). The first
 // run loads, compacts and verifies the ledger (logging its load rate, bytes at
 // rest and verify time); with RXLEDGER_BENCH_DIR set it keeps that ledger for
@@ -154,6 +155,7 @@ func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
 	warmBenchCache(b, l)
 	rng := rand.New(rand.NewPCG(1, 2))
 	c0 := l.db.Metrics().BlockCache
+	cpu0 := cpuSeconds()
 	b.ResetTimer()
 	for b.Loop() {
 		i := rng.IntN(n)
@@ -167,6 +169,7 @@ func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric((cpuSeconds()-cpu0)*1e6/float64(b.N), "cpu-µs/op")
 	c1 := l.db.Metrics().BlockCache
 	if os.Getenv("RXLEDGER_BENCH_METRICS") != "" {
 		// Printed, not logged: the benchmark log truncates long output.
