@@ -43,6 +43,9 @@ const (
 	stateCacheEntries = 16384
 	// stateCacheDoor is the number of slots of the admission table.
 	stateCacheDoor = 1 << 16
+	// stateCacheMaxValue is the largest value cached, so that the cache
+	// stays below about 64 MiB of values whatever a chaincode stores.
+	stateCacheMaxValue = 4 << 10
 )
 
 func newStateCache() *stateCache {
@@ -69,9 +72,9 @@ func (c *stateCache) get(sk []byte, g uint64) (Version, []byte, bool) {
 
 // offer adds the value a reader that noted gen g read from its snapshot, if
 // sk has been read before and nothing was committed since the snapshot.
-// Absent keys are not cached.
+// Absent keys and values larger than stateCacheMaxValue are not cached.
 func (c *stateCache) offer(sk []byte, g uint64, v Version, val []byte) {
-	if val == nil {
+	if val == nil || len(val) > stateCacheMaxValue {
 		return
 	}
 	h := maphash.Bytes(c.seed, sk) | 1 // never 0, the empty slot
