@@ -88,3 +88,66 @@ func TestSerialDecode(t *testing.T) {
 		}
 	})
 }
+
+// TestLotDecode: the fast lot decoder accepts what encoding/json writes for
+// a lot and decodes it identically; whatever else it accepts, encoding/json
+// decodes the same way, and the lot cache's result never depends on which
+// path ran.
+func TestLotDecode(t *testing.T) {
+	at := time.Date(2026, 11, 1, 12, 0, 0, 123000000, time.UTC)
+	recalledAt := time.Date(2026, 11, 2, 8, 30, 0, 0, time.FixedZone("", 3600))
+	written := map[string]LotRecord{
+		"plain":    {GTIN: "00312345678906", Lot: "L1", Expiry: "2027-03-31", Owner: "ManufacturerMSP", Updated: at},
+		"recalled": {GTIN: "00312345678906", Lot: "L2", Expiry: "2027-03-31", Owner: "M", Recalled: true, RecallTime: &recalledAt, RecallReason: "contamination, batch 7", Updated: at},
+		"reason":   {GTIN: "0", Lot: "L3", Recalled: true, RecallReason: "no time", Updated: at},
+		"unicode":  {GTIN: "0", Lot: "é\u00a0Ω", Owner: "M", Updated: at},
+	}
+	for name, l := range written {
+		raw, err := json.Marshal(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fast LotRecord
+		if !fastDecodeLot(raw, &fast) {
+			t.Fatalf("%s: the fast path refused %s", name, raw)
+		}
+		agree(t, raw)
+	}
+	// Written by something else, or not decodable the same way: the fast
+	// path must refuse these or agree with encoding/json.
+	odd := []string{
+		`{"gtin":"0","lot":"a<b","expiry":"","owner":"","recalled":false,"updated":"2026-01-01T00:00:00Z"}`,
+		`{"gtin":"0","lot":"a\u003cb","expiry":"","owner":"","recalled":false,"updated":"2026-01-01T00:00:00Z"}`,
+		`{"lot":"L","gtin":"0","expiry":"","owner":"","recalled":false,"updated":"2026-01-01T00:00:00Z"}`,
+		`{"gtin":"0","lot":"L","expiry":"","owner":"","recalled":false,"extra":1,"updated":"2026-01-01T00:00:00Z"}`,
+		`{"gtin":"0","lot":"L","expiry":"","owner":"","recalled":false,"updated":"2026-01-01T00:00:00Z"} `,
+		`{"gtin":"0","lot":"L","expiry":"","owner":"","recalled":fals,"updated":"2026-01-01T00:00:00Z"}`,
+		`{"gtin":"0","lot":"L","expiry":"","owner":"","recalled":false,"updated":"2026-1-01T00:00:00Z"}`,
+		`{"gtin":"0","lot":"L","expiry":"","owner":"","recalled":false,"updated":"2026-01-01T24:00:00Z"}`,
+		`{"gtin":"0","lot":"L","expiry":"","owner":"","recalled":true,"recallTime":null,"updated":"2026-01-01T00:00:00Z"}`,
+		"{\"gtin\":\"0\",\"lot\":\"L\x01\",\"expiry\":\"\",\"owner\":\"\",\"recalled\":false,\"updated\":\"2026-01-01T00:00:00Z\"}",
+		"{\"gtin\":\"0\",\"lot\":\"L\xff\",\"expiry\":\"\",\"owner\":\"\",\"recalled\":false,\"updated\":\"2026-01-01T00:00:00Z\"}",
+		`{"gtin":"0","lot":"L","expiry":"","owner":"","recalled":false,"updated":"2026-01-01T00:00:00Z"`,
+	}
+	for _, s := range odd {
+		agree(t, []byte(s))
+	}
+}
+
+// agree checks that fastDecodeLot either refuses raw or decodes it exactly
+// as encoding/json does.
+func agree(t *testing.T, raw []byte) {
+	t.Helper()
+	var fast, slow LotRecord
+	ok := fastDecodeLot(raw, &fast)
+	err := json.Unmarshal(raw, &slow)
+	if !ok {
+		return
+	}
+	if err != nil {
+		t.Fatalf("fast path accepted what encoding/json refuses (%v): %s", err, raw)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%s:\nfast %+v\njson %+v", raw, fast, slow)
+	}
+}

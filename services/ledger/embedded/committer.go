@@ -86,8 +86,13 @@ func (l *Ledger) commitBlock(batch []*executed) {
 			err = wb.Set(tipKey, encodeTip(num+1, b.hash()), nil)
 		}
 		if err == nil {
+			// Cached values of the keys this block writes go before the
+			// batch reaches the store (see stateCache).
+			l.values.commitStart(l.written)
 			err = guard(func() error { return wb.Commit(pebble.Sync) })
+			l.values.commitEnd()
 		}
+		l.written = nil
 	}
 	wb.Close()
 	if err != nil {
@@ -237,5 +242,6 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 			l.recent.note(pk, v)
 		}
 	}
+	l.written = written
 	return b, wb, nil
 }

@@ -38,6 +38,8 @@ type Ledger struct {
 	sealBuf []byte        // committer-owned: the last block's data region buffer
 	sealPos positions     // committer-owned: where its transactions and writes are
 	warm    *warmer       // nil unless Options.WarmCache
+	written [][]byte      // committer-owned: state keys the block being committed writes
+	values  *stateCache   // current values of state keys read often
 
 	mu      sync.Mutex
 	closed  bool
@@ -80,6 +82,7 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 		queue:         make(chan *executed, opts.MaxBlockTxs),
 		committerDone: make(chan struct{}),
 		changed:       make(chan struct{}),
+		values:        newStateCache(),
 	}
 	height, tip, err := readTip(db)
 	if err != nil {
@@ -309,9 +312,11 @@ func (l *Ledger) executeForCommit(org string, t ledger.Transaction) (*executed, 
 	l.mu.Lock()
 	snapHeight := l.height
 	l.mu.Unlock()
+	gen, cacheOK := l.values.begin() // before the snapshot (see stateCache)
 	snap := l.db.NewSnapshot()
 	defer snap.Close()
 	st := newTxState(snap, l.cons, newTxID(), time.Now().UTC(), org, t.Transient, false)
+	st.useCache(l.values, gen, cacheOK)
 	res, err := l.execute(st, t.Function, t.Args)
 	if err != nil {
 		return nil, err
@@ -342,9 +347,11 @@ func (l *Ledger) Evaluate(ctx context.Context, org string, function string, args
 	if err := ctx.Err(); err != nil {
 		return nil, ledger.NewError("", problem.Unavailable, err, "evaluate cancelled")
 	}
+	gen, cacheOK := l.values.begin() // before the snapshot (see stateCache)
 	snap := l.db.NewSnapshot()
 	defer snap.Close()
 	st := newTxState(snap, l.cons, newTxID(), time.Now().UTC(), org, nil, true)
+	st.useCache(l.values, gen, cacheOK)
 	return l.execute(st, function, args)
 }
 

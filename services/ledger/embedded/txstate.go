@@ -51,6 +51,9 @@ type txState struct {
 	writes     map[string]Write
 	privWrites map[[2]string][]byte
 	event      *Event
+
+	values *stateCache // nil: read only the snapshot
+	gen    uint64      // values' generation noted before the snapshot was taken
 }
 
 var _ chaincode.State = (*txState)(nil)
@@ -60,6 +63,14 @@ func newTxState(snap pebble.Reader, cons *Consortium, id string, t time.Time, cr
 		snap: snap, cons: cons, id: id, time: t, creator: creator, transient: transient, readOnly: readOnly,
 		reads:  make(map[string]Version),
 		writes: make(map[string]Write),
+	}
+}
+
+// useCache lets GetState use the ledger's state cache, with the generation
+// noted before the snapshot was taken (ok false: a commit was in flight).
+func (s *txState) useCache(c *stateCache, gen uint64, ok bool) {
+	if ok {
+		s.values, s.gen = c, gen
 	}
 }
 
@@ -90,20 +101,42 @@ func (s *txState) read(sk []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.noteRead(sk, v, val), nil
+}
+
+// readState reads a state key, through the state cache when it may be used:
+// a cached value is the one the snapshot holds (see stateCache).
+func (s *txState) readState(sk []byte) ([]byte, error) {
+	if s.values == nil {
+		return s.read(sk)
+	}
+	v, val, ok := s.values.get(sk, s.gen)
+	if !ok {
+		var err error
+		if v, val, err = getVersioned(s.snap, sk); err != nil {
+			return nil, err
+		}
+		s.values.offer(sk, s.gen, v, val)
+	}
+	return s.noteRead(sk, v, val), nil
+}
+
+// noteRead records the version of a read in the read set and returns val.
+func (s *txState) noteRead(sk []byte, v Version, val []byte) []byte {
 	if s.readOnly {
-		return val, nil // an evaluation is never validated
+		return val // an evaluation is never validated
 	}
 	if _, ok := s.reads[string(sk)]; !ok {
 		s.reads[string(sk)] = v
 	}
-	return val, nil
+	return val
 }
 
 func (s *txState) GetState(key string) ([]byte, error) {
 	if err := checkKey(key); err != nil {
 		return nil, fmt.Errorf("get state: %w", err)
 	}
-	return s.read(stateKey(key))
+	return s.readState(stateKey(key))
 }
 
 func (s *txState) PutState(key string, value []byte) error {

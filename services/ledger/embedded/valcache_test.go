@@ -1,0 +1,125 @@
+package embedded
+
+import (
+	"testing"
+	"time"
+
+	"rxledger/services/platform/problem"
+)
+
+// cached reports the version of sk's entry in the state cache, if any.
+func cached(l *Ledger, key string) (Version, bool) {
+	l.values.mu.RLock()
+	defer l.values.mu.RUnlock()
+	e, ok := l.values.m[string(stateKey(key))]
+	return e.v, ok
+}
+
+// heldReader is a read-only transaction state whose snapshot is taken now,
+// the way Evaluate takes one.
+func heldReader(t *testing.T, l *Ledger) *txState {
+	t.Helper()
+	gen, ok := l.values.begin()
+	snap := l.db.NewSnapshot()
+	t.Cleanup(func() { snap.Close() })
+	st := newTxState(snap, l.cons, newTxID(), time.Now().UTC(), mfr, nil, true)
+	st.useCache(l.values, gen, ok)
+	return st
+}
+
+// TestStateCacheFollowsCommits: a key read repeatedly is served from the
+// state cache, and every read returns what its own snapshot holds: new
+// values after a commit, and the old value to a reader whose snapshot
+// predates the commit, whose reads neither use nor fill the cache.
+func TestStateCacheFollowsCommits(t *testing.T) {
+	l, _ := openTest(t, &kvChaincode{}, Options{})
+	submit(t, l, mfr, "put", "k", "v1")
+	for range 3 {
+		if got := string(evaluate(t, l, mfr, "get", "k")); got != "v1" {
+			t.Fatalf("get k = %q, want v1", got)
+		}
+	}
+	v1, ok := cached(l, "k")
+	if !ok {
+		t.Fatal("a key read three times is not cached")
+	}
+
+	// A reader whose snapshot is taken before the next commit.
+	old := heldReader(t, l)
+	submit(t, l, mfr, "put", "k", "v2")
+	if v, ok := cached(l, "k"); ok {
+		t.Fatalf("entry of version %v survived a commit that wrote the key", v)
+	}
+	// The old reader sees its snapshot's value, and its reads (the key is
+	// no longer new to the admission table) do not put v1 in the cache.
+	oldReads := func() {
+		t.Helper()
+		for range 3 {
+			raw, err := old.GetState("k")
+			if err != nil || string(raw) != "v1" {
+				t.Fatalf("old snapshot reads %q, %v; want v1", raw, err)
+			}
+		}
+	}
+	oldReads()
+	if v, ok := cached(l, "k"); ok {
+		t.Fatalf("the old snapshot's read cached version %v", v)
+	}
+	for range 3 {
+		if got := string(evaluate(t, l, mfr, "get", "k")); got != "v2" {
+			t.Fatalf("get k after the commit = %q, want v2", got)
+		}
+	}
+	v2, ok := cached(l, "k")
+	if !ok || v2 == v1 {
+		t.Fatalf("cache holds version %v (present %v), want the new version (old %v)", v2, ok, v1)
+	}
+	// With v2 cached, the old reader still sees v1.
+	oldReads()
+	if v, _ := cached(l, "k"); v != v2 {
+		t.Fatalf("cache holds version %v after the old reader, want %v", v, v2)
+	}
+
+	// Deletion: the entry goes, and readers see the key absent.
+	submit(t, l, mfr, "del", "k")
+	for range 3 {
+		if got := evaluate(t, l, mfr, "get", "k"); got != nil {
+			t.Fatalf("get of a deleted key = %q", got)
+		}
+	}
+	if _, ok := cached(l, "k"); ok {
+		t.Fatal("a deleted key is cached")
+	}
+}
+
+// TestStateCacheVersionsInReadSets: a transaction that read a key from the
+// cache records the cached version, so a commit of the key while it is held
+// makes it an MVCC conflict, as a read from the store would.
+func TestStateCacheVersionsInReadSets(t *testing.T) {
+	g := newGates("A")
+	l, _ := openTest(t, &kvChaincode{gate: g.wait}, Options{})
+	submit(t, l, mfr, "put", "n", "1")
+	for range 3 {
+		evaluate(t, l, mfr, "get", "n")
+	}
+	if _, ok := cached(l, "n"); !ok {
+		t.Fatal("n is not cached")
+	}
+	held := submitAsync(l, "waitIncr", "n", "A")
+	<-g.reached["A"]
+	submit(t, l, mfr, "put", "n", "5")
+	close(g.release["A"])
+	out := <-held
+	wantCode(t, out.err, problem.Conflict)
+	if got := string(evaluate(t, l, mfr, "get", "n")); got != "5" {
+		t.Fatalf("n = %q, want 5", got)
+	}
+	// Without a meddling commit, the cached read validates.
+	for range 3 {
+		evaluate(t, l, mfr, "get", "n")
+	}
+	submit(t, l, mfr, "incr", "n")
+	if got := string(evaluate(t, l, mfr, "get", "n")); got != "6" {
+		t.Fatalf("n = %q, want 6", got)
+	}
+}
