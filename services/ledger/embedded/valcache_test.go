@@ -1,9 +1,16 @@
 package embedded
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 )
 
@@ -121,5 +128,107 @@ func TestStateCacheVersionsInReadSets(t *testing.T) {
 	submit(t, l, mfr, "incr", "n")
 	if got := string(evaluate(t, l, mfr, "get", "n")); got != "6" {
 		t.Fatalf("n = %q, want 6", got)
+	}
+}
+
+// TestStateCacheAgreesWithSnapshotUnderCommits: while commits change a key,
+// transactions (evaluations and submissions) read it with GetState, which
+// may be served by the state cache, and with Range, which always reads the
+// transaction's snapshot; both must give the same value, whatever the
+// interleaving of the reader's snapshot with the commits, and a chaincode
+// that scribbles on a value it read changes nothing another reads.
+func TestStateCacheAgreesWithSnapshotUnderCommits(t *testing.T) {
+	kv := &kvChaincode{}
+	cc := func(st chaincode.State, fn string, args []string) ([]byte, error) {
+		if fn != "agree" {
+			return kv.invoke(st, fn, args)
+		}
+		var got [3][]byte
+		for i := range 2 { // twice: the second read of a key admits it to the cache
+			v, err := st.GetState("k")
+			if err != nil {
+				return nil, err
+			}
+			got[i] = v
+		}
+		if err := st.Range("k", "k\x00", func(key string, value []byte) (bool, error) {
+			got[2] = value
+			return true, nil
+		}); err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(got[0], got[1]) || !bytes.Equal(got[0], got[2]) {
+			return nil, fmt.Errorf("GetState read %q then %q, Range %q", got[0], got[1], got[2])
+		}
+		out := bytes.Clone(got[0])
+		for i := range 2 { // a chaincode may scribble on what it read
+			for j := range got[i] {
+				got[i][j] = 'x'
+			}
+		}
+		if len(args) > 0 {
+			return out, st.PutState(args[0], out)
+		}
+		return out, nil
+	}
+	opts := quietOptions()
+	l, err := Open(t.TempDir(), testConsortium(), cc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	ctx := context.Background()
+	submit(t, l, mfr, "put", "k", "0")
+
+	const commits = 150
+	done := make(chan struct{})
+	var writers, readers sync.WaitGroup
+	writers.Go(func() {
+		for range commits {
+			if _, err := l.Submit(ctx, mfr, ledger.Transaction{Function: "incr", Args: []string{"k"}}); err != nil &&
+				!problem.Is(err, problem.Conflict) {
+				t.Errorf("incr: %v", err)
+				return
+			}
+		}
+	})
+	var reads atomic.Int64
+	for r := range 3 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				var err error
+				if r == 0 { // a submission, whose reads are validated
+					_, err = l.Submit(ctx, mfr, ledger.Transaction{Function: "agree", Args: []string{"copy"}})
+					if problem.Is(err, problem.Conflict) {
+						err = nil
+					}
+				} else {
+					_, err = l.Evaluate(ctx, mfr, "agree")
+				}
+				if err != nil {
+					t.Errorf("agree: %v", err)
+					return
+				}
+				reads.Add(1)
+			}
+		})
+	}
+	writers.Wait()
+	close(done)
+	readers.Wait()
+	if reads.Load() == 0 {
+		t.Fatal("no transaction read the key")
+	}
+	// The cache was in use: the key is cached once commits stop.
+	for range 2 {
+		evaluate(t, l, mfr, "agree")
+	}
+	if _, ok := cached(l, "k"); !ok {
+		t.Error("the key read repeatedly is not cached")
 	}
 }
