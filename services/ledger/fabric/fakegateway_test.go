@@ -34,7 +34,8 @@ import (
 // Evaluate answers the chaincode's History with a fixed answer (and nothing
 // else). Its CommitStatus answers as a peer's gateway does
 // (internal/pkg/gateway/commitstatus.go in Fabric): it checks the request's
-// signature against the identity in it, refusing a bad one (or one of the
+// channel (refusing another as NotFound) and the signature against the
+// identity in it, refusing a bad one (or one of the
 // organisation deny) as PermissionDenied; a transaction in blocks is valid in
 // that block, one in invalid committed in that block with an MVCC conflict;
 // any other is not committed, and the call waits until its context ends, as
@@ -90,6 +91,9 @@ func (f *fakeGateway) CommitStatus(ctx context.Context, signed *gp.SignedCommitS
 	var req gp.CommitStatusRequest
 	if err := proto.Unmarshal(signed.GetRequest(), &req); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "invalid status request: %v", err)
+	}
+	if ch := req.GetChannelId(); ch != fakeChannel {
+		return nil, status.Errorf(codes.NotFound, "channel %q not found", ch)
 	}
 	mspID, err := verifySigned(req.GetIdentity(), signed.GetRequest(), signed.GetSignature())
 	if err != nil || mspID == f.deny {
@@ -155,6 +159,9 @@ func verifySigned(creator, data, signature []byte) (string, error) {
 	return id.GetMspid(), nil
 }
 
+// fakeChannel is the only channel the fake gateway serves.
+const fakeChannel = "rxledger"
+
 // counts returns the number of lookups of each transaction ID so far and the
 // most that were in flight at once.
 func (f *fakeGateway) counts() (map[string]int, int) {
@@ -204,7 +211,7 @@ func serveFake(t *testing.T, f *fakeGateway, orgs ...string) *Ledger {
 	go func() { defer close(done); _ = srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Stop(); <-done })
 
-	cfg := Config{Channel: "rxledger", Chaincode: "rxledger"}
+	cfg := Config{Channel: fakeChannel, Chaincode: "rxledger"}
 	for _, org := range orgs {
 		writeIdentity(t, dir, org)
 		cfg.Orgs = append(cfg.Orgs, Org{
