@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
+	"rxledger/services/platform/atomicfile"
 	"rxledger/services/platform/auth"
 )
 
@@ -109,27 +109,7 @@ func writeCredentials(path string, creds []Credential) error {
 	if err != nil {
 		return fmt.Errorf("encode demo credentials: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".demo-credentials-*")
-	if err != nil {
-		return fmt.Errorf("write demo credentials: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write demo credentials: %w", err)
-	}
-	if _, err := tmp.Write(append(raw, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write demo credentials: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write demo credentials: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write demo credentials: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, append(raw, '\n')); err != nil {
 		return fmt.Errorf("write demo credentials: %w", err)
 	}
 	return nil

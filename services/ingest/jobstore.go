@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"rxledger/services/platform/atomicfile"
 	"sort"
 	"strings"
 	"sync"
@@ -66,7 +67,7 @@ func newJobID() string {
 // create stores a new running job and its document.
 func (s *jobStore) create(rec *jobRecord, doc []byte) error {
 	id := rec.Job.CaptureID
-	if err := writeFileSync(filepath.Join(s.dir, id+".doc"), doc); err != nil {
+	if err := atomicfile.Write(filepath.Join(s.dir, id+".doc"), doc); err != nil {
 		return fmt.Errorf("store capture document: %w", err)
 	}
 	return s.put(rec)
@@ -78,7 +79,7 @@ func (s *jobStore) put(rec *jobRecord) error {
 	if err != nil {
 		return fmt.Errorf("encode job: %w", err)
 	}
-	if err := writeFileSync(filepath.Join(s.dir, rec.Job.CaptureID+".json"), raw); err != nil {
+	if err := atomicfile.Write(filepath.Join(s.dir, rec.Job.CaptureID+".json"), raw); err != nil {
 		return fmt.Errorf("store job: %w", err)
 	}
 	c := *rec
@@ -147,39 +148,4 @@ func (s *jobStore) list(keep func(*jobRecord) bool) []jobRecord {
 		return out[i].Job.CaptureID < out[j].Job.CaptureID
 	})
 	return out
-}
-
-// writeFileSync writes data to path atomically and durably: a temporary
-// file, fsync, rename, fsync of the directory.
-func writeFileSync(path string, data []byte) error { return storeFileSync(path, data, os.Rename) }
-
-// storeFileSync writes data in full to a temporary file (mode 0600) beside
-// path, syncs it, puts it in place with place (os.Rename replaces, os.Link
-// refuses an existing file), and syncs the directory.
-func storeFileSync(path string, data []byte, place func(tmp, path string) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := place(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"rxledger/services/platform/atomicfile"
 )
 
 // tokenKey signs page tokens, so that a client can neither forge a token
@@ -29,7 +30,7 @@ func loadTokenKey(path string) (*tokenKey, error) {
 		if _, err := rand.Read(k); err != nil {
 			return nil, fmt.Errorf("make key %s: %w", path, err)
 		}
-		switch err := createFileSync(path, k); {
+		switch err := atomicfile.Create(path, k); {
 		case err == nil:
 			return &tokenKey{key: k}, nil
 		case !errors.Is(err, fs.ErrExist):
@@ -46,12 +47,6 @@ func loadTokenKey(path string) (*tokenKey, error) {
 	}
 	return &tokenKey{key: b}, nil
 }
-
-// createFileSync stores data at path, which must not exist (else an error
-// that is fs.ErrExist): written in full and synced under a temporary name
-// (mode 0600), then linked into place, so a reader never sees a partial
-// file and a concurrent writer never replaces it.
-func createFileSync(path string, data []byte) error { return storeFileSync(path, data, os.Link) }
 
 // errBadToken is any token that is malformed, forged, or from another query.
 var errBadToken = errors.New("not a page token of this query")

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"rxledger/services/platform/atomicfile"
 	"rxledger/services/platform/problem"
 )
 
@@ -299,33 +300,7 @@ func writeKeys(path string, keys map[string]record) error {
 	if err != nil {
 		return fmt.Errorf("encode key store: %w", err)
 	}
-	return writeFileAtomic(path, append(b, '\n'))
-}
-
-// writeFileAtomic replaces path with data (mode 0600) so that readers see
-// either the old or the new file, never a part.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("save key store: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save key store: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save key store: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save key store: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save key store: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("save key store: %w", err)
 	}
 	return nil
