@@ -101,54 +101,49 @@ func (ec *eventCtx) checkInTransit(epc string, it *item) error {
 
 // receive moves ownership of what was shipped to the caller to the caller.
 func (ec *eventCtx) receive() error {
-	tx := ec.tx
-	top, err := ec.topLevelOfEPCList("packed-item-received-alone")
-	if err != nil {
-		return err
-	}
-	for _, l := range top {
-		err := tx.walk(l.it, func(it *item) error {
-			c := it.custody()
-			if err := ec.checkInTransit(l.epc, it); err != nil {
-				return err
-			}
-			if c.ShipTo != tx.caller {
-				return ec.fail(CodeForbidden, "not-addressee", l.epc, "%s was not shipped to %s", it.id.DigitalLink(), tx.caller)
-			}
-			if seller := c.Owner; seller != tx.caller {
-				ec.addParty(seller)
-				c.Seller, c.Owner = seller, tx.caller
-			}
-			c.Status, c.ShipTo = StatusActive, ""
-			tx.touch(it)
-			return nil
-		})
-		if err != nil {
-			return err
+	return ec.endShipment("packed-item-received-alone", func(epc string, it *item, c *Custody) error {
+		if c.ShipTo != ec.tx.caller {
+			return ec.fail(CodeForbidden, "not-addressee", epc, "%s was not shipped to %s", it.id.DigitalLink(), ec.tx.caller)
 		}
-	}
-	return nil
+		if seller := c.Owner; seller != ec.tx.caller {
+			ec.addParty(seller)
+			c.Seller, c.Owner = seller, ec.tx.caller
+		}
+		return nil
+	})
 }
 
 // voidShipping takes back a shipment the caller sent and nobody received.
 func (ec *eventCtx) voidShipping() error {
-	tx := ec.tx
-	top, err := ec.topLevelOfEPCList("packed-item-voided-alone")
+	return ec.endShipment("packed-item-voided-alone", func(epc string, it *item, c *Custody) error {
+		if c.Owner != ec.tx.caller {
+			return ec.fail(CodeForbidden, "not-shipper", epc, "%s was not shipped by %s", it.id.DigitalLink(), ec.tx.caller)
+		}
+		ec.addParty(c.ShipTo)
+		return nil
+	})
+}
+
+// endShipment ends the shipment of every top-level item of the event's EPC
+// list and everything packed in it (packed items alone are refused with
+// rule alone): each must be in transit and pass check, which may change its
+// custody; it is then active again at its (possibly new) owner.
+func (ec *eventCtx) endShipment(alone string, check func(epc string, it *item, c *Custody) error) error {
+	top, err := ec.topLevelOfEPCList(alone)
 	if err != nil {
 		return err
 	}
 	for _, l := range top {
-		err := tx.walk(l.it, func(it *item) error {
+		err := ec.tx.walk(l.it, func(it *item) error {
 			c := it.custody()
 			if err := ec.checkInTransit(l.epc, it); err != nil {
 				return err
 			}
-			if c.Owner != tx.caller {
-				return ec.fail(CodeForbidden, "not-shipper", l.epc, "%s was not shipped by %s", it.id.DigitalLink(), tx.caller)
+			if err := check(l.epc, it, c); err != nil {
+				return err
 			}
-			ec.addParty(c.ShipTo)
 			c.Status, c.ShipTo = StatusActive, ""
-			tx.touch(it)
+			ec.tx.touch(it)
 			return nil
 		})
 		if err != nil {
