@@ -20,6 +20,7 @@ import (
 
 	"rxledger/chaincode"
 	"rxledger/epcis"
+	"rxledger/internal/testenv"
 	"rxledger/loadtest/load"
 	"rxledger/services/ingest"
 	"rxledger/services/ledger"
@@ -307,19 +308,11 @@ func processCPU() time.Duration {
 
 // repoRoot finds the directory holding go.mod from the working directory.
 func repoRoot() (string, error) {
-	dir, err := os.Getwd()
+	dir, err := testenv.FindRepoRoot()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: run from the repository", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		if filepath.Dir(dir) == dir {
-			return "", errors.New("go.mod not found above the working directory: run from the repository")
-		}
-		dir = filepath.Dir(dir)
-	}
+	return dir, nil
 }
 
 func ledgerTx(fn string, args ...string) ledger.Transaction {
