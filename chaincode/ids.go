@@ -64,7 +64,7 @@ func ParseItemID(s string) (ItemID, error) {
 		}
 		body := parts[1][:1] + parts[0] + parts[1][1:]
 		serial, err := unescape(parts[2])
-		if err != nil || !validSerial(serial) {
+		if err != nil || !ValidSerial(serial) {
 			return ItemID{}, fmt.Errorf("malformed serial in %q", s)
 		}
 		return ItemID{Kind: KindSGTIN, GTIN: body + string(checkDigit(body)), Serial: serial}, nil
@@ -101,7 +101,7 @@ func ParseLGTIN(s string) (gtin, lot string, err error) {
 		}
 		body := parts[1][:1] + parts[0] + parts[1][1:]
 		lot, err := unescape(parts[2])
-		if err != nil || !validSerial(lot) {
+		if err != nil || !ValidSerial(lot) {
 			return "", "", fmt.Errorf("malformed lot in %q", s)
 		}
 		return body + string(checkDigit(body)), lot, nil
@@ -208,7 +208,7 @@ func parseDigitalLink(s string) (digitalLink, error) {
 				return digitalLink{}, fmt.Errorf("digital link %q: qualifier %q has no value", s, segs[j])
 			}
 			v, err := unescape(segs[j+1])
-			if err != nil || !validSerial(v) {
+			if err != nil || !ValidSerial(v) {
 				return digitalLink{}, fmt.Errorf("digital link %q: bad value of %q", s, segs[j])
 			}
 			switch segs[j] {
@@ -226,9 +226,9 @@ func parseDigitalLink(s string) (digitalLink, error) {
 	return digitalLink{}, fmt.Errorf("%q has no GS1 primary key", s)
 }
 
-// validSerial reports whether s is 1 to 20 characters of the GS1 AI encodable
-// character set 82.
-func validSerial(s string) bool {
+// ValidSerial reports whether s is 1 to 20 characters of the GS1 AI
+// encodable character set 82: a serial (AI 21) or a lot (AI 10).
+func ValidSerial(s string) bool {
 	if s == "" || len(s) > 20 {
 		return false
 	}

@@ -111,7 +111,7 @@ func verifyQuery(tx *txn, args []string) ([]byte, error) {
 	if err := json.Unmarshal([]byte(args[0]), &req); err != nil {
 		return nil, refuse(CodeInvalid, "verify-decode", "", "verification request is not valid JSON: "+err.Error())
 	}
-	if len(req.GTIN) != 14 || !digits(req.GTIN) || !validSerial(req.Serial) {
+	if len(req.GTIN) != 14 || !digits(req.GTIN) || !ValidSerial(req.Serial) {
 		return nil, refuse(CodeInvalid, "verify-request", "", "gtin (14 digits) and serialNumber are required")
 	}
 	if !tx.isRegulator(tx.caller) {

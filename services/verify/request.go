@@ -39,9 +39,9 @@ func (r *Request) Validate(prefix string) error {
 		return bad("gtin", "gtin %q is not 14 digits", r.GTIN)
 	case !gs1.ValidCheckDigit(r.GTIN):
 		return bad("gtin", "gtin %s has a wrong check digit", r.GTIN)
-	case !validAI82(r.Serial):
+	case !chaincode.ValidSerial(r.Serial):
 		return bad("serial", "serial %q is not 1 to 20 characters of GS1 character set 82", r.Serial)
-	case r.Lot != "" && !validAI82(r.Lot):
+	case r.Lot != "" && !chaincode.ValidSerial(r.Lot):
 		return bad("lot", "lot %q is not 1 to 20 characters of GS1 character set 82", r.Lot)
 	case r.Expiry != "" && !validExpiry(r.Expiry):
 		return bad("expiry", "expiry %q is not a date YYMMDD", r.Expiry)
@@ -78,24 +78,4 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-// validAI82 reports whether s is 1 to 20 characters of GS1 AI encodable
-// character set 82 (serials and lots).
-func validAI82(s string) bool {
-	if s == "" || len(s) > 20 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
-		case c == '!', c == '"', c == '%', c == '&', c == '\'', c == '(', c == ')', c == '*', c == '+',
-			c == ',', c == '-', c == '.', c == '/', c == ':', c == ';', c == '<', c == '=', c == '>',
-			c == '?', c == '_':
-		default:
-			return false
-		}
-	}
-	return true
 }
