@@ -162,8 +162,13 @@ func (s *Service) isRegulator(org string) bool { return slices.Contains(s.opts.R
 // ledger) until the projector, which keeps retrying, reaches it again.
 func (s *Service) cacheUsable() bool { return s.cacheFailedAt.Load() == 0 }
 
-// cacheResult records the outcome of a cache call.
+// cacheResult records the outcome of a cache call. A lookup that was never
+// sent (its caller gave up while it waited for a slot) says nothing about the
+// cache: a busy cache is not a failing one.
 func (s *Service) cacheResult(err error) {
+	if errors.Is(err, ErrLookupNotSent) {
+		return
+	}
 	if err == nil {
 		if s.cacheFailedAt.Load() != 0 {
 			s.cacheFailedAt.Store(0)

@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -44,9 +43,7 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 		err := s.cache.Lookup(cctx, caller.Org, keys, &look)
 		cancel()
 		endSpan(cspan, err)
-		if !errors.Is(err, ErrLookupNotSent) {
-			s.cacheResult(err) // a busy cache is not a failing one
-		}
+		s.cacheResult(err)
 		cacheOK = err == nil
 	}
 	height, err := s.heights.get(ctx)
