@@ -132,15 +132,15 @@ func TestIdempotentCapture(t *testing.T) {
 	m := newLedger(t)
 	batch := []epcis.Event{commissionEv("L1", "2027-03-31", sgtin("I1")), at(shipEv(whsGLN, sgtin("I1")), 1)}
 	first := mustCapture(t, m, mfr, batch...)
-	hist := len(m.Keys("serial~"))
-	before := string(m.GetState("serial~" + gtin + "~I1"))
+	hist := len(m.Keys("serial~")) + len(m.Keys("sblk~"))
+	before := m.Serials()["serial~"+gtin+"~I1"]
 	second := mustCapture(t, m, mfr, batch...)
 	for i := range second.Events {
 		if !second.Events[i].Duplicate || second.Events[i].HashID != first.Events[i].HashID || first.Events[i].Duplicate {
 			t.Fatalf("event %d: first %+v second %+v", i, first.Events[i], second.Events[i])
 		}
 	}
-	if after := string(m.GetState("serial~" + gtin + "~I1")); after != before || len(m.Keys("serial~")) != hist {
+	if after := m.Serials()["serial~"+gtin+"~I1"]; before == "" || after != before || len(m.Keys("serial~"))+len(m.Keys("sblk~")) != hist {
 		t.Fatalf("state changed on duplicate capture:\n%s\n%s", before, after)
 	}
 	if ce := lastEvent(t, m); len(ce.Serials) != 0 || len(ce.Events) != 0 {
@@ -167,8 +167,9 @@ func TestBatchAtomicity(t *testing.T) {
 	if re.EPC != foreignEPC {
 		t.Fatalf("error EPC %q", re.EPC)
 	}
-	if m.Height() != height || len(m.Keys("serial~")) != 0 || len(m.Keys("evt~")) != 0 || len(m.Keys("lot~")) != 0 {
-		t.Fatalf("a refused batch left state behind: %v %v", m.Keys("serial~"), m.Keys("evt~"))
+	if m.Height() != height || len(m.Keys("serial~")) != 0 || len(m.Keys("sblk~")) != 0 || len(m.Keys("lotsb~")) != 0 ||
+		len(m.Keys("evt~")) != 0 || len(m.Keys("lot~")) != 0 {
+		t.Fatalf("a refused batch left state behind: %v %v %v", m.Keys("serial~"), m.Keys("sblk~"), m.Keys("evt~"))
 	}
 	parsed, ok := chaincode.ParseRuleError("chaincode response 500, " + err.Error())
 	if !ok || parsed.Rule != "not-prefix-owner" || *parsed.EventIndex != 3 {

@@ -3,6 +3,7 @@ package chaincode_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"rxledger/internal/testenv"
@@ -121,8 +122,9 @@ func TestGS1USPharmaExampleDigitalLink(t *testing.T) {
 		}
 		mustCapture(t, m, mfr, events...)
 		var s string
-		for _, k := range m.Keys("serial~") {
-			s += k + "=" + string(m.GetState(k)) + "\n"
+		serials := m.Serials()
+		for _, k := range slices.Sorted(maps.Keys(serials)) {
+			s += k + "=" + serials[k] + "\n"
 		}
 		for _, k := range m.Keys("sscc~") {
 			s += k + "=" + string(m.GetState(k)) + "\n"

@@ -151,9 +151,9 @@ func checkInvariants(t *testing.T, m *chaincodetest.Memory, step int) {
 		children []string
 	}
 	nodes := map[string]node{}
-	for _, k := range m.Keys("serial~") {
+	for _, raw := range m.Serials() {
 		var s chaincode.SerialRecord
-		if err := json.Unmarshal(m.GetState(k), &s); err != nil {
+		if err := json.Unmarshal([]byte(raw), &s); err != nil {
 			t.Fatal(err)
 		}
 		id := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: s.GTIN, Serial: s.Serial}

@@ -15,8 +15,11 @@ func anchorKey(hashID string) string         { return "evt~" + hashID }
 func t3Key(id string) string                 { return "t3~" + id }
 func transformationKey(hashID string) string { return "xf~" + hashID }
 
-func lotSerialKey(gtin, lot, serial string) string { return "lotsn~" + gtin + "~" + lot + "~" + serial }
-func lotSerialPrefix(gtin, lot string) string      { return "lotsn~" + gtin + "~" + lot + "~" }
+// Blocks of serials (see blocks.go): suffix is what placeOf returns.
+func blockKey(gtin, suffix string) string         { return "sblk~" + gtin + "~" + suffix }
+func blockPrefix(gtin string) string              { return "sblk~" + gtin + "~" }
+func lotBlockKey(gtin, lot, suffix string) string { return "lotsb~" + gtin + "~" + lot + "~" + suffix }
+func lotBlockPrefix(gtin, lot string) string      { return "lotsb~" + gtin + "~" + lot + "~" }
 
 func txEventKey(txID, hashID string) string { return "tx~" + txID + "~e~" + hashID }
 func txT3Key(txID, id string) string        { return "tx~" + txID + "~t~" + id }

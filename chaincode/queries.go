@@ -117,7 +117,7 @@ func knownLot(tx *txn, gtin, lot string) (*LotRecord, error) {
 }
 
 // readLot answers a lot's record with its counts and holders, computed by
-// scanning the lot's serial index and reading each serial: the cost grows
+// scanning the lot's blocks and reading each serial: the cost grows
 // with the lot's size. Only the lot's owner and regulators see the counts
 // and every holder; anyone else sees its own holding (LotStatus.Restricted).
 func readLot(tx *txn, args []string) ([]byte, error) {
@@ -128,16 +128,7 @@ func readLot(tx *txn, args []string) ([]byte, error) {
 	}
 	out := LotStatus{LotRecord: *l, Holders: []LotHolding{}}
 	counts := map[string]int{}
-	prefix := lotSerialPrefix(gtin, lot)
-	err = tx.st.Range(prefix, prefix+keyEnd, func(key string, _ []byte) (bool, error) {
-		raw, err := tx.st.GetState(serialKey(gtin, key[len(prefix):]))
-		if err != nil || raw == nil {
-			return false, fmt.Errorf("read serial of index key %s: %v", key, err)
-		}
-		var s SerialRecord
-		if err := decodeSerial(raw, &s); err != nil {
-			return false, fmt.Errorf("decode serial of index key %s: %w", key, err)
-		}
+	err = tx.eachSerial(gtin, lot, func(s *SerialRecord) (bool, error) {
 		out.Commissioned++
 		if s.Status.Terminal() {
 			out.Retired++
@@ -168,6 +159,11 @@ func history(tx *txn, args []string) ([]byte, error) {
 		return nil, err
 	}
 	out := []CustodyEntry{}
+	if id.Kind == KindSGTIN {
+		if out, err = commissioning(tx, id, out); err != nil {
+			return nil, err
+		}
+	}
 	err = tx.st.History(id.Key(), func(h HistoryEntry) (bool, error) {
 		e := CustodyEntry{TxID: h.TxID, Block: h.Block, Time: h.Timestamp.UTC(), Deleted: h.IsDelete}
 		if !h.IsDelete {
@@ -189,10 +185,42 @@ func history(tx *txn, args []string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", args[0], err)
 	}
+	if len(out) > 1 && out[0].TxID == out[1].TxID {
+		// Commissioned and changed by one transaction: one entry, the
+		// serial as the transaction left it.
+		out = out[1:]
+	}
 	if len(out) == 0 {
 		return nil, refuse(CodeNotFound, "unknown-epc", args[0], args[0]+" has no history")
 	}
 	return json.Marshal(out)
+}
+
+// commissioning appends a serial's first custody entry, its commissioning,
+// to out: the record its block segment gives it, with the transaction's
+// block and time from the block key's history.
+func commissioning(tx *txn, id ItemID, out []CustodyEntry) ([]CustodyEntry, error) {
+	place := placeOf(id.Serial)
+	b, err := tx.block(id.GTIN, place.suffix)
+	if err != nil {
+		return nil, err
+	}
+	g := b.rec.find(place.offset)
+	if g == nil {
+		return out, nil
+	}
+	e := CustodyEntry{TxID: g.TxID, Time: g.Time.UTC(), Serial: g.record(id.GTIN, id.Serial)}
+	err = tx.st.History(b.key, func(h HistoryEntry) (bool, error) {
+		if h.TxID != g.TxID {
+			return true, nil
+		}
+		e.Block = h.Block
+		return false, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", b.key, err)
+	}
+	return append(out, e), nil
 }
 
 // readEvent returns an event's anchor and its body from the caller's own

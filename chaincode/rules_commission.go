@@ -14,14 +14,16 @@ func (ec *eventCtx) commission() error {
 	if len(ec.ev.EPCList) == 0 {
 		return ec.fail(CodeInvalid, "epcs-required", "", "the event lists no EPCs")
 	}
-	_, err := ec.commissionList(ec.ev.EPCList, ec.ev.QuantityList, true)
+	_, err := ec.commissionList(ec.ev.EPCList, ec.ev.QuantityList, true, "")
 	return err
 }
 
 // commissionList creates the serials of epcs (and, when containers is set,
 // the SSCCs) for the caller, with lot and expiry from the event's ILMD or
 // the lot from an LGTIN in classes, and returns the new items in order.
-func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElement, containers bool) ([]*item, error) {
+// transformation, when set, is the hash ID of the repackaging whose outputs
+// they are. Serials are recorded in their blocks (see blocks.go).
+func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElement, containers bool, transformation string) ([]*item, error) {
 	tx := ec.tx
 	created := make([]*item, 0, len(epcs))
 	ilmdLot, ilmdExpiry := ilmdValue(ec.ev.ILMD, "lotNumber"), ilmdValue(ec.ev.ILMD, "itemExpirationDate")
@@ -81,9 +83,18 @@ func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElemen
 			return nil, ec.fail(CodeInvalid, "lot-recalled", epc, "lot %s is recalled", lot)
 		}
 		it.serial = &SerialRecord{GTIN: id.GTIN, Serial: id.Serial, Lot: lot, Expiry: expiry,
-			Custody: Custody{Owner: tx.caller, Status: StatusActive}}
-		tx.puts = append(tx.puts, put{lotSerialKey(id.GTIN, lot, id.Serial), indexMark})
+			Custody: Custody{Owner: tx.caller, Status: StatusActive}, Transformation: transformation}
 		tx.touch(it)
+		place := placeOf(id.Serial)
+		b, err := tx.block(id.GTIN, place.suffix)
+		if err != nil {
+			return nil, err
+		}
+		it.seg = tx.commissionInto(b, place, it.serial)
+		if k := lotBlockKey(id.GTIN, lot, place.suffix); !tx.lotBlocks[k] {
+			setMap(&tx.lotBlocks, k, true)
+			tx.puts = append(tx.puts, put{k, indexMark})
+		}
 		created = append(created, it)
 	}
 	return created, nil

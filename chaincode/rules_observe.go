@@ -196,38 +196,11 @@ func (tx *txn) holdsStock(gtin, lot string) (bool, error) {
 		}
 	}
 	found := false
-	visit := func(serial string, raw []byte) (bool, error) {
-		key := serialKey(gtin, serial)
-		if it, ok := tx.items[key]; ok {
-			found = it.serial != nil && match(it.serial)
-			return !found, nil
-		}
-		if raw == nil {
-			var err error
-			if raw, err = tx.st.GetState(key); err != nil {
-				return false, fmt.Errorf("read %s: %w", key, err)
-			}
-			if raw == nil {
-				return false, fmt.Errorf("lot index names %s, which has no record", key)
-			}
-		}
-		var s SerialRecord
-		if err := decodeSerial(raw, &s); err != nil {
-			return false, fmt.Errorf("decode %s: %w", key, err)
-		}
-		found = match(&s)
+	err := tx.eachSerial(gtin, lot, func(s *SerialRecord) (bool, error) {
+		found = match(s)
 		return !found, nil
-	}
-	var prefix string
-	var scan func(key string, value []byte) (bool, error)
-	if lot != "" {
-		prefix = lotSerialPrefix(gtin, lot)
-		scan = func(key string, _ []byte) (bool, error) { return visit(key[len(prefix):], nil) }
-	} else {
-		prefix = serialPrefix(gtin)
-		scan = func(key string, value []byte) (bool, error) { return visit(key[len(prefix):], value) }
-	}
-	if err := tx.st.Range(prefix, prefix+keyEnd, scan); err != nil {
+	})
+	if err != nil {
 		return false, fmt.Errorf("scan stock of %s: %w", gtin, err)
 	}
 	return found, nil

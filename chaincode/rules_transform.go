@@ -69,12 +69,11 @@ func (ec *eventCtx) transform() error {
 		}
 		rec.Inputs = append(rec.Inputs, it.id.DigitalLink())
 	}
-	outputs, err := ec.commissionList(ev.OutputEPCList, ev.OutputQuantityList, false)
+	outputs, err := ec.commissionList(ev.OutputEPCList, ev.OutputQuantityList, false, ec.hash)
 	if err != nil {
 		return err
 	}
 	for _, it := range outputs {
-		it.serial.Transformation = ec.hash
 		rec.Outputs = append(rec.Outputs, it.id.DigitalLink())
 	}
 	raw, err := json.Marshal(&rec)

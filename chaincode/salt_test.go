@@ -295,7 +295,7 @@ func TestUnsaltedCapture(t *testing.T) {
 			if !strings.Contains(re.Detail, `"salt"`) {
 				t.Fatalf("the refusal does not name the transient key: %s", re.Detail)
 			}
-			if m.Height() != height || len(m.Keys("evt~")) != 0 || len(m.Keys("serial~")) != 0 {
+			if m.Height() != height || len(m.Keys("evt~")) != 0 || len(m.Keys("serial~")) != 0 || len(m.Keys("sblk~")) != 0 {
 				t.Fatalf("a refused capture wrote: height %d -> %d, %v", height, m.Height(), m.Keys(""))
 			}
 		})

@@ -1,6 +1,7 @@
 package chaincode
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -19,15 +20,18 @@ type txn struct {
 	salt []byte
 
 	items    map[string]*item
+	blocks   map[string]*blockState // by key
 	lots     map[string]*LotRecord
 	partners map[string]*Partner
 	owners   map[string]string // GTIN -> MSP ID of its company prefix owner ("" when none)
 	glnOrgs  map[string]string // GLN -> MSP ID ("" when none)
 
-	dirtyItems []*item
-	dirtyLots  []string // lot keys in first-change order
-	lotDirty   map[string]bool
-	anchors    map[string]bool // hash IDs anchored by this transaction
+	dirtyItems  []*item
+	dirtyBlocks []*blockState   // blocks this transaction commissions into
+	lotBlocks   map[string]bool // lot index keys written by this transaction
+	dirtyLots   []string        // lot keys in first-change order
+	lotDirty    map[string]bool
+	anchors     map[string]bool // hash IDs anchored by this transaction
 
 	puts    []put        // other shared-state writes, in order
 	private []privatePut // private data writes, in order
@@ -51,6 +55,11 @@ type item struct {
 	serial *SerialRecord    // KindSGTIN; nil when absent
 	cont   *ContainerRecord // KindSSCC; nil when absent
 	dirty  bool
+	// seg is the block segment that commissioned a serial, and own tells
+	// whether the serial has a stored record of its own (else its record
+	// is seg's, see blocks.go).
+	seg *blockSeg
+	own bool
 }
 
 func (it *item) exists() bool { return it.serial != nil || it.cont != nil }
@@ -86,31 +95,58 @@ func setMap[V any](m *map[string]V, k string, v V) {
 	(*m)[k] = v
 }
 
-// item loads the record of id (absent records give an item that does not exist).
+// item loads the record of id (absent records give an item that does not
+// exist). A serial's block is read first: only a serial it lists can have a
+// record of its own.
 func (tx *txn) item(id ItemID) (*item, error) {
 	key := id.Key()
 	if it, ok := tx.items[key]; ok {
 		return it, nil
 	}
 	it := &item{id: id, key: key}
-	raw, err := tx.st.GetState(key)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
-	}
-	if raw != nil {
-		if id.Kind == KindSSCC {
-			it.cont = new(ContainerRecord)
-			err = json.Unmarshal(raw, it.cont)
-		} else {
-			it.serial = new(SerialRecord)
-			err = decodeSerial(raw, it.serial)
-		}
+	if id.Kind == KindSSCC {
+		raw, err := tx.st.GetState(key)
 		if err != nil {
-			return nil, fmt.Errorf("decode %s: %w", key, err)
+			return nil, fmt.Errorf("read %s: %w", key, err)
 		}
+		if raw != nil {
+			it.cont = new(ContainerRecord)
+			if err := json.Unmarshal(raw, it.cont); err != nil {
+				return nil, fmt.Errorf("decode %s: %w", key, err)
+			}
+		}
+	} else if err := tx.loadSerial(it); err != nil {
+		return nil, err
 	}
 	setMap(&tx.items, key, it)
 	return it, nil
+}
+
+// loadSerial fills in a serial's record from its block and, when it has
+// one, its own record.
+func (tx *txn) loadSerial(it *item) error {
+	place := placeOf(it.id.Serial)
+	b, err := tx.block(it.id.GTIN, place.suffix)
+	if err != nil {
+		return err
+	}
+	if it.seg = b.rec.find(place.offset); it.seg == nil {
+		return nil
+	}
+	raw, err := tx.st.GetState(it.key)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", it.key, err)
+	}
+	if raw == nil {
+		it.serial = it.seg.record(it.id.GTIN, it.id.Serial)
+		return nil
+	}
+	it.own = true
+	it.serial = new(SerialRecord)
+	if err := decodeSerial(raw, it.serial); err != nil {
+		return fmt.Errorf("decode %s: %w", it.key, err)
+	}
+	return nil
 }
 
 // itemByLink loads an item by a stored Digital Link (parent or child).
@@ -228,12 +264,21 @@ func (tx *txn) commit(function string) error {
 	tx.ev.Function = function
 	tx.ev.Creator = tx.caller
 	tx.ev.Time = tx.now
+	var start []byte
 	for _, it := range tx.dirtyItems {
 		var raw []byte
 		var err error
 		if it.serial != nil {
 			raw = it.serial.appendJSON(make([]byte, 0, 256))
 			tx.ev.Serials = append(tx.ev.Serials, raw)
+			if !it.own && it.seg != nil {
+				// A serial still as its segment records it needs no
+				// record of its own.
+				start = it.seg.record(it.id.GTIN, it.id.Serial).appendJSON(start[:0])
+				if bytes.Equal(raw, start) {
+					continue
+				}
+			}
 		} else {
 			raw, err = json.Marshal(it.cont)
 			tx.ev.Containers = append(tx.ev.Containers, raw)
@@ -243,6 +288,15 @@ func (tx *txn) commit(function string) error {
 		}
 		if err := tx.st.PutState(it.key, raw); err != nil {
 			return fmt.Errorf("write %s: %w", it.key, err)
+		}
+	}
+	for _, b := range tx.dirtyBlocks {
+		raw, err := b.encode()
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", b.key, err)
+		}
+		if err := tx.st.PutState(b.key, raw); err != nil {
+			return fmt.Errorf("write %s: %w", b.key, err)
 		}
 	}
 	for _, key := range tx.dirtyLots {

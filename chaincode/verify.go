@@ -148,7 +148,7 @@ func verifyQuery(tx *txn, args []string) ([]byte, error) {
 // gtinKnown reports whether any serial of gtin was commissioned.
 func gtinKnown(st State, gtin string) (bool, error) {
 	found := false
-	p := serialPrefix(gtin)
+	p := blockPrefix(gtin)
 	err := st.Range(p, p+keyEnd, func(string, []byte) (bool, error) {
 		found = true
 		return false, nil

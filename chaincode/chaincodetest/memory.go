@@ -6,6 +6,7 @@ package chaincodetest
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -95,6 +96,22 @@ func (m *Memory) Keys(prefix string) []string {
 		}
 	}
 	slices.Sort(out)
+	return out
+}
+
+// Serials returns the committed record of every commissioned serial as
+// JSON, by its world-state key (serial~<gtin>~<serial>), whether the
+// record is the serial's own or its block's (see chaincode.EachSerialRecord).
+func (m *Memory) Serials() map[string]string {
+	out := map[string]string{}
+	err := chaincode.EachSerialRecord(m.newTx("", nil), func(s *chaincode.SerialRecord) (bool, error) {
+		raw, err := json.Marshal(s)
+		out["serial~"+s.GTIN+"~"+s.Serial] = string(raw)
+		return true, err
+	})
+	if err != nil {
+		panic("chaincodetest: read serials: " + err.Error())
+	}
 	return out
 }
 
