@@ -23,10 +23,12 @@
 // prefix+"\x7f". Fabric's composite keys (which start with 0x00) are not used,
 // because GetStateByRange refuses them.
 //
-//	serial~<gtin14>~<serial>   SerialRecord of one SGTIN (all serials of a GTIN scan together)
+//	sblk~<gtin14>~<stem>~      block of the serials <stem>000 to <stem>999: who commissioned which, into which lot (blocks.go)
+//	sblk~<gtin14>~<serial>~!   block of a serial that does not end in three digits
+//	serial~<gtin14>~<serial>   SerialRecord of one SGTIN, once it differs from its block's record
 //	sscc~<sscc18>              ContainerRecord of one logistic unit
 //	lot~<gtin14>~<lot>         LotRecord
-//	lotsn~<gtin14>~<lot>~<serial>  index of a lot's serials, written once at commissioning
+//	lotsb~<gtin14>~<lot>~<block>   index of the blocks holding a lot's serials (<block> as after sblk~<gtin14>~)
 //	org~<mspid>                Partner
 //	gln~<gln13>                the MSP ID owning a GLN
 //	gcp~<company prefix>       the MSP ID owning a GS1 company prefix

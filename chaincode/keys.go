@@ -5,7 +5,6 @@ package chaincode
 const keyEnd = "\x7f" // sorts after '~' and every identifier character
 
 func serialKey(gtin, serial string) string   { return "serial~" + gtin + "~" + serial }
-func serialPrefix(gtin string) string        { return "serial~" + gtin + "~" }
 func ssccKey(sscc string) string             { return "sscc~" + sscc }
 func lotKey(gtin, lot string) string         { return "lot~" + gtin + "~" + lot }
 func partnerKey(msp string) string           { return "org~" + msp }

@@ -36,16 +36,17 @@ func main() {
 	n := flag.Int("n", 2000, "transactions to submit")
 	concurrency := flag.Int("c", 64, "concurrent submitters")
 	batch := flag.Int("batch", 100, "serials per commissioning event (commission), keys per transaction (putmany, readputmany)")
+	serials := flag.String("serials", "sequential", "how commission numbers serials: sequential (a range per worker) or random (12 random digits)")
 	chaincodeName := flag.String("chaincode", "", "chaincode name (default: baseline for put, rxledger otherwise)")
 	flag.Parse()
 
-	if err := run(*profilePath, *workload, *chaincodeName, *n, *concurrency, *batch); err != nil {
+	if err := run(*profilePath, *workload, *chaincodeName, *serials, *n, *concurrency, *batch); err != nil {
 		log.Fatalf("fabric load: %v", err)
 	}
 }
 
-func run(profilePath, workload, chaincodeName string, n, concurrency, batch int) error {
-	w, err := newWorkload(workload, batch)
+func run(profilePath, workload, chaincodeName, serials string, n, concurrency, batch int) error {
+	w, err := newWorkload(workload, batch, serials)
 	if err != nil {
 		return err
 	}

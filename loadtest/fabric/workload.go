@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -30,7 +31,14 @@ const manyValueSize = 200
 // on one network apart.
 var runID = fmt.Sprintf("%x", time.Now().UnixNano()&0xffffffffff)
 
-func newWorkload(name string, batch int) (*workload, error) {
+// newWorkload returns the named workload. serials says how commission
+// numbers its serials: "sequential" (each worker counts up, as a
+// serialisation system allocating ranges does) or "random" (12 random
+// digits each, as a system allocating randomised serials does).
+func newWorkload(name string, batch int, serials string) (*workload, error) {
+	if serials != "sequential" && serials != "random" {
+		return nil, fmt.Errorf("serials %q: want sequential or random", serials)
+	}
 	switch name {
 	case "put":
 		return &workload{
@@ -56,12 +64,12 @@ func newWorkload(name string, batch int) (*workload, error) {
 			},
 		}, nil
 	case "capture":
-		return commissioning(1), nil
+		return commissioning(1, serials), nil
 	case "commission":
 		if batch < 1 {
 			return nil, fmt.Errorf("batch %d: want at least 1", batch)
 		}
-		return commissioning(batch), nil
+		return commissioning(batch, serials), nil
 	default:
 		return nil, fmt.Errorf("unknown workload %q (put, putmany, readputmany, capture, commission)", name)
 	}
@@ -70,17 +78,17 @@ func newWorkload(name string, batch int) (*workload, error) {
 // commissioning captures commissioning events of size serials each. Every
 // worker commissions into its own lot: commissionings of one lot update its
 // record, so concurrent ones would conflict; the setup creates each lot.
-func commissioning(size int) *workload {
+func commissioning(size int, serials string) *workload {
 	w := &workload{chaincode: "rxledger", itemsPerTx: size}
 	w.tx = func(worker, i int) (ledger.Transaction, error) {
-		return commissionTx(worker, i, size)
+		return commissionTx(worker, i, size, serials)
 	}
 	w.setup = func(ctx context.Context, l ledger.Ledger, workers int) error {
 		if err := registerManufacturer(ctx, l); err != nil {
 			return err
 		}
 		for worker := range workers {
-			tx, err := commissionTx(worker, -1, 1)
+			tx, err := commissionTx(worker, -1, 1, serials)
 			if err != nil {
 				return err
 			}
@@ -93,10 +101,21 @@ func commissioning(size int) *workload {
 	return w
 }
 
-func commissionTx(worker, i, size int) (ledger.Transaction, error) {
+// commissionTx is transaction i of worker (i = -1: the setup's, which
+// creates the worker's lot).
+func commissionTx(worker, i, size int, serials string) (ledger.Transaction, error) {
 	epcs := make([]string, size)
 	for k := range epcs {
-		epcs[k] = fmt.Sprintf("urn:epc:id:sgtin:0312345.067890.%s.%d.%d.%d", runID, worker, i, k)
+		var serial string
+		switch {
+		case i < 0:
+			serial = fmt.Sprintf("%sW%dS%d", runID, worker, k)
+		case serials == "random":
+			serial = fmt.Sprintf("%sW%dR%012d", runID, worker, rand.Uint64N(1e12))
+		default:
+			serial = fmt.Sprintf("%sW%dQ%09d", runID, worker, i*size+k)
+		}
+		epcs[k] = "urn:epc:id:sgtin:0312345.067890." + serial
 	}
 	e := epcis.Event{
 		Type: epcis.ObjectEventType, Action: epcis.ActionAdd, BizStep: "commissioning", EPCList: epcs,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,3 +189,87 @@ type (
 	ledgerTransaction = ledger.Transaction
 	ledgerReceipt     = ledger.Receipt
 )
+
+// TestConcurrentCommissioningOfOneBlock: two commissionings executed on the
+// same snapshot into one block of serials conflict (MVCC on the block's
+// key), whether they share a serial or not, so a serial is never
+// commissioned twice; the loser, submitted again, is refused when it
+// repeats a serial and goes through when it does not.
+func TestConcurrentCommissioningOfOneBlock(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		a, b       []string
+		retryValid bool
+	}{
+		{"same serial", serialRange("S1", 100, 20), serialRange("S1", 119, 20), false},
+		{"disjoint serials", serialRange("S2", 100, 20), serialRange("S2", 120, 20), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			open := func(opts Options) *Ledger {
+				opts.Logger = quietOptions().Logger
+				l, err := Open(dir, testConsortium(), chaincode.Invoke, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return l
+			}
+			l := open(Options{})
+			dscsaPartners(t, l)
+			if _, err := l.Submit(context.Background(), mfr, commissionTx(t, "LOT1", []string{"X1"})); err != nil {
+				t.Fatal(err)
+			}
+			l.Close()
+			// Blocks cut at two transactions: both execute on the snapshot
+			// before either commits.
+			l = open(Options{MaxBlockTxs: 2, MaxBlockWait: time.Hour})
+			txs := map[string]ledger.Transaction{"a": commissionTx(t, "LOT1", tc.a), "b": commissionTx(t, "LOT1", tc.b)}
+			type named struct {
+				name string
+				err  error
+			}
+			results := make(chan named, 2)
+			for name, tx := range txs {
+				go func() {
+					_, err := l.Submit(context.Background(), mfr, tx)
+					results <- named{name, err}
+				}()
+			}
+			var loser string
+			for range 2 {
+				o := <-results
+				if o.err != nil {
+					wantCode(t, o.err, problem.Conflict)
+					if loser != "" {
+						t.Fatalf("both commissionings failed: %v", o.err)
+					}
+					loser = o.name
+				}
+			}
+			l.Close()
+			if loser == "" {
+				t.Fatal("both commissionings into one block committed")
+			}
+			l = open(Options{})
+			defer l.Close()
+			_, err := l.Submit(context.Background(), mfr, txs[loser])
+			if tc.retryValid != (err == nil) {
+				t.Fatalf("retry of %s: %v", loser, err)
+			}
+			want := 1 + 20 + 20
+			if !tc.retryValid {
+				want = 1 + 20
+				if !strings.Contains(err.Error(), "already-commissioned") {
+					t.Fatalf("retry refused with %v, want already-commissioned", err)
+				}
+			}
+			var lot chaincode.LotStatus
+			if err := json.Unmarshal(evaluate(t, l, mfr, chaincode.FnReadLot, dscsaGTIN, "LOT1"), &lot); err != nil {
+				t.Fatal(err)
+			}
+			if lot.Commissioned != want {
+				t.Fatalf("lot counts %d serials, want %d", lot.Commissioned, want)
+			}
+		})
+	}
+}

@@ -24,8 +24,11 @@ var tipKey = []byte{spaceMeta, 't', 'i', 'p'}
 var formatKey = []byte{spaceMeta, 'f', 'm', 't'}
 
 // storeFormat is the storage format this build reads and writes. Format 2:
-// history records are an index into the blocks (see history.go).
-const storeFormat = 2
+// history records are an index into the blocks (see history.go). Format 3:
+// the same layout, with the DSCSA chaincode's state in its block-of-serials
+// form (chaincode/blocks.go); a format 2 store holds serials the format 3
+// chaincode would not find, so it is refused like any other format.
+const storeFormat = 3
 
 // Version is where a value was last written: the block and the transaction's
 // index in it. The zero Version means "absent" (block 0 is the genesis block,

@@ -211,8 +211,9 @@ func TestVerifyRejectsNonLedger(t *testing.T) {
 func TestOldFormatIsRefused(t *testing.T) {
 	dir, _ := verifyFixture(t)
 	tests := map[string]func(db *pebble.DB) error{
-		"format 1 (no format record)": del(formatKey),
-		"format 3":                    set(formatKey, []byte{0, 0, 0, 3}),
+		"format 1 (no format record)":              del(formatKey),
+		"format 2 (serials recorded one key each)": set(formatKey, []byte{0, 0, 0, 2}),
+		"format 4": set(formatKey, []byte{0, 0, 0, 4}),
 	}
 	for name, change := range tests {
 		t.Run(name, func(t *testing.T) {
