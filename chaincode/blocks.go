@@ -91,7 +91,17 @@ type blockSeg struct {
 	// Members are the offsets commissioned, as sorted ranges and single
 	// offsets ("0-999", "5,17,200-299"); empty in a serial's own block.
 	Members string `json:"members,omitempty"`
+	// Own marks the one segment whose members were commissioned with a
+	// record of their own (every other field is empty): once a block has
+	// maxSegs segments, further commissionings go there, so that serials
+	// commissioned one transaction at a time do not grow the block by a
+	// segment each.
+	Own bool `json:"own,omitempty"`
 }
+
+// maxSegs is how many segments a block keeps before new commissionings
+// into it write records of their own (listed in its Own segment).
+const maxSegs = 16
 
 // record is the record a member of the segment has until it changes.
 func (g *blockSeg) record(gtin, serial string) *SerialRecord {
@@ -223,7 +233,9 @@ func (tx *txn) block(gtin, suffix string) (*blockState, error) {
 
 // commissionInto records a new serial in its block: in the segment this
 // transaction adds for the serial's starting record, made on first use. It
-// returns the segment, whose record the serial starts with.
+// returns the segment, whose record the serial starts with, or nil when
+// the block is full of segments and the serial needs a record of its own
+// (it is listed in the block's Own segment).
 func (tx *txn) commissionInto(b *blockState, place blockPlace, start *SerialRecord) *blockSeg {
 	want := blockSeg{TxID: tx.st.TxID(), Time: tx.now, Owner: start.Owner, Lot: start.Lot, Expiry: start.Expiry,
 		Transformation: start.Transformation}
@@ -232,6 +244,15 @@ func (tx *txn) commissionInto(b *blockState, place blockPlace, start *SerialReco
 		if s.seg == want {
 			a = s
 			break
+		}
+	}
+	if a == nil && b.segments() >= maxSegs {
+		want = blockSeg{Own: true}
+		for _, s := range b.added {
+			if s.seg.Own {
+				a = s
+				break
+			}
 		}
 	}
 	if a == nil {
@@ -244,11 +265,33 @@ func (tx *txn) commissionInto(b *blockState, place blockPlace, start *SerialReco
 	if place.offset >= 0 {
 		a.offs = append(a.offs, place.offset)
 	}
+	if want.Own {
+		return nil
+	}
 	return &a.seg
 }
 
-// encode returns the block's record with the segments this
-// transaction added.
+// segments counts the block's segments, stored and added, other than its
+// Own segment.
+func (b *blockState) segments() int {
+	n := 0
+	if b.rec != nil {
+		for _, g := range b.rec.Segs {
+			if !g.Own {
+				n++
+			}
+		}
+	}
+	for _, a := range b.added {
+		if !a.seg.Own {
+			n++
+		}
+	}
+	return n
+}
+
+// encode returns the block's record with the segments this transaction
+// added; serials added to the Own segment join its stored members.
 func (b *blockState) encode() ([]byte, error) {
 	out := serialBlock{}
 	if b.rec != nil {
@@ -256,6 +299,16 @@ func (b *blockState) encode() ([]byte, error) {
 	}
 	for _, a := range b.added {
 		g := a.seg
+		if g.Own {
+			i := slices.IndexFunc(out.Segs, func(g blockSeg) bool { return g.Own })
+			if i >= 0 {
+				eachMember(out.Segs[i].Members, func(off int) bool {
+					a.offs = append(a.offs, off)
+					return true
+				})
+				out.Segs = slices.Delete(out.Segs, i, i+1)
+			}
+		}
 		slices.Sort(a.offs)
 		g.Members = encodeMembers(slices.Compact(a.offs))
 		out.Segs = append(out.Segs, g)
@@ -277,6 +330,9 @@ func (tx *txn) serialIn(gtin, suffix string, off int, g *blockSeg) (*SerialRecor
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
 	if raw == nil {
+		if g.Own {
+			return nil, fmt.Errorf("block lists %s with a record of its own, which is missing", key)
+		}
 		return g.record(gtin, serial), nil
 	}
 	s := new(SerialRecord)
@@ -322,13 +378,16 @@ func (tx *txn) eachInBlocks(blocks []blockRef, lot string, fn func(s *SerialReco
 		more := true
 		for i := range b.rec.Segs {
 			g := &b.rec.Segs[i]
-			if lot != "" && g.Lot != lot {
+			if lot != "" && !g.Own && g.Lot != lot {
 				continue
 			}
 			visit := func(off int) bool {
 				var s *SerialRecord
 				if s, err = tx.serialIn(ref.gtin, ref.suffix, off, g); err != nil {
 					return false
+				}
+				if lot != "" && s.Lot != lot {
+					return true
 				}
 				more, err = fn(s)
 				return more && err == nil

@@ -232,3 +232,51 @@ func TestSerialsOfTheirOwnBlock(t *testing.T) {
 		t.Fatalf("lot counts %d", l.Commissioned)
 	}
 }
+
+// TestBlockSegmentsAreBounded: serials commissioned one transaction at a
+// time fill a block's first 16 segments; later ones get records of their
+// own, listed in the block's one Own segment, so the block stops growing by
+// a segment per transaction. Every serial reads, counts and is refused a
+// second commissioning either way.
+func TestBlockSegmentsAreBounded(t *testing.T) {
+	m := newLedger(t)
+	for i := range 20 {
+		mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", sgtin(fmt.Sprintf("%d", 4000+i))))
+	}
+	var b struct {
+		Segs []struct {
+			Members string
+			Own     bool
+		}
+	}
+	if err := json.Unmarshal(m.GetState("sblk~"+gtin+"~4~"), &b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Segs) != 17 || !b.Segs[16].Own || b.Segs[16].Members != "16-19" || b.Segs[15].Own {
+		t.Fatalf("segments %+v", b.Segs)
+	}
+	if k := m.Keys("serial~"); len(k) != 4 || k[0] != "serial~"+gtin+"~4016" {
+		t.Fatalf("serial keys %v", k)
+	}
+	for _, serial := range []string{"4000", "4015", "4016", "4019"} {
+		if s := serialOf(t, m, sgtin(serial)); s.Serial != serial || s.Owner != mfr || s.Lot != "L1" {
+			t.Fatalf("%s: %+v", serial, s)
+		}
+		if h := history(t, m, sgtin(serial)); len(h) != 1 || h[0].Block == 0 || h[0].Serial.Status != chaincode.StatusActive {
+			t.Fatalf("history of %s: %+v", serial, h)
+		}
+		_, err := capture(t, m, mfr, at(commissionEv("L1", "2027-03-31", sgtin(serial)), 30))
+		wantRule(t, err, chaincode.CodeInvalid, "already-commissioned", 0)
+	}
+	if l := lotOf(t, m, "L1"); l.Commissioned != 20 {
+		t.Fatalf("lot counts %d", l.Commissioned)
+	}
+	if n := len(m.Serials()); n != 20 {
+		t.Fatalf("%d serial records", n)
+	}
+	// Moving an own-record serial writes its record as for any other.
+	mustCapture(t, m, mfr, shipEv(whsGLN, sgtin("4017")))
+	if h := history(t, m, sgtin("4017")); len(h) != 2 || h[1].Serial.Status != chaincode.StatusInTransit {
+		t.Fatalf("history after shipping %+v", h)
+	}
+}

@@ -206,7 +206,8 @@ func commissioning(tx *txn, id ItemID, out []CustodyEntry) ([]CustodyEntry, erro
 		return nil, err
 	}
 	g := b.rec.find(place.offset)
-	if g == nil {
+	if g == nil || g.Own {
+		// Not commissioned, or its own key's history starts with it.
 		return out, nil
 	}
 	e := CustodyEntry{TxID: g.TxID, Time: g.Time.UTC(), Serial: g.record(id.GTIN, id.Serial)}

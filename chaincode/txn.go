@@ -137,6 +137,12 @@ func (tx *txn) loadSerial(it *item) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", it.key, err)
 	}
+	if it.seg.Own {
+		it.seg = nil
+		if raw == nil {
+			return fmt.Errorf("block %s lists %s with a record of its own, which is missing", b.key, it.key)
+		}
+	}
 	if raw == nil {
 		it.serial = it.seg.record(it.id.GTIN, it.id.Serial)
 		return nil
