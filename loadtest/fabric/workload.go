@@ -106,14 +106,16 @@ func commissioning(size int, serials string) *workload {
 func commissionTx(worker, i, size int, serials string) (ledger.Transaction, error) {
 	epcs := make([]string, size)
 	for k := range epcs {
+		// At most 20 characters (GS1): the run's last hex digits, the
+		// worker, and the number.
 		var serial string
 		switch {
 		case i < 0:
-			serial = fmt.Sprintf("%sW%dS%d", runID, worker, k)
+			serial = fmt.Sprintf("%sW%dS%d", runID[len(runID)-6:], worker, k)
 		case serials == "random":
-			serial = fmt.Sprintf("%sW%dR%012d", runID, worker, rand.Uint64N(1e12))
+			serial = fmt.Sprintf("%sW%dR%012d", runID[len(runID)-4:], worker, rand.Uint64N(1e12))
 		default:
-			serial = fmt.Sprintf("%sW%dQ%09d", runID, worker, i*size+k)
+			serial = fmt.Sprintf("%sW%dQ%09d", runID[len(runID)-6:], worker, i*size+k)
 		}
 		epcs[k] = "urn:epc:id:sgtin:0312345.067890." + serial
 	}

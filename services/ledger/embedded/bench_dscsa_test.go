@@ -37,7 +37,7 @@ func BenchmarkDSCSACommission1000(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := int(seq.Add(1))
-			tx := commissionTx(b, "L"+strconv.Itoa(n), serialRange("C", n*1000, 1000))
+			tx := commissionTx(b, "L"+strconv.Itoa(n), benchSerials("C", n*1000, 1000))
 			if _, err := submitRetrying(l, tx); err != nil {
 				b.Error(err)
 				return
@@ -103,7 +103,7 @@ func BenchmarkDSCSAVerify(b *testing.B) {
 	loadSerials(b, l, 10000)
 	reqs := make([]string, 1024)
 	for i := range reqs {
-		reqs[i] = verifyRequest(b, "V"+strconv.Itoa(rand.IntN(10000)), lotOf(rand.IntN(10000)))
+		reqs[i] = verifyRequest(b, benchSerial("V", rand.IntN(10000)), lotOf(rand.IntN(10000)))
 	}
 	var seq atomic.Int64
 	cpu0 := cpuSeconds()
@@ -159,7 +159,7 @@ func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		i := rng.IntN(n)
-		out, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnVerify, verifyRequest(b, "V"+strconv.Itoa(i), lotOf(i)))
+		out, err := l.Evaluate(context.Background(), "PharmacyMSP", chaincode.FnVerify, verifyRequest(b, benchSerial("V", i), lotOf(i)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -178,6 +178,32 @@ func BenchmarkDSCSAVerifyAtScale(b *testing.B) {
 	if lookups := (c1.Hits - c0.Hits) + (c1.Misses - c0.Misses); lookups > 0 {
 		b.ReportMetric(100*float64(c1.Hits-c0.Hits)/float64(lookups), "cache-hit-%")
 	}
+}
+
+// randomSerials makes the benchmarks' serials randomised
+// (RXLEDGER_BENCH_RANDOM_SERIALS set) instead of consecutive.
+var randomSerials = os.Getenv("RXLEDGER_BENCH_RANDOM_SERIALS") != ""
+
+// benchSerial is the benchmarks' serial i with prefix: prefix and i
+// ("V1234": consecutive serials share the chaincode's blocks of 1,000), or,
+// with randomSerials, prefix and 12 digits scattered over the serial space
+// (i times an odd multiplier not divisible by 5, modulo 10^12: distinct for
+// distinct i, and no two serials of a load share a block), as a system
+// issuing randomised serials would.
+func benchSerial(prefix string, i int) string {
+	if randomSerials {
+		return fmt.Sprintf("%s%012d", prefix, uint64(i)*2654435761%1_000_000_000_000)
+	}
+	return prefix + strconv.Itoa(i)
+}
+
+// benchSerials is n serials from benchSerial(prefix, from) on.
+func benchSerials(prefix string, from, n int) []string {
+	out := make([]string, n)
+	for k := range out {
+		out[k] = benchSerial(prefix, from+k)
+	}
+	return out
 }
 
 // lotOf is the lot loadSerials commissioned serial i in.
@@ -199,7 +225,7 @@ func loadSerials(b *testing.B, l *Ledger, n int) {
 				if i >= n {
 					return
 				}
-				if _, err := submitRetrying(l, commissionTx(b, lotOf(i), serialRange("V", i, 1000))); err != nil {
+				if _, err := submitRetrying(l, commissionTx(b, lotOf(i), benchSerials("V", i, 1000))); err != nil {
 					errs <- err
 					return
 				}
@@ -291,7 +317,7 @@ func BenchmarkDSCSAHistory(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < shipped; i += 8 {
-				if _, err := submitRetrying(l, singleEventTx(b, "shipping", "in_transit", dscsaSGTIN("V"+strconv.Itoa(i)), i)); err != nil {
+				if _, err := submitRetrying(l, singleEventTx(b, "shipping", "in_transit", dscsaSGTIN(benchSerial("V", i)), i)); err != nil {
 					errs <- err
 					return
 				}
@@ -311,7 +337,7 @@ func BenchmarkDSCSAHistory(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		i := rng.IntN(n)
-		out, err := l.Evaluate(context.Background(), mfr, chaincode.FnHistory, dscsaSGTIN("V"+strconv.Itoa(i)))
+		out, err := l.Evaluate(context.Background(), mfr, chaincode.FnHistory, dscsaSGTIN(benchSerial("V", i)))
 		if err != nil {
 			b.Fatal(err)
 		}

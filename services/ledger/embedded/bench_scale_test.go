@@ -28,12 +28,15 @@ func benchLedgerDir(b *testing.B, n int) (string, bool) {
 	}
 	dir := filepath.Join(root, "ledger")
 	marker := filepath.Join(root, "serials")
+	want := strconv.Itoa(n)
+	if randomSerials {
+		want += " random"
+	}
 	raw, err := os.ReadFile(marker)
 	switch {
 	case err == nil:
-		have, perr := strconv.Atoi(strings.TrimSpace(string(raw)))
-		if perr != nil || have != n {
-			b.Fatalf("RXLEDGER_BENCH_DIR=%s holds a ledger of %q serials, want %d: use another directory", root, raw, n)
+		if have := strings.TrimSpace(string(raw)); have != want {
+			b.Fatalf("RXLEDGER_BENCH_DIR=%s holds a ledger of %q serials, want %q: use another directory", root, have, want)
 		}
 		return dir, true
 	case errors.Is(err, os.ErrNotExist):
@@ -42,7 +45,7 @@ func benchLedgerDir(b *testing.B, n int) (string, bool) {
 		}
 		b.Cleanup(func() {
 			if !b.Failed() {
-				if werr := os.WriteFile(marker, []byte(strconv.Itoa(n)+"\n"), 0o644); werr != nil {
+				if werr := os.WriteFile(marker, []byte(want+"\n"), 0o644); werr != nil {
 					b.Errorf("write %s: %v", marker, werr)
 				}
 			}
