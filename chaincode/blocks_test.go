@@ -50,8 +50,13 @@ func TestCommissioningWritesBlocksNotSerials(t *testing.T) {
 	if k := m.Keys("lotsb~"); len(k) != 2 {
 		t.Fatalf("lot index keys %v", k)
 	}
-	if n := len(lastEvent(t, m).Serials); n != 1000 {
-		t.Fatalf("the chaincode event carries %d serial records, want 1000", n)
+	ce := lastEvent(t, m)
+	if all := ce.AllSerials(); len(all) != 1000 || all[999].Serial != "101499" || all[999].Owner != mfr || all[999].Lot != "L1" {
+		t.Fatalf("the chaincode event carries %d serial records, want 1000", len(all))
+	}
+	// In two groups (one per block), not as 1,000 records.
+	if len(ce.Serials) != 0 || len(ce.Commissioned) != 2 || len(ce.Commissioned[0].Serials) != 500 {
+		t.Fatalf("event: %d serial records, %d commissioned groups", len(ce.Serials), len(ce.Commissioned))
 	}
 	for _, epc := range []string{epcs[0], epcs[499], epcs[500], epcs[999]} {
 		s := serialOf(t, m, epc)

@@ -3,8 +3,10 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
-	"rxledger/epcis"
+	"slices"
 	"time"
+
+	"rxledger/epcis"
 )
 
 // EventName is the name of the one chaincode event every invoking
@@ -16,14 +18,18 @@ const EventName = "dscsa"
 // query indexes) need no further reads. Arrays are in first-change order and
 // are empty, not null, when nothing of the kind changed.
 type ChaincodeEvent struct {
-	TxID       string            `json:"txId"`
-	Function   string            `json:"function"`
-	Creator    string            `json:"creator"`
-	Time       time.Time         `json:"time"`
-	Serials    []SerialRecord    `json:"serials"`
-	Containers []ContainerRecord `json:"containers"`
-	Lots       []LotRecord       `json:"lots"`
-	Partners   []Partner         `json:"partners"`
+	TxID     string         `json:"txId"`
+	Function string         `json:"function"`
+	Creator  string         `json:"creator"`
+	Time     time.Time      `json:"time"`
+	Serials  []SerialRecord `json:"serials"`
+	// Commissioned are the serials commissioned by the transaction and
+	// left as commissioned, grouped by their common starting record; they
+	// are not repeated in Serials (AllSerials lists both).
+	Commissioned []Commissioned    `json:"commissioned"`
+	Containers   []ContainerRecord `json:"containers"`
+	Lots         []LotRecord       `json:"lots"`
+	Partners     []Partner         `json:"partners"`
 	// Events are the anchors of the EPCIS events newly captured (duplicates
 	// are left out).
 	Events []EventAnchor `json:"events"`
@@ -34,19 +40,59 @@ type ChaincodeEvent struct {
 	Transformations []TransformationRecord `json:"transformations"`
 }
 
+// Commissioned is a group of serials of one GTIN that one transaction
+// commissioned with the same record: a thousand serials cost their serial
+// numbers in the event, not a thousand records.
+type Commissioned struct {
+	GTIN           string    `json:"gtin"`
+	Lot            string    `json:"lot"`
+	Expiry         string    `json:"expiry"`
+	Owner          string    `json:"owner"`
+	Updated        time.Time `json:"updated"`
+	Transformation string    `json:"transformation,omitempty"`
+	Serials        []string  `json:"serials"`
+}
+
+// Record returns the record of serial as the group commissioned it.
+func (c *Commissioned) Record(serial string) *SerialRecord {
+	return &SerialRecord{GTIN: c.GTIN, Serial: serial, Lot: c.Lot, Expiry: c.Expiry, Transformation: c.Transformation,
+		Custody: Custody{Owner: c.Owner, Status: StatusActive, Updated: c.Updated}}
+}
+
+// AppendRecordJSON appends the JSON of serial's record as the group
+// commissioned it, byte for byte what the state and Serials hold for it.
+func (c *Commissioned) AppendRecordJSON(b []byte, serial string) []byte {
+	return c.Record(serial).appendJSON(b)
+}
+
+// AllSerials returns every serial record the event carries: Serials, then
+// each Commissioned group's.
+func (e *ChaincodeEvent) AllSerials() []SerialRecord {
+	out := slices.Clone(e.Serials)
+	for i := range e.Commissioned {
+		for _, serial := range e.Commissioned[i].Serials {
+			out = append(out, *e.Commissioned[i].Record(serial))
+		}
+	}
+	return out
+}
+
 // txEvent collects a transaction's changes already encoded, so that the
 // event reuses the bytes written to the state.
 type txEvent struct {
-	TxID       string
-	Function   string
-	Creator    string
-	Time       time.Time
-	Serials    []json.RawMessage
-	Containers []json.RawMessage
-	Lots       []json.RawMessage
-	Partners   []json.RawMessage
-	Events     []json.RawMessage
-	T3         []json.RawMessage
+	TxID     string
+	Function string
+	Creator  string
+	Time     time.Time
+	Serials  []json.RawMessage
+	// commissioned groups serials left as their block segment records them,
+	// by segment, in first-use order.
+	commissioned []*commissionedGroup
+	Containers   []json.RawMessage
+	Lots         []json.RawMessage
+	Partners     []json.RawMessage
+	Events       []json.RawMessage
+	T3           []json.RawMessage
 	// Transformations are TransformationRecords.
 	Transformations []json.RawMessage
 }
@@ -69,6 +115,14 @@ func (e *txEvent) marshal() ([]byte, error) {
 	b = e.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')
 	b = appendRawArray(b, "serials", e.Serials)
+	b = append(b, `,"commissioned":[`...)
+	for i, g := range e.commissioned {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = g.appendJSON(b)
+	}
+	b = append(b, ']')
 	b = appendRawArray(b, "containers", e.Containers)
 	b = appendRawArray(b, "lots", e.Lots)
 	b = appendRawArray(b, "partners", e.Partners)
@@ -76,6 +130,40 @@ func (e *txEvent) marshal() ([]byte, error) {
 	b = appendRawArray(b, "t3", e.T3)
 	b = appendRawArray(b, "transformations", e.Transformations)
 	return append(b, '}'), nil
+}
+
+// commissionedGroup is a Commissioned group being collected: the serials
+// of one block segment.
+type commissionedGroup struct {
+	gtin    string
+	seg     *blockSeg
+	serials []string
+}
+
+func (g *commissionedGroup) appendJSON(b []byte) []byte {
+	b = append(b, `{"gtin":`...)
+	b = epcis.AppendJSONString(b, g.gtin)
+	b = append(b, `,"lot":`...)
+	b = epcis.AppendJSONString(b, g.seg.Lot)
+	b = append(b, `,"expiry":`...)
+	b = epcis.AppendJSONString(b, g.seg.Expiry)
+	b = append(b, `,"owner":`...)
+	b = epcis.AppendJSONString(b, g.seg.Owner)
+	b = append(b, `,"updated":"`...)
+	b = g.seg.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	if g.seg.Transformation != "" {
+		b = append(b, `,"transformation":`...)
+		b = epcis.AppendJSONString(b, g.seg.Transformation)
+	}
+	b = append(b, `,"serials":[`...)
+	for i, s := range g.serials {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = epcis.AppendJSONString(b, s)
+	}
+	return append(b, ']', '}')
 }
 
 // appendRawArray appends ,"name":[...] of already encoded JSON values.

@@ -24,8 +24,8 @@ func TestDistributionFlow(t *testing.T) {
 		packEv(sscc3, sscc1, sscc2),
 	)
 	ce := lastEvent(t, m)
-	if len(ce.Serials) != 4 || len(ce.Containers) != 3 || len(ce.Lots) != 1 || len(ce.Events) != 5 {
-		t.Fatalf("commission event: %d serials, %d containers, %d lots, %d events", len(ce.Serials), len(ce.Containers), len(ce.Lots), len(ce.Events))
+	if len(ce.AllSerials()) != 4 || len(ce.Containers) != 3 || len(ce.Lots) != 1 || len(ce.Events) != 5 {
+		t.Fatalf("commission event: %d serials, %d containers, %d lots, %d events", len(ce.AllSerials()), len(ce.Containers), len(ce.Lots), len(ce.Events))
 	}
 	if s := serialOf(t, m, items[0]); s.Parent != "https://id.gs1.org/00/103123450000000018" || s.Owner != mfr || s.Lot != "L1" {
 		t.Fatalf("after packing: %+v", s)
@@ -143,7 +143,7 @@ func TestIdempotentCapture(t *testing.T) {
 	if after := m.Serials()["serial~"+gtin+"~I1"]; before == "" || after != before || len(m.Keys("serial~"))+len(m.Keys("sblk~")) != hist {
 		t.Fatalf("state changed on duplicate capture:\n%s\n%s", before, after)
 	}
-	if ce := lastEvent(t, m); len(ce.Serials) != 0 || len(ce.Events) != 0 {
+	if ce := lastEvent(t, m); len(ce.AllSerials()) != 0 || len(ce.Events) != 0 {
 		t.Fatalf("duplicate capture event carries changes: %+v", ce)
 	}
 	// A duplicate within one batch is skipped too.

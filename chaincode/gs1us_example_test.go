@@ -57,8 +57,8 @@ func TestGS1USPharmaExample(t *testing.T) {
 		t.Fatalf("%d events captured of %d", len(res.Events), len(doc.Events))
 	}
 	ce := lastEvent(t, m)
-	if len(ce.Serials) != 15 || len(ce.Containers) != 1 {
-		t.Fatalf("event: %d serials, %d containers", len(ce.Serials), len(ce.Containers))
+	if len(ce.AllSerials()) != 15 || len(ce.Containers) != 1 {
+		t.Fatalf("event: %d serials, %d containers", len(ce.AllSerials()), len(ce.Containers))
 	}
 	if p := ce.Events[7].Parties; !slices.Equal(p, []string{mfr, whs}) {
 		t.Fatalf("shipping parties %v", p)

@@ -71,7 +71,7 @@ func TestSuspectContainerBlocksTrade(t *testing.T) {
 	if _, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, sscc1, "suspect"); err != nil {
 		t.Fatal(err)
 	}
-	if ce := lastEvent(t, m); len(ce.Serials) != 2 || len(ce.Containers) != 1 {
+	if ce := lastEvent(t, m); len(ce.AllSerials()) != 2 || len(ce.Containers) != 1 {
 		t.Fatalf("investigation event: %+v", ce)
 	}
 	_, err := capture(t, m, mfr, shipEv(whsGLN, sscc1))
@@ -268,8 +268,8 @@ func TestRegulatorTakesOverPackageInContainer(t *testing.T) {
 					t.Fatalf("%s sets %s on %s: %v", s.org, s.state, s.epc, err)
 				}
 			}
-			if ce := lastEvent(t, m); len(ce.Serials) != 2 {
-				t.Fatalf("the regulator's move reports %d serials, want both", len(ce.Serials))
+			if ce := lastEvent(t, m); len(ce.AllSerials()) != 2 {
+				t.Fatalf("the regulator's move reports %d serials, want both", len(ce.AllSerials()))
 			}
 			for _, epc := range []string{a, b} {
 				if s := serialOf(t, m, epc); s.Investigation != tc.state || s.InvestigationBy != reg {

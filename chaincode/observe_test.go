@@ -145,8 +145,8 @@ func TestObservations(t *testing.T) {
 				t.Error("an observation changed custody state")
 			}
 			ce := lastEvent(t, m)
-			if len(ce.Serials)+len(ce.Containers)+len(ce.Lots) != 0 || len(ce.Events) != 1 {
-				t.Fatalf("chaincode event: %d serials %d containers %d lots %d events", len(ce.Serials), len(ce.Containers), len(ce.Lots), len(ce.Events))
+			if len(ce.AllSerials())+len(ce.Containers)+len(ce.Lots) != 0 || len(ce.Events) != 1 {
+				t.Fatalf("chaincode event: %d serials %d containers %d lots %d events", len(ce.AllSerials()), len(ce.Containers), len(ce.Lots), len(ce.Events))
 			}
 			anchor := ce.Events[0]
 			if anchor.HashID != res.Events[0].HashID || anchor.Type != string(tc.event.Type) || anchor.BizStep != tc.event.BizStep {

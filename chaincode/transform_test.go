@@ -91,8 +91,8 @@ func TestRepackaging(t *testing.T) {
 	}
 
 	ce := lastEvent(t, m)
-	if len(ce.Serials) != 5 || len(ce.Lots) != 1 || len(ce.Events) != 1 || len(ce.Transformations) != 1 || ce.Transformations[0].HashID != hash {
-		t.Fatalf("chaincode event: %d serials %d lots %d events %d transformations", len(ce.Serials), len(ce.Lots), len(ce.Events), len(ce.Transformations))
+	if len(ce.AllSerials()) != 5 || len(ce.Lots) != 1 || len(ce.Events) != 1 || len(ce.Transformations) != 1 || ce.Transformations[0].HashID != hash {
+		t.Fatalf("chaincode event: %d serials %d lots %d events %d transformations", len(ce.AllSerials()), len(ce.Lots), len(ce.Events), len(ce.Transformations))
 	}
 	if ce.Lots[0].GTIN != outGTIN || ce.Lots[0].Owner != whs {
 		t.Errorf("new lot %+v", ce.Lots[0])
@@ -292,8 +292,8 @@ func TestRepackagingIdempotent(t *testing.T) {
 		t.Fatalf("resent transformation: %+v", again.Events[0])
 	}
 	ce := lastEvent(t, m)
-	if len(ce.Serials)+len(ce.Events)+len(ce.Transformations) != 0 {
-		t.Errorf("a duplicate changed %d serials, anchored %d events, %d transformations", len(ce.Serials), len(ce.Events), len(ce.Transformations))
+	if len(ce.AllSerials())+len(ce.Events)+len(ce.Transformations) != 0 {
+		t.Errorf("a duplicate changed %d serials, anchored %d events, %d transformations", len(ce.AllSerials()), len(ce.Events), len(ce.Transformations))
 	}
 	if snapshot(m) != before {
 		t.Error("a duplicate repackaging changed the state")

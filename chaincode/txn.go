@@ -88,9 +88,9 @@ func newTxn(st State, cfg *Config) *txn {
 }
 
 // setMap stores v under k in *m, making the map first if needed.
-func setMap[V any](m *map[string]V, k string, v V) {
+func setMap[K comparable, V any](m *map[K]V, k K, v V) {
 	if *m == nil {
-		*m = make(map[string]V)
+		*m = make(map[K]V)
 	}
 	(*m)[k] = v
 }
@@ -271,20 +271,29 @@ func (tx *txn) commit(function string) error {
 	tx.ev.Creator = tx.caller
 	tx.ev.Time = tx.now
 	var start []byte
+	var groups map[*blockSeg]*commissionedGroup
 	for _, it := range tx.dirtyItems {
 		var raw []byte
 		var err error
 		if it.serial != nil {
 			raw = it.serial.appendJSON(make([]byte, 0, 256))
-			tx.ev.Serials = append(tx.ev.Serials, raw)
 			if !it.own && it.seg != nil {
 				// A serial still as its segment records it needs no
-				// record of its own.
+				// record of its own, and the event lists it in its
+				// segment's group.
 				start = it.seg.record(it.id.GTIN, it.id.Serial).appendJSON(start[:0])
 				if bytes.Equal(raw, start) {
+					g := groups[it.seg]
+					if g == nil {
+						g = &commissionedGroup{gtin: it.id.GTIN, seg: it.seg}
+						setMap(&groups, it.seg, g)
+						tx.ev.commissioned = append(tx.ev.commissioned, g)
+					}
+					g.serials = append(g.serials, it.id.Serial)
 					continue
 				}
 			}
+			tx.ev.Serials = append(tx.ev.Serials, raw)
 		} else {
 			raw, err = json.Marshal(it.cont)
 			tx.ev.Containers = append(tx.ev.Containers, raw)

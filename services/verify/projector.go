@@ -174,9 +174,12 @@ func (s *Service) updateLag(ctx context.Context) {
 // eventRecords is the part of a "dscsa" chaincode event the cache needs,
 // with each record's JSON kept as the chaincode wrote it.
 type eventRecords struct {
-	Serials  []json.RawMessage `json:"serials"`
-	Lots     []json.RawMessage `json:"lots"`
-	Partners []json.RawMessage `json:"partners"`
+	Serials []json.RawMessage `json:"serials"`
+	// Commissioned serials come as groups sharing one record but for the
+	// serial number.
+	Commissioned []chaincode.Commissioned `json:"commissioned"`
+	Lots         []json.RawMessage        `json:"lots"`
+	Partners     []json.RawMessage        `json:"partners"`
 }
 
 // recordKeys holds the fields of a record that name it.
@@ -220,6 +223,14 @@ func entriesOf(b ledger.Block) ([]Entry, error) {
 					e.Key = PartnerKey(k.ID)
 				}
 				out = append(out, e)
+			}
+		}
+		for i := range recs.Commissioned {
+			g := &recs.Commissioned[i]
+			lot := LotKey(g.GTIN, g.Lot).ID
+			for _, serial := range g.Serials {
+				out = append(out, Entry{Key: SerialKey(g.GTIN, serial), Version: b.Number, Lot: lot,
+					Record: g.AppendRecordJSON(nil, serial)})
 			}
 		}
 	}

@@ -54,8 +54,8 @@ func observationsAndRepackaging(t *testing.T, h *harness) {
 		commission(0, h.id("LO"), a, b),
 		step(1, "inspecting", a, b),
 		ship(2, whsGLN, a, b))
-	if ev := eventOf(t, h.l, r1); len(ev.Events) != 3 || len(ev.Serials) != 2 {
-		t.Fatalf("manufacturer document: %d events %d serials", len(ev.Events), len(ev.Serials))
+	if ev := eventOf(t, h.l, r1); len(ev.Events) != 3 || len(ev.AllSerials()) != 2 {
+		t.Fatalf("manufacturer document: %d events %d serials", len(ev.Events), len(ev.AllSerials()))
 	}
 
 	// Nobody observes another's goods.

@@ -69,8 +69,8 @@ func distribution(t *testing.T, h *harness) {
 		pack(2, caseID, items...),
 	)
 	ev := eventOf(t, h.l, r1)
-	if len(ev.Serials) != 3 || len(ev.Containers) != 1 || len(ev.Lots) != 1 || len(ev.Events) != 3 || ev.Creator != Manufacturer {
-		t.Fatalf("commissioning event: %d serials %d containers %d lots %d events", len(ev.Serials), len(ev.Containers), len(ev.Lots), len(ev.Events))
+	if len(ev.AllSerials()) != 3 || len(ev.Containers) != 1 || len(ev.Lots) != 1 || len(ev.Events) != 3 || ev.Creator != Manufacturer {
+		t.Fatalf("commissioning event: %d serials %d containers %d lots %d events", len(ev.AllSerials()), len(ev.Containers), len(ev.Lots), len(ev.Events))
 	}
 	h.wantSerial(items[0], Manufacturer, chaincode.StatusActive, "")
 
@@ -80,13 +80,13 @@ func distribution(t *testing.T, h *harness) {
 		t.Fatalf("t3 ids %v", res.T3)
 	}
 	ev = eventOf(t, h.l, r2)
-	if len(ev.Serials) != 3 || len(ev.Containers) != 1 || len(ev.Events) != 1 || len(ev.T3) != 1 {
+	if len(ev.AllSerials()) != 3 || len(ev.Containers) != 1 || len(ev.Events) != 1 || len(ev.T3) != 1 {
 		t.Fatalf("shipping event: %+v", ev)
 	}
 	if got := ev.Events[0].Parties; !slices.Equal(got, []string{Manufacturer, Wholesaler}) {
 		t.Fatalf("shipping parties %v", got)
 	}
-	for _, s := range ev.Serials {
+	for _, s := range ev.AllSerials() {
 		if s.Status != chaincode.StatusInTransit || s.ShipTo != Wholesaler {
 			t.Fatalf("serial in shipping event: %+v", s)
 		}
@@ -175,7 +175,7 @@ func idempotent(t *testing.T, h *harness) {
 	if after := h.serial(h.sgtin("I1")); !reflect.DeepEqual(after, before) {
 		t.Fatalf("duplicate changed the serial:\n%+v\n%+v", before, after)
 	}
-	if ev := eventOf(t, h.l, r); len(ev.Serials) != 0 || len(ev.Events) != 0 {
+	if ev := eventOf(t, h.l, r); len(ev.AllSerials()) != 0 || len(ev.Events) != 0 {
 		t.Fatalf("duplicate capture's event carries changes: %+v", ev)
 	}
 	var hist []chaincode.CustodyEntry
@@ -254,7 +254,7 @@ func suspectPackage(t *testing.T, h *harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev := eventOf(t, h.l, r); len(ev.Serials) != 1 || ev.Serials[0].Investigation != chaincode.InvestigationSuspect {
+	if ev := eventOf(t, h.l, r); len(ev.AllSerials()) != 1 || ev.AllSerials()[0].Investigation != chaincode.InvestigationSuspect {
 		t.Fatalf("investigation event: %+v", ev)
 	}
 	v, err := h.verify(Pharmacy, h.id("S1"), h.id("LS"), "991231")
