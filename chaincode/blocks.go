@@ -97,11 +97,14 @@ type blockSeg struct {
 	// commissioned one transaction at a time do not grow the block by a
 	// segment each.
 	Own bool `json:"own,omitempty"`
+	// Lots are the lots of the Own segment's members, sorted: the block
+	// is in the lot index of each.
+	Lots []string `json:"lots,omitempty"`
 }
 
 // maxSegs is how many segments a block keeps before new commissionings
 // into it write records of their own (listed in its Own segment).
-const maxSegs = 16
+const maxSegs = 8
 
 // record is the record a member of the segment has until it changes.
 func (g *blockSeg) record(gtin, serial string) *SerialRecord {
@@ -241,7 +244,7 @@ func (tx *txn) commissionInto(b *blockState, place blockPlace, start *SerialReco
 		Transformation: start.Transformation}
 	var a *addedSeg
 	for _, s := range b.added {
-		if s.seg == want {
+		if s.seg.sameStart(&want) {
 			a = s
 			break
 		}
@@ -266,9 +269,33 @@ func (tx *txn) commissionInto(b *blockState, place blockPlace, start *SerialReco
 		a.offs = append(a.offs, place.offset)
 	}
 	if want.Own {
+		if !slices.Contains(a.seg.Lots, start.Lot) {
+			a.seg.Lots = append(a.seg.Lots, start.Lot)
+		}
 		return nil
 	}
 	return &a.seg
+}
+
+// sameStart reports whether two segments give their members the same
+// starting record.
+func (g *blockSeg) sameStart(o *blockSeg) bool {
+	return g.TxID == o.TxID && g.Time.Equal(o.Time) && g.Owner == o.Owner && g.Lot == o.Lot && g.Expiry == o.Expiry &&
+		g.Transformation == o.Transformation && g.Own == o.Own
+}
+
+// indexed reports whether the block is already in the lot index of lot:
+// some stored segment lists a serial of that lot.
+func (b *blockState) indexed(lot string) bool {
+	if b.rec == nil {
+		return false
+	}
+	for _, g := range b.rec.Segs {
+		if g.Lot == lot || g.Own && slices.Contains(g.Lots, lot) {
+			return true
+		}
+	}
+	return false
 }
 
 // segments counts the block's segments, stored and added, other than its
@@ -306,8 +333,11 @@ func (b *blockState) encode() ([]byte, error) {
 					a.offs = append(a.offs, off)
 					return true
 				})
+				g.Lots = append(slices.Clone(out.Segs[i].Lots), g.Lots...)
 				out.Segs = slices.Delete(out.Segs, i, i+1)
 			}
+			slices.Sort(g.Lots)
+			g.Lots = slices.Compact(g.Lots)
 		}
 		slices.Sort(a.offs)
 		g.Members = encodeMembers(slices.Compact(a.offs))

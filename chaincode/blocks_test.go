@@ -239,7 +239,7 @@ func TestSerialsOfTheirOwnBlock(t *testing.T) {
 }
 
 // TestBlockSegmentsAreBounded: serials commissioned one transaction at a
-// time fill a block's first 16 segments; later ones get records of their
+// time fill a block's first 8 segments; later ones get records of their
 // own, listed in the block's one Own segment, so the block stops growing by
 // a segment per transaction. Every serial reads, counts and is refused a
 // second commissioning either way.
@@ -257,13 +257,29 @@ func TestBlockSegmentsAreBounded(t *testing.T) {
 	if err := json.Unmarshal(m.GetState("sblk~"+gtin+"~4~"), &b); err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Segs) != 17 || !b.Segs[16].Own || b.Segs[16].Members != "16-19" || b.Segs[15].Own {
+	if len(b.Segs) != 9 || !b.Segs[8].Own || b.Segs[8].Members != "8-19" || b.Segs[7].Own {
 		t.Fatalf("segments %+v", b.Segs)
 	}
-	if k := m.Keys("serial~"); len(k) != 4 || k[0] != "serial~"+gtin+"~4016" {
+	if k := m.Keys("serial~"); len(k) != 12 || k[0] != "serial~"+gtin+"~4008" {
 		t.Fatalf("serial keys %v", k)
 	}
-	for _, serial := range []string{"4000", "4015", "4016", "4019"} {
+	if k := m.Keys("lotsb~"); len(k) != 1 {
+		t.Fatalf("lot index keys %v: want the block indexed once", k)
+	}
+	// A serial of another lot through the Own segment indexes the block
+	// under that lot too.
+	mustCapture(t, m, mfr, commissionEv("L2", "2027-04-30", sgtin("4500")))
+	if k := m.Keys("lotsb~"); len(k) != 2 {
+		t.Fatalf("lot index keys %v", k)
+	}
+	if l := lotOf(t, m, "L2"); l.Commissioned != 1 {
+		t.Fatalf("lot L2 counts %d", l.Commissioned)
+	}
+	mustCapture(t, m, mfr, commissionEv("L2", "2027-04-30", sgtin("4501")))
+	if k := m.Keys("lotsb~"); len(k) != 2 {
+		t.Fatalf("lot index keys %v: a lot the Own segment lists is indexed already", k)
+	}
+	for _, serial := range []string{"4000", "4007", "4008", "4019"} {
 		if s := serialOf(t, m, sgtin(serial)); s.Serial != serial || s.Owner != mfr || s.Lot != "L1" {
 			t.Fatalf("%s: %+v", serial, s)
 		}
@@ -276,7 +292,10 @@ func TestBlockSegmentsAreBounded(t *testing.T) {
 	if l := lotOf(t, m, "L1"); l.Commissioned != 20 {
 		t.Fatalf("lot counts %d", l.Commissioned)
 	}
-	if n := len(m.Serials()); n != 20 {
+	if l := lotOf(t, m, "L2"); l.Commissioned != 2 {
+		t.Fatalf("lot L2 counts %d", l.Commissioned)
+	}
+	if n := len(m.Serials()); n != 22 {
 		t.Fatalf("%d serial records", n)
 	}
 	// Moving an own-record serial writes its record as for any other.

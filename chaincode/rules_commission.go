@@ -91,7 +91,7 @@ func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElemen
 			return nil, err
 		}
 		it.seg = tx.commissionInto(b, place, it.serial)
-		if k := lotBlockKey(id.GTIN, lot, place.suffix); !tx.lotBlocks[k] {
+		if k := lotBlockKey(id.GTIN, lot, place.suffix); !tx.lotBlocks[k] && !b.indexed(lot) {
 			setMap(&tx.lotBlocks, k, true)
 			tx.puts = append(tx.puts, put{k, indexMark})
 		}
