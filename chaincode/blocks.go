@@ -212,7 +212,7 @@ type addedSeg struct {
 
 var blockCache = decodeCache[serialBlock]{clone: func(b *serialBlock) *serialBlock {
 	return &serialBlock{Segs: slices.Clone(b.Segs)}
-}}
+}, fast: fastDecodeBlock}
 
 // block loads the block of gtin with key suffix suffix into the overlay.
 func (tx *txn) block(gtin, suffix string) (*blockState, error) {

@@ -151,3 +151,73 @@ func agree(t *testing.T, raw []byte) {
 		t.Fatalf("%s:\nfast %+v\njson %+v", raw, fast, slow)
 	}
 }
+
+// TestBlockDecode: every block record the chaincode writes takes the fast
+// path, and whatever the fast path accepts decodes as encoding/json does.
+func TestBlockDecode(t *testing.T) {
+	at := time.Date(2026, 11, 1, 12, 0, 0, 123000000, time.UTC)
+	written := map[string]serialBlock{
+		"one segment": {Segs: []blockSeg{{TxID: "t1", Time: at, Owner: "M", Lot: "L1", Expiry: "2027-03-31", Members: "0-999"}}},
+		"own block":   {Segs: []blockSeg{{TxID: "t1", Time: at, Owner: "M", Lot: "L1", Expiry: "2027-03-31"}}},
+		"mixed": {Segs: []blockSeg{
+			{TxID: "t1", Time: at, Owner: "M", Lot: "L1", Expiry: "2027-03-31", Transformation: "ni:///sha-256;x", Members: "1,5-9"},
+			{Own: true, Members: "10-12", Lots: []string{"L1", "é Ω"}},
+		}},
+	}
+	for name, b := range written {
+		raw, err := json.Marshal(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fast serialBlock
+		if !fastDecodeBlock(raw, &fast) {
+			t.Fatalf("%s: the fast path refused %s", name, raw)
+		}
+		agreeBlock(t, raw)
+	}
+	seg := `{"tx":"t","time":"2026-01-01T00:00:00Z","owner":"M","lot":"L","expiry":"E"`
+	odd := []string{
+		`{"segs":null}`,
+		`{"segs":[]}`,
+		`{"segs":[` + seg + `}]} `,
+		`{"segs":[` + seg + `,"members":"1"}` + `,` + seg + `}]}`,
+		`{"segs":[` + seg + `,"own":false}]}`,
+		`{"segs":[` + seg + `,"lots":[]}]}`,
+		`{"segs":[` + seg + `,"lots":["a",]}]}`,
+		`{"segs":[` + seg + `,"members":"1","transformation":"x"}]}`,
+		`{"segs":[` + seg + `,"extra":1}]}`,
+		`{"segs":[` + seg + `}],"x":1}`,
+		`{"segs":[` + seg + `}`,
+		`{"segs":[{"tx":"t","time":"2026-1-01T00:00:00Z","owner":"M","lot":"L","expiry":"E"}]}`,
+		"{\"segs\":[{\"tx\":\"t\x01\",\"time\":\"2026-01-01T00:00:00Z\",\"owner\":\"M\",\"lot\":\"L\",\"expiry\":\"E\"}]}",
+		`{"segs":[{"tx":"a\u003cb","time":"2026-01-01T00:00:00Z","owner":"M","lot":"L","expiry":"E"}]}`,
+	}
+	for _, s := range odd {
+		agreeBlock(t, []byte(s))
+	}
+}
+
+// FuzzBlockDecode: the fast block decoder refuses or agrees with
+// encoding/json on any input.
+func FuzzBlockDecode(f *testing.F) {
+	f.Add([]byte(`{"segs":[{"tx":"t","time":"2026-01-01T00:00:00Z","owner":"M","lot":"L","expiry":"E","members":"0-9"},{"tx":"","time":"0001-01-01T00:00:00Z","owner":"","lot":"","expiry":"","members":"12","own":true,"lots":["L"]}]}`))
+	f.Fuzz(func(t *testing.T, raw []byte) { agreeBlock(t, raw) })
+}
+
+// agreeBlock checks that fastDecodeBlock either refuses raw or decodes it
+// exactly as encoding/json does.
+func agreeBlock(t *testing.T, raw []byte) {
+	t.Helper()
+	var fast, slow serialBlock
+	ok := fastDecodeBlock(raw, &fast)
+	err := json.Unmarshal(raw, &slow)
+	if !ok {
+		return
+	}
+	if err != nil {
+		t.Fatalf("fast path accepted what encoding/json refuses (%v): %s", err, raw)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%s:\nfast %+v\njson %+v", raw, fast, slow)
+	}
+}
