@@ -74,8 +74,8 @@ type Service struct {
 	// path then starts no spans (a no-op span still costs two context
 	// allocations per request).
 	tracing bool
-	m      *metrics
-	now    func() time.Time
+	m       *metrics
+	now     func() time.Time
 
 	heights heightCache
 	// projected is the height the projector has written (0: nothing yet).
