@@ -91,6 +91,9 @@ func startBaselineProcess() (*baselineProcess, error) {
 	return &baselineProcess{URL: url, cmd: cmd, stdin: stdin}, nil
 }
 
+// PID is the baseline process's ID.
+func (p *baselineProcess) PID() int { return p.cmd.Process.Pid }
+
 // Close stops the baseline process and waits for it.
 func (p *baselineProcess) Close() error {
 	p.stdin.Close()

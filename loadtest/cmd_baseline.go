@@ -25,6 +25,7 @@ func runBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	var url string
 	var closer io.Closer
+	pid := 0 // the server's process when it has its own
 	if *inProcess {
 		b, err := load.StartBaseline()
 		if err != nil {
@@ -38,7 +39,7 @@ func runBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			fmt.Fprintf(stderr, "loadtest: %v\n", err)
 			return 1
 		}
-		url, closer = b.URL, b
+		url, closer, pid = b.URL, b, b.PID()
 	}
 	defer closer.Close()
 	s, err := load.NewTemplate(load.Template{Label: "baseline net/http", URL: url, Expect: http.StatusOK})
@@ -53,12 +54,15 @@ func runBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	fmt.Fprintf(stdout, "baseline: %s in %s, %d CPUs, %d workers, %s per phase after %s warm-up\n",
 		url, where, runtime.NumCPU(), lf.concurrency, lf.duration, lf.warmup)
-	fastest, err := load.Run(ctx, client, s, lf.config(0))
+	cfg := lf.config(0)
+	cfg.ServerPID = pid
+	fastest, err := load.Run(ctx, client, s, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return 1
 	}
-	half, err := load.Run(ctx, client, s, lf.config(fastest.Throughput()/2))
+	cfg.Rate = fastest.Throughput() / 2
+	half, err := load.Run(ctx, client, s, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return 1

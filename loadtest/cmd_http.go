@@ -73,7 +73,7 @@ func runHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer b.Close()
-		c, err := load.Compare(ctx, client, b.URL, s, lf.config(0))
+		c, err := load.Compare(ctx, client, b.URL, b.PID(), s, lf.config(0))
 		if err != nil {
 			fmt.Fprintf(stderr, "loadtest: %v\n", err)
 			return 1

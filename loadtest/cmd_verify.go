@@ -68,7 +68,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 				fmt.Fprintf(stderr, "loadtest verify: %v\n", err)
 				return 1
 			}
-			c, err := load.Compare(ctx, client, b.URL, &singleScenario{t: t}, lf.config(0))
+			cfg := lf.config(0)
+			cfg.ServerPID = child.cmd.Process.Pid
+			c, err := load.Compare(ctx, client, b.URL, b.PID(), &singleScenario{t: t}, cfg)
 			b.Close()
 			if err != nil {
 				fmt.Fprintf(stderr, "loadtest verify: %v\n", err)
@@ -88,6 +90,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			}
 			cfg := lf.config(0)
 			cfg.Concurrency = *batchConc
+			cfg.ServerPID = child.cmd.Process.Pid
 			res, err := load.Run(ctx, client, s, cfg)
 			if err != nil {
 				fmt.Fprintf(stderr, "loadtest verify: %v\n", err)
@@ -101,7 +104,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			}
 			fmt.Fprintf(stdout, "batch verification: %.0f identifiers/s (%d per request); %s the 200,000/s target\n", ids, *batch, verdict)
 		case "returns":
-			res, err := load.Run(ctx, client, &returnsScenario{t: t}, lf.config(0))
+			cfg := lf.config(0)
+			cfg.ServerPID = child.cmd.Process.Pid
+			res, err := load.Run(ctx, client, &returnsScenario{t: t}, cfg)
 			if err != nil {
 				fmt.Fprintf(stderr, "loadtest verify: %v\n", err)
 				return 1

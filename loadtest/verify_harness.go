@@ -20,6 +20,7 @@ import (
 	"rxledger/services/ledger/embedded"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/server"
 	"rxledger/services/returns"
 	"rxledger/services/verify"
 )
@@ -73,6 +74,7 @@ func startVerifyHarness(ctx context.Context, serials int, redisURL string) (h *v
 		return nil, err
 	}
 	h = &verifyHarness{dir: dir, target: verifyTarget{Serials: serials, Cache: "in-process"}}
+	server.TuneGC(os.Getenv) // as rxledger serve does
 	defer func() {
 		if err != nil {
 			h.close()

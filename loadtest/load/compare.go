@@ -52,17 +52,21 @@ func (c Comparison) Verdict() (bool, string) {
 
 // Compare measures the baseline server at baselineURL and then s as fast as
 // cfg's workers go, then s at a fixed rate of half the baseline's
-// throughput, all with one client. cfg.Rate is ignored. For a fair
-// comparison the baseline should run the way the target does (its own
-// process when the target is one: see the loadtest command).
-func Compare(ctx context.Context, client *http.Client, baselineURL string, s Scenario, cfg Config) (Comparison, error) {
+// throughput, all with one client. cfg.Rate is ignored; cfg.ServerPID is the
+// target's process and baselinePID the baseline's (0: their CPU is not
+// measured). For a fair comparison the baseline should run the way the
+// target does (its own process when the target is one: see the loadtest
+// command).
+func Compare(ctx context.Context, client *http.Client, baselineURL string, baselinePID int, s Scenario, cfg Config) (Comparison, error) {
 	var c Comparison
 	base, err := NewTemplate(Template{Label: "baseline net/http", URL: baselineURL, Expect: http.StatusOK})
 	if err != nil {
 		return c, err
 	}
 	cfg.Rate = 0
-	if c.Baseline, err = Run(ctx, client, base, cfg); err != nil {
+	bcfg := cfg
+	bcfg.ServerPID = baselinePID
+	if c.Baseline, err = Run(ctx, client, base, bcfg); err != nil {
 		return c, err
 	}
 	if c.Target, err = Run(ctx, client, s, cfg); err != nil {

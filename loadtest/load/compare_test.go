@@ -47,7 +47,7 @@ func TestCompareRunsThreePhases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	c, err := Compare(context.Background(), NewClient(2, time.Second), b.URL, mustTemplate(t, Template{Label: "noop", URL: url}),
+	c, err := Compare(context.Background(), NewClient(2, time.Second), b.URL, 0, mustTemplate(t, Template{Label: "noop", URL: url}),
 		Config{Concurrency: 2, Duration: time.Minute, MaxRequests: 200}) // bounded by count, not by a clock
 	if err != nil {
 		t.Fatal(err)

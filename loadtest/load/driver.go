@@ -28,6 +28,9 @@ type Config struct {
 	Warmup      time.Duration // unmeasured time before (connections, caches, JIT of the target)
 	MaxRequests uint64        // stop after this many measured requests (DefaultMaxRequests if 0)
 	Timeout     time.Duration // per request (5s if 0)
+	// ServerPID is the process serving the scenario when it runs in a
+	// process of its own (0: not measured): its CPU is Result.ServerCPU.
+	ServerPID int
 }
 
 func (c Config) validate() error {
@@ -62,6 +65,9 @@ type Result struct {
 	// CPU is the CPU time this process (the load tool, and the target when it
 	// runs in process like the baseline server) used during the run.
 	CPU time.Duration
+	// ServerCPU is the CPU time Config.ServerPID used during the run (0 when
+	// not measured).
+	ServerCPU time.Duration
 }
 
 // CPUPerRequest is CPU over completed requests.
@@ -70,6 +76,15 @@ func (r Result) CPUPerRequest() time.Duration {
 		return 0
 	}
 	return r.CPU / time.Duration(r.Requests)
+}
+
+// ServerCPUPerRequest is ServerCPU over completed requests (0 when not
+// measured).
+func (r Result) ServerCPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.ServerCPU / time.Duration(r.Requests)
 }
 
 // Throughput is successful requests per second.
@@ -121,6 +136,7 @@ func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d t
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cpuStart := processCPU()
+	serverStart := serverCPU(cfg.ServerPID)
 	start := time.Now()
 	end := start.Add(d)
 	first := seq.Load()
@@ -183,6 +199,9 @@ func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d t
 
 	res := Result{Scenario: s.Name(), Config: cfg, Elapsed: elapsed, ByStatus: map[int]uint64{}, Latencies: NewHistogram(),
 		Lag: NewHistogram(), CPU: processCPU() - cpuStart}
+	if cfg.ServerPID != 0 {
+		res.ServerCPU = serverCPU(cfg.ServerPID) - serverStart
+	}
 	seen := map[string]bool{}
 	for _, st := range stats {
 		res.Latencies.Merge(st.hist)
@@ -201,6 +220,15 @@ func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d t
 	}
 	sort.Strings(res.Failures)
 	return res
+}
+
+// serverCPU is PIDCPU of pid, 0 for none or when it cannot be read.
+func serverCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	d, _ := PIDCPU(pid)
+	return d
 }
 
 func (c Config) timeout() time.Duration {

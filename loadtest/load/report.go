@@ -9,22 +9,27 @@ import (
 )
 
 // WriteTable writes one line per result: requests, successful requests per
-// second, latency percentiles, this process's CPU per request, and failures
-// by status.
+// second, latency percentiles, this process's CPU per request (cpu/req), the
+// server process's when it was measured (srv cpu/req, "-" when not), and
+// failures by status.
 func WriteTable(w io.Writer, results ...Result) {
 	width := len("scenario")
 	for _, r := range results {
 		width = max(width, len(r.Scenario))
 	}
-	fmt.Fprintf(w, "%-*s %5s %9s %10s %9s %9s %9s %9s %9s %9s %8s  %s\n", width,
-		"scenario", "conc", "requests", "ok/s", "mean", "p50", "p90", "p99", "p99.9", "max", "cpu/req", "failures")
+	fmt.Fprintf(w, "%-*s %5s %9s %10s %9s %9s %9s %9s %9s %9s %8s %12s  %s\n", width,
+		"scenario", "conc", "requests", "ok/s", "mean", "p50", "p90", "p99", "p99.9", "max", "cpu/req", "srv cpu/req", "failures")
 	for _, r := range results {
 		h := r.Latencies
-		fmt.Fprintf(w, "%-*s %5d %9d %10.0f %9s %9s %9s %9s %9s %9s %8s  %s\n", width,
+		srv := "-"
+		if r.ServerCPU > 0 {
+			srv = fmtDuration(r.ServerCPUPerRequest())
+		}
+		fmt.Fprintf(w, "%-*s %5d %9d %10.0f %9s %9s %9s %9s %9s %9s %8s %12s  %s\n", width,
 			r.Scenario, r.Config.Concurrency, r.Requests, r.Throughput(),
 			fmtDuration(h.Mean()), fmtDuration(h.Quantile(0.5)), fmtDuration(h.Quantile(0.9)),
 			fmtDuration(h.Quantile(0.99)), fmtDuration(h.Quantile(0.999)), fmtDuration(h.Max()),
-			fmtDuration(r.CPUPerRequest()), failures(r))
+			fmtDuration(r.CPUPerRequest()), srv, failures(r))
 	}
 	for _, r := range results {
 		for _, f := range r.Failures {

@@ -41,20 +41,37 @@ type coalescer struct {
 }
 
 // pendingLookup is a lookup waiting for its script call. The call fills
-// out and then closes done; the caller copies out into its own Lookup, so
-// a caller that gave up never shares memory with a late reply.
+// out and err and then sends on done (once); the caller copies out into its
+// own Lookup, so a caller that gave up never shares memory with a late
+// reply. A caller that got its answer puts the pendingLookup back in
+// pendingPool (nothing else refers to it any more); one that gave up leaves
+// it to the call still holding it.
 type pendingLookup struct {
 	ctx   context.Context
 	group lookupGroup
 	out   Lookup
 	err   error
-	done  chan struct{}
+	done  chan struct{} // buffered: the call's one send never waits
+}
+
+// pendingPool holds pendingLookups for reuse: a single verification's
+// lookup then allocates nothing of its own.
+var pendingPool = sync.Pool{New: func() any {
+	p := &pendingLookup{done: make(chan struct{}, 1)}
+	p.group.into = &p.out
+	return p
+}}
+
+// answer hands p its result.
+func (p *pendingLookup) answer(err error) {
+	p.err = err
+	p.done <- struct{}{}
 }
 
 // lookup queues one lookup and waits for its answer or the end of ctx.
 func (c *coalescer) lookup(ctx context.Context, r *RedisCache, requester string, serials []Key, into *Lookup) error {
-	p := &pendingLookup{ctx: ctx, group: lookupGroup{requester: requester, serials: serials}, done: make(chan struct{})}
-	p.group.into = &p.out
+	p := pendingPool.Get().(*pendingLookup)
+	p.ctx, p.group.requester, p.group.serials = ctx, requester, serials
 	c.mu.Lock()
 	c.pending = append(c.pending, p)
 	if c.inflight < c.maxInflight {
@@ -67,12 +84,16 @@ func (c *coalescer) lookup(ctx context.Context, r *RedisCache, requester string,
 	}
 	select {
 	case <-p.done:
-		if p.err != nil {
-			return p.err
+		err := p.err
+		if err == nil {
+			into.Checkpoint, into.Requester = p.out.Checkpoint, p.out.Requester
+			into.Items = append(resize(into.Items, 0), p.out.Items...)
 		}
-		into.Checkpoint, into.Requester = p.out.Checkpoint, p.out.Requester
-		into.Items = append(resize(into.Items, 0), p.out.Items...)
-		return nil
+		p.ctx, p.group.requester, p.group.serials, p.err = nil, "", nil, nil
+		p.out.Requester = Found{}
+		clear(p.out.Items)
+		pendingPool.Put(p)
+		return err
 	case <-ctx.Done():
 		c.mu.Lock()
 		queued := slices.Contains(c.pending, p)
@@ -102,8 +123,7 @@ func (c *coalescer) run(r *RedisCache, batch []*pendingLookup) {
 	live := batch[:0:0]
 	for _, p := range batch {
 		if err := p.ctx.Err(); err != nil {
-			p.err = fmt.Errorf("%w (%w)", ErrLookupNotSent, err) // its caller has gone: not worth a place in the call
-			close(p.done)
+			p.answer(fmt.Errorf("%w (%w)", ErrLookupNotSent, err)) // its caller has gone: not worth a place in the call
 			continue
 		}
 		live = append(live, p)
@@ -132,8 +152,7 @@ func (c *coalescer) call(r *RedisCache, batch []*pendingLookup) {
 	err := r.lookupGroups(ctx, groups)
 	cancel()
 	for _, p := range batch {
-		p.err = err
-		close(p.done)
+		p.answer(err)
 	}
 }
 

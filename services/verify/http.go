@@ -50,19 +50,19 @@ func (s *Service) handleSingle(c *gin.Context) {
 		httpx.Fail(c, problem.New(problem.Unauthorized, "an API key is required"))
 		return
 	}
-	q := c.Request.URL.Query()
-	if lt := q.Get("linkType"); !linkTypes[lt] {
-		httpx.Fail(c, problem.New(problem.Invalid, "linkType %q is not verificationService", lt).At(problem.Location{Field: "linkType"}))
+	q := parseLMSQuery(c.Request.URL.RawQuery)
+	if !linkTypes[q.LinkType] {
+		httpx.Fail(c, problem.New(problem.Invalid, "linkType %q is not verificationService", q.LinkType).At(problem.Location{Field: "linkType"}))
 		return
 	}
 	req := Request{
 		GTIN:     c.Param("gtin"),
 		Serial:   strings.TrimPrefix(c.Param("serial"), "/"),
-		Lot:      q.Get("10"),
-		Expiry:   q.Get("17"),
-		ReqGLN:   q.Get("reqGLN"),
-		CorrUUID: q.Get("corrUUID"),
-		Context:  q.Get("context"),
+		Lot:      q.Lot,
+		Expiry:   q.Expiry,
+		ReqGLN:   q.ReqGLN,
+		CorrUUID: q.CorrUUID,
+		Context:  q.Context,
 	}
 	if err := req.Validate(""); err != nil {
 		httpx.Fail(c, queryFieldNames(err))

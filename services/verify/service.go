@@ -70,8 +70,12 @@ type Service struct {
 	opts   Options
 	log    *slog.Logger
 	tracer trace.Tracer
-	m      *metrics
-	now    func() time.Time
+	// tracing is false when the tracer provider is the no-op one: the hot
+	// path then starts no spans (a no-op span still costs two context
+	// allocations per request).
+	tracing bool
+	m       *metrics
+	now     func() time.Time
 
 	heights heightCache
 	// projected is the height the projector has written (0: nothing yet).
@@ -134,6 +138,7 @@ func New(l ledger.Ledger, c Cache, opts Options) *Service {
 		opts:     opts,
 		log:      opts.Logger,
 		tracer:   opts.TracerProvider.Tracer("rxledger/services/verify"),
+		tracing:  !isNoopProvider(opts.TracerProvider),
 		m:        newMetrics(opts.Registerer),
 		now:      opts.Now,
 		lost:     make(chan struct{}, 1),
@@ -150,6 +155,25 @@ func New(l ledger.Ledger, c Cache, opts Options) *Service {
 	s.m.cacheUp.Set(1)
 	return s
 }
+
+// isNoopProvider reports whether tp is OpenTelemetry's no-op provider,
+// whose spans record nothing.
+func isNoopProvider(tp trace.TracerProvider) bool {
+	_, ok := tp.(tracenoop.TracerProvider)
+	return ok
+}
+
+// startSpan starts a span when tracing, and otherwise returns ctx and a
+// non-recording span without allocating.
+func (s *Service) startSpan(ctx context.Context, name string) (context.Context, trace.Span) {
+	if !s.tracing {
+		return ctx, noSpan
+	}
+	return s.tracer.Start(ctx, name)
+}
+
+// noSpan is a span that records nothing.
+var noSpan = trace.SpanFromContext(context.Background())
 
 // MaxBatch is the largest batch Verify accepts.
 func (s *Service) MaxBatch() int { return s.opts.MaxBatch }

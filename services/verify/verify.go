@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -21,7 +22,7 @@ import (
 // A request about an unknown GTIN gets a Response whose Problem says so.
 func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Request) ([]Response, error) {
 	start := time.Now()
-	ctx, span := s.tracer.Start(ctx, "verify.Verify")
+	ctx, span := s.startSpan(ctx, "verify.Verify")
 	defer span.End()
 	recording := span.IsRecording() // attributes cost allocations: only for a span that keeps them
 	if recording {
@@ -32,15 +33,16 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 	for i := range reqs {
 		keys[i] = SerialKey(reqs[i].GTIN, reqs[i].Serial)
 	}
-	var look Lookup
+	look := lookupPool.Get().(*Lookup)
+	defer putLookup(look)
 	cacheOK := false
 	if s.cacheUsable() {
-		cctx, cspan := s.tracer.Start(ctx, "verify.cache.lookup")
+		cctx, cspan := s.startSpan(ctx, "verify.cache.lookup")
 		cancel := context.CancelFunc(func() {})
 		if !s.timesCalls {
 			cctx, cancel = context.WithTimeout(cctx, s.opts.CacheTimeout)
 		}
-		err := s.cache.Lookup(cctx, caller.Org, keys, &look)
+		err := s.cache.Lookup(cctx, caller.Org, keys, look)
 		cancel()
 		endSpan(cspan, err)
 		s.cacheResult(err)
@@ -55,7 +57,7 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 	}
 	fresh := cacheOK && look.Checkpoint.Set && look.Checkpoint.Block+1+s.opts.MaxLag >= height
 	now := s.now()
-	if err := s.authorize(ctx, caller, reqs, &look, fresh, cacheOK, height, now); err != nil {
+	if err := s.authorize(ctx, caller, reqs, look, fresh, cacheOK, height, now); err != nil {
 		failSpan(span, err)
 		return nil, err
 	}
@@ -85,6 +87,20 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 	s.m.latLedger.Observe(time.Since(start).Seconds())
 	span.SetAttributes(attribute.String("verify.source", SourceLedger), attribute.Int("verify.misses", len(misses)))
 	return out, nil
+}
+
+// lookupPool holds Lookups for Verify, which uses one for the length of a
+// call only (answers copy what they keep).
+var lookupPool = sync.Pool{New: func() any { return new(Lookup) }}
+
+// putLookup clears l, keeping its Items array, and puts it back in
+// lookupPool; a batch's large array is left to the garbage collector.
+func putLookup(l *Lookup) {
+	if cap(l.Items) > coalesceMaxSerials {
+		l.Items = nil
+	}
+	l.Checkpoint, l.Requester, l.Items = Checkpoint{}, Found{}, resize(l.Items, 0)
+	lookupPool.Put(l)
 }
 
 // authorize checks that the caller's organisation is a current authorized

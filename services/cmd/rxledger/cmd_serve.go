@@ -111,6 +111,9 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (er
 // the platform endpoints, and the HTTP server.
 func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*platform, error) {
 	p := &platform{cfg: cfg, log: telemetry.NewLogger(logOut, cfg.LogLevel)}
+	if server.TuneGC(os.Getenv) {
+		p.log.Debug("garbage collector target set (neither GOGC nor GOMEMLIMIT is)", "gogc", server.DefaultGCPercent)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}

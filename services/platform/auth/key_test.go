@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -77,6 +78,36 @@ func TestParseRole(t *testing.T) {
 	for _, bad := range []string{"", "Manufacturer", "admin"} {
 		if _, err := ParseRole(bad); err == nil {
 			t.Errorf("ParseRole(%q) accepted", bad)
+		}
+	}
+}
+
+// TestParseKeyAcceptsWhatDecodes checks ParseKey's character checks against
+// the decoders they stand for: every byte value at the first and last
+// position of the ID and the secret is accepted exactly when hex (lower
+// case) or secretEncoding decodes the result.
+func TestParseKeyAcceptsWhatDecodes(t *testing.T) {
+	id, secret, _ := NewKey()
+	for b := 0; b < 256; b++ {
+		for _, at := range []int{0, idLen - 1} {
+			bad := []byte(id)
+			bad[at] = byte(b)
+			_, err := hex.DecodeString(string(bad))
+			want := err == nil && strings.ToLower(string(bad)) == string(bad)
+			if _, _, err := ParseKey(KeyPrefix + string(bad) + "_" + secret); (err == nil) != want {
+				t.Errorf("id byte %d at %d: ParseKey error %v, want accepted %v", b, at, err, want)
+			}
+		}
+		for _, at := range []int{0, secretLen - 1} {
+			bad := []byte(secret)
+			bad[at] = byte(b)
+			_, err := secretEncoding.DecodeString(string(bad))
+			// The decoder skips CR and LF; ParseKey refuses them (no key
+			// has them, so no secret with one could match anyway).
+			want := err == nil && b != '_' && b != '\r' && b != '\n'
+			if _, _, err := ParseKey(KeyPrefix + id + "_" + string(bad)); (err == nil) != want {
+				t.Errorf("secret byte %d at %d: ParseKey error %v, want accepted %v", b, at, err, want)
+			}
 		}
 	}
 }

@@ -2,10 +2,12 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,10 +45,33 @@ type record struct {
 	GLN     string    `json:"gln,omitempty"`
 	Label   string    `json:"label,omitempty"`
 	Created time.Time `json:"created"`
+
+	// What Authenticate uses, made once when the record is read or issued
+	// rather than on every request: the decoded hash, the principal (shared
+	// by every request of the key, never modified) and its access log
+	// attributes.
+	sum      [sha256.Size]byte
+	who      *Principal
+	logAttrs []slog.Attr
 }
 
 func (r record) principal() Principal {
 	return Principal{KeyID: r.ID, Org: r.Org, Role: r.Role, GLN: r.GLN, Label: r.Label}
+}
+
+// prepare fills what Authenticate uses; it fails when the stored hash is
+// not a hex SHA-256.
+func (r *record) prepare() bool {
+	sum, ok := decodeHash(r.Hash)
+	if !ok {
+		return false
+	}
+	p := r.principal()
+	r.sum, r.who = sum, &p
+	// Full slice: AddLogAttrs may keep it, and an append to it copies.
+	attrs := []slog.Attr{slog.String("org", p.Org), slog.String("role", string(p.Role)), slog.String("keyId", p.KeyID)}
+	r.logAttrs = attrs[:len(attrs):len(attrs)]
+	return true
 }
 
 // file is the JSON document on disk.
@@ -66,7 +91,7 @@ type Store struct {
 	path string
 
 	mu      sync.RWMutex
-	keys    map[string]record
+	keys    map[string]*record
 	version fileVersion // of the file the keys were read from
 
 	nextCheck atomic.Int64 // unix nanoseconds of the next look at the file
@@ -98,8 +123,8 @@ func OpenStore(path string) (*Store, error) {
 }
 
 // readKeys reads and checks the file; a missing file is an empty set.
-func readKeys(path string) (map[string]record, fileVersion, error) {
-	keys := map[string]record{}
+func readKeys(path string) (map[string]*record, fileVersion, error) {
+	keys := map[string]*record{}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return keys, fileVersion{}, nil
@@ -119,9 +144,10 @@ func readKeys(path string) (map[string]record, fileVersion, error) {
 	if doc.Version != 1 {
 		return nil, fileVersion{}, fmt.Errorf("key store %s: unsupported version %d", path, doc.Version)
 	}
-	for i, r := range doc.Keys {
-		if _, err := ParseRole(string(r.Role)); err != nil || r.ID == "" || r.Org == "" || len(r.Hash) != 64 {
-			return nil, fileVersion{}, fmt.Errorf("key store %s: key %d (%q) is incomplete or has an unknown role", path, i, r.ID)
+	for i := range doc.Keys {
+		r := &doc.Keys[i]
+		if _, err := ParseRole(string(r.Role)); err != nil || r.ID == "" || r.Org == "" || !r.prepare() {
+			return nil, fileVersion{}, fmt.Errorf("key store %s: key %d (%q) is incomplete, has an unknown role or a hash that is not a hex SHA-256", path, i, r.ID)
 		}
 		keys[r.ID] = r
 	}
@@ -174,8 +200,9 @@ func (s *Store) Issue(g Grant) (key string, p Principal, err error) {
 	id, secret, key := NewKey()
 	r := record{ID: id, Hash: HashSecret(secret), Org: g.Org, Role: g.Role, GLN: g.GLN, Label: g.Label,
 		Created: time.Now().UTC().Truncate(time.Second)}
-	err = s.change(func(keys map[string]record) error {
-		keys[id] = r
+	r.prepare()
+	err = s.change(func(keys map[string]*record) error {
+		keys[id] = &r
 		return nil
 	})
 	if err != nil {
@@ -186,7 +213,7 @@ func (s *Store) Issue(g Grant) (key string, p Principal, err error) {
 
 // Revoke deletes the key with the given ID.
 func (s *Store) Revoke(id string) error {
-	return s.change(func(keys map[string]record) error {
+	return s.change(func(keys map[string]*record) error {
 		if _, ok := keys[id]; !ok {
 			return problem.New(problem.NotFound, "no API key %q", id)
 		}
@@ -197,7 +224,7 @@ func (s *Store) Revoke(id string) error {
 
 // change applies edit to the keys as they are on disk, under the file
 // lock, writes them and makes them the store's keys.
-func (s *Store) change(edit func(map[string]record) error) error {
+func (s *Store) change(edit func(map[string]*record) error) error {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return fmt.Errorf("create key store directory: %w", err)
 	}
@@ -264,18 +291,28 @@ func (s *Store) List() []Principal {
 // The secret is compared in constant time; an unknown key ID fails without a
 // comparison (IDs are not secret).
 func (s *Store) Authenticate(_ context.Context, key string) (Principal, error) {
+	r, err := s.authenticate(key)
+	if err != nil {
+		return Principal{}, err
+	}
+	return *r.who, nil
+}
+
+// authenticate is Authenticate returning the key's record, whose prepared
+// principal and log attributes the middleware uses as they are.
+func (s *Store) authenticate(key string) (*record, error) {
 	id, secret, err := ParseKey(key)
 	if err != nil {
-		return Principal{}, problem.Wrap(problem.Unauthorized, err, "the API key is malformed")
+		return nil, problem.Wrap(problem.Unauthorized, err, "the API key is malformed")
 	}
 	s.maybeRefresh()
 	s.mu.RLock()
 	r, ok := s.keys[id]
 	s.mu.RUnlock()
-	if !ok || !secretMatches(secret, r.Hash) {
-		return Principal{}, problem.New(problem.Unauthorized, "the API key is not valid")
+	if !ok || !sumMatches(secret, &r.sum) {
+		return nil, problem.New(problem.Unauthorized, "the API key is not valid")
 	}
-	return r.principal(), nil
+	return r, nil
 }
 
 // maybeRefresh refreshes when RefreshInterval has passed since the last look;
@@ -290,10 +327,10 @@ func (s *Store) maybeRefresh() {
 }
 
 // writeKeys writes the keys atomically.
-func writeKeys(path string, keys map[string]record) error {
+func writeKeys(path string, keys map[string]*record) error {
 	f := file{Version: 1, Keys: make([]record, 0, len(keys))}
 	for _, r := range keys {
-		f.Keys = append(f.Keys, r)
+		f.Keys = append(f.Keys, *r)
 	}
 	sort.Slice(f.Keys, func(i, j int) bool { return f.Keys[i].ID < f.Keys[j].ID })
 	b, err := json.MarshalIndent(f, "", "  ")

@@ -143,6 +143,8 @@ func TestOpenStoreRefusesBadFiles(t *testing.T) {
 			{"id": "0011223344556677", "sha256": strings.Repeat("a", 64), "org": "XMSP", "role": "admin"}}})},
 		{name: "missing hash", content: mustJSON(t, map[string]any{"version": 1, "keys": []map[string]any{
 			{"id": "0011223344556677", "org": "XMSP", "role": "dispenser"}}})},
+		{name: "hash not hex", content: mustJSON(t, map[string]any{"version": 1, "keys": []map[string]any{
+			{"id": "0011223344556677", "sha256": strings.Repeat("g", 64), "org": "XMSP", "role": "dispenser"}}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

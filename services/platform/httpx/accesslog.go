@@ -12,10 +12,16 @@ import (
 const logAttrsKey = "rxledger.httpx.logattrs"
 
 // AddLogAttrs adds attributes to the request's access log line, e.g. the
-// authenticated organisation.
+// authenticated organisation. The first call keeps attrs itself, without a
+// copy, when its length is its capacity (a later call's append then copies
+// it): the caller must not modify it afterwards.
 func AddLogAttrs(c *gin.Context, attrs ...slog.Attr) {
 	prev, _ := c.Get(logAttrsKey)
 	list, _ := prev.([]slog.Attr)
+	if list == nil && len(attrs) == cap(attrs) {
+		c.Set(logAttrsKey, attrs)
+		return
+	}
 	c.Set(logAttrsKey, append(list, attrs...))
 }
 

@@ -3,6 +3,7 @@ package httpx
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/textproto"
 
 	"github.com/gin-gonic/gin"
 
@@ -11,6 +12,11 @@ import (
 
 // HeaderRequestID carries the request ID in requests and responses.
 const HeaderRequestID = "X-Request-ID"
+
+// requestIDKey is HeaderRequestID in the canonical form net/http keys
+// headers by: looking it up or setting it under this form does not
+// allocate a canonical copy of the name on every request.
+var requestIDKey = textproto.CanonicalMIMEHeaderKey(HeaderRequestID)
 
 // maxRequestIDLen bounds an incoming request ID.
 const maxRequestIDLen = 128
@@ -21,11 +27,11 @@ const maxRequestIDLen = 128
 // response's X-Request-ID.
 func RequestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.GetHeader(HeaderRequestID)
+		id := c.Request.Header.Get(requestIDKey)
 		if !validRequestID(id) {
 			id = newRequestID()
 		}
-		c.Header(HeaderRequestID, id)
+		c.Writer.Header()[requestIDKey] = []string{id}
 		c.Request = c.Request.WithContext(telemetry.WithRequestID(c.Request.Context(), id))
 		c.Next()
 	}
@@ -52,5 +58,7 @@ func validRequestID(id string) bool {
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b[:])
+	var s [32]byte
+	hex.Encode(s[:], b[:])
+	return string(s[:])
 }

@@ -1,0 +1,49 @@
+package verify
+
+import (
+	"net/url"
+	"testing"
+)
+
+// TestParseLMSQueryAsURLValues checks parseLMSQuery against what
+// url.ParseQuery and Values.Get read from the same query.
+func TestParseLMSQueryAsURLValues(t *testing.T) {
+	for _, raw := range []string{
+		"",
+		"10=LOT1&17=991231&linkType=verificationService",
+		"10=L%2F1&17=991231&reqGLN=0377777000008&corrUUID=a+b&context=dscsaSaleableReturn",
+		"10=first&10=second",
+		"10=%zz&10=good",        // a bad escape is skipped, the next value counts
+		"10=a;b&10=c",           // a pair with a semicolon is skipped
+		"1%30=escaped-key&17=x", // the key is unescaped too
+		"linkType=gs1%3AverificationService",
+		"&&10=&17", // empty pairs, empty values, no '='
+		"other=1&10=L&unknown=%zz",
+		"corrUUID=%E2%9C%93&context=%20",
+		"10==x&17=a=b",
+	} {
+		t.Run(raw, func(t *testing.T) {
+			got := parseLMSQuery(raw)
+			v, _ := url.ParseQuery(raw)
+			want := lmsQuery{Lot: v.Get("10"), Expiry: v.Get("17"), LinkType: v.Get("linkType"),
+				ReqGLN: v.Get("reqGLN"), CorrUUID: v.Get("corrUUID"), Context: v.Get("context")}
+			if got != want {
+				t.Errorf("parseLMSQuery(%q) = %+v, want %+v", raw, got, want)
+			}
+		})
+	}
+}
+
+func FuzzParseLMSQuery(f *testing.F) {
+	f.Add("10=LOT1&17=991231&linkType=verificationService")
+	f.Add("10=%zz&10=a+b;c&context=%20")
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := parseLMSQuery(raw)
+		v, _ := url.ParseQuery(raw)
+		want := lmsQuery{Lot: v.Get("10"), Expiry: v.Get("17"), LinkType: v.Get("linkType"),
+			ReqGLN: v.Get("reqGLN"), CorrUUID: v.Get("corrUUID"), Context: v.Get("context")}
+		if got != want {
+			t.Errorf("parseLMSQuery(%q) = %+v, want %+v", raw, got, want)
+		}
+	})
+}
