@@ -32,14 +32,15 @@ type node struct {
 var servingLine = regexp.MustCompile(`rxledger serving (http://\S+)`)
 
 // startNode starts the binary on data with --demo on a free port (and
-// --redis when redisURL is set), waits for /readyz and stops it when the
-// test ends.
-func startNode(t *testing.T, data, redisURL string) *node {
+// --redis when redisURL is set, and any extra flags), waits for /readyz
+// and stops it when the test ends.
+func startNode(t *testing.T, data, redisURL string, extra ...string) *node {
 	t.Helper()
 	args := []string{"serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"}
 	if redisURL != "" {
 		args = append(args, "--redis", redisURL)
 	}
+	args = append(args, extra...)
 	n := &node{t: t, data: data, done: make(chan struct{})}
 	n.cmd = exec.Command(binary, args...)
 	n.cmd.Env = append(os.Environ(), childEnv+"=1", "OTEL_EXPORTER_OTLP_ENDPOINT=")
