@@ -304,3 +304,26 @@ func TestBlockSegmentsAreBounded(t *testing.T) {
 		t.Fatalf("history after shipping %+v", h)
 	}
 }
+
+// TestCommissioningLotIsAGS1Lot: the lot of an ILMD is a GS1 lot (AI 10:
+// 1 to 20 characters of set 82), like an LGTIN's. A lot with '~' would
+// make its lot index keys (lotsb~<gtin>~<lot>~<block>) fall in the scan of
+// another lot, whose ReadLot and stock checks then fail; a lot of any
+// length would grow the block records and keys without bound. Either is
+// refused and changes nothing; the other lots keep counting.
+func TestCommissioningLotIsAGS1Lot(t *testing.T) {
+	m := newLedger(t)
+	mustCapture(t, m, mfr, commissionEv("A", "2027-03-31", sgtin("1000")))
+	for _, lot := range []string{"A~5", "A~", strings.Repeat("L", 21), "A\x7f", "lot é"} {
+		_, err := capture(t, m, mfr, commissionEv(lot, "2027-03-31", sgtin("2000")))
+		wantRule(t, err, chaincode.CodeInvalid, "bad-lot", 0)
+	}
+	if k := m.Keys("lotsb~"); len(k) != 1 {
+		t.Fatalf("lot index keys %v", k)
+	}
+	if l := lotOf(t, m, "A"); l.Commissioned != 1 {
+		t.Fatalf("lot A counts %d", l.Commissioned)
+	}
+	// Twenty characters of set 82 are a lot.
+	mustCapture(t, m, mfr, commissionEv(`!"%&'()*+,-./:;<=>?_`, "2027-03-31", sgtin("2000")))
+}

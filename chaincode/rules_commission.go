@@ -27,6 +27,11 @@ func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElemen
 	tx := ec.tx
 	created := make([]*item, 0, len(epcs))
 	ilmdLot, ilmdExpiry := ilmdValue(ec.ev.ILMD, "lotNumber"), ilmdValue(ec.ev.ILMD, "itemExpirationDate")
+	if ilmdLot != "" && !ValidSerial(ilmdLot) {
+		// A lot is AI 10, as an LGTIN's (ParseLGTIN): no '~' to run into
+		// another lot's index keys, no length to grow block records.
+		return nil, ec.fail(CodeInvalid, "bad-lot", "", "lot %q is not 1 to 20 characters of GS1 set 82", ilmdLot)
+	}
 	expiry := ""
 	if ilmdExpiry != "" {
 		var ok bool

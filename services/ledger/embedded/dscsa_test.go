@@ -273,3 +273,94 @@ func TestConcurrentCommissioningOfOneBlock(t *testing.T) {
 		})
 	}
 }
+
+// eventTx is a Capture transaction of one event.
+func eventTx(tb testing.TB, e epcis.Event) ledger.Transaction {
+	tb.Helper()
+	if e.EventTimeZoneOffset == "" {
+		e.EventTimeZoneOffset = "+00:00"
+	}
+	raw, err := json.Marshal([]epcis.Event{e})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}}
+}
+
+// TestConcurrentChangesOfABlockSerial: a serial read through its block
+// (no record of its own yet) is read with its own key's absence, so two
+// transactions executed on one snapshot conflict when one of them gives it
+// a record: two changes of the serial, and a lot stock check against the
+// destruction of the only package it found.
+func TestConcurrentChangesOfABlockSerial(t *testing.T) {
+	const whsMSP, whsParty = "WholesalerMSP", "https://id.gs1.org/417/0388888000009"
+	at := func(e epcis.Event, second int) epcis.Event {
+		e.EventTime = dscsaEventTime.Add(time.Duration(second) * time.Second)
+		return e
+	}
+	ship := func(serial string) epcis.Event {
+		return epcis.Event{Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: "shipping", Disposition: "in_transit",
+			EPCList: []string{dscsaSGTIN(serial)}, DestinationList: []epcis.SourceDest{{Type: "owning_party", Value: whsParty}}}
+	}
+	step := func(step, disposition, serial string) epcis.Event {
+		return epcis.Event{Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: step, Disposition: disposition,
+			EPCList: []string{dscsaSGTIN(serial)}}
+	}
+	n := 1.0
+	observeLot := epcis.Event{Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: "storing",
+		QuantityList: []epcis.QuantityElement{{EPCClass: "urn:epc:class:lgtin:0312345.067890.LOT1", Quantity: &n, HasQuantity: true}}}
+	type submission struct {
+		org string
+		tx  ledger.Transaction
+	}
+	for _, tc := range []struct {
+		name  string
+		setup []submission
+		a, b  submission
+	}{
+		{"ship and destroy one serial", nil,
+			submission{mfr, eventTx(t, at(ship("M105"), 10))},
+			submission{mfr, eventTx(t, at(step("destroying", "", "M105"), 11))}},
+		{"stock check and the stock leaving", []submission{
+			{mfr, eventTx(t, at(ship("M105"), 1))},
+			{whsMSP, eventTx(t, at(step("receiving", "", "M105"), 2))},
+		},
+			submission{whsMSP, eventTx(t, at(observeLot, 10))},
+			submission{whsMSP, eventTx(t, at(step("destroying", "", "M105"), 11))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			l := openDSCSA(t, dir, Options{})
+			dscsaPartners(t, l)
+			if _, err := l.Submit(context.Background(), mfr, commissionTx(t, "LOT1", serialRange("M", 100, 20))); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tc.setup {
+				if _, err := l.Submit(context.Background(), s.org, s.tx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			l.Close()
+			// Blocks cut at two transactions: both execute on the snapshot
+			// before either commits.
+			l = openDSCSA(t, dir, Options{MaxBlockTxs: 2, MaxBlockWait: time.Hour})
+			errs := make(chan error, 2)
+			for _, s := range []submission{tc.a, tc.b} {
+				go func() {
+					_, err := l.Submit(context.Background(), s.org, s.tx)
+					errs <- err
+				}()
+			}
+			failed := 0
+			for range 2 {
+				if err := <-errs; err != nil {
+					wantCode(t, err, problem.Conflict)
+					failed++
+				}
+			}
+			if failed != 1 {
+				t.Fatalf("%d of the two transactions failed, want one (MVCC conflict)", failed)
+			}
+		})
+	}
+}
