@@ -313,20 +313,26 @@ func TestConcurrentChangesOfABlockSerial(t *testing.T) {
 		org string
 		tx  ledger.Transaction
 	}
+	// a and b execute on one snapshot and are ordered into one block
+	// either way round. Both read and change the serial in the first case,
+	// so whichever comes second conflicts. In the second, a only reads
+	// (the lot's stock) and b destroys what a found: a conflicts if it is
+	// ordered after b; before b, both are valid (a saw the stock as it was).
 	for _, tc := range []struct {
-		name  string
-		setup []submission
-		a, b  submission
+		name      string
+		setup     []submission
+		a, b      submission
+		onlyReads bool // a writes nothing b reads
 	}{
 		{"ship and destroy one serial", nil,
 			submission{mfr, eventTx(t, at(ship("M105"), 10))},
-			submission{mfr, eventTx(t, at(step("destroying", "", "M105"), 11))}},
+			submission{mfr, eventTx(t, at(step("destroying", "", "M105"), 11))}, false},
 		{"stock check and the stock leaving", []submission{
 			{mfr, eventTx(t, at(ship("M105"), 1))},
 			{whsMSP, eventTx(t, at(step("receiving", "", "M105"), 2))},
 		},
 			submission{whsMSP, eventTx(t, at(observeLot, 10))},
-			submission{whsMSP, eventTx(t, at(step("destroying", "", "M105"), 11))}},
+			submission{whsMSP, eventTx(t, at(step("destroying", "", "M105"), 11))}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -344,22 +350,53 @@ func TestConcurrentChangesOfABlockSerial(t *testing.T) {
 			// Blocks cut at two transactions: both execute on the snapshot
 			// before either commits.
 			l = openDSCSA(t, dir, Options{MaxBlockTxs: 2, MaxBlockWait: time.Hour})
-			errs := make(chan error, 2)
-			for _, s := range []submission{tc.a, tc.b} {
+			type result struct {
+				name  string
+				txID  string
+				block uint64
+				err   error
+			}
+			results := make(chan result, 2)
+			for name, s := range map[string]submission{"a": tc.a, "b": tc.b} {
 				go func() {
-					_, err := l.Submit(context.Background(), s.org, s.tx)
-					errs <- err
+					r, err := l.Submit(context.Background(), s.org, s.tx)
+					results <- result{name, r.TxID, r.Block, err}
 				}()
 			}
-			failed := 0
+			code := map[string]problem.Code{}
+			txID := map[string]string{}
+			var block uint64
 			for range 2 {
-				if err := <-errs; err != nil {
-					wantCode(t, err, problem.Conflict)
-					failed++
+				r := <-results
+				if r.err != nil {
+					r.txID = wantCode(t, r.err, problem.Conflict).TxID
+					code[r.name] = problem.Conflict
+				} else {
+					block = r.block
 				}
+				txID[r.name] = r.txID
 			}
-			if failed != 1 {
-				t.Fatalf("%d of the two transactions failed, want one (MVCC conflict)", failed)
+			if block == 0 {
+				t.Fatal("both transactions failed")
+			}
+			b, err := l.Block(block)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b.Txs) != 2 {
+				t.Fatalf("block %d holds %d transactions, want both", block, len(b.Txs))
+			}
+			aFirst := b.Txs[0].ID == txID["a"]
+			second := "a"
+			if aFirst {
+				second = "b"
+			}
+			want := map[string]problem.Code{"a": "", "b": ""}
+			if !tc.onlyReads || !aFirst {
+				want[second] = problem.Conflict
+			}
+			if code["a"] != want["a"] || code["b"] != want["b"] {
+				t.Fatalf("a first %v: outcomes a %q b %q, want a %q b %q", aFirst, code["a"], code["b"], want["a"], want["b"])
 			}
 		})
 	}
