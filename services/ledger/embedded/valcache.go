@@ -38,9 +38,9 @@ type cachedValue struct {
 }
 
 const (
-	// stateCacheEntries bounds the cache (about 5 MB of typical records);
+	// stateCacheEntries bounds the cache (about 20 MB of typical records);
 	// when full, a random entry makes room.
-	stateCacheEntries = 16384
+	stateCacheEntries = 65536
 	// stateCacheDoor is the number of slots of the admission table.
 	stateCacheDoor = 1 << 16
 	// stateCacheMaxValue is the largest value cached, so that the cache
