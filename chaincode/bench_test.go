@@ -12,13 +12,22 @@ import (
 // BenchmarkCommission1000 commissions 1,000 serials per transaction on the
 // in-memory ledger (rules, encoding and event cost; no storage cost).
 func BenchmarkCommission1000(b *testing.B) {
+	b.Run("consecutive", func(b *testing.B) { benchCommission(b, func(n int) string { return fmt.Sprintf("B%d", n) }) })
+	// 12 digits scattered over the serial space (n times an odd multiplier
+	// not divisible by 5, modulo 10^12): every serial a block of its own.
+	b.Run("random", func(b *testing.B) {
+		benchCommission(b, func(n int) string { return fmt.Sprintf("B%012d", uint64(n)*2654435761%1_000_000_000_000) })
+	})
+}
+
+func benchCommission(b *testing.B, serial func(n int) string) {
 	m := newLedger(b)
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
 		epcs := make([]string, 1000)
 		for i := range epcs {
-			epcs[i] = sgtin(fmt.Sprintf("B%d", n))
+			epcs[i] = sgtin(serial(n))
 			n++
 		}
 		raw, _ := json.Marshal([]epcis.Event{commissionEv("LB", "2027-03-31", epcs...)})
