@@ -103,7 +103,10 @@ type decodeCache[T any] struct {
 	fast func([]byte, *T) bool
 }
 
-const decodeCacheSize = 4096
+// decodeCacheSize bounds each decode cache: 16,384 records (a few MB for
+// lots and blocks of serials) hold the lots and blocks of ten million
+// serials in lots and blocks of 1,000, which verification reads at random.
+const decodeCacheSize = 16384
 
 func (c *decodeCache[T]) decode(raw []byte) (*T, error) {
 	c.mu.Lock()
