@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"rxledger/chaincode"
-	"rxledger/chaincode/chaincodetest"
 )
 
 // consecutive returns n SGTINs with consecutive numeric serials from first.
@@ -18,19 +17,6 @@ func consecutive(first, n int) []string {
 		out[i] = sgtin(fmt.Sprintf("%d", first+i))
 	}
 	return out
-}
-
-func history(t *testing.T, m *chaincodetest.Memory, epc string) []chaincode.CustodyEntry {
-	t.Helper()
-	out, err := m.Evaluate(mfr, chaincode.FnHistory, epc)
-	if err != nil {
-		t.Fatalf("history of %s: %v", epc, err)
-	}
-	var h []chaincode.CustodyEntry
-	if err := json.Unmarshal(out, &h); err != nil {
-		t.Fatal(err)
-	}
-	return h
 }
 
 // TestCommissioningWritesBlocksNotSerials: a batch of 1,000 consecutive
@@ -174,12 +160,12 @@ func TestSerialLeavesItsBlock(t *testing.T) {
 	if s := serialOf(t, m, sgtin("9006")); s.Status != chaincode.StatusActive || s.Owner != mfr {
 		t.Fatalf("neighbour %+v", s)
 	}
-	h := history(t, m, sgtin("9005"))
+	h := historyOf(t, m, sgtin("9005"))
 	if len(h) != 2 || h[0].TxID != first.TxID || h[0].Block != commissionHeight || h[0].Serial.Status != chaincode.StatusActive ||
 		h[1].Serial.Status != chaincode.StatusInTransit || h[1].Block != m.Height() {
 		t.Fatalf("history %+v", h)
 	}
-	if h := history(t, m, sgtin("9006")); len(h) != 1 || h[0].Block != commissionHeight || h[0].TxID != first.TxID ||
+	if h := historyOf(t, m, sgtin("9006")); len(h) != 1 || h[0].Block != commissionHeight || h[0].TxID != first.TxID ||
 		!h[0].Time.Equal(serialOf(t, m, sgtin("9006")).Updated) {
 		t.Fatalf("history of an unmoved serial %+v", h)
 	}
@@ -206,7 +192,7 @@ func TestCommissionAndMoveInOneTransaction(t *testing.T) {
 	if s := serialOf(t, m, sgtin("3001")); !strings.HasPrefix(s.Parent, "https://id.gs1.org/00/") {
 		t.Fatalf("packed serial %+v", s)
 	}
-	if h := history(t, m, sgtin("3001")); len(h) != 1 || h[0].Serial.Parent == "" {
+	if h := historyOf(t, m, sgtin("3001")); len(h) != 1 || h[0].Serial.Parent == "" {
 		t.Fatalf("history %+v", h)
 	}
 }
@@ -283,7 +269,7 @@ func TestBlockSegmentsAreBounded(t *testing.T) {
 		if s := serialOf(t, m, sgtin(serial)); s.Serial != serial || s.Owner != mfr || s.Lot != "L1" {
 			t.Fatalf("%s: %+v", serial, s)
 		}
-		if h := history(t, m, sgtin(serial)); len(h) != 1 || h[0].Block == 0 || h[0].Serial.Status != chaincode.StatusActive {
+		if h := historyOf(t, m, sgtin(serial)); len(h) != 1 || h[0].Block == 0 || h[0].Serial.Status != chaincode.StatusActive {
 			t.Fatalf("history of %s: %+v", serial, h)
 		}
 		_, err := capture(t, m, mfr, at(commissionEv("L1", "2027-03-31", sgtin(serial)), 30))
@@ -300,7 +286,7 @@ func TestBlockSegmentsAreBounded(t *testing.T) {
 	}
 	// Moving an own-record serial writes its record as for any other.
 	mustCapture(t, m, mfr, shipEv(whsGLN, sgtin("4017")))
-	if h := history(t, m, sgtin("4017")); len(h) != 2 || h[1].Serial.Status != chaincode.StatusInTransit {
+	if h := historyOf(t, m, sgtin("4017")); len(h) != 2 || h[1].Serial.Status != chaincode.StatusInTransit {
 		t.Fatalf("history after shipping %+v", h)
 	}
 }

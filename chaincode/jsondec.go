@@ -154,7 +154,9 @@ var (
 // a control character or invalid UTF-8 (which encoding/json rejects or
 // replaces), other field orders, unknown or repeated fields, and times that
 // are not strict RFC 3339 (parsed as time.Time's JSON decoder does).
-func fastDecodeLot(raw []byte, l *LotRecord) bool {
+// plainJSON reports whether raw has no escape, no control character and
+// only valid UTF-8: text the fast decoders read as encoding/json would.
+func plainJSON(raw []byte) bool {
 	if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
 		return false
 	}
@@ -162,6 +164,13 @@ func fastDecodeLot(raw []byte, l *LotRecord) bool {
 		if c < 0x20 {
 			return false
 		}
+	}
+	return true
+}
+
+func fastDecodeLot(raw []byte, l *LotRecord) bool {
+	if !plainJSON(raw) {
+		return false
 	}
 	p := fastParser{b: raw}
 	if !(p.lit(`{"gtin":`) && p.str(&l.GTIN) &&
@@ -202,13 +211,8 @@ func fastDecodeLot(raw []byte, l *LotRecord) bool {
 // microseconds a read. Like fastDecodeLot it refuses, leaving the record to
 // encoding/json, anything it could not decode identically.
 func fastDecodeBlock(raw []byte, b *serialBlock) bool {
-	if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
+	if !plainJSON(raw) {
 		return false
-	}
-	for _, c := range raw {
-		if c < 0x20 {
-			return false
-		}
 	}
 	p := fastParser{b: raw}
 	if !p.lit(`{"segs":[`) {

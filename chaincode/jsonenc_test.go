@@ -136,19 +136,26 @@ func TestLotDecode(t *testing.T) {
 
 // agree checks that fastDecodeLot either refuses raw or decodes it exactly
 // as encoding/json does.
-func agree(t *testing.T, raw []byte) {
+func agree(t *testing.T, raw []byte) { agreeWith(t, raw, fastDecodeLot) }
+
+// agreeBlock is agree for fastDecodeBlock.
+func agreeBlock(t *testing.T, raw []byte) { agreeWith(t, raw, fastDecodeBlock) }
+
+// agreeWith checks that fast either refuses raw or decodes it exactly as
+// encoding/json does.
+func agreeWith[T any](t *testing.T, raw []byte, fast func([]byte, *T) bool) {
 	t.Helper()
-	var fast, slow LotRecord
-	ok := fastDecodeLot(raw, &fast)
-	err := json.Unmarshal(raw, &slow)
+	var got, want T
+	ok := fast(raw, &got)
+	err := json.Unmarshal(raw, &want)
 	if !ok {
 		return
 	}
 	if err != nil {
 		t.Fatalf("fast path accepted what encoding/json refuses (%v): %s", err, raw)
 	}
-	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("%s:\nfast %+v\njson %+v", raw, fast, slow)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\nfast %+v\njson %+v", raw, got, want)
 	}
 }
 
@@ -202,22 +209,4 @@ func TestBlockDecode(t *testing.T) {
 func FuzzBlockDecode(f *testing.F) {
 	f.Add([]byte(`{"segs":[{"tx":"t","time":"2026-01-01T00:00:00Z","owner":"M","lot":"L","expiry":"E","members":"0-9"},{"tx":"","time":"0001-01-01T00:00:00Z","owner":"","lot":"","expiry":"","members":"12","own":true,"lots":["L"]}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) { agreeBlock(t, raw) })
-}
-
-// agreeBlock checks that fastDecodeBlock either refuses raw or decodes it
-// exactly as encoding/json does.
-func agreeBlock(t *testing.T, raw []byte) {
-	t.Helper()
-	var fast, slow serialBlock
-	ok := fastDecodeBlock(raw, &fast)
-	err := json.Unmarshal(raw, &slow)
-	if !ok {
-		return
-	}
-	if err != nil {
-		t.Fatalf("fast path accepted what encoding/json refuses (%v): %s", err, raw)
-	}
-	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("%s:\nfast %+v\njson %+v", raw, fast, slow)
-	}
 }

@@ -22,28 +22,23 @@ func TestParseLMSQueryAsURLValues(t *testing.T) {
 		"corrUUID=%E2%9C%93&context=%20",
 		"10==x&17=a=b",
 	} {
-		t.Run(raw, func(t *testing.T) {
-			got := parseLMSQuery(raw)
-			v, _ := url.ParseQuery(raw)
-			want := lmsQuery{Lot: v.Get("10"), Expiry: v.Get("17"), LinkType: v.Get("linkType"),
-				ReqGLN: v.Get("reqGLN"), CorrUUID: v.Get("corrUUID"), Context: v.Get("context")}
-			if got != want {
-				t.Errorf("parseLMSQuery(%q) = %+v, want %+v", raw, got, want)
-			}
-		})
+		t.Run(raw, func(t *testing.T) { checkLMSQuery(t, raw) })
 	}
 }
 
 func FuzzParseLMSQuery(f *testing.F) {
 	f.Add("10=LOT1&17=991231&linkType=verificationService")
 	f.Add("10=%zz&10=a+b;c&context=%20")
-	f.Fuzz(func(t *testing.T, raw string) {
-		got := parseLMSQuery(raw)
-		v, _ := url.ParseQuery(raw)
-		want := lmsQuery{Lot: v.Get("10"), Expiry: v.Get("17"), LinkType: v.Get("linkType"),
-			ReqGLN: v.Get("reqGLN"), CorrUUID: v.Get("corrUUID"), Context: v.Get("context")}
-		if got != want {
-			t.Errorf("parseLMSQuery(%q) = %+v, want %+v", raw, got, want)
-		}
-	})
+	f.Fuzz(checkLMSQuery)
+}
+
+// checkLMSQuery compares parseLMSQuery with url.ParseQuery and Values.Get.
+func checkLMSQuery(t *testing.T, raw string) {
+	got := parseLMSQuery(raw)
+	v, _ := url.ParseQuery(raw)
+	want := lmsQuery{Lot: v.Get("10"), Expiry: v.Get("17"), LinkType: v.Get("linkType"),
+		ReqGLN: v.Get("reqGLN"), CorrUUID: v.Get("corrUUID"), Context: v.Get("context")}
+	if got != want {
+		t.Errorf("parseLMSQuery(%q) = %+v, want %+v", raw, got, want)
+	}
 }
