@@ -40,9 +40,6 @@ import (
 //   - custody history starts with the commissioning segment (its
 //     transaction and block) and continues with the serial's own record.
 
-// blockSpan is the number of serials in a block of stem-sharing serials.
-const blockSpan = 1000
-
 // blockPlace says where a serial's commissioning is recorded: the suffix of
 // its block's key after "sblk~<gtin>~" and its offset in the block, -1 for a
 // serial with a block of its own.
