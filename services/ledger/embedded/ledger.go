@@ -101,6 +101,8 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 	l.height, l.tip = height, tip
 	l.recent = newRecentWrites(height, recentWritesLimit)
 	l.log.Info("ledger open", "dir", dir, "height", height, "tip", tip.String())
+	l.values.keys = newPresence(uint64(max(l.db.Metrics().Total().Size, 0)))
+	go l.values.keys.scan(l.db, l)
 	go l.commitLoop()
 	if opts.WarmCache {
 		l.startWarmer()
@@ -388,6 +390,7 @@ func (l *Ledger) Close() error {
 	close(l.queue)
 	<-l.committerDone
 	l.stopWarmer()
+	l.values.keys.stopScan()
 	if err := guard(l.db.Close); err != nil {
 		return fmt.Errorf("close ledger: %w", err)
 	}

@@ -111,7 +111,7 @@ func (s *txState) readState(sk []byte) ([]byte, error) {
 		return s.read(sk)
 	}
 	v, val, ok := s.values.get(sk, s.gen)
-	if !ok {
+	if !ok && !s.values.keys.absent(sk) {
 		var err error
 		if v, val, err = getVersioned(s.snap, sk); err != nil {
 			return nil, err

@@ -30,6 +30,9 @@ type stateCache struct {
 	m    map[string]cachedValue
 	seed maphash.Seed
 	seen [stateCacheDoor]atomic.Uint64
+	// keys tells absent keys without a store read (see presence); nil: no
+	// filter.
+	keys *presence
 }
 
 type cachedValue struct {
@@ -103,6 +106,7 @@ func (c *stateCache) offer(sk []byte, g uint64, v Version, val []byte) {
 // commitStart is called by the committer before a block's batch is
 // committed, with the store keys of the state the block writes.
 func (c *stateCache) commitStart(written [][]byte) {
+	c.keys.add(written) // before the batch reaches the store (see presence)
 	c.mu.Lock()
 	c.gen.Add(1) // odd: in flight; readers that noted the old gen stop using the cache
 	for _, sk := range written {
