@@ -114,6 +114,7 @@ func TestAuthenticateWhileKeysChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	forceRefresh(server)
+	server.List() // the serving store reads the keys issued elsewhere
 
 	// 40 issues and revocations, half in each store, while the keys are
 	// authenticated.
