@@ -160,3 +160,46 @@ func TestBusyCacheIsNotFailed(t *testing.T) {
 		t.Fatalf("%d lookups still queued after a call", left)
 	}
 }
+
+// TestCallerGoneDuringCallIsNotACacheFailure: a verification whose context
+// ends while its coalesced lookup is in flight (Redis is slow to answer
+// that call, not failing) does not report the cache failed, which would
+// send every verification to the ledger until the projector next reached
+// Redis.
+func TestCallerGoneDuringCallIsNotACacheFailure(t *testing.T) {
+	f := newFixture(t, true, Options{NoLag: true, CacheTimeout: 5 * time.Second})
+	a := f.w.Serial("GD1")
+	f.w.Distribute(f.w.Serial("LGD"), a)
+	f.caughtUp()
+	rc := f.cache.(*RedisCache)
+	rc.co.mu.Lock()
+	rc.co.inflight = rc.co.maxInflight // every slot taken: the lookup queues
+	rc.co.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Verify(ctx, f.w.Principal[verifytest.Wholesaler], []Request{{GTIN: verifytest.GTIN, Serial: a}})
+		done <- err
+	}()
+	verifytest.Eventually(t, "the lookup queued", func() bool {
+		rc.co.mu.Lock()
+		defer rc.co.mu.Unlock()
+		return len(rc.co.pending) == 1
+	})
+	// Redis holds every command for a while; the slot's holder hands its
+	// slot to the queued lookup, whose call is then in flight until the
+	// pause ends, after the caller's context.
+	if err := f.redis.Client().Do(context.Background(), "CLIENT", "PAUSE", "1500", "ALL").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rc.co.mu.Lock()
+	batch := rc.co.take()
+	rc.co.mu.Unlock()
+	go rc.co.run(rc, batch)
+	<-done
+	if err := f.svc.CacheDegraded(); err != nil {
+		t.Fatalf("a caller that left while its lookup was in flight reported the cache failed: %v", err)
+	}
+}

@@ -181,6 +181,11 @@ func (s *Service) responderGLN(ctx context.Context, org string, lot *chaincode.L
 	}
 	gln := s.opts.ResponderGLN
 	raw, err := s.ledger.Evaluate(ctx, org, chaincode.FnReadPartner, lot.Owner)
+	if err != nil && !problem.Is(err, problem.NotFound) {
+		// Not remembered: a read that failed (this request's client gave
+		// up, the ledger did not answer) says nothing about the owner.
+		return gln
+	}
 	if err == nil {
 		if p, derr := s.partners.decode(raw); derr == nil && len(p.GLNs) > 0 {
 			gln = p.GLNs[0]

@@ -15,6 +15,10 @@ type lmsQuery struct {
 // url.Values.Get would (the first value of each; pairs with a semicolon or
 // a bad escape skipped), without building a map of every parameter: it runs
 // on every single verification, and only unescapes what holds an escape.
+// One difference: ParseQuery refuses a query of more than 10,000 pairs
+// (GODEBUG urlmaxqueryparams), leaving every parameter unread, so a lot or
+// reqGLN after that many pairs went unchecked; parseLMSQuery, which builds
+// nothing per pair, reads them.
 func parseLMSQuery(raw string) lmsQuery {
 	var q lmsQuery
 	var seen [6]bool

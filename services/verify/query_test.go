@@ -2,6 +2,7 @@ package verify
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,19 @@ func TestParseLMSQueryAsURLValues(t *testing.T) {
 		"10==x&17=a=b",
 	} {
 		t.Run(raw, func(t *testing.T) { checkLMSQuery(t, raw) })
+	}
+}
+
+// TestParseLMSQueryReadsLongQueries: a query of more pairs than
+// url.ParseQuery takes (it then returns no values at all) still has its
+// parameters read, so a lot given after the padding is checked.
+func TestParseLMSQueryReadsLongQueries(t *testing.T) {
+	raw := "10=WRONG&" + strings.Repeat("x=1&", 10000) + "reqGLN=0377777000008"
+	if v, err := url.ParseQuery(raw); err == nil || len(v) != 0 {
+		t.Logf("url.ParseQuery now takes %d pairs (%d keys, error %v): update parseLMSQuery's comment", 10002, len(v), err)
+	}
+	if got := parseLMSQuery(raw); got.Lot != "WRONG" || got.ReqGLN != "0377777000008" {
+		t.Errorf("parseLMSQuery of a long query = %+v, want its lot and reqGLN", got)
 	}
 }
 

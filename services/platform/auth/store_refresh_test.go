@@ -2,8 +2,10 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -84,5 +86,99 @@ func TestNoRefreshBeforeInterval(t *testing.T) {
 	server.nextCheck.Store(time.Now().Add(time.Hour).UnixNano())
 	if _, err := server.Authenticate(context.Background(), key); err == nil {
 		t.Error("key accepted before the store looked at its file again")
+	}
+}
+
+// TestAuthenticateWhileKeysChange authenticates keys of several
+// organisations from many goroutines while keys are issued and revoked in
+// the serving store and in another one on the same file (so the serving
+// store re-reads it and swaps its prepared records): every key that stays
+// valid is accepted with its own principal and log attributes throughout,
+// and a key revoked elsewhere is refused once the store has looked at the
+// file.
+func TestAuthenticateWhileKeysChange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), KeysFile)
+	server, cli := mustOpen(t, path), mustOpen(t, path)
+	orgs := []string{"ManufacturerMSP", "WholesalerMSP", "PharmacyMSP", "RegulatorMSP"}
+	keys := make([]string, len(orgs))
+	want := make([]Principal, len(orgs))
+	for i, org := range orgs {
+		k, p, err := cli.Issue(Grant{Org: org, Role: Dispenser, GLN: fmt.Sprintf("03777770000%02d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[i], want[i] = k, p
+	}
+	doomed, _, err := cli.Issue(Grant{Org: "LapsedMSP", Role: Wholesaler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forceRefresh(server)
+	server.List() // the serving store reads the keys issued elsewhere
+
+	// 40 issues and revocations, half in each store, while the keys are
+	// authenticated.
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(done)
+		for i := range 40 {
+			st := []*Store{server, cli}[i%2]
+			_, p, err := st.Issue(Grant{Org: "ChurnMSP", Role: Dispenser})
+			if err == nil {
+				err = st.Revoke(p.KeyID)
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			forceRefresh(server)
+		}
+	})
+	for g := range 8 {
+		wg.Go(func() {
+			for n := 0; ; n++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				i := (g + n) % len(keys)
+				r, err := server.authenticate(keys[i])
+				if err != nil {
+					t.Errorf("key of %s refused while keys changed: %v", orgs[i], err)
+					return
+				}
+				p := *r.who
+				attrs := fmt.Sprint(r.logAttrs)
+				if p != want[i] || attrs != fmt.Sprintf("[org=%s role=%s keyId=%s]", want[i].Org, want[i].Role, want[i].KeyID) {
+					t.Errorf("key of %s: principal %+v, log attributes %s; want %+v", orgs[i], p, attrs, want[i])
+					return
+				}
+				wrong := []byte(keys[i])
+				if wrong[len(wrong)-2] == 'a' {
+					wrong[len(wrong)-2] = 'b'
+				} else {
+					wrong[len(wrong)-2] = 'a'
+				}
+				if _, err := server.Authenticate(context.Background(), string(wrong)); err == nil {
+					t.Errorf("key of %s with another secret accepted", orgs[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	id, _, err := ParseKey(doomed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Revoke(id); err != nil {
+		t.Fatal(err)
+	}
+	forceRefresh(server)
+	if _, err := server.Authenticate(context.Background(), doomed); err == nil {
+		t.Error("key revoked by another store accepted after a refresh")
 	}
 }

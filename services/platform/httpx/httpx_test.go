@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -326,5 +328,68 @@ func TestSuccessLogLevel(t *testing.T) {
 				t.Errorf("the 404 was not logged:\n%s", l)
 			}
 		})
+	}
+}
+
+// TestAddLogAttrsOfSharedSlices: attributes one slice holds for every
+// request (as the key store's prepared ones of a key), added first and then
+// followed by each request's own, end up in each request's log line with
+// its own attributes only, and the shared slice is never written, whether
+// it is full (kept as it is) or has room to spare (copied).
+func TestAddLogAttrsOfSharedSlices(t *testing.T) {
+	logs := &syncBuffer{}
+	e := httpx.NewEngine(httpx.EngineConfig{Logger: telemetry.NewLogger(logs, slog.LevelDebug)})
+	full := []slog.Attr{slog.String("org", "SharedMSP")}
+	spare := make([]slog.Attr, 1, 4)
+	spare[0] = slog.String("org", "SpareMSP")
+	for path, shared := range map[string][]slog.Attr{"/full": full, "/spare": spare} {
+		e.GET(path, func(c *gin.Context) {
+			httpx.AddLogAttrs(c, shared...)
+			httpx.AddLogAttrs(c, slog.String("n", c.Query("n")))
+			httpx.Respond(c, http.StatusOK, gin.H{"ok": true})
+		})
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			path := []string{"/full", "/spare"}[i%2]
+			req, err := http.NewRequest("GET", fmt.Sprintf("%s%s?n=%d", srv.URL, path, i), nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Header.Set(httpx.HeaderRequestID, fmt.Sprintf("shared-%d", i))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+		})
+	}
+	wg.Wait()
+	lines := map[string]map[string]any{}
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var line map[string]any
+		if err := json.Unmarshal([]byte(l), &line); err != nil {
+			t.Fatalf("log line not JSON: %s", l)
+		}
+		if id, _ := line["requestId"].(string); strings.HasPrefix(id, "shared-") {
+			lines[id] = line
+		}
+	}
+	for i := range n {
+		line := lines[fmt.Sprintf("shared-%d", i)]
+		org := []string{"SharedMSP", "SpareMSP"}[i%2]
+		if line["org"] != org || line["n"] != strconv.Itoa(i) {
+			t.Errorf("request %d: log line %v, want org %s and n %d", i, line, org, i)
+		}
+	}
+	if len(full) != 1 || full[0].Value.String() != "SharedMSP" || spare[:2][1].Key != "" {
+		t.Errorf("a shared slice was written: %v, %v", full, spare[:cap(spare)])
 	}
 }
