@@ -261,3 +261,38 @@ func fastDecodeBlock(raw []byte, b *serialBlock) bool {
 	// (The chaincode never writes a block without segments.)
 	return len(b.Segs) > 0 && p.lit("}") && p.i == len(p.b)
 }
+
+// decodeVerifyRequest decodes a Verify query's argument: the layout
+// encoding/json writes for VerifyRequest on a fast path (the services send
+// exactly that, and decoding it is the largest part of an in-process
+// verification), anything else through encoding/json.
+func decodeVerifyRequest(raw []byte, r *VerifyRequest) error {
+	if fastDecodeVerifyRequest(raw, r) {
+		return nil
+	}
+	*r = VerifyRequest{}
+	return json.Unmarshal(raw, r)
+}
+
+// fastDecodeVerifyRequest decodes the fields of VerifyRequest in declaration
+// order, the optional ones only when present, refusing (like fastDecodeLot)
+// anything it could not decode as encoding/json does.
+func fastDecodeVerifyRequest(raw []byte, r *VerifyRequest) bool {
+	if !plainJSON(raw) {
+		return false
+	}
+	p := fastParser{b: raw}
+	if !(p.lit(`{"gtin":`) && p.str(&r.GTIN) && p.lit(`,"serialNumber":`) && p.str(&r.Serial)) {
+		return false
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{`,"lotNumber":`, &r.Lot}, {`,"expirationDate":`, &r.Expiry}, {`,"requestorGLN":`, &r.RequesterGLN},
+		{`,"correlationUUID":`, &r.CorrelationID}, {`,"context":`, &r.Context}} {
+		if p.lit(f.name) && !p.str(f.dst) {
+			return false
+		}
+	}
+	return p.lit("}") && p.i == len(p.b)
+}

@@ -210,3 +210,42 @@ func FuzzBlockDecode(f *testing.F) {
 	f.Add([]byte(`{"segs":[{"tx":"t","time":"2026-01-01T00:00:00Z","owner":"M","lot":"L","expiry":"E","members":"0-9"},{"tx":"","time":"0001-01-01T00:00:00Z","owner":"","lot":"","expiry":"","members":"12","own":true,"lots":["L"]}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) { agreeBlock(t, raw) })
 }
+
+// TestVerifyRequestDecode: requests as the services write them take the
+// fast path; whatever it accepts decodes as encoding/json does.
+func TestVerifyRequestDecode(t *testing.T) {
+	for _, r := range []VerifyRequest{
+		{GTIN: "00312345678906", Serial: "100007"},
+		{GTIN: "00312345678906", Serial: "A/1", Lot: "L1", Expiry: "280630", RequesterGLN: "0377777000008",
+			CorrelationID: "c-1", Context: "dscsaSaleableReturn"},
+		{GTIN: "0", Serial: "é", Context: "x"},
+	} {
+		raw, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fast VerifyRequest
+		if !fastDecodeVerifyRequest(raw, &fast) || fast != r {
+			t.Fatalf("fast path on %s: %+v", raw, fast)
+		}
+		agreeWith(t, raw, fastDecodeVerifyRequest)
+	}
+	for _, s := range []string{
+		`{"gtin":"1","serialNumber":"2","context":"c","lotNumber":"l"}`,
+		`{"serialNumber":"2","gtin":"1"}`,
+		`{"gtin":"1","serialNumber":"2","lotNumber":null}`,
+		`{"gtin":"1","serialNumber":"2","x":1}`,
+		`{"gtin":"1","serialNumber":"a\u003cb"}`,
+		`{"gtin":"1","serialNumber":"2"} `,
+		`{"gtin":"1","serialNumber":"2"`,
+	} {
+		agreeWith(t, []byte(s), fastDecodeVerifyRequest)
+	}
+}
+
+// FuzzVerifyRequestDecode: the fast request decoder refuses or agrees with
+// encoding/json on any input.
+func FuzzVerifyRequestDecode(f *testing.F) {
+	f.Add([]byte(`{"gtin":"00312345678906","serialNumber":"1","lotNumber":"L","expirationDate":"280630","requestorGLN":"1","correlationUUID":"c","context":"x"}`))
+	f.Fuzz(func(t *testing.T, raw []byte) { agreeWith(t, raw, fastDecodeVerifyRequest) })
+}

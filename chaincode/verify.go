@@ -108,7 +108,7 @@ func Verify(req VerifyRequest, s *SerialRecord, lot *LotRecord, now time.Time) V
 // unknown-gtin).
 func verifyQuery(tx *txn, args []string) ([]byte, error) {
 	var req VerifyRequest
-	if err := json.Unmarshal([]byte(args[0]), &req); err != nil {
+	if err := decodeVerifyRequest([]byte(args[0]), &req); err != nil {
 		return nil, refuse(CodeInvalid, "verify-decode", "", "verification request is not valid JSON: "+err.Error())
 	}
 	if len(req.GTIN) != 14 || !digits(req.GTIN) || !ValidSerial(req.Serial) {
