@@ -171,19 +171,31 @@ func (s *Store) refresh() {
 		v = versionOf(info)
 	}
 	s.mu.RLock()
-	same := v == s.version
+	before := s.version
 	s.mu.RUnlock()
-	if same {
+	if v == before {
 		return
 	}
 	keys, v, err := readKeys(s.path)
 	if err != nil {
 		return
 	}
+	if refreshHook != nil {
+		refreshHook()
+	}
 	s.mu.Lock()
-	s.keys, s.version = keys, v
+	// A change by this store since the look above installed what it wrote,
+	// which is newer than what was read here: keep it (a key it revoked
+	// must not come back until the next refresh).
+	if s.version == before {
+		s.keys, s.version = keys, v
+	}
 	s.mu.Unlock()
 }
+
+// refreshHook, when set (by tests), runs between refresh's read of the file
+// and its installing what it read.
+var refreshHook func()
 
 // Issue creates, stores and returns a new key for g. The returned key string
 // is the only copy of the secret: it cannot be recovered later.

@@ -182,3 +182,33 @@ func TestAuthenticateWhileKeysChange(t *testing.T) {
 		t.Error("key revoked by another store accepted after a refresh")
 	}
 }
+
+// TestRefreshKeepsANewerChange: a refresh that read the file before this
+// store revoked a key does not install what it read over the revocation
+// (the key would work again until the next refresh).
+func TestRefreshKeepsANewerChange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "apikeys.json")
+	s1, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, p, err := s2.Issue(Grant{Org: "ManufacturerMSP", Role: Manufacturer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refreshHook = func() {
+		refreshHook = nil
+		if err := s1.Revoke(p.KeyID); err != nil {
+			t.Errorf("revoke: %v", err)
+		}
+	}
+	t.Cleanup(func() { refreshHook = nil })
+	s1.refresh() // reads the file with the key, then the revocation lands
+	if _, err := s1.Authenticate(context.Background(), key); err == nil {
+		t.Fatal("a key revoked by this store authenticates after a refresh that read the file before the revocation")
+	}
+}
