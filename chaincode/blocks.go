@@ -371,12 +371,30 @@ func (tx *txn) serialIn(gtin, suffix string, off int, g *blockSeg) (*SerialRecor
 
 // eachSerial calls fn with the current record of every serial of gtin
 // commissioned before this transaction (of lot only, when lot is not
-// empty), block by block, until fn returns false.
+// empty), block by block, until fn returns false. All of a GTIN's blocks
+// are read by the range over them, with their values; a lot's come from
+// its index.
 func (tx *txn) eachSerial(gtin, lot string, fn func(s *SerialRecord) (bool, error)) error {
-	prefix := blockPrefix(gtin)
-	if lot != "" {
-		prefix = lotBlockPrefix(gtin, lot)
+	if lot == "" {
+		prefix := blockPrefix(gtin)
+		err := tx.st.Range(prefix, prefix+keyEnd, func(key string, value []byte) (bool, error) {
+			b, ok := tx.blocks[key]
+			if !ok {
+				rec, err := blockCache.decode(value)
+				if err != nil {
+					return false, fmt.Errorf("decode %s: %w", key, err)
+				}
+				b = &blockState{key: key, rec: rec}
+				setMap(&tx.blocks, key, b)
+			}
+			return tx.eachInBlock(blockRef{gtin, key[len(prefix):]}, b, "", fn)
+		})
+		if err != nil {
+			return fmt.Errorf("scan blocks of %s: %w", gtin, err)
+		}
+		return nil
 	}
+	prefix := lotBlockPrefix(gtin, lot)
 	var blocks []blockRef
 	err := tx.st.Range(prefix, prefix+keyEnd, func(key string, _ []byte) (bool, error) {
 		blocks = append(blocks, blockRef{gtin, key[len(prefix):]})
@@ -402,37 +420,45 @@ func (tx *txn) eachInBlocks(blocks []blockRef, lot string, fn func(s *SerialReco
 		if b.rec == nil {
 			return fmt.Errorf("index names block %s, which has no record", b.key)
 		}
-		more := true
-		for i := range b.rec.Segs {
-			g := &b.rec.Segs[i]
-			if lot != "" && !g.Own && g.Lot != lot {
-				continue
-			}
-			visit := func(off int) bool {
-				var s *SerialRecord
-				if s, err = tx.serialIn(ref.gtin, ref.suffix, off, g); err != nil {
-					return false
-				}
-				if lot != "" && s.Lot != lot {
-					return true
-				}
-				more, err = fn(s)
-				return more && err == nil
-			}
-			if g.Members == "" {
-				visit(-1)
-			} else {
-				eachMember(g.Members, visit)
-			}
-			if err != nil {
-				return err
-			}
-			if !more {
-				return nil
-			}
+		if more, err := tx.eachInBlock(ref, b, lot, fn); err != nil || !more {
+			return err
 		}
 	}
 	return nil
+}
+
+// eachInBlock calls fn with the current record of every serial block b
+// lists (of lot only, when lot is not empty) until fn returns false, and
+// reports whether it did not.
+func (tx *txn) eachInBlock(ref blockRef, b *blockState, lot string, fn func(s *SerialRecord) (bool, error)) (bool, error) {
+	more := true
+	var err error
+	for i := range b.rec.Segs {
+		g := &b.rec.Segs[i]
+		if lot != "" && !g.Own && g.Lot != lot {
+			continue
+		}
+		visit := func(off int) bool {
+			var s *SerialRecord
+			if s, err = tx.serialIn(ref.gtin, ref.suffix, off, g); err != nil {
+				return false
+			}
+			if lot != "" && s.Lot != lot {
+				return true
+			}
+			more, err = fn(s)
+			return more && err == nil
+		}
+		if g.Members == "" {
+			visit(-1)
+		} else {
+			eachMember(g.Members, visit)
+		}
+		if err != nil || !more {
+			return more, err
+		}
+	}
+	return true, nil
 }
 
 // EachSerialRecord calls fn with the current record of every commissioned
