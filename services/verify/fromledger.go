@@ -55,7 +55,7 @@ func (s *Service) answerFromLedger(ctx context.Context, org string, reqs []Reque
 		err := s.cache.Fill(fctx, fill)
 		cancel()
 		endSpan(fspan, err)
-		s.cacheResult(err)
+		s.cacheResult(ctx, err)
 	}
 	return nil
 }
@@ -163,7 +163,7 @@ func (s *Service) readPartner(ctx context.Context, org string, cacheOK bool, hei
 		fctx, cancel := context.WithTimeout(ctx, s.opts.CacheTimeout)
 		ferr := s.cache.Fill(fctx, []Entry{{Key: PartnerKey(org), Version: height - 1, Record: raw}})
 		cancel()
-		s.cacheResult(ferr)
+		s.cacheResult(ctx, ferr)
 	}
 	return p, nil
 }

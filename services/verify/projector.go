@@ -55,7 +55,7 @@ func (s *Service) RunProjector(ctx context.Context) error {
 // something fails.
 func (s *Service) projectPass(ctx context.Context) error {
 	cp, err := s.cache.Checkpoint(ctx)
-	s.cacheResult(err)
+	s.cacheResult(ctx, err)
 	if err != nil {
 		return fmt.Errorf("read the cache checkpoint: %w", err)
 	}
@@ -87,7 +87,7 @@ func (s *Service) projectPass(ctx context.Context) error {
 			err = nil
 			b.Number = moved.Found.Block
 		}
-		s.cacheResult(err)
+		s.cacheResult(ctx, err)
 		if err != nil {
 			return fmt.Errorf("write block %d to the cache: %w", b.Number, err)
 		}
@@ -136,7 +136,7 @@ func (s *Service) watchCheckpoint(ctx context.Context, cancel context.CancelCaus
 		if ctx.Err() != nil {
 			return
 		}
-		s.cacheResult(err)
+		s.cacheResult(ctx, err)
 		if err != nil {
 			cancel(fmt.Errorf("read the cache checkpoint: %w", err))
 			return

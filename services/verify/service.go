@@ -186,11 +186,13 @@ func (s *Service) isRegulator(org string) bool { return slices.Contains(s.opts.R
 // ledger) until the projector, which keeps retrying, reaches it again.
 func (s *Service) cacheUsable() bool { return s.cacheFailedAt.Load() == 0 }
 
-// cacheResult records the outcome of a cache call. A lookup that was never
-// sent (its caller gave up while it waited for a slot) says nothing about the
-// cache: a busy cache is not a failing one.
-func (s *Service) cacheResult(err error) {
-	if errors.Is(err, ErrLookupNotSent) {
+// cacheResult records the outcome of a cache call made for ctx. A call that
+// failed after ctx ended (the request's client gave up, its deadline passed,
+// the service is stopping) or a lookup that was never sent (its caller gave
+// up while it waited for a slot) says nothing about the cache: a busy or
+// abandoned call is not a failing cache.
+func (s *Service) cacheResult(ctx context.Context, err error) {
+	if err != nil && (ctx.Err() != nil || errors.Is(err, ErrLookupNotSent)) {
 		return
 	}
 	if err == nil {

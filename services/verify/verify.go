@@ -45,11 +45,7 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 		err := s.cache.Lookup(cctx, caller.Org, keys, look)
 		cancel()
 		endSpan(cspan, err)
-		if err == nil || ctx.Err() == nil {
-			// A lookup that failed because the caller left (its client
-			// gave up, its deadline passed) says nothing about the cache.
-			s.cacheResult(err)
-		}
+		s.cacheResult(ctx, err)
 		cacheOK = err == nil
 	}
 	height, err := s.heights.get(ctx)
