@@ -24,6 +24,7 @@ var _ Authenticator = (*Store)(nil)
 // The principal is put into the request context (FromContext, PrincipalOf)
 // and its organisation, role and key ID into the access log.
 func Middleware(a Authenticator) gin.HandlerFunc {
+	resolve := resolverOf(a)
 	return func(c *gin.Context) {
 		header := c.GetHeader("Authorization")
 		if header == "" {
@@ -35,29 +36,48 @@ func Middleware(a Authenticator) gin.HandlerFunc {
 			httpx.Fail(c, problem.New(problem.Unauthorized, "the Authorization scheme must be Bearer"))
 			return
 		}
-		key = strings.TrimSpace(key)
-		if s, ok := a.(*Store); ok {
-			// The store's own keys carry their principal and log attributes
-			// made once: nothing to copy or build per request.
-			r, err := s.authenticate(key)
-			if err != nil {
-				httpx.Fail(c, err)
-				return
-			}
-			c.Request = c.Request.WithContext(withPrincipal(c.Request.Context(), r.who))
-			httpx.AddLogAttrs(c, r.logAttrs...)
-			c.Next()
-			return
-		}
-		p, err := a.Authenticate(c.Request.Context(), key)
+		p, attrs, err := resolve(c.Request.Context(), strings.TrimSpace(key))
 		if err != nil {
 			httpx.Fail(c, err)
 			return
 		}
-		c.Request = c.Request.WithContext(WithPrincipal(c.Request.Context(), p))
-		httpx.AddLogAttrs(c, slog.String("org", p.Org), slog.String("role", string(p.Role)), slog.String("keyId", p.KeyID))
+		c.Request = c.Request.WithContext(withPrincipal(c.Request.Context(), p))
+		httpx.AddLogAttrs(c, attrs...)
 		c.Next()
 	}
+}
+
+// resolver gives what the middleware puts on a request for a key: its
+// principal (shared, never modified) and its access log attributes.
+type resolver func(ctx context.Context, key string) (*Principal, []slog.Attr, error)
+
+// resolverOf is a's resolver. The store's keys carry both made once, so
+// that a request builds nothing; any other Authenticator's are built per
+// request.
+func resolverOf(a Authenticator) resolver {
+	if s, ok := a.(*Store); ok {
+		return func(_ context.Context, key string) (*Principal, []slog.Attr, error) {
+			r, err := s.authenticate(key)
+			if err != nil {
+				return nil, nil, err
+			}
+			return r.who, r.logAttrs, nil
+		}
+	}
+	return func(ctx context.Context, key string) (*Principal, []slog.Attr, error) {
+		p, err := a.Authenticate(ctx, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &p, principalAttrs(p), nil
+	}
+}
+
+// principalAttrs are the access log attributes of a request by p: a full
+// slice, so that AddLogAttrs may keep it and an append copies it.
+func principalAttrs(p Principal) []slog.Attr {
+	attrs := []slog.Attr{slog.String("org", p.Org), slog.String("role", string(p.Role)), slog.String("keyId", p.KeyID)}
+	return attrs[:len(attrs):len(attrs)]
 }
 
 // PrincipalOf returns the request's principal. It is the zero Principal and

@@ -67,10 +67,7 @@ func (r *record) prepare() bool {
 		return false
 	}
 	p := r.principal()
-	r.sum, r.who = sum, &p
-	// Full slice: AddLogAttrs may keep it, and an append to it copies.
-	attrs := []slog.Attr{slog.String("org", p.Org), slog.String("role", string(p.Role)), slog.String("keyId", p.KeyID)}
-	r.logAttrs = attrs[:len(attrs):len(attrs)]
+	r.sum, r.who, r.logAttrs = sum, &p, principalAttrs(p)
 	return true
 }
 
