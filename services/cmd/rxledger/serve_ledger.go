@@ -38,7 +38,10 @@ func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 	switch p.cfg.Ledger {
 	case config.LedgerEmbedded:
 		l, err := embedded.Open(filepath.Join(p.cfg.DataDir, LedgerDir), serveConsortium(), chaincode.Invoke,
-			embedded.Options{Logger: telemetry.Component(p.log, "ledger")})
+			// WarmCache: a serving process reads its state once in the
+			// background at start-up, which warms the block cache and
+			// fills the key filter that answers reads of absent keys.
+			embedded.Options{Logger: telemetry.Component(p.log, "ledger"), WarmCache: true})
 		if err != nil {
 			return nil, fmt.Errorf("open the embedded ledger: %w", err)
 		}

@@ -38,6 +38,7 @@ type Ledger struct {
 	sealBuf []byte        // committer-owned: the last block's data region buffer
 	sealPos positions     // committer-owned: where its transactions and writes are
 	warm    *warmer       // nil unless Options.WarmCache
+	scan    *scanner      // the pass over the state at Open; nil when none runs
 	written [][]byte      // committer-owned: state keys the block being committed writes
 	values  *stateCache   // current values of state keys read often
 
@@ -89,7 +90,8 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 		db.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
-	if height == 0 {
+	created := height == 0
+	if created {
 		if height, tip, err = writeGenesis(db, cons); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open ledger: %w", err)
@@ -101,12 +103,8 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 	l.height, l.tip = height, tip
 	l.recent = newRecentWrites(height, recentWritesLimit)
 	l.log.Info("ledger open", "dir", dir, "height", height, "tip", tip.String())
-	l.values.keys = newPresence(uint64(max(l.db.Metrics().Total().Size, 0)))
-	go l.values.keys.scan(l.db, l)
+	l.startStateScan(created)
 	go l.commitLoop()
-	if opts.WarmCache {
-		l.startWarmer()
-	}
 	return l, nil
 }
 
@@ -389,8 +387,7 @@ func (l *Ledger) Close() error {
 	l.inflight.Wait()
 	close(l.queue)
 	<-l.committerDone
-	l.stopWarmer()
-	l.values.keys.stopScan()
+	l.stopStateScan()
 	if err := guard(l.db.Close); err != nil {
 		return fmt.Errorf("close ledger: %w", err)
 	}

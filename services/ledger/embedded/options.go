@@ -24,8 +24,11 @@ type Options struct {
 	// blocks are read, not reserved up front.
 	CacheBytes int64
 	// WarmCache, when set, reads the world state once in the background
-	// after Open (up to half of CacheBytes), so random reads of a large
-	// ledger find it in the block cache instead of decoding table blocks.
+	// after Open: the block cache keeps up to half of CacheBytes of it, so
+	// random reads of a large ledger find it there instead of decoding
+	// table blocks, and the state key filter learns every stored key, so
+	// reads of keys never written skip the store (see warm.go; a new store
+	// has its filter without the pass).
 	WarmCache bool
 	// Logger receives the ledger's and the store's log lines (default:
 	// slog.Default()).

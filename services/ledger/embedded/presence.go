@@ -3,10 +3,8 @@ package embedded
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/bits-and-blooms/bloom/v3"
-	"github.com/cockroachdb/pebble"
 )
 
 // presence is a Bloom filter of every state key the store holds or has held
@@ -18,8 +16,10 @@ import (
 //
 // Consistency with snapshots. Keys are only ever added: the committer adds
 // the keys a block writes (stateCache.commitStart) before the block's batch
-// reaches the store, and a background scan at Open adds every key already
-// stored. The filter is used only once that scan has ended. So a key present
+// reaches the store, and the pass over the state at Open (scanState, only
+// with Options.WarmCache) adds every key already stored. The filter is used
+// only once that pass has ended, or at once for a new store, which holds no
+// state; an Open without WarmCache keeps no filter (see warm.go). So a key present
 // in any reader's snapshot was added before the snapshot was taken, either
 // by the scan or by its block's commit, and the filter holds it; a key the
 // filter lacks is absent from every snapshot, with the zero Version, which
@@ -33,9 +33,6 @@ type presence struct {
 	ready atomic.Bool // the scan of the stored keys has ended
 	mu    sync.RWMutex
 	f     *bloom.BloomFilter
-
-	stop chan struct{} // closed by stopScan
-	done chan struct{} // closed when the scan has ended
 }
 
 const (
@@ -53,8 +50,7 @@ const (
 // newPresence returns a filter sized for a store of storeBytes.
 func newPresence(storeBytes uint64) *presence {
 	n := max(storeBytes/presenceBytesPerKey, presenceMinKeys)
-	return &presence{f: bloom.NewWithEstimates(uint(n), presenceFPRate),
-		stop: make(chan struct{}), done: make(chan struct{})}
+	return &presence{f: bloom.NewWithEstimates(uint(n), presenceFPRate)}
 }
 
 // absent reports whether sk is certainly absent from every snapshot.
@@ -77,50 +73,4 @@ func (p *presence) add(keys [][]byte) {
 		p.f.Add(k)
 	}
 	p.mu.Unlock()
-}
-
-// presenceBatch is how many keys the scan adds per lock.
-const presenceBatch = 4096
-
-// scan adds every state key of db, then marks the filter ready, unless
-// stopScan ends it first (the filter then stays unused).
-func (p *presence) scan(db *pebble.DB, l *Ledger) {
-	defer close(p.done)
-	start := time.Now()
-	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{spaceState}, UpperBound: []byte{spaceState + 1}})
-	if err != nil {
-		l.log.Warn("state key filter: scan", "err", err)
-		return
-	}
-	defer it.Close()
-	batch := make([][]byte, 0, presenceBatch)
-	keys := 0
-	for it.First(); it.Valid(); it.Next() {
-		batch = append(batch, append([]byte(nil), it.Key()...))
-		if len(batch) == presenceBatch {
-			p.add(batch)
-			keys += len(batch)
-			batch = batch[:0]
-			select {
-			case <-p.stop:
-				return
-			default:
-			}
-		}
-	}
-	if err := it.Error(); err != nil {
-		l.log.Warn("state key filter: scan", "err", err)
-		return
-	}
-	p.add(batch)
-	keys += len(batch)
-	p.ready.Store(true)
-	l.log.Debug("state key filter ready", "keys", keys, "took", time.Since(start).Round(time.Millisecond))
-}
-
-// stopScan ends a running scan and waits for it (before the store is closed
-// under it).
-func (p *presence) stopScan() {
-	close(p.stop)
-	<-p.done
 }
