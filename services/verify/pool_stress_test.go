@@ -163,13 +163,8 @@ func TestConcurrentVerificationsGetTheirOwnAnswers(t *testing.T) {
 	const workers, perWorker = 24, 250
 	var ids, fromCache, answered, cancelled atomic.Int64
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	report := func(err error) {
-		select {
-		case errs <- err:
-		default:
-		}
-	}
+	errs := make(firstErrors, 64)
+	report := errs.report
 	for w := range workers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 42))
@@ -216,10 +211,7 @@ func TestConcurrentVerificationsGetTheirOwnAnswers(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	errs.check(t)
 	t.Logf("%d calls: %d answered (%d answers from the cache), %d ended with their context", workers*perWorker, answered.Load(), fromCache.Load(), cancelled.Load())
 	if fromCache.Load() == 0 || cancelled.Load() == 0 {
 		t.Fatalf("the test did not exercise what it is for: %d cached answers, %d cancelled calls", fromCache.Load(), cancelled.Load())
@@ -242,13 +234,8 @@ func TestConcurrentHTTPVerificationsGetTheirOwnAnswers(t *testing.T) {
 	const workers, perWorker = 16, 120
 	var ids, answered atomic.Int64
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	report := func(err error) {
-		select {
-		case errs <- err:
-		default:
-		}
-	}
+	errs := make(firstErrors, 64)
+	report := errs.report
 	for w := range workers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
@@ -302,10 +289,7 @@ func TestConcurrentHTTPVerificationsGetTheirOwnAnswers(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	errs.check(t)
 	if answered.Load() == 0 {
 		t.Fatal("no request was answered")
 	}
@@ -320,4 +304,24 @@ func send(client *http.Client, req *http.Request) (int, []byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, body, err
+}
+
+// firstErrors keeps the first errors concurrent workers report (the rest
+// are dropped: one is enough to fail, and a full channel must not block).
+type firstErrors chan error
+
+func (e firstErrors) report(err error) {
+	select {
+	case e <- err:
+	default:
+	}
+}
+
+// check fails t with every kept error; the workers must have ended.
+func (e firstErrors) check(t *testing.T) {
+	t.Helper()
+	close(e)
+	for err := range e {
+		t.Error(err)
+	}
 }
