@@ -352,21 +352,29 @@ func (tx *txn) serialIn(gtin, suffix string, off int, g *blockSeg) (*SerialRecor
 	if it, ok := tx.items[key]; ok {
 		return it.serial, nil
 	}
+	s, _, err := tx.readSerial(gtin, serial, g)
+	return s, err
+}
+
+// readSerial reads the record of a serial its block lists in segment g: its
+// own stored record when it has one (own), else g's.
+func (tx *txn) readSerial(gtin, serial string, g *blockSeg) (s *SerialRecord, own bool, err error) {
+	key := serialKey(gtin, serial)
 	raw, err := tx.st.GetState(key)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
+		return nil, false, fmt.Errorf("read %s: %w", key, err)
 	}
 	if raw == nil {
 		if g.Own {
-			return nil, fmt.Errorf("block lists %s with a record of its own, which is missing", key)
+			return nil, false, fmt.Errorf("block lists %s with a record of its own, which is missing", key)
 		}
-		return g.record(gtin, serial), nil
+		return g.record(gtin, serial), false, nil
 	}
-	s := new(SerialRecord)
+	s = new(SerialRecord)
 	if err := decodeSerial(raw, s); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", key, err)
+		return nil, false, fmt.Errorf("decode %s: %w", key, err)
 	}
-	return s, nil
+	return s, true, nil
 }
 
 // eachSerial calls fn with the current record of every serial of gtin

@@ -133,24 +133,11 @@ func (tx *txn) loadSerial(it *item) error {
 	if it.seg = b.rec.find(place.offset); it.seg == nil {
 		return nil
 	}
-	raw, err := tx.st.GetState(it.key)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", it.key, err)
+	if it.serial, it.own, err = tx.readSerial(it.id.GTIN, it.id.Serial, it.seg); err != nil {
+		return err
 	}
 	if it.seg.Own {
-		it.seg = nil
-		if raw == nil {
-			return fmt.Errorf("block %s lists %s with a record of its own, which is missing", b.key, it.key)
-		}
-	}
-	if raw == nil {
-		it.serial = it.seg.record(it.id.GTIN, it.id.Serial)
-		return nil
-	}
-	it.own = true
-	it.serial = new(SerialRecord)
-	if err := decodeSerial(raw, it.serial); err != nil {
-		return fmt.Errorf("decode %s: %w", it.key, err)
+		it.seg = nil // no segment record: its own record is all it has
 	}
 	return nil
 }
