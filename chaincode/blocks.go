@@ -352,13 +352,13 @@ func (tx *txn) serialIn(gtin, suffix string, off int, g *blockSeg) (*SerialRecor
 	if it, ok := tx.items[key]; ok {
 		return it.serial, nil
 	}
-	s, _, err := tx.readSerial(gtin, serial, g)
+	s, _, err := tx.storedSerial(gtin, serial, g)
 	return s, err
 }
 
-// readSerial reads the record of a serial its block lists in segment g: its
+// storedSerial reads the record of a serial its block lists in segment g: its
 // own stored record when it has one (own), else g's.
-func (tx *txn) readSerial(gtin, serial string, g *blockSeg) (s *SerialRecord, own bool, err error) {
+func (tx *txn) storedSerial(gtin, serial string, g *blockSeg) (s *SerialRecord, own bool, err error) {
 	key := serialKey(gtin, serial)
 	raw, err := tx.st.GetState(key)
 	if err != nil {

@@ -133,7 +133,7 @@ func (tx *txn) loadSerial(it *item) error {
 	if it.seg = b.rec.find(place.offset); it.seg == nil {
 		return nil
 	}
-	if it.serial, it.own, err = tx.readSerial(it.id.GTIN, it.id.Serial, it.seg); err != nil {
+	if it.serial, it.own, err = tx.storedSerial(it.id.GTIN, it.id.Serial, it.seg); err != nil {
 		return err
 	}
 	if it.seg.Own {
