@@ -83,7 +83,7 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 		queue:         make(chan *executed, opts.MaxBlockTxs),
 		committerDone: make(chan struct{}),
 		changed:       make(chan struct{}),
-		values:        newStateCache(),
+		values:        newStateCache(opts.StateCacheBytes),
 	}
 	height, tip, err := readTip(db)
 	if err != nil {
@@ -388,6 +388,7 @@ func (l *Ledger) Close() error {
 	close(l.queue)
 	<-l.committerDone
 	l.stopStateScan()
+	l.values.close()
 	if err := guard(l.db.Close); err != nil {
 		return fmt.Errorf("close ledger: %w", err)
 	}

@@ -23,12 +23,21 @@ type Options struct {
 	// most 8 GiB; 1 GiB where the memory size is unknown). It is filled as
 	// blocks are read, not reserved up front.
 	CacheBytes int64
+	// StateCacheBytes is the most memory the cache of decoded state values
+	// may use, outside the Go heap (default: the same as CacheBytes'; at
+	// least 32 MiB). It holds the records read again and again and, with WarmCache,
+	// as much of the whole state as fits in three quarters of it (see
+	// valcache.go). It is filled as values are cached, not reserved up
+	// front.
+	StateCacheBytes int64
 	// WarmCache, when set, reads the world state once in the background
 	// after Open: the block cache keeps up to half of CacheBytes of it, so
 	// random reads of a large ledger find it there instead of decoding
-	// table blocks, and the state key filter learns every stored key, so
-	// reads of keys never written skip the store (see warm.go; a new store
-	// has its filter without the pass).
+	// table blocks, the state cache keeps as much of it as its share of
+	// StateCacheBytes holds, so they need no store read at all, and the
+	// state key filter learns every stored key, so reads of keys never
+	// written skip the store (see warm.go; a new store has its filter
+	// without the pass).
 	WarmCache bool
 	// Logger receives the ledger's and the store's log lines (default:
 	// slog.Default()).
@@ -42,6 +51,9 @@ type Options struct {
 	// fs replaces the operating system's file system (tests inject I/O
 	// failures through it).
 	fs vfs.FS
+	// afterFill, when set (tests), runs after each batch of values the pass
+	// over the state at Open offers to the state cache.
+	afterFill func()
 }
 
 func (o Options) withDefaults() Options {
@@ -53,6 +65,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = defaultCacheBytes(physicalMemory())
+	}
+	if o.StateCacheBytes <= 0 {
+		o.StateCacheBytes = defaultCacheBytes(physicalMemory())
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -1,17 +1,28 @@
 package embedded
 
 import (
-	"bytes"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
+
+	"github.com/VictoriaMetrics/fastcache"
 )
 
-// stateCache holds the current committed value and version of state keys
-// that are read again and again (a trading partner's record, a lot's record),
-// so that reading them does not search the store. Keys read once (a random
-// serial among millions) are not admitted: a key enters only on its second
-// read within a while, checked by a lossy table of key hashes.
+// stateCache holds the current committed value and version of state keys,
+// so that reading them does not search the store. Its values live outside
+// the Go heap (fastcache: 512 locked buckets of 64 KiB chunks, each a ring
+// that drops its oldest chunk when full), so that a cache of millions of
+// records costs the garbage collector nothing.
+//
+// What enters it:
+//   - keys read again and again (a trading partner's record, a lot's
+//     record): a key read by a transaction enters on its second read within
+//     a while, checked by a lossy table of key hashes, so that keys read once
+//     (a random serial among millions) do not push the others out;
+//   - the whole state, as far as the budget goes, when the pass over the
+//     state at Open reads it (Options.WarmCache, warm.go): a node whose
+//     budget holds its state then answers a uniformly random read of ten
+//     million serials from memory, as it answers one of ten thousand.
 //
 // Consistency with snapshots. Every entry is the key's current committed
 // value: each block commit bumps gen to odd and deletes the keys the block
@@ -21,38 +32,49 @@ import (
 // all). While gen still equals what the reader noted, no commit has started
 // since its snapshot was taken, so the current committed state is exactly
 // the snapshot's view and a current entry is what the snapshot would return.
-// A reader therefore uses an entry, and adds one it read from its snapshot,
-// only if gen is unchanged; both checks follow the entry access under mu,
-// and a commit bumps gen before it deletes anything (also under mu).
+// A reader therefore uses an entry only if gen is unchanged after it read
+// the entry, and adds one it read from its snapshot only if gen is unchanged
+// under mu; a commit bumps gen under mu before it deletes anything.
 type stateCache struct {
-	gen  atomic.Uint64
-	mu   sync.RWMutex
-	m    map[string]cachedValue
-	seed maphash.Seed
-	seen [stateCacheDoor]atomic.Uint64
+	gen atomic.Uint64
+	mu  sync.Mutex // orders additions against commits
+	c   *fastcache.Cache
+	// budget is the cache's size in bytes; filled, the bytes the pass at
+	// Open has added.
+	budget, filled int64
+	seed           maphash.Seed
+	seen           [stateCacheDoor]atomic.Uint64
 	// keys tells absent keys without a store read (see presence); nil: no
 	// filter.
 	keys *presence
 }
 
-type cachedValue struct {
-	v   Version
-	val []byte
-}
-
 const (
-	// stateCacheEntries bounds the cache (about 20 MB of typical records);
-	// when full, a random entry makes room.
-	stateCacheEntries = 65536
 	// stateCacheDoor is the number of slots of the admission table.
 	stateCacheDoor = 1 << 16
-	// stateCacheMaxValue is the largest value cached, so that the cache
-	// stays below about 64 MiB of values whatever a chaincode stores.
+	// stateCacheMaxValue is the largest value cached: larger ones are rare
+	// (a block of serials is a few hundred bytes) and would crowd out many
+	// small ones.
 	stateCacheMaxValue = 4 << 10
+	// minStateCacheBytes is the smallest cache: one 64 KiB chunk for each of
+	// fastcache's 512 buckets.
+	minStateCacheBytes = 32 << 20
+	// stateFillShare is the share of the budget the pass at Open may fill,
+	// keeping room for the keys read later without evicting what it read.
+	stateFillShare = 0.75
+	// fastcacheEntryOverhead is what fastcache stores with an entry besides
+	// its key and value (the two lengths).
+	fastcacheEntryOverhead = 4
 )
 
-func newStateCache() *stateCache {
-	return &stateCache{m: make(map[string]cachedValue), seed: maphash.MakeSeed()}
+func newStateCache(budget int64) *stateCache {
+	budget = max(budget, minStateCacheBytes)
+	return &stateCache{c: fastcache.New(int(budget)), budget: budget, seed: maphash.MakeSeed()}
+}
+
+// close gives the cache's memory back for reuse by later caches.
+func (c *stateCache) close() {
+	c.c.Reset()
 }
 
 // begin returns the generation a reader notes before taking its snapshot,
@@ -62,15 +84,18 @@ func (c *stateCache) begin() (uint64, bool) {
 	return g, g%2 == 0
 }
 
-// get returns a copy of sk's cached value for a reader that noted gen g.
+// get returns sk's cached version and a copy of its value for a reader that
+// noted gen g.
 func (c *stateCache) get(sk []byte, g uint64) (Version, []byte, bool) {
-	c.mu.RLock()
-	e, ok := c.m[string(sk)]
-	c.mu.RUnlock()
+	raw, ok := c.c.HasGet(nil, sk)
 	if !ok || c.gen.Load() != g {
 		return Version{}, nil, false
 	}
-	return e.v, bytes.Clone(e.val), true
+	v, val, err := splitVersioned(raw)
+	if err != nil { // only the cache writes entries: never
+		return Version{}, nil, false
+	}
+	return v, val, true
 }
 
 // offer adds the value a reader that noted gen g read from its snapshot, if
@@ -86,21 +111,40 @@ func (c *stateCache) offer(sk []byte, g uint64, v Version, val []byte) {
 		slot.Store(h)
 		return
 	}
+	if c.c.Has(sk) {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen.Load() != g {
 		return
 	}
-	if _, ok := c.m[string(sk)]; ok {
-		return
+	c.c.Set(sk, append(v.append(make([]byte, 0, versionLen+len(val))), val...))
+}
+
+// fill adds stored entries (key and versioned value, as the store holds
+// them) that a pass over a snapshot taken after noting gen g read; it
+// reports false, adding nothing, once a commit has started since.
+func (c *stateCache) fill(g uint64, keys, raws [][]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != g {
+		return false
 	}
-	if len(c.m) >= stateCacheEntries {
-		for k := range c.m {
-			delete(c.m, k)
-			break
+	for i, sk := range keys {
+		if len(raws[i]) <= versionLen+stateCacheMaxValue {
+			c.c.Set(sk, raws[i])
+			c.filled += int64(len(sk) + len(raws[i]) + fastcacheEntryOverhead)
 		}
 	}
-	c.m[string(sk)] = cachedValue{v: v, val: bytes.Clone(val)}
+	return true
+}
+
+// full reports whether the pass at Open has filled its share of the budget.
+func (c *stateCache) full() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return float64(c.filled) >= stateFillShare*float64(c.budget)
 }
 
 // commitStart is called by the committer before a block's batch is
@@ -110,7 +154,7 @@ func (c *stateCache) commitStart(written [][]byte) {
 	c.mu.Lock()
 	c.gen.Add(1) // odd: in flight; readers that noted the old gen stop using the cache
 	for _, sk := range written {
-		delete(c.m, string(sk))
+		c.c.Del(sk)
 	}
 	c.mu.Unlock()
 }

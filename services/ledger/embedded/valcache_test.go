@@ -14,12 +14,23 @@ import (
 	"rxledger/services/platform/problem"
 )
 
-// cached reports the version of sk's entry in the state cache, if any.
+// cached reports the version of key's entry in the state cache, if any.
 func cached(l *Ledger, key string) (Version, bool) {
-	l.values.mu.RLock()
-	defer l.values.mu.RUnlock()
-	e, ok := l.values.m[string(stateKey(key))]
-	return e.v, ok
+	v, _, ok := cachedValue(l, key)
+	return v, ok
+}
+
+// cachedValue reports key's entry in the state cache, if any.
+func cachedValue(l *Ledger, key string) (Version, []byte, bool) {
+	raw, ok := l.values.c.HasGet(nil, stateKey(key))
+	if !ok {
+		return Version{}, nil, false
+	}
+	v, val, err := splitVersioned(raw)
+	if err != nil {
+		panic(err)
+	}
+	return v, val, true
 }
 
 // heldReader is a read-only transaction state whose snapshot is taken now,

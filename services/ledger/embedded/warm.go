@@ -24,8 +24,13 @@ type warmer struct {
 	done chan struct{} // closed when the warm-up has ended (the cache holds what it read)
 }
 
-// scanBatch is how many keys the pass reads between checks for Close.
-const scanBatch = 4096
+const (
+	// scanBatch is how many keys the pass reads between checks for Close.
+	scanBatch = 4096
+	// scanFillBatch is how many values the pass adds to the state cache at
+	// once: small, so that a batch seldom meets a commit.
+	scanFillBatch = 256
+)
 
 // startStateScan sets up the state key filter and, with WarmCache, starts the
 // pass over the state; created says the store was new.
@@ -59,9 +64,17 @@ func (l *Ledger) stopStateScan() {
 }
 
 // scanState reads the state keyspace in key order, adding every key to the
-// filter and marking it ready at the end; the warm-up ends when the bytes
-// read reach half the cache (more would only evict what it read) or the
-// state is read. Close ends the pass early: the filter then stays unused.
+// filter and marking it ready at the end, and adding every value to the
+// state cache until the cache holds its share of the budget. The warm-up
+// of the block cache ends when the bytes read reach half the block cache
+// (more would only evict what it read) or the state is read. Close ends the
+// pass early: the filter then stays unused.
+//
+// The values go to the state cache only while no commit has started since
+// the pass's iterator was opened (see stateCache); after a commit the pass
+// opens a new iterator on the latest state after the last key it read, so
+// that it goes on filling the cache under a steady stream of commits (the
+// keys of the batch that met the commit are left to be cached when read).
 func (l *Ledger) scanState() {
 	defer close(l.scan.done)
 	warmed := false
@@ -72,40 +85,76 @@ func (l *Ledger) scanState() {
 			l.log.Info("block cache warmed", "keys", keys, "bytes", bytes, "complete", complete)
 		}
 	}
-	var keys, bytes int64
+	var keys, bytes, cached int64
 	defer func() { warmEnd(keys, bytes, false) }()
 	start := time.Now()
-	it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: []byte{spaceState}, UpperBound: []byte{spaceState + 1}})
-	if err != nil {
-		l.log.Warn("state scan", "err", err)
-		return
-	}
-	defer it.Close()
 	limit := l.opts.CacheBytes / 2
+	filling := true
 	batch := make([][]byte, 0, scanBatch)
-	for it.First(); it.Valid(); it.Next() {
-		keys++
-		bytes += int64(len(it.Key()) + len(it.Value()))
-		if bytes >= limit {
-			warmEnd(keys, bytes, false)
+	var fillKeys, fillRaws [][]byte
+	lower := []byte{spaceState}
+	var gen uint64
+	var genOK bool
+	for done := false; !done; {
+		gen, genOK = l.values.begin() // before the iterator's view (see stateCache)
+		it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: []byte{spaceState + 1}})
+		if err != nil {
+			l.log.Warn("state scan", "err", err)
+			return
 		}
-		batch = append(batch, append([]byte(nil), it.Key()...))
-		if len(batch) == scanBatch {
-			l.values.keys.add(batch)
-			batch = batch[:0]
-			select {
-			case <-l.scan.stop:
-				return
-			default:
+		done = true
+		for it.First(); it.Valid(); it.Next() {
+			keys++
+			bytes += int64(len(it.Key()) + len(it.Value()))
+			if bytes >= limit {
+				warmEnd(keys, bytes, false)
+			}
+			k := append([]byte(nil), it.Key()...)
+			batch = append(batch, k)
+			if filling {
+				fillKeys = append(fillKeys, k)
+				fillRaws = append(fillRaws, append([]byte(nil), it.Value()...))
+				if len(fillKeys) == scanFillBatch {
+					if genOK && l.values.fill(gen, fillKeys, fillRaws) {
+						cached += int64(len(fillKeys))
+					} else {
+						// A commit started: go on after this key on the
+						// latest state.
+						lower, done = append(k, 0), false
+					}
+					fillKeys, fillRaws = fillKeys[:0], fillRaws[:0]
+					filling = !l.values.full()
+					if l.opts.afterFill != nil {
+						l.opts.afterFill()
+					}
+				}
+			}
+			if len(batch) == scanBatch || !done {
+				l.values.keys.add(batch)
+				batch = batch[:0]
+				select {
+				case <-l.scan.stop:
+					it.Close()
+					return
+				default:
+				}
+			}
+			if !done {
+				break
 			}
 		}
+		if err := it.Error(); err != nil {
+			it.Close()
+			l.log.Warn("state scan", "err", err)
+			return
+		}
+		it.Close()
 	}
-	if err := it.Error(); err != nil {
-		l.log.Warn("state scan", "err", err)
-		return
+	if filling && genOK && len(fillKeys) > 0 && l.values.fill(gen, fillKeys, fillRaws) {
+		cached += int64(len(fillKeys))
 	}
 	l.values.keys.add(batch)
 	warmEnd(keys, bytes, true)
 	l.values.keys.ready.Store(true)
-	l.log.Debug("state key filter ready", "keys", keys, "took", time.Since(start).Round(time.Millisecond))
+	l.log.Debug("state key filter ready", "keys", keys, "cached", cached, "took", time.Since(start).Round(time.Millisecond))
 }
