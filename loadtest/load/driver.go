@@ -146,6 +146,10 @@ func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d t
 		st := &workerStats{hist: NewHistogram(), lag: NewHistogram(), byStatus: map[int]uint64{}, failures: map[string]bool{}}
 		stats[w] = st
 		wg.Go(func() {
+			// One timer per worker, reset for each wait: a fixed rate
+			// waits before nearly every request.
+			pace := time.NewTimer(time.Hour)
+			defer pace.Stop()
 			for ctx.Err() == nil {
 				n := seq.Add(1) - 1
 				if limit > 0 && n-first >= limit {
@@ -158,8 +162,9 @@ func phase(ctx context.Context, client *http.Client, s Scenario, cfg Config, d t
 						if !began.Before(end) {
 							return
 						}
+						pace.Reset(wait)
 						select {
-						case <-time.After(wait):
+						case <-pace.C:
 						case <-ctx.Done():
 							return
 						}

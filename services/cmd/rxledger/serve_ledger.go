@@ -39,7 +39,8 @@ func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 	case config.LedgerEmbedded:
 		l, err := embedded.Open(filepath.Join(p.cfg.DataDir, LedgerDir), serveConsortium(), chaincode.Invoke,
 			// WarmCache: a serving process reads its state once in the
-			// background at start-up, which warms the block cache and
+			// background at start-up, which warms the block cache, puts
+			// the state in the state cache as far as its budget goes and
 			// fills the key filter that answers reads of absent keys.
 			embedded.Options{Logger: telemetry.Component(p.log, "ledger"), WarmCache: true})
 		if err != nil {

@@ -80,20 +80,31 @@ func buildVerifyLedger(b *testing.B, dir string, n int) {
 }
 
 // benchReadOptions are the options the scale benchmark reads with: the
-// defaults, or a block cache of RXLEDGER_BENCH_CACHE_MB mebibytes, and
-// WarmCache when RXLEDGER_BENCH_WARM is set.
+// defaults, or a block cache of RXLEDGER_BENCH_CACHE_MB mebibytes and a state
+// cache of RXLEDGER_BENCH_STATE_CACHE_MB, and WarmCache when
+// RXLEDGER_BENCH_WARM is set.
 func benchReadOptions(b *testing.B) Options {
 	b.Helper()
 	var o Options
-	if s := os.Getenv("RXLEDGER_BENCH_CACHE_MB"); s != "" {
-		mb, err := strconv.Atoi(s)
-		if err != nil || mb < 1 {
-			b.Fatalf("RXLEDGER_BENCH_CACHE_MB=%q: want a positive number", s)
-		}
-		o.CacheBytes = int64(mb) << 20
-	}
+	o.CacheBytes = benchMebibytes(b, "RXLEDGER_BENCH_CACHE_MB")
+	o.StateCacheBytes = benchMebibytes(b, "RXLEDGER_BENCH_STATE_CACHE_MB")
 	o.WarmCache = os.Getenv("RXLEDGER_BENCH_WARM") != ""
 	return o
+}
+
+// benchMebibytes is the size in bytes that the environment variable name
+// gives in mebibytes, 0 (the default) when it is unset.
+func benchMebibytes(b *testing.B, name string) int64 {
+	b.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return 0
+	}
+	mb, err := strconv.Atoi(s)
+	if err != nil || mb < 1 {
+		b.Fatalf("%s=%q: want a positive number", name, s)
+	}
+	return int64(mb) << 20
 }
 
 // warmBenchCache, when RXLEDGER_BENCH_WARM is set (and so the ledger was

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
@@ -9,36 +10,37 @@ import (
 )
 
 // stateCache holds the current committed value and version of state keys,
-// so that reading them does not search the store. Its values live outside
-// the Go heap (fastcache: 512 locked buckets of 64 KiB chunks, each a ring
-// that drops its oldest chunk when full), so that a cache of millions of
-// records costs the garbage collector nothing.
-//
-// What enters it:
-//   - keys read again and again (a trading partner's record, a lot's
-//     record): a key read by a transaction enters on its second read within
-//     a while, checked by a lossy table of key hashes, so that keys read once
-//     (a random serial among millions) do not push the others out;
-//   - the whole state, as far as the budget goes, when the pass over the
-//     state at Open reads it (Options.WarmCache, warm.go): a node whose
-//     budget holds its state then answers a uniformly random read of ten
-//     million serials from memory, as it answers one of ten thousand.
+// so that reading them does not search the store. It has two tiers:
+//   - hot: a Go map of the keys read again and again (a trading partner's
+//     record, a lot's record). A key read by a transaction enters on its
+//     second read within a while, checked by a lossy table of key hashes,
+//     so that keys read once (a random serial among millions) do not push
+//     the others out; when full, a random entry makes room.
+//   - bulk: the whole state, as far as its budget goes, as the pass over the
+//     state at Open reads it (Options.WarmCache, warm.go). Its values live
+//     outside the Go heap (fastcache: 512 locked buckets of 64 KiB chunks,
+//     each a ring that drops its oldest chunk when full), so that millions
+//     of records cost the garbage collector nothing. A node whose budget
+//     holds its state answers a uniformly random read of ten million
+//     serials from memory, as it answers one of ten thousand.
 //
 // Consistency with snapshots. Every entry is the key's current committed
 // value: each block commit bumps gen to odd and deletes the keys the block
-// writes (under mu) before its batch reaches the store, and bumps gen to even
-// once it is there. A reader notes gen before it takes its snapshot (an odd
-// gen means a commit is in flight, and the reader does not use the cache at
-// all). While gen still equals what the reader noted, no commit has started
-// since its snapshot was taken, so the current committed state is exactly
-// the snapshot's view and a current entry is what the snapshot would return.
-// A reader therefore uses an entry only if gen is unchanged after it read
-// the entry, and adds one it read from its snapshot only if gen is unchanged
-// under mu; a commit bumps gen under mu before it deletes anything.
+// writes from both tiers (under mu) before its batch reaches the store, and
+// bumps gen to even once it is there. A reader notes gen before it takes its
+// snapshot (an odd gen means a commit is in flight, and the reader does not
+// use the cache at all). While gen still equals what the reader noted, no
+// commit has started since its snapshot was taken, so the current committed
+// state is exactly the snapshot's view and a current entry is what the
+// snapshot would return. A reader therefore uses an entry only if gen is
+// unchanged after it read the entry, and adds one it read from its snapshot
+// only if gen is unchanged under mu; a commit bumps gen under mu before it
+// deletes anything.
 type stateCache struct {
 	gen atomic.Uint64
-	mu  sync.Mutex // orders additions against commits
-	c   *fastcache.Cache
+	mu  sync.RWMutex // orders additions against commits; guards hot
+	hot map[string]cachedValue
+	c   *fastcache.Cache // the bulk tier
 	// budget is the cache's size in bytes; filled, the bytes the pass at
 	// Open has added.
 	budget, filled int64
@@ -49,7 +51,15 @@ type stateCache struct {
 	keys *presence
 }
 
+type cachedValue struct {
+	v   Version
+	val []byte
+}
+
 const (
+	// stateCacheEntries bounds the hot tier (about 20 MB of typical
+	// records).
+	stateCacheEntries = 65536
 	// stateCacheDoor is the number of slots of the admission table.
 	stateCacheDoor = 1 << 16
 	// stateCacheMaxValue is the largest value cached: larger ones are rare
@@ -69,7 +79,7 @@ const (
 
 func newStateCache(budget int64) *stateCache {
 	budget = max(budget, minStateCacheBytes)
-	return &stateCache{c: fastcache.New(int(budget)), budget: budget, seed: maphash.MakeSeed()}
+	return &stateCache{hot: make(map[string]cachedValue), c: fastcache.New(int(budget)), budget: budget, seed: maphash.MakeSeed()}
 }
 
 // close gives the cache's memory back for reuse by later caches.
@@ -87,6 +97,15 @@ func (c *stateCache) begin() (uint64, bool) {
 // get returns sk's cached version and a copy of its value for a reader that
 // noted gen g.
 func (c *stateCache) get(sk []byte, g uint64) (Version, []byte, bool) {
+	c.mu.RLock()
+	e, ok := c.hot[string(sk)]
+	c.mu.RUnlock()
+	if ok {
+		if c.gen.Load() != g {
+			return Version{}, nil, false
+		}
+		return e.v, bytes.Clone(e.val), true
+	}
 	raw, ok := c.c.HasGet(nil, sk)
 	if !ok || c.gen.Load() != g {
 		return Version{}, nil, false
@@ -111,15 +130,21 @@ func (c *stateCache) offer(sk []byte, g uint64, v Version, val []byte) {
 		slot.Store(h)
 		return
 	}
-	if c.c.Has(sk) {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen.Load() != g {
 		return
 	}
-	c.c.Set(sk, append(v.append(make([]byte, 0, versionLen+len(val))), val...))
+	if _, ok := c.hot[string(sk)]; ok {
+		return
+	}
+	if len(c.hot) >= stateCacheEntries {
+		for k := range c.hot {
+			delete(c.hot, k)
+			break
+		}
+	}
+	c.hot[string(sk)] = cachedValue{v: v, val: bytes.Clone(val)}
 }
 
 // fill adds stored entries (key and versioned value, as the store holds
@@ -154,6 +179,7 @@ func (c *stateCache) commitStart(written [][]byte) {
 	c.mu.Lock()
 	c.gen.Add(1) // odd: in flight; readers that noted the old gen stop using the cache
 	for _, sk := range written {
+		delete(c.hot, string(sk))
 		c.c.Del(sk)
 	}
 	c.mu.Unlock()

@@ -16,12 +16,18 @@ import (
 
 // cached reports the version of key's entry in the state cache, if any.
 func cached(l *Ledger, key string) (Version, bool) {
-	v, _, ok := cachedValue(l, key)
+	v, _, ok := cacheEntry(l, key)
 	return v, ok
 }
 
-// cachedValue reports key's entry in the state cache, if any.
-func cachedValue(l *Ledger, key string) (Version, []byte, bool) {
+// cacheEntry reports key's entry in either tier of the state cache, if any.
+func cacheEntry(l *Ledger, key string) (Version, []byte, bool) {
+	l.values.mu.RLock()
+	e, ok := l.values.hot[string(stateKey(key))]
+	l.values.mu.RUnlock()
+	if ok {
+		return e.v, e.val, true
+	}
 	raw, ok := l.values.c.HasGet(nil, stateKey(key))
 	if !ok {
 		return Version{}, nil, false

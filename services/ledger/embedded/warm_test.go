@@ -119,7 +119,7 @@ func TestWarmFillsStateCache(t *testing.T) {
 	l = reopenWarm(t, l, dir, Options{})
 	for i := range n {
 		k := fmt.Sprintf("w%07d", i)
-		if _, val, ok := cachedValue(l, k); !ok || string(val) != "v"+k {
+		if _, val, ok := cacheEntry(l, k); !ok || string(val) != "v"+k {
 			t.Fatalf("after the pass, %s is cached %v as %q, want %q", k, ok, val, "v"+k)
 		}
 	}
@@ -206,7 +206,7 @@ func TestWarmFillUnderCommits(t *testing.T) {
 		if got := string(evaluate(t, l, mfr, "get", k)); got != want(k) {
 			t.Fatalf("get %s = %q, want %q", k, got, want(k))
 		}
-		if _, val, ok := cachedValue(l, k); ok {
+		if _, val, ok := cacheEntry(l, k); ok {
 			if string(val) != want(k) {
 				t.Errorf("the state cache holds %q for %s, whose committed value is %q", val, k, want(k))
 			}
