@@ -52,6 +52,7 @@ type Config struct {
 	MaxBodyBytes    int64         // request body limit
 	ShutdownTimeout time.Duration // grace period for in-flight requests on stop
 	VerifyMaxLag    int64         // blocks the verification cache may trail the ledger and still answer
+	LedgerCacheMB   int64         // MiB for the embedded ledger's caches; 0 for automatic
 
 	Fabric Fabric // used when Ledger is LedgerFabric
 }
@@ -109,6 +110,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes <= 0 {
 		errs = append(errs, fmt.Errorf("--max-body %d: must be positive", c.MaxBodyBytes))
+	}
+	if c.LedgerCacheMB < 0 {
+		errs = append(errs, fmt.Errorf("--ledger-cache-mb %d: must not be negative", c.LedgerCacheMB))
 	}
 	if c.VerifyMaxLag < 0 {
 		errs = append(errs, fmt.Errorf("--verify-max-lag %d: must not be negative", c.VerifyMaxLag))

@@ -42,8 +42,12 @@ func TestParseSources(t *testing.T) {
 			"RXLEDGER_ADDR": ":9090", "RXLEDGER_DATA": "/var/lib/rxledger", "RXLEDGER_REDIS": "redis://127.0.0.1:6379/2",
 			"RXLEDGER_ROLES": "verify", "RXLEDGER_DEMO": "true", "RXLEDGER_LOG_LEVEL": "debug",
 			"RXLEDGER_MAX_BODY": "1024", "RXLEDGER_SHUTDOWN_TIMEOUT": "3s", "RXLEDGER_ACCESS_LOG": "errors",
+			"RXLEDGER_LEDGER_CACHE_MB": "2048",
 		}, check: func(t *testing.T, c config.Config) {
 			t.Helper()
+			if c.LedgerCacheMB != 2048 {
+				t.Errorf("ledger cache %d MiB, want 2048", c.LedgerCacheMB)
+			}
 			if c.AccessLog != config.AccessLogErrors || c.SuccessLogLevel() != slog.LevelDebug {
 				t.Errorf("access log %q, success level %v", c.AccessLog, c.SuccessLogLevel())
 			}
@@ -123,6 +127,7 @@ func TestParseRefuses(t *testing.T) {
 		{name: "unknown role", args: []string{"--roles", "verify,mint"}, want: `"mint"`},
 		{name: "log level", args: []string{"--log-level", "loud"}, want: "--log-level"},
 		{name: "body limit", args: []string{"--max-body", "0"}, want: "--max-body"},
+		{name: "negative ledger cache", args: []string{"--ledger-cache-mb", "-1"}, want: "--ledger-cache-mb"},
 		{name: "access log mode", args: []string{"--access-log", "some"}, want: "--access-log"},
 		{name: "bad bool variable", env: map[string]string{"RXLEDGER_DEMO": "maybe"}, want: "RXLEDGER_DEMO"},
 		{name: "bad integer variable", env: map[string]string{"RXLEDGER_MAX_BODY": "lots"}, want: "RXLEDGER_MAX_BODY"},
@@ -149,13 +154,13 @@ func TestHelpNamesEveryVariable(t *testing.T) {
 	help := out.String()
 	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "access-log", "max-body",
 		"shutdown-timeout", "fabric-peer", "fabric-tls-ca", "fabric-server-name", "fabric-channel",
-		"fabric-chaincode", "fabric-identities", "verify-max-lag"} {
+		"fabric-chaincode", "fabric-identities", "verify-max-lag", "ledger-cache-mb"} {
 		if !strings.Contains(help, "-"+name) || !strings.Contains(help, "(env "+config.EnvName(name)+")") {
 			t.Errorf("help lacks -%s or its variable %s", name, config.EnvName(name))
 		}
 	}
-	if n := strings.Count(help, "(env RXLEDGER_"); n != 17 {
-		t.Errorf("help names %d variables, want 17 (a flag was added without its test entry?)", n)
+	if n := strings.Count(help, "(env RXLEDGER_"); n != 18 {
+		t.Errorf("help names %d variables, want 18 (a flag was added without its test entry?)", n)
 	}
 }
 

@@ -48,6 +48,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.AccessLog, "access-log", e.str("access-log", AccessLogAll), "access log: all (a line per request) or errors (successes only at debug level) (env RXLEDGER_ACCESS_LOG)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", e.int64("max-body", DefaultMaxBodyBytes), "request body limit in `bytes` (env RXLEDGER_MAX_BODY)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", e.duration("shutdown-timeout", DefaultShutdownTimeout), "grace period for in-flight requests on stop (env RXLEDGER_SHUTDOWN_TIMEOUT)")
+	fs.Int64Var(&c.LedgerCacheMB, "ledger-cache-mb", e.int64("ledger-cache-mb", 0), "`MiB` the embedded ledger's caches may use, half for the store's blocks and half for state values; 0 for automatic, each a quarter of the machine's memory, 1 to 8 GiB (env RXLEDGER_LEDGER_CACHE_MB)")
 	fs.Int64Var(&c.VerifyMaxLag, "verify-max-lag", e.int64("verify-max-lag", DefaultVerifyMaxLag), "`blocks` the verification cache may trail the ledger and still answer; further behind, the ledger answers (env RXLEDGER_VERIFY_MAX_LAG)")
 
 	fs.StringVar(&c.Fabric.Peer, "fabric-peer", e.str("fabric-peer", ""), "Fabric gateway peer `host:port` (env RXLEDGER_FABRIC_PEER)")
