@@ -90,9 +90,13 @@ func (l *Ledger) commitBlock(batch []*executed) {
 			// batch reaches the store (see stateCache).
 			l.values.commitStart(l.written)
 			err = guard(func() error { return wb.Commit(pebble.Sync) })
-			l.values.commitEnd()
+			if err == nil {
+				l.values.commitEnd(l.written, l.writtenValues)
+			} else {
+				l.values.commitEnd(nil, nil)
+			}
 		}
-		l.written = nil
+		l.written, l.writtenValues = nil, nil
 	}
 	wb.Close()
 	if err != nil {
@@ -212,6 +216,7 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 		for wi := range ex.tx.Writes {
 			w := &ex.tx.Writes[wi]
 			sk := stateKey(w.Key)
+			var stored []byte // the versioned value, in the batch's memory; nil for a deletion
 			if w.Delete {
 				err = wb.Delete(sk, nil)
 			} else {
@@ -219,6 +224,7 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 				copy(op.Key, sk)
 				copy(op.Value, vb[:])
 				copy(op.Value[versionLen:], w.Value)
+				stored = op.Value
 				err = op.Finish()
 			}
 			if err != nil {
@@ -232,6 +238,7 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 				l.recent.note(sk, v)
 			}
 			written = append(written, sk)
+			l.writtenValues = append(l.writtenValues, stored)
 		}
 		for _, p := range ex.private {
 			pk := privateKey(p.Collection, p.Key)

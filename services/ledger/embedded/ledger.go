@@ -40,7 +40,10 @@ type Ledger struct {
 	warm    *warmer       // nil unless Options.WarmCache
 	scan    *scanner      // the pass over the state at Open; nil when none runs
 	written [][]byte      // committer-owned: state keys the block being committed writes
-	values  *stateCache   // current values of state keys read often
+	// writtenValues are their stored values (version and value, in the
+	// block's batch; nil for a deletion), committer-owned.
+	writtenValues [][]byte
+	values        *stateCache // current values of state keys read often
 
 	mu      sync.Mutex
 	closed  bool

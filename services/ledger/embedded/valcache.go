@@ -16,8 +16,9 @@ import (
 //     second read within a while, checked by a lossy table of key hashes,
 //     so that keys read once (a random serial among millions) do not push
 //     the others out; when full, a random entry makes room.
-//   - bulk: the whole state, as far as its budget goes, as the pass over the
-//     state at Open reads it (Options.WarmCache, warm.go). Its values live
+//   - bulk: the whole state, as far as its budget goes: what the pass over
+//     the state at Open reads (Options.WarmCache, warm.go), and every value
+//     a block writes, as the block commits. Its values live
 //     outside the Go heap (fastcache: 512 locked buckets of 64 KiB chunks,
 //     each a ring that drops its oldest chunk when full), so that millions
 //     of records cost the garbage collector nothing. A node whose budget
@@ -186,7 +187,21 @@ func (c *stateCache) commitStart(written [][]byte) {
 }
 
 // commitEnd is called by the committer once the batch was committed (or
-// failed).
-func (c *stateCache) commitEnd() {
+// failed, with no keys), with the store keys the block wrote and their
+// stored values (nil for a deletion): the bulk tier takes the new values
+// before gen turns even, so it stays complete as the ledger grows.
+func (c *stateCache) commitEnd(written, stored [][]byte) {
+	c.mu.Lock()
+	for i, sk := range written { // in block order: a key's last write wins
+		switch raw := stored[i]; {
+		case raw == nil:
+			c.c.Del(sk)
+		case len(raw) <= versionLen+stateCacheMaxValue:
+			c.c.Set(sk, raw)
+		default:
+			c.c.Del(sk) // an earlier write in this block may be cached
+		}
+	}
 	c.gen.Add(1)
+	c.mu.Unlock()
 }

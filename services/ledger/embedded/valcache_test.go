@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -71,7 +72,7 @@ func TestStateCacheFollowsCommits(t *testing.T) {
 	// A reader whose snapshot is taken before the next commit.
 	old := heldReader(t, l)
 	submit(t, l, mfr, "put", "k", "v2")
-	if v, ok := cached(l, "k"); ok {
+	if v, ok := cached(l, "k"); ok && v == v1 {
 		t.Fatalf("entry of version %v survived a commit that wrote the key", v)
 	}
 	// The old reader sees its snapshot's value, and its reads (the key is
@@ -86,7 +87,7 @@ func TestStateCacheFollowsCommits(t *testing.T) {
 		}
 	}
 	oldReads()
-	if v, ok := cached(l, "k"); ok {
+	if v, ok := cached(l, "k"); ok && v == v1 {
 		t.Fatalf("the old snapshot's read cached version %v", v)
 	}
 	for range 3 {
@@ -247,5 +248,107 @@ func TestStateCacheAgreesWithSnapshotUnderCommits(t *testing.T) {
 	}
 	if _, ok := cached(l, "k"); !ok {
 		t.Error("the key read repeatedly is not cached")
+	}
+}
+
+// TestCommitsFillStateCache: a block's writes go into the state cache as it
+// commits, so the first read of a key written since Open needs no store
+// read; when one block writes a key several times (a small value, a value
+// too large to cache, a deletion, in any order), the cache ends with what
+// the store holds.
+func TestCommitsFillStateCache(t *testing.T) {
+	opts := quietOptions()
+	opts.MaxBlockWait = 20 * time.Millisecond // the writes of a key share a block
+	l, _ := openTest(t, &kvChaincode{}, opts)
+	r := submit(t, l, mfr, "put", "a", "1")
+	v, val, ok := cacheEntry(l, "a")
+	if !ok || string(val) != "1" || v.Block != r.Block {
+		t.Fatalf("after its commit, a is cached %v as %q at %v, want \"1\" at block %d", ok, val, v, r.Block)
+	}
+	before := storeReads(l)
+	if got := string(evaluate(t, l, mfr, "get", "a")); got != "1" {
+		t.Fatalf("get a = %q", got)
+	}
+	if reads := storeReads(l) - before; reads != 0 {
+		t.Errorf("the first read of a key written since Open made %d store block reads, want none", reads)
+	}
+
+	big := strings.Repeat("b", stateCacheMaxValue+1)
+	orders := [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
+	const keys = 20
+	sameBlock := 0
+	for i := range keys {
+		k := fmt.Sprintf("x%02d", i)
+		submit(t, l, mfr, "put", k, "old") // cached: a stale entry would show
+		// Each key gets the three writes in another order, submitted a
+		// moment apart so that the block keeps that order.
+		writes := [][]string{{"put", k, "small"}, {"put", k, big}, {"del", k}}
+		order := orders[i%len(orders)]
+		var outs []chan outcome
+		for _, w := range order {
+			outs = append(outs, submitAsync(l, writes[w][0], writes[w][1:]...))
+			time.Sleep(time.Millisecond)
+		}
+		blocks := map[uint64]bool{}
+		for _, ch := range outs {
+			out := <-ch
+			if out.err != nil {
+				t.Fatalf("write %s: %v", k, out.err)
+			}
+			blocks[out.r.Block] = true
+		}
+		if len(blocks) == 1 {
+			sameBlock++
+		}
+		stored := evaluate(t, l, mfr, "get", k)
+		if _, val, ok := cacheEntry(l, k); ok && !bytes.Equal(val, stored) {
+			t.Errorf("%s: the state cache holds %.20q, the store %.20q", k, val, stored)
+		}
+	}
+	if sameBlock == 0 {
+		t.Fatal("no key had its three writes in one block: the test did not exercise the order within a block")
+	}
+}
+
+// TestCommitEndKeepsTheLastWrite: when a block writes a key more than once,
+// the bulk tier ends with the block's last write: its value if it is small
+// enough to cache, no entry if it is a deletion or too large.
+func TestCommitEndKeepsTheLastWrite(t *testing.T) {
+	small := Version{Block: 7}.append(nil)
+	small = append(small, "small"...)
+	big := append(Version{Block: 7, Tx: 1}.append(nil), strings.Repeat("b", stateCacheMaxValue+1)...)
+	tests := []struct {
+		name   string
+		writes [][]byte
+		want   []byte // nil: no entry
+	}{
+		{"value then deletion", [][]byte{small, nil}, nil},
+		{"deletion then value", [][]byte{nil, small}, small},
+		{"value then a value too large", [][]byte{small, big}, nil},
+		{"a value too large then value", [][]byte{big, small}, small},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newStateCache(minStateCacheBytes)
+			sk := stateKey("k")
+			c.fill(0, [][]byte{sk}, [][]byte{append(Version{Block: 3}.append(nil), "old"...)})
+			keys := make([][]byte, len(tc.writes))
+			for i := range keys {
+				keys[i] = sk
+			}
+			c.commitStart(keys)
+			c.commitEnd(keys, tc.writes)
+			g, ok := c.begin()
+			if !ok {
+				t.Fatal("a commit is still in flight after commitEnd")
+			}
+			v, val, cached := c.get(sk, g)
+			switch {
+			case tc.want == nil && cached:
+				t.Errorf("cached %q at %v, want no entry", val, v)
+			case tc.want != nil && (!cached || !bytes.Equal(append(v.append(nil), val...), tc.want)):
+				t.Errorf("cached %v: %q at %v, want %q", cached, val, v, tc.want[versionLen:])
+			}
+		})
 	}
 }
