@@ -106,7 +106,7 @@ func startVerifyHarness(ctx context.Context, serials int, redisURL string) (h *v
 	}
 	var cache verify.Cache = verify.NewMemoryCache()
 	if redisURL != "" {
-		opts, err := redis.ParseURL(redisURL)
+		opts, err := verify.RedisOptions(redisURL)
 		if err != nil {
 			return nil, fmt.Errorf("-redis: %w", err)
 		}

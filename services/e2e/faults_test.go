@@ -59,7 +59,9 @@ func TestRedisFaults(t *testing.T) {
 	// bound (2 blocks) a cache rebuilding after the restart may answer, as
 	// it is allowed to, from before the demo's last blocks (the recall),
 	// and the exact answers below would depend on timing.
-	n := startNode(t, t.TempDir(), rds.URL, "--verify-max-lag", "0")
+	// A read timeout of 30 s: with Redis hung, an answer must still come
+	// within the service's cache timeout, not after the socket's.
+	n := startNode(t, t.TempDir(), rds.URL+"?read_timeout=30s", "--verify-max-lag", "0")
 	pha := n.credentials()[demo.Pharmacy]
 	active, recalled := pha.Samples.Active[0].Verify, pha.Samples.Recalled[0].Verify
 
@@ -85,6 +87,24 @@ func TestRedisFaults(t *testing.T) {
 
 	eventually(t, "answers from the cache at start", fromCache(t))
 	hits := n.metric(cacheHits)
+
+	t.Run("redis hung", func(t *testing.T) {
+		rds.Pause()
+		defer rds.Resume()
+		start := time.Now()
+		for range 3 {
+			for _, src := range wantAnswers(t) {
+				if src != "ledger" {
+					t.Fatalf("answer from %q with Redis hung; want ledger", src)
+				}
+			}
+		}
+		// Six answers, each bounded by the cache timeout (100 ms) and a
+		// ledger read; a lookup left to the read timeout takes 30 s.
+		if took := time.Since(start); took > 10*time.Second {
+			t.Fatalf("six verifications with Redis hung took %s: a lookup waited for the socket's read timeout", took)
+		}
+	})
 
 	t.Run("redis killed", func(t *testing.T) {
 		rds.Kill()

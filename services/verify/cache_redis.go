@@ -37,6 +37,21 @@ type RedisCache struct {
 
 func (r *RedisCache) setCallTimeout(d time.Duration) { r.callTimeout = d }
 
+// RedisOptions parses a redis:// or rediss:// URL into the client options
+// the cache needs: go-redis ignores a call's context deadline on the socket
+// unless ContextTimeoutEnabled is set, so a Redis that accepts connections
+// but does not answer (paused, swapping, stuck in a slow script) would hold
+// every lookup for its read timeout (3 s by default, longer with the URL's
+// read_timeout), not for the service's CacheTimeout.
+func RedisOptions(url string) (*redis.Options, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	opts.ContextTimeoutEnabled = true
+	return opts, nil
+}
+
 var _ Cache = (*RedisCache)(nil)
 
 // NewRedisCache returns the cache on rdb with keys under prefix

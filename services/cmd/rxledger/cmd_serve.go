@@ -22,6 +22,7 @@ import (
 	"rxledger/services/platform/httpx"
 	"rxledger/services/platform/server"
 	"rxledger/services/platform/telemetry"
+	"rxledger/services/verify"
 )
 
 // version is reported in traces; set with -ldflags "-X main.version=...".
@@ -143,7 +144,7 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 	p.authenticate = auth.Middleware(keys)
 
 	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
+		opts, err := verify.RedisOptions(cfg.RedisURL)
 		if err != nil {
 			return nil, fmt.Errorf("--redis %s: %w", cfg.RedactedRedisURL(), err)
 		}

@@ -150,6 +150,27 @@ func (s *Server) signal(sig syscall.Signal) {
 	s.cmd, s.exit = nil, nil
 }
 
+// Pause stops Redis answering (SIGSTOP) without closing its connections, as
+// a host swapping or a stuck script would; Resume lets it go on. Pause is
+// undone when the test ends.
+func (s *Server) Pause() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGSTOP)
+		s.t.Cleanup(s.Resume)
+	}
+}
+
+// Resume undoes Pause (SIGCONT).
+func (s *Server) Resume() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGCONT)
+	}
+}
+
 // Restart starts a stopped or killed Redis again on the same address (empty:
 // nothing is persisted). It fails the test if Redis is running or cannot start.
 func (s *Server) Restart() {
