@@ -44,6 +44,9 @@ func TestRefusals(t *testing.T) {
 	}{
 		{"wrong company prefix", nil, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", foreignEPC)}, chaincode.CodeForbidden, "not-prefix-owner", 0, foreignEPC},
 		{"another's company prefix", nil, whs, []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "not-prefix-owner", 0, a},
+		// The prefix comes before the serial's state: the refusal tells a
+		// competitor nothing of whether the serial exists.
+		{"another's company prefix, serial already commissioned", base, whs, []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "not-prefix-owner", 0, a},
 		{"double commissioning", base, mfr, []epcis.Event{at(commissionEv("L1", "2027-03-31", a), 9)}, chaincode.CodeInvalid, "already-commissioned", 0, a},
 		{"double commissioning in one batch, DL form", nil, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", a), at(commissionEv("L1", "2027-03-31", sgtinDL("X1")), 1)}, chaincode.CodeInvalid, "already-commissioned", 1, sgtinDL("X1")},
 		{"lot required", nil, mfr, []epcis.Event{commissionEv("", "2027-03-31", a)}, chaincode.CodeInvalid, "lot-required", 0, a},

@@ -44,6 +44,19 @@ func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElemen
 		if err != nil {
 			return nil, ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
 		}
+		if id.Kind == KindSSCC && !containers {
+			return nil, ec.fail(CodeInvalid, "bad-output", epc, "a transformation outputs serialised packages (SGTIN), not %s", epc)
+		}
+		// The company prefix before the serial's state: a caller that may
+		// not commission an identifier learns nothing of its existence
+		// from the refusal.
+		what, digits := "GTIN", id.GTIN
+		if id.Kind == KindSSCC {
+			what, digits = "SSCC", id.SSCC
+		}
+		if err := ec.prefixOwned(epc, what, digits); err != nil {
+			return nil, err
+		}
 		it, err := tx.item(id)
 		if err != nil {
 			return nil, err
@@ -52,17 +65,11 @@ func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElemen
 			return nil, ec.fail(CodeInvalid, "already-commissioned", epc, "%s is already commissioned", epc)
 		}
 		if id.Kind == KindSSCC {
-			if !containers {
-				return nil, ec.fail(CodeInvalid, "bad-output", epc, "a transformation outputs serialised packages (SGTIN), not %s", epc)
-			}
 			if err := ec.createContainer(epc, it); err != nil {
 				return nil, err
 			}
 			created = append(created, it)
 			continue
-		}
-		if err := ec.prefixOwned(epc, "GTIN", id.GTIN); err != nil {
-			return nil, err
 		}
 		lot := ilmdLot
 		if lot == "" {

@@ -205,9 +205,17 @@ func TestRepackagingRefusals(t *testing.T) {
 		{"outputs of another's GTIN", nil, whs, func(in []string) []epcis.Event {
 			return []epcis.Event{transformEv("RL1", "2027-01-31", in[:1], []string{sgtin("N1")})}
 		}, chaincode.CodeForbidden, "not-prefix-owner", 0, sgtin("N1")},
-		{"an output that exists", nil, whs, func(in []string) []epcis.Event {
+		{"an output that exists", func(t *testing.T, m *chaincodetest.Memory, in []string) {
+			t.Helper()
+			mustCapture(t, m, whs, transformEv("RL1", "2027-01-31", in[:1], out))
+		}, whs, func(in []string) []epcis.Event {
+			return []epcis.Event{at(transformEv("RL1", "2027-01-31", in[1:2], out), 1)}
+		}, chaincode.CodeInvalid, "already-commissioned", 0, out[0]},
+		// The prefix is checked first: a refused output tells the caller
+		// nothing of whether another company's serial exists.
+		{"an output of another's GTIN that exists", nil, whs, func(in []string) []epcis.Event {
 			return []epcis.Event{transformEv("RL1", "2027-01-31", in[:1], in[1:2])}
-		}, chaincode.CodeInvalid, "already-commissioned", 0, sgtin("R2")},
+		}, chaincode.CodeForbidden, "not-prefix-owner", 0, sgtin("R2")},
 		{"an SSCC output", nil, whs, func(in []string) []epcis.Event {
 			return []epcis.Event{transformEv("RL1", "2027-01-31", in[:1], []string{whsSSCC})}
 		}, chaincode.CodeInvalid, "bad-output", 0, whsSSCC},
