@@ -76,7 +76,18 @@ const (
 	// fastcacheEntryOverhead is what fastcache stores with an entry besides
 	// its key and value (the two lengths).
 	fastcacheEntryOverhead = 4
+	// fastcacheMaxEntry bounds an entry fastcache stores: it silently
+	// ignores a Set of a key and value whose size with the overhead reaches
+	// its 64 KiB chunk, leaving any earlier entry of the key in place.
+	fastcacheMaxEntry = 64 << 10
 )
+
+// bulkFits reports whether the bulk tier takes sk's stored value raw: a
+// value of at most stateCacheMaxValue bytes, in an entry fastcache stores
+// (a very long key may not fit with it).
+func bulkFits(sk, raw []byte) bool {
+	return len(raw) <= versionLen+stateCacheMaxValue && len(sk)+len(raw)+fastcacheEntryOverhead < fastcacheMaxEntry
+}
 
 func newStateCache(budget int64) *stateCache {
 	budget = max(budget, minStateCacheBytes)
@@ -158,7 +169,7 @@ func (c *stateCache) fill(g uint64, keys, raws [][]byte) bool {
 		return false
 	}
 	for i, sk := range keys {
-		if len(raws[i]) <= versionLen+stateCacheMaxValue {
+		if bulkFits(sk, raws[i]) {
 			c.c.Set(sk, raws[i])
 			c.filled += int64(len(sk) + len(raws[i]) + fastcacheEntryOverhead)
 		}
@@ -196,10 +207,10 @@ func (c *stateCache) commitEnd(written, stored [][]byte) {
 		switch raw := stored[i]; {
 		case raw == nil:
 			c.c.Del(sk)
-		case len(raw) <= versionLen+stateCacheMaxValue:
+		case bulkFits(sk, raw):
 			c.c.Set(sk, raw)
 		default:
-			c.c.Del(sk) // an earlier write in this block may be cached
+			c.c.Del(sk) // an earlier write in this block may be cached (fastcache ignores a Set that does not fit)
 		}
 	}
 	c.gen.Add(1)

@@ -352,3 +352,65 @@ func TestCommitEndKeepsTheLastWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestCommitEndLargeKey: fastcache silently refuses an entry whose key,
+// value and lengths reach 64 KiB, whatever the value's size alone. When a
+// block writes such a key first with a value small enough for the key to fit
+// and then with one that does not, the bulk tier must not keep the first
+// write: a reader would get the value and version of the block's earlier
+// transaction instead of what the store holds.
+func TestCommitEndLargeKey(t *testing.T) {
+	c := newStateCache(minStateCacheBytes)
+	// A key that fits with a short value but not with one of
+	// stateCacheMaxValue bytes.
+	sk := stateKey(strings.Repeat("k", 64<<10-versionLen-stateCacheMaxValue))
+	first := append(Version{Block: 7}.append(nil), "small"...)
+	last := append(Version{Block: 7, Tx: 1}.append(nil), strings.Repeat("v", stateCacheMaxValue)...)
+	keys := [][]byte{sk, sk}
+	c.commitStart(keys)
+	c.commitEnd(keys, [][]byte{first, last})
+	g, _ := c.begin()
+	if v, val, ok := c.get(sk, g); ok && !bytes.Equal(append(v.append(nil), val...), last) {
+		t.Fatalf("the bulk tier holds %.10q at %v for a key the block last wrote at %v", val, v, Version{Block: 7, Tx: 1})
+	}
+	// bulkFits agrees with what fastcache stores, around its limit.
+	raw := make([]byte, versionLen+stateCacheMaxValue)
+	for _, n := range []int{-2, -1, 0, 1} {
+		k := make([]byte, fastcacheMaxEntry-fastcacheEntryOverhead-len(raw)+n)
+		k[0] = byte(n + 2)
+		c.c.Set(k, raw)
+		if stored := c.c.Has(k); stored != bulkFits(k, raw) {
+			t.Errorf("a %d-byte key with a %d-byte value: fastcache stores it %v, bulkFits says %v", len(k), len(raw), stored, bulkFits(k, raw))
+		}
+	}
+}
+
+// TestLargeKeyWrittenTwiceInABlock: TestCommitEndLargeKey through the
+// ledger: two transactions of one block write the key, and a later read
+// returns the last write.
+func TestLargeKeyWrittenTwiceInABlock(t *testing.T) {
+	opts := quietOptions()
+	opts.MaxBlockWait = 50 * time.Millisecond
+	l, _ := openTest(t, &kvChaincode{}, opts)
+	key := strings.Repeat("k", 64<<10-versionLen-stateCacheMaxValue)
+	big := strings.Repeat("v", stateCacheMaxValue)
+	for try := 0; ; try++ {
+		a := submitAsync(l, "put", key, fmt.Sprint("small", try))
+		time.Sleep(5 * time.Millisecond)
+		b := submitAsync(l, "put", key, big)
+		ra, rb := <-a, <-b
+		if ra.err != nil || rb.err != nil {
+			t.Fatalf("put: %v, %v", ra.err, rb.err)
+		}
+		if ra.r.Block != rb.r.Block {
+			if try == 10 {
+				t.Skip("the two writes never shared a block")
+			}
+			continue
+		}
+		if got := string(evaluate(t, l, mfr, "get", key)); got != big {
+			t.Fatalf("after a block wrote a small value then a %d-byte one, get returns %.10q (%d bytes)", len(big), got, len(got))
+		}
+		return
+	}
+}

@@ -210,7 +210,7 @@ func TestWarmFillUnderCommits(t *testing.T) {
 			if string(val) != want(k) {
 				t.Errorf("the state cache holds %q for %s, whose committed value is %q", val, k, want(k))
 			}
-			if i >= 512 {
+			if _, written := changed[k]; i >= 512 && !written { // the commits cache what they write
 				filledAfter++
 			}
 		}
