@@ -194,7 +194,8 @@ func batchSize(batch []*executed) int {
 func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batch, error) {
 	b := &Block{Header: Header{Number: num, Time: time.Now().UTC()}, Txs: make([]Tx, len(batch))}
 	wb := l.db.NewBatchWithSize(batchSize(batch))
-	var written [][]byte // store keys written earlier in this block, for range checks
+	var written [][]byte       // store keys written earlier in this block, for range checks
+	var writtenValues [][]byte // their stored values (see Ledger.writtenValues)
 	var scratch []byte
 	for i, ex := range batch {
 		code, err := l.validate(ex, num, written)
@@ -238,7 +239,7 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 				l.recent.note(sk, v)
 			}
 			written = append(written, sk)
-			l.writtenValues = append(l.writtenValues, stored)
+			writtenValues = append(writtenValues, stored)
 		}
 		for _, p := range ex.private {
 			pk := privateKey(p.Collection, p.Key)
@@ -249,6 +250,6 @@ func (l *Ledger) buildBlock(num uint64, batch []*executed) (*Block, *pebble.Batc
 			l.recent.note(pk, v)
 		}
 	}
-	l.written = written
+	l.written, l.writtenValues = written, writtenValues
 	return b, wb, nil
 }
