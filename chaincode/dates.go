@@ -1,7 +1,6 @@
 package chaincode
 
 import (
-	"strconv"
 	"time"
 )
 
@@ -20,21 +19,37 @@ func NormalizeExpiry(s string) (string, bool) {
 	if len(s) != 6 || !digits(s) {
 		return "", false
 	}
-	yy, _ := strconv.Atoi(s[0:2])
-	mm, _ := strconv.Atoi(s[2:4])
-	dd, _ := strconv.Atoi(s[4:6])
+	// AI (17) is read without the time package: verification reads one on
+	// every request.
+	yy := int(s[0]-'0')*10 + int(s[1]-'0')
+	mm := int(s[2]-'0')*10 + int(s[3]-'0')
+	dd := int(s[4]-'0')*10 + int(s[5]-'0')
 	if mm < 1 || mm > 12 {
 		return "", false
 	}
-	year := 2000 + yy
-	last := time.Date(year, time.Month(mm)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	last := daysIn(2000+yy, mm)
 	if dd == 0 {
 		dd = last
 	}
 	if dd > last {
 		return "", false
 	}
-	return time.Date(year, time.Month(mm), dd, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), true
+	b := [10]byte{'2', '0', s[0], s[1], '-', s[2], s[3], '-', byte('0' + dd/10), byte('0' + dd%10)}
+	return string(b[:]), true
+}
+
+// daysIn is the number of days of month mm (1 to 12) of year y, Gregorian.
+func daysIn(y, mm int) int {
+	switch mm {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // expired reports whether a product with expiry date (YYYY-MM-DD) is expired

@@ -1,7 +1,9 @@
 package chaincode_test
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"rxledger/chaincode"
 )
@@ -84,6 +86,30 @@ func TestNormalizeExpiry(t *testing.T) {
 				t.Fatalf("got %q %v", got, ok)
 			}
 		})
+	}
+}
+
+// TestNormalizeExpiryEveryYYMMDD checks every six-digit AI (17) value
+// against the calendar of the time package: the same date for every valid
+// one (day 00 the month's last), and a refusal for every other.
+func TestNormalizeExpiryEveryYYMMDD(t *testing.T) {
+	for n := range 1_000_000 {
+		in := fmt.Sprintf("%06d", n)
+		yy, mm, dd := n/10000, n/100%100, n%100
+		want := ""
+		if mm >= 1 && mm <= 12 {
+			last := time.Date(2000+yy, time.Month(mm)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+			if dd == 0 {
+				dd = last
+			}
+			if dd <= last {
+				want = time.Date(2000+yy, time.Month(mm), dd, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+			}
+		}
+		got, ok := chaincode.NormalizeExpiry(in)
+		if got != want || ok != (want != "") {
+			t.Fatalf("NormalizeExpiry(%q) = %q, %v; want %q", in, got, ok, want)
+		}
 	}
 }
 
