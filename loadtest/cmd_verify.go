@@ -76,9 +76,10 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 				fmt.Fprintf(stderr, "loadtest verify: %v\n", err)
 				return 1
 			}
-			load.WriteTable(stdout, c.Baseline, c.Target, c.AtHalf)
+			load.WriteTable(stdout, c.Baseline, c.Target, c.AtHalf, c.BaselineAtHalf)
 			ok, why := c.Verdict()
 			fmt.Fprintf(stdout, "single verification: ratio to baseline %.2f; %s\n", c.Ratio(), why)
+			fmt.Fprintln(stdout, c.Reference())
 			if !ok {
 				code = 1
 			}

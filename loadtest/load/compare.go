@@ -21,6 +21,22 @@ type Comparison struct {
 	Baseline Result // baseline, as fast as it goes
 	Target   Result // the scenario, as fast as it goes
 	AtHalf   Result // the scenario at half the baseline's throughput
+	// BaselineAtHalf is the baseline at the same fixed rate: not judged,
+	// it tells what p99 the machine and the client allow at that rate.
+	BaselineAtHalf Result
+}
+
+// Reference says how the baseline itself fared at half its throughput.
+func (c Comparison) Reference() string {
+	return fmt.Sprintf("reference: the baseline at the same rate has p99 %s (%s against the target)",
+		fmtDuration(c.BaselineAtHalf.Latencies.Quantile(0.99)), verdictWord(c.BaselineAtHalf.Latencies.Quantile(0.99) <= TargetP99))
+}
+
+func verdictWord(ok bool) string {
+	if ok {
+		return "within"
+	}
+	return "over"
 }
 
 // Ratio is the scenario's throughput over the baseline's.
@@ -52,7 +68,7 @@ func (c Comparison) Verdict() (bool, string) {
 
 // Compare measures the baseline server at baselineURL and then s as fast as
 // cfg's workers go, then s at a fixed rate of half the baseline's
-// throughput, all with one client. cfg.Rate is ignored; cfg.ServerPID is the
+// throughput, then the baseline at that rate, all with one client. cfg.Rate is ignored; cfg.ServerPID is the
 // target's process and baselinePID the baseline's (0: their CPU is not
 // measured). For a fair comparison the baseline should run the way the
 // target does (its own process when the target is one: see the loadtest
@@ -78,5 +94,11 @@ func Compare(ctx context.Context, client *http.Client, baselineURL string, basel
 		return c, err
 	}
 	c.AtHalf.Scenario += fmt.Sprintf(" @ %.0f req/s", half.Rate)
+	bhalf := bcfg
+	bhalf.Rate = half.Rate
+	if c.BaselineAtHalf, err = Run(ctx, client, base, bhalf); err != nil {
+		return c, err
+	}
+	c.BaselineAtHalf.Scenario += fmt.Sprintf(" @ %.0f req/s", half.Rate)
 	return c, nil
 }

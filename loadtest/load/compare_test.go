@@ -40,7 +40,7 @@ func TestVerdict(t *testing.T) {
 	}
 }
 
-func TestCompareRunsThreePhases(t *testing.T) {
+func TestCompareRunsFourPhases(t *testing.T) {
 	url := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	b, err := StartBaseline()
 	if err != nil {
@@ -61,6 +61,14 @@ func TestCompareRunsThreePhases(t *testing.T) {
 	}
 	if c.AtHalf.Config.Rate <= 0 || c.AtHalf.Config.Rate != c.Baseline.Throughput()/2 {
 		t.Errorf("half rate %g for baseline %g", c.AtHalf.Config.Rate, c.Baseline.Throughput())
+	}
+	if !strings.HasPrefix(c.BaselineAtHalf.Scenario, "baseline net/http @ ") || c.BaselineAtHalf.OK == 0 ||
+		c.BaselineAtHalf.Config.Rate != c.AtHalf.Config.Rate {
+		t.Errorf("baseline at half: %q, %d ok, rate %g (want %g)", c.BaselineAtHalf.Scenario, c.BaselineAtHalf.OK,
+			c.BaselineAtHalf.Config.Rate, c.AtHalf.Config.Rate)
+	}
+	if ref := c.Reference(); !strings.Contains(ref, "reference: the baseline at the same rate has p99 ") {
+		t.Errorf("reference line %q", ref)
 	}
 }
 
