@@ -7,12 +7,14 @@ import (
 )
 
 // At Open the ledger may read its world state once in the background. The
-// one pass does two things:
+// one pass does three things:
 //   - it fills the state key filter (presence), which is used only once it
 //     holds every stored key;
-//   - it warms the block cache (Options.WarmCache), so that the block cache
-//     holds the state before the first verifications ask for it: a uniformly
-//     random read of a large ledger then costs what it costs on a small one.
+//   - it fills the state cache's bulk tier (valcache.go) as far as its
+//     budget goes, so that a uniformly random read of a large ledger is
+//     answered from memory, as on a small one;
+//   - it warms the block cache, which serves what the state cache does not
+//     hold.
 //
 // Reading the state fills the block cache whatever the reason, so the pass
 // runs only when warming is asked for (Options.WarmCache). A new store has no
