@@ -20,6 +20,10 @@ func blockPrefix(gtin string) string              { return "sblk~" + gtin + "~" 
 func lotBlockKey(gtin, lot, suffix string) string { return "lotsb~" + gtin + "~" + lot + "~" + suffix }
 func lotBlockPrefix(gtin, lot string) string      { return "lotsb~" + gtin + "~" + lot + "~" }
 
+// Holdings (see holdsStock): an organisation has held a package of a lot.
+func holdKey(msp, gtin, lot string) string { return "hold~" + msp + "~" + gtin + "~" + lot }
+func holdPrefix(msp, gtin string) string   { return "hold~" + msp + "~" + gtin + "~" }
+
 func txEventKey(txID, hashID string) string { return "tx~" + txID + "~e~" + hashID }
 func txT3Key(txID, id string) string        { return "tx~" + txID + "~t~" + id }
 func txPrefix(txID string) string           { return "tx~" + txID + "~" }

@@ -1,6 +1,7 @@
 package chaincode_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -225,5 +226,60 @@ func TestObservationInBatchWithCustody(t *testing.T) {
 		at(classEv("storing", "urn:epc:class:lgtin:0312345.067890.LM"), 2))
 	if s := serialOf(t, m, x); s.Owner != whs || s.Status != chaincode.StatusActive {
 		t.Errorf("serial after receipt: %+v", s)
+	}
+}
+
+// TestClassCheckReadsOnlyHeldLots: the check of a class-level identifier
+// reads the serials of the lots the caller has held (the holdings index),
+// not every serial of the GTIN: a partner that never held a package of
+// it is refused without reading any, and a holder reads only its lots.
+func TestClassCheckReadsOnlyHeldLots(t *testing.T) {
+	m := newLedger(t)
+	var lots [][]string
+	for i, lot := range []string{"H1", "H2", "H3"} {
+		s := make([]string, 1000)
+		for k := range s {
+			s[k] = sgtin(fmt.Sprintf("H%d%04d", i, k))
+		}
+		lots = append(lots, s)
+		mustCapture(t, m, mfr, commissionEv(lot, "2027-03-31", s...))
+	}
+	// The wholesaler is sent one package of the last lot.
+	mustCapture(t, m, mfr, shipEv(whsGLN, lots[2][999]))
+	for _, tc := range []struct {
+		name, key string
+		want      bool
+	}{
+		{"the manufacturer owns H1", "hold~" + mfr + "~" + gtin + "~H1", true},
+		{"the wholesaler is the addressee in H3", "hold~" + whs + "~" + gtin + "~H3", true},
+		{"the wholesaler never held H1", "hold~" + whs + "~" + gtin + "~H1", false},
+		{"the pharmacy never held any", "hold~" + pharm + "~" + gtin + "~H3", false},
+	} {
+		if got := m.GetState(tc.key) != nil; got != tc.want {
+			t.Errorf("%s: holdings key %s present %v, want %v", tc.name, tc.key, got, tc.want)
+		}
+	}
+	serialReads := func() (n int) {
+		for _, k := range m.Reads {
+			if strings.HasPrefix(k, "sblk~") || strings.HasPrefix(k, "serial~") || strings.HasPrefix(k, "lotsb~") {
+				n++
+			}
+		}
+		return n
+	}
+
+	m.Reads = nil
+	_, err := capture(t, m, pharm, classEv("storing", gtinIdpat))
+	wantRule(t, err, chaincode.CodeForbidden, "not-class-holder", 0)
+	if n := serialReads(); n != 0 {
+		t.Errorf("refusing a partner that never held the GTIN read %d keys of its serials, want none", n)
+	}
+
+	m.Reads = nil
+	mustCapture(t, m, whs, classEv("storing", gtinIdpat))
+	// One lot: its index key, its block and the serials' own keys, at
+	// most a thousand and a few; the three lots would be over 3,000.
+	if n := serialReads(); n == 0 || n > 1010 {
+		t.Errorf("the holder's check read %d keys of serials, want those of its one lot", n)
 	}
 }

@@ -184,8 +184,8 @@ func (ec *eventCtx) checkClass(class string, ownerOnly bool) error {
 // holdsStock reports whether the caller holds (owns and has not retired, or
 // is the addressee of) a package of the lot of gtin, or of any lot when lot
 // is empty. Packages changed by this transaction are seen first (state reads
-// do not see the transaction's own writes); the scan stops at the first
-// package held.
+// do not see the transaction's own writes); then the lots the caller has
+// held, by the holdings index; the scan stops at the first package held.
 func (tx *txn) holdsStock(gtin, lot string) (bool, error) {
 	match := func(s *SerialRecord) bool {
 		return s.GTIN == gtin && (lot == "" || s.Lot == lot) && tx.holds(&s.Custody) && !s.Status.Terminal()
@@ -195,13 +195,40 @@ func (tx *txn) holdsStock(gtin, lot string) (bool, error) {
 			return true, nil
 		}
 	}
-	found := false
-	err := tx.eachSerial(gtin, lot, func(s *SerialRecord) (bool, error) {
-		found = match(s)
-		return !found, nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("scan stock of %s: %w", gtin, err)
+	// Only the lots the caller has held (the holdings index, see markHeld)
+	// can hold a package of its now: an organisation that never held one
+	// is refused without reading the GTIN's serials.
+	var lots []string
+	if lot != "" {
+		v, err := tx.st.GetState(holdKey(tx.caller, gtin, lot))
+		if err != nil {
+			return false, fmt.Errorf("read holdings of %s: %w", gtin, err)
+		}
+		if v != nil {
+			lots = []string{lot}
+		}
+	} else {
+		prefix := holdPrefix(tx.caller, gtin)
+		err := tx.st.Range(prefix, prefix+keyEnd, func(key string, _ []byte) (bool, error) {
+			lots = append(lots, key[len(prefix):])
+			return true, nil
+		})
+		if err != nil {
+			return false, fmt.Errorf("read holdings of %s: %w", gtin, err)
+		}
 	}
-	return found, nil
+	found := false
+	for _, l := range lots {
+		err := tx.eachSerial(gtin, l, func(s *SerialRecord) (bool, error) {
+			found = match(s)
+			return !found, nil
+		})
+		if err != nil {
+			return false, fmt.Errorf("scan stock of %s: %w", gtin, err)
+		}
+		if found {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -29,6 +29,7 @@ type txn struct {
 	dirtyItems  []*item
 	dirtyBlocks []*blockState   // blocks this transaction commissions into
 	lotBlocks   map[string]bool // lot index keys written by this transaction
+	held        map[string]bool // holdings keys this transaction has checked
 	dirtyLots   []string        // lot keys in first-change order
 	lotDirty    map[string]bool
 	anchors     map[string]bool // hash IDs anchored by this transaction
@@ -263,6 +264,9 @@ func (tx *txn) commit(function string) error {
 		var raw []byte
 		var err error
 		if it.serial != nil {
+			if err := tx.markHeld(it.serial); err != nil {
+				return err
+			}
 			raw = it.serial.appendJSON(make([]byte, 0, 256))
 			if !it.own && it.seg != nil {
 				// A serial still as its segment records it needs no
@@ -333,6 +337,44 @@ func (tx *txn) commit(function string) error {
 	}
 	if err := tx.st.SetEvent(EventName, payload); err != nil {
 		return fmt.Errorf("set event: %w", err)
+	}
+	return nil
+}
+
+// markHeld records, once per organisation and lot, that the serial's owner
+// and, while it is in transit, its addressee hold a package of its lot: the
+// holdings index that lets holdsStock refuse an organisation that never
+// held any without reading every serial of a GTIN. The index only grows; a
+// key is written the first time and read afterwards, so that concurrent
+// transactions of one organisation and lot conflict at most once.
+func (tx *txn) markHeld(s *SerialRecord) error {
+	if err := tx.markHolder(s.Owner, s.GTIN, s.Lot); err != nil {
+		return err
+	}
+	if s.Status == StatusInTransit {
+		return tx.markHolder(s.ShipTo, s.GTIN, s.Lot)
+	}
+	return nil
+}
+
+func (tx *txn) markHolder(org, gtin, lot string) error {
+	if org == "" || lot == "" {
+		return nil
+	}
+	k := holdKey(org, gtin, lot)
+	if tx.held[k] {
+		return nil
+	}
+	setMap(&tx.held, k, true)
+	v, err := tx.st.GetState(k)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", k, err)
+	}
+	if v != nil {
+		return nil
+	}
+	if err := tx.st.PutState(k, indexMark); err != nil {
+		return fmt.Errorf("write %s: %w", k, err)
 	}
 	return nil
 }

@@ -52,7 +52,7 @@
 //
 // One Pebble store; keys start with a byte naming their space (see keys.go):
 // the chain tip (height and last block hash), the storage format version
-// (2; a directory of another format is refused, see FormatError), blocks by
+// (4; a directory of another format is refused, see FormatError), blocks by
 // number, the world state (version + value), history index records, and
 // private data per collection. Versions are (block, transaction index).
 //

@@ -27,8 +27,12 @@ var formatKey = []byte{spaceMeta, 'f', 'm', 't'}
 // history records are an index into the blocks (see history.go). Format 3:
 // the same layout, with the DSCSA chaincode's state in its block-of-serials
 // form (chaincode/blocks.go); a format 2 store holds serials the format 3
-// chaincode would not find, so it is refused like any other format.
-const storeFormat = 3
+// chaincode would not find, so it is refused like any other format. Format
+// 4: the same, with the DSCSA chaincode's holdings index (hold~ keys, see
+// chaincode holdsStock), which a format 3 store lacks for the packages it
+// holds: read by this chaincode, their holders would be refused
+// class-level events.
+const storeFormat = 4
 
 // Version is where a value was last written: the block and the transaction's
 // index in it. The zero Version means "absent" (block 0 is the genesis block,

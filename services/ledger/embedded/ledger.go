@@ -141,7 +141,7 @@ type FormatError struct {
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("ledger directory %s has storage format %d; this build reads format %d only "+
 		"(format 1 stored a copy of every value in each history record, format 2 stores history as an index into the blocks, "+
-		"format 3 adds the DSCSA chaincode's per-block record of commissioned serials). "+
+		"format 3 adds the DSCSA chaincode's per-block record of commissioned serials, format 4 its index of holdings). "+
 		"It was not opened: read or verify it with the build that wrote it, or move it aside and load the data again "+
 		"(the demo: remove the data directory's ledger and start with --demo)", e.Dir, e.Found, storeFormat)
 }

@@ -213,7 +213,8 @@ func TestOldFormatIsRefused(t *testing.T) {
 	tests := map[string]func(db *pebble.DB) error{
 		"format 1 (no format record)":              del(formatKey),
 		"format 2 (serials recorded one key each)": set(formatKey, []byte{0, 0, 0, 2}),
-		"format 4": set(formatKey, []byte{0, 0, 0, 4}),
+		"format 3 (no holdings index)":             set(formatKey, []byte{0, 0, 0, 3}),
+		"a later format (5)":                       set(formatKey, []byte{0, 0, 0, 5}),
 	}
 	for name, change := range tests {
 		t.Run(name, func(t *testing.T) {
