@@ -27,10 +27,10 @@ type txn struct {
 	glnOrgs  map[string]string // GLN -> MSP ID ("" when none)
 
 	dirtyItems  []*item
-	dirtyBlocks []*blockState   // blocks this transaction commissions into
-	lotBlocks   map[string]bool // lot index keys written by this transaction
-	held        map[string]bool // holdings keys this transaction has checked
-	dirtyLots   []string        // lot keys in first-change order
+	dirtyBlocks []*blockState    // blocks this transaction commissions into
+	lotBlocks   map[string]bool  // lot index keys written by this transaction
+	held        map[holding]bool // holdings this transaction has checked
+	dirtyLots   []string         // lot keys in first-change order
 	lotDirty    map[string]bool
 	anchors     map[string]bool // hash IDs anchored by this transaction
 
@@ -357,15 +357,19 @@ func (tx *txn) markHeld(s *SerialRecord) error {
 	return nil
 }
 
+// holding is one entry of the holdings index.
+type holding struct{ org, gtin, lot string }
+
 func (tx *txn) markHolder(org, gtin, lot string) error {
 	if org == "" || lot == "" {
 		return nil
 	}
-	k := holdKey(org, gtin, lot)
-	if tx.held[k] {
+	h := holding{org, gtin, lot}
+	if tx.held[h] {
 		return nil
 	}
-	setMap(&tx.held, k, true)
+	setMap(&tx.held, h, true)
+	k := holdKey(org, gtin, lot)
 	v, err := tx.st.GetState(k)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", k, err)
