@@ -250,7 +250,7 @@ func TestClassCheckReadsOnlyHeldLots(t *testing.T) {
 		name, key string
 		want      bool
 	}{
-		{"the manufacturer owns H1", "hold~" + mfr + "~" + gtin + "~H1", true},
+		{"the manufacturer passes by its prefix and needs none", "hold~" + mfr + "~" + gtin + "~H1", false},
 		{"the wholesaler is the addressee in H3", "hold~" + whs + "~" + gtin + "~H3", true},
 		{"the wholesaler never held H1", "hold~" + whs + "~" + gtin + "~H1", false},
 		{"the pharmacy never held any", "hold~" + pharm + "~" + gtin + "~H3", false},
@@ -281,5 +281,20 @@ func TestClassCheckReadsOnlyHeldLots(t *testing.T) {
 	// most a thousand and a few; the three lots would be over 3,000.
 	if n := serialReads(); n == 0 || n > 1010 {
 		t.Errorf("the holder's check read %d keys of serials, want those of its one lot", n)
+	}
+
+	// Down the chain: the wholesaler receives the package and ships it on to
+	// the pharmacy, which receives it. The pharmacy now holds it; the
+	// wholesaler holds nothing and is refused, reading only its one lot.
+	p := lots[2][999]
+	mustCapture(t, m, whs, at(stepEv("receiving", p), 1), at(shipEv(pharmGLN, p), 2))
+	mustCapture(t, m, pharm, at(stepEv("receiving", p), 3))
+	mustCapture(t, m, pharm, at(classEv("storing", "urn:epc:class:lgtin:0312345.067890.H3"), 4))
+	mustCapture(t, m, pharm, at(classEv("storing", gtinIdpat), 5))
+	m.Reads = nil
+	_, err = capture(t, m, whs, at(classEv("storing", gtinIdpat), 6))
+	wantRule(t, err, chaincode.CodeForbidden, "not-class-holder", 0)
+	if n := serialReads(); n > 1010 {
+		t.Errorf("refusing a former holder read %d keys of serials, want at most its one lot's", n)
 	}
 }

@@ -55,6 +55,9 @@ func (ec *eventCtx) ship() error {
 			}
 			c.Status, c.ShipTo = StatusInTransit, to
 			tx.touch(it)
+			if it.serial != nil {
+				return tx.markHolder(to, it.serial.GTIN, it.serial.Lot)
+			}
 			return nil
 		})
 		if err != nil {

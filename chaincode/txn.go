@@ -264,9 +264,6 @@ func (tx *txn) commit(function string) error {
 		var raw []byte
 		var err error
 		if it.serial != nil {
-			if err := tx.markHeld(it.serial); err != nil {
-				return err
-			}
 			raw = it.serial.appendJSON(make([]byte, 0, 256))
 			if !it.own && it.seg != nil {
 				// A serial still as its segment records it needs no
@@ -341,25 +338,15 @@ func (tx *txn) commit(function string) error {
 	return nil
 }
 
-// markHeld records, once per organisation and lot, that the serial's owner
-// and, while it is in transit, its addressee hold a package of its lot: the
+// markHolder records that org has been sent a package of the lot: the
 // holdings index that lets holdsStock refuse an organisation that never
-// held any without reading every serial of a GTIN. The index only grows; a
-// key is written the first time and read afterwards, so that concurrent
-// transactions of one organisation and lot conflict at most once.
-func (tx *txn) markHeld(s *SerialRecord) error {
-	if err := tx.markHolder(s.Owner, s.GTIN, s.Lot); err != nil {
-		return err
-	}
-	if s.Status == StatusInTransit {
-		return tx.markHolder(s.ShipTo, s.GTIN, s.Lot)
-	}
-	return nil
-}
-
-// holding is one entry of the holdings index.
-type holding struct{ org, gtin, lot string }
-
+// held a package of a GTIN without reading its serials. Shipping is the one
+// way an organisation other than the GTIN's owner comes to hold a package
+// (it receives only what was shipped to it, and the owner's own packages
+// pass the class check by its company prefix), so only the ship rule marks.
+// The index only grows; a key is written the first time and read
+// afterwards, so that concurrent shipments to one organisation of one lot
+// conflict at most once.
 func (tx *txn) markHolder(org, gtin, lot string) error {
 	if org == "" || lot == "" {
 		return nil
@@ -374,11 +361,11 @@ func (tx *txn) markHolder(org, gtin, lot string) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", k, err)
 	}
-	if v != nil {
-		return nil
-	}
-	if err := tx.st.PutState(k, indexMark); err != nil {
-		return fmt.Errorf("write %s: %w", k, err)
+	if v == nil {
+		tx.puts = append(tx.puts, put{k, indexMark})
 	}
 	return nil
 }
+
+// holding is one entry of the holdings index.
+type holding struct{ org, gtin, lot string }
