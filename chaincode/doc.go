@@ -29,7 +29,7 @@
 //	sscc~<sscc18>              ContainerRecord of one logistic unit
 //	lot~<gtin14>~<lot>         LotRecord
 //	lotsb~<gtin14>~<lot>~<block>   index of the blocks holding a lot's serials (<block> as after sblk~<gtin14>~)
-//	hold~<mspid>~<gtin14>~<lot>    index: the organisation has been sent a package of the lot (never removed; txn.markHolder)
+//	hold~<mspid>~<gtin14>~<lot>    index: the organisation has commissioned, or been sent, a package of the lot (never removed; txn.markHolder)
 //	org~<mspid>                Partner
 //	gln~<gln13>                the MSP ID owning a GLN
 //	gcp~<company prefix>       the MSP ID owning a GS1 company prefix

@@ -250,7 +250,7 @@ func TestClassCheckReadsOnlyHeldLots(t *testing.T) {
 		name, key string
 		want      bool
 	}{
-		{"the manufacturer passes by its prefix and needs none", "hold~" + mfr + "~" + gtin + "~H1", false},
+		{"the manufacturer commissioned H1 (its prefix may be taken away)", "hold~" + mfr + "~" + gtin + "~H1", true},
 		{"the wholesaler is the addressee in H3", "hold~" + whs + "~" + gtin + "~H3", true},
 		{"the wholesaler never held H1", "hold~" + whs + "~" + gtin + "~H1", false},
 		{"the pharmacy never held any", "hold~" + pharm + "~" + gtin + "~H3", false},
@@ -297,4 +297,29 @@ func TestClassCheckReadsOnlyHeldLots(t *testing.T) {
 	if n := serialReads(); n > 1010 {
 		t.Errorf("refusing a former holder read %d keys of serials, want at most its one lot's", n)
 	}
+}
+
+// TestClassCheckAfterPrefixTransfer: a company prefix can leave the
+// organisation that commissioned under it (the regulator's attestation
+// replaces the previous one, e.g. when a product line and its prefix are
+// sold). The former owner still owns and holds what it commissioned, so it
+// still passes the class check as a holder, though it was never shipped a
+// package of the lot.
+func TestClassCheckAfterPrefixTransfer(t *testing.T) {
+	m := newLedger(t)
+	a := sgtin("T1")
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a))
+	var p chaincode.Partner
+	for _, q := range partners() {
+		if q.ID == mfr {
+			p = q
+		}
+	}
+	attest(t, m, mfr, chaincode.Attestation{Licenses: p.Licenses, GLNs: p.GLNs}) // prefix 0312345 no longer attested
+	mustCapture(t, m, mfr, at(stepEv("storing", a), 1))                          // it still owns the package
+	mustCapture(t, m, mfr, at(classEv("storing", lgtinL1), 2))
+	mustCapture(t, m, mfr, at(classEv("storing", gtinIdpat), 3))
+	// Another organisation, never sent one, is still refused.
+	_, err := capture(t, m, whs, at(classEv("storing", lgtinL1), 4))
+	wantRule(t, err, chaincode.CodeForbidden, "not-class-holder", 0)
 }

@@ -96,6 +96,11 @@ func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElemen
 		}
 		it.serial = &SerialRecord{GTIN: id.GTIN, Serial: id.Serial, Lot: lot, Expiry: expiry,
 			Custody: Custody{Owner: tx.caller, Status: StatusActive}, Transformation: transformation}
+		// The commissioner holds the lot even if its company prefix later
+		// leaves it (a new attestation): the holdings index must list it.
+		if err := tx.markHolder(tx.caller, id.GTIN, lot); err != nil {
+			return nil, err
+		}
 		tx.touch(it)
 		place := placeOf(id.Serial)
 		b, err := tx.block(id.GTIN, place.suffix)

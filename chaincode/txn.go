@@ -338,15 +338,16 @@ func (tx *txn) commit(function string) error {
 	return nil
 }
 
-// markHolder records that org has been sent a package of the lot: the
-// holdings index that lets holdsStock refuse an organisation that never
-// held a package of a GTIN without reading its serials. Shipping is the one
-// way an organisation other than the GTIN's owner comes to hold a package
-// (it receives only what was shipped to it, and the owner's own packages
-// pass the class check by its company prefix), so only the ship rule marks.
-// The index only grows; a key is written the first time and read
-// afterwards, so that concurrent shipments to one organisation of one lot
-// conflict at most once.
+// markHolder records that org has commissioned, or been sent, a package of
+// the lot: the holdings index that lets holdsStock refuse an organisation
+// that never held a package of a GTIN without reading its serials.
+// Commissioning and shipping are the only ways an organisation comes to
+// hold a package (it receives only what was shipped to it), so those two
+// rules mark. The commissioner is marked although it passes the class check
+// by its company prefix while it owns it: a new attestation can take the
+// prefix away, not the packages. The index only grows; a key is written
+// the first time and read afterwards, so that concurrent transactions of
+// one organisation and lot conflict at most once (as on the lot record).
 func (tx *txn) markHolder(org, gtin, lot string) error {
 	if org == "" || lot == "" {
 		return nil
