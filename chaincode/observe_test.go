@@ -323,3 +323,20 @@ func TestClassCheckAfterPrefixTransfer(t *testing.T) {
 	_, err := capture(t, m, whs, at(classEv("storing", lgtinL1), 4))
 	wantRule(t, err, chaincode.CodeForbidden, "not-class-holder", 0)
 }
+
+// TestClassCheckPackedShipment: packages shipped inside a container are
+// marked in the holdings index like those shipped alone: their addressee,
+// and then their owner, passes the class check of their lot.
+func TestClassCheckPackedShipment(t *testing.T) {
+	m := newLedger(t)
+	_, _, c := observationBase(t, m) // c (lot L2) is packed in sscc1
+	_, err := capture(t, m, whs, classEv("storing", lgtinL2))
+	wantRule(t, err, chaincode.CodeForbidden, "not-class-holder", 0)
+	mustCapture(t, m, mfr, at(shipEv(whsGLN, sscc1), 1))
+	mustCapture(t, m, whs, at(classEv("arriving", lgtinL2), 2))
+	mustCapture(t, m, whs, at(stepEv("receiving", sscc1), 3))
+	mustCapture(t, m, whs, at(classEv("storing", lgtinL2), 4))
+	if s := serialOf(t, m, c); s.Owner != whs {
+		t.Errorf("packed serial after receipt: %+v", s)
+	}
+}
