@@ -89,6 +89,11 @@ func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElemen
 		case l == nil:
 			l = &LotRecord{GTIN: id.GTIN, Lot: lot, Expiry: expiry, Owner: tx.caller}
 			tx.putLot(l)
+			// The commissioner holds the lot even if its company prefix
+			// later leaves it (a new attestation): the holdings index
+			// lists it. A new lot has no holder yet, so this needs no read
+			// (commissioning into an existing lot reads nothing more).
+			tx.markNewLotHolder(tx.caller, id.GTIN, lot)
 		case l.Expiry != expiry:
 			return nil, ec.fail(CodeInvalid, "lot-expiry-mismatch", epc, "lot %s expires %s, not %s", lot, l.Expiry, expiry)
 		case l.Recalled:
@@ -96,11 +101,6 @@ func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElemen
 		}
 		it.serial = &SerialRecord{GTIN: id.GTIN, Serial: id.Serial, Lot: lot, Expiry: expiry,
 			Custody: Custody{Owner: tx.caller, Status: StatusActive}, Transformation: transformation}
-		// The commissioner holds the lot even if its company prefix later
-		// leaves it (a new attestation): the holdings index must list it.
-		if err := tx.markHolder(tx.caller, id.GTIN, lot); err != nil {
-			return nil, err
-		}
 		tx.touch(it)
 		place := placeOf(id.Serial)
 		b, err := tx.block(id.GTIN, place.suffix)

@@ -345,7 +345,10 @@ func (tx *txn) commit(function string) error {
 // hold a package (it receives only what was shipped to it), so those two
 // rules mark. The commissioner is marked although it passes the class check
 // by its company prefix while it owns it: a new attestation can take the
-// prefix away, not the packages. The index only grows; a key is written
+// prefix away, not the packages. It is marked when it creates the lot
+// (markNewLotHolder), which needs no read: every later commissioning into
+// the lot is by the same owner of the prefix, or by a new owner that passes
+// by its prefix. The index only grows; a key is written
 // the first time and read afterwards, so that concurrent transactions of
 // one organisation and lot conflict at most once (as on the lot record).
 func (tx *txn) markHolder(org, gtin, lot string) error {
@@ -366,6 +369,18 @@ func (tx *txn) markHolder(org, gtin, lot string) error {
 		tx.puts = append(tx.puts, put{k, indexMark})
 	}
 	return nil
+}
+
+// markNewLotHolder records org in the holdings index of a lot this
+// transaction creates: nobody can hold a package of it yet, so the key is
+// written without the read markHolder makes.
+func (tx *txn) markNewLotHolder(org, gtin, lot string) {
+	h := holding{org, gtin, lot}
+	if tx.held[h] {
+		return
+	}
+	setMap(&tx.held, h, true)
+	tx.puts = append(tx.puts, put{holdKey(org, gtin, lot), indexMark})
 }
 
 // holding is one entry of the holdings index.
