@@ -355,11 +355,9 @@ func (tx *txn) markHolder(org, gtin, lot string) error {
 	if org == "" || lot == "" {
 		return nil
 	}
-	h := holding{org, gtin, lot}
-	if tx.held[h] {
+	if !tx.firstHolding(org, gtin, lot) {
 		return nil
 	}
-	setMap(&tx.held, h, true)
 	k := holdKey(org, gtin, lot)
 	v, err := tx.st.GetState(k)
 	if err != nil {
@@ -375,12 +373,20 @@ func (tx *txn) markHolder(org, gtin, lot string) error {
 // transaction creates: nobody can hold a package of it yet, so the key is
 // written without the read markHolder makes.
 func (tx *txn) markNewLotHolder(org, gtin, lot string) {
+	if tx.firstHolding(org, gtin, lot) {
+		tx.puts = append(tx.puts, put{holdKey(org, gtin, lot), indexMark})
+	}
+}
+
+// firstHolding reports whether this transaction meets the holding for the
+// first time, and notes it.
+func (tx *txn) firstHolding(org, gtin, lot string) bool {
 	h := holding{org, gtin, lot}
 	if tx.held[h] {
-		return
+		return false
 	}
 	setMap(&tx.held, h, true)
-	tx.puts = append(tx.puts, put{holdKey(org, gtin, lot), indexMark})
+	return true
 }
 
 // holding is one entry of the holdings index.

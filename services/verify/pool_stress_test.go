@@ -160,58 +160,48 @@ func TestConcurrentVerificationsGetTheirOwnAnswers(t *testing.T) {
 	f := newFixture(t, true, Options{NoLag: true, CacheTimeout: 10 * time.Second})
 	sw := newStressWorld(t, f)
 
-	const workers, perWorker = 24, 250
 	var ids, fromCache, answered, cancelled atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(firstErrors, 64)
-	report := errs.report
-	for w := range workers {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(w), 42))
-			for range perWorker {
-				n := 1
-				switch rng.IntN(10) {
-				case 0:
-					n = 2 + rng.IntN(coalesceMaxSerials-1)
-				case 1:
-					n = coalesceMaxSerials + 1 + rng.IntN(8)
+	const workers, perWorker = 24, 250
+	stress(t, workers, perWorker, 42, func(rng *rand.Rand, report func(error)) {
+		n := 1
+		switch rng.IntN(10) {
+		case 0:
+			n = 2 + rng.IntN(coalesceMaxSerials-1)
+		case 1:
+			n = coalesceMaxSerials + 1 + rng.IntN(8)
+		}
+		c := sw.call(rng, n, ids.Add(1))
+		ctx, cancel, short := stressContext(rng)
+		out, err := f.svc.Verify(ctx, f.w.Principal[c.org], c.reqs)
+		ended := ctx.Err() != nil
+		cancel()
+		switch {
+		case ended && !short:
+			report(fmt.Errorf("%s, %d requests: no answer within a minute (%v)", c.org, n, err))
+		case err != nil && ended:
+			cancelled.Add(1)
+		case err != nil && c.forbidden && problem.Is(err, problem.Forbidden):
+		case err != nil:
+			report(fmt.Errorf("%s, %d requests: %v", c.org, n, err))
+		case c.forbidden:
+			report(fmt.Errorf("%s, %d requests: answered %+v, want forbidden", c.org, n, out))
+		case len(out) != n:
+			report(fmt.Errorf("%d answers to %d requests", len(out), n))
+		default:
+			answered.Add(1)
+			for i := range out {
+				if out[i].Source == SourceCache {
+					fromCache.Add(1)
 				}
-				c := sw.call(rng, n, ids.Add(1))
-				ctx, cancel, short := stressContext(rng)
-				out, err := f.svc.Verify(ctx, f.w.Principal[c.org], c.reqs)
-				ended := ctx.Err() != nil
-				cancel()
-				switch {
-				case ended && !short:
-					report(fmt.Errorf("%s, %d requests: no answer within a minute (%v)", c.org, n, err))
-				case err != nil && ended:
-					cancelled.Add(1)
-				case err != nil && c.forbidden && problem.Is(err, problem.Forbidden):
-				case err != nil:
-					report(fmt.Errorf("%s, %d requests: %v", c.org, n, err))
-				case c.forbidden:
-					report(fmt.Errorf("%s, %d requests: answered %+v, want forbidden", c.org, n, out))
-				case len(out) != n:
-					report(fmt.Errorf("%d answers to %d requests", len(out), n))
-				default:
-					answered.Add(1)
-					for i := range out {
-						if out[i].Source == SourceCache {
-							fromCache.Add(1)
-						}
-						// A request whose context ended may still be
-						// answered, rightly, but without the GTIN owner's
-						// GLN it reads from the ledger with that context.
-						if err := sw.check(c.reqs[i], out[i], !ended); err != nil {
-							report(err)
-						}
-					}
+				// A request whose context ended may still be
+				// answered, rightly, but without the GTIN owner's
+				// GLN it reads from the ledger with that context.
+				if err := sw.check(c.reqs[i], out[i], !ended); err != nil {
+					report(err)
 				}
 			}
-		})
-	}
-	wg.Wait()
-	errs.check(t)
+		}
+	})
 	t.Logf("%d calls: %d answered (%d answers from the cache), %d ended with their context", workers*perWorker, answered.Load(), fromCache.Load(), cancelled.Load())
 	if fromCache.Load() == 0 || cancelled.Load() == 0 {
 		t.Fatalf("the test did not exercise what it is for: %d cached answers, %d cancelled calls", fromCache.Load(), cancelled.Load())
@@ -231,65 +221,54 @@ func TestConcurrentHTTPVerificationsGetTheirOwnAnswers(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
 	t.Cleanup(client.CloseIdleConnections)
 
-	const workers, perWorker = 16, 120
 	var ids, answered atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(firstErrors, 64)
-	report := errs.report
-	for w := range workers {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(w), 7))
-			for range perWorker {
-				c := sw.call(rng, 1, ids.Add(1))
-				r := c.reqs[0]
-				q := url.Values{"corrUUID": {r.CorrUUID}}
-				if r.Lot != "" {
-					q.Set("10", r.Lot)
-				}
-				if r.ReqGLN != "" {
-					q.Set("reqGLN", r.ReqGLN)
-				}
-				raw := q.Encode()
-				if rng.IntN(4) == 0 && r.Lot != "" {
-					// The first value counts; an escaped key is the same key.
-					raw = "1%30=" + url.QueryEscape(r.Lot) + "&10=" + sw.lots[rng.IntN(len(sw.lots))] + "&" + raw
-				}
-				ctx, cancel, short := stressContext(rng)
-				req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.url+path(r.Serial, raw), nil)
-				if err != nil {
-					t.Error(err)
-					cancel()
-					return
-				}
-				req.Header.Set("Authorization", "Bearer "+f.w.APIKey[c.org])
-				status, body, err := send(client, req)
-				ended := ctx.Err() != nil
-				cancel()
-				switch {
-				case ended && !short:
-					report(fmt.Errorf("%s %s: no answer within a minute (%v)", c.org, req.URL, err))
-				case err != nil && ended:
-				case err != nil:
-					report(err)
-				case c.forbidden && status != http.StatusForbidden:
-					report(fmt.Errorf("%s %s: status %d, want 403: %s", c.org, req.URL, status, body))
-				case c.forbidden:
-				case status != http.StatusOK:
-					report(fmt.Errorf("%s %s: status %d: %s", c.org, req.URL, status, body))
-				default:
-					answered.Add(1)
-					var got Response
-					if err := json.Unmarshal(body, &got); err != nil {
-						report(err)
-					} else if err := sw.check(r, got, !ended); err != nil {
-						report(fmt.Errorf("%s %s: %w", c.org, req.URL, err))
-					}
-				}
+	stress(t, 16, 120, 7, func(rng *rand.Rand, report func(error)) {
+		c := sw.call(rng, 1, ids.Add(1))
+		r := c.reqs[0]
+		q := url.Values{"corrUUID": {r.CorrUUID}}
+		if r.Lot != "" {
+			q.Set("10", r.Lot)
+		}
+		if r.ReqGLN != "" {
+			q.Set("reqGLN", r.ReqGLN)
+		}
+		raw := q.Encode()
+		if rng.IntN(4) == 0 && r.Lot != "" {
+			// The first value counts; an escaped key is the same key.
+			raw = "1%30=" + url.QueryEscape(r.Lot) + "&10=" + sw.lots[rng.IntN(len(sw.lots))] + "&" + raw
+		}
+		ctx, cancel, short := stressContext(rng)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.url+path(r.Serial, raw), nil)
+		if err != nil {
+			report(err)
+			cancel()
+			return
+		}
+		req.Header.Set("Authorization", "Bearer "+f.w.APIKey[c.org])
+		status, body, err := send(client, req)
+		ended := ctx.Err() != nil
+		cancel()
+		switch {
+		case ended && !short:
+			report(fmt.Errorf("%s %s: no answer within a minute (%v)", c.org, req.URL, err))
+		case err != nil && ended:
+		case err != nil:
+			report(err)
+		case c.forbidden && status != http.StatusForbidden:
+			report(fmt.Errorf("%s %s: status %d, want 403: %s", c.org, req.URL, status, body))
+		case c.forbidden:
+		case status != http.StatusOK:
+			report(fmt.Errorf("%s %s: status %d: %s", c.org, req.URL, status, body))
+		default:
+			answered.Add(1)
+			var got Response
+			if err := json.Unmarshal(body, &got); err != nil {
+				report(err)
+			} else if err := sw.check(r, got, !ended); err != nil {
+				report(fmt.Errorf("%s %s: %w", c.org, req.URL, err))
 			}
-		})
-	}
-	wg.Wait()
-	errs.check(t)
+		}
+	})
 	if answered.Load() == 0 {
 		t.Fatal("no request was answered")
 	}
@@ -304,6 +283,25 @@ func send(client *http.Client, req *http.Request) (int, []byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, body, err
+}
+
+// stress runs body perWorker times in each of workers goroutines, each with
+// its own random source (seeded by the worker and seed), then fails t with
+// the first errors they reported.
+func stress(t *testing.T, workers, perWorker int, seed uint64, body func(rng *rand.Rand, report func(error))) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(firstErrors, 64)
+	for w := range workers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), seed))
+			for range perWorker {
+				body(rng, errs.report)
+			}
+		})
+	}
+	wg.Wait()
+	errs.check(t)
 }
 
 // firstErrors keeps the first errors concurrent workers report (the rest

@@ -93,7 +93,7 @@ func (l *Ledger) commitBlock(batch []*executed) {
 			if err == nil {
 				l.values.commitEnd(l.written, l.writtenValues)
 			} else {
-				l.values.commitEnd(nil, nil)
+				l.values.commitEnd(l.written, nil)
 			}
 		}
 		l.written, l.writtenValues = nil, nil

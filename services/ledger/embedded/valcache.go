@@ -26,9 +26,11 @@ import (
 //     serials from memory, as it answers one of ten thousand.
 //
 // Consistency with snapshots. Every entry is the key's current committed
-// value: each block commit bumps gen to odd and deletes the keys the block
-// writes from both tiers (under mu) before its batch reaches the store, and
-// bumps gen to even once it is there. A reader notes gen before it takes its
+// value whenever gen is even: each block commit bumps gen to odd (under mu)
+// and deletes the hot tier's entries of the keys the block writes before its
+// batch reaches the store; once the batch is there (or has failed), it
+// replaces or drops the bulk tier's entries of those keys and bumps gen to
+// even, under mu again. A reader notes gen before it takes its
 // snapshot (an odd gen means a commit is in flight, and the reader does not
 // use the cache at all). While gen still equals what the reader noted, no
 // commit has started since its snapshot was taken, so the current committed
@@ -36,7 +38,7 @@ import (
 // snapshot would return. A reader therefore uses an entry only if gen is
 // unchanged after it read the entry, and adds one it read from its snapshot
 // only if gen is unchanged under mu; a commit bumps gen under mu before it
-// deletes anything.
+// changes anything, and changes nothing once gen is even again.
 type stateCache struct {
 	gen atomic.Uint64
 	mu  sync.RWMutex // orders additions against commits; guards hot
@@ -191,20 +193,24 @@ func (c *stateCache) commitStart(written [][]byte) {
 	c.mu.Lock()
 	c.gen.Add(1) // odd: in flight; readers that noted the old gen stop using the cache
 	for _, sk := range written {
-		delete(c.hot, string(sk))
-		c.c.Del(sk)
+		delete(c.hot, string(sk)) // the bulk tier is brought up to date by commitEnd
 	}
 	c.mu.Unlock()
 }
 
-// commitEnd is called by the committer once the batch was committed (or
-// failed, with no keys), with the store keys the block wrote and their
-// stored values (nil for a deletion): the bulk tier takes the new values
-// before gen turns even, so it stays complete as the ledger grows.
+// commitEnd is called by the committer once the batch was committed, with
+// the store keys the block wrote and their stored values (nil for a
+// deletion), or once it failed, with stored nil: the bulk tier takes the
+// new values, or drops the keys, before gen turns even, so it stays
+// complete as the ledger grows and never keeps a value the block replaced.
 func (c *stateCache) commitEnd(written, stored [][]byte) {
 	c.mu.Lock()
 	for i, sk := range written { // in block order: a key's last write wins
-		switch raw := stored[i]; {
+		var raw []byte
+		if stored != nil {
+			raw = stored[i]
+		}
+		switch {
 		case raw == nil:
 			c.c.Del(sk)
 		case bulkFits(sk, raw):

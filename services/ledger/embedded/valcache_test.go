@@ -403,8 +403,8 @@ func TestLargeKeyWrittenTwiceInABlock(t *testing.T) {
 			t.Fatalf("put: %v, %v", ra.err, rb.err)
 		}
 		if ra.r.Block != rb.r.Block {
-			if try == 10 {
-				t.Skip("the two writes never shared a block")
+			if try == 50 {
+				t.Fatal("in 50 tries the two writes never shared a block: the test did not exercise a block writing the key twice")
 			}
 			continue
 		}
@@ -412,5 +412,23 @@ func TestLargeKeyWrittenTwiceInABlock(t *testing.T) {
 			t.Fatalf("after a block wrote a small value then a %d-byte one, get returns %.10q (%d bytes)", len(big), got, len(got))
 		}
 		return
+	}
+}
+
+// TestCommitEndAfterAFailedCommit: when a block's batch fails, the bulk tier
+// keeps no entry of the keys it wrote (their stored values are unknown).
+func TestCommitEndAfterAFailedCommit(t *testing.T) {
+	c := newStateCache(minStateCacheBytes)
+	sk := stateKey("k")
+	c.fill(0, [][]byte{sk}, [][]byte{append(Version{Block: 3}.append(nil), "old"...)})
+	keys := [][]byte{sk}
+	c.commitStart(keys)
+	c.commitEnd(keys, nil)
+	g, ok := c.begin()
+	if !ok {
+		t.Fatal("a commit is still in flight after commitEnd")
+	}
+	if v, val, cached := c.get(sk, g); cached {
+		t.Errorf("after a failed commit the bulk tier holds %q at %v", val, v)
 	}
 }

@@ -122,7 +122,7 @@ func (l *Ledger) scanState() {
 					} else {
 						// A commit started: go on after this key on the
 						// latest state.
-						lower, done = append(k, 0), false
+						lower, done = append(append([]byte(nil), k...), 0), false
 					}
 					fillKeys, fillRaws = fillKeys[:0], fillRaws[:0]
 					filling = !l.values.full()
