@@ -7,7 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 
 	"rxledger/services/ledger/embedded"
 )
@@ -44,6 +48,9 @@ func runLedger(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 func ledgerUsage(w io.Writer) {
 	fmt.Fprint(w, `usage: rxledger ledger <subcommand> --data DIR
 
+DIR is the data directory of 'rxledger serve' (its ledger/ subdirectory is
+read) or the embedded ledger's own directory.
+
 subcommands:
   verify --data DIR   recompute every block's hashes and the hash chain, and check the
                       world state, history and private data against the blocks;
@@ -64,7 +71,7 @@ The embedded ledger must not be running while these read its directory.
 func dataFlag(name string, args []string, stderr io.Writer, consortium *string) (string, bool) {
 	fs := flag.NewFlagSet("rxledger ledger "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("data", "", "the embedded ledger's data directory")
+	dir := fs.String("data", "", "the data directory of 'rxledger serve', or the embedded ledger's own directory")
 	if consortium != nil {
 		fs.StringVar(consortium, "consortium", "", "check signatures against this consortium file")
 	}
@@ -75,7 +82,27 @@ func dataFlag(name string, args []string, stderr io.Writer, consortium *string) 
 		fmt.Fprintf(stderr, "rxledger ledger %s: want --data DIR and no other arguments\n", name)
 		return "", false
 	}
-	return *dir, true
+	return ledgerStore(*dir), true
+}
+
+// ledgerStore is the embedded ledger's directory for --data dir: dir itself
+// when it holds a store, else its ledger/ subdirectory when that does (dir
+// is then the data directory of serve, the one its --data names), else dir.
+func ledgerStore(dir string) string {
+	if hasStore(dir) {
+		return dir
+	}
+	if sub := filepath.Join(dir, LedgerDir); hasStore(sub) {
+		return sub
+	}
+	return dir
+}
+
+// hasStore reports whether dir holds a Pebble store, reading it without
+// locking or creating anything.
+func hasStore(dir string) bool {
+	desc, err := pebble.Peek(dir, vfs.Default)
+	return err == nil && desc.Exists
 }
 
 func ledgerVerify(args []string, stdout, stderr io.Writer) int {

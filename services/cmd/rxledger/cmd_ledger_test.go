@@ -68,6 +68,12 @@ func flipBlockByte(t *testing.T, dir string, n uint64) {
 
 func TestLedgerCommand(t *testing.T) {
 	good := ledgerDir(t)
+	// serveData is laid out as `rxledger serve --data` leaves it: the
+	// ledger in its ledger/ subdirectory.
+	serveData := t.TempDir()
+	if err := os.Rename(ledgerDir(t), filepath.Join(serveData, LedgerDir)); err != nil {
+		t.Fatal(err)
+	}
 	bad := ledgerDir(t)
 	flipBlockByte(t, bad, 2)
 	tmp := t.TempDir()
@@ -90,6 +96,8 @@ func TestLedgerCommand(t *testing.T) {
 		{"verify against a consortium file", []string{"verify", "--data", good, "--consortium", consFile}, 0, "ok: 4 blocks", ""},
 		{"verify against a bad consortium file", []string{"verify", "--data", good, "--consortium", badCons}, 2, "", "name is required"},
 		{"info", []string{"info", "--data", good}, 0, "height: 4", ""},
+		{"verify the data directory of serve", []string{"verify", "--data", serveData}, 0, "ok: 4 blocks", ""},
+		{"info on the data directory of serve", []string{"info", "--data", serveData}, 0, "height: 4", ""},
 		{"keygen", []string{"keygen", "--out", filepath.Join(tmp, "new.key")}, 0, "=", ""},
 		{"keygen over an existing file", []string{"keygen", "--out", existing}, 1, "", "exists"},
 		{"keygen without --out", []string{"keygen"}, 2, "", "want --out FILE"},
