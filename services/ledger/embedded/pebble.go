@@ -1,8 +1,10 @@
 package embedded
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"syscall"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
@@ -47,9 +49,20 @@ func openStore(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
 	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
+		if lockedByAnother(err) {
+			return nil, fmt.Errorf("open store %s: it is in use by another process (an embedded ledger is open in one process at a time: stop the other, or run the roles as separate processes on --ledger fabric): %w", dir, err)
+		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	return db, nil
+}
+
+// lockedByAnother reports whether err is the store's lock failing because
+// another process holds it: fcntl answers EAGAIN. (POSIX also allows EACCES,
+// which Linux does not use and which would be confused with a permission
+// error creating the lock file.)
+func lockedByAnother(err error) bool {
+	return errors.Is(err, syscall.EAGAIN)
 }
 
 // pebbleLogger adapts slog to Pebble's logger. Pebble's informational chatter
