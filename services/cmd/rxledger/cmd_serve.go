@@ -173,12 +173,16 @@ func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
 		cache = cfg.RedactedRedisURL()
 	}
 	fmt.Fprintf(w, "rxledger serving %s\n", base)
-	fmt.Fprintf(w, "  roles:    %s (ledger: %s, cache: %s)\n", strings.Join(cfg.Roles, ", "), cfg.Ledger, cache)
+	roles := strings.Join(cfg.Roles, ", ")
+	if roles == "" {
+		roles = "none"
+	}
+	fmt.Fprintf(w, "  roles:    %s (ledger: %s, cache: %s)\n", roles, cfg.Ledger, cache)
 	fmt.Fprintf(w, "  data:     %s (API keys: %s)\n", cfg.DataDir, filepath.Join(cfg.DataDir, auth.KeysFile))
 	fmt.Fprintf(w, "  health:   %s/healthz  %s/readyz\n", base, base)
 	fmt.Fprintf(w, "  metrics:  %s/metrics\n", base)
 	if len(mounted) == 0 {
-		fmt.Fprintf(w, "  services: none mounted yet (ingest, verify, returns and reports are not built): only the platform endpoints answer\n")
+		fmt.Fprintf(w, "  services: none (--roles none): only the platform endpoints answer\n")
 	} else {
 		fmt.Fprintf(w, "  services: %s\n", strings.Join(mounted, ", "))
 	}

@@ -132,10 +132,14 @@ func TestServePlatformOnly(t *testing.T) {
 	// endpoints.
 	s := startServe(t, "--roles", "none")
 	out := strings.Join(s.out, "\n")
-	for _, want := range []string{"/healthz", "/readyz", "/metrics", "none mounted yet", "apikeys.json", "cache: in-process"} {
+	for _, want := range []string{"/healthz", "/readyz", "/metrics", "roles:    none (", "services: none (--roles none)", "apikeys.json", "cache: in-process"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("start message lacks %q:\n%s", want, out)
 		}
+	}
+	// The services are built; with no role the process simply mounts none.
+	if strings.Contains(out, "not built") {
+		t.Errorf("start message says services are not built:\n%s", out)
 	}
 	t.Run("healthz", func(t *testing.T) {
 		if status, _, b := s.get(t, "/healthz"); status != 200 {
