@@ -252,3 +252,32 @@ func TestMetrics(t *testing.T) {
 		t.Error("raw path used as a label")
 	}
 }
+
+// TestLoggerComponentOnce: a logger given a component by its caller and
+// then a finer one by the package it is handed to (the embedded ledger's
+// "ledger.embedded" under serve's "ledger") writes one component key, the
+// finer one: JSON with the key twice is refused or half-read by log stores.
+func TestLoggerComponentOnce(t *testing.T) {
+	buf := &syncBuffer{}
+	base := telemetry.NewLogger(buf, slog.LevelInfo)
+	log := telemetry.Component(base, "ledger").With("dir", "/data")
+	log = log.With("component", "ledger.embedded", "height", 3)
+	log.Info("ledger open")
+	telemetry.Component(base, "ingest").WithGroup("g").With("component", "inner").Info("grouped")
+
+	raw := strings.Split(strings.TrimSpace(buf.b.String()), "\n")
+	if len(raw) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(raw), buf.b.String())
+	}
+	if n := strings.Count(raw[0], `"component"`); n != 1 {
+		t.Errorf("the component key appears %d times: %s", n, raw[0])
+	}
+	lines := buf.lines(t)
+	if l := lines[0]; l["component"] != "ledger.embedded" || l["dir"] != "/data" || l["height"] != float64(3) {
+		t.Errorf("line %v, want component ledger.embedded, dir and height", l)
+	}
+	// A component inside a group is another key: both stay.
+	if l := lines[1]; l["component"] != "ingest" || l["g"].(map[string]any)["component"] != "inner" {
+		t.Errorf("grouped line %v", l)
+	}
+}
