@@ -79,10 +79,18 @@ func (s *Service) handleQuery(c *gin.Context) {
 // handleEvent is GET /epcis/events/{eventID}: one event by its GS1 hash ID
 // (URL-encoded) or the eventID it was captured with, as an EPCIS query
 // document holding it. An event the caller may not see is answered as
-// unknown, so its existence does not leak.
+// unknown, so its existence does not leak. The route takes no query
+// parameters, so a query string is the rest of an ID sent unencoded: a hash
+// ID pasted as written, "ni:///sha-256;...?ver=CBV2.0".
 func (s *Service) handleEvent(c *gin.Context) {
 	p, _ := auth.PrincipalOf(c)
 	id := strings.TrimPrefix(c.Param("eventID"), "/")
+	if q := c.Request.URL.RawQuery; id != "" && q != "" {
+		if uq, err := url.PathUnescape(q); err == nil {
+			q = uq
+		}
+		id += "?" + q
+	}
 	if id == "" {
 		httpx.Fail(c, problem.New(problem.NotFound, "an event ID is required: /epcis/events/{eventID}"))
 		return

@@ -307,6 +307,26 @@ func TestVisibility(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a hash ID pasted unescaped is found", func(t *testing.T) {
+		// "ni:///sha-256;<hex>?ver=CBV2.0" as written: its "?ver=CBV2.0"
+		// arrives as the query string, which this route otherwise has none of.
+		id := s.id["commission"]
+		if !strings.Contains(id, "?ver=") {
+			t.Fatalf("hash ID %q", id)
+		}
+		resp, b := e.do("GET", mfr, "/epcis/events/"+id, "", nil, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+		doc, err := epcis.DecodeJSON(bytes.NewReader(b))
+		if err != nil || len(doc.Events) != 1 || doc.Events[0].EventID != id {
+			t.Fatalf("decode %v: %s", err, b)
+		}
+		// Still hidden from a non-party.
+		if resp, b := e.do("GET", whs, "/epcis/events/"+id, "", nil, nil); resp.StatusCode != 404 {
+			t.Fatalf("non-party: %d %s", resp.StatusCode, b)
+		}
+	})
 	t.Run("404 bodies do not differ between hidden and unknown", func(t *testing.T) {
 		_, hidden := e.do("GET", pharm, one, "", nil, nil)
 		var p problem.Body
