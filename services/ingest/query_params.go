@@ -112,7 +112,7 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 			if err != nil {
 				return nil, err
 			}
-			t, perr := time.Parse(time.RFC3339Nano, s)
+			t, perr := parseQueryTime(s)
 			if perr != nil {
 				return nil, bad(name, "%q is not a date and time with a time zone (RFC 3339, e.g. 2026-11-01T12:00:00Z)", s)
 			}
@@ -174,6 +174,19 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 		}
 	}
 	return false
+}
+
+// parseQueryTime parses an RFC 3339 time. A positive offset sent unencoded
+// ("...T12:00:00+01:00" in the URL) reaches it with a space for its "+",
+// since a URL query reads "+" as a space; that space is read as the "+".
+func parseQueryTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil && len(s) > len("+hh:mm") && strings.Count(s, " ") == 1 && s[len(s)-len("+hh:mm")] == ' ' {
+		if t2, err2 := time.Parse(time.RFC3339Nano, strings.Replace(s, " ", "+", 1)); err2 == nil {
+			return t2, nil
+		}
+	}
+	return t, err
 }
 
 // normalise writes a parameter value the way the index stores it.

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"rxledger/epcis"
 	"rxledger/services/platform/problem"
@@ -91,6 +92,9 @@ func TestQueryParameters(t *testing.T) {
 		{"EQ_bizLocation", "EQ_bizLocation=" + whsSGLN, []string{"receive"}},
 		{"EQ_readPoint", "EQ_readPoint=" + readPoint, []string{"commission", "later", "inspect"}},
 		{"GE_eventTime and LT_eventTime", "GE_eventTime=" + url.QueryEscape(at(3).Format("2006-01-02T15:04:05Z07:00")) +
+			"&LT_eventTime=" + url.QueryEscape(at(5).Format("2006-01-02T15:04:05Z07:00")), []string{"ship", "receive"}},
+		// "+01:00" written as is: a URL query reads its "+" as a space.
+		{"GE_eventTime with its offset sign unencoded", "GE_eventTime=" + at(3).In(time.FixedZone("", 3600)).Format("2006-01-02T15:04:05Z07:00") +
 			"&LT_eventTime=" + url.QueryEscape(at(5).Format("2006-01-02T15:04:05Z07:00")), []string{"ship", "receive"}},
 		{"GE_recordTime", "GE_recordTime=2000-01-01T00:00:00Z", []string{"commission", "containers", "pack", "ship", "receive", "later", "inspect"}},
 		{"LT_recordTime", "LT_recordTime=2000-01-01T00:00:00Z", []string{}},
