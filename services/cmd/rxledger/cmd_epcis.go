@@ -115,6 +115,22 @@ func decodeEpcisWithPositions(b []byte) (*epcis.Document, []epcis.XMLPosition, e
 	return nil, nil, fmt.Errorf("cannot tell the format: input starts with %q, want '{' (JSON-LD) or '<' (XML)", trimmed[0])
 }
 
+// decodeAndValidateEpcis decodes and validates one input, reporting every
+// problem: for JSON-LD those found while decoding (a bad timestamp, action
+// ...) and by validation together, as POST /epcis/capture does, where
+// decoding alone stops at the first.
+func decodeAndValidateEpcis(b []byte) (*epcis.Document, []epcis.XMLPosition, error) {
+	if trimmed := bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+		d, err := epcis.JSONDecoder{}.DecodeAndValidateBytes(b)
+		return d, nil, err
+	}
+	d, positions, err := decodeEpcisWithPositions(b)
+	if err == nil {
+		err = d.Validate()
+	}
+	return d, positions, err
+}
+
 // loadEpcis reads and decodes one input, printing the problem on failure.
 func loadEpcis(name string, stdin io.Reader, stderr io.Writer) (*epcis.Document, bool) {
 	b, err := readEpcisFile(name, stdin)
@@ -237,10 +253,7 @@ func epcisValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "rxledger epcis: %v\n", err)
 		return 1
 	}
-	d, positions, err := decodeEpcisWithPositions(b)
-	if err == nil {
-		err = d.Validate()
-	}
+	d, positions, err := decodeAndValidateEpcis(b)
 	if err != nil {
 		var list epcis.ErrorList
 		if !errors.As(err, &list) {

@@ -200,6 +200,18 @@ func TestEpcisValidate(t *testing.T) {
 			t.Fatalf("exit %d, stdout %q, want prefix %q", code, out, want)
 		}
 	})
+	t.Run("every JSON problem, the decoder's too", func(t *testing.T) {
+		// A bad timestamp (found while decoding) and a bad action: both are
+		// reported, as POST /epcis/capture reports them.
+		doc := `{"@context":["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],"type":"EPCISDocument",
+"schemaVersion":"2.0","creationDate":"2026-11-04T13:00:00Z","epcisBody":{"eventList":[
+{"type":"ObjectEvent","eventTime":"notatime","eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:sgtin:0312345.010101.1"],"action":"OBSERVE"},
+{"type":"ObjectEvent","eventTime":"2026-11-04T13:01:00Z","eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:sgtin:0312345.010101.2"],"action":"FOO"}]}}`
+		code, out, _ := runCLI(t, doc, "epcis", "validate", "-")
+		if code != 1 || !strings.Contains(out, "eventList[0].eventTime") || !strings.Contains(out, "eventList[1].action") {
+			t.Fatalf("exit %d, stdout %q, want both problems", code, out)
+		}
+	})
 	t.Run("unknown format", func(t *testing.T) {
 		code, out, _ := runCLI(t, "EPCIS?", "epcis", "validate", "-")
 		if code != 1 || !strings.Contains(out, "cannot tell the format") {
