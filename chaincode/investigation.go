@@ -34,9 +34,10 @@ type InvestigationResult struct {
 // the item, and emptied when the item is cleared.
 //
 // For a container the GTIN owner rule does not apply; the state is set on the
-// container and everything packed in it, and the regulator rule holds for
-// each of them: a case cannot be cleared by its GTIN owner while anything
-// packed in it is under a regulator's investigation. A regulator's move of a
+// container and everything packed in it, and the rules hold for each of
+// them: a case cannot be cleared by its GTIN owner while anything packed in
+// it is under a regulator's investigation, nor clear (or mark) a package of
+// another GTIN owner packed in it (mayMove). A regulator's move of a
 // container makes every package it reaches the regulator's, including one
 // already in the target state (else its GTIN owner could clear it, and its
 // holder unpack it and trade it, while the regulator investigates the
@@ -100,6 +101,11 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 			}
 			if err := tx.mayMoveRegulators(x, to, epc, true); err != nil {
 				return err
+			}
+			if !tx.isRegulator(tx.caller) {
+				if err := tx.mayMove(x, to, epc, x.id.DigitalLink()+" inside "+epc); err != nil {
+					return err
+				}
 			}
 		}
 		tx.moveInvestigation(xc, to)
@@ -171,10 +177,35 @@ func (tx *txn) mayInvestigate(it *item, to Investigation, epc string) error {
 	if err := tx.mayMoveRegulators(it, to, epc, false); err != nil {
 		return err
 	}
-	holder := it.custody().Owner == tx.caller
+	if err := tx.mayMove(it, to, epc, epc); err != nil {
+		return err
+	}
+	if to == InvestigationCleared {
+		// Clearing puts a package back into trade: only a current
+		// authorized trading partner vouches for it. (Raising a suspicion
+		// stays open to a lapsed holder: it only stops trade.)
+		atp, err := tx.isATP(tx.caller)
+		if err != nil {
+			return err
+		}
+		if !atp {
+			return refuse(CodeForbidden, "caller-not-atp", epc, tx.caller+" has no partner record with a current licence and may not clear "+epc)
+		}
+	}
+	return nil
+}
+
+// mayMove applies the who-may rule of the state machine to one item x that a
+// caller other than a regulator moves: the item named (epc), or one packed
+// in it (what then says which). The rule holds for every item a move
+// reaches: the GTIN owner of a serialised case is not the GTIN owner of what
+// is packed in it, else a holder could clear its own suspicion of a package
+// by packing it into a case of its own GTIN and clearing the case.
+func (tx *txn) mayMove(x *item, to Investigation, epc, what string) error {
+	holder := x.custody().Owner == tx.caller
 	manufacturer := false
-	if it.serial != nil {
-		l, err := tx.lot(it.serial.GTIN, it.serial.Lot)
+	if x.serial != nil {
+		l, err := tx.lot(x.serial.GTIN, x.serial.Lot)
 		if err != nil {
 			return err
 		}
@@ -190,19 +221,7 @@ func (tx *txn) mayInvestigate(it *item, to Investigation, epc string) error {
 		ok = manufacturer
 	}
 	if !ok {
-		return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf("%s may not set %s on %s", tx.caller, to, epc))
-	}
-	if to == InvestigationCleared {
-		// Clearing puts a package back into trade: only a current
-		// authorized trading partner vouches for it. (Raising a suspicion
-		// stays open to a lapsed holder: it only stops trade.)
-		atp, err := tx.isATP(tx.caller)
-		if err != nil {
-			return err
-		}
-		if !atp {
-			return refuse(CodeForbidden, "caller-not-atp", epc, tx.caller+" has no partner record with a current licence and may not clear "+epc)
-		}
+		return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf("%s may not set %s on %s", tx.caller, to, what))
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ func RunWith(t *testing.T, opts Options, newLedger func(t *testing.T) ledger.Led
 		{"saleable return", saleableReturn},
 		{"lot recall", lotRecall},
 		{"suspect package", suspectPackage},
+		{"suspicion not cleared through a case", suspicionInCase},
 		{"refusals", refusals},
 		{"transaction information privacy", t3Privacy},
 		{"verification errors", verificationErrors},
@@ -273,6 +274,37 @@ func suspectPackage(t *testing.T, h *harness) {
 	}
 	h.mustCapture(Wholesaler, nil, ship(4, pharmGLN, a))
 	h.wantSerial(a, Wholesaler, chaincode.StatusInTransit, Pharmacy)
+}
+
+// suspicionInCase: a holder cannot clear its own suspicion by packing the
+// suspect package into a serialised case of its own GTIN and clearing the
+// case as that GTIN's owner: every package a move reaches must pass the
+// who-may rule for that package, not only the case.
+func suspicionInCase(t *testing.T, h *harness) {
+	a := h.sgtin("C1")
+	box := "urn:epc:id:sgtin:0388888.012345." + h.id("BOX") // the wholesaler's own GTIN
+	h.mustCapture(Manufacturer, nil, commission(0, h.id("LC"), a), ship(1, whsGLN, a))
+	h.mustCapture(Wholesaler, nil, step(2, "receiving", a))
+	if _, err := h.submit(Wholesaler, chaincode.FnSetInvestigation, a, "suspect"); err != nil {
+		t.Fatal(err)
+	}
+	h.mustCapture(Wholesaler, nil, commission(3, h.id("LB"), box), pack(4, box, a))
+	if _, err := h.submit(Wholesaler, chaincode.FnSetInvestigation, box, "suspect"); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := h.submit(Wholesaler, chaincode.FnSetInvestigation, box, "cleared")
+	re := ruleOf(t, err, problem.Forbidden, "investigation-not-allowed")
+	if re.EPC != box {
+		t.Fatalf("refusal names %q, want the case %s: %v", re.EPC, box, err)
+	}
+	if s := h.serial(a); s.Investigation != chaincode.InvestigationSuspect || s.InvestigationBy != Wholesaler {
+		t.Fatalf("package inside: investigation %q by %q, want suspect by %s", s.Investigation, s.InvestigationBy, Wholesaler)
+	}
+	// The package's GTIN owner still clears it, inside the case.
+	if _, err := h.submit(Manufacturer, chaincode.FnSetInvestigation, a, "cleared"); err != nil {
+		t.Fatalf("the GTIN owner clears its package inside the case: %v", err)
+	}
 }
 
 // refusals: each rule refuses, with its code, and the refused transaction
