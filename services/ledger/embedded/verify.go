@@ -42,8 +42,9 @@ type VerifyReport struct {
 // twice, that the history index holds exactly the valid transactions' writes
 // (each record naming its write's place in the block and whether it deleted),
 // that the world state is what those writes leave, and that every private
-// value hashes to what its block recorded. The first problem found is returned as
-// a *VerifyError naming the block concerned.
+// value is the last one written and hashes to what its block recorded. The
+// first problem found is returned as a *VerifyError naming the block
+// concerned.
 func Verify(dir string) (*VerifyReport, error) { return VerifyWith(dir, nil) }
 
 // VerifyWith is Verify checking transaction signatures against the public
@@ -170,6 +171,11 @@ func (v *verifier) chain() error {
 					return err
 				}
 			}
+			for pi := range tx.PrivateWrites {
+				if err := v.privateOf(ver, &tx.PrivateWrites[pi]); err != nil {
+					return err
+				}
+			}
 		}
 		prev = b.hash()
 	}
@@ -270,6 +276,30 @@ func (v *verifier) stateValueOf(at Version, w *Write) error {
 	}
 	if ver == at && !bytes.Equal(val, w.Value) {
 		v.valueErr = badBlock(at.Block, "state value of %q differs from what transaction %d wrote", w.Key, at.Tx)
+	}
+	return nil
+}
+
+// privateOf checks that the private value a valid transaction wrote is
+// still stored, in the version of that write or of a later one. With the
+// private pass (each stored value must hash to what the write its version
+// names recorded) this finds a private value removed, or put back as an
+// older write left it: private values are never deleted.
+func (v *verifier) privateOf(at Version, p *PrivateWrite) error {
+	raw, closer, err := v.db.Get(privateKey(p.Collection, p.Key))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return badBlock(at.Block, "private %s/%q, which transaction %d wrote, is missing", p.Collection, p.Key, at.Tx)
+	}
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	defer closer.Close()
+	stored, _, err := splitVersioned(raw)
+	if err != nil {
+		return badBlock(at.Block, "private %s/%q: %v", p.Collection, p.Key, err)
+	}
+	if stored.Block < at.Block || stored.Block == at.Block && stored.Tx < at.Tx {
+		return badBlock(at.Block, "private %s/%q has version %s, older than the write of transaction %d", p.Collection, p.Key, stored, at.Tx)
 	}
 	return nil
 }

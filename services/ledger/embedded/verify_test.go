@@ -15,24 +15,31 @@ import (
 
 // verifyFixture builds a small closed ledger and returns its directory and
 // the receipts of its transactions, in order:
-// 0 put a=1, 1 private t3~1, 2 put b=2, 3 put a=3, 4 del b, 5 put c=x.
+// 0 put a=1, 1 private t3~1, 2 put b=2, 3 put a=3, 4 del b, 5 put c=x,
+// 6 private t3~2, 7 private t3~2 again (another value).
 func verifyFixture(t *testing.T) (string, []ledger.Receipt) {
 	t.Helper()
 	l, dir := openTest(t, nil, Options{})
 	var rs []ledger.Receipt
-	rs = append(rs, submit(t, l, mfr, "put", "a", "1"))
-	r, err := l.Submit(context.Background(), mfr, ledger.Transaction{
-		Function: "putPrivate", Args: []string{ImplicitCollection(mfr), "t3~1"},
-		Transient: map[string][]byte{"v": []byte("private value")},
-	})
-	if err != nil {
-		t.Fatal(err)
+	putPrivate := func(key, value string) {
+		t.Helper()
+		r, err := l.Submit(context.Background(), mfr, ledger.Transaction{
+			Function: "putPrivate", Args: []string{ImplicitCollection(mfr), key},
+			Transient: map[string][]byte{"v": []byte(value)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
 	}
-	rs = append(rs, r)
+	rs = append(rs, submit(t, l, mfr, "put", "a", "1"))
+	putPrivate("t3~1", "private value")
 	rs = append(rs, submit(t, l, mfr, "put", "b", "2"))
 	rs = append(rs, submit(t, l, mfr, "put", "a", "3"))
 	rs = append(rs, submit(t, l, mfr, "del", "b"))
 	rs = append(rs, submit(t, l, mfr, "put", "c", "x"))
+	putPrivate("t3~2", "first value")
+	putPrivate("t3~2", "second value")
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +141,8 @@ func TestVerify(t *testing.T) {
 	if err != nil {
 		t.Fatalf("untouched ledger: %v", err)
 	}
-	if report.Height != last+1 || report.Valid != 6 || report.Writes != 6 || report.StateKeys != 3 || report.PrivateKeys != 1 {
-		t.Errorf("report %+v: want height %d, 6 valid txs, 6 writes, 3 state keys (a, c, anchor~t3~1), 1 private key", report, last+1)
+	if report.Height != last+1 || report.Valid != 8 || report.Writes != 8 || report.StateKeys != 4 || report.PrivateKeys != 2 {
+		t.Errorf("report %+v: want height %d, 8 valid txs, 8 writes, 4 state keys (a, c, anchor~t3~1, anchor~t3~2), 2 private keys", report, last+1)
 	}
 
 	tests := []struct {
@@ -171,6 +178,9 @@ func TestVerify(t *testing.T) {
 			return db.Set(historyKey("a", ver(2)), encodeHistory(40, 0, false), pebble.Sync)
 		}, blk(0), "no record"},
 		{"private value", flip(privateKey(ImplicitCollection(mfr), "t3~1"), -1), blk(1), "hash"},
+		{"private value removed", del(privateKey(ImplicitCollection(mfr), "t3~1")), blk(1), "missing"},
+		{"private value put back in its older version", set(privateKey(ImplicitCollection(mfr), "t3~2"),
+			append(ver(6).append(nil), "first value"...)), blk(7), "older"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
