@@ -53,10 +53,18 @@ func (l *Ledger) sign(tx *Tx) error {
 }
 
 // checkSignature verifies tx's signature against the creator's key in cons;
-// a creator without a key there is not checked.
-func checkSignature(cons *Consortium, tx *Tx) error {
+// a creator without a key there is not checked. A creator cons does not list
+// is refused when members is set (cons is an independent copy of the
+// consortium, which lists every organisation that ever submitted) and
+// passes otherwise (cons is the genesis record, and organisations may join
+// later): else anyone could rewrite a signed transaction, unsigned, as the
+// transaction of a name no consortium lists.
+func checkSignature(cons *Consortium, tx *Tx, members bool) error {
 	o, ok := cons.Org(tx.Creator)
 	if !ok {
+		if members {
+			return fmt.Errorf("transaction %s is by %s, which is not a member of consortium %s", tx.ID, tx.Creator, cons.Name)
+		}
 		return nil
 	}
 	pub, err := o.key()

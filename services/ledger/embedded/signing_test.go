@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/pebble"
+
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 )
@@ -61,6 +63,45 @@ func TestSignedTransactions(t *testing.T) {
 		var ve *VerifyError
 		if !errors.As(err, &ve) || ve.Block != r.Block || !strings.Contains(ve.Detail, "does not verify") {
 			t.Errorf("verify with a different key: %v, want a signature failure in block %d", err, r.Block)
+		}
+	})
+	t.Run("verify with an independent copy refuses a creator outside it", func(t *testing.T) {
+		// Someone without the manufacturer's key rewrites its transaction
+		// as a creator no consortium lists (a name of the same length, so
+		// that the history still points to the writes) and seals the chain
+		// again: the genesis consortium can be rewritten too, the
+		// independent copy cannot.
+		d := copyDir(t, dir)
+		tamper(t, d, func(db *pebble.DB) error {
+			height, _, err := readTip(db)
+			if err != nil {
+				return err
+			}
+			prev := Hash{}
+			for n := uint64(0); n < height; n++ {
+				b, err := readBlock(db, n)
+				if err != nil {
+					return err
+				}
+				if n == r.Block {
+					b.Txs[0].Creator = "ManufacturerXSP"
+				}
+				if n >= r.Block {
+					if err := db.Set(blockKey(n), b.seal(prev), pebble.Sync); err != nil {
+						return err
+					}
+				}
+				prev = b.hash()
+			}
+			return db.Set(tipKey, encodeTip(height, prev), pebble.Sync)
+		})
+		if _, err := Verify(d); err != nil {
+			t.Fatalf("the rewritten chain should pass against its own genesis (an organisation may join later): %v", err)
+		}
+		_, err := VerifyWith(d, cons)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Block != r.Block || !strings.Contains(ve.Detail, "ManufacturerXSP") {
+			t.Errorf("verify with the consortium file: %v, want a failure naming ManufacturerXSP in block %d", err, r.Block)
 		}
 	})
 	t.Run("a node without the key refuses to submit", func(t *testing.T) {

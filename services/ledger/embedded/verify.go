@@ -50,7 +50,8 @@ func Verify(dir string) (*VerifyReport, error) { return VerifyWith(dir, nil) }
 // VerifyWith is Verify checking transaction signatures against the public
 // keys of cons, an independent copy of the consortium (nil: the consortium
 // recorded in the genesis block). Only an independent copy detects a chain
-// rewritten by someone without the organisations' private keys.
+// rewritten by someone without the organisations' private keys; against it,
+// a transaction by an organisation it does not list fails too.
 func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
@@ -61,7 +62,7 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	defer db.Close()
-	v := &verifier{db: db, dir: dir, cons: cons, blocks: make(map[uint64]*verifiedBlock)}
+	v := &verifier{db: db, dir: dir, cons: cons, members: cons != nil, blocks: make(map[uint64]*verifiedBlock)}
 	if err := v.chain(); err != nil {
 		return nil, err
 	}
@@ -81,6 +82,8 @@ type verifier struct {
 	db   *pebble.DB
 	dir  string
 	cons *Consortium // whose keys check signatures
+	// members: cons is an independent copy, which must list every creator.
+	members bool
 	// valueErr is the first state value found (in the chain pass) to differ
 	// from the write its version names; it is reported after the state pass,
 	// which names a wrong version or presence more precisely.
@@ -149,7 +152,7 @@ func (v *verifier) chain() error {
 			return badBlock(n, "%v", err)
 		}
 		for i, tx := range b.Txs {
-			if err := checkSignature(v.cons, &tx); err != nil {
+			if err := checkSignature(v.cons, &tx, v.members); err != nil {
 				return badBlock(n, "%v", err)
 			}
 			if first, dup := seen[tx.ID]; dup {
