@@ -42,9 +42,10 @@ type VerifyReport struct {
 // twice, that the history index holds exactly the valid transactions' writes
 // (each record naming its write's place in the block and whether it deleted),
 // that the world state is what those writes leave, and that every private
-// value is the last one written and hashes to what its block recorded. The
-// first problem found is returned as a *VerifyError naming the block
-// concerned.
+// value is the last one written and hashes to what its block recorded, and
+// that no damaged record of the write-ahead log hides the blocks after it
+// (checkWALTail). The first problem found is returned as a *VerifyError
+// naming the block concerned.
 func Verify(dir string) (*VerifyReport, error) { return VerifyWith(dir, nil) }
 
 // VerifyWith is Verify checking transaction signatures against the public
@@ -64,6 +65,9 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	defer db.Close()
 	v := &verifier{db: db, dir: dir, cons: cons, members: cons != nil, blocks: make(map[uint64]*verifiedBlock)}
 	if err := v.chain(); err != nil {
+		return nil, err
+	}
+	if err := checkWALTail(dir, v.report.Height); err != nil {
 		return nil, err
 	}
 	if err := v.state(); err != nil {

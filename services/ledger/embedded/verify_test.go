@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -196,6 +197,56 @@ func TestVerify(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.what) {
 				t.Errorf("verify says %q, want it to mention %q", err, tc.what)
+			}
+		})
+	}
+}
+
+// TestVerifyFindsDamagedLog alters one byte of a block as the store holds
+// it on disk, in its write-ahead log (where a small ledger's blocks are
+// until a flush): the store reads the log up to the damaged record and
+// drops the rest as if it were the torn tail of a crash, which leaves a
+// shorter chain that is whole. Verify must name the first block missing.
+func TestVerifyFindsDamagedLog(t *testing.T) {
+	dir, rs := verifyFixture(t)
+	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no write-ahead log in %s: %v", dir, err)
+	}
+	target := rs[3] // a block in the middle of the chain
+	for _, damage := range []struct {
+		name  string
+		apply func(b []byte, at int)
+	}{
+		{"a byte altered", func(b []byte, at int) { b[at] ^= 0x5a }},
+		{"a byte zeroed", func(b []byte, at int) { b[at] = 0 }},
+	} {
+		t.Run(damage.name, func(t *testing.T) {
+			d := copyDir(t, dir)
+			found := false
+			for _, path := range logs {
+				path = filepath.Join(d, filepath.Base(path))
+				raw, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				at := bytes.Index(raw, []byte(target.TxID))
+				if at < 0 {
+					continue
+				}
+				found = true
+				damage.apply(raw, at+5)
+				if err := os.WriteFile(path, raw, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !found {
+				t.Fatalf("transaction %s is in no write-ahead log", target.TxID)
+			}
+			_, err := Verify(d)
+			var ve *VerifyError
+			if !errors.As(err, &ve) || ve.Block != target.Block || !strings.Contains(ve.Detail, "write-ahead log") {
+				t.Fatalf("verify returned %v, want a *VerifyError naming block %d and the write-ahead log", err, target.Block)
 			}
 		})
 	}

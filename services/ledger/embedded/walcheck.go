@@ -1,0 +1,129 @@
+package embedded
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/record"
+)
+
+// checkWALTail looks for blocks that a damaged write-ahead log hides.
+//
+// Pebble replays its last write-ahead log up to the first record it cannot
+// read and treats the rest as the torn tail of an interrupted write: a byte
+// altered in the middle of the log silently drops every block committed
+// after it (each block, with its chain tip, is one record), and the chain
+// that remains is whole and verifies. A torn tail, though, never has an
+// intact record after it: the committer writes one block at a time and waits
+// for it to be durable. So an unreadable record followed by an intact one of
+// the same log is damage, reported as a *VerifyError naming the first block
+// missing (height, the chain's height as replayed). Damage to the very last
+// record looks exactly like a torn write and is not found; damage to an
+// earlier log makes the store refuse to open.
+func checkWALTail(dir string, height uint64) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	name, num := "", uint64(0)
+	for _, e := range entries {
+		n, err := strconv.ParseUint(strings.TrimSuffix(e.Name(), ".log"), 10, 64)
+		if err != nil || !strings.HasSuffix(e.Name(), ".log") || e.IsDir() {
+			continue
+		}
+		if name == "" || n > num {
+			name, num = e.Name(), n
+		}
+	}
+	if name == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	stop, ok := walStop(raw, num)
+	if !ok {
+		return nil
+	}
+	if at, found := intactRecordAfter(raw, stop, uint32(num)); found {
+		return badBlock(height, "missing: write-ahead log %s cannot be read at offset %d, yet holds an intact record at offset %d: "+
+			"the store drops every block committed from there on, so the chain ends at height %d; restore the directory from a copy",
+			name, stop, at, height)
+	}
+	return nil
+}
+
+// walStop returns the offset of the first record of the log that cannot be
+// read, or false when it reads to its end.
+func walStop(raw []byte, num uint64) (int, bool) {
+	rr := record.NewReader(bytes.NewReader(raw), pebble.FileNum(num))
+	for {
+		off := rr.Offset()
+		r, err := rr.Next()
+		if err == nil {
+			_, err = io.Copy(io.Discard, r)
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, io.EOF):
+			return 0, false
+		default:
+			return int(off), true
+		}
+	}
+}
+
+// The write-ahead log's record format (github.com/cockroachdb/pebble/record):
+// 32 KiB blocks of chunks, each a header (CRC-32C, masked, of the type, log
+// number and payload; payload length; type; log number) and its payload.
+const (
+	walBlockSize   = 32 << 10
+	walHeaderLen   = 11
+	walFullChunk   = 5 // recyclable full record
+	walFirstChunk  = 6 // recyclable first chunk of a record
+	walLastChunkOf = 8 // highest recyclable chunk type
+)
+
+var walCRC = crc32.MakeTable(crc32.Castagnoli)
+
+// intactRecordAfter returns the offset of the first intact start of a
+// record (a full or first chunk of log num, whose checksum holds) after the
+// record at stop, walking the chunks of every block from there on.
+func intactRecordAfter(raw []byte, stop int, num uint32) (int, bool) {
+	for block := stop / walBlockSize * walBlockSize; block < len(raw); block += walBlockSize {
+		end := min(block+walBlockSize, len(raw))
+		pos, skip := block, false
+		if block <= stop {
+			pos, skip = stop, true // the unreadable record's own first chunk
+		}
+		for pos+walHeaderLen <= end {
+			h := raw[pos : pos+walHeaderLen]
+			length, typ := int(binary.LittleEndian.Uint16(h[4:6])), h[6]
+			next := pos + walHeaderLen + length
+			if typ < walFullChunk || typ > walLastChunkOf || next > end {
+				break
+			}
+			c := crc32.Checksum(raw[pos+6:next], walCRC)
+			intact := binary.LittleEndian.Uint32(h[0:4]) == (c>>15|c<<17)+0xa282ead8 &&
+				binary.LittleEndian.Uint32(h[7:11]) == num
+			if !intact && !skip {
+				break
+			}
+			if intact && !skip && (typ == walFullChunk || typ == walFirstChunk) {
+				return pos, true
+			}
+			pos, skip = next, false
+		}
+	}
+	return 0, false
+}
