@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
+	"strings"
 )
 
 // Consortium is the set of organisations of an embedded ledger and how they
@@ -84,7 +86,7 @@ func ParseConsortium(raw []byte) (*Consortium, error) {
 	dec.DisallowUnknownFields()
 	var c Consortium
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("decode consortium: %w", err)
+		return nil, fmt.Errorf("decode consortium: %s: %w", where(raw, err), err)
 	}
 	if dec.More() {
 		return nil, errors.New("decode consortium: trailing data after the document")
@@ -164,4 +166,37 @@ func (c *Consortium) canonical() []byte {
 		panic(fmt.Sprintf("marshal consortium: %v", err))
 	}
 	return b
+}
+
+// where says where in raw a decoding error is, as "line L, column C"
+// (1-based, columns in bytes): at the offending byte of a syntax error, the
+// end of a value of the wrong type, the key of an unknown field, the end of
+// a document cut short.
+func where(raw []byte, err error) string {
+	off := -1
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		off = int(syntax.Offset) - 1
+	case errors.As(err, &typ):
+		off = int(typ.Offset) - 1
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		off = len(raw)
+	default:
+		// encoding/json names an unknown field without its place: find
+		// the first key of that name.
+		if name, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
+			key := regexp.MustCompile(`"` + regexp.QuoteMeta(strings.TrimSuffix(name, `"`)) + `"\s*:`)
+			if loc := key.FindIndex(raw); loc != nil {
+				off = loc[0]
+			}
+		}
+	}
+	if off < 0 || off > len(raw) {
+		return "at an unknown place"
+	}
+	line := 1 + bytes.Count(raw[:off], []byte{'\n'})
+	col := off - bytes.LastIndexByte(raw[:off], '\n')
+	return fmt.Sprintf("line %d, column %d", line, col)
 }

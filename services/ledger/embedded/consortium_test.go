@@ -66,3 +66,24 @@ func TestLoadConsortiumMissingFile(t *testing.T) {
 		t.Error("loading a missing file succeeded")
 	}
 }
+
+// TestParseConsortiumSaysWhere: a file that does not decode is reported with
+// the line and column of the problem, as a hand-edited file needs.
+func TestParseConsortiumSaysWhere(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"missing comma", "{\"name\": \"c\",\n \"organizations\": [\n  {\"mspId\": \"AMSP\" \"name\": \"A\"}\n ]\n}", "line 3, column 20"},
+		{"misspelt field", "{\"name\": \"c\",\n \"organizations\": [\n  {\"mspId\": \"AMSP\", \"nmae\": \"A\"}\n ]\n}", "line 3, column 21"},
+		{"wrong type", "{\"name\": \"c\",\n \"organizations\": [\n  {\"mspId\": \"AMSP\", \"roles\": \"manufacturer\"}\n ]\n}", "line 3, column 43"}, // the end of the value,
+		{"cut short", "{\"name\": \"c\",\n \"organizations\": [\n", "line 3, column 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConsortium([]byte(tc.doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+}
