@@ -8,12 +8,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 
 	"rxledger/services/ledger"
 )
@@ -201,5 +203,92 @@ func checkRecovered(t *testing.T, dir string, acks map[string]ackRecord) {
 		if strings.HasPrefix(a.key, "k-") && state[a.key] != a.val {
 			t.Errorf("acknowledged write %s=%s, state has %q", a.key, a.val, state[a.key])
 		}
+	}
+}
+
+// TestAcknowledgedSurvivesPowerLoss complements TestCrashRecovery: a kill -9
+// keeps what the process wrote in the operating system's page cache, so it
+// cannot tell a commit that was made durable before it was acknowledged
+// from one that was not. Here the store runs on a file system that loses
+// every write not synced when the "power" goes (pebble's strict in-memory
+// file system): every acknowledged transaction must still be there, once.
+func TestAcknowledgedSurvivesPowerLoss(t *testing.T) {
+	fs := vfs.NewStrictMem()
+	dir := t.TempDir() // Open makes it on disk too, where nothing is written
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) { // make the directories durable
+		f, err := fs.OpenDir(filepath.Dir(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	opts := quietOptions()
+	opts.fs = fs
+	l, err := Open(dir, testConsortium(), (&kvChaincode{}).invoke, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	acks := make(map[string]ackRecord)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				key, val := fmt.Sprintf("k-%d-%d", w, i), fmt.Sprintf("v%d", i)
+				r, err := l.Submit(context.Background(), mfr, ledger.Transaction{Function: "putEvent", Args: []string{key, val}})
+				if err != nil {
+					t.Errorf("submit: %v", err)
+					return
+				}
+				mu.Lock()
+				acks[r.TxID] = ackRecord{key, val}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	// The power goes: nothing written from now on is synced, and the file
+	// system keeps only what was synced before.
+	fs.SetIgnoreSyncs(true)
+	l.Close()
+	fs.ResetToSyncedState()
+	fs.SetIgnoreSyncs(false)
+
+	l2, err := Open(dir, testConsortium(), (&kvChaincode{}).invoke, opts)
+	if err != nil {
+		t.Fatalf("reopen after the power loss: %v", err)
+	}
+	defer l2.Close()
+	height, _ := l2.Tip()
+	count := make(map[string]int)
+	for n := uint64(0); n < height; n++ {
+		b, err := l2.Block(n)
+		if err != nil {
+			t.Fatalf("block %d: %v", n, err)
+		}
+		for _, tx := range b.Txs {
+			if tx.Code == TxValid {
+				count[tx.ID]++
+			}
+		}
+	}
+	for id, a := range acks {
+		if count[id] != 1 {
+			t.Errorf("acknowledged tx %s (%s=%s) is committed %d times after the power loss, want once", id, a.key, a.val, count[id])
+		}
+		if got := string(evaluate(t, l2, mfr, "get", a.key)); got != a.val {
+			t.Errorf("acknowledged %s=%s reads %q after the power loss", a.key, a.val, got)
+		}
+	}
+	if len(acks) != 320 {
+		t.Errorf("%d acknowledgements, want 320", len(acks))
 	}
 }
