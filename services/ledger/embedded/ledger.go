@@ -167,7 +167,8 @@ func checkFormat(r pebble.Reader, dir string) error {
 }
 
 // checkStoredFormat refuses a store already in dir that was written in
-// another storage format, reading it read-only: opening a Pebble store for
+// another storage format, or whose write-ahead log hides committed blocks
+// (checkWALTail), reading it read-only: opening a Pebble store for
 // writing replays its log into a new table, writes a new manifest and
 // options file and deletes the obsolete ones, which a store this build
 // refuses must not undergo. A directory without a store, or with a store
@@ -194,7 +195,10 @@ func checkStoredFormat(dir string, opts Options) error {
 	if err != nil || height == 0 {
 		return err
 	}
-	return checkFormat(db, dir)
+	if err := checkFormat(db, dir); err != nil {
+		return err
+	}
+	return checkWALTail(opts.fs, dir, height)
 }
 
 // encodeTip encodes the chain tip record.

@@ -67,7 +67,7 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	if err := v.chain(); err != nil {
 		return nil, err
 	}
-	if err := checkWALTail(dir, v.report.Height); err != nil {
+	if err := checkWALTail(nil, dir, v.report.Height); err != nil {
 		return nil, err
 	}
 	if err := v.state(); err != nil {

@@ -202,17 +202,41 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// damageLog alters, with damage, the byte 5 bytes into transaction txID as
+// the write-ahead log of the store in dir holds it.
+func damageLog(t *testing.T, dir, txID string, damage func(b []byte, at int)) {
+	t.Helper()
+	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range logs {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := bytes.Index(raw, []byte(txID))
+		if at < 0 {
+			continue
+		}
+		damage(raw, at+5)
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatalf("transaction %s is in no write-ahead log of %s", txID, dir)
+}
+
 // TestVerifyFindsDamagedLog alters one byte of a block as the store holds
 // it on disk, in its write-ahead log (where a small ledger's blocks are
 // until a flush): the store reads the log up to the damaged record and
 // drops the rest as if it were the torn tail of a crash, which leaves a
-// shorter chain that is whole. Verify must name the first block missing.
+// shorter chain that is whole. Verify must name the first block missing,
+// and Open must refuse the directory (and leave it as it is) rather than
+// go on from the shorter chain.
 func TestVerifyFindsDamagedLog(t *testing.T) {
 	dir, rs := verifyFixture(t)
-	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
-	if err != nil || len(logs) == 0 {
-		t.Fatalf("no write-ahead log in %s: %v", dir, err)
-	}
 	target := rs[3] // a block in the middle of the chain
 	for _, damage := range []struct {
 		name  string
@@ -223,33 +247,35 @@ func TestVerifyFindsDamagedLog(t *testing.T) {
 	} {
 		t.Run(damage.name, func(t *testing.T) {
 			d := copyDir(t, dir)
-			found := false
-			for _, path := range logs {
-				path = filepath.Join(d, filepath.Base(path))
-				raw, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
+			damageLog(t, d, target.TxID, damage.apply)
+			wantDamage := func(what string, err error) {
+				t.Helper()
+				var ve *VerifyError
+				if !errors.As(err, &ve) || ve.Block != target.Block || !strings.Contains(ve.Detail, "write-ahead log") {
+					t.Fatalf("%s returned %v, want a *VerifyError naming block %d and the write-ahead log", what, err, target.Block)
 				}
-				at := bytes.Index(raw, []byte(target.TxID))
-				if at < 0 {
-					continue
-				}
-				found = true
-				damage.apply(raw, at+5)
-				if err := os.WriteFile(path, raw, 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if !found {
-				t.Fatalf("transaction %s is in no write-ahead log", target.TxID)
 			}
 			_, err := Verify(d)
-			var ve *VerifyError
-			if !errors.As(err, &ve) || ve.Block != target.Block || !strings.Contains(ve.Detail, "write-ahead log") {
-				t.Fatalf("verify returned %v, want a *VerifyError naming block %d and the write-ahead log", err, target.Block)
+			wantDamage("verify", err)
+			l, err := Open(d, testConsortium(), (&kvChaincode{}).invoke, quietOptions())
+			if err == nil {
+				l.Close()
 			}
+			wantDamage("open", err)
+			_, err = Verify(d)
+			wantDamage("verify after the refused open", err)
 		})
 	}
+	t.Run("an intact copy opens", func(t *testing.T) {
+		l, err := Open(copyDir(t, dir), testConsortium(), (&kvChaincode{}).invoke, quietOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h, _ := l.Tip(); h != rs[len(rs)-1].Block+1 {
+			t.Errorf("height %d, want %d", h, rs[len(rs)-1].Block+1)
+		}
+		l.Close()
+	})
 }
 
 func TestVerifyRejectsNonLedger(t *testing.T) {

@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/record"
+	"github.com/cockroachdb/pebble/vfs"
 )
 
 // checkWALTail looks for blocks that a damaged write-ahead log hides.
@@ -28,28 +27,39 @@ import (
 // the same log is damage, reported as a *VerifyError naming the first block
 // missing (height, the chain's height as replayed). Damage to the very last
 // record looks exactly like a torn write and is not found; damage to an
-// earlier log makes the store refuse to open.
-func checkWALTail(dir string, height uint64) error {
-	entries, err := os.ReadDir(dir)
+// earlier log makes the store refuse to open. Open runs the check too, so
+// that a node does not start on the shorter chain (writing new blocks under
+// the numbers of the lost ones, and flushing the log away) but says what is
+// wrong. fs nil is the operating system's file system.
+func checkWALTail(fs vfs.FS, dir string, height uint64) error {
+	if fs == nil {
+		fs = vfs.Default
+	}
+	names, err := fs.List(dir)
 	if err != nil {
-		return fmt.Errorf("verify: %w", err)
+		return fmt.Errorf("read write-ahead logs: %w", err)
 	}
 	name, num := "", uint64(0)
-	for _, e := range entries {
-		n, err := strconv.ParseUint(strings.TrimSuffix(e.Name(), ".log"), 10, 64)
-		if err != nil || !strings.HasSuffix(e.Name(), ".log") || e.IsDir() {
+	for _, f := range names {
+		n, err := strconv.ParseUint(strings.TrimSuffix(f, ".log"), 10, 64)
+		if err != nil || !strings.HasSuffix(f, ".log") {
 			continue
 		}
 		if name == "" || n > num {
-			name, num = e.Name(), n
+			name, num = f, n
 		}
 	}
 	if name == "" {
 		return nil
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, name))
+	f, err := fs.Open(fs.PathJoin(dir, name))
 	if err != nil {
-		return fmt.Errorf("verify: %w", err)
+		return fmt.Errorf("read write-ahead log: %w", err)
+	}
+	raw, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("read write-ahead log %s: %w", name, err)
 	}
 	stop, ok := walStop(raw, num)
 	if !ok {
