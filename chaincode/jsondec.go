@@ -3,6 +3,7 @@ package chaincode
 import (
 	"bytes"
 	"encoding/json"
+	"hash/maphash"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -88,10 +89,17 @@ func (p *fastParser) str(dst *string) bool {
 }
 
 // decodeCache memoises the decoding of records that are read far more often
-// than written (partners, lots), keyed by their exact bytes: the same bytes
-// always decode to the same value, so the cache cannot change a result.
-// Callers get what clone gives: a copy they may change, or the shared value
-// for records nobody changes.
+// than written (partners, lots, blocks of serials), keyed by their exact
+// bytes: the same bytes always decode to the same value, so the cache cannot
+// change a result. Callers get what clone gives: a copy they may change, or
+// the shared value for records nobody changes.
+//
+// A record enters the cache on its second decoding within a while, checked
+// by a small lossy table of hashes of the records decoded (a doorkeeper).
+// Records read once, such as the blocks of random serials among millions,
+// are then decoded and handed over as they are, without the copy of their
+// bytes, the entry and the clone that caching them cost, and without
+// churning the cache.
 type decodeCache[T any] struct {
 	mu    sync.Mutex
 	m     map[string]*T
@@ -101,12 +109,24 @@ type decodeCache[T any] struct {
 	// encoding/json); what it accepts it must decode exactly as
 	// encoding/json does.
 	fast func([]byte, *T) bool
+	// seen holds, by slot, the hash of the last record decoded that was not
+	// admitted; guarded by mu.
+	seen [decodeCacheDoor]uint64
 }
 
-// decodeCacheSize bounds each decode cache: 16,384 records (a few MB for
-// lots and blocks of serials) hold the lots and blocks of ten million
-// serials in lots and blocks of 1,000, which verification reads at random.
-const decodeCacheSize = 16384
+const (
+	// decodeCacheSize bounds each decode cache: 16,384 records (a few MB
+	// for lots and blocks of serials) hold the lots and blocks of ten
+	// million serials in lots and blocks of 1,000, which verification reads
+	// at random.
+	decodeCacheSize = 16384
+	// decodeCacheDoor is the number of slots of the doorkeeper: as many as
+	// the cache holds, 128 KiB.
+	decodeCacheDoor = decodeCacheSize
+)
+
+// decodeSeed seeds the doorkeepers' hashes.
+var decodeSeed = maphash.MakeSeed()
 
 func (c *decodeCache[T]) decode(raw []byte) (*T, error) {
 	c.mu.Lock()
@@ -122,12 +142,17 @@ func (c *decodeCache[T]) decode(raw []byte) (*T, error) {
 			return nil, err
 		}
 	}
+	h := maphash.Bytes(decodeSeed, raw) | 1 // never 0, the empty slot
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if slot := &c.seen[h%decodeCacheDoor]; *slot != h {
+		*slot = h
+		return v, nil // not shared: the caller may have it
+	}
 	if c.m == nil || len(c.m) >= decodeCacheSize {
 		c.m = make(map[string]*T, 64)
 	}
 	c.m[string(raw)] = v
-	c.mu.Unlock()
 	return c.clone(v), nil
 }
 
