@@ -31,7 +31,7 @@ func TestATPAtTransactionTime(t *testing.T) {
 	}
 	whsAttestation := func(exp time.Time) chaincode.Attestation {
 		p := partners()[1]
-		return chaincode.Attestation{Licenses: licence(exp), CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs}
+		return chaincode.Attestation{Roles: p.Roles, Licenses: licence(exp), CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs}
 	}
 	if _, err := m.Submit(whs, chaincode.FnPutPartner, nil, whsRecord(expiry)); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,9 @@ func attestPartner(tx *txn, args []string) ([]byte, error) {
 	if err := validateCredentials(a.GLNs, a.CompanyPrefixes, a.Licenses); err != nil {
 		return nil, err
 	}
+	if err := tx.validateRoles(msp, a.Roles, "an attestation"); err != nil {
+		return nil, err
+	}
 	old, err := tx.partner(msp)
 	if err != nil {
 		return nil, err

@@ -77,7 +77,7 @@ func register(t testing.TB, m *chaincodetest.Memory, p chaincode.Partner) {
 	if _, err := m.Submit(p.ID, chaincode.FnPutPartner, nil, string(b)); err != nil {
 		t.Fatalf("register %s: %v", p.ID, err)
 	}
-	attest(t, m, p.ID, chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+	attest(t, m, p.ID, p.Claims())
 }
 
 // attest records the regulator's attestation a of msp.

@@ -108,7 +108,7 @@ func TestClearingNeedsLicence(t *testing.T) {
 	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a), shipEv(whsGLN, a))
 	mustCapture(t, m, whs, stepEv("receiving", a))
 	lapsed := partners()[0]
-	attest(t, m, mfr, chaincode.Attestation{Licenses: []chaincode.License{{Authority: "FDA", Number: "L-1", Expiry: start.Add(-time.Hour)}},
+	attest(t, m, mfr, chaincode.Attestation{Roles: lapsed.Roles, Licenses: []chaincode.License{{Authority: "FDA", Number: "L-1", Expiry: start.Add(-time.Hour)}},
 		CompanyPrefixes: lapsed.CompanyPrefixes, GLNs: lapsed.GLNs})
 	if _, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, a, string(chaincode.InvestigationSuspect)); err != nil {
 		t.Fatalf("a lapsed GTIN owner raises a suspicion: %v", err)

@@ -315,8 +315,8 @@ func TestClassCheckAfterPrefixTransfer(t *testing.T) {
 			p = q
 		}
 	}
-	attest(t, m, mfr, chaincode.Attestation{Licenses: p.Licenses, GLNs: p.GLNs}) // prefix 0312345 no longer attested
-	mustCapture(t, m, mfr, at(stepEv("storing", a), 1))                          // it still owns the package
+	attest(t, m, mfr, chaincode.Attestation{Roles: p.Roles, Licenses: p.Licenses, GLNs: p.GLNs}) // prefix 0312345 no longer attested
+	mustCapture(t, m, mfr, at(stepEv("storing", a), 1))                                          // it still owns the package
 	mustCapture(t, m, mfr, at(classEv("storing", lgtinL1), 2))
 	mustCapture(t, m, mfr, at(classEv("storing", gtinIdpat), 3))
 	// Another organisation, never sent one, is still refused.

@@ -55,16 +55,8 @@ func (tx *txn) validatePartner(p *Partner) error {
 	if p.Name == "" {
 		return bad("partner-name-required", "a partner record needs a name")
 	}
-	if len(p.Roles) == 0 {
-		return bad("partner-role-required", "a partner record needs at least one role")
-	}
-	for _, r := range p.Roles {
-		if !r.valid() {
-			return bad("partner-role-unknown", fmt.Sprintf("unknown role %q", r))
-		}
-		if r == RoleRegulator && !tx.isRegulator(p.ID) {
-			return refuse(CodeForbidden, "regulator-role-reserved", "", p.ID+" is not a configured regulator")
-		}
+	if err := tx.validateRoles(p.ID, p.Roles, "a partner record"); err != nil {
+		return err
 	}
 	if err := validateCredentials(p.GLNs, p.CompanyPrefixes, p.Licenses); err != nil {
 		return err
@@ -77,6 +69,27 @@ func (tx *txn) validatePartner(p *Partner) error {
 	}
 	if p.Licenses == nil {
 		p.Licenses = []License{}
+	}
+	return nil
+}
+
+// validateRoles checks the roles of msp's partner record or attestation
+// (what): at least one, each known and listed once, and the regulator role
+// only for a configured regulator.
+func (tx *txn) validateRoles(msp string, roles []Role, what string) error {
+	if len(roles) == 0 {
+		return refuse(CodeInvalid, "partner-role-required", "", what+" needs at least one role")
+	}
+	for i, r := range roles {
+		if !r.valid() {
+			return refuse(CodeInvalid, "partner-role-unknown", "", fmt.Sprintf("unknown role %q", r))
+		}
+		if slices.Contains(roles[:i], r) {
+			return refuse(CodeInvalid, "partner-duplicate", "", fmt.Sprintf("role %q is listed twice", r))
+		}
+		if r == RoleRegulator && !tx.isRegulator(msp) {
+			return refuse(CodeForbidden, "regulator-role-reserved", "", msp+" is not a configured regulator")
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package chaincode_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -125,7 +126,7 @@ func TestClaimsGrantNothing(t *testing.T) {
 func TestAttestPartner(t *testing.T) {
 	exp := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 	att := func(f func(*chaincode.Attestation)) string {
-		a := chaincode.Attestation{GLNs: []string{"0344444000005"}, Licenses: []chaincode.License{{Authority: "NJ", Number: "1", Expiry: exp}}}
+		a := chaincode.Attestation{Roles: []chaincode.Role{chaincode.RoleWholesaler}, GLNs: []string{"0344444000005"}, Licenses: []chaincode.License{{Authority: "NJ", Number: "1", Expiry: exp}}}
 		f(&a)
 		b, _ := json.Marshal(a)
 		return string(b)
@@ -198,7 +199,7 @@ func TestAttestPartner(t *testing.T) {
 		mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", sgtin("R1"), sgtin("R2")))
 		mustCapture(t, m, mfr, shipEv(whsGLN, sgtin("R1")))
 		p := partners()[1]
-		attest(t, m, whs, chaincode.Attestation{GLNs: p.GLNs, CompanyPrefixes: p.CompanyPrefixes})
+		attest(t, m, whs, chaincode.Attestation{Roles: p.Roles, GLNs: p.GLNs, CompanyPrefixes: p.CompanyPrefixes})
 		if got := readPartner(t, m, whs); got.ATP(start) || len(got.Licenses) != 1 {
 			t.Fatalf("revoked record %+v: ATP %v, claims must stay", got, got.ATP(start))
 		}
@@ -235,4 +236,28 @@ func TestDispatch(t *testing.T) {
 	wantRule(t, err, chaincode.CodeInvalid, "events-required", -1)
 	_, err = m.Submit(mfr, chaincode.FnCapture, map[string][]byte{"events": []byte(`[{"Type":7}]`), chaincode.TransientSalt: chaincode.NewSalt()})
 	wantRule(t, err, chaincode.CodeInvalid, "event-decode", 0)
+}
+
+// TestEffectiveRoles: attested roles decide, a legacy attestation without
+// roles leaves the claim in force, and an unattested partner has none.
+func TestEffectiveRoles(t *testing.T) {
+	claimed := []chaincode.Role{chaincode.RoleDispenser, chaincode.RoleWholesaler}
+	attested := []chaincode.Role{chaincode.RoleDispenser}
+	var legacy chaincode.Attestation
+	if err := json.Unmarshal([]byte(`{"licenses":[],"companyPrefixes":[],"glns":[],"updated":"2026-01-01T00:00:00Z"}`), &legacy); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		p    chaincode.Partner
+		want []chaincode.Role
+	}{
+		{"attested", chaincode.Partner{Roles: claimed, Attested: &chaincode.Attestation{Roles: attested}}, attested},
+		{"attested before roles were", chaincode.Partner{Roles: claimed, Attested: &legacy}, claimed},
+		{"never attested", chaincode.Partner{Roles: claimed}, nil},
+	} {
+		if got := c.p.EffectiveRoles(); !slices.Equal(got, c.want) {
+			t.Errorf("%s: roles %v, want %v", c.name, got, c.want)
+		}
+	}
 }

@@ -163,6 +163,11 @@ type Partner struct {
 // Attestation is what a regulator vouches for about an organisation
 // (AttestPartner): it replaces the previous attestation as a whole.
 type Attestation struct {
+	// Roles are the DSCSA roles the regulator has checked (the kinds of
+	// licence held): what the organisation may do that depends on its role
+	// follows these, never the roles it claims. Required in every new
+	// attestation; nil only in one written before roles were attested.
+	Roles []Role `json:"roles,omitempty"`
 	// Licenses are the current licences: the organisation is an authorized
 	// trading partner while one has not expired. Empty means revoked.
 	Licenses []License `json:"licenses"`
@@ -224,6 +229,27 @@ func (p *Partner) ATP(t time.Time) bool {
 // HasGLN reports whether a regulator attests gln as the partner's.
 func (p *Partner) HasGLN(gln string) bool {
 	return p.Attested != nil && slices.Contains(p.Attested.GLNs, gln)
+}
+
+// Claims is the attestation of everything p claims: its roles, licences,
+// company prefixes and GLNs, which a regulator attests once it has checked
+// them all.
+func (p Partner) Claims() Attestation {
+	return Attestation{Roles: p.Roles, Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs}
+}
+
+// EffectiveRoles are the roles that decide what the partner may do: the
+// attested ones. An attestation written before roles were attested (none
+// listed) leaves the partner's own claim in force until a regulator attests
+// it again; a partner never attested has none.
+func (p *Partner) EffectiveRoles() []Role {
+	switch {
+	case p.Attested == nil:
+		return nil
+	case p.Attested.Roles == nil:
+		return p.Roles
+	}
+	return p.Attested.Roles
 }
 
 // HasRole reports whether the partner claims role r.

@@ -9,7 +9,7 @@ import (
 // ship puts what the caller owns in transit to an authorized trading
 // partner; the contents of containers follow. A recalled lot moves only back
 // to the seller or to the GTIN's owner; an organisation that is only a
-// dispenser ships only returns to its seller.
+// dispenser (by its attested roles) ships only returns to its seller.
 func (ec *eventCtx) ship() error {
 	tx := ec.tx
 	to, toEPC, err := ec.destination()
@@ -28,7 +28,10 @@ func (ec *eventCtx) ship() error {
 	if err != nil {
 		return err
 	}
-	dispenserOnly := len(caller.Roles) == 1 && caller.Roles[0] == RoleDispenser
+	// Attested roles, not claimed ones: a pharmacy that adds "wholesaler"
+	// to its own record is still only a dispenser.
+	roles := caller.EffectiveRoles()
+	dispenserOnly := len(roles) > 0 && !slices.ContainsFunc(roles, func(r Role) bool { return r != RoleDispenser })
 	top, err := ec.topLevelOfEPCList("packed-item-shipped-alone")
 	if err != nil {
 		return err

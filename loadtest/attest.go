@@ -23,7 +23,7 @@ func register(ctx context.Context, l ledger.Ledger, p chaincode.Partner) error {
 	if _, err := l.Submit(ctx, p.ID, ledgerTx(chaincode.FnPutPartner, string(raw))); err != nil {
 		return fmt.Errorf("register %s: %w", p.ID, err)
 	}
-	att, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+	att, err := json.Marshal(p.Claims())
 	if err != nil {
 		return fmt.Errorf("encode attestation: %w", err)
 	}

@@ -140,7 +140,7 @@ func TestInvoke(t *testing.T) {
 	mfrCreator := stub.creator
 	stub.creator = newFakeStub(t, "RegulatorMSP").creator
 	if status, msg := call("tx1a", chaincode.FnAttestPartner, "ManufacturerMSP",
-		`{"glns":["0312345000004"],"companyPrefixes":["0312345"],"licenses":[{"authority":"FDA","number":"1","expiry":"2099-01-01T00:00:00Z"}]}`); status != shim.OK {
+		`{"roles":["manufacturer"],"glns":["0312345000004"],"companyPrefixes":["0312345"],"licenses":[{"authority":"FDA","number":"1","expiry":"2099-01-01T00:00:00Z"}]}`); status != shim.OK {
 		t.Fatalf("AttestPartner: %s", msg)
 	}
 	stub.creator = mfrCreator

@@ -152,7 +152,7 @@ func registerManufacturer(ctx context.Context, l ledger.Ledger) error {
 	if _, err := l.Submit(ctx, submitter, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}}); err != nil {
 		return fmt.Errorf("register %s: %w", submitter, err)
 	}
-	att, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+	att, err := json.Marshal(p.Claims())
 	if err != nil {
 		return fmt.Errorf("encode attestation: %w", err)
 	}

@@ -19,7 +19,7 @@ func TestLoadAttestsPartners(t *testing.T) {
 		if err := evaluate(t.Context(), l, o.MSP, &p, chaincode.FnReadPartner, o.MSP); err != nil {
 			t.Fatal(err)
 		}
-		want := chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs}
+		want := p.Claims()
 		if !sameAttestation(p.Attested, want) || p.Attested.By != Regulator {
 			t.Errorf("%s: attested %+v; want the claims %+v by %s", o.MSP, p.Attested, want, Regulator)
 		}
@@ -28,7 +28,7 @@ func TestLoadAttestsPartners(t *testing.T) {
 		t.Fatalf("second load submitted %d (%v); want nothing", res.Submitted, err)
 	}
 
-	revoke, err := json.Marshal(chaincode.Attestation{GLNs: []string{}})
+	revoke, err := json.Marshal(chaincode.Attestation{Roles: []chaincode.Role{chaincode.RoleDispenser}, GLNs: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}

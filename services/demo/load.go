@@ -103,7 +103,7 @@ func putPartner(ctx context.Context, l ledger.Ledger, o Org, now time.Time) (boo
 			return false, err
 		}
 	}
-	want := chaincode.Attestation{Licenses: stored.Licenses, CompanyPrefixes: stored.CompanyPrefixes, GLNs: stored.GLNs}
+	want := stored.Claims()
 	if found && sameAttestation(cur.Attested, want) {
 		return recordDone, nil
 	}
@@ -135,7 +135,7 @@ func sameClaims(cur, want chaincode.Partner, now time.Time) bool {
 // sameAttestation reports whether the stored attestation cur attests
 // exactly want's licences, company prefixes and GLNs.
 func sameAttestation(cur *chaincode.Attestation, want chaincode.Attestation) bool {
-	if cur == nil || !slices.Equal(cur.GLNs, want.GLNs) || !slices.Equal(cur.CompanyPrefixes, want.CompanyPrefixes) {
+	if cur == nil || !slices.Equal(cur.Roles, want.Roles) || !slices.Equal(cur.GLNs, want.GLNs) || !slices.Equal(cur.CompanyPrefixes, want.CompanyPrefixes) {
 		return false
 	}
 	return slices.EqualFunc(cur.Licenses, want.Licenses, func(a, b chaincode.License) bool {

@@ -129,7 +129,7 @@ func (e *env) registerPartners() {
 		if _, err := e.l.Submit(e.t.Context(), p.ID, ledgerTx(chaincode.FnPutPartner, string(raw))); err != nil {
 			e.t.Fatalf("register %s: %v", p.ID, err)
 		}
-		att, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+		att, err := json.Marshal(p.Claims())
 		if err != nil {
 			e.t.Fatal(err)
 		}

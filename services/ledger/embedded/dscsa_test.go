@@ -49,7 +49,7 @@ func dscsaPartners(tb testing.TB, l ledger.Ledger) {
 		if _, err := l.Submit(context.Background(), p.ID, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}}); err != nil {
 			tb.Fatalf("register %s: %v", p.ID, err)
 		}
-		att, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+		att, err := json.Marshal(p.Claims())
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -113,7 +113,7 @@ func registerManufacturer(t *testing.T, l *Ledger) {
 	if _, err := l.Submit(context.Background(), manufacturer, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}}); err != nil {
 		t.Fatalf("register %s: %v", manufacturer, err)
 	}
-	att, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+	att, err := json.Marshal(p.Claims())
 	if err != nil {
 		t.Fatal(err)
 	}

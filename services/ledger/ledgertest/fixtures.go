@@ -109,7 +109,7 @@ func (h *harness) putPartner(p chaincode.Partner) ledger.Receipt {
 	if _, err := h.l.Submit(h.ctx, p.ID, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(b)}}); err != nil {
 		h.t.Fatalf("register %s: %v", p.ID, err)
 	}
-	a, err := json.Marshal(attestation(p))
+	a, err := json.Marshal(p.Claims())
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -118,11 +118,6 @@ func (h *harness) putPartner(p chaincode.Partner) ledger.Receipt {
 		h.t.Fatalf("attest %s: %v", p.ID, err)
 	}
 	return r
-}
-
-// attestation is a regulator's attestation of everything p claims.
-func attestation(p chaincode.Partner) chaincode.Attestation {
-	return chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs}
 }
 
 // event builders
@@ -223,6 +218,24 @@ func (h *harness) mustCapture(org string, t3s []chaincode.T3, events ...epcis.Ev
 func (h *harness) submit(org, function string, args ...string) (ledger.Receipt, error) {
 	h.t.Helper()
 	return h.l.Submit(h.ctx, org, ledger.Transaction{Function: function, Args: args})
+}
+
+// claimRoles has org rewrite its own partner record to claim roles, and
+// nothing else changed.
+func (h *harness) claimRoles(org string, roles ...chaincode.Role) {
+	h.t.Helper()
+	var p chaincode.Partner
+	if err := h.query(org, &p, chaincode.FnReadPartner, org); err != nil {
+		h.t.Fatalf("read %s's record: %v", org, err)
+	}
+	p.Roles, p.Attested = roles, nil
+	b, err := json.Marshal(p)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.submit(org, chaincode.FnPutPartner, string(b)); err != nil {
+		h.t.Fatalf("%s claims roles %v: %v", org, roles, err)
+	}
 }
 
 // query evaluates function as org and decodes its JSON result into out.

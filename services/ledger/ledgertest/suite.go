@@ -199,6 +199,12 @@ func saleableReturn(t *testing.T, h *harness) {
 	}
 	_, _, err = h.capture(Pharmacy, nil, ship(5, mfrGLN, a))
 	wantRefusal(t, err, problem.Forbidden, "dispenser-returns-only")
+	// A role the pharmacy claims for itself grants nothing: the regulator
+	// attested it as a dispenser.
+	h.claimRoles(Pharmacy, chaincode.RoleDispenser, chaincode.RoleWholesaler)
+	_, _, err = h.capture(Pharmacy, nil, ship(5, mfrGLN, a))
+	wantRefusal(t, err, problem.Forbidden, "dispenser-returns-only")
+	h.claimRoles(Pharmacy, chaincode.RoleDispenser)
 	h.mustCapture(Pharmacy, nil, ship(6, whsGLN, a))
 	h.mustCapture(Wholesaler, nil, step(7, "receiving", a))
 	if s := h.wantSerial(a, Wholesaler, chaincode.StatusActive, ""); s.Seller != Pharmacy {
@@ -366,8 +372,22 @@ func refusals(t *testing.T, h *harness) {
 			_, err := h.submit(Wholesaler, chaincode.FnPutPartner, string(b))
 			return err
 		}, problem.Forbidden, "own-record-only", -1, ""},
+		{"attesting no role", func() error {
+			a := partner(Wholesaler, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)).Claims()
+			a.Roles = nil
+			b, _ := json.Marshal(a)
+			_, err := h.submit(Regulator, chaincode.FnAttestPartner, Wholesaler, string(b))
+			return err
+		}, problem.Invalid, "partner-role-required", -1, ""},
+		{"attesting the regulator role to a trading partner", func() error {
+			a := partner(Wholesaler, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)).Claims()
+			a.Roles = append(a.Roles, chaincode.RoleRegulator)
+			b, _ := json.Marshal(a)
+			_, err := h.submit(Regulator, chaincode.FnAttestPartner, Wholesaler, string(b))
+			return err
+		}, problem.Forbidden, "regulator-role-reserved", -1, ""},
 		{"attesting without being a regulator", func() error {
-			b, _ := json.Marshal(attestation(partner(Wholesaler, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))))
+			b, _ := json.Marshal(partner(Wholesaler, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)).Claims())
 			_, err := h.submit(Wholesaler, chaincode.FnAttestPartner, Wholesaler, string(b))
 			return err
 		}, problem.Forbidden, "regulator-only", -1, ""},

@@ -140,7 +140,7 @@ func (w *World) PutPartner(p chaincode.Partner) ledger.Receipt {
 		w.T.Fatal(err)
 	}
 	w.Submit(p.ID, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(b)}})
-	a, err := json.Marshal(chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+	a, err := json.Marshal(p.Claims())
 	if err != nil {
 		w.T.Fatal(err)
 	}
