@@ -12,8 +12,11 @@ import (
 type Item struct {
 	GTIN   string `json:"gtin"`
 	Serial string `json:"serial"`
-	Lot    string `json:"lot,omitempty"`
-	Expiry string `json:"expiry,omitempty"` // YYMMDD
+	// Lot and Expiry (YYMMDD) are required: DSCSA's saleable-return
+	// verification is of the whole product identifier, and a package whose
+	// lot or expiry differs from its record is not the package sold.
+	Lot    string `json:"lot"`
+	Expiry string `json:"expiry"` // YYMMDD
 	// ReturnedBy is the GLN of the party returning the package.
 	ReturnedBy string `json:"returnedBy"`
 }
@@ -48,6 +51,14 @@ func (b *Body) items(maxItems int) ([]Item, error) {
 }
 
 func (it *Item) validate(prefix string) error {
+	switch {
+	case it.Lot == "":
+		return problem.New(problem.Invalid, "lot is required: a saleable return is verified by its whole product identifier (GTIN, serial, lot, expiry)").
+			At(problem.Location{Field: prefix + "lot"})
+	case it.Expiry == "":
+		return problem.New(problem.Invalid, "expiry (YYMMDD) is required: a saleable return is verified by its whole product identifier (GTIN, serial, lot, expiry)").
+			At(problem.Location{Field: prefix + "expiry"})
+	}
 	r := it.verifyRequest()
 	if err := r.Validate(prefix); err != nil {
 		return err
