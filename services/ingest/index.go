@@ -18,6 +18,7 @@ import (
 // LSM store kept by CockroachDB, crash-safe, with atomic batches and ordered
 // iteration, which the query scans need). Its keys:
 //
+//	v                          format of the index (indexFormat)
 //	c                          next block to project (the checkpoint)
 //	e <seq>                    indexed event: its record (JSON)
 //	h <hashID>                 seq of the event with that GS1 hash ID
@@ -31,6 +32,7 @@ import (
 // the event's ordinal within the block in the low ones, so a rebuilt index
 // numbers events exactly as before (page tokens stay valid).
 const (
+	prefixFormat     = 'v'
 	prefixCheckpoint = 'c'
 	prefixEvent      = 'e'
 	prefixHash       = 'h'
@@ -39,6 +41,16 @@ const (
 	prefixGLN        = 'g'
 	prefixPartnerGLN = 'G'
 )
+
+// indexFormat is the format of what the index holds, kept under the key v.
+// Raise it with every change to indexing that makes an index already on
+// disk answer differently (the values a field is indexed under, the key
+// layout): an index of another format is deleted when opened, and the
+// projection rebuilds it from block 0. An index without the key was written
+// before there was one: format 1.
+//
+//	1  every field indexed as before the key existed
+const indexFormat = 1
 
 // seqBits is how many low bits of seq count events within a block.
 const seqBits = 20
@@ -106,14 +118,73 @@ func openIndex(dir string, log *slog.Logger) (*index, error) {
 		return nil, fmt.Errorf("open query index %s: %w", dir, err)
 	}
 	x.db = db
+	if err := x.checkFormat(); err != nil {
+		x.db.Close()
+		return nil, err
+	}
 	return x, nil
+}
+
+// checkFormat marks a new index with the current format and deletes an
+// index of another format, to be rebuilt from block 0 by the projection
+// (its checkpoint is then 0).
+func (x *index) checkFormat() error {
+	v, err := x.get([]byte{prefixFormat})
+	if err != nil {
+		return fmt.Errorf("read the query index format: %w", err)
+	}
+	var format uint64 // 0: a marker that does not read
+	switch {
+	case len(v) == 8:
+		format = binary.BigEndian.Uint64(v)
+	case v == nil:
+		empty, err := x.empty()
+		if err != nil {
+			return err
+		}
+		if empty {
+			return x.markFormat()
+		}
+		format = 1 // written before the marker
+	}
+	if format == indexFormat {
+		if v == nil {
+			return x.markFormat()
+		}
+		return nil
+	}
+	x.log.Warn("the query index is of another format; rebuilding it from the ledger",
+		"format", format, "marker", fmt.Sprintf("%x", v), "want", indexFormat)
+	return x.reset()
+}
+
+// empty reports whether the store holds no key at all.
+func (x *index) empty() (bool, error) {
+	it, err := x.db.NewIter(nil)
+	if err != nil {
+		return false, fmt.Errorf("read the query index: %w", err)
+	}
+	some := it.First()
+	if err := it.Close(); err != nil {
+		return false, fmt.Errorf("read the query index: %w", err)
+	}
+	return !some, nil
+}
+
+// markFormat records that the index is of the current format.
+func (x *index) markFormat() error {
+	if err := x.db.Set([]byte{prefixFormat}, be64(indexFormat), pebble.Sync); err != nil {
+		return fmt.Errorf("record the query index format: %w", err)
+	}
+	return nil
 }
 
 func (x *index) options() *pebble.Options {
 	return &pebble.Options{Logger: pebbleLogger{x.log}}
 }
 
-// reset deletes the index and starts an empty one (a rebuild).
+// reset deletes the index and starts an empty one of the current format (a
+// rebuild).
 func (x *index) reset() error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -128,7 +199,7 @@ func (x *index) reset() error {
 		return fmt.Errorf("reopen query index: %w", err)
 	}
 	x.db = db
-	return nil
+	return x.markFormat()
 }
 
 func (x *index) close() error { return x.db.Close() }
