@@ -1,12 +1,18 @@
 package ingest_test
 
 import (
+	"bytes"
+	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+
+	"rxledger/services/ingest"
 )
 
 // TestIndexRebuilt deletes the query index while the service is stopped:
@@ -128,4 +134,58 @@ func TestIndexOfAnotherLedger(t *testing.T) {
 	if got, _ := e.query(reg, ""); len(got) != 1 {
 		t.Fatalf("%d events after a capture on the new ledger", len(got))
 	}
+}
+
+// TestIndexOfOldFormatRebuilt starts the service on a query index as
+// format 1 wrote it (read points and business locations as captured, no
+// format marker): the index is rebuilt from the ledger at start, which is
+// logged, and then finds a location in any of its forms; a page token
+// issued before the rebuild stays valid.
+func TestIndexOfOldFormatRebuilt(t *testing.T) {
+	logs := &syncBuffer{}
+	e := newEnv(t, true, func(c *ingest.Config) { c.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
+	l := captureLocations(t, e)
+	_, link := e.query(reg, "perPage=1&EQ_readPoint="+url.QueryEscape(locURN))
+	if link == "" {
+		t.Fatal("no next page before the rebuild")
+	}
+	e.stop()
+	n, err := ingest.DowngradeIndexToFormat1(filepath.Join(e.dir, "index"))
+	if err != nil || n == 0 {
+		t.Fatalf("write the index in format 1: %d entries, %v", n, err)
+	}
+
+	e.start(true)
+	e.synced()
+	if !strings.Contains(logs.String(), "the query index is of another format; rebuilding it from the ledger") {
+		t.Fatalf("the rebuild was not logged:\n%s", logs.String())
+	}
+	for _, params := range []string{"EQ_readPoint=" + url.QueryEscape(locURN), "EQ_bizLocation=" + url.QueryEscape(locDL)} {
+		got, _ := e.query(reg, params)
+		if want := l.ids("byURN", "byDL"); !slices.Equal(idsOf(got), want) {
+			t.Fatalf("%s after the rebuild: got %v, want %v", params, idsOf(got), want)
+		}
+	}
+	got, _ := e.query(reg, strings.TrimSuffix(strings.TrimPrefix(link, "</epcis/events?"), `>; rel="next"`))
+	if want := l.ids("byDL"); !slices.Equal(idsOf(got), want) {
+		t.Fatalf("the page after the token issued before the rebuild: got %v, want %v", idsOf(got), want)
+	}
+}
+
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }

@@ -50,7 +50,8 @@ const (
 // before there was one: format 1.
 //
 //	1  every field indexed as before the key existed
-const indexFormat = 1
+//	2  read points and business locations canonical (canonLocation)
+const indexFormat = 2
 
 // seqBits is how many low bits of seq count events within a block.
 const seqBits = 20
@@ -73,7 +74,7 @@ const (
 	fieldAnyClass    byte = 'k' // every quantity class
 	fieldInputClass  byte = 'I'
 	fieldOutputClass byte = 'O'
-	fieldBizLocation byte = 'l'
+	fieldBizLocation byte = 'l' // canonical (canonLocation), as is fieldReadPoint
 	fieldReadPoint   byte = 'r'
 )
 

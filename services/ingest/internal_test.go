@@ -87,6 +87,42 @@ func TestCanonEPC(t *testing.T) {
 	}
 }
 
+// TestCanonLocation: an SGLN as an EPC URN or as a Digital Link in any of
+// its spellings is one value; the URN's extension "0" is no (254); other
+// values are kept as written.
+func TestCanonLocation(t *testing.T) {
+	const (
+		gln    = "https://id.gs1.org/414/0312345000011"
+		glnExt = gln + "/254/7"
+	)
+	tests := []struct{ name, in, want string }{
+		{"URN, extension 0", "urn:epc:id:sgln:0312345.00001.0", gln},
+		{"URN, extension", "urn:epc:id:sgln:0312345.00001.7", glnExt},
+		{"Digital Link", gln, gln},
+		{"Digital Link with extension", glnExt, glnExt},
+		{"Digital Link with extension 0", gln + "/254/0", gln},
+		{"another host and a path prefix", "https://example.com/resolver/414/0312345000011/254/7", glnExt},
+		{"http and a query", "http://id.gs1.org/414/0312345000011?linkType=all", gln},
+		{"short names", "https://example.com/gln/0312345000011/glnx/7", glnExt},
+		{"URN escape", "urn:epc:id:sgln:0312345.00001.A%2FB", gln + "/254/A%2FB"},
+		{"URN character left literal", "urn:epc:id:sgln:0312345.00001.A(1)", gln + "/254/A%281%29"},
+		{"Digital Link character left literal", gln + "/254/A(1)", gln + "/254/A%281%29"},
+		{"party GLN URN", "urn:epc:id:pgln:0312345.00001", "https://id.gs1.org/417/0312345000011"},
+		{"private URN", "urn:example:rxledger:dock:7", "urn:example:rxledger:dock:7"},
+		{"private web URI", "https://example.com/sites/dock-7", "https://example.com/sites/dock-7"},
+		{"malformed URN", "urn:epc:id:sgln:0312345.00001", "urn:epc:id:sgln:0312345.00001"},
+		{"wrong check digit", "https://id.gs1.org/414/0312345000012", "https://id.gs1.org/414/0312345000012"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := canonLocation(tt.in); got != tt.want {
+				t.Fatalf("canonLocation(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestCaptureSalt: the salt of a capture is the same for the same service
 // key, organisation and events, and differs when any of them differs.
 func TestCaptureSalt(t *testing.T) {

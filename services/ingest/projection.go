@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"rxledger/chaincode"
 	"rxledger/epcis"
+	"rxledger/epcis/gs1"
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 )
@@ -281,8 +283,8 @@ func indexValues(ev *epcis.Event) map[byte]map[string]bool {
 	add(fieldAction, string(ev.Action))
 	add(fieldBizStep, epcis.ShortCBV(epcis.BizStep, ev.BizStep))
 	add(fieldDisposition, epcis.ShortCBV(epcis.Disposition, ev.Disposition))
-	add(fieldBizLocation, ev.BizLocation)
-	add(fieldReadPoint, ev.ReadPoint)
+	add(fieldBizLocation, canonLocation(ev.BizLocation))
+	add(fieldReadPoint, canonLocation(ev.ReadPoint))
 	for _, id := range ev.EPCList {
 		add(fieldEPC, canonEPC(id))
 		add(fieldAnyEPC, canonEPC(id))
@@ -327,6 +329,63 @@ func canonEPC(id string) string {
 		return item.DigitalLink()
 	}
 	return id
+}
+
+// canonLocation writes a read point or business location in its canonical
+// form, so that a query in one form finds events captured in another, as
+// canonEPC does for EPCs: an EPC URN (an SGLN, as EPCIS 1.2 documents carry
+// it) or a GS1 Digital Link on any host, with numeric AIs or short names
+// ("/gln/", "/glnx/"), becomes the Digital Link on https://id.gs1.org of its
+// primary key and key qualifiers, each value percent-encoded one way
+// (gs1.GenerateDigitalLink). Anything else, a non-GS1 URI or a malformed
+// GS1 identifier, is kept as written.
+//
+// The SGLN extension "0": in the EPC Tag Data Standard an SGLN's extension
+// component "0" means the GLN has no extension, so an SGLN URN with
+// extension "0" is the Digital Link without AI (254)
+// (urn:epc:id:sgln:0312345.00001.0 is https://id.gs1.org/414/0312345000011,
+// as gs1.EPCToDigitalLink does and the reference translator's vectors in
+// digital-link/epc-urn-digital-link-translation.json have it).
+// The translation back gives a Digital Link with an explicit /254/0 that
+// same EPC, extension "0" (gs1.DigitalLinkToEPC, and gs1.SGLN reads "0" as
+// no extension): the EPC form cannot tell the two apart, so /254/0 is
+// dropped here too, and a partner who names the location by its URN finds
+// the events captured either way. (The event hash keeps a /254/0: it
+// follows the reference hash implementation, which canonicalises the path
+// of a Digital Link as written.) Any other extension is kept: it names a
+// sub-location.
+func canonLocation(v string) string {
+	if v == "" {
+		return ""
+	}
+	dl := v
+	if strings.HasPrefix(v, "urn:epc:id:") {
+		var err error
+		if dl, err = gs1.EPCToDigitalLink(v); err != nil {
+			return v
+		}
+	}
+	elems, err := gs1.ParseDigitalLink(dl, gs1.DigitalLinkOptions{})
+	if err != nil {
+		return v
+	}
+	key, _ := gs1.LookupAI(elems[0].AI)
+	id := elems[:1:1]
+	for _, e := range elems[1:] {
+		switch {
+		case !slices.ContainsFunc(key.DLQualifiers, func(seq []string) bool { return slices.Contains(seq, e.AI) }):
+			// A data attribute of the query string: not the identifier.
+		case key.AI == "414" && e.AI == "254" && e.Value == "0":
+			// No extension (above).
+		default:
+			id = append(id, e)
+		}
+	}
+	out, err := gs1.GenerateDigitalLink(id, gs1.CanonicalDLHost)
+	if err != nil {
+		return v
+	}
+	return out
 }
 
 // height is the next block the projection will index (0 until the index

@@ -206,6 +206,8 @@ func normalise(field byte, v string) (string, error) {
 		return epcis.ShortCBV(epcis.Disposition, v), nil
 	case epcFields[field]:
 		return canonEPC(v), nil
+	case field == fieldReadPoint || field == fieldBizLocation:
+		return canonLocation(v), nil
 	}
 	return v, nil
 }
