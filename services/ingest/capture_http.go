@@ -30,7 +30,8 @@ const (
 // maxListedJobs bounds GET /epcis/capture.
 const maxListedJobs = 100
 
-// advertise sets the capture limit headers.
+// advertise sets the capture limit headers: middleware of the capture
+// routes (Mount), ahead of authentication.
 func (s *Service) advertise(c *gin.Context) {
 	c.Header(HeaderCaptureLimit, strconv.Itoa(s.cfg.CaptureLimit))
 	c.Header(HeaderCaptureFileSizeLimit, strconv.FormatInt(s.cfg.FileSizeLimit, 10))
@@ -42,7 +43,6 @@ func (s *Service) advertise(c *gin.Context) {
 // a job, answer 202 with its Location; nothing is submitted for a document
 // that is invalid or over a limit.
 func (s *Service) handleCapture(c *gin.Context) {
-	s.advertise(c)
 	p, _ := auth.PrincipalOf(c)
 	ctx, span := s.cfg.Tracer.Start(c.Request.Context(), "ingest.capture.accept", trace.WithAttributes(attribute.String("org", p.Org)))
 	defer span.End()
@@ -147,7 +147,6 @@ func countEPCs(doc *epcis.Document) int {
 
 // handleCaptureOptions is OPTIONS /epcis/capture: the limits.
 func (s *Service) handleCaptureOptions(c *gin.Context) {
-	s.advertise(c)
 	c.Header("Allow", "GET, POST, OPTIONS")
 	c.Status(http.StatusNoContent)
 }
@@ -155,7 +154,6 @@ func (s *Service) handleCaptureOptions(c *gin.Context) {
 // handleListJobs is GET /epcis/capture: the caller's organisation's most
 // recent jobs.
 func (s *Service) handleListJobs(c *gin.Context) {
-	s.advertise(c)
 	p, _ := auth.PrincipalOf(c)
 	recs := s.jobs.ofOrg(p.Org, maxListedJobs)
 	jobs := make([]Job, len(recs))
@@ -168,7 +166,6 @@ func (s *Service) handleListJobs(c *gin.Context) {
 // handleJob is GET /epcis/capture/{captureID}. A job of another
 // organisation is answered as unknown.
 func (s *Service) handleJob(c *gin.Context) {
-	s.advertise(c)
 	p, _ := auth.PrincipalOf(c)
 	id := c.Param("captureID")
 	rec, ok := s.jobs.get(id)

@@ -44,7 +44,8 @@ func TestCaptureBindings(t *testing.T) {
 	}
 }
 
-// TestCaptureResponses checks the job resource, its headers and owner.
+// TestCaptureResponses checks the job resource, its owner, and the limit
+// headers on every capture response.
 func TestCaptureResponses(t *testing.T) {
 	e := newEnv(t, true, func(c *ingest.Config) { c.CaptureLimit, c.FileSizeLimit = 50, 200_000 })
 	doc := encode(t, document(commission(0, "R1", sgtin("R1"))), "json")
@@ -71,6 +72,8 @@ func TestCaptureResponses(t *testing.T) {
 		{"another organisation's job is unknown", "GET", whs, "/epcis/capture/" + j.CaptureID, http.StatusNotFound},
 		{"unknown job", "GET", mfr, "/epcis/capture/00000000000000000000000000000000", http.StatusNotFound},
 		{"no API key", "GET", "", "/epcis/capture/" + j.CaptureID, http.StatusUnauthorized},
+		{"no API key to capture", "POST", "", "/epcis/capture", http.StatusUnauthorized},
+		{"no API key to list the jobs", "GET", "", "/epcis/capture", http.StatusUnauthorized},
 		{"regulator may not capture", "POST", reg, "/epcis/capture", http.StatusForbidden},
 		{"options advertise the limits", "OPTIONS", mfr, "/epcis/capture", http.StatusNoContent},
 		{"list of own jobs", "GET", mfr, "/epcis/capture", http.StatusOK},
@@ -81,8 +84,10 @@ func TestCaptureResponses(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Fatalf("%s %s: %d %s", tt.method, tt.path, resp.StatusCode, b)
 			}
-			if tt.status == http.StatusNoContent && resp.Header.Get(ingest.HeaderCaptureLimit) != "50" {
-				t.Fatalf("OPTIONS headers %v", resp.Header)
+			// Every capture response advertises the limits, refusals of
+			// the key or the role included.
+			if resp.Header.Get(ingest.HeaderCaptureLimit) != "50" || resp.Header.Get(ingest.HeaderCaptureFileSizeLimit) != "200000" {
+				t.Fatalf("limits not advertised: %v", resp.Header)
 			}
 			if tt.path == "/epcis/capture" && tt.status == http.StatusOK {
 				var list struct{ CaptureJobs []ingest.Job }

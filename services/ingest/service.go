@@ -83,14 +83,19 @@ func New(cfg Config) (*Service, error) {
 //	GET     /epcis/capture/:captureID    a job of the caller's organisation
 //	GET     /epcis/events                query (every role)
 //	GET     /epcis/events/*eventID       one event (every role)
+//
+// Every response of the capture routes carries the capture limits, a
+// refusal by authenticate (401) or for the role (403) included: the limits
+// are set before either runs.
 func (s *Service) Mount(r gin.IRouter, authenticate gin.HandlerFunc) {
-	g := r.Group("/epcis", authenticate)
-	g.POST("/capture", auth.Require(CaptureRoles...), s.handleCapture)
-	g.GET("/capture", s.handleListJobs)
-	g.OPTIONS("/capture", s.handleCaptureOptions)
-	g.GET("/capture/:captureID", s.handleJob)
-	g.GET("/events", s.handleQuery)
-	g.GET("/events/*eventID", s.handleEvent)
+	capture := r.Group("/epcis/capture", s.advertise, authenticate)
+	capture.POST("", auth.Require(CaptureRoles...), s.handleCapture)
+	capture.GET("", s.handleListJobs)
+	capture.OPTIONS("", s.handleCaptureOptions)
+	capture.GET("/:captureID", s.handleJob)
+	events := r.Group("/epcis/events", authenticate)
+	events.GET("", s.handleQuery)
+	events.GET("/*eventID", s.handleEvent)
 }
 
 // Run projects the ledger into the query index and submits capture jobs
