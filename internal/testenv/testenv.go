@@ -5,9 +5,11 @@
 package testenv
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -59,4 +61,24 @@ func Testdata(tb testing.TB, rel string) string {
 		tb.Skipf("SKIPPED: third-party test data %s is missing (%v); set RXLEDGER_TESTDATA to the shared testdata folder", p, err)
 	}
 	return p
+}
+
+// Buffer collects output written from several goroutines (a server's log,
+// say) for a test to read.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

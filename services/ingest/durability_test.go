@@ -1,7 +1,8 @@
 package ingest_test
 
 import (
-	"bytes"
+	"rxledger/internal/testenv"
+
 	"log/slog"
 	"net/url"
 	"os"
@@ -9,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"rxledger/services/ingest"
@@ -142,7 +142,7 @@ func TestIndexOfAnotherLedger(t *testing.T) {
 // logged, and then finds a location in any of its forms; a page token
 // issued before the rebuild stays valid.
 func TestIndexOfOldFormatRebuilt(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	e := newEnv(t, true, func(c *ingest.Config) { c.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
 	l := captureLocations(t, e)
 	_, link := e.query(reg, "perPage=1&EQ_readPoint="+url.QueryEscape(locURN))
@@ -170,22 +170,4 @@ func TestIndexOfOldFormatRebuilt(t *testing.T) {
 	if want := l.ids("byDL"); !slices.Equal(idsOf(got), want) {
 		t.Fatalf("the page after the token issued before the rebuild: got %v, want %v", idsOf(got), want)
 	}
-}
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

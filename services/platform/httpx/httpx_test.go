@@ -1,7 +1,8 @@
 package httpx_test
 
 import (
-	"bytes"
+	"rxledger/internal/testenv"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,33 +22,15 @@ import (
 	"rxledger/services/platform/telemetry"
 )
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type payload struct {
 	Name  string `json:"name"`
 	Count int    `json:"count"`
 }
 
 // newServer starts a real HTTP server on an engine with test routes.
-func newServer(t *testing.T, maxBody int64) (*httptest.Server, *syncBuffer) {
+func newServer(t *testing.T, maxBody int64) (*httptest.Server, *testenv.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	e := httpx.NewEngine(httpx.EngineConfig{Logger: telemetry.NewLogger(logs, slog.LevelDebug), MaxBodyBytes: maxBody})
 	e.GET("/ok", func(c *gin.Context) { httpx.Respond(c, http.StatusOK, gin.H{"ok": true}) })
 	e.GET("/panic", func(c *gin.Context) { panic("secret panic detail /etc/passwd") })
@@ -313,7 +296,7 @@ func TestSuccessLogLevel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &testenv.Buffer{}
 			e := httpx.NewEngine(httpx.EngineConfig{Logger: telemetry.NewLogger(logs, slog.LevelInfo), SuccessLogLevel: tt.success})
 			e.GET("/ok", func(c *gin.Context) { httpx.Respond(c, http.StatusOK, gin.H{}) })
 			srv := httptest.NewServer(e)
@@ -337,7 +320,7 @@ func TestSuccessLogLevel(t *testing.T) {
 // its own attributes only, and the shared slice is never written, whether
 // it is full (kept as it is) or has room to spare (copied).
 func TestAddLogAttrsOfSharedSlices(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	e := httpx.NewEngine(httpx.EngineConfig{Logger: telemetry.NewLogger(logs, slog.LevelDebug)})
 	full := []slog.Attr{slog.String("org", "SharedMSP")}
 	spare := make([]slog.Attr, 1, 4)

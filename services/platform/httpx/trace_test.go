@@ -1,6 +1,8 @@
 package httpx_test
 
 import (
+	"rxledger/internal/testenv"
+
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -23,7 +25,7 @@ import (
 func TestTraceIDsReachLogsAndProblems(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tr := telemetry.NewTracingWith(telemetry.TracingConfig{ServiceName: "test"}, sdktrace.WithSyncer(exp))
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	e := httpx.NewEngine(httpx.EngineConfig{
 		Logger:  telemetry.NewLogger(logs, slog.LevelInfo),
 		Observe: []gin.HandlerFunc{tr.Middleware("test")},

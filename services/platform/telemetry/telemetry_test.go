@@ -1,7 +1,8 @@
 package telemetry_test
 
 import (
-	"bytes"
+	"rxledger/internal/testenv"
+
 	"context"
 	"encoding/json"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -20,23 +20,11 @@ import (
 	"rxledger/services/platform/telemetry"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines(t *testing.T) []map[string]any {
+// logLines decodes the JSON log lines written to b.
+func logLines(t *testing.T, b *testenv.Buffer) []map[string]any {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
 		if l == "" {
 			continue
 		}
@@ -67,11 +55,11 @@ func TestLoggerContextAttributes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			buf := &syncBuffer{}
+			buf := &testenv.Buffer{}
 			log := telemetry.Component(telemetry.NewLogger(buf, slog.LevelInfo), "verify").With("extra", 1)
 			log.InfoContext(tt.ctx, "hello")
 			log.DebugContext(tt.ctx, "below level")
-			lines := buf.lines(t)
+			lines := logLines(t, buf)
 			if len(lines) != 1 {
 				t.Fatalf("%d lines, want 1", len(lines))
 			}
@@ -167,7 +155,7 @@ func serve(t *testing.T, tr *telemetry.Tracing, m *telemetry.Metrics, log *slog.
 func TestTracingMiddlewareExporting(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tr := telemetry.NewTracingWith(telemetry.TracingConfig{ServiceName: "rxledger-test"}, sdktrace.WithSyncer(exp))
-	buf := &syncBuffer{}
+	buf := &testenv.Buffer{}
 	req := httptest.NewRequest("GET", "/items/42", nil)
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	serve(t, tr, telemetry.NewMetrics(), telemetry.NewLogger(buf, slog.LevelInfo), req)
@@ -183,7 +171,7 @@ func TestTracingMiddlewareExporting(t *testing.T) {
 	if got := s.SpanContext.TraceID().String(); got != "4bf92f3577b34da6a3ce929d0e0e4736" {
 		t.Errorf("span trace %s does not continue the incoming trace", got)
 	}
-	lines := buf.lines(t)
+	lines := logLines(t, buf)
 	if len(lines) != 1 || lines[0]["traceId"] != "4bf92f3577b34da6a3ce929d0e0e4736" || lines[0]["spanId"] != s.SpanContext.SpanID().String() {
 		t.Errorf("log lines %v do not carry the server span", lines)
 	}
@@ -204,13 +192,13 @@ func TestTracingMiddlewareNoop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			buf := &syncBuffer{}
+			buf := &testenv.Buffer{}
 			req := httptest.NewRequest("GET", "/items/1", nil)
 			if tt.traceparent != "" {
 				req.Header.Set("traceparent", tt.traceparent)
 			}
 			serve(t, tr, telemetry.NewMetrics(), telemetry.NewLogger(buf, slog.LevelInfo), req)
-			lines := buf.lines(t)
+			lines := logLines(t, buf)
 			got, _ := lines[0]["traceId"].(string)
 			if got != tt.wantTrace {
 				t.Errorf("traceId %q, want %q", got, tt.wantTrace)
@@ -258,21 +246,21 @@ func TestMetrics(t *testing.T) {
 // "ledger.embedded" under serve's "ledger") writes one component key, the
 // finer one: JSON with the key twice is refused or half-read by log stores.
 func TestLoggerComponentOnce(t *testing.T) {
-	buf := &syncBuffer{}
+	buf := &testenv.Buffer{}
 	base := telemetry.NewLogger(buf, slog.LevelInfo)
 	log := telemetry.Component(base, "ledger").With("dir", "/data")
 	log = log.With("component", "ledger.embedded", "height", 3)
 	log.Info("ledger open")
 	telemetry.Component(base, "ingest").WithGroup("g").With("component", "inner").Info("grouped")
 
-	raw := strings.Split(strings.TrimSpace(buf.b.String()), "\n")
+	raw := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(raw) != 2 {
-		t.Fatalf("%d lines, want 2:\n%s", len(raw), buf.b.String())
+		t.Fatalf("%d lines, want 2:\n%s", len(raw), buf.String())
 	}
 	if n := strings.Count(raw[0], `"component"`); n != 1 {
 		t.Errorf("the component key appears %d times: %s", n, raw[0])
 	}
-	lines := buf.lines(t)
+	lines := logLines(t, buf)
 	if l := lines[0]; l["component"] != "ledger.embedded" || l["dir"] != "/data" || l["height"] != float64(3) {
 		t.Errorf("line %v, want component ledger.embedded, dir and height", l)
 	}
