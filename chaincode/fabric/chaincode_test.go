@@ -196,3 +196,24 @@ func TestBadCreator(t *testing.T) {
 		t.Fatal("an undecodable creator was accepted")
 	}
 }
+
+// TestInvokeRecoversPanic: a chaincode function that panics is answered
+// with an error, and the chaincode goes on answering.
+func TestInvokeRecoversPanic(t *testing.T) {
+	stub := newFakeStub(t, "ManufacturerMSP")
+	cc := New(func(st chaincode.State, function string, args []string) ([]byte, error) {
+		if function == "boom" {
+			var m map[string]int
+			m["x"]++ // a nil map write panics
+		}
+		return []byte("ok"), nil
+	})
+	stub.function = "boom"
+	if r := cc.Invoke(stub); r.Status != shim.ERROR || !strings.Contains(r.Message, "internal error") {
+		t.Fatalf("panicking function: status %d %q, want an internal error", r.Status, r.Message)
+	}
+	stub.function = "fine"
+	if r := cc.Invoke(stub); r.Status != shim.OK || string(r.Payload) != "ok" {
+		t.Fatalf("after the panic: status %d %q", r.Status, r.Message)
+	}
+}
