@@ -22,6 +22,12 @@ const putChunk = 512
 // checkpoint is a string. Lookups and writes are Lua scripts, so a lookup is
 // one round trip and a put writes its records and the checkpoint atomically.
 //
+// A record of absence ("" as r: a serial never commissioned, asked about)
+// expires after the service's Options.AbsentTTL (DefaultAbsentTTL): anyone
+// may ask about as many made-up serials as they like, and each would
+// otherwise stay in Redis for good. A real record written over one loses
+// the expiry; real records never expire.
+//
 // A lookup reads the lot key named inside a serial's hash, which a Redis
 // Cluster would refuse (keys must be declared); the cache targets one Redis
 // server or a primary with replicas.
@@ -33,9 +39,17 @@ type RedisCache struct {
 	// callTimeout bounds each lookup script call (0: the caller's context
 	// alone); the verify service sets it to its CacheTimeout.
 	callTimeout time.Duration
+	// absentTTL is the lifetime of a record of absence, as the write
+	// script's argument (milliseconds); the verify service sets it from
+	// its AbsentTTL.
+	absentTTL string
 }
 
 func (r *RedisCache) setCallTimeout(d time.Duration) { r.callTimeout = d }
+
+func (r *RedisCache) setAbsentTTL(d time.Duration) {
+	r.absentTTL = strconv.FormatInt(max(d.Milliseconds(), 1), 10)
+}
 
 // RedisOptions parses a redis:// or rediss:// URL into the client options
 // the cache needs: go-redis ignores a call's context deadline on the socket
@@ -62,6 +76,7 @@ func NewRedisCache(rdb redis.UniversalClient, prefix string) *RedisCache {
 	}
 	r := &RedisCache{rdb: rdb, prefix: prefix, cpKey: prefix + "checkpoint"}
 	r.co.maxInflight = DefaultLookupsInFlight
+	r.setAbsentTTL(DefaultAbsentTTL)
 	return r
 }
 
@@ -123,7 +138,10 @@ return out
 // writeScript writes records unless a newer version is cached. In mode
 // "put" it first checks that the checkpoint is ARGV[2] ("" for none) and
 // then sets it to ARGV[3]; on a mismatch it writes nothing and returns
-// {"moved", checkpoint}. Records are triples version, record, lot from ARGV[4].
+// {"moved", checkpoint}. ARGV[4] is the lifetime in milliseconds of a
+// record of absence (an empty record): one written expires then, while a
+// real record written over an older one (perhaps an absence) is made
+// persistent again. Records are triples version, record, lot from ARGV[5].
 var writeScript = redis.NewScript(`
 local put = ARGV[1] == 'put'
 if put then
@@ -132,11 +150,17 @@ if put then
     return {'moved', cur}
   end
 end
+local absentTTL = ARGV[4]
 for i = 2, #KEYS do
-  local b = 4 + (i - 2) * 3
+  local b = 5 + (i - 2) * 3
   local old = redis.call('HGET', KEYS[i], 'v')
   if (not old) or tonumber(old) <= tonumber(ARGV[b]) then
     redis.call('HSET', KEYS[i], 'v', ARGV[b], 'r', ARGV[b + 1], 'lot', ARGV[b + 2])
+    if ARGV[b + 1] == '' then
+      redis.call('PEXPIRE', KEYS[i], absentTTL)
+    elseif old then
+      redis.call('PERSIST', KEYS[i])
+    end
   end
 end
 if put then
@@ -308,8 +332,8 @@ func (r *RedisCache) Fill(ctx context.Context, entries []Entry) error {
 func (r *RedisCache) write(ctx context.Context, mode, want, block string, entries []Entry) error {
 	keys := make([]string, 1, 1+len(entries))
 	keys[0] = r.cpKey
-	args := make([]any, 3, 3+3*len(entries))
-	args[0], args[1], args[2] = mode, want, block
+	args := make([]any, 4, 4+3*len(entries))
+	args[0], args[1], args[2], args[3] = mode, want, block, r.absentTTL
 	for _, e := range entries {
 		keys = append(keys, r.key(e.Key))
 		args = append(args, strconv.FormatUint(e.Version, 10), string(e.Record), e.Lot)

@@ -24,6 +24,13 @@
 // with an older one, so the projector and read-through fills can interleave.
 // RedisCache and MemoryCache implement it.
 //
+// A serial of a known GTIN that the ledger has never seen is cached as a
+// record of absence, so that asking again is answered from the cache; the
+// projector's record replaces it when the serial is commissioned. Anyone
+// allowed to verify can ask about any number of made-up serials, so these
+// records are bounded: in Redis they expire after Options.AbsentTTL
+// (DefaultAbsentTTL), and a real record written over one does not.
+//
 // RedisCache reads with one Lua script call per lookup. Single
 // verifications that arrive while a call is in flight wait and share the
 // next call (up to 256 lookups in one), so under load Redis and the client

@@ -26,6 +26,18 @@ const (
 	DefaultAuditEvery   = 1000
 	// DefaultCacheTimeout bounds a request's cache lookup or fill.
 	DefaultCacheTimeout = 100 * time.Millisecond
+	// DefaultAbsentTTL is how long the Redis cache keeps a record of
+	// absence: that the ledger holds no record of a serial someone asked
+	// about. The projector replaces it as soon as the serial is
+	// commissioned, so the lifetime bounds room, not staleness. Anyone
+	// allowed to verify can ask about made-up serials, each leaving one
+	// such record of about 200 bytes (Redis 7), so they occupy at most
+	// 200 B x lifetime x the rate of distinct unknown serials: 120 MB for a
+	// minute at 10,000 a second, a load that keeps the service's ledger
+	// path busy. The asks that repeat an unknown serial (a client's retry,
+	// a package scanned again, a return checked and then received) mostly
+	// come within the minute; a later one costs a ledger read.
+	DefaultAbsentTTL = time.Minute
 )
 
 // Options configures New. The zero value is usable.
@@ -38,6 +50,10 @@ type Options struct {
 	// CacheTimeout bounds each cache call a request makes (0:
 	// DefaultCacheTimeout): a cache that hangs costs a request no more.
 	CacheTimeout time.Duration
+	// AbsentTTL is how long the Redis cache keeps a record of absence (a
+	// serial asked about that the ledger has never seen); 0:
+	// DefaultAbsentTTL.
+	AbsentTTL time.Duration
 	// MaxBatch bounds the requests of one batch (0: DefaultMaxBatch).
 	MaxBatch int
 	// HeightMaxAge is how old the ledger height used for the freshness
@@ -111,6 +127,9 @@ func New(l ledger.Ledger, c Cache, opts Options) *Service {
 	if opts.CacheTimeout <= 0 {
 		opts.CacheTimeout = DefaultCacheTimeout
 	}
+	if opts.AbsentTTL <= 0 {
+		opts.AbsentTTL = DefaultAbsentTTL
+	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
 	}
@@ -151,6 +170,9 @@ func New(l ledger.Ledger, c Cache, opts Options) *Service {
 	if tc, ok := c.(callTimer); ok {
 		tc.setCallTimeout(opts.CacheTimeout)
 		s.timesCalls = true
+	}
+	if ae, ok := c.(absentExpirer); ok {
+		ae.setAbsentTTL(opts.AbsentTTL)
 	}
 	s.m.cacheUp.Set(1)
 	return s
@@ -235,6 +257,9 @@ func (s *Service) CaughtUp(ctx context.Context) error {
 // callTimer is a cache that bounds each call it makes by a timeout of its
 // own rather than by the caller's deadline.
 type callTimer interface{ setCallTimeout(time.Duration) }
+
+// absentExpirer is a cache whose records of absence expire.
+type absentExpirer interface{ setAbsentTTL(time.Duration) }
 
 // heightCache is the ledger height, read again when older than maxAge.
 type heightCache struct {
