@@ -231,3 +231,181 @@ func TestCommissionedAfterAbsence(t *testing.T) {
 		})
 	}
 }
+
+// held is how many records, real and of absence, m holds.
+func (m *MemoryCache) held() (records, absent int) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.records), len(m.absent)
+}
+
+// setMaxAbsent lowers the cap of an empty cache's absences, for a test.
+func (m *MemoryCache) setMaxAbsent(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.maxAbsent = n
+}
+
+// TestMemoryCacheBoundsAbsences: the in-process cache holds at most its cap
+// of records of absence, forgetting the oldest written first, whatever
+// else happens to them meanwhile (replaced by a real record, written
+// again, evicted); a flood of them never evicts a real record, and the
+// version rules hold across the two.
+func TestMemoryCacheBoundsAbsences(t *testing.T) {
+	ctx := context.Background()
+	const gtin = "00312345678906"
+	absence := func(i int) Entry { return Entry{Key: SerialKey(gtin, fmt.Sprintf("NONE%06d", i)), Version: 2} }
+
+	t.Run("default cap", func(t *testing.T) {
+		c := NewMemoryCache()
+		var flood []Entry
+		for i := range 2*MemoryMaxAbsent + 5 {
+			flood = append(flood, absence(i))
+		}
+		if err := c.Fill(ctx, flood); err != nil {
+			t.Fatal(err)
+		}
+		if _, n := c.held(); n != MemoryMaxAbsent {
+			t.Fatalf("%d absences held after %d, want the cap %d", n, len(flood), MemoryMaxAbsent)
+		}
+		if len(c.ring) != MemoryMaxAbsent {
+			t.Fatalf("ring of %d slots, want %d", len(c.ring), MemoryMaxAbsent)
+		}
+		l := lookup(t, c, "x", flood[0].Key, flood[len(flood)-1].Key)
+		if l.Items[0].Serial.Cached || !l.Items[1].Serial.Cached {
+			t.Fatalf("the oldest absence is kept or the newest forgotten: %+v", l.Items)
+		}
+	})
+
+	t.Run("a flood evicts absences only", func(t *testing.T) {
+		c := NewMemoryCache()
+		c.setMaxAbsent(100)
+		var known []Key
+		realEntries := []Entry{{Key: LotKey(gtin, "L1"), Version: 1, Record: []byte(`{"lot":"L1"}`)},
+			{Key: PartnerKey("WholesalerMSP"), Version: 1, Record: []byte(`{"id":"WholesalerMSP"}`)}}
+		for i := range 50 {
+			k := SerialKey(gtin, fmt.Sprintf("REAL%03d", i))
+			known = append(known, k)
+			realEntries = append(realEntries, Entry{Key: k, Version: 1, Record: []byte(`{"n":1}`), Lot: LotKey(gtin, "L1").ID})
+		}
+		mustPut(t, c, Checkpoint{}, 1, realEntries...)
+		for i := range 10_000 {
+			e := absence(i)
+			if err := c.Fill(ctx, []Entry{e}); err != nil {
+				t.Fatal(err)
+			}
+			switch i % 7 {
+			case 0: // commissioned later: the real record replaces it
+				if err := c.Fill(ctx, []Entry{{Key: e.Key, Version: 3, Record: []byte(`{"n":3}`)}}); err != nil {
+					t.Fatal(err)
+				}
+			case 1: // asked again: written again, no second slot
+				if err := c.Fill(ctx, []Entry{{Key: e.Key, Version: 3}}); err != nil {
+					t.Fatal(err)
+				}
+			case 2:
+				if err := c.Evict(ctx, e.Key); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, n := c.held(); n > 100 {
+				t.Fatalf("%d absences held after %d written, want at most 100", n, i+1)
+			}
+		}
+		records, absent := c.held()
+		if want := len(realEntries) + (10_000+6)/7; records != want || absent == 0 {
+			t.Fatalf("%d records and %d absences, want %d records and some absences", records, absent, want)
+		}
+		l := lookup(t, c, "WholesalerMSP", known...)
+		if !l.Requester.Cached || l.Requester.Record == nil {
+			t.Fatalf("partner record evicted: %+v", l.Requester)
+		}
+		for i, it := range l.Items {
+			if !it.Serial.Cached || string(it.Serial.Record) != `{"n":1}` || !it.Lot.Cached || it.Lot.Record == nil {
+				t.Fatalf("known serial %s after the flood: %+v", known[i], it)
+			}
+		}
+		if s := lookup(t, c, "x", absence(9_999).Key).Items[0].Serial; !s.Cached || s.Record != nil {
+			t.Fatalf("a recent absence is not cached: %+v", s)
+		}
+		if s := lookup(t, c, "x", absence(0).Key).Items[0].Serial; string(s.Record) != `{"n":3}` {
+			t.Fatalf("a serial commissioned early in the flood: %+v", s)
+		}
+	})
+
+	t.Run("versions across absences and records", func(t *testing.T) {
+		c := NewMemoryCache()
+		k := serialA
+		fill := func(e Entry) {
+			t.Helper()
+			if err := c.Fill(ctx, []Entry{e}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fill(Entry{Key: k, Version: 5})
+		fill(Entry{Key: k, Version: 4, Record: []byte(`{"v":4}`)})
+		if s := lookup(t, c, "x", k).Items[0].Serial; !s.Cached || s.Record != nil || s.Version != 5 {
+			t.Fatalf("an older record replaced a newer absence: %+v", s)
+		}
+		fill(Entry{Key: k, Version: 6, Record: []byte(`{"v":6}`), Lot: lotL1.ID})
+		fill(Entry{Key: k, Version: 3})
+		if s := lookup(t, c, "x", k).Items[0].Serial; string(s.Record) != `{"v":6}` {
+			t.Fatalf("an older absence replaced a newer record: %+v", s)
+		}
+		if _, n := c.held(); n != 0 {
+			t.Fatalf("%d absences held, want none", n)
+		}
+		fill(Entry{Key: k, Version: 7})
+		if records, absent := c.held(); records != 0 || absent != 1 {
+			t.Fatalf("after a newer absence: %d records, %d absences", records, absent)
+		}
+		c.Flush()
+		if records, absent := c.held(); records != 0 || absent != 0 || len(c.ring) != 0 {
+			t.Fatalf("after a flush: %d records, %d absences, %d ring slots", records, absent, len(c.ring))
+		}
+	})
+}
+
+// TestUnknownSerialFloodMemory: asking over HTTP about many distinct
+// serials of a known GTIN that were never commissioned leaves the
+// in-process cache holding at most its cap of absences; the known serials
+// keep their records and answer from the cache.
+func TestUnknownSerialFloodMemory(t *testing.T) {
+	f := newFixture(t, false, Options{NoLag: true})
+	mc := f.cache.(*MemoryCache)
+	mc.setMaxAbsent(100)
+	w := f.w
+	known := []string{w.Serial("K1"), w.Serial("K2"), w.Serial("K3")}
+	w.Distribute(w.Serial("LK"), known...)
+	f.caughtUp()
+	askBatch(t, f, verifytest.Wholesaler, known)
+	recordsBefore, _ := mc.held()
+
+	var last []string
+	for round := range 4 {
+		last = last[:0]
+		for i := range 250 {
+			last = append(last, w.Serial(fmt.Sprintf("U%d-%03d", round, i)))
+		}
+		for _, r := range askBatch(t, f, verifytest.Wholesaler, last) {
+			if r.Verified || r.VerificationFailureReason != chaincode.NoMatchGTINSerial {
+				t.Fatalf("unknown serial: %+v", r)
+			}
+		}
+		if records, absent := mc.held(); absent > 100 || records != recordsBefore {
+			t.Fatalf("after %d unknown serials: %d absences (cap 100), %d records (%d before)", 250*(round+1), absent, records, recordsBefore)
+		}
+	}
+	before := f.svc.Stats()
+	for _, r := range askBatch(t, f, verifytest.Wholesaler, known) {
+		if !r.Verified || r.Source != SourceCache {
+			t.Fatalf("known serial after the flood: %+v", r)
+		}
+	}
+	if r := f.verify(verifytest.Wholesaler, path(last[len(last)-1], "")); r.Verified || r.Source != SourceCache {
+		t.Fatalf("the latest unknown serial asked again: %+v, want not verified from the cache", r)
+	}
+	if after := f.svc.Stats(); after.CacheHits-before.CacheHits != uint64(len(known))+1 {
+		t.Fatalf("%d cache hits, want %d", after.CacheHits-before.CacheHits, len(known)+1)
+	}
+}

@@ -29,7 +29,9 @@
 // projector's record replaces it when the serial is commissioned. Anyone
 // allowed to verify can ask about any number of made-up serials, so these
 // records are bounded: in Redis they expire after Options.AbsentTTL
-// (DefaultAbsentTTL), and a real record written over one does not.
+// (DefaultAbsentTTL), and a real record written over one does not; the
+// MemoryCache holds at most MemoryMaxAbsent of them, apart from the real
+// records, and forgets the oldest first.
 //
 // RedisCache reads with one Lua script call per lookup. Single
 // verifications that arrive while a call is in flight wait and share the

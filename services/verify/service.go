@@ -52,7 +52,8 @@ type Options struct {
 	CacheTimeout time.Duration
 	// AbsentTTL is how long the Redis cache keeps a record of absence (a
 	// serial asked about that the ledger has never seen); 0:
-	// DefaultAbsentTTL.
+	// DefaultAbsentTTL. The in-process cache bounds their number instead
+	// (MemoryMaxAbsent).
 	AbsentTTL time.Duration
 	// MaxBatch bounds the requests of one batch (0: DefaultMaxBatch).
 	MaxBatch int
