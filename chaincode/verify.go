@@ -47,6 +47,14 @@ type VerifyResult struct {
 	// Conditions lists every condition that applies (an rxledger extension
 	// of LMS, which has room for one).
 	Conditions []string `json:"conditions,omitempty"`
+	// ResponderGLN is set by the Verify query when the ledger holds no
+	// record of the serial (of a known GTIN): the first GLN a regulator
+	// attests to the organisation owning the GTIN's company prefix, the
+	// party that answers for the product (LMS responderGLN). It is empty
+	// when no organisation owns the prefix or the owner has no attested
+	// GLN, and for a known serial, whose lot record names its owner
+	// (LotRecord.Owner). Verify, the function, never sets it.
+	ResponderGLN string `json:"responderGLN,omitempty"`
 }
 
 // Verify is GS1 LMS verification as one pure function over the ledger's
@@ -105,7 +113,8 @@ func Verify(req VerifyRequest, s *SerialRecord, lot *LotRecord, now time.Time) V
 // verifyQuery answers a verification request of the calling organisation,
 // which must be an authorized trading partner or a regulator (else
 // forbidden, rule requester-not-atp); an unknown GTIN is not-found (rule
-// unknown-gtin).
+// unknown-gtin). The answer about an unknown serial of a known GTIN names
+// the GTIN owner's GLN (VerifyResult.ResponderGLN).
 func verifyQuery(tx *txn, args []string) ([]byte, error) {
 	var req VerifyRequest
 	if err := decodeVerifyRequest([]byte(args[0]), &req); err != nil {
@@ -142,7 +151,26 @@ func verifyQuery(tx *txn, args []string) ([]byte, error) {
 		}
 	}
 	res := Verify(req, it.serial, lot, tx.now)
+	if it.serial == nil {
+		if res.ResponderGLN, err = tx.ownerGLN(req.GTIN); err != nil {
+			return nil, err
+		}
+	}
 	return json.Marshal(&res)
+}
+
+// ownerGLN returns the first attested GLN of the organisation owning gtin's
+// company prefix, or "" when there is none.
+func (tx *txn) ownerGLN(gtin string) (string, error) {
+	owner, err := tx.gtinOwner(gtin)
+	if err != nil || owner == "" {
+		return "", err
+	}
+	p, err := tx.partner(owner)
+	if err != nil || p == nil || p.Attested == nil || len(p.Attested.GLNs) == 0 {
+		return "", err
+	}
+	return p.Attested.GLNs[0], nil
 }
 
 // gtinKnown reports whether any serial of gtin was commissioned.

@@ -1,6 +1,7 @@
 package chaincode_test
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -93,4 +94,45 @@ func TestVerifyQuery(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerifyQueryResponderGLN: the answer about an unknown serial of a
+// known GTIN names the first attested GLN of the GTIN's company prefix
+// owner, not one it only claims; none when the owner has no attested GLN
+// or nobody owns the prefix any more; a known serial's answer leaves it to
+// the caller, who has the lot's owner.
+func TestVerifyQueryResponderGLN(t *testing.T) {
+	m := newLedger(t)
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", sgtin("Q1")))
+	unknown := chaincode.VerifyRequest{GTIN: gtin, Serial: "Q2"}
+	want := func(name string, req chaincode.VerifyRequest, gln string) {
+		t.Helper()
+		r, err := verify(t, m, whs, req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.ResponderGLN != gln {
+			t.Errorf("%s: responderGLN %q, want %q (answer %+v)", name, r.ResponderGLN, gln, r)
+		}
+	}
+	want("unknown serial", unknown, mfrGLN)
+	want("known serial", chaincode.VerifyRequest{GTIN: gtin, Serial: "Q1"}, "")
+
+	p := partners()[0]
+	const otherGLN = "0312345000011"
+	p.GLNs = []string{otherGLN, mfrGLN} // claimed, not attested
+	b, _ := json.Marshal(p)
+	if _, err := m.Submit(mfr, chaincode.FnPutPartner, nil, string(b)); err != nil {
+		t.Fatal(err)
+	}
+	want("a claimed GLN first", unknown, mfrGLN)
+	a := p.Claims()
+	attest(t, m, mfr, a)
+	want("both attested", unknown, otherGLN)
+	a.GLNs = nil
+	attest(t, m, mfr, a)
+	want("no attested GLN", unknown, "")
+	a.GLNs, a.CompanyPrefixes = []string{mfrGLN}, nil
+	attest(t, m, mfr, a)
+	want("prefix no longer attested", unknown, "")
 }

@@ -450,7 +450,8 @@ func t3Privacy(t *testing.T, h *harness) {
 }
 
 // verificationErrors: an unknown GTIN and a requester that is not an
-// authorized trading partner are told apart from a failed match.
+// authorized trading partner are told apart from a failed match; a failed
+// match on an unknown serial names the GTIN owner's GLN as the responder.
 func verificationErrors(t *testing.T, h *harness) {
 	h.mustCapture(Manufacturer, nil, commission(0, h.id("LV"), h.sgtin("V1")))
 	req := func(org, gtin string) error {
@@ -460,6 +461,12 @@ func verificationErrors(t *testing.T, h *harness) {
 	wantRefusal(t, req(Wholesaler, "00399999123457"), problem.NotFound, "unknown-gtin")
 	if err := req(Regulator, gtin); err != nil {
 		t.Fatalf("regulator verifies: %v", err)
+	}
+	b, _ := json.Marshal(chaincode.VerifyRequest{GTIN: gtin, Serial: h.id("V2")})
+	var r chaincode.VerifyResult
+	if err := h.query(Wholesaler, &r, chaincode.FnVerify, string(b)); err != nil || r.Verified ||
+		r.VerificationFailureReason != chaincode.NoMatchGTINSerial || r.ResponderGLN != mfrGLN {
+		t.Fatalf("unknown serial of a known GTIN: %+v %v, want %s with the manufacturer's GLN %s", r, err, chaincode.NoMatchGTINSerial, mfrGLN)
 	}
 	// The pharmacy's attested licence lapses: it is no longer an authorized
 	// trading partner and gets no answer.
