@@ -168,8 +168,9 @@ func (s *Service) readPartner(ctx context.Context, org string, cacheOK bool, hei
 	return p, nil
 }
 
-// responderGLN is the first GLN of the organisation owning the lot's GTIN
-// (the manufacturer answers for its products), else Options.ResponderGLN.
+// responderGLN is the first attested GLN of the organisation owning the
+// lot's GTIN (the manufacturer answers for its products; a GLN it only
+// claims grants nothing), else Options.ResponderGLN.
 func (s *Service) responderGLN(ctx context.Context, org string, lot *chaincode.LotRecord) string {
 	if lot == nil || lot.Owner == "" {
 		return s.opts.ResponderGLN
@@ -187,8 +188,8 @@ func (s *Service) responderGLN(ctx context.Context, org string, lot *chaincode.L
 		return gln
 	}
 	if err == nil {
-		if p, derr := s.partners.decode(raw); derr == nil && len(p.GLNs) > 0 {
-			gln = p.GLNs[0]
+		if p, derr := s.partners.decode(raw); derr == nil && p.Attested != nil && len(p.Attested.GLNs) > 0 {
+			gln = p.Attested.GLNs[0]
 		}
 	}
 	s.responders.Store(lot.Owner, responderEntry{gln: gln, at: time.Now()})
