@@ -13,6 +13,12 @@
 // the request to the ledger (the chaincode's Verify query), and the records
 // read there fill the cache.
 //
+// Every answer names a responderGLN, which LMS requires: the first attested
+// GLN of the organisation owning the GTIN (the owner of the serial's lot,
+// or, for an unknown serial, the owner of the GTIN's company prefix as the
+// chaincode's Verify answer names it, remembered by GTIN for the cached
+// answers), else Options.ResponderGLN.
+//
 // # Cache
 //
 // Cache is the port (owned here): a lookup that reads a package's serial

@@ -106,7 +106,8 @@ func (s *Service) ledgerAnswer(ctx context.Context, org string, req *Request, no
 
 // ledgerUnknownSerial answers a serial the ledger has no record of with the
 // chaincode's Verify query: not found for an unknown GTIN, else its answer
-// (No_match_GTIN_Serial), whose absence is cached.
+// (No_match_GTIN_Serial), whose absence is cached, naming the GTIN owner's
+// GLN, which is remembered for the cached answers.
 func (s *Service) ledgerUnknownSerial(ctx context.Context, org string, req *Request, now time.Time, height, version uint64, key Key, out *Response) ([]Entry, error) {
 	arg, err := json.Marshal(req.chaincodeRequest())
 	if err != nil {
@@ -127,8 +128,39 @@ func (s *Service) ledgerUnknownSerial(ctx context.Context, org string, req *Requ
 		return nil, fmt.Errorf("decode the chaincode's verify answer: %w", err)
 	}
 	*out = fromResult(res, req, now, height, SourceLedger)
-	out.ResponderGLN = s.opts.ResponderGLN
+	s.gtinResponders.Store(req.GTIN, responderEntry{gln: res.ResponderGLN, at: time.Now()})
+	out.ResponderGLN = s.orDefaultResponder(res.ResponderGLN)
 	return []Entry{{Key: key, Version: version}}, nil
+}
+
+// gtinResponder returns the GLN that answers for an unknown serial of gtin
+// as the ledger last named it (Options.ResponderGLN when it named none),
+// and false when it is not remembered or older than responderTTL.
+//
+// It is remembered by GTIN (Service.gtinResponders), from the chaincode's
+// answers about unknown serials, rather than stored with each record of
+// absence: it is the GTIN's, not the serial's; those records stay as small
+// as they can (they are what a flood of made-up serials fills); and the
+// cache's layout and lookups do not change. Only a GTIN the chaincode
+// knows is remembered, so there are at most as many as the ledger has.
+func (s *Service) gtinResponder(gtin string) (string, bool) {
+	v, ok := s.gtinResponders.Load(gtin)
+	if !ok {
+		return "", false
+	}
+	e := v.(responderEntry)
+	if time.Since(e.at) >= responderTTL {
+		return "", false
+	}
+	return s.orDefaultResponder(e.gln), true
+}
+
+// orDefaultResponder is gln, or Options.ResponderGLN when gln is empty.
+func (s *Service) orDefaultResponder(gln string) string {
+	if gln == "" {
+		return s.opts.ResponderGLN
+	}
+	return gln
 }
 
 // readLot reads a lot record from the ledger (nil when there is none) and

@@ -97,7 +97,7 @@ func TestVerifyAnswers(t *testing.T) {
 							t.Errorf("answer %s lacks %s", body, field)
 						}
 					}
-					if tc.reason != chaincode.NoMatchGTINSerial && r.ResponderGLN != verifytest.ManufacturerGLN {
+					if r.ResponderGLN != verifytest.ManufacturerGLN {
 						t.Errorf("responderGLN %q, want the manufacturer's %s", r.ResponderGLN, verifytest.ManufacturerGLN)
 					}
 					if strings.Contains(tc.query, "corrUUID=c-1") && r.CorrUUID != "c-1" {

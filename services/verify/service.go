@@ -68,7 +68,8 @@ type Options struct {
 	// trading partners (nil: the chaincode's default configuration).
 	Regulators []string
 	// ResponderGLN answers responderGLN when the GTIN owner's GLN is not
-	// known (an unknown serial).
+	// known: no organisation owns the GTIN's company prefix, the owner has
+	// no attested GLN, or its partner record could not be read.
 	ResponderGLN string
 	Logger       *slog.Logger
 	// Registerer receives the service's metrics (nil: not registered).
@@ -112,6 +113,9 @@ type Service struct {
 	partners *memo[chaincode.Partner]
 
 	responders sync.Map // MSP ID -> responderEntry
+	// gtinResponders remembers, by GTIN, the GLN the chaincode named as
+	// responder for an unknown serial: the cached answer of one needs it.
+	gtinResponders sync.Map // GTIN -> responderEntry
 
 	sampleN atomic.Uint64
 	samples chan sample

@@ -140,16 +140,21 @@ func (s *Service) authorize(ctx context.Context, caller auth.Principal, reqs []R
 
 // answerFromCache answers req from what the lookup found, computing the
 // answer with the chaincode's own verification function. It reports false
-// when the cache does not hold what the answer needs.
+// when the cache does not hold what the answer needs (for an unknown
+// serial, the GTIN owner's GLN, which the ledger's answer names).
 func (s *Service) answerFromCache(ctx context.Context, org string, req *Request, it *Item, cp Checkpoint, now time.Time, out *Response) bool {
 	if !it.Serial.Cached {
 		return false
 	}
 	version := max(cp.Block, it.Serial.Version)
 	if it.Serial.Record == nil {
+		gln, ok := s.gtinResponder(req.GTIN)
+		if !ok {
+			return false
+		}
 		res := chaincode.Verify(req.chaincodeRequest(), nil, nil, now)
 		*out = fromResult(res, req, now, version+1, SourceCache)
-		out.ResponderGLN = s.opts.ResponderGLN
+		out.ResponderGLN = gln
 		return true
 	}
 	sr, err := s.serials.decode(it.Serial.Record)
