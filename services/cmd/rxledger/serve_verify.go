@@ -16,6 +16,13 @@ import (
 // does not answer by then is degraded.
 const cachePingTimeout = 250 * time.Millisecond
 
+// verifyOptions are the verification service's settings from cfg.
+func verifyOptions(cfg config.Config) verify.Options {
+	opts := verify.Options{ResponderGLN: cfg.ResponderGLN}
+	opts.MaxLag, opts.NoLag = uint64(cfg.VerifyMaxLag), cfg.VerifyMaxLag == 0
+	return opts
+}
+
 // mountVerifyReturns builds the verification service, shared by the verify
 // and returns roles, and mounts the routes of the roles configured behind
 // the API key middleware: GET /verify/01/{gtin}/21/{serial} and POST
@@ -29,12 +36,10 @@ func mountVerifyReturns(ctx context.Context, p *platform) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := verify.Options{
-		Logger:         telemetry.Component(p.log, "verify"),
-		Registerer:     p.metrics.Registry,
-		TracerProvider: p.tracing.Provider,
-	}
-	opts.MaxLag, opts.NoLag = uint64(p.cfg.VerifyMaxLag), p.cfg.VerifyMaxLag == 0
+	opts := verifyOptions(p.cfg)
+	opts.Logger = telemetry.Component(p.log, "verify")
+	opts.Registerer = p.metrics.Registry
+	opts.TracerProvider = p.tracing.Provider
 	var cache verify.Cache = verify.NewMemoryCache()
 	if p.redis != nil {
 		cache = verify.NewRedisCache(p.redis, "")

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"rxledger/services/platform/auth"
+	"rxledger/services/platform/config"
 	"rxledger/services/platform/redistest"
 )
 
@@ -82,5 +84,26 @@ func TestServeVerifyReturns(t *testing.T) {
 	_, _, b := s.get(t, "/readyz")
 	if !bytes.Contains(b, []byte(`"degraded":true`)) {
 		t.Fatalf("readyz does not say degraded: %s", b)
+	}
+}
+
+// TestVerifyOptions: the verification service gets the settings of serve
+// that are its own: --responder-gln (RXLEDGER_RESPONDER_GLN) and
+// --verify-max-lag.
+func TestVerifyOptions(t *testing.T) {
+	env := map[string]string{"RXLEDGER_RESPONDER_GLN": "0312345000004"}
+	cfg, err := config.Parse([]string{"--verify-max-lag", "0"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := verifyOptions(cfg); o.ResponderGLN != "0312345000004" || !o.NoLag || o.MaxLag != 0 {
+		t.Errorf("options %+v, want responder GLN 0312345000004 and no lag", o)
+	}
+	cfg, err = config.Parse(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := verifyOptions(cfg); o.ResponderGLN != "" || o.NoLag || o.MaxLag != config.DefaultVerifyMaxLag {
+		t.Errorf("default options %+v", o)
 	}
 }

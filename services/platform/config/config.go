@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"rxledger/epcis/gs1"
 )
 
 // Ledger implementations.
@@ -53,6 +55,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // grace period for in-flight requests on stop
 	VerifyMaxLag    int64         // blocks the verification cache may trail the ledger and still answer
 	LedgerCacheMB   int64         // MiB for the embedded ledger's caches; 0 for automatic
+	ResponderGLN    string        // GLN verification answers name when the ledger names no GTIN owner's; empty for none
 
 	Fabric Fabric // used when Ledger is LedgerFabric
 }
@@ -116,6 +119,11 @@ func (c Config) Validate() error {
 	}
 	if c.VerifyMaxLag < 0 {
 		errs = append(errs, fmt.Errorf("--verify-max-lag %d: must not be negative", c.VerifyMaxLag))
+	}
+	if c.ResponderGLN != "" {
+		if _, err := gs1.ParseGLN(c.ResponderGLN); err != nil {
+			errs = append(errs, fmt.Errorf("--responder-gln: %w", err))
+		}
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout %s: must be positive", c.ShutdownTimeout))

@@ -42,11 +42,14 @@ func TestParseSources(t *testing.T) {
 			"RXLEDGER_ADDR": ":9090", "RXLEDGER_DATA": "/var/lib/rxledger", "RXLEDGER_REDIS": "redis://127.0.0.1:6379/2",
 			"RXLEDGER_ROLES": "verify", "RXLEDGER_DEMO": "true", "RXLEDGER_LOG_LEVEL": "debug",
 			"RXLEDGER_MAX_BODY": "1024", "RXLEDGER_SHUTDOWN_TIMEOUT": "3s", "RXLEDGER_ACCESS_LOG": "errors",
-			"RXLEDGER_LEDGER_CACHE_MB": "2048",
+			"RXLEDGER_LEDGER_CACHE_MB": "2048", "RXLEDGER_RESPONDER_GLN": "0312345000004",
 		}, check: func(t *testing.T, c config.Config) {
 			t.Helper()
 			if c.LedgerCacheMB != 2048 {
 				t.Errorf("ledger cache %d MiB, want 2048", c.LedgerCacheMB)
+			}
+			if c.ResponderGLN != "0312345000004" {
+				t.Errorf("responder GLN %q, want 0312345000004", c.ResponderGLN)
 			}
 			if c.AccessLog != config.AccessLogErrors || c.SuccessLogLevel() != slog.LevelDebug {
 				t.Errorf("access log %q, success level %v", c.AccessLog, c.SuccessLogLevel())
@@ -129,6 +132,9 @@ func TestParseRefuses(t *testing.T) {
 		{name: "body limit", args: []string{"--max-body", "0"}, want: "--max-body"},
 		{name: "negative ledger cache", args: []string{"--ledger-cache-mb", "-1"}, want: "--ledger-cache-mb"},
 		{name: "access log mode", args: []string{"--access-log", "some"}, want: "--access-log"},
+		{name: "responder GLN check digit", args: []string{"--responder-gln", "0312345000005"}, want: "--responder-gln"},
+		{name: "responder GLN length", env: map[string]string{"RXLEDGER_RESPONDER_GLN": "031234500000"}, want: "--responder-gln"},
+		{name: "responder GLN not digits", args: []string{"--responder-gln", "031234500000X"}, want: "--responder-gln"},
 		{name: "bad bool variable", env: map[string]string{"RXLEDGER_DEMO": "maybe"}, want: "RXLEDGER_DEMO"},
 		{name: "bad integer variable", env: map[string]string{"RXLEDGER_MAX_BODY": "lots"}, want: "RXLEDGER_MAX_BODY"},
 		{name: "bad duration variable", env: map[string]string{"RXLEDGER_SHUTDOWN_TIMEOUT": "soon"}, want: "RXLEDGER_SHUTDOWN_TIMEOUT"},
@@ -154,13 +160,13 @@ func TestHelpNamesEveryVariable(t *testing.T) {
 	help := out.String()
 	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "access-log", "max-body",
 		"shutdown-timeout", "fabric-peer", "fabric-tls-ca", "fabric-server-name", "fabric-channel",
-		"fabric-chaincode", "fabric-identities", "verify-max-lag", "ledger-cache-mb"} {
+		"fabric-chaincode", "fabric-identities", "verify-max-lag", "ledger-cache-mb", "responder-gln"} {
 		if !strings.Contains(help, "-"+name) || !strings.Contains(help, "(env "+config.EnvName(name)+")") {
 			t.Errorf("help lacks -%s or its variable %s", name, config.EnvName(name))
 		}
 	}
-	if n := strings.Count(help, "(env RXLEDGER_"); n != 18 {
-		t.Errorf("help names %d variables, want 18 (a flag was added without its test entry?)", n)
+	if n := strings.Count(help, "(env RXLEDGER_"); n != 19 {
+		t.Errorf("help names %d variables, want 19 (a flag was added without its test entry?)", n)
 	}
 }
 

@@ -50,6 +50,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", e.duration("shutdown-timeout", DefaultShutdownTimeout), "grace period for in-flight requests on stop (env RXLEDGER_SHUTDOWN_TIMEOUT)")
 	fs.Int64Var(&c.LedgerCacheMB, "ledger-cache-mb", e.int64("ledger-cache-mb", 0), "`MiB` the embedded ledger's caches may use, half for the store's blocks and half for state values; 0 for automatic, each a quarter of the machine's memory, 1 to 8 GiB (env RXLEDGER_LEDGER_CACHE_MB)")
 	fs.Int64Var(&c.VerifyMaxLag, "verify-max-lag", e.int64("verify-max-lag", DefaultVerifyMaxLag), "`blocks` the verification cache may trail the ledger and still answer; further behind, the ledger answers (env RXLEDGER_VERIFY_MAX_LAG)")
+	fs.StringVar(&c.ResponderGLN, "responder-gln", e.str("responder-gln", ""), "13-digit `GLN` verification answers name as responderGLN when the GTIN's owner has no attested GLN on the ledger; empty for none (env RXLEDGER_RESPONDER_GLN)")
 
 	fs.StringVar(&c.Fabric.Peer, "fabric-peer", e.str("fabric-peer", ""), "Fabric gateway peer `host:port` (env RXLEDGER_FABRIC_PEER)")
 	fs.StringVar(&c.Fabric.TLSCACert, "fabric-tls-ca", e.str("fabric-tls-ca", ""), "PEM `file` of the peer's TLS CA (env RXLEDGER_FABRIC_TLS_CA)")
