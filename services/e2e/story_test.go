@@ -87,7 +87,16 @@ func TestDSCSAStory(t *testing.T) {
 				if a.LedgerHeight == 0 {
 					t.Fatalf("answer without ledgerHeight: %+v", a)
 				}
+				if a.ResponderGLN != mfr.GLN {
+					t.Fatalf("%s: responderGLN %q; want the manufacturer's %s", tc.path, a.ResponderGLN, mfr.GLN)
+				}
 			})
+		}
+		// Asked again, the unknown serial is answered from the cache, as
+		// the manufacturer's still.
+		unknown := cases[5]
+		if a := n.verify(pha.APIKey, unknown.path); a.Verified || a.Source != "cache" || a.ResponderGLN != mfr.GLN {
+			t.Errorf("%s asked again: %+v; want not verified, from the cache, with the manufacturer's GLN %s", unknown.path, a, mfr.GLN)
 		}
 		a := n.verify(pha.APIKey, cases[0].path)
 		if a.LedgerHeight <= lastBlock {
