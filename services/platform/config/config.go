@@ -49,6 +49,14 @@ type Config struct {
 	Roles    []string // service roles to run, a subset of AllRoles in AllRoles order
 	Demo     bool     // load the demo consortium and write demo-credentials.json
 
+	// Consortium is the consortium file of the embedded ledger; empty for
+	// the built-in demo consortium (deploy/consortium/demo.json).
+	Consortium string
+	// SigningKeys is the directory of the embedded ledger's signing keys:
+	// <MSP ID>.key for each organisation whose consortium entry has a
+	// publicKey; empty for none.
+	SigningKeys string
+
 	LogLevel        slog.Level
 	AccessLog       string        // AccessLogAll or AccessLogErrors
 	MaxBodyBytes    int64         // request body limit
@@ -103,6 +111,14 @@ func (c Config) Validate() error {
 	case LedgerFabric:
 		if c.Demo {
 			errs = append(errs, errors.New("--demo runs on the embedded ledger only"))
+		}
+		if c.Consortium != "" {
+			errs = append(errs, errors.New("--consortium is for the embedded ledger only: "+
+				"a Fabric network's organisations are the MSPs of its channel, and serve acts for those in --fabric-identities"))
+		}
+		if c.SigningKeys != "" {
+			errs = append(errs, errors.New("--signing-keys is for the embedded ledger only: "+
+				"on Fabric each organisation signs with the key.pem of its folder in --fabric-identities"))
 		}
 		errs = append(errs, c.Fabric.validate()...)
 	default:

@@ -42,9 +42,13 @@ func TestParseSources(t *testing.T) {
 			"RXLEDGER_ADDR": ":9090", "RXLEDGER_DATA": "/var/lib/rxledger", "RXLEDGER_REDIS": "redis://127.0.0.1:6379/2",
 			"RXLEDGER_ROLES": "verify", "RXLEDGER_DEMO": "true", "RXLEDGER_LOG_LEVEL": "debug",
 			"RXLEDGER_MAX_BODY": "1024", "RXLEDGER_SHUTDOWN_TIMEOUT": "3s", "RXLEDGER_ACCESS_LOG": "errors",
-			"RXLEDGER_LEDGER_CACHE_MB": "2048", "RXLEDGER_RESPONDER_GLN": "0312345000004",
+			"RXLEDGER_LEDGER_CACHE_MB": "2048", "RXLEDGER_RESPONDER_GLN": "0312345000004", "RXLEDGER_CONSORTIUM": "/etc/rxledger/consortium.json",
+			"RXLEDGER_SIGNING_KEYS": "/etc/rxledger/keys",
 		}, check: func(t *testing.T, c config.Config) {
 			t.Helper()
+			if c.Consortium != "/etc/rxledger/consortium.json" || c.SigningKeys != "/etc/rxledger/keys" {
+				t.Errorf("consortium %q, signing keys %q: not the environment's", c.Consortium, c.SigningKeys)
+			}
 			if c.LedgerCacheMB != 2048 {
 				t.Errorf("ledger cache %d MiB, want 2048", c.LedgerCacheMB)
 			}
@@ -127,6 +131,10 @@ func TestParseRefuses(t *testing.T) {
 		{name: "fabric without settings", args: []string{"--ledger", "fabric"}, want: "--fabric-peer is required"},
 		{name: "fabric peer not host:port", args: []string{"--ledger", "fabric", "--fabric-peer", "peer0", "--fabric-tls-ca", "x", "--fabric-identities", "y"}, want: "--fabric-peer"},
 		{name: "demo on fabric", args: []string{"--ledger", "fabric", "--demo"}, want: "--demo"},
+		{name: "consortium on fabric", args: []string{"--ledger", "fabric", "--consortium", "c.json"}, want: "--consortium is for the embedded ledger only"},
+		{name: "consortium variable on fabric", args: []string{"--ledger", "fabric"}, env: map[string]string{"RXLEDGER_CONSORTIUM": "c.json"},
+			want: "--consortium is for the embedded ledger only"},
+		{name: "signing keys on fabric", args: []string{"--ledger", "fabric", "--signing-keys", "keys"}, want: "--signing-keys is for the embedded ledger only"},
 		{name: "unknown role", args: []string{"--roles", "verify,mint"}, want: `"mint"`},
 		{name: "log level", args: []string{"--log-level", "loud"}, want: "--log-level"},
 		{name: "body limit", args: []string{"--max-body", "0"}, want: "--max-body"},
@@ -160,13 +168,13 @@ func TestHelpNamesEveryVariable(t *testing.T) {
 	help := out.String()
 	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "access-log", "max-body",
 		"shutdown-timeout", "fabric-peer", "fabric-tls-ca", "fabric-server-name", "fabric-channel",
-		"fabric-chaincode", "fabric-identities", "verify-max-lag", "ledger-cache-mb", "responder-gln"} {
+		"fabric-chaincode", "fabric-identities", "verify-max-lag", "ledger-cache-mb", "responder-gln", "consortium", "signing-keys"} {
 		if !strings.Contains(help, "-"+name) || !strings.Contains(help, "(env "+config.EnvName(name)+")") {
 			t.Errorf("help lacks -%s or its variable %s", name, config.EnvName(name))
 		}
 	}
-	if n := strings.Count(help, "(env RXLEDGER_"); n != 19 {
-		t.Errorf("help names %d variables, want 19 (a flag was added without its test entry?)", n)
+	if n := strings.Count(help, "(env RXLEDGER_"); n != 21 {
+		t.Errorf("help names %d variables, want 21 (a flag was added without its test entry?)", n)
 	}
 }
 

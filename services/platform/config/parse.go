@@ -44,6 +44,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.Ledger, "ledger", e.str("ledger", LedgerEmbedded), "ledger: embedded or fabric (env RXLEDGER_LEDGER)")
 	fs.StringVar(&roles, "roles", e.str("roles", "all"), "service `roles` to run: all, none (platform endpoints only), or a comma list of "+strings.Join(AllRoles, ",")+" (env RXLEDGER_ROLES)")
 	fs.BoolVar(&c.Demo, "demo", e.boolean("demo", false), "load the demo consortium and write its API keys to demo-credentials.json in the data directory (env RXLEDGER_DEMO)")
+	fs.StringVar(&c.Consortium, "consortium", e.str("consortium", ""), "consortium `file` of the embedded ledger: its organisations, regulators and public keys (deploy/consortium/README.md); empty for the built-in demo consortium, deploy/consortium/demo.json (env RXLEDGER_CONSORTIUM)")
+	fs.StringVar(&c.SigningKeys, "signing-keys", e.str("signing-keys", ""), "`directory` of the embedded ledger's signing keys: <MSP ID>.key, as 'rxledger ledger keygen' writes it, for each organisation of the consortium with a publicKey; a key file open to group or others is refused (env RXLEDGER_SIGNING_KEYS)")
 	fs.StringVar(&logLevel, "log-level", e.str("log-level", "info"), "log `level`: debug, info, warn, error (env RXLEDGER_LOG_LEVEL)")
 	fs.StringVar(&c.AccessLog, "access-log", e.str("access-log", AccessLogAll), "access log: all (a line per request) or errors (successes only at debug level) (env RXLEDGER_ACCESS_LOG)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", e.int64("max-body", DefaultMaxBodyBytes), "request body limit in `bytes` (env RXLEDGER_MAX_BODY)")
@@ -63,8 +65,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		fmt.Fprint(fs.Output(), `usage: rxledger serve [flags]
 
 Serves rxledger's HTTP services. By default every role runs in one process on
-the embedded ledger with an in-process cache. Each flag falls back to the
-environment variable named in its description, then to its default.
+the embedded ledger, with the demo consortium and an in-process cache. Each
+flag falls back to the environment variable named in its description, then to
+its default.
 
 flags:
 `)
