@@ -16,15 +16,19 @@ import (
 // LedgerDir is the embedded ledger's directory in the data directory.
 const LedgerDir = "ledger"
 
-// serveConsortium is the consortium of the embedded ledger serve opens: the
-// demo organisations (deploy/consortium/demo.json), which the shared ledger
-// design fixes as the consortium of the all-in-one process.
-func serveConsortium() *embedded.Consortium {
+// demoConsortium is the consortium of the embedded ledger serve opens
+// without --consortium: the four demo organisations, exactly as
+// deploy/consortium/demo.json lists them (TestDemoConsortiumIsDemoJSON).
+func demoConsortium() *embedded.Consortium {
 	return &embedded.Consortium{Name: "rxledger-demo", Organizations: []embedded.Organization{
-		{MSPID: "ManufacturerMSP", Name: "Acme Pharmaceuticals (demo manufacturer)", Roles: []string{"manufacturer"}, GS1CompanyPrefixes: []string{"0312345"}},
-		{MSPID: "WholesalerMSP", Name: "Northwind Drug Distribution (demo wholesaler)", Roles: []string{"wholesaler"}, GS1CompanyPrefixes: []string{"0614141"}},
-		{MSPID: "PharmacyMSP", Name: "Corner Street Pharmacy (demo dispenser)", Roles: []string{"dispenser"}},
-		{MSPID: "RegulatorMSP", Name: "Drug Supply Chain Regulator (demo)", Roles: []string{"regulator"}},
+		{MSPID: "ManufacturerMSP", Name: "Acme Pharmaceuticals (demo manufacturer)", Roles: []string{"manufacturer"},
+			GS1CompanyPrefixes: []string{"0312345"}, Identities: []string{"acme-packaging-line", "acme-erp"}},
+		{MSPID: "WholesalerMSP", Name: "Northwind Drug Distribution (demo wholesaler)", Roles: []string{"wholesaler"},
+			GS1CompanyPrefixes: []string{"0614141"}, Identities: []string{"northwind-dc-1"}},
+		{MSPID: "PharmacyMSP", Name: "Corner Street Pharmacy (demo dispenser)", Roles: []string{"dispenser"},
+			Identities: []string{"corner-street-pos"}},
+		{MSPID: "RegulatorMSP", Name: "Drug Supply Chain Regulator (demo)", Roles: []string{"regulator"},
+			Identities: []string{"regulator-audit"}},
 	}}
 }
 
@@ -37,7 +41,7 @@ func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 	}
 	switch p.cfg.Ledger {
 	case config.LedgerEmbedded:
-		l, err := embedded.Open(filepath.Join(p.cfg.DataDir, LedgerDir), serveConsortium(), chaincode.Invoke,
+		l, err := embedded.Open(filepath.Join(p.cfg.DataDir, LedgerDir), demoConsortium(), chaincode.Invoke,
 			// WarmCache: a serving process reads its state once in the
 			// background at start-up, which warms the block cache, puts
 			// the state in the state cache as far as its budget goes and
