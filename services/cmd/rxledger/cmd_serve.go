@@ -42,6 +42,9 @@ type platform struct {
 	// authenticate is the API key middleware for the services' routes.
 	authenticate gin.HandlerFunc
 	srv          *server.Server // srv.Go adds background workers
+	// consortium is the embedded ledger's consortium, read at start-up;
+	// nil on Fabric.
+	consortium *servedConsortium
 	// ledger is the process's ledger once a service opened it (see
 	// processLedger).
 	ledger ledger.Ledger
@@ -107,13 +110,22 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (er
 	return nil
 }
 
-// newPlatform builds the shared pieces: logs, traces, metrics, readiness,
-// the API key store, the Redis client when configured, the gin engine with
+// newPlatform builds the shared pieces: logs, the embedded ledger's
+// consortium, traces, metrics, readiness, the API key store, the Redis client when configured, the gin engine with
 // the platform endpoints, and the HTTP server.
 func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*platform, error) {
 	p := &platform{cfg: cfg, log: telemetry.NewLogger(logOut, cfg.LogLevel)}
 	if server.TuneGC(os.Getenv) {
 		p.log.Debug("garbage collector target set (neither GOGC nor GOMEMLIMIT is)", "gogc", server.DefaultGCPercent)
+	}
+	if cfg.Ledger == config.LedgerEmbedded {
+		// Read before anything is created or opened: a consortium serve
+		// cannot run stops it here.
+		sc, err := loadConsortium(cfg)
+		if err != nil {
+			return nil, err
+		}
+		p.consortium = sc
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
@@ -178,6 +190,10 @@ func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
 		roles = "none"
 	}
 	fmt.Fprintf(w, "  roles:    %s (ledger: %s, cache: %s)\n", roles, cfg.Ledger, cache)
+	if sc := p.consortium; sc != nil {
+		fmt.Fprintf(w, "  ledger:   %s: %d organisations; %s %s\n", sc, len(sc.cons.Organizations),
+			plural(len(sc.regulators), "regulator", "regulators"), strings.Join(sc.regulators, ", "))
+	}
 	fmt.Fprintf(w, "  data:     %s (API keys: %s)\n", cfg.DataDir, filepath.Join(cfg.DataDir, auth.KeysFile))
 	fmt.Fprintf(w, "  health:   %s/healthz  %s/readyz\n", base, base)
 	fmt.Fprintf(w, "  metrics:  %s/metrics\n", base)
@@ -207,4 +223,12 @@ func browsable(addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

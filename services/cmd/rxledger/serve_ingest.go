@@ -20,7 +20,7 @@ func mountIngest(ctx context.Context, p *platform) error {
 	if err != nil {
 		return err
 	}
-	svc, err := ingest.New(ingest.Config{
+	cfg := ingest.Config{
 		Ledger:  l,
 		DataDir: filepath.Join(p.cfg.DataDir, IngestDir),
 		// The engine's body limit applies first: the capture limit cannot
@@ -29,7 +29,13 @@ func mountIngest(ctx context.Context, p *platform) error {
 		Logger:        telemetry.Component(p.log, "ingest"),
 		Registerer:    p.metrics.Registry,
 		Tracer:        p.tracing.Tracer("rxledger/ingest"),
-	})
+	}
+	if sc := p.consortium; sc != nil {
+		// The projection reads event bodies as a regulator, which holds a
+		// copy of every event.
+		cfg.ProjectionOrg, cfg.Regulators = sc.regulators[0], sc.regulators
+	}
+	svc, err := ingest.New(cfg)
 	if err != nil {
 		return err
 	}

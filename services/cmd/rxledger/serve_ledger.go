@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"rxledger/chaincode"
 	"rxledger/services/ledger"
 	"rxledger/services/ledger/embedded"
 	"rxledger/services/ledger/fabric"
@@ -17,7 +16,7 @@ import (
 const LedgerDir = "ledger"
 
 // demoConsortium is the consortium of the embedded ledger serve opens
-// without --consortium: the four demo organisations, exactly as
+// without --consortium (see servedConsortium): the four demo organisations, exactly as
 // deploy/consortium/demo.json lists them (TestDemoConsortiumIsDemoJSON).
 func demoConsortium() *embedded.Consortium {
 	return &embedded.Consortium{Name: "rxledger-demo", Organizations: []embedded.Organization{
@@ -41,7 +40,7 @@ func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 	}
 	switch p.cfg.Ledger {
 	case config.LedgerEmbedded:
-		l, err := embedded.Open(filepath.Join(p.cfg.DataDir, LedgerDir), demoConsortium(), chaincode.Invoke,
+		l, err := embedded.Open(filepath.Join(p.cfg.DataDir, LedgerDir), p.consortium.cons, p.consortium.chaincode(),
 			// WarmCache: a serving process reads its state once in the
 			// background at start-up, which warms the block cache, puts
 			// the state in the state cache as far as its budget goes and

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"rxledger/chaincode"
+	"rxledger/services/ingest"
+	"rxledger/services/ledger"
+	"rxledger/services/ledger/embedded"
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/config"
+)
+
+// fixtureConsortium is our own consortium file for these tests: four
+// organisations, none of them a demo organisation, with a regulator of
+// another name than the demo's.
+const fixtureConsortium = "testdata/consortium.json"
+
+// The fixture's organisations and the GLNs their partner records give them.
+const (
+	generico   = "GenericoLabsMSP"
+	prairie    = "PrairieDrugMSP"
+	mainStreet = "MainStreetRxMSP"
+	stateBoard = "StateBoardMSP"
+
+	genericoGLN = "0345678000014"
+)
+
+var fixtureGLNs = map[string]string{generico: genericoGLN, prairie: "0712345000019", mainStreet: "0861111000019", stateBoard: "0869999000015"}
+
+// writeConsortium writes the fixture, changed by edit, to a new file.
+func writeConsortium(t *testing.T, edit func(c *embedded.Consortium)) string {
+	t.Helper()
+	c, err := embedded.LoadConsortium(fixtureConsortium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(c)
+	raw, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "consortium.json")
+	writeFile(t, path, string(raw))
+	return path
+}
+
+// onServeLedger opens the ledger `rxledger serve args...` opens, through
+// serve's own code (its consortium, chaincode and signing keys), runs fn on
+// it and closes it.
+func onServeLedger(t *testing.T, args []string, fn func(l ledger.Ledger)) {
+	t.Helper()
+	cfg, err := config.Parse(args, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newPlatform(t.Context(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for i := len(p.closers) - 1; i >= 0; i-- {
+			if err := p.closers[i](); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	l, err := p.processLedger(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn(l)
+}
+
+// registerPartners has each organisation of the fixture write its partner
+// record and the regulator attest the trading partners' licences, GLNs and
+// company prefixes: what a capture needs of its caller.
+func registerPartners(t *testing.T, l ledger.Ledger, orgs ...string) {
+	t.Helper()
+	ctx := t.Context()
+	expiry := time.Now().Add(365 * 24 * time.Hour).UTC().Truncate(time.Second)
+	roles := map[string]chaincode.Role{generico: chaincode.RoleManufacturer, prairie: chaincode.RoleWholesaler,
+		mainStreet: chaincode.RoleDispenser, stateBoard: chaincode.RoleRegulator}
+	prefixes := map[string][]string{generico: {"0345678"}, prairie: {"0712345"}}
+	submit := func(org, fn string, args ...any) {
+		t.Helper()
+		var strs []string
+		for _, a := range args {
+			if s, ok := a.(string); ok {
+				strs = append(strs, s)
+				continue
+			}
+			raw, err := json.Marshal(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			strs = append(strs, string(raw))
+		}
+		if _, err := l.Submit(ctx, org, ledger.Transaction{Function: fn, Args: strs}); err != nil {
+			t.Fatalf("%s as %s: %v", fn, org, err)
+		}
+	}
+	for _, org := range orgs {
+		p := chaincode.Partner{ID: org, Name: org, Roles: []chaincode.Role{roles[org]}, GLNs: []string{fixtureGLNs[org]},
+			CompanyPrefixes: prefixes[org]}
+		if org != stateBoard {
+			p.Licenses = []chaincode.License{{Authority: "IL", Number: "TEST-" + org, Expiry: expiry}}
+		}
+		submit(org, chaincode.FnPutPartner, p)
+		if org != stateBoard {
+			submit(stateBoard, chaincode.FnAttestPartner, org,
+				chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+		}
+	}
+}
+
+// commissioning is an EPCIS 2.0 document in which Generico Labs
+// commissions one package of its GTIN 00345678100011 (prefix 0345678).
+func commissioning(serial string) string {
+	return `{"@context":["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0",
+"creationDate":"2026-11-01T12:00:00Z","epcisBody":{"eventList":[{"type":"ObjectEvent","eventTime":"2026-11-01T12:00:00Z",
+"eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:sgtin:0345678.010001.` + serial + `"],"action":"ADD","bizStep":"commissioning",
+"disposition":"active","bizLocation":{"id":"urn:epc:id:sgln:0345678.00001.0"},
+"ilmd":{"cbvmda:lotNumber":"GL2611","cbvmda:itemExpirationDate":"2028-06-30"}}]}}`
+}
+
+// capture posts doc as the holder of key and waits for its job to finish.
+func (s *served) capture(t *testing.T, key, doc string) ingest.Job {
+	t.Helper()
+	req, err := http.NewRequest("POST", s.url+"/epcis/capture", strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/ld+json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("capture: %d %s", resp.StatusCode, body)
+	}
+	var job ingest.Job
+	for job.CaptureID == "" || job.Running {
+		if job.Running {
+			time.Sleep(5 * time.Millisecond) // polling, not timing: the test's deadline bounds it
+		}
+		status, _, b := s.get(t, resp.Header.Get("Location"), "Authorization", "Bearer "+key)
+		if status != 200 || json.Unmarshal(b, &job) != nil {
+			t.Fatalf("job: %d %s", status, b)
+		}
+	}
+	return job
+}
+
+// issue adds an API key to the key store of the data directory.
+func issue(t *testing.T, data, org string, role auth.Role, gln string) string {
+	t.Helper()
+	s, err := auth.OpenStore(filepath.Join(data, auth.KeysFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, err := s.Issue(auth.Grant{Org: org, Role: role, GLN: gln})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// TestServeConsortiumFile: serve --consortium runs the embedded ledger with
+// the file's organisations. Its members transact over HTTP, an
+// organisation it does not list is refused, and its regulator, which is not
+// the demo's RegulatorMSP, attests partners and sees every event.
+func TestServeConsortiumFile(t *testing.T) {
+	data := t.TempDir()
+	args := []string{"--data", data, "--consortium", fixtureConsortium}
+	onServeLedger(t, args, func(l ledger.Ledger) {
+		registerPartners(t, l, generico, mainStreet, stateBoard)
+		_, err := l.Submit(t.Context(), "ManufacturerMSP", ledger.Transaction{Function: chaincode.FnPutPartner,
+			Args: []string{`{"name":"Acme","roles":["manufacturer"]}`}})
+		if !strings.Contains(err.Error(), `"ManufacturerMSP" is not a member of consortium rxledger-test-midwest`) {
+			t.Errorf("a demo organisation submits to the file's consortium: %v", err)
+		}
+	})
+	manufacturerKey := issue(t, data, generico, auth.Manufacturer, genericoGLN)
+	outsiderKey := issue(t, data, "ManufacturerMSP", auth.Manufacturer, "")
+	regulatorKey := issue(t, data, stateBoard, auth.Regulator, "")
+	pharmacyKey := issue(t, data, mainStreet, auth.Dispenser, fixtureGLNs[mainStreet])
+
+	s := startServe(t, append(args, "--roles", "ingest,verify")...)
+	out := strings.Join(s.out, "\n")
+	if want := "ledger:   consortium rxledger-test-midwest (testdata/consortium.json): 4 organisations; regulator StateBoardMSP"; !strings.Contains(out, want) {
+		t.Errorf("start message lacks %q:\n%s", want, out)
+	}
+
+	t.Run("a member captures", func(t *testing.T) {
+		if job := s.capture(t, manufacturerKey, commissioning("S1")); !job.Success {
+			t.Fatalf("job %+v", job)
+		}
+	})
+	t.Run("an organisation the file does not list is refused", func(t *testing.T) {
+		job := s.capture(t, outsiderKey, commissioning("S2"))
+		if job.Success || len(job.Errors) != 1 || job.Errors[0].Code != "forbidden" ||
+			!strings.Contains(job.Errors[0].Detail, "not a member of consortium rxledger-test-midwest") {
+			t.Fatalf("job %+v", job)
+		}
+	})
+	t.Run("the file's regulator sees every event", func(t *testing.T) {
+		// Polled: the projection reads the committed event as the
+		// regulator in the background. The bound only turns a projection
+		// that never reads it into a failure instead of a hang.
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			status, _, b := s.get(t, "/epcis/events?EQ_bizStep=commissioning", "Authorization", "Bearer "+regulatorKey)
+			if status != 200 {
+				t.Fatalf("query: %d %s", status, b)
+			}
+			if bytes.Contains(b, []byte("urn:epc:id:sgtin:0345678.010001.S1")) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the regulator's query never shows the captured event: %s\nlogs:\n%s", b, s.logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	for _, v := range []struct{ who, key string }{{"a member", pharmacyKey}, {"the file's regulator", regulatorKey}} {
+		t.Run(v.who+" verifies", func(t *testing.T) {
+			status, _, b := s.get(t, "/verify/01/00345678100011/21/S1", "Authorization", "Bearer "+v.key)
+			var answer struct {
+				Verified bool `json:"verified"`
+			}
+			if status != 200 || json.Unmarshal(b, &answer) != nil || !answer.Verified {
+				t.Fatalf("verify: %d %s", status, b)
+			}
+		})
+	}
+}
+
+// serveFails runs `rxledger serve args...` on a new data directory, which
+// must stop at start-up; it returns the exit code and the error output.
+func serveFails(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	for _, k := range []string{"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_LEDGER", "RXLEDGER_DEMO", "RXLEDGER_ROLES"} {
+		t.Setenv(k, "")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	var stdout, stderr strings.Builder
+	full := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...)
+	code := run(ctx, full, strings.NewReader(""), &stdout, &stderr)
+	if strings.Contains(stdout.String(), "rxledger serving") {
+		t.Errorf("serve started before it failed:\n%s", stdout.String())
+	}
+	return code, stderr.String()
+}
+
+// TestServeConsortiumRefusals: a consortium serve cannot run stops it at
+// start-up, before it serves, with a message that says what is wrong.
+func TestServeConsortiumRefusals(t *testing.T) {
+	dir := t.TempDir()
+	syntax := filepath.Join(dir, "syntax.json")
+	writeFile(t, syntax, "{\n  \"name\": \"x\",\n  \"organizations\": [\n    {\"mspId\": \"A\" \"name\": \"A\"}\n  ]\n}\n")
+	unknownField := filepath.Join(dir, "field.json")
+	writeFile(t, unknownField, "{\n  \"name\": \"x\",\n  \"members\": []\n}\n")
+	noRegulator := writeConsortium(t, func(c *embedded.Consortium) { c.Organizations = c.Organizations[:3] })
+	badRole := writeConsortium(t, func(c *embedded.Consortium) { c.Organizations[1].Roles = []string{"distributor"} })
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string // in the error output
+	}{
+		{"a file that does not decode", []string{"--consortium", syntax}, 1,
+			[]string{"rxledger serve: consortium " + syntax, "line 4, column 19"}},
+		{"an unknown field", []string{"--consortium", unknownField}, 1, []string{`unknown field "members"`, "line 3, column 3"}},
+		{"a file that does not validate", []string{"--consortium", badRole}, 1,
+			[]string{"organizations[1] (PrairieDrugMSP)", `unknown role "distributor"`}},
+		{"a missing file", []string{"--consortium", filepath.Join(dir, "nope.json")}, 1, []string{"read consortium", "nope.json"}},
+		{"no regulator", []string{"--consortium", noRegulator}, 1,
+			[]string{"consortium rxledger-test-midwest (" + noRegulator + "): no organisation has the regulator role"}},
+		{"a consortium on fabric", []string{"--consortium", fixtureConsortium, "--ledger", "fabric", "--fabric-peer", "localhost:7051",
+			"--fabric-tls-ca", "ca.pem", "--fabric-identities", "ids"}, 2,
+			[]string{"--consortium is for the embedded ledger only", "MSPs of its channel"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// --roles none: the consortium is checked even when no service
+			// opens the ledger.
+			code, errOut := serveFails(t, append(tt.args, "--roles", "none")...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %s", code, tt.code, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q lacks %q", errOut, w)
+				}
+			}
+		})
+	}
+}
+
+func TestServeHelpNamesTheConsortium(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if code := run(context.Background(), []string{"serve", "-h"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"-consortium file", "RXLEDGER_CONSORTIUM", "-signing-keys directory", "RXLEDGER_SIGNING_KEYS"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("serve -h lacks %q", want)
+		}
+	}
+}
