@@ -126,6 +126,9 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 			return nil, err
 		}
 		p.consortium = sc
+		for _, w := range sc.warnings {
+			p.log.Warn(w)
+		}
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
@@ -193,6 +196,18 @@ func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
 	if sc := p.consortium; sc != nil {
 		fmt.Fprintf(w, "  ledger:   %s: %d organisations; %s %s\n", sc, len(sc.cons.Organizations),
 			plural(len(sc.regulators), "regulator", "regulators"), strings.Join(sc.regulators, ", "))
+		if len(sc.signers) > 0 {
+			var signed []string
+			for _, o := range sc.cons.Organizations {
+				if _, ok := sc.signers[o.MSPID]; ok {
+					signed = append(signed, o.MSPID)
+				}
+			}
+			fmt.Fprintf(w, "  signing:  %s (keys in %s)\n", strings.Join(signed, ", "), sc.keyDir)
+		}
+		for _, msp := range sc.unsigned {
+			fmt.Fprintf(w, "  signing:  no key for %s (%s): its transactions are refused\n", msp, sc.expected(msp))
+		}
 	}
 	fmt.Fprintf(w, "  data:     %s (API keys: %s)\n", cfg.DataDir, filepath.Join(cfg.DataDir, auth.KeysFile))
 	fmt.Fprintf(w, "  health:   %s/healthz  %s/readyz\n", base, base)

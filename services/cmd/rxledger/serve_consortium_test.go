@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"rxledger/services/ledger/embedded"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/config"
+	"rxledger/services/platform/problem"
 )
 
 // fixtureConsortium is our own consortium file for these tests: four
@@ -253,15 +256,31 @@ func serveFails(t *testing.T, args ...string) (int, string) {
 	for _, k := range []string{"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_LEDGER", "RXLEDGER_DEMO", "RXLEDGER_ROLES"} {
 		t.Setenv(k, "")
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var stdout, stderr strings.Builder
+	stdout := &stopOnStart{stop: cancel}
+	var stderr strings.Builder
 	full := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...)
-	code := run(ctx, full, strings.NewReader(""), &stdout, &stderr)
-	if strings.Contains(stdout.String(), "rxledger serving") {
-		t.Errorf("serve started before it failed:\n%s", stdout.String())
+	code := run(ctx, full, strings.NewReader(""), stdout, &stderr)
+	if strings.Contains(stdout.b.String(), "rxledger serving") {
+		t.Errorf("serve started instead of failing:\n%s", stdout.b.String())
 	}
 	return code, stderr.String()
+}
+
+// stopOnStart is the standard output of a serve that should not start: it
+// stops serve once its start message is out.
+type stopOnStart struct {
+	b    strings.Builder
+	stop func()
+}
+
+func (w *stopOnStart) Write(p []byte) (int, error) {
+	w.b.Write(p)
+	if strings.Contains(w.b.String(), "stop with Ctrl-C") {
+		w.stop()
+	}
+	return len(p), nil
 }
 
 // TestServeConsortiumRefusals: a consortium serve cannot run stops it at
@@ -319,5 +338,176 @@ func TestServeHelpNamesTheConsortium(t *testing.T) {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("serve -h lacks %q", want)
 		}
+	}
+}
+
+// keygen runs `rxledger ledger keygen --out path` and returns the public
+// key it prints.
+func keygen(t *testing.T, path string) string {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	if code := run(context.Background(), []string{"ledger", "keygen", "--out", path}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("keygen exit %d: %s", code, stderr.String())
+	}
+	return strings.TrimSpace(stdout.String())
+}
+
+// ledgerCmd runs `rxledger ledger args...`.
+func ledgerCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), append([]string{"ledger"}, args...), strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// withKeys returns an edit of the fixture giving organisations publicKeys.
+func withKeys(pubs map[string]string) func(c *embedded.Consortium) {
+	return func(c *embedded.Consortium) {
+		for i := range c.Organizations {
+			c.Organizations[i].PublicKey = pubs[c.Organizations[i].MSPID]
+		}
+	}
+}
+
+// TestServeSigningKeys: with --signing-keys, serve signs the transactions
+// of the organisations with a publicKey with their key files, which
+// `rxledger ledger verify --consortium` then checks; an organisation whose
+// key file is missing is named with the file expected, and the ledger
+// refuses to submit as it.
+func TestServeSigningKeys(t *testing.T) {
+	keyDir := t.TempDir()
+	pubs := map[string]string{}
+	for _, org := range []string{generico, stateBoard} {
+		pubs[org] = keygen(t, filepath.Join(keyDir, org+".key"))
+	}
+	// The wholesaler's key is kept elsewhere: this node cannot sign for it.
+	pubs[prairie] = keygen(t, filepath.Join(t.TempDir(), prairie+".key"))
+	// Key files serve does not read: the pharmacy's publicKey was never
+	// put in the file, and ManufacturerMSP is not a member.
+	keygen(t, filepath.Join(keyDir, mainStreet+".key"))
+	keygen(t, filepath.Join(keyDir, "ManufacturerMSP.key"))
+	consFile := writeConsortium(t, withKeys(pubs))
+	data := t.TempDir()
+	args := []string{"--data", data, "--consortium", consFile, "--signing-keys", keyDir}
+
+	onServeLedger(t, args, func(l ledger.Ledger) {
+		registerPartners(t, l, generico, mainStreet, stateBoard) // signed, unsigned, signed
+		_, err := l.Submit(t.Context(), prairie, ledger.Transaction{Function: chaincode.FnPutPartner,
+			Args: []string{`{"name":"Prairie","roles":["wholesaler"]}`}})
+		if problem.CodeOf(err) != problem.Forbidden || !strings.Contains(err.Error(), "no signing key for "+prairie) {
+			t.Errorf("submit as an organisation without its key here: %v", err)
+		}
+	})
+	manufacturerKey := issue(t, data, generico, auth.Manufacturer, genericoGLN)
+	s := startServe(t, append(args, "--roles", "ingest")...)
+	out := strings.Join(s.out, "\n")
+	missing := filepath.Join(keyDir, prairie+".key")
+	for _, want := range []string{
+		"signing:  GenericoLabsMSP, StateBoardMSP (keys in " + keyDir + ")",
+		"signing:  no key for PrairieDrugMSP (expected " + missing + "): its transactions are refused",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("start message lacks %q:\n%s", want, out)
+		}
+	}
+	logs := s.logs.String()
+	for _, want := range []string{
+		"expected " + missing,
+		filepath.Join(keyDir, mainStreet+".key") + " is not used: MainStreetRxMSP has no publicKey",
+		filepath.Join(keyDir, "ManufacturerMSP.key") + " is not used: ManufacturerMSP is not an organisation of consortium rxledger-test-midwest",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("no warning %q; logs:\n%s", want, logs)
+		}
+	}
+	if job := s.capture(t, manufacturerKey, commissioning("S1")); !job.Success {
+		t.Fatalf("signed capture: %+v", job)
+	}
+	s.stop(t)
+
+	t.Run("verify against the consortium file", func(t *testing.T) {
+		if code, stdout, stderr := ledgerCmd(t, "verify", "--data", data, "--consortium", consFile); code != 0 || !strings.Contains(stdout, "ok:") {
+			t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+		}
+	})
+	t.Run("verify against another key of the manufacturer", func(t *testing.T) {
+		other := map[string]string{generico: keygen(t, filepath.Join(t.TempDir(), "other.key")), stateBoard: pubs[stateBoard]}
+		code, _, stderr := ledgerCmd(t, "verify", "--data", data, "--consortium", writeConsortium(t, withKeys(other)))
+		if code != 1 || !strings.Contains(stderr, "does not verify with GenericoLabsMSP's key") {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	})
+	t.Run("the pharmacy, which has no publicKey, did not sign", func(t *testing.T) {
+		withPharmacy := map[string]string{generico: pubs[generico], stateBoard: pubs[stateBoard], mainStreet: pubs[generico]}
+		code, _, stderr := ledgerCmd(t, "verify", "--data", data, "--consortium", writeConsortium(t, withKeys(withPharmacy)))
+		if code != 1 || !strings.Contains(stderr, "by MainStreetRxMSP is not signed") {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	})
+}
+
+// TestServeSigningKeyRefusals: a signing key serve cannot use stops it at
+// start-up, naming the organisation and the file.
+func TestServeSigningKeyRefusals(t *testing.T) {
+	good := t.TempDir()
+	pubs := map[string]string{generico: keygen(t, filepath.Join(good, generico+".key"))}
+	consFile := writeConsortium(t, withKeys(pubs))
+	// keyDir returns a directory holding GenericoLabsMSP.key with content
+	// and mode.
+	keyDir := func(content string, mode os.FileMode) string {
+		dir := t.TempDir()
+		path := filepath.Join(dir, generico+".key")
+		writeFile(t, path, content)
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	another := t.TempDir()
+	keygen(t, filepath.Join(another, "x.key"))
+	anotherKey, err := os.ReadFile(filepath.Join(another, "x.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goodKey, err := os.ReadFile(filepath.Join(good, generico+".key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mismatched := keyDir(string(anotherKey), 0o600)
+	open := keyDir(string(goodKey), 0o644)
+	garbage := keyDir("not a key\n", 0o600)
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"a key that does not match the consortium", []string{"--signing-keys", mismatched}, 1, []string{
+			"signing key " + filepath.Join(mismatched, generico+".key") + " does not match the publicKey of GenericoLabsMSP in consortium rxledger-test-midwest"}},
+		{"a key file others may read", []string{"--signing-keys", open}, 1, []string{
+			"signing key of GenericoLabsMSP", "is open to group or others (mode 0644)", "chmod 600"}},
+		{"a file that is not a key", []string{"--signing-keys", garbage}, 1, []string{
+			"signing key of GenericoLabsMSP: " + filepath.Join(garbage, generico+".key"), "want the standard base64 of a 32-byte ed25519 seed"}},
+		{"a missing directory", []string{"--signing-keys", filepath.Join(good, "nope")}, 1, []string{"--signing-keys:", "no such file"}},
+		{"signing keys on fabric", []string{"--signing-keys", good, "--ledger", "fabric", "--fabric-peer", "localhost:7051",
+			"--fabric-tls-ca", "ca.pem", "--fabric-identities", "ids"}, 2, []string{"--signing-keys is for the embedded ledger only"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"--consortium", consFile, "--roles", "none"}
+			if slices.Contains(tt.args, "fabric") {
+				args = []string{"--roles", "none"}
+			}
+			code, errOut := serveFails(t, append(args, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %s", code, tt.code, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q lacks %q", errOut, w)
+				}
+			}
+		})
 	}
 }

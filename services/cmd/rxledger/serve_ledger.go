@@ -46,7 +46,8 @@ func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 			// the state in the state cache as far as its budget goes and
 			// fills the key filter that answers reads of absent keys.
 			embedded.Options{Logger: telemetry.Component(p.log, "ledger"), WarmCache: true,
-				CacheBytes: p.cfg.LedgerCacheMB << 20 / 2, StateCacheBytes: p.cfg.LedgerCacheMB << 20 / 2})
+				CacheBytes: p.cfg.LedgerCacheMB << 20 / 2, StateCacheBytes: p.cfg.LedgerCacheMB << 20 / 2,
+				Signers: p.consortium.signers})
 		if err != nil {
 			return nil, fmt.Errorf("open the embedded ledger: %w", err)
 		}
