@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"rxledger/chaincode"
+	"rxledger/services/demo"
 	"rxledger/services/ledger/embedded"
 	"rxledger/services/platform/config"
 )
@@ -49,7 +50,7 @@ type servedConsortium struct {
 // loadConsortium reads the consortium cfg names (the built-in demo
 // consortium when none) and checks what serve needs of it: at least one
 // regulator. It then reads the signing keys of cfg.SigningKeys
-// (loadSigningKeys).
+// (loadSigningKeys) and, with --demo, checks that the demo can load.
 func loadConsortium(cfg config.Config) (*servedConsortium, error) {
 	sc := &servedConsortium{cons: demoConsortium(), file: cfg.Consortium}
 	if cfg.Consortium != "" {
@@ -71,7 +72,36 @@ func loadConsortium(cfg config.Config) (*servedConsortium, error) {
 	if err := sc.loadSigningKeys(cfg.SigningKeys); err != nil {
 		return nil, err
 	}
+	if cfg.Demo {
+		if err := sc.checkDemo(); err != nil {
+			return nil, err
+		}
+	}
 	return sc, nil
+}
+
+// checkDemo refuses a consortium --demo cannot load whole: the demo submits
+// as its four organisations, and its regulator attests the others.
+func (sc *servedConsortium) checkDemo() error {
+	var missing, unsigned []string
+	for _, o := range demo.Orgs() {
+		if _, ok := sc.cons.Org(o.MSP); !ok {
+			missing = append(missing, o.MSP)
+		} else if slices.Contains(sc.unsigned, o.MSP) {
+			unsigned = append(unsigned, fmt.Sprintf("%s (%s)", o.MSP, sc.expected(o.MSP)))
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		return fmt.Errorf("--demo loads the demo organisations of deploy/consortium/demo.json, and %s lacks %s: "+
+			"run --demo without --consortium, or add them to the file", sc, strings.Join(missing, ", "))
+	case !slices.Contains(sc.regulators, demo.Regulator):
+		return fmt.Errorf("--demo needs %s to have the regulator role in %s: it attests the demo's trading partners", demo.Regulator, sc)
+	case len(unsigned) > 0:
+		return fmt.Errorf("--demo submits as every demo organisation, and these have a publicKey in %s and no signing key here: %s",
+			sc, strings.Join(unsigned, ", "))
+	}
+	return nil
 }
 
 // loadSigningKeys reads dir/<MSP ID>.key for every organisation whose

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"rxledger/chaincode"
+	"rxledger/internal/testenv"
+	"rxledger/services/demo"
 	"rxledger/services/ingest"
 	"rxledger/services/ledger"
 	"rxledger/services/ledger/embedded"
@@ -42,7 +46,14 @@ var fixtureGLNs = map[string]string{generico: genericoGLN, prairie: "07123450000
 // writeConsortium writes the fixture, changed by edit, to a new file.
 func writeConsortium(t *testing.T, edit func(c *embedded.Consortium)) string {
 	t.Helper()
-	c, err := embedded.LoadConsortium(fixtureConsortium)
+	return writeConsortiumFrom(t, fixtureConsortium, edit)
+}
+
+// writeConsortiumFrom writes the consortium file base, changed by edit, to
+// a new file.
+func writeConsortiumFrom(t *testing.T, base string, edit func(c *embedded.Consortium)) string {
+	t.Helper()
+	c, err := embedded.LoadConsortium(base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,10 +271,15 @@ func serveFails(t *testing.T, args ...string) (int, string) {
 	defer cancel()
 	stdout := &stopOnStart{stop: cancel}
 	var stderr strings.Builder
-	full := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...)
+	data := t.TempDir()
+	full := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, args...)
 	code := run(ctx, full, strings.NewReader(""), stdout, &stderr)
 	if strings.Contains(stdout.b.String(), "rxledger serving") {
 		t.Errorf("serve started instead of failing:\n%s", stdout.b.String())
+	}
+	// Nothing half-done: serve stopped before it opened the ledger.
+	if _, err := os.Stat(filepath.Join(data, LedgerDir)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("serve created its ledger before it failed (%v)", err)
 	}
 	return code, stderr.String()
 }
@@ -292,6 +308,15 @@ func TestServeConsortiumRefusals(t *testing.T) {
 	unknownField := filepath.Join(dir, "field.json")
 	writeFile(t, unknownField, "{\n  \"name\": \"x\",\n  \"members\": []\n}\n")
 	noRegulator := writeConsortium(t, func(c *embedded.Consortium) { c.Organizations = c.Organizations[:3] })
+	demoJSON := filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json")
+	noPharmacy := writeConsortiumFrom(t, demoJSON, func(c *embedded.Consortium) {
+		c.Organizations = slices.DeleteFunc(c.Organizations, func(o embedded.Organization) bool { return o.MSPID == "PharmacyMSP" })
+	})
+	otherRegulator := writeConsortiumFrom(t, demoJSON, func(c *embedded.Consortium) {
+		c.Organizations[3].Roles = []string{"3PL"}
+		c.Organizations = append(c.Organizations, embedded.Organization{MSPID: stateBoard, Name: "Board", Roles: []string{"regulator"}})
+	})
+	keyed := writeConsortiumFrom(t, demoJSON, withKeys(map[string]string{"WholesalerMSP": keygen(t, filepath.Join(dir, "w.key"))}))
 	badRole := writeConsortium(t, func(c *embedded.Consortium) { c.Organizations[1].Roles = []string{"distributor"} })
 
 	tests := []struct {
@@ -308,6 +333,14 @@ func TestServeConsortiumRefusals(t *testing.T) {
 		{"a missing file", []string{"--consortium", filepath.Join(dir, "nope.json")}, 1, []string{"read consortium", "nope.json"}},
 		{"no regulator", []string{"--consortium", noRegulator}, 1,
 			[]string{"consortium rxledger-test-midwest (" + noRegulator + "): no organisation has the regulator role"}},
+		{"--demo without the demo organisations", []string{"--consortium", fixtureConsortium, "--demo"}, 1,
+			[]string{"--demo loads the demo organisations", "consortium rxledger-test-midwest (testdata/consortium.json) lacks " +
+				"ManufacturerMSP, WholesalerMSP, PharmacyMSP, RegulatorMSP"}},
+		{"--demo without one of them", []string{"--consortium", noPharmacy, "--demo"}, 1, []string{"lacks PharmacyMSP:"}},
+		{"--demo where RegulatorMSP is no regulator", []string{"--consortium", otherRegulator, "--demo"}, 1,
+			[]string{"--demo needs RegulatorMSP to have the regulator role in consortium rxledger-demo (" + otherRegulator + ")"}},
+		{"--demo with a demo organisation it cannot sign for", []string{"--consortium", keyed, "--demo"}, 1,
+			[]string{"have a publicKey in consortium rxledger-demo", "WholesalerMSP (no --signing-keys directory was given)"}},
 		{"a consortium on fabric", []string{"--consortium", fixtureConsortium, "--ledger", "fabric", "--fabric-peer", "localhost:7051",
 			"--fabric-tls-ca", "ca.pem", "--fabric-identities", "ids"}, 2,
 			[]string{"--consortium is for the embedded ledger only", "MSPs of its channel"}},
@@ -509,5 +542,25 @@ func TestServeSigningKeyRefusals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestServeDemoOnAConsortiumFile: --demo loads onto a consortium file that
+// lists the demo organisations among others.
+func TestServeDemoOnAConsortiumFile(t *testing.T) {
+	demoJSON := filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json")
+	wider := writeConsortiumFrom(t, demoJSON, func(c *embedded.Consortium) {
+		c.Name = "rxledger-demo-and-more"
+		c.Organizations = append(c.Organizations, embedded.Organization{MSPID: generico, Name: "Generico Labs", Roles: []string{"manufacturer"}})
+	})
+	data := t.TempDir()
+	s := startServe(t, "--data", data, "--consortium", wider, "--demo", "--roles", "verify")
+	out := strings.Join(s.out, "\n")
+	if want := "consortium rxledger-demo-and-more (" + wider + "): 5 organisations; regulator RegulatorMSP"; !strings.Contains(out, want) {
+		t.Errorf("start message lacks %q:\n%s", want, out)
+	}
+	creds, err := demo.ReadCredentials(filepath.Join(data, DemoCredentialsFile))
+	if err != nil || len(creds) != 4 {
+		t.Fatalf("%d demo credentials (%v); want 4", len(creds), err)
 	}
 }
