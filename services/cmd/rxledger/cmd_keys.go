@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"rxledger/services/ledger/embedded"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/config"
 )
@@ -39,12 +40,17 @@ func runKeys(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 }
 
 const keysUsage = `usage:
-  rxledger keys issue  [--data DIR] --org MSPID --role ROLE [--gln GLN] [--label TEXT]
+  rxledger keys issue  [--data DIR] [--consortium FILE] --org MSPID --role ROLE [--gln GLN] [--label TEXT]
   rxledger keys list   [--data DIR] [--json]
   rxledger keys revoke [--data DIR] KEY_ID
 
 issue prints the new API key on stdout; it is shown only once.
 roles: manufacturer, repackager, wholesaler, 3pl, dispenser, regulator
+
+With --consortium (env RXLEDGER_CONSORTIUM), the consortium file serve runs
+the embedded ledger with, issue refuses an --org the file does not list.
+Without it the organisation is not checked: the keys command cannot tell
+which consortium serve runs with, or whether it runs on Fabric.
 `
 
 // keysFlags starts a flag set with --data (env RXLEDGER_DATA).
@@ -76,12 +82,20 @@ func keysIssue(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&role, "role", "", "role: "+rolesList())
 	fs.StringVar(&g.GLN, "gln", "", "the organisation's 13-digit `GLN`")
 	fs.StringVar(&g.Label, "label", "", "who holds the key, for logs")
+	consortium := fs.String("consortium", strings.TrimSpace(os.Getenv(config.EnvName("consortium"))),
+		"consortium `file` of the embedded ledger: an --org it does not list is refused (env RXLEDGER_CONSORTIUM)")
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() > 0 || g.Org == "" || role == "" {
 		fmt.Fprintf(stderr, "rxledger keys issue: --org and --role are required, and nothing else\n")
 		return 2
+	}
+	if *consortium != "" {
+		if err := checkMember(*consortium, g.Org); err != nil {
+			fmt.Fprintf(stderr, "rxledger keys issue: %v\n", err)
+			return 1
+		}
 	}
 	g.Role = auth.Role(role)
 	s, ok := openKeys(*data, stderr)
@@ -96,6 +110,24 @@ func keysIssue(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, key)
 	fmt.Fprintf(stderr, "issued key %s for %s (%s); it is shown only once\n", p.KeyID, p.Org, p.Role)
 	return 0
+}
+
+// checkMember refuses an organisation the consortium file does not list:
+// the embedded ledger would refuse every request made with its key.
+func checkMember(file, org string) error {
+	cons, err := embedded.LoadConsortium(file)
+	if err != nil {
+		return err
+	}
+	if _, ok := cons.Org(org); ok {
+		return nil
+	}
+	members := make([]string, len(cons.Organizations))
+	for i, o := range cons.Organizations {
+		members[i] = o.MSPID
+	}
+	return fmt.Errorf("%s is not a member of consortium %s (%s), whose members are %s; the ledger would refuse every request made with its key",
+		org, cons.Name, file, strings.Join(members, ", "))
 }
 
 func keysList(args []string, stdout, stderr io.Writer) int {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,6 +19,7 @@ func keys(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestKeysIssueListRevoke(t *testing.T) {
+	t.Setenv("RXLEDGER_CONSORTIUM", "")
 	data := t.TempDir()
 	code, out, errOut := keys(t, "issue", "--data", data, "--org", "PharmacyMSP", "--role", "dispenser", "--gln", "0312345000027", "--label", "front desk")
 	if code != 0 {
@@ -54,6 +56,7 @@ func TestKeysIssueListRevoke(t *testing.T) {
 }
 
 func TestKeysRefusals(t *testing.T) {
+	t.Setenv("RXLEDGER_CONSORTIUM", "")
 	data := t.TempDir()
 	tests := []struct {
 		name   string
@@ -74,6 +77,48 @@ func TestKeysRefusals(t *testing.T) {
 			code, _, errOut := keys(t, tt.args...)
 			if code != tt.code || !strings.Contains(errOut, tt.errHas) {
 				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tt.code, errOut, tt.errHas)
+			}
+		})
+	}
+}
+
+// TestKeysIssueChecksTheConsortium: given the consortium file serve runs
+// with, issue refuses an organisation it does not list, naming the members;
+// without one it checks nothing, as before.
+func TestKeysIssueChecksTheConsortium(t *testing.T) {
+	t.Setenv("RXLEDGER_CONSORTIUM", "")
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	writeFile(t, bad, "{\n  \"name\": \"x\",\n  \"organizations\": [1]\n}\n")
+	tests := []struct {
+		name   string
+		env    string
+		args   []string
+		code   int
+		errHas string
+	}{
+		{name: "a member", args: []string{"--consortium", fixtureConsortium, "--org", generico}, code: 0, errHas: "issued key"},
+		{name: "not a member", args: []string{"--consortium", fixtureConsortium, "--org", "ManufacturerMSP"}, code: 1,
+			errHas: "ManufacturerMSP is not a member of consortium rxledger-test-midwest (testdata/consortium.json), " +
+				"whose members are GenericoLabsMSP, PrairieDrugMSP, MainStreetRxMSP, StateBoardMSP"},
+		{name: "not a member, file from the environment", env: fixtureConsortium, args: []string{"--org", "ManufacturerMSP"}, code: 1,
+			errHas: "is not a member of consortium rxledger-test-midwest"},
+		{name: "a file that does not decode", args: []string{"--consortium", bad, "--org", generico}, code: 1, errHas: "line 3, column"},
+		{name: "no consortium: not checked", args: []string{"--org", "ManufacturerMSP"}, code: 0, errHas: "issued key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("RXLEDGER_CONSORTIUM", tt.env)
+			data := t.TempDir()
+			code, out, errOut := keys(t, append([]string{"issue", "--data", data, "--role", "manufacturer"}, tt.args...)...)
+			if code != tt.code || !strings.Contains(errOut, tt.errHas) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tt.code, errOut, tt.errHas)
+			}
+			s, err := auth.OpenStore(filepath.Join(data, auth.KeysFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if issued := len(s.List()) == 1; issued != (tt.code == 0) || (tt.code != 0 && out != "") {
+				t.Errorf("exit %d with %d keys in the store and stdout %q", code, len(s.List()), out)
 			}
 		})
 	}
