@@ -126,8 +126,9 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 			return nil, err
 		}
 		p.consortium = sc
+		log := telemetry.Component(p.log, "ledger")
 		for _, w := range sc.warnings {
-			p.log.Warn(w)
+			log.Warn(w)
 		}
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
