@@ -60,7 +60,8 @@ subcommands:
                       of the consortium file (default: the one in the genesis block)
   info --data DIR     print the height, the last block's hash and time
   keygen --out FILE   write a new ed25519 private key (base64 seed, mode 0600) to FILE
-                      and print its public key for the consortium file's publicKey
+                      and print its public key for the consortium file's publicKey;
+                      'rxledger serve --signing-keys DIR' reads it as DIR/<mspId>.key
 
 The embedded ledger must not be running while these read its directory.
 `)

@@ -43,7 +43,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.RedisURL, "redis", e.str("redis", ""), "Redis `URL` for the verification cache, e.g. redis://127.0.0.1:6379/0; empty for an in-process cache (env RXLEDGER_REDIS)")
 	fs.StringVar(&c.Ledger, "ledger", e.str("ledger", LedgerEmbedded), "ledger: embedded or fabric (env RXLEDGER_LEDGER)")
 	fs.StringVar(&roles, "roles", e.str("roles", "all"), "service `roles` to run: all, none (platform endpoints only), or a comma list of "+strings.Join(AllRoles, ",")+" (env RXLEDGER_ROLES)")
-	fs.BoolVar(&c.Demo, "demo", e.boolean("demo", false), "load the demo consortium and write its API keys to demo-credentials.json in the data directory (env RXLEDGER_DEMO)")
+	fs.BoolVar(&c.Demo, "demo", e.boolean("demo", false), "load the demo consortium's partner records and story, and write its API keys to demo-credentials.json in the data directory; with --consortium, the file must list the four demo organisations (env RXLEDGER_DEMO)")
 	fs.StringVar(&c.Consortium, "consortium", e.str("consortium", ""), "consortium `file` of the embedded ledger: its organisations, regulators and public keys (deploy/consortium/README.md); empty for the built-in demo consortium, deploy/consortium/demo.json (env RXLEDGER_CONSORTIUM)")
 	fs.StringVar(&c.SigningKeys, "signing-keys", e.str("signing-keys", ""), "`directory` of the embedded ledger's signing keys: <MSP ID>.key, as 'rxledger ledger keygen' writes it, for each organisation of the consortium with a publicKey; a key file open to group or others is refused (env RXLEDGER_SIGNING_KEYS)")
 	fs.StringVar(&logLevel, "log-level", e.str("log-level", "info"), "log `level`: debug, info, warn, error (env RXLEDGER_LOG_LEVEL)")
