@@ -111,8 +111,9 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (er
 }
 
 // newPlatform builds the shared pieces: logs, the embedded ledger's
-// consortium, traces, metrics, readiness, the API key store, the Redis client when configured, the gin engine with
-// the platform endpoints, and the HTTP server.
+// consortium, traces, metrics, readiness, the API key store, the Redis
+// client when configured, the gin engine with the platform endpoints, and
+// the HTTP server.
 func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*platform, error) {
 	p := &platform{cfg: cfg, log: telemetry.NewLogger(logOut, cfg.LogLevel)}
 	if server.TuneGC(os.Getenv) {

@@ -16,8 +16,9 @@ import (
 const LedgerDir = "ledger"
 
 // demoConsortium is the consortium of the embedded ledger serve opens
-// without --consortium (see servedConsortium): the four demo organisations, exactly as
-// deploy/consortium/demo.json lists them (TestDemoConsortiumIsDemoJSON).
+// without --consortium (see servedConsortium): the four demo organisations,
+// exactly as deploy/consortium/demo.json lists them
+// (TestDemoConsortiumIsDemoJSON).
 func demoConsortium() *embedded.Consortium {
 	return &embedded.Consortium{Name: "rxledger-demo", Organizations: []embedded.Organization{
 		{MSPID: "ManufacturerMSP", Name: "Acme Pharmaceuticals (demo manufacturer)", Roles: []string{"manufacturer"},
