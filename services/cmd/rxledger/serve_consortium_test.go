@@ -130,8 +130,7 @@ func registerPartners(t *testing.T, l ledger.Ledger, orgs ...string) {
 		}
 		submit(org, chaincode.FnPutPartner, p)
 		if org != stateBoard {
-			submit(stateBoard, chaincode.FnAttestPartner, org,
-				chaincode.Attestation{Licenses: p.Licenses, CompanyPrefixes: p.CompanyPrefixes, GLNs: p.GLNs})
+			submit(stateBoard, chaincode.FnAttestPartner, org, p.Claims())
 		}
 	}
 }
