@@ -12,10 +12,12 @@ import (
 // stateCache holds the current committed value and version of state keys,
 // so that reading them does not search the store. It has two tiers:
 //   - hot: a Go map of the keys read again and again (a trading partner's
-//     record, a lot's record). A key read by a transaction enters on its
-//     second read within a while, checked by a lossy table of key hashes,
-//     so that keys read once (a random serial among millions) do not push
-//     the others out; when full, a random entry makes room.
+//     record, a lot's record). A key read by a transaction, from the store
+//     or from the bulk tier, enters on its second read within a while,
+//     checked by a lossy table of key hashes, so that keys read once (a
+//     random serial among millions) do not push the others out; when full,
+//     a random entry makes room. A lookup there stays in the CPU's caches,
+//     where one in a bulk tier of millions of records does not.
 //   - bulk: the whole state, as far as its budget goes: what the pass over
 //     the state at Open reads (Options.WarmCache, warm.go), and every value
 //     a block writes, as the block commits. Its values live
@@ -128,11 +130,16 @@ func (c *stateCache) get(sk []byte, g uint64) (Version, []byte, bool) {
 	if err != nil { // only the cache writes entries: never
 		return Version{}, nil, false
 	}
+	// A key read again and again (a lot, a partner) moves up to the hot
+	// tier, as one read from the store does: a lookup in the bulk tier of
+	// millions of records misses the CPU's caches every time.
+	c.offer(sk, g, v, val)
 	return v, val, true
 }
 
-// offer adds the value a reader that noted gen g read from its snapshot, if
-// sk has been read before and nothing was committed since the snapshot.
+// offer adds the value a reader that noted gen g read from its snapshot (or
+// from the bulk tier), if sk has been read before and nothing was committed
+// since the snapshot.
 // Absent keys and values larger than stateCacheMaxValue are not cached.
 func (c *stateCache) offer(sk []byte, g uint64, v Version, val []byte) {
 	if val == nil || len(val) > stateCacheMaxValue {

@@ -432,3 +432,34 @@ func TestCommitEndAfterAFailedCommit(t *testing.T) {
 		t.Errorf("after a failed commit the bulk tier holds %q at %v", val, v)
 	}
 }
+
+// TestBulkHitsMoveUp: a key found in the bulk tier a second time moves up
+// to the hot tier, and a block that writes it afterwards still replaces it
+// there (no stale hot entry).
+func TestBulkHitsMoveUp(t *testing.T) {
+	c := newStateCache(minStateCacheBytes)
+	sk := stateKey("lot")
+	c.fill(0, [][]byte{sk}, [][]byte{append(Version{Block: 3}.append(nil), "old"...)})
+	hot := func() bool {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		_, ok := c.hot[string(sk)]
+		return ok
+	}
+	for read := 1; read <= 2; read++ {
+		g, _ := c.begin()
+		if _, val, ok := c.get(sk, g); !ok || string(val) != "old" {
+			t.Fatalf("read %d: %q %v", read, val, ok)
+		}
+		if got, want := hot(), read == 2; got != want {
+			t.Fatalf("after read %d: in the hot tier %v, want %v", read, got, want)
+		}
+	}
+	newer := append(Version{Block: 4}.append(nil), "new"...)
+	c.commitStart([][]byte{sk})
+	c.commitEnd([][]byte{sk}, [][]byte{newer})
+	g, _ := c.begin()
+	if v, val, ok := c.get(sk, g); !ok || string(val) != "new" || v.Block != 4 {
+		t.Fatalf("after a block wrote it: %q at %v (%v), want the block's value", val, v, ok)
+	}
+}
