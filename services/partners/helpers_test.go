@@ -1,0 +1,281 @@
+package partners_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"rxledger/chaincode"
+	"rxledger/internal/testenv"
+	"rxledger/services/ledger"
+	"rxledger/services/ledger/embedded"
+	"rxledger/services/partners"
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/problem"
+)
+
+// The demo consortium's organisations; RegulatorMSP is the chaincode's
+// regulator.
+const (
+	mfr   = "ManufacturerMSP"
+	whs   = "WholesalerMSP"
+	pharm = "PharmacyMSP"
+	reg   = "RegulatorMSP"
+)
+
+// Their GLNs and company prefixes.
+const (
+	mfrGLN    = "0312345000011"
+	whsGLN    = "0614141000012"
+	pharmGLN  = "0861234000019"
+	regGLN    = "0869999000015"
+	mfrPrefix = "0312345"
+	whsPrefix = "0614141"
+)
+
+// The API keys of the tests, by name: one per organisation with its own
+// role, and two whose role does not fit their organisation.
+const (
+	keyMfr   = "manufacturer"
+	keyWhs   = "wholesaler"
+	keyPharm = "pharmacy"
+	keyReg   = "regulator"
+	// keyWhsRegulator is a regulator-role key issued to the wholesaler,
+	// which is not a configured regulator of the chaincode.
+	keyWhsRegulator = "wholesaler with the regulator role"
+	// keyRegWholesaler is a key of the regulator organisation without the
+	// regulator role.
+	keyRegWholesaler = "regulator with the wholesaler role"
+)
+
+// env is a real embedded ledger running the real chaincode (regulator
+// RegulatorMSP), the partners service on it behind the API key middleware,
+// and an HTTP server in front.
+type env struct {
+	t    *testing.T
+	l    *embedded.Ledger
+	spy  *countingLedger
+	url  string
+	keys map[string]string
+}
+
+// countingLedger counts the submissions that reach the ledger, so that a
+// test tells a refusal made before submitting from one the chaincode made.
+type countingLedger struct {
+	partners.Ledger
+	submits atomic.Int64
+}
+
+func (c *countingLedger) Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error) {
+	c.submits.Add(1)
+	return c.Ledger.Submit(ctx, org, tx)
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	cons, err := embedded.LoadConsortium(filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("open embedded ledger: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("close ledger: %v", err)
+		}
+	})
+	store, err := auth.OpenStore(filepath.Join(t.TempDir(), auth.KeysFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, l: l, spy: &countingLedger{Ledger: l}, keys: map[string]string{}}
+	for name, g := range map[string]auth.Grant{
+		keyMfr:           {Org: mfr, Role: auth.Manufacturer},
+		keyWhs:           {Org: whs, Role: auth.Wholesaler},
+		keyPharm:         {Org: pharm, Role: auth.Dispenser},
+		keyReg:           {Org: reg, Role: auth.Regulator},
+		keyWhsRegulator:  {Org: whs, Role: auth.Regulator},
+		keyRegWholesaler: {Org: reg, Role: auth.Wholesaler},
+	} {
+		if e.keys[name], _, err = store.Issue(g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	engine := httpx.NewEngine(httpx.EngineConfig{})
+	partners.New(e.spy, nil).Mount(engine, auth.Middleware(store))
+	srv := httptest.NewServer(engine)
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	return e
+}
+
+// response is an HTTP answer, read whole.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request with the named key ("" for none) and reads the answer.
+func (e *env) do(method, key, path, body string) response {
+	e.t.Helper()
+	req, err := http.NewRequestWithContext(e.t.Context(), method, e.url+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if key != "" {
+		k, ok := e.keys[key]
+		if !ok {
+			k = key // a key the store never issued
+		}
+		req.Header.Set("Authorization", "Bearer "+k)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// written decodes the answer of a write after checking its status.
+func (r response) written(t *testing.T, status int) partners.Written {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	var w partners.Written
+	if err := json.Unmarshal(r.body, &w); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+	if w.TxID == "" || w.Block == 0 {
+		t.Fatalf("answer %s names no transaction and block", r.body)
+	}
+	return w
+}
+
+// problem decodes a refusal after checking that it is problem+json of the
+// status, with a detail.
+func (r response) problem(t *testing.T, status int) problem.Body {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != problem.MediaType {
+		t.Fatalf("Content-Type %q, want %s: %s", ct, problem.MediaType, r.body)
+	}
+	var b problem.Body
+	if err := json.Unmarshal(r.body, &b); err != nil {
+		t.Fatalf("decode problem %s: %v", r.body, err)
+	}
+	if b.Status != status || b.Detail == "" || b.Code == "" {
+		t.Fatalf("problem %s: want status %d, a code and a detail", r.body, status)
+	}
+	return b
+}
+
+// fields are the fields a problem names, in order.
+func fields(b problem.Body) []string {
+	var out []string
+	for _, l := range b.Errors {
+		out = append(out, l.Field)
+	}
+	return out
+}
+
+// height is the ledger's height.
+func (e *env) height() uint64 {
+	e.t.Helper()
+	h, err := e.l.Height(e.t.Context())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return h
+}
+
+// record reads msp's partner record from the ledger ("" when there is none).
+func (e *env) record(msp string) string {
+	e.t.Helper()
+	raw, err := e.l.Evaluate(e.t.Context(), reg, chaincode.FnReadPartner, msp)
+	if problem.Is(err, problem.NotFound) {
+		return ""
+	}
+	if err != nil {
+		e.t.Fatalf("read partner %s: %v", msp, err)
+	}
+	return string(raw)
+}
+
+// refused runs send, a request that must be refused, and checks that it
+// changed nothing: the same ledger height and record of msp, and submits
+// submissions made (0 for a refusal made before submitting, 1 for one the
+// chaincode made).
+func (e *env) refused(t *testing.T, msp string, submits int64, send func() response) response {
+	t.Helper()
+	h, rec, n := e.height(), e.record(msp), e.spy.submits.Load()
+	r := send()
+	if got := e.spy.submits.Load() - n; got != submits {
+		t.Errorf("%d submissions, want %d", got, submits)
+	}
+	if got := e.height(); got != h {
+		t.Errorf("ledger height %d after the refusal, was %d", got, h)
+	}
+	if got := e.record(msp); got != rec {
+		t.Errorf("record of %s changed by the refusal:\n was %s\n now %s", msp, rec, got)
+	}
+	return r
+}
+
+// put writes msp's record as key and expects status.
+func (e *env) put(key, msp, body string, status int) partners.Written {
+	e.t.Helper()
+	return e.do(http.MethodPut, key, "/partners/"+msp, body).written(e.t, status)
+}
+
+// attest attests msp as the regulator and expects 200.
+func (e *env) attest(msp, body string) partners.Written {
+	e.t.Helper()
+	return e.do(http.MethodPut, keyReg, "/partners/"+msp+"/attestation", body).written(e.t, http.StatusOK)
+}
+
+// licence is a licence valid until 2099, as JSON.
+const licence = `{"authority":"FDA","number":"LIC-1","expiry":"2099-01-01T00:00:00Z"}`
+
+// recordOf is the body of a record with one role, GLN, optional prefix and
+// the licence.
+func recordOf(name, role, gln, prefix string) string {
+	prefixes := "[]"
+	if prefix != "" {
+		prefixes = `["` + prefix + `"]`
+	}
+	return `{"name":"` + name + `","roles":["` + role + `"],"glns":["` + gln + `"],"companyPrefixes":` + prefixes +
+		`,"licenses":[` + licence + `]}`
+}
+
+// mustJSON encodes v.
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(bytes.TrimSpace(b))
+}

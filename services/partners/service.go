@@ -1,0 +1,189 @@
+package partners
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"rxledger/chaincode"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/problem"
+)
+
+// MaxBodyBytes bounds the body of a record or an attestation. Each is one
+// ledger transaction whose arguments every member's blocks hold; 1 MiB is
+// tens of thousands of GLNs.
+const MaxBodyBytes = 1 << 20
+
+// Ledger is what the service needs of the ledger.
+type Ledger interface {
+	Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error)
+	Evaluate(ctx context.Context, org string, function string, args ...string) ([]byte, error)
+}
+
+var _ Ledger = ledger.Ledger(nil)
+
+// Service answers the partner routes on a ledger.
+type Service struct {
+	ledger Ledger
+	log    *slog.Logger
+}
+
+// New returns the service over l; log receives a line per record or
+// attestation written (nil: discarded).
+func New(l Ledger, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{ledger: l, log: log}
+}
+
+// Mount adds the routes to r, each behind authenticate:
+//
+//	GET /partners/:mspId              any caller
+//	PUT /partners/:mspId              a key of that organisation, any role
+//	PUT /partners/:mspId/attestation  regulator keys (and the chaincode
+//	                                  accepts only configured regulators)
+func (s *Service) Mount(r gin.IRouter, authenticate gin.HandlerFunc) {
+	g := r.Group("/partners", authenticate, httpx.LimitBody(MaxBodyBytes))
+	g.GET("/:mspId", s.handleRead)
+	g.PUT("/:mspId", s.handlePut)
+	g.PUT("/:mspId/attestation", auth.Require(auth.Regulator), s.handleAttest)
+}
+
+// Written is the answer to a write: the record as the ledger stored it and
+// the transaction that stored it.
+type Written struct {
+	Partner chaincode.Partner `json:"partner"`
+	TxID    string            `json:"txId"`
+	Block   uint64            `json:"block"`
+}
+
+// handleRead is GET /partners/{mspId}. ReadPartner answers every caller:
+// partner records are shared state that every member's ledger holds.
+func (s *Service) handleRead(c *gin.Context) {
+	p, _ := auth.PrincipalOf(c)
+	raw, err := s.ledger.Evaluate(c.Request.Context(), p.Org, chaincode.FnReadPartner, c.Param("mspId"))
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	var rec chaincode.Partner
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		httpx.Fail(c, fmt.Errorf("decode ReadPartner result: %w", err))
+		return
+	}
+	httpx.Respond(c, http.StatusOK, rec)
+}
+
+// handlePut is PUT /partners/{mspId}: the caller's organisation writes its
+// own record. Any role of the organisation may: the record is what the
+// organisation says of itself, and it grants nothing until a regulator
+// attests it (the attestation is kept as it is). Nobody writes another
+// organisation's record, a regulator included: it attests instead.
+func (s *Service) handlePut(c *gin.Context) {
+	p, _ := auth.PrincipalOf(c)
+	msp := c.Param("mspId")
+	if p.Org != msp {
+		httpx.Fail(c, problem.New(problem.Forbidden,
+			"%s may write only its own partner record, not %s's (a regulator attests it: PUT /partners/%s/attestation)",
+			p.Org, msp, url.PathEscape(msp)))
+		return
+	}
+	var body recordBody
+	if err := httpx.DecodeJSON(c, &body); err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	rec, err := body.partner(msp)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	arg, err := json.Marshal(rec)
+	if err != nil {
+		httpx.Fail(c, fmt.Errorf("encode partner record: %w", err))
+		return
+	}
+	ctx := c.Request.Context()
+	// Whether this write creates the record, for 201: read just before it.
+	// Only the organisation writes its record, so only its own concurrent
+	// first writes could both be answered 201.
+	_, err = s.ledger.Evaluate(ctx, p.Org, chaincode.FnReadPartner, msp)
+	created := problem.Is(err, problem.NotFound)
+	if err != nil && !created {
+		httpx.Fail(c, err)
+		return
+	}
+	r, err := s.ledger.Submit(ctx, p.Org, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(arg)}})
+	if err != nil {
+		httpx.Fail(c, located(err, body.lists(), msp))
+		return
+	}
+	w, err := written(r)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	s.log.InfoContext(ctx, "partner record written", "partner", msp, "created", created, "txId", r.TxID, "block", r.Block)
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		c.Header("Location", "/partners/"+url.PathEscape(msp))
+	}
+	httpx.Respond(c, status, w)
+}
+
+// handleAttest is PUT /partners/{mspId}/attestation: a regulator attests
+// what it has checked. Mount lets only regulator keys through; the
+// chaincode accepts only its configured regulators (regulator-only, 403),
+// which serve configures from the same consortium as the services.
+func (s *Service) handleAttest(c *gin.Context) {
+	p, _ := auth.PrincipalOf(c)
+	msp := c.Param("mspId")
+	var body attestationBody
+	if err := httpx.DecodeJSON(c, &body); err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	att, err := body.attestation()
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	arg, err := json.Marshal(att)
+	if err != nil {
+		httpx.Fail(c, fmt.Errorf("encode attestation: %w", err))
+		return
+	}
+	ctx := c.Request.Context()
+	r, err := s.ledger.Submit(ctx, p.Org, ledger.Transaction{Function: chaincode.FnAttestPartner, Args: []string{msp, string(arg)}})
+	if err != nil {
+		httpx.Fail(c, located(err, body.lists(), msp))
+		return
+	}
+	w, err := written(r)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	s.log.InfoContext(ctx, "partner attested", "partner", msp, "by", p.Org, "roles", att.Roles,
+		"licenses", len(att.Licenses), "txId", r.TxID, "block", r.Block)
+	httpx.Respond(c, http.StatusOK, w)
+}
+
+// written is the answer of a committed write.
+func written(r ledger.Receipt) (Written, error) {
+	w := Written{TxID: r.TxID, Block: r.Block}
+	if err := json.Unmarshal(r.Result, &w.Partner); err != nil {
+		return w, fmt.Errorf("decode the stored partner record (tx %s): %w", r.TxID, err)
+	}
+	return w, nil
+}
