@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"rxledger/services/ingest"
+	"rxledger/services/partners"
 	"rxledger/services/platform/telemetry"
 )
 
@@ -14,7 +15,9 @@ const IngestDir = "ingest"
 
 // mountIngest builds the ingest service (EPCIS capture and query) on the
 // process's ledger, mounts its routes behind the API key middleware, adds
-// its readiness check and runs its projection and job workers.
+// its readiness check and runs its projection and job workers. It mounts
+// partner onboarding (/partners) too: writing partner records and
+// attestations is part of the ledger's write path, as capturing is.
 func mountIngest(ctx context.Context, p *platform) error {
 	l, err := p.processLedger(ctx)
 	if err != nil {
@@ -41,6 +44,7 @@ func mountIngest(ctx context.Context, p *platform) error {
 	}
 	p.closers = append(p.closers, svc.Close)
 	svc.Mount(p.engine, p.authenticate)
+	partners.New(l, telemetry.Component(p.log, "partners")).Mount(p.engine, p.authenticate)
 	p.ready.Add("ingest", svc.Ready)
 	p.srv.Go("ingest", svc.Run)
 	return nil

@@ -16,7 +16,8 @@ import (
 // TestServeIngest starts serve with the ingest role and walks its routes:
 // a capture is accepted and its job reports the chaincode's refusal (no
 // partner is registered on a fresh ledger), queries answer, a regulator may
-// not capture, and readiness and metrics include the service.
+// not capture, partner onboarding is mounted, and readiness and metrics
+// include the service.
 func TestServeIngest(t *testing.T) {
 	data := t.TempDir()
 	keys, err := auth.OpenStore(filepath.Join(data, auth.KeysFile))
@@ -75,6 +76,12 @@ func TestServeIngest(t *testing.T) {
 	}
 	if status, h, b := s.get(t, "/epcis/events", "Authorization", "Bearer "+regKey); status != 200 || h.Get("Content-Type") != "application/ld+json" {
 		t.Fatalf("query: %d %s", status, b)
+	}
+	// Partner onboarding is mounted with the ingest role: on a fresh
+	// ledger the partners route answers that there is no record.
+	if status, _, b := s.get(t, "/partners/ManufacturerMSP", "Authorization", "Bearer "+regKey); status != 404 ||
+		!strings.Contains(string(b), "no partner record for ManufacturerMSP") {
+		t.Fatalf("partner record: %d %s", status, b)
 	}
 	status, r := s.readyz(t)
 	if ok, found := checkOK(r, "ingest"); status != 200 || !ok || !found {

@@ -48,6 +48,11 @@ func TestServeVerifyReturns(t *testing.T) {
 	if status, _, b := s.get(t, lms, "Authorization", "Bearer "+whsKey); status != http.StatusForbidden {
 		t.Fatalf("wholesaler without a partner record: %d %s", status, b)
 	}
+	// Partner onboarding comes with the ingest role, not with these.
+	if status, _, b := s.get(t, "/partners/WholesalerMSP", "Authorization", "Bearer "+regKey); status != http.StatusNotFound ||
+		!strings.Contains(string(b), "no resource at /partners/WholesalerMSP") {
+		t.Fatalf("partner record without the ingest role: %d %s", status, b)
+	}
 	body, _ := json.Marshal(map[string]string{"gtin": "00312345678906", "serial": "S1", "returnedBy": "0377777000008"})
 	req, err := http.NewRequest(http.MethodPost, s.url+"/returns/check", bytes.NewReader(body))
 	if err != nil {
