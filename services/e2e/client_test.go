@@ -128,10 +128,14 @@ func (n *node) credentials() map[string]demo.Credential {
 
 // job is the part of a capture job the tests read.
 type job struct {
-	CaptureID  string `json:"captureID"`
-	Running    bool   `json:"running"`
-	Success    bool   `json:"success"`
-	Errors     []any  `json:"errors"`
+	CaptureID string `json:"captureID"`
+	Running   bool   `json:"running"`
+	Success   bool   `json:"success"`
+	Errors    []struct {
+		Code   string `json:"code"`
+		Rule   string `json:"rule"`
+		Detail string `json:"detail"`
+	} `json:"errors"`
 	EventCount int    `json:"eventCount"`
 	Duplicates int    `json:"duplicates"`
 	Block      uint64 `json:"block"`

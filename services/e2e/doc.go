@@ -2,7 +2,9 @@
 // rxledger binary, start it with `serve --demo` (with a real redis-server
 // where the test is about the cache) and walk the DSCSA story over HTTP as
 // the demo organisations, refusals, Redis faults, restarts and a crash
-// included. The package has no code of its own; run it with
+// included; and start it with a consortium file of other organisations,
+// which are onboarded over HTTP before they trade. The package has no code
+// of its own; run it with
 //
 //	(ulimit -u 400; go test ./services/e2e/)
 //

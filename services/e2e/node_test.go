@@ -17,7 +17,7 @@ import (
 // it gives up: a safety net against a broken build, not a timing check.
 const waitBound = 90 * time.Second
 
-// node is one running `rxledger serve --demo` process.
+// node is one running `rxledger serve` process.
 type node struct {
 	t    *testing.T
 	data string
@@ -36,11 +36,18 @@ var servingLine = regexp.MustCompile(`rxledger serving (http://\S+)`)
 // and stops it when the test ends.
 func startNode(t *testing.T, data, redisURL string, extra ...string) *node {
 	t.Helper()
-	args := []string{"serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"}
+	args := []string{"--demo"}
 	if redisURL != "" {
 		args = append(args, "--redis", redisURL)
 	}
-	args = append(args, extra...)
+	return startServe(t, data, append(args, extra...)...)
+}
+
+// startServe starts `rxledger serve --data data args...` on a free port,
+// waits for /readyz and stops it when the test ends.
+func startServe(t *testing.T, data string, args ...string) *node {
+	t.Helper()
+	args = append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, args...)
 	n := &node{t: t, data: data, done: make(chan struct{})}
 	n.cmd = exec.Command(binary, args...)
 	n.cmd.Env = append(os.Environ(), childEnv+"=1", "OTEL_EXPORTER_OTLP_ENDPOINT=")
