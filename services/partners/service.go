@@ -107,11 +107,6 @@ func (s *Service) handlePut(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	arg, err := json.Marshal(rec)
-	if err != nil {
-		httpx.Fail(c, fmt.Errorf("encode partner record: %w", err))
-		return
-	}
 	ctx := c.Request.Context()
 	// Whether this write creates the record, for 201: read just before it.
 	// Only the organisation writes its record, so only its own concurrent
@@ -122,17 +117,11 @@ func (s *Service) handlePut(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	r, err := s.ledger.Submit(ctx, p.Org, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(arg)}})
-	if err != nil {
-		httpx.Fail(c, located(err, body.lists(), msp))
+	w, ok := s.write(c, p.Org, chaincode.FnPutPartner, rec, body.lists(), msp)
+	if !ok {
 		return
 	}
-	w, err := written(r)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	s.log.InfoContext(ctx, "partner record written", "partner", msp, "created", created, "txId", r.TxID, "block", r.Block)
+	s.log.InfoContext(ctx, "partner record written", "partner", msp, "created", created, "txId", w.TxID, "block", w.Block)
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
@@ -158,25 +147,36 @@ func (s *Service) handleAttest(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	arg, err := json.Marshal(att)
-	if err != nil {
-		httpx.Fail(c, fmt.Errorf("encode attestation: %w", err))
+	w, ok := s.write(c, p.Org, chaincode.FnAttestPartner, att, body.lists(), msp, msp)
+	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	r, err := s.ledger.Submit(ctx, p.Org, ledger.Transaction{Function: chaincode.FnAttestPartner, Args: []string{msp, string(arg)}})
+	s.log.InfoContext(c.Request.Context(), "partner attested", "partner", msp, "by", p.Org, "roles", att.Roles,
+		"licenses", len(att.Licenses), "txId", w.TxID, "block", w.Block)
+	httpx.Respond(c, http.StatusOK, w)
+}
+
+// write submits fn as org with its leading arguments and the JSON of v,
+// and returns what the ledger stored. On a failure it answers the problem,
+// located in the body's lists (in) where the chaincode names a value, and
+// reports false.
+func (s *Service) write(c *gin.Context, org, fn string, v any, in lists, msp string, lead ...string) (Written, bool) {
+	arg, err := json.Marshal(v)
 	if err != nil {
-		httpx.Fail(c, located(err, body.lists(), msp))
-		return
+		httpx.Fail(c, fmt.Errorf("encode the %s argument: %w", fn, err))
+		return Written{}, false
+	}
+	r, err := s.ledger.Submit(c.Request.Context(), org, ledger.Transaction{Function: fn, Args: append(lead, string(arg))})
+	if err != nil {
+		httpx.Fail(c, located(err, in, msp))
+		return Written{}, false
 	}
 	w, err := written(r)
 	if err != nil {
 		httpx.Fail(c, err)
-		return
+		return Written{}, false
 	}
-	s.log.InfoContext(ctx, "partner attested", "partner", msp, "by", p.Org, "roles", att.Roles,
-		"licenses", len(att.Licenses), "txId", r.TxID, "block", r.Block)
-	httpx.Respond(c, http.StatusOK, w)
+	return w, true
 }
 
 // written is the answer of a committed write.
