@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"rxledger/epcis/gs1"
 )
@@ -56,6 +57,15 @@ type Config struct {
 	// <MSP ID>.key for each organisation whose consortium entry has a
 	// publicKey; empty for none.
 	SigningKeys string
+	// Regulators are the MSP IDs of the regulators of a Fabric network
+	// (--regulators), in the order of the setting: the chaincode servers'
+	// RXLEDGER_REGULATOR_MSPS. The ingest service reads events as the
+	// first, the verification service lets each verify without being an
+	// authorized trading partner, and the Fabric ledger has them endorse,
+	// with the submitter, each transaction that carries private data. Set
+	// with LedgerFabric only (DefaultRegulators when not given); on the
+	// embedded ledger the consortium file names them.
+	Regulators []string
 
 	LogLevel        slog.Level
 	AccessLog       string        // AccessLogAll or AccessLogErrors
@@ -108,6 +118,10 @@ func (c Config) Validate() error {
 	}
 	switch c.Ledger {
 	case LedgerEmbedded:
+		if len(c.Regulators) > 0 {
+			errs = append(errs, errors.New("--regulators is for --ledger fabric only: on the embedded ledger the regulators are "+
+				"the organisations with the regulator role in the consortium file (--consortium), which also configures the chaincode"))
+		}
 	case LedgerFabric:
 		if c.Demo {
 			errs = append(errs, errors.New("--demo runs on the embedded ledger only"))
@@ -119,6 +133,10 @@ func (c Config) Validate() error {
 		if c.SigningKeys != "" {
 			errs = append(errs, errors.New("--signing-keys is for the embedded ledger only: "+
 				"on Fabric each organisation signs with the key.pem of its folder in --fabric-identities"))
+		}
+		if len(c.Regulators) == 0 {
+			errs = append(errs, errors.New("--regulators: a Fabric network needs at least one regulator (default "+
+				strings.Join(DefaultRegulators, ",")+")"))
 		}
 		errs = append(errs, c.Fabric.validate()...)
 	default:
@@ -199,6 +217,31 @@ func (c Config) RedactedRedisURL() string {
 }
 
 func redactURL(u *url.URL) string { return u.Redacted() }
+
+// parseRegulators reads --regulators as the chaincode server reads
+// RXLEDGER_REGULATOR_MSPS, so that one value serves both: MSP IDs separated
+// by commas, spaces around them ignored, as are empty entries. It refuses a
+// value that names none, an MSP ID with a space inside (a missing comma?)
+// and one listed twice.
+func parseRegulators(s string) ([]string, error) {
+	var out []string
+	for _, r := range strings.Split(s, ",") {
+		r = strings.TrimSpace(r)
+		switch {
+		case r == "":
+			continue
+		case strings.ContainsFunc(r, unicode.IsSpace):
+			return nil, fmt.Errorf("%q: an MSP ID has no spaces; separate MSP IDs with commas", r)
+		case slices.Contains(out, r):
+			return nil, fmt.Errorf("%s is listed twice", r)
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%q names no MSP ID", s)
+	}
+	return out, nil
+}
 
 // RolesNone on the command line runs no service: only the platform endpoints
 // (health, readiness, metrics), e.g. to check a deployment's wiring.

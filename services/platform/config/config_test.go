@@ -103,6 +103,27 @@ func TestParseSources(t *testing.T) {
 			if c.Ledger != config.LedgerFabric || c.Fabric != want {
 				t.Errorf("fabric %+v, want %+v", c.Fabric, want)
 			}
+			if !reflect.DeepEqual(c.Regulators, []string{"RegulatorMSP"}) {
+				t.Errorf("regulators %q, want the chaincode's default RegulatorMSP", c.Regulators)
+			}
+		}},
+		{name: "fabric regulators from the environment, as RXLEDGER_REGULATOR_MSPS writes them", env: map[string]string{
+			"RXLEDGER_REGULATORS": " StateBoardMSP, FdaMSP ,", "RXLEDGER_LEDGER": "fabric", "RXLEDGER_FABRIC_PEER": "localhost:7051",
+			"RXLEDGER_FABRIC_TLS_CA": "/ca.pem", "RXLEDGER_FABRIC_IDENTITIES": "/ids",
+		}, check: func(t *testing.T, c config.Config) {
+			t.Helper()
+			if !reflect.DeepEqual(c.Regulators, []string{"StateBoardMSP", "FdaMSP"}) {
+				t.Errorf("regulators %q, want StateBoardMSP then FdaMSP, in the setting's order", c.Regulators)
+			}
+		}},
+		{name: "fabric regulators: the flag wins", args: []string{"--regulators", "FdaMSP"}, env: map[string]string{
+			"RXLEDGER_REGULATORS": "StateBoardMSP", "RXLEDGER_LEDGER": "fabric", "RXLEDGER_FABRIC_PEER": "localhost:7051",
+			"RXLEDGER_FABRIC_TLS_CA": "/ca.pem", "RXLEDGER_FABRIC_IDENTITIES": "/ids",
+		}, check: func(t *testing.T, c config.Config) {
+			t.Helper()
+			if !reflect.DeepEqual(c.Regulators, []string{"FdaMSP"}) {
+				t.Errorf("regulators %q, want FdaMSP", c.Regulators)
+			}
 		}},
 	}
 	for _, tt := range tests {
@@ -135,6 +156,14 @@ func TestParseRefuses(t *testing.T) {
 		{name: "consortium variable on fabric", args: []string{"--ledger", "fabric"}, env: map[string]string{"RXLEDGER_CONSORTIUM": "c.json"},
 			want: "--consortium is for the embedded ledger only"},
 		{name: "signing keys on fabric", args: []string{"--ledger", "fabric", "--signing-keys", "keys"}, want: "--signing-keys is for the embedded ledger only"},
+		{name: "regulators on the embedded ledger", args: []string{"--regulators", "StateBoardMSP"},
+			want: "--regulators is for --ledger fabric only: on the embedded ledger the regulators are the organisations with the regulator role in the consortium file"},
+		{name: "regulators variable on the embedded ledger", env: map[string]string{"RXLEDGER_REGULATORS": "RegulatorMSP"},
+			want: "--regulators is for --ledger fabric only"},
+		{name: "regulators naming none", args: []string{"--ledger", "fabric", "--fabric-peer", "localhost:7051", "--fabric-tls-ca", "ca.pem", "--fabric-identities", "ids", "--regulators", " , "}, want: `--regulators: " , " names no MSP ID`},
+		{name: "regulators without a comma", args: []string{"--ledger", "fabric", "--fabric-peer", "localhost:7051", "--fabric-tls-ca", "ca.pem", "--fabric-identities", "ids", "--regulators", "StateBoardMSP FdaMSP"},
+			want: `--regulators: "StateBoardMSP FdaMSP": an MSP ID has no spaces; separate MSP IDs with commas`},
+		{name: "a regulator twice", args: []string{"--ledger", "fabric", "--fabric-peer", "localhost:7051", "--fabric-tls-ca", "ca.pem", "--fabric-identities", "ids", "--regulators", "FdaMSP,StateBoardMSP,FdaMSP"}, want: "--regulators: FdaMSP is listed twice"},
 		{name: "unknown role", args: []string{"--roles", "verify,mint"}, want: `"mint"`},
 		{name: "log level", args: []string{"--log-level", "loud"}, want: "--log-level"},
 		{name: "body limit", args: []string{"--max-body", "0"}, want: "--max-body"},
@@ -168,13 +197,14 @@ func TestHelpNamesEveryVariable(t *testing.T) {
 	help := out.String()
 	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "access-log", "max-body",
 		"shutdown-timeout", "fabric-peer", "fabric-tls-ca", "fabric-server-name", "fabric-channel",
-		"fabric-chaincode", "fabric-identities", "verify-max-lag", "ledger-cache-mb", "responder-gln", "consortium", "signing-keys"} {
+		"fabric-chaincode", "fabric-identities", "verify-max-lag", "ledger-cache-mb", "responder-gln", "consortium", "signing-keys",
+		"regulators"} {
 		if !strings.Contains(help, "-"+name) || !strings.Contains(help, "(env "+config.EnvName(name)+")") {
 			t.Errorf("help lacks -%s or its variable %s", name, config.EnvName(name))
 		}
 	}
-	if n := strings.Count(help, "(env RXLEDGER_"); n != 21 {
-		t.Errorf("help names %d variables, want 21 (a flag was added without its test entry?)", n)
+	if n := strings.Count(help, "(env RXLEDGER_"); n != 22 {
+		t.Errorf("help names %d variables, want 22 (a flag was added without its test entry?)", n)
 	}
 }
 

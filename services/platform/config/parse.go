@@ -24,6 +24,11 @@ const (
 	DefaultVerifyMaxLag = 2
 )
 
+// DefaultRegulators are the regulators of a Fabric network when
+// --regulators is not given: the chaincode server's default
+// (chaincode.DefaultConfig, RXLEDGER_REGULATOR_MSPS unset).
+var DefaultRegulators = []string{"RegulatorMSP"}
+
 // ErrHelp is returned by Parse when -h or --help was asked; the usage has
 // been written.
 var ErrHelp = flag.ErrHelp
@@ -37,7 +42,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	e := envDefaults{getenv: getenv}
 
 	var c Config
-	var roles, logLevel string
+	var roles, logLevel, regulators string
 	fs.StringVar(&c.Addr, "addr", e.str("addr", DefaultAddr), "listen address `host:port` (env RXLEDGER_ADDR)")
 	fs.StringVar(&c.DataDir, "data", e.str("data", DefaultDataDir), "data `directory`: ledger, API keys, demo credentials (env RXLEDGER_DATA)")
 	fs.StringVar(&c.RedisURL, "redis", e.str("redis", ""), "Redis `URL` for the verification cache, e.g. redis://127.0.0.1:6379/0; empty for an in-process cache (env RXLEDGER_REDIS)")
@@ -59,6 +64,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.Fabric.ServerName, "fabric-server-name", e.str("fabric-server-name", ""), "TLS server name of the peer, when it differs from the host (env RXLEDGER_FABRIC_SERVER_NAME)")
 	fs.StringVar(&c.Fabric.Channel, "fabric-channel", e.str("fabric-channel", DefaultFabricChannel), "Fabric channel (env RXLEDGER_FABRIC_CHANNEL)")
 	fs.StringVar(&c.Fabric.Chaincode, "fabric-chaincode", e.str("fabric-chaincode", DefaultFabricChaincode), "chaincode name (env RXLEDGER_FABRIC_CHAINCODE)")
+	fs.StringVar(&regulators, "regulators", e.str("regulators", ""), "with --ledger fabric, the network's regulators, comma-separated `MSP IDs` as the chaincode servers' RXLEDGER_REGULATOR_MSPS lists them: with the submitter they endorse each transaction that carries private data (captures), the ingest service reads events as the first (whose identity --fabric-identities must hold) and the verify service lets them verify without being trading partners; default "+strings.Join(DefaultRegulators, ",")+"; refused on the embedded ledger, whose consortium file names its regulators (env RXLEDGER_REGULATORS)")
 	fs.StringVar(&c.Fabric.Identities, "fabric-identities", e.str("fabric-identities", ""), "`directory` with one <MSP ID>/ folder per organisation holding cert.pem and key.pem (env RXLEDGER_FABRIC_IDENTITIES)")
 
 	fs.Usage = func() {
@@ -86,6 +92,13 @@ flags:
 	var err error
 	if c.Roles, err = parseRoles(roles); err != nil {
 		return Config{}, fmt.Errorf("--roles: %w", err)
+	}
+	if strings.TrimSpace(regulators) != "" {
+		if c.Regulators, err = parseRegulators(regulators); err != nil {
+			return Config{}, fmt.Errorf("--regulators: %w", err)
+		}
+	} else if c.Ledger == LedgerFabric {
+		c.Regulators = slices.Clone(DefaultRegulators)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
 		return Config{}, fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
