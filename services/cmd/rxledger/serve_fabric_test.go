@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -86,7 +87,7 @@ func TestServeOpensTheFabricLedger(t *testing.T) {
 	}
 	want := fabric.Gateway{Peer: peer, TLSCA: ca, ServerName: "peer0.wholesaler.rxledger.test",
 		Channel: "rxledger", Chaincode: "rxledger", Identities: ids}
-	if got := fabricGateway(cfg.Fabric); got != want {
+	if got := fabricGateway(cfg.Fabric); !reflect.DeepEqual(got, want) {
 		t.Errorf("fabricGateway = %+v, want %+v", got, want)
 	}
 

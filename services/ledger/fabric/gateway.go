@@ -26,16 +26,21 @@ type Gateway struct {
 	// named by its MSP ID, holding cert.pem and key.pem of a client identity
 	// of that organisation.
 	Identities string
+	// Regulators are the network's regulators, as its chaincode servers'
+	// RXLEDGER_REGULATOR_MSPS lists them (nil: the chaincode's default):
+	// Config.Regulators.
+	Regulators []string
 }
 
 // Config returns the Ledger configuration of g: one organisation per
-// sub-directory of g.Identities, in name order, each through g.Peer.
+// sub-directory of g.Identities, in name order, each through g.Peer, and
+// g's regulators.
 func (g Gateway) Config() (Config, error) {
 	entries, err := os.ReadDir(g.Identities)
 	if err != nil {
 		return Config{}, fmt.Errorf("identities: %w", err)
 	}
-	cfg := Config{Channel: g.Channel, Chaincode: g.Chaincode}
+	cfg := Config{Channel: g.Channel, Chaincode: g.Chaincode, Regulators: slices.Clone(g.Regulators)}
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue

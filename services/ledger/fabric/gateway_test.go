@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +139,46 @@ func TestNewFromGatewayWithoutNetwork(t *testing.T) {
 	wantCode(t, err, problem.Unavailable)
 	_, err = l.Evaluate(ctx, "ManufacturerMSP", "Verify", "x")
 	wantCode(t, err, problem.Forbidden)
+}
+
+// TestGatewayRegulators: the regulators a Gateway names are the Ledger's,
+// which has them endorse with the submitter; without any, the chaincode's
+// default RegulatorMSP.
+func TestGatewayRegulators(t *testing.T) {
+	dir := t.TempDir()
+	ids := filepath.Join(dir, "identities")
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, writeIdentity(t, ids, "ManufacturerMSP"), 0o600); err != nil { // any certificate will do as the TLS CA
+		t.Fatal(err)
+	}
+	// No peer is dialled: New connects lazily, and no call is made.
+	g := Gateway{Peer: "127.0.0.1:7051", TLSCA: ca, Channel: "rxledger", Chaincode: "rxledger", Identities: ids}
+	for _, tt := range []struct {
+		name       string
+		regulators []string
+		endorsers  []string // of a capture by ManufacturerMSP, first
+	}{
+		{"none named: the chaincode's default", nil, []string{"ManufacturerMSP", "RegulatorMSP"}},
+		{"the network's own", []string{"StateBoardMSP", "FdaMSP"}, []string{"FdaMSP", "ManufacturerMSP", "StateBoardMSP"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := g
+			g.Regulators = tt.regulators
+			cfg, err := g.Config()
+			if err != nil {
+				t.Fatalf("Config: %v", err)
+			}
+			if !slices.Equal(cfg.Regulators, tt.regulators) {
+				t.Errorf("Config().Regulators = %q, want %q", cfg.Regulators, tt.regulators)
+			}
+			l, err := NewFromGateway(g)
+			if err != nil {
+				t.Fatalf("NewFromGateway: %v", err)
+			}
+			defer l.Close()
+			if got := l.trustedEndorsers("ManufacturerMSP"); !slices.Equal(got, tt.endorsers) {
+				t.Errorf("endorsers of a capture by ManufacturerMSP %q, want %q", got, tt.endorsers)
+			}
+		})
+	}
 }
