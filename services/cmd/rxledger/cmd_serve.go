@@ -211,6 +211,10 @@ func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
 			fmt.Fprintf(w, "  signing:  no key for %s (%s): its transactions are refused\n", msp, sc.expected(msp))
 		}
 	}
+	if cfg.Ledger == config.LedgerFabric {
+		fmt.Fprintf(w, "  ledger:   fabric channel %s, chaincode %s, through %s; %s %s\n", cfg.Fabric.Channel, cfg.Fabric.Chaincode,
+			cfg.Fabric.Peer, plural(len(cfg.Regulators), "regulator", "regulators"), strings.Join(cfg.Regulators, ", "))
+	}
 	fmt.Fprintf(w, "  data:     %s (API keys: %s)\n", cfg.DataDir, filepath.Join(cfg.DataDir, auth.KeysFile))
 	fmt.Fprintf(w, "  health:   %s/healthz  %s/readyz\n", base, base)
 	fmt.Fprintf(w, "  metrics:  %s/metrics\n", base)

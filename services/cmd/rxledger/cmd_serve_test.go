@@ -46,7 +46,7 @@ type served struct {
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	for _, k := range []string{"RXLEDGER_ADDR", "RXLEDGER_DATA", "RXLEDGER_REDIS", "RXLEDGER_ROLES", "RXLEDGER_DEMO", "RXLEDGER_LEDGER",
-		"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_REGULATORS", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
 		t.Setenv(k, "")
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -263,7 +263,7 @@ func TestServeConsortiumFile(t *testing.T) {
 // must stop at start-up; it returns the exit code and the error output.
 func serveFails(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	for _, k := range []string{"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_LEDGER", "RXLEDGER_DEMO", "RXLEDGER_ROLES"} {
+	for _, k := range []string{"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_LEDGER", "RXLEDGER_DEMO", "RXLEDGER_ROLES", "RXLEDGER_REGULATORS"} {
 		t.Setenv(k, "")
 	}
 	ctx, cancel := context.WithCancel(t.Context())
@@ -343,6 +343,8 @@ func TestServeConsortiumRefusals(t *testing.T) {
 		{"a consortium on fabric", []string{"--consortium", fixtureConsortium, "--ledger", "fabric", "--fabric-peer", "localhost:7051",
 			"--fabric-tls-ca", "ca.pem", "--fabric-identities", "ids"}, 2,
 			[]string{"--consortium is for the embedded ledger only", "MSPs of its channel"}},
+		{"--regulators on the embedded ledger", []string{"--consortium", fixtureConsortium, "--regulators", stateBoard}, 2,
+			[]string{"--regulators is for --ledger fabric only", "the organisations with the regulator role in the consortium file"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

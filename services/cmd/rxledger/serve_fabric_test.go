@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log/slog"
@@ -15,10 +17,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"rxledger/chaincode"
+	"rxledger/services/ledger/embedded"
 	"rxledger/services/ledger/fabric"
+	"rxledger/services/platform/auth"
 	"rxledger/services/platform/config"
 	"rxledger/services/platform/server"
 )
@@ -85,9 +91,10 @@ func TestServeOpensTheFabricLedger(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config.Parse: %v", err)
 	}
+	// No RXLEDGER_REGULATORS: the chaincode's default regulator.
 	want := fabric.Gateway{Peer: peer, TLSCA: ca, ServerName: "peer0.wholesaler.rxledger.test",
-		Channel: "rxledger", Chaincode: "rxledger", Identities: ids}
-	if got := fabricGateway(cfg.Fabric); !reflect.DeepEqual(got, want) {
+		Channel: "rxledger", Chaincode: "rxledger", Identities: ids, Regulators: []string{"RegulatorMSP"}}
+	if got := fabricGateway(cfg); !reflect.DeepEqual(got, want) {
 		t.Errorf("fabricGateway = %+v, want %+v", got, want)
 	}
 
@@ -109,4 +116,118 @@ func TestServeOpensTheFabricLedger(t *testing.T) {
 			t.Errorf("close: %v", err)
 		}
 	}
+}
+
+// TestServeFabricRegulators: with --ledger fabric, serve's services take
+// the regulators from --regulators, in its order. No Fabric network runs
+// here: a real ledger stands in for it, set as the process's ledger before
+// the services open it, the embedded ledger of the fixture consortium with
+// the chaincode configured as a network's chaincode servers are with
+// RXLEDGER_REGULATOR_MSPS=StateBoardMSP. --regulators names StateBoardMSP
+// and then FdaMSP, which the stand-in does not know, so that reading events
+// as any but the first would fail: the ingest service reads them as
+// StateBoardMSP, the regulator keys of both see every event, and the verify
+// service lets StateBoardMSP, which is no authorized trading partner,
+// verify. --fabric-identities holds no StateBoardMSP identity, which serve
+// warns about: on a real network the ingest service could not read.
+func TestServeFabricRegulators(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "") // no traces exported from a test
+	dir := t.TempDir()
+	ids := filepath.Join(dir, "identities")
+	ca := writeFabricIdentity(t, ids, generico)
+	data := t.TempDir()
+	cfg, err := config.Parse([]string{"--addr", "127.0.0.1:0", "--data", data, "--roles", "ingest,verify",
+		"--ledger", "fabric", "--fabric-peer", "127.0.0.1:1", "--fabric-tls-ca", ca, "--fabric-identities", ids,
+		"--regulators", stateBoard + ",FdaMSP"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := embedded.LoadConsortium(fixtureConsortium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfg := chaincode.DefaultConfig()
+	ccfg.Regulators = []string{stateBoard}
+	l, err := embedded.Open(filepath.Join(dir, "stand-in"), cons, chaincode.New(ccfg), embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	registerPartners(t, l, generico, mainStreet, stateBoard)
+	manufacturerKey := issue(t, data, generico, auth.Manufacturer, genericoGLN)
+	stateBoardKey := issue(t, data, stateBoard, auth.Regulator, "")
+	fdaKey := issue(t, data, "FdaMSP", auth.Regulator, "")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	logs := &lockedBuffer{}
+	p, err := newPlatform(ctx, cfg, logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ledger = l // what processLedger returns to every service
+	p.closers = append(p.closers, l.Close)
+	done := make(chan error, 1)
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		for i := len(p.closers) - 1; i >= 0; i-- {
+			if err := p.closers[i](); err != nil {
+				t.Errorf("close: %v", err)
+			}
+		}
+	})
+	if _, err := mountServices(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := server.Listen(cfg.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- p.srv.Serve(ctx, ln) }()
+	s := &served{url: "http://" + ln.Addr().String(), logs: logs}
+	var start strings.Builder
+	printStart(&start, p, ln.Addr(), nil)
+	if want := "ledger:   fabric channel dscsa, chaincode dscsa, through 127.0.0.1:1; regulators StateBoardMSP, FdaMSP\n"; !strings.Contains(start.String(), want) {
+		t.Errorf("start message lacks %q:\n%s", want, start.String())
+	}
+
+	if job := s.capture(t, manufacturerKey, commissioning("S1")); !job.Success {
+		t.Fatalf("capture: %+v", job)
+	}
+	t.Run("the ingest service reads events as the first regulator", func(t *testing.T) {
+		for _, key := range []string{stateBoardKey, fdaKey} {
+			// Polled: the projection reads the committed event in the
+			// background. The bound only turns a projection that never
+			// reads it into a failure instead of a hang.
+			for deadline := time.Now().Add(30 * time.Second); ; {
+				status, _, b := s.get(t, "/epcis/events?EQ_bizStep=commissioning", "Authorization", "Bearer "+key)
+				if status != 200 {
+					t.Fatalf("query: %d %s", status, b)
+				}
+				if bytes.Contains(b, []byte("urn:epc:id:sgtin:0345678.010001.S1")) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("a regulator's query never shows the captured event: %s\nlogs:\n%s", b, logs.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	})
+	t.Run("the verify service lets the regulator verify", func(t *testing.T) {
+		status, _, b := s.get(t, "/verify/01/00345678100011/21/S1", "Authorization", "Bearer "+stateBoardKey)
+		var answer struct {
+			Verified bool `json:"verified"`
+		}
+		if status != 200 || json.Unmarshal(b, &answer) != nil || !answer.Verified {
+			t.Fatalf("verify: %d %s", status, b)
+		}
+	})
+	t.Run("a warning that --fabric-identities lacks the first regulator", func(t *testing.T) {
+		want := "the ingest service reads events as StateBoardMSP, the first of --regulators, and --fabric-identities " + ids + " has no StateBoardMSP/ folder"
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no warning %q; logs:\n%s", want, logs.String())
+		}
+	})
 }

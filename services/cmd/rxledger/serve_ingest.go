@@ -33,11 +33,12 @@ func mountIngest(ctx context.Context, p *platform) error {
 		Registerer:    p.metrics.Registry,
 		Tracer:        p.tracing.Tracer("rxledger/ingest"),
 	}
-	if sc := p.consortium; sc != nil {
-		// The projection reads event bodies as a regulator, which holds a
-		// copy of every event.
-		cfg.ProjectionOrg, cfg.Regulators = sc.regulators[0], sc.regulators
-	}
+	// The projection reads event bodies as a regulator, which holds a copy
+	// of every event: the first, as the consortium file or --regulators
+	// lists them.
+	regulators := p.regulators()
+	cfg.ProjectionOrg, cfg.Regulators = regulators[0], regulators
+	p.checkFabricReader()
 	svc, err := ingest.New(cfg)
 	if err != nil {
 		return err

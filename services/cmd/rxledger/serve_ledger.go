@@ -54,7 +54,7 @@ func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 		}
 		p.ledger = l
 	case config.LedgerFabric:
-		l, err := fabric.NewFromGateway(fabricGateway(p.cfg.Fabric))
+		l, err := fabric.NewFromGateway(fabricGateway(p.cfg))
 		if err != nil {
 			return nil, fmt.Errorf("open the fabric ledger: %w", err)
 		}

@@ -52,3 +52,16 @@ func mountServices(ctx context.Context, p *platform) (mounted []string, err erro
 	}
 	return mounted, nil
 }
+
+// regulators are the organisations serve treats as regulators, in order:
+// on the embedded ledger those with the regulator role in the consortium
+// file, on Fabric those of --regulators. The ingest service reads events as
+// the first, which holds a copy of every event; it lets their regulator
+// keys see every event, and the verify service lets them verify without
+// being authorized trading partners.
+func (p *platform) regulators() []string {
+	if p.consortium != nil {
+		return p.consortium.regulators
+	}
+	return p.cfg.Regulators
+}

@@ -40,9 +40,7 @@ func mountVerifyReturns(ctx context.Context, p *platform) ([]string, error) {
 	opts.Logger = telemetry.Component(p.log, "verify")
 	opts.Registerer = p.metrics.Registry
 	opts.TracerProvider = p.tracing.Provider
-	if sc := p.consortium; sc != nil {
-		opts.Regulators = sc.regulators
-	}
+	opts.Regulators = p.regulators()
 	var cache verify.Cache = verify.NewMemoryCache()
 	if p.redis != nil {
 		cache = verify.NewRedisCache(p.redis, "")
