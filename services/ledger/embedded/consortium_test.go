@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"path/filepath"
+	"reflect"
 	"rxledger/internal/testenv"
 	"strings"
 	"testing"
@@ -85,5 +86,34 @@ func TestParseConsortiumSaysWhere(t *testing.T) {
 				t.Errorf("error %v, want one saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRecordedConsortium reads the consortium of a ledger's genesis block:
+// none before the ledger exists, the one it was created with after, even
+// when it was opened again with another.
+func TestRecordedConsortium(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ledger")
+	if c, err := RecordedConsortium(dir); c != nil || err != nil {
+		t.Fatalf("before the ledger exists: %+v, %v; want nil, nil", c, err)
+	}
+	created := testConsortium()
+	l := openAtWith(t, dir, created, Options{})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wider := testConsortium()
+	wider.Name = "another-name"
+	wider.Organizations = append(wider.Organizations, Organization{MSPID: "LaterMSP", Name: "Later", Roles: []string{"3PL"}})
+	l = openAtWith(t, dir, wider, Options{})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := RecordedConsortium(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, created) {
+		t.Errorf("recorded consortium %+v, want the one the ledger was created with, %+v", got, created)
 	}
 }

@@ -1,11 +1,16 @@
 package embedded
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 )
 
 // Info describes a stored ledger at a glance.
@@ -51,4 +56,48 @@ func Inspect(dir string) (*Info, error) {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
 	return &Info{Height: height, Tip: tip, LastBlock: last.Time, Consortium: cons.Name}, nil
+}
+
+// RecordedConsortium returns the consortium recorded in the genesis block
+// of the ledger stored in dir: the one the ledger was created with. It
+// returns nil when dir holds no ledger yet (Open then creates one that
+// records the consortium it is given). The ledger must not be open; a
+// store of another format is a *FormatError. Nothing is verified: see
+// Verify.
+func RecordedConsortium(dir string) (*Consortium, error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	desc, err := pebble.Peek(dir, vfs.Default)
+	if err != nil {
+		return nil, fmt.Errorf("read the recorded consortium: %w", err)
+	}
+	if !desc.Exists {
+		return nil, nil
+	}
+	opts := Options{Logger: slog.New(slog.DiscardHandler), CacheBytes: scanCacheBytes}.withDefaults()
+	db, err := openStore(dir, opts, true)
+	if err != nil {
+		return nil, fmt.Errorf("read the recorded consortium: %w", err)
+	}
+	defer db.Close()
+	height, _, err := readTip(db)
+	if err != nil {
+		return nil, fmt.Errorf("read the recorded consortium: %w", err)
+	}
+	if height == 0 {
+		return nil, nil // no genesis block yet: Open writes it
+	}
+	if err := checkFormat(db, dir); err != nil {
+		return nil, fmt.Errorf("read the recorded consortium: %w", err)
+	}
+	genesis, err := readBlock(db, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read the recorded consortium: %w", err)
+	}
+	cons, err := ParseConsortium(genesis.Config)
+	if err != nil {
+		return nil, fmt.Errorf("read the recorded consortium: genesis block: %w", err)
+	}
+	return cons, nil
 }

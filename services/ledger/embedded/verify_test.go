@@ -321,6 +321,9 @@ func TestOldFormatIsRefused(t *testing.T) {
 			if _, err := Inspect(d); !errors.As(err, &fe) {
 				t.Errorf("inspect returned %v, want a *FormatError", err)
 			}
+			if _, err := RecordedConsortium(d); !errors.As(err, &fe) {
+				t.Errorf("RecordedConsortium returned %v, want a *FormatError", err)
+			}
 		})
 	}
 	// The untouched store still opens (the format record is there).
