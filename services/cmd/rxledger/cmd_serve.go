@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"rxledger/services/ledger"
+	"rxledger/services/ledger/embedded"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/config"
 	"rxledger/services/platform/httpx"
@@ -111,9 +112,9 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (er
 }
 
 // newPlatform builds the shared pieces: logs, the embedded ledger's
-// consortium, traces, metrics, readiness, the API key store, the Redis
-// client when configured, the gin engine with the platform endpoints, and
-// the HTTP server.
+// consortium (checked against the one its genesis block records), traces,
+// metrics, readiness, the API key store, the Redis client when configured,
+// the gin engine with the platform endpoints, and the HTTP server.
 func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*platform, error) {
 	p := &platform{cfg: cfg, log: telemetry.NewLogger(logOut, cfg.LogLevel)}
 	if server.TuneGC(os.Getenv) {
@@ -130,6 +131,22 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 		log := telemetry.Component(p.log, "ledger")
 		for _, w := range sc.warnings {
 			log.Warn(w)
+		}
+		// The data directory's ledger, if there is one, was created with a
+		// consortium: the file may add to it, not take from it.
+		dir := filepath.Join(cfg.DataDir, LedgerDir)
+		recorded, err := embedded.RecordedConsortium(dir)
+		if err != nil {
+			return nil, err
+		}
+		if recorded != nil {
+			changes, err := sc.compareRecorded(recorded, dir)
+			for _, c := range changes {
+				log.Log(ctx, c.level, c.msg)
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
