@@ -51,7 +51,9 @@ const (
 //
 //	1  every field indexed as before the key existed
 //	2  read points and business locations canonical (canonLocation)
-const indexFormat = 2
+//	3  SGTINs and SSCCs written with Digital Link short names canonical
+//	   (canonEPC), as the other forms already were
+const indexFormat = 3
 
 // seqBits is how many low bits of seq count events within a block.
 const seqBits = 20

@@ -70,12 +70,30 @@ func TestPageTokens(t *testing.T) {
 	}
 }
 
+// TestCanonEPC: an SGTIN or SSCC as an EPC URN or as a Digital Link in any
+// of its spellings (another host, a path prefix, short names, a lot between
+// GTIN and serial, escapes) is one value; anything else is kept as written.
 func TestCanonEPC(t *testing.T) {
+	const (
+		item = "https://id.gs1.org/01/00312345678906/21/A1"
+		pkg  = "https://id.gs1.org/00/103123450000000018"
+	)
 	tests := []struct{ in, want string }{
-		{"urn:epc:id:sgtin:0312345.067890.A1", "https://id.gs1.org/01/00312345678906/21/A1"},
-		{"https://example.com/01/00312345678906/21/A1", "https://id.gs1.org/01/00312345678906/21/A1"},
-		{"urn:epc:id:sscc:0312345.1000000001", "https://id.gs1.org/00/103123450000000018"},
+		{"urn:epc:id:sgtin:0312345.067890.A1", item},
+		{"https://example.com/01/00312345678906/21/A1", item},
+		{"urn:epc:id:sscc:0312345.1000000001", pkg},
 		{"urn:epc:id:sgln:0312345.00000.0", "urn:epc:id:sgln:0312345.00000.0"},
+		{"https://id.gs1.org/gtin/00312345678906/ser/A1", item},
+		{"https://example.com/resolver/gtin/00312345678906/ser/A1", item},
+		{"http://example.com/gtin/00312345678906/lot/L7/ser/A1?17=280630", item},
+		{"https://id.gs1.org/gtin/00312345678906/21/A1", item},
+		{"https://id.gs1.org/gtin/00312345678906/ser/A%2FB", "https://id.gs1.org/01/00312345678906/21/A%2FB"},
+		{"https://id.gs1.org/gtin/00312345678906/ser/A(1)", "https://id.gs1.org/01/00312345678906/21/A%281%29"},
+		{"https://example.com/sscc/103123450000000018", pkg},
+		{"https://id.gs1.org/gtin/00312345678906/lot/L7", "https://id.gs1.org/gtin/00312345678906/lot/L7"}, // a class, not an item
+		{"https://id.gs1.org/gtin/00312345678907/ser/A1", "https://id.gs1.org/gtin/00312345678907/ser/A1"}, // check digit
+		{"https://id.gs1.org/gln/0312345000011", "https://id.gs1.org/gln/0312345000011"},
+		{"https://example.com/products/gtin-list", "https://example.com/products/gtin-list"},
 		{"", ""},
 	}
 	for _, tt := range tests {
