@@ -340,3 +340,22 @@ func TestClassCheckPackedShipment(t *testing.T) {
 		t.Errorf("packed serial after receipt: %+v", s)
 	}
 }
+
+// TestObserveShortNameIsHeldToCustody: an observation naming another
+// organisation's package by a Digital Link with short names (/gtin/.../ser/)
+// is held to the same custody rule as one naming it by numbers, instead of
+// passing as an identifier of something that is not a package.
+func TestObserveShortNameIsHeldToCustody(t *testing.T) {
+	m := newLedger(t)
+	a := sgtin("SN1")
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a))
+	short := "https://id.gs1.org/gtin/" + gtin + "/ser/SN1"
+	numeric := "https://id.gs1.org/01/" + gtin + "/21/SN1"
+	for _, id := range []string{numeric, short} {
+		_, err := capture(t, m, whs, stepEv("storing", id))
+		if err == nil {
+			t.Fatalf("the wholesaler observed the manufacturer's package as %s", id)
+		}
+	}
+	mustCapture(t, m, mfr, stepEv("storing", short)) // its holder may
+}

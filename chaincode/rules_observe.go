@@ -108,7 +108,7 @@ func isProductID(s string) bool {
 	if dl, err := parseDigitalLink(s); err == nil {
 		return dl.primary == "01" || dl.primary == "00"
 	}
-	return strings.Contains(s, "/01/") || strings.Contains(s, "/00/")
+	return strings.Contains(s, "/01/") || strings.Contains(s, "/00/") || strings.Contains(s, "/gtin/") || strings.Contains(s, "/sscc/")
 }
 
 // gtinClass parses a class-level product identifier: an LGTIN (URN or

@@ -25,13 +25,12 @@ const (
 	lotShort     = "https://id.gs1.org/gtin/00312345678906/lot/Q"
 )
 
-// inspectShort is an inspection in which the manufacturer names I1 with
-// short names, as a partner's system may write it. The chaincode takes it:
-// it checks the custody of the identifiers of an observation it reads as
-// products', and passes over the others.
-func inspectShort() epcis.Event {
+// inspectShort is an inspection of I1 at location, naming it with short
+// names as a partner's system may write it; the chaincode reads them as the
+// package's and holds the observer to its custody rule.
+func inspectShort(location string) epcis.Event {
 	return epcis.Event{Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: "inspecting",
-		EventTime: at(7), EventTimeZoneOffset: "+00:00", EPCList: []string{i1ShortOther}, BizLocation: mfrSGLN}
+		EventTime: at(7), EventTimeZoneOffset: "+00:00", EPCList: []string{i1ShortOther}, BizLocation: location}
 }
 
 // TestQueryEPCShortNames: MATCH_epc, MATCH_anyEPC and MATCH_parentID find a
@@ -41,8 +40,9 @@ func inspectShort() epcis.Event {
 func TestQueryEPCShortNames(t *testing.T) {
 	e := newEnv(t, true, nil)
 	s := tellStory(t, e)
-	e.mustCapture(mfr, ctJSON, encode(t, document(inspectShort()), "json"))
-	s.id["inspectShort"] = hashIDs(t, inspectShort())[0]
+	// The story shipped I1 to the wholesaler, which holds it now.
+	e.mustCapture(whs, ctJSON, encode(t, document(inspectShort(whsSGLN)), "json"))
+	s.id["inspectShort"] = hashIDs(t, inspectShort(whsSGLN))[0]
 	i1 := []string{"commission", "pack", "inspectShort"}
 	tests := []struct {
 		name, params string
@@ -78,8 +78,8 @@ func TestIndexOfFormat2Rebuilt(t *testing.T) {
 	logs := &testenv.Buffer{}
 	e := newEnv(t, true, func(c *ingest.Config) { c.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
 	e.mustCapture(mfr, ctJSON, encode(t, document(commission(0, "Q", sgtin("I1"))), "json"))
-	e.mustCapture(mfr, ctJSON, encode(t, document(inspectShort()), "json"))
-	want := hashIDs(t, commission(0, "Q", sgtin("I1")), inspectShort())
+	e.mustCapture(mfr, ctJSON, encode(t, document(inspectShort(mfrSGLN)), "json"))
+	want := hashIDs(t, commission(0, "Q", sgtin("I1")), inspectShort(mfrSGLN))
 	e.stop()
 	n, err := ingest.DowngradeIndexToFormat2(filepath.Join(e.dir, "index"))
 	if err != nil || n == 0 {

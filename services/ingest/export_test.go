@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cockroachdb/pebble"
 
@@ -113,9 +114,10 @@ func DowngradeIndexToFormat2(dir string) (n int, err error) {
 			entries = append(entries, entry{fieldOutput, v})
 		}
 		for _, f := range entries {
-			// Format 2's canonEPC: chaincode.ParseItemID only.
+			// Format 2's canonEPC: chaincode.ParseItemID only, which then
+			// did not read Digital Link short names.
 			old := f.value
-			if item, err := chaincode.ParseItemID(f.value); err == nil {
+			if item, err := chaincode.ParseItemID(f.value); err == nil && !strings.Contains(f.value, "/gtin/") && !strings.Contains(f.value, "/sscc/") {
 				old = item.DigitalLink()
 			}
 			canon := canonEPC(f.value)
