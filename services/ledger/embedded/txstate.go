@@ -112,6 +112,7 @@ func (s *txState) readState(sk []byte) ([]byte, error) {
 	}
 	v, val, ok := s.values.get(sk, s.gen)
 	if !ok && !s.values.keys.absent(sk) {
+		s.values.misses.Add(1)
 		var err error
 		if v, val, err = getVersioned(s.snap, sk); err != nil {
 			return nil, err

@@ -54,6 +54,9 @@ type stateCache struct {
 	// keys tells absent keys without a store read (see presence); nil: no
 	// filter.
 	keys *presence
+	// misses counts the reads of state keys the cache could not answer,
+	// which went to the store (absent keys the filter tells excepted).
+	misses atomic.Int64
 }
 
 type cachedValue struct {

@@ -265,12 +265,12 @@ func TestCommitsFillStateCache(t *testing.T) {
 	if !ok || string(val) != "1" || v.Block != r.Block {
 		t.Fatalf("after its commit, a is cached %v as %q at %v, want \"1\" at block %d", ok, val, v, r.Block)
 	}
-	before := storeReads(l)
+	before := cacheMisses(l)
 	if got := string(evaluate(t, l, mfr, "get", "a")); got != "1" {
 		t.Fatalf("get a = %q", got)
 	}
-	if reads := storeReads(l) - before; reads != 0 {
-		t.Errorf("the first read of a key written since Open made %d store block reads, want none", reads)
+	if reads := cacheMisses(l) - before; reads != 0 {
+		t.Errorf("the first read of a key written since Open made %d store reads, want none", reads)
 	}
 
 	big := strings.Repeat("b", stateCacheMaxValue+1)
