@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/cockroachdb/pebble"
@@ -17,61 +16,55 @@ import (
 // service, as format 1 left it: no format marker, and read points and
 // business locations indexed as captured rather than canonical. It returns
 // how many index entries it rewrote.
-func DowngradeIndexToFormat1(dir string) (n int, err error) {
-	db, err := pebble.Open(dir, &pebble.Options{})
-	if err != nil {
-		return 0, err
-	}
-	defer func() {
-		if cerr := db.Close(); err == nil {
-			err = cerr
+func DowngradeIndexToFormat1(dir string) (int, error) {
+	return downgradeIndex(dir, 0, func(ev epcis.Event) []movedEntry {
+		return []movedEntry{
+			{fieldReadPoint, ev.ReadPoint, canonLocation(ev.ReadPoint)},
+			{fieldBizLocation, ev.BizLocation, canonLocation(ev.BizLocation)},
 		}
-	}()
-	batch := db.NewBatch()
-	defer batch.Close()
-	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixEvent}, UpperBound: []byte{prefixEvent + 1}})
-	if err != nil {
-		return 0, err
-	}
-	defer it.Close()
-	for ok := it.First(); ok; ok = it.Next() {
-		seq := binary.BigEndian.Uint64(it.Key()[1:])
-		var rec eventRecord
-		var ev epcis.Event
-		if err := json.Unmarshal(it.Value(), &rec); err != nil {
-			return 0, fmt.Errorf("event %d: %w", seq, err)
-		}
-		if err := json.Unmarshal(rec.Body, &ev); err != nil {
-			return 0, fmt.Errorf("event %d: %w", seq, err)
-		}
-		for _, f := range []struct {
-			field byte
-			value string
-		}{{fieldReadPoint, ev.ReadPoint}, {fieldBizLocation, ev.BizLocation}} {
-			canon := canonLocation(f.value)
-			if canon == f.value {
-				continue
-			}
-			if err := batch.Delete(append(indexPrefix(f.field, canon), be64(seq)...), nil); err != nil {
-				return 0, err
-			}
-			if err := batch.Set(append(indexPrefix(f.field, f.value), be64(seq)...), nil, nil); err != nil {
-				return 0, err
-			}
-			n++
-		}
-	}
-	if err := batch.Delete([]byte{prefixFormat}, nil); err != nil {
-		return 0, err
-	}
-	return n, batch.Commit(pebble.Sync)
+	})
 }
 
 // DowngradeIndexToFormat2 rewrites the query index in dir, of a stopped
 // service, as format 2 left it: EPCs that name an SGTIN or SSCC with
 // Digital Link short names indexed as captured rather than canonical, and
 // the format marker 2. It returns how many index entries it rewrote.
-func DowngradeIndexToFormat2(dir string) (n int, err error) {
+func DowngradeIndexToFormat2(dir string) (int, error) {
+	return downgradeIndex(dir, 2, func(ev epcis.Event) []movedEntry {
+		var moved []movedEntry
+		add := func(field byte, values ...string) {
+			for _, v := range values {
+				// Format 2's canonEPC: chaincode.ParseItemID only, which
+				// then did not read Digital Link short names.
+				was := v
+				if item, err := chaincode.ParseItemID(v); err == nil && !strings.Contains(v, "/gtin/") && !strings.Contains(v, "/sscc/") {
+					was = item.DigitalLink()
+				}
+				moved = append(moved, movedEntry{field, was, canonEPC(v)})
+			}
+		}
+		add(fieldEPC, ev.EPCList...)
+		add(fieldEPC, ev.ChildEPCs...)
+		add(fieldParent, ev.ParentID)
+		add(fieldInput, ev.InputEPCList...)
+		add(fieldOutput, ev.OutputEPCList...)
+		return moved
+	})
+}
+
+// movedEntry is an index entry an older format wrote under another value:
+// was, where this format writes now.
+type movedEntry struct {
+	field    byte
+	was, now string
+}
+
+// downgradeIndex rewrites the query index in dir, of a stopped service, as
+// an older format left it: it moves the entries moves names for each
+// stored event back from now to was, and sets the format marker to format
+// (0: deletes it, as before there was one). It returns how many entries it
+// moved.
+func downgradeIndex(dir string, format uint64, moves func(epcis.Event) []movedEntry) (n int, err error) {
 	db, err := pebble.Open(dir, &pebble.Options{})
 	if err != nil {
 		return 0, err
@@ -98,42 +91,25 @@ func DowngradeIndexToFormat2(dir string) (n int, err error) {
 		if err := json.Unmarshal(rec.Body, &ev); err != nil {
 			return 0, fmt.Errorf("event %d: %w", seq, err)
 		}
-		type entry struct {
-			field byte
-			value string
-		}
-		var entries []entry
-		for _, v := range append(slices.Clone(ev.EPCList), ev.ChildEPCs...) {
-			entries = append(entries, entry{fieldEPC, v})
-		}
-		entries = append(entries, entry{fieldParent, ev.ParentID})
-		for _, v := range ev.InputEPCList {
-			entries = append(entries, entry{fieldInput, v})
-		}
-		for _, v := range ev.OutputEPCList {
-			entries = append(entries, entry{fieldOutput, v})
-		}
-		for _, f := range entries {
-			// Format 2's canonEPC: chaincode.ParseItemID only, which then
-			// did not read Digital Link short names.
-			old := f.value
-			if item, err := chaincode.ParseItemID(f.value); err == nil && !strings.Contains(f.value, "/gtin/") && !strings.Contains(f.value, "/sscc/") {
-				old = item.DigitalLink()
-			}
-			canon := canonEPC(f.value)
-			if f.value == "" || canon == old {
+		for _, m := range moves(ev) {
+			if m.was == "" || m.was == m.now {
 				continue
 			}
-			if err := batch.Delete(append(indexPrefix(f.field, canon), be64(seq)...), nil); err != nil {
+			if err := batch.Delete(append(indexPrefix(m.field, m.now), be64(seq)...), nil); err != nil {
 				return 0, err
 			}
-			if err := batch.Set(append(indexPrefix(f.field, old), be64(seq)...), nil, nil); err != nil {
+			if err := batch.Set(append(indexPrefix(m.field, m.was), be64(seq)...), nil, nil); err != nil {
 				return 0, err
 			}
 			n++
 		}
 	}
-	if err := batch.Set([]byte{prefixFormat}, be64(2), nil); err != nil {
+	if format == 0 {
+		err = batch.Delete([]byte{prefixFormat}, nil)
+	} else {
+		err = batch.Set([]byte{prefixFormat}, be64(format), nil)
+	}
+	if err != nil {
 		return 0, err
 	}
 	return n, batch.Commit(pebble.Sync)
