@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"rxledger/epcis/gs1"
 )
 
 // This file parses the GS1 identifiers the rules need (SGTIN, SSCC, LGTIN and
@@ -177,7 +179,7 @@ func parseDigitalLink(s string) (digitalLink, error) {
 	segs := strings.Split(path, "/")
 	for i := 0; i+1 < len(segs); i++ {
 		var dl digitalLink
-		switch key := aiOf(segs[i]); key {
+		switch key := gs1.PathAI(segs[i]); key {
 		case "01":
 			v := segs[i+1]
 			if !digits(v) || (len(v) != 8 && len(v) != 12 && len(v) != 13 && len(v) != 14) {
@@ -211,7 +213,7 @@ func parseDigitalLink(s string) (digitalLink, error) {
 			if err != nil || !ValidSerial(v) {
 				return digitalLink{}, fmt.Errorf("digital link %q: bad value of %q", s, segs[j])
 			}
-			switch aiOf(segs[j]) {
+			switch gs1.PathAI(segs[j]) {
 			case "10":
 				dl.lot = v
 			case "21":
@@ -224,24 +226,6 @@ func parseDigitalLink(s string) (digitalLink, error) {
 		return dl, nil
 	}
 	return digitalLink{}, fmt.Errorf("%q has no GS1 primary key", s)
-}
-
-// dlShortNames are the GS1 Digital Link short names of the keys and
-// qualifiers read here (Digital Link 1.1; later versions keep decoding
-// them), by the AI each stands for: a link written with them names the same
-// package, location or party as one with the numbers.
-var dlShortNames = map[string]string{
-	"gtin": "01", "sscc": "00", "gln": "414", "party": "417",
-	"lot": "10", "ser": "21", "cpv": "22", "glnx": "254",
-}
-
-// aiOf is the AI a path segment naming a key or qualifier stands for: the
-// segment itself, or the AI of a short name.
-func aiOf(seg string) string {
-	if ai, ok := dlShortNames[seg]; ok {
-		return ai
-	}
-	return seg
 }
 
 // ValidSerial reports whether s is 1 to 20 characters of the GS1 AI

@@ -268,14 +268,14 @@ func TestClassCheckReadsOnlyHeldLots(t *testing.T) {
 		return n
 	}
 
-	m.Reads = nil
+	m.Reads = []string{}
 	_, err := capture(t, m, pharm, classEv("storing", gtinIdpat))
 	wantRule(t, err, chaincode.CodeForbidden, "not-class-holder", 0)
 	if n := serialReads(); n != 0 {
 		t.Errorf("refusing a partner that never held the GTIN read %d keys of its serials, want none", n)
 	}
 
-	m.Reads = nil
+	m.Reads = []string{}
 	mustCapture(t, m, whs, classEv("storing", gtinIdpat))
 	// One lot: its index key, its block and the serials' own keys, at
 	// most a thousand and a few; the three lots would be over 3,000.
@@ -291,7 +291,7 @@ func TestClassCheckReadsOnlyHeldLots(t *testing.T) {
 	mustCapture(t, m, pharm, at(stepEv("receiving", p), 3))
 	mustCapture(t, m, pharm, at(classEv("storing", "urn:epc:class:lgtin:0312345.067890.H3"), 4))
 	mustCapture(t, m, pharm, at(classEv("storing", gtinIdpat), 5))
-	m.Reads = nil
+	m.Reads = []string{}
 	_, err = capture(t, m, whs, at(classEv("storing", gtinIdpat), 6))
 	wantRule(t, err, chaincode.CodeForbidden, "not-class-holder", 0)
 	if n := serialReads(); n > 1010 {

@@ -252,16 +252,6 @@ func (p *Partner) EffectiveRoles() []Role {
 	return p.Attested.Roles
 }
 
-// HasRole reports whether the partner claims role r.
-func (p *Partner) HasRole(r Role) bool {
-	for _, x := range p.Roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
-
 // EventAnchor is the shared-state trace of one captured EPCIS event: what
 // rules and projections need, never its commercial content. The body is
 // private data of the parties under the same key.

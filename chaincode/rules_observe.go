@@ -195,7 +195,7 @@ func (tx *txn) holdsStock(gtin, lot string) (bool, error) {
 			return true, nil
 		}
 	}
-	// Only the lots the caller has held (the holdings index, see markHeld)
+	// Only the lots the caller has held (the holdings index, see markHolder)
 	// can hold a package of its now: an organisation that never held one
 	// is refused without reading the GTIN's serials.
 	var lots []string

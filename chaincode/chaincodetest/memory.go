@@ -31,8 +31,9 @@ type Memory struct {
 	// QueryEventCalls counts SetEvent calls made by evaluated (query)
 	// functions, whose events a real ledger would drop.
 	QueryEventCalls int
-	// Reads counts the state keys transactions have read, by GetState or
-	// in a Range (a test may reset it).
+	// Reads, when a test sets it to a non-nil slice, collects the state
+	// keys transactions read, by GetState or in a Range; nil records
+	// nothing (benchmarks leave it so).
 	Reads []string
 }
 
@@ -190,7 +191,9 @@ func (t *Tx) TxID() string      { return t.id }
 func (t *Tx) TxTime() time.Time { return t.at }
 func (t *Tx) Creator() string   { return t.org }
 func (t *Tx) GetState(key string) ([]byte, error) {
-	t.m.Reads = append(t.m.Reads, key)
+	if t.m.Reads != nil {
+		t.m.Reads = append(t.m.Reads, key)
+	}
 	return t.m.state[key], nil
 }
 
@@ -223,7 +226,9 @@ func (t *Tx) Range(start, end string, fn func(key string, value []byte) (bool, e
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		t.m.Reads = append(t.m.Reads, k)
+		if t.m.Reads != nil {
+			t.m.Reads = append(t.m.Reads, k)
+		}
 		more, err := fn(k, t.m.state[k])
 		if err != nil || !more {
 			return err

@@ -150,7 +150,7 @@ func parseDLPath(segs []dlSegment, hostEnd, base int, opts DigitalLinkOptions) (
 	}
 	keyAt := -1
 	for j := len(segs) - 2; j >= 0; j -= 2 {
-		ai := pathAI(segs[j].text)
+		ai := PathAI(segs[j].text)
 		def, ok := LookupAI(ai)
 		if !ok {
 			return nil, nil, fail(segs[j].pos, "not_a_key", "no GS1 primary key in the path")
@@ -165,7 +165,7 @@ func parseDLPath(segs []dlSegment, hostEnd, base int, opts DigitalLinkOptions) (
 	}
 	elems := make([]Element, 0, (len(segs)-keyAt)/2+4)
 	for j := keyAt; j < len(segs); j += 2 {
-		ai := pathAI(segs[j].text)
+		ai := PathAI(segs[j].text)
 		raw := segs[j+1]
 		value := UnescapeDLPath(raw.text)
 		if ai == "01" && opts.PermitZeroSuppressedGTIN {
@@ -197,7 +197,7 @@ func parseCompressedDLPath(segs []dlSegment, base int, opts DigitalLinkOptions) 
 	}
 	var elems []Element
 	if n := len(segs); n >= 3 {
-		if d, ok := LookupAI(pathAI(segs[n-3].text)); ok && d.DLPrimaryKey {
+		if d, ok := LookupAI(PathAI(segs[n-3].text)); ok && d.DLPrimaryKey {
 			value := UnescapeDLPath(segs[n-2].text)
 			if d.AI == "01" && opts.PermitZeroSuppressedGTIN {
 				value = padGTIN(value)
@@ -307,9 +307,9 @@ func padGTIN(v string) string {
 	return v
 }
 
-// pathAI returns the numeric AI a path segment names (a convenience alpha is
+// PathAI returns the numeric AI a path segment names (a convenience alpha is
 // translated); other text is returned as it is.
-func pathAI(seg string) string {
+func PathAI(seg string) string {
 	if ai, ok := convenienceAlphas[seg]; ok {
 		return ai
 	}

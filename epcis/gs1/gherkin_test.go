@@ -225,7 +225,7 @@ func lenientDLElements(uri string) []Element {
 	// DL 1.x names of AIs that are no longer primary keys.
 	oldNames := map[string]string{"shipTo": "410", "billTo": "411", "purchasedFrom": "412", "shipFor": "413", "glnProd": "416"}
 	for i := 3; i+1 < len(segs); i += 2 {
-		ai := pathAI(segs[i])
+		ai := PathAI(segs[i])
 		if n, ok := oldNames[ai]; ok {
 			ai = n
 		}

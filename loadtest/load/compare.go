@@ -28,8 +28,8 @@ type Comparison struct {
 
 // Reference says how the baseline itself fared at half its throughput.
 func (c Comparison) Reference() string {
-	return fmt.Sprintf("reference: the baseline at the same rate has p99 %s (%s against the target)",
-		fmtDuration(c.BaselineAtHalf.Latencies.Quantile(0.99)), verdictWord(c.BaselineAtHalf.Latencies.Quantile(0.99) <= TargetP99))
+	p99 := c.BaselineAtHalf.Latencies.Quantile(0.99)
+	return fmt.Sprintf("reference: the baseline at the same rate has p99 %s (%s against the target)", fmtDuration(p99), verdictWord(p99 <= TargetP99))
 }
 
 func verdictWord(ok bool) string {

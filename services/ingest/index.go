@@ -151,9 +151,6 @@ func (x *index) checkFormat() error {
 		format = 1 // written before the marker
 	}
 	if format == indexFormat {
-		if v == nil {
-			return x.markFormat()
-		}
 		return nil
 	}
 	x.log.Warn("the query index is of another format; rebuilding it from the ledger",
@@ -258,14 +255,6 @@ func (x *index) lookup(id string) ([]uint64, error) {
 	var seqs []uint64
 	v, err := x.get(append([]byte{prefixHash}, id...))
 	if err != nil {
-		return nil, err
-	}
-	if len(v) == 8 {
-		seqs = append(seqs, binary.BigEndian.Uint64(v))
-	}
-	// An index built before eventIDs were kept per event holds the seq of
-	// the last one as the value of i <eventID>.
-	if v, err = x.get(append([]byte{prefixEventID}, id...)); err != nil {
 		return nil, err
 	}
 	if len(v) == 8 {

@@ -322,7 +322,7 @@ func indexValues(ev *epcis.Event) map[byte]map[string]bool {
 // chaincode's (chaincode.ItemID.DigitalLink), so that a URN query finds
 // events captured with Digital Links and back: an EPC URN, or a GS1
 // Digital Link on any host with numeric AIs or with the short names of
-// GS1 Digital Link 1.x (/gtin/ and /ser/, /sscc/; see shortNameItem).
+// GS1 Digital Link 1.x (/gtin/ and /ser/, /sscc/), which ParseItemID reads.
 // Other identifiers are kept as written.
 func canonEPC(id string) string {
 	if id == "" {
@@ -331,34 +331,7 @@ func canonEPC(id string) string {
 	if item, err := chaincode.ParseItemID(id); err == nil {
 		return item.DigitalLink()
 	}
-	if dl, ok := shortNameItem(id); ok {
-		return dl
-	}
 	return id
-}
-
-// shortNameItem reads a GS1 Digital Link that chaincode.ParseItemID does
-// not, one naming its key and qualifiers by their short names
-// (https://id.gs1.org/gtin/00312345678906/ser/123), as gs1.ParseDigitalLink
-// reads them (the way canonLocation reads /gln/), and returns the canonical
-// Digital Link of the SGTIN or SSCC it names. ok is false for anything
-// else, a malformed Digital Link included. Only identifiers ParseItemID
-// refused come here, so the URNs and numeric Digital Links of the hot path
-// pay nothing more.
-func shortNameItem(id string) (string, bool) {
-	elems, err := gs1.ParseDigitalLink(id, gs1.DigitalLinkOptions{})
-	if err != nil {
-		return "", false
-	}
-	numeric, err := gs1.GenerateDigitalLink(elems, gs1.CanonicalDLHost)
-	if err != nil {
-		return "", false
-	}
-	item, err := chaincode.ParseItemID(numeric)
-	if err != nil {
-		return "", false
-	}
-	return item.DigitalLink(), true
 }
 
 // canonLocation writes a read point or business location in its canonical

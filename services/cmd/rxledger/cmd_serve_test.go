@@ -1,42 +1,35 @@
 package main
 
 import (
+	"rxledger/internal/testenv"
+
 	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"rxledger/services/platform/problem"
 	"rxledger/services/platform/redistest"
 )
 
-// lockedBuffer collects the log output written by the serving goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+// clearServeEnv empties, for the test, the environment variables that
+// would change what serve does, so that a developer's shell does not.
+func clearServeEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{"RXLEDGER_ADDR", "RXLEDGER_DATA", "RXLEDGER_REDIS", "RXLEDGER_ROLES", "RXLEDGER_DEMO", "RXLEDGER_LEDGER",
+		"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_REGULATORS", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		t.Setenv(k, "")
+	}
 }
 
 // served is a running `rxledger serve`.
 type served struct {
 	url    string
 	out    []string // the start message
-	logs   *lockedBuffer
+	logs   *testenv.Buffer
 	cancel context.CancelFunc
 	code   chan int
 }
@@ -45,13 +38,10 @@ type served struct {
 // returns once it has printed its start message.
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
-	for _, k := range []string{"RXLEDGER_ADDR", "RXLEDGER_DATA", "RXLEDGER_REDIS", "RXLEDGER_ROLES", "RXLEDGER_DEMO", "RXLEDGER_LEDGER",
-		"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_REGULATORS", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
-		t.Setenv(k, "")
-	}
+	clearServeEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &served{logs: &lockedBuffer{}, cancel: cancel, code: make(chan int, 1)}
+	s := &served{logs: &testenv.Buffer{}, cancel: cancel, code: make(chan int, 1)}
 	full := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...)
 	go func() {
 		s.code <- run(ctx, full, strings.NewReader(""), pw, s.logs)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -142,9 +140,7 @@ func (sc *servedConsortium) loadSigningKeys(dir string) error {
 		if err != nil {
 			return fmt.Errorf("signing key of %s: %w", o.MSPID, err)
 		}
-		// Validated with the consortium: the standard base64 of 32 bytes.
-		pub, _ := base64.StdEncoding.DecodeString(o.PublicKey)
-		if !bytes.Equal(pub, key.Public().(ed25519.PublicKey)) {
+		if err := embedded.CheckSigner(sc.cons, o.MSPID, key); err != nil {
 			return fmt.Errorf("signing key %s does not match the publicKey of %s in %s: "+
 				"it is another key, or the file's publicKey is out of date", path, o.MSPID, sc)
 		}

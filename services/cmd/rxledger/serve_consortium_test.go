@@ -263,24 +263,16 @@ func TestServeConsortiumFile(t *testing.T) {
 // must stop at start-up; it returns the exit code and the error output.
 func serveFails(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	for _, k := range []string{"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_LEDGER", "RXLEDGER_DEMO", "RXLEDGER_ROLES", "RXLEDGER_REGULATORS"} {
-		t.Setenv(k, "")
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	stdout := &stopOnStart{stop: cancel}
-	var stderr strings.Builder
 	data := t.TempDir()
-	full := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, args...)
-	code := run(ctx, full, strings.NewReader(""), stdout, &stderr)
-	if strings.Contains(stdout.b.String(), "rxledger serving") {
-		t.Errorf("serve started instead of failing:\n%s", stdout.b.String())
+	code, stdout, stderr := serveOn(t, data, args...)
+	if strings.Contains(stdout, "rxledger serving") {
+		t.Errorf("serve started instead of failing:\n%s", stdout)
 	}
 	// Nothing half-done: serve stopped before it opened the ledger.
 	if _, err := os.Stat(filepath.Join(data, LedgerDir)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("serve created its ledger before it failed (%v)", err)
 	}
-	return code, stderr.String()
+	return code, stderr
 }
 
 // stopOnStart is the standard output of a serve that should not start: it

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"rxledger/internal/testenv"
+
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -158,7 +160,7 @@ func TestServeFabricRegulators(t *testing.T) {
 	fdaKey := issue(t, data, "FdaMSP", auth.Regulator, "")
 
 	ctx, cancel := context.WithCancel(t.Context())
-	logs := &lockedBuffer{}
+	logs := &testenv.Buffer{}
 	p, err := newPlatform(ctx, cfg, logs)
 	if err != nil {
 		t.Fatal(err)

@@ -16,10 +16,7 @@ import (
 // failed).
 func serveOn(t *testing.T, data string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	for _, k := range []string{"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_LEDGER", "RXLEDGER_DEMO", "RXLEDGER_ROLES",
-		"RXLEDGER_REGULATORS", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
-		t.Setenv(k, "")
-	}
+	clearServeEnv(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	out := &stopOnStart{stop: cancel}

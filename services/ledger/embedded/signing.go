@@ -18,23 +18,32 @@ import (
 func signers(cons *Consortium, keys map[string]ed25519.PrivateKey) (map[string]ed25519.PrivateKey, error) {
 	out := make(map[string]ed25519.PrivateKey)
 	for msp, priv := range keys {
-		o, ok := cons.Org(msp)
-		if !ok {
-			return nil, fmt.Errorf("signing key for %s, which is not in the consortium", msp)
-		}
-		pub, err := o.key()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", msp, err)
-		}
-		if pub == nil {
-			return nil, fmt.Errorf("signing key for %s, whose consortium entry has no publicKey", msp)
-		}
-		if len(priv) != ed25519.PrivateKeySize || !pub.Equal(priv.Public()) {
-			return nil, fmt.Errorf("signing key for %s does not match its consortium publicKey", msp)
+		if err := CheckSigner(cons, msp, priv); err != nil {
+			return nil, err
 		}
 		out[msp] = priv
 	}
 	return out, nil
+}
+
+// CheckSigner checks that priv is the private key of the publicKey cons
+// gives msp, which then signs as msp (Options.Signers).
+func CheckSigner(cons *Consortium, msp string, priv ed25519.PrivateKey) error {
+	o, ok := cons.Org(msp)
+	if !ok {
+		return fmt.Errorf("signing key for %s, which is not in the consortium", msp)
+	}
+	pub, err := o.key()
+	if err != nil {
+		return fmt.Errorf("%s: %w", msp, err)
+	}
+	if pub == nil {
+		return fmt.Errorf("signing key for %s, whose consortium entry has no publicKey", msp)
+	}
+	if len(priv) != ed25519.PrivateKeySize || !pub.Equal(priv.Public()) {
+		return fmt.Errorf("signing key for %s does not match its consortium publicKey", msp)
+	}
+	return nil
 }
 
 // sign signs tx as its creator when the consortium gives the creator a key.
