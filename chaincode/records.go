@@ -226,6 +226,15 @@ func (p *Partner) ATP(t time.Time) bool {
 	return false
 }
 
+// FirstAttestedGLN is the first GLN a regulator attests as the partner's,
+// "" when none: the party that answers for its products (LMS responderGLN).
+func (p *Partner) FirstAttestedGLN() string {
+	if p.Attested == nil || len(p.Attested.GLNs) == 0 {
+		return ""
+	}
+	return p.Attested.GLNs[0]
+}
+
 // HasGLN reports whether a regulator attests gln as the partner's.
 func (p *Partner) HasGLN(gln string) bool {
 	return p.Attested != nil && slices.Contains(p.Attested.GLNs, gln)

@@ -167,10 +167,10 @@ func (tx *txn) ownerGLN(gtin string) (string, error) {
 		return "", err
 	}
 	p, err := tx.partner(owner)
-	if err != nil || p == nil || p.Attested == nil || len(p.Attested.GLNs) == 0 {
+	if err != nil || p == nil {
 		return "", err
 	}
-	return p.Attested.GLNs[0], nil
+	return p.FirstAttestedGLN(), nil
 }
 
 // gtinKnown reports whether any serial of gtin was commissioned.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -16,10 +17,29 @@ import (
 // responderTTL is how long a GTIN owner's GLN is remembered.
 const responderTTL = 5 * time.Minute
 
+// glnMemo remembers GLNs by key for responderTTL.
+type glnMemo struct{ m sync.Map } // key -> responderEntry
+
 type responderEntry struct {
 	gln string
 	at  time.Time
 }
+
+// get returns the GLN remembered for key, false when there is none or it
+// is older than responderTTL.
+func (g *glnMemo) get(key string) (string, bool) {
+	v, ok := g.m.Load(key)
+	if !ok {
+		return "", false
+	}
+	e := v.(responderEntry)
+	if time.Since(e.at) >= responderTTL {
+		return "", false
+	}
+	return e.gln, true
+}
+
+func (g *glnMemo) put(key, gln string) { g.m.Store(key, responderEntry{gln: gln, at: time.Now()}) }
 
 // answerFromLedger answers reqs[i] for each i in idx from the ledger: it
 // reads the serial and lot records, computes the answer with the
@@ -128,7 +148,7 @@ func (s *Service) ledgerUnknownSerial(ctx context.Context, org string, req *Requ
 		return nil, fmt.Errorf("decode the chaincode's verify answer: %w", err)
 	}
 	*out = fromResult(res, req, now, height, SourceLedger)
-	s.gtinResponders.Store(req.GTIN, responderEntry{gln: res.ResponderGLN, at: time.Now()})
+	s.gtinResponders.put(req.GTIN, res.ResponderGLN)
 	out.ResponderGLN = s.orDefaultResponder(res.ResponderGLN)
 	return []Entry{{Key: key, Version: version}}, nil
 }
@@ -144,15 +164,11 @@ func (s *Service) ledgerUnknownSerial(ctx context.Context, org string, req *Requ
 // cache's layout and lookups do not change. Only a GTIN the chaincode
 // knows is remembered, so there are at most as many as the ledger has.
 func (s *Service) gtinResponder(gtin string) (string, bool) {
-	v, ok := s.gtinResponders.Load(gtin)
+	gln, ok := s.gtinResponders.get(gtin)
 	if !ok {
 		return "", false
 	}
-	e := v.(responderEntry)
-	if time.Since(e.at) >= responderTTL {
-		return "", false
-	}
-	return s.orDefaultResponder(e.gln), true
+	return s.orDefaultResponder(gln), true
 }
 
 // orDefaultResponder is gln, or Options.ResponderGLN when gln is empty.
@@ -207,10 +223,8 @@ func (s *Service) responderGLN(ctx context.Context, org string, lot *chaincode.L
 	if lot == nil || lot.Owner == "" {
 		return s.opts.ResponderGLN
 	}
-	if v, ok := s.responders.Load(lot.Owner); ok {
-		if e := v.(responderEntry); time.Since(e.at) < responderTTL {
-			return e.gln
-		}
+	if gln, ok := s.responders.get(lot.Owner); ok {
+		return gln
 	}
 	gln := s.opts.ResponderGLN
 	raw, err := s.ledger.Evaluate(ctx, org, chaincode.FnReadPartner, lot.Owner)
@@ -220,11 +234,11 @@ func (s *Service) responderGLN(ctx context.Context, org string, lot *chaincode.L
 		return gln
 	}
 	if err == nil {
-		if p, derr := s.partners.decode(raw); derr == nil && p.Attested != nil && len(p.Attested.GLNs) > 0 {
-			gln = p.Attested.GLNs[0]
+		if p, derr := s.partners.decode(raw); derr == nil && p.FirstAttestedGLN() != "" {
+			gln = p.FirstAttestedGLN()
 		}
 	}
-	s.responders.Store(lot.Owner, responderEntry{gln: gln, at: time.Now()})
+	s.responders.put(lot.Owner, gln)
 	return gln
 }
 

@@ -112,10 +112,10 @@ type Service struct {
 	lots     *memo[chaincode.LotRecord]
 	partners *memo[chaincode.Partner]
 
-	responders sync.Map // MSP ID -> responderEntry
+	responders glnMemo // by MSP ID: the owner's first attested GLN
 	// gtinResponders remembers, by GTIN, the GLN the chaincode named as
 	// responder for an unknown serial: the cached answer of one needs it.
-	gtinResponders sync.Map // GTIN -> responderEntry
+	gtinResponders glnMemo // by GTIN
 
 	sampleN atomic.Uint64
 	samples chan sample

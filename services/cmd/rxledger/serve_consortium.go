@@ -58,11 +58,7 @@ func loadConsortium(cfg config.Config) (*servedConsortium, error) {
 		}
 		sc.cons = c
 	}
-	for _, o := range sc.cons.Organizations {
-		if slices.Contains(o.Roles, string(chaincode.RoleRegulator)) {
-			sc.regulators = append(sc.regulators, o.MSPID)
-		}
-	}
+	sc.regulators = regulatorsOf(sc.cons)
 	if len(sc.regulators) == 0 {
 		return nil, fmt.Errorf("%s: no organisation has the regulator role; serve needs one, "+
 			"as only a regulator attests trading partners and holds a copy of every event", sc)

@@ -111,12 +111,7 @@ func (sc *servedConsortium) compareRecorded(recorded *embedded.Consortium, dir s
 		}
 	}
 
-	var recordedRegulators []string
-	for _, r := range recorded.Organizations {
-		if isRegulatorOrg(r) {
-			recordedRegulators = append(recordedRegulators, r.MSPID)
-		}
-	}
+	recordedRegulators := regulatorsOf(recorded)
 	if first := sc.regulators[0]; len(recordedRegulators) > 0 && !slices.Contains(recordedRegulators, first) {
 		refuse("the ingest service reads events as the first regulator, %s, which %s does not record as a regulator: "+
 			"it holds no copy of the events from before it became one, and a rebuilt query index would leave them out. "+
@@ -133,6 +128,18 @@ func (sc *servedConsortium) compareRecorded(recorded *embedded.Consortium, dir s
 	}
 	return changes, fmt.Errorf("%s does not match consortium %s, recorded in %s, in what must not change:\n%w",
 		sc, recorded.Name, genesis, errors.Join(errs...))
+}
+
+// regulatorsOf are the MSP IDs of c's organisations with the regulator
+// role, in the file's order.
+func regulatorsOf(c *embedded.Consortium) []string {
+	var out []string
+	for _, o := range c.Organizations {
+		if isRegulatorOrg(o) {
+			out = append(out, o.MSPID)
+		}
+	}
+	return out
 }
 
 // isRegulatorOrg reports whether o has the regulator role.
