@@ -359,3 +359,40 @@ func TestObserveShortNameIsHeldToCustody(t *testing.T) {
 	}
 	mustCapture(t, m, mfr, stepEv("storing", short)) // its holder may
 }
+
+// TestClassCheckAfterCommissioningIntoAnotherOwnersLot: an organisation
+// that, once a company prefix is attested to it, commissions into a lot
+// the prefix's former owner created is marked in the holdings index, so it
+// still passes the class check of that lot after the prefix moves on.
+func TestClassCheckAfterCommissioningIntoAnotherOwnersLot(t *testing.T) {
+	m := newLedger(t)
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", sgtin("T1")))
+	var pm, pw chaincode.Partner
+	for _, q := range partners() {
+		switch q.ID {
+		case mfr:
+			pm = q
+		case whs:
+			pw = q
+		}
+	}
+	moveTo := func(to string) {
+		t.Helper()
+		m2, w2 := pm.Claims(), pw.Claims()
+		if to == whs {
+			m2.CompanyPrefixes = nil
+			w2.CompanyPrefixes = append(slices.Clone(pw.CompanyPrefixes), pm.CompanyPrefixes...)
+		}
+		if to == whs { // the prefix leaves one before the other takes it
+			attest(t, m, mfr, m2)
+			attest(t, m, whs, w2)
+		} else {
+			attest(t, m, whs, w2)
+			attest(t, m, mfr, m2)
+		}
+	}
+	moveTo(whs)
+	mustCapture(t, m, whs, at(commissionEv("L1", "2027-03-31", sgtin("T2")), 1))
+	moveTo(mfr)
+	mustCapture(t, m, whs, at(classEv("storing", lgtinL1), 2)) // it holds T2 of lot L1
+}

@@ -98,6 +98,13 @@ func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElemen
 			return nil, ec.fail(CodeInvalid, "lot-expiry-mismatch", epc, "lot %s expires %s, not %s", lot, l.Expiry, expiry)
 		case l.Recalled:
 			return nil, ec.fail(CodeInvalid, "lot-recalled", epc, "lot %s is recalled", lot)
+		case l.Owner != tx.caller:
+			// A lot another organisation created, under a company prefix
+			// since attested to the caller: the caller comes to hold it
+			// here, not by a shipment (rare: one read, once per lot).
+			if err := tx.markHolder(tx.caller, id.GTIN, lot); err != nil {
+				return nil, err
+			}
 		}
 		it.serial = &SerialRecord{GTIN: id.GTIN, Serial: id.Serial, Lot: lot, Expiry: expiry,
 			Custody: Custody{Owner: tx.caller, Status: StatusActive}, Transformation: transformation}
