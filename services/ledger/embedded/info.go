@@ -3,7 +3,6 @@ package embedded
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -27,8 +26,7 @@ func Inspect(dir string) (*Info, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
-	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), CacheBytes: scanCacheBytes}.withDefaults()
-	db, err := openStore(dir, opts, true)
+	db, err := openReadOnly(dir)
 	if err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
@@ -40,16 +38,9 @@ func Inspect(dir string) (*Info, error) {
 	if height == 0 {
 		return nil, fmt.Errorf("inspect %s: no chain tip: not a ledger directory", dir)
 	}
-	if err := checkFormat(db, dir); err != nil {
-		return nil, fmt.Errorf("inspect: %w", err)
-	}
-	genesis, err := readBlock(db, 0)
+	cons, err := genesisConsortium(db, dir)
 	if err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)
-	}
-	cons, err := ParseConsortium(genesis.Config)
-	if err != nil {
-		return nil, fmt.Errorf("inspect: genesis block: %w", err)
 	}
 	last, err := readBlock(db, height-1)
 	if err != nil {
@@ -75,8 +66,7 @@ func RecordedConsortium(dir string) (*Consortium, error) {
 	if !desc.Exists {
 		return nil, nil
 	}
-	opts := Options{Logger: slog.New(slog.DiscardHandler), CacheBytes: scanCacheBytes}.withDefaults()
-	db, err := openStore(dir, opts, true)
+	db, err := openReadOnly(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read the recorded consortium: %w", err)
 	}
@@ -88,16 +78,32 @@ func RecordedConsortium(dir string) (*Consortium, error) {
 	if height == 0 {
 		return nil, nil // no genesis block yet: Open writes it
 	}
-	if err := checkFormat(db, dir); err != nil {
+	cons, err := genesisConsortium(db, dir)
+	if err != nil {
 		return nil, fmt.Errorf("read the recorded consortium: %w", err)
+	}
+	return cons, nil
+}
+
+// openReadOnly opens the store in dir to read it only, quietly, with a
+// small block cache.
+func openReadOnly(dir string) (*pebble.DB, error) {
+	return openStore(dir, Options{Logger: slog.New(slog.DiscardHandler), CacheBytes: scanCacheBytes}.withDefaults(), true)
+}
+
+// genesisConsortium reads the consortium the genesis block of db, the
+// store in dir, records, once it has checked the store's format.
+func genesisConsortium(db *pebble.DB, dir string) (*Consortium, error) {
+	if err := checkFormat(db, dir); err != nil {
+		return nil, err
 	}
 	genesis, err := readBlock(db, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read the recorded consortium: %w", err)
+		return nil, err
 	}
 	cons, err := ParseConsortium(genesis.Config)
 	if err != nil {
-		return nil, fmt.Errorf("read the recorded consortium: genesis block: %w", err)
+		return nil, fmt.Errorf("genesis block: %w", err)
 	}
 	return cons, nil
 }
