@@ -68,9 +68,11 @@ type ChaincodeEvent struct {
 }
 
 // Error is a ledger failure. It always wraps a *problem.Error whose code says
-// what the caller can do (Invalid or Forbidden: the chaincode refused, with its
-// message; Conflict: an MVCC read conflict, retry; Unavailable: the ledger
-// cannot be reached, retry later), and it names the transaction when there is one.
+// what the caller can do (Invalid, Forbidden, NotFound or TooLarge: the
+// chaincode refused, with its message; Conflict: an MVCC read conflict, retry;
+// Unavailable: the ledger cannot be reached, retry later; Internal: the
+// chaincode or the ledger failed, not the caller), and it names the
+// transaction when there is one.
 type Error struct {
 	TxID string
 	Err  *problem.Error

@@ -2,7 +2,10 @@ package embedded
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
+
+	"github.com/cockroachdb/pebble"
 
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
@@ -30,7 +33,12 @@ var ruleCodes = map[string]problem.Code{
 // chaincodeFailure classifies a chaincode error. A message that is (or ends
 // with) the rule-violation JSON object maps to its code, with its detail and
 // event index, and the chaincode's error stays in the chain so callers can
-// read the rule and EPC; anything else is Invalid with the message as detail.
+// read the rule and EPC. The chaincode answers every refusal so (its fuzz
+// tests hold it to that), so anything else is a failure, not the caller's
+// mistake: the store closed under the transaction (Unavailable: retry), or
+// a read or decoding that failed, a bug (Internal: the cause is logged, not
+// shown). Before, such failures were answered as invalid input, and a client
+// told its request was wrong would not retry it.
 func chaincodeFailure(txID string, err error) *ledger.Error {
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '{'); i >= 0 {
@@ -50,5 +58,8 @@ func chaincodeFailure(txID string, err error) *ledger.Error {
 			}
 		}
 	}
-	return ledger.NewError(txID, problem.Invalid, nil, "%s", msg)
+	if errors.Is(err, pebble.ErrClosed) {
+		return ledger.NewError(txID, problem.Unavailable, err, "embedded ledger is closed")
+	}
+	return ledger.NewError(txID, problem.Internal, err, "chaincode failed")
 }

@@ -3,10 +3,12 @@ package embedded
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/cockroachdb/pebble/vfs/errorfs"
 
@@ -61,5 +63,28 @@ func TestFailedStoreMakesTheLedgerUnavailable(t *testing.T) {
 	l2.Close()
 	if _, err := Verify(dir); err != nil {
 		t.Errorf("verify after the failure: %v", err)
+	}
+}
+
+// TestChaincodeFailureClasses pins how an error of the chaincode that is not
+// a refusal is answered: the store closing under a transaction is
+// Unavailable (the caller may retry), any other failure Internal (the cause
+// kept for the log, not shown), and neither is the caller's invalid input.
+func TestChaincodeFailureClasses(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code problem.Code
+	}{
+		{fmt.Errorf("read serial~x: %w", pebble.ErrClosed), problem.Unavailable},
+		{fmt.Errorf("decode serial~x: %w", errors.New("unexpected end of JSON input")), problem.Internal},
+		{errors.New(`{"code":"forbidden","rule":"not-owner","detail":"not yours"}`), problem.Forbidden},
+	} {
+		le := chaincodeFailure("tx1", tc.err)
+		if le.Err.Code != tc.code {
+			t.Errorf("%v: code %s, want %s", tc.err, le.Err.Code, tc.code)
+		}
+		if !errors.Is(le, tc.err) {
+			t.Errorf("%v: the cause is not kept in the chain (%v)", tc.err, le)
+		}
 	}
 }

@@ -105,15 +105,15 @@ func TestRefusals(t *testing.T) {
 	}{
 		{"unknown org", "NobodyMSP", "put", []string{"k", "v"}, problem.Forbidden, "not a member", -1},
 		{"no function", mfr, "", nil, problem.Invalid, "no chaincode function", -1},
-		{"plain chaincode error", mfr, "fail", []string{"bad input"}, problem.Invalid, "bad input", -1},
+		{"plain chaincode error: a failure, not the caller's mistake", mfr, "fail", []string{"bad input"}, problem.Internal, "chaincode failed", -1},
 		{"rule violation JSON", mfr, "fail", []string{idx}, problem.Forbidden, "not the owner", 3},
 		{"wrapped rule JSON", mfr, "fail", []string{`capture: {"code":"not-found","rule":"r","detail":"no such lot"}`}, problem.NotFound, "no such lot", -1},
 		{"rule JSON with a conflict", mfr, "fail", []string{`{"code":"conflict","detail":"already shipped"}`}, problem.Conflict, "already shipped", -1},
-		{"unknown code stays invalid", mfr, "fail", []string{`{"code":"weird","detail":"x"}`}, problem.Invalid, "weird", -1},
+		{"unknown code is a failure", mfr, "fail", []string{`{"code":"weird","detail":"x"}`}, problem.Internal, "chaincode failed", -1},
 		{"chaincode panic", mfr, "panic", nil, problem.Internal, "chaincode failed", -1},
-		{"private read of another org's collection", mfr, "getPrivate", []string{ImplicitCollection("PharmacyMSP"), "k"}, problem.Invalid, "not a member", -1},
-		{"private write to a non-implicit collection", mfr, "putPrivate", []string{"shared", "k"}, problem.Invalid, "implicit", -1},
-		{"private write for a non-member org", mfr, "putPrivate", []string{ImplicitCollection("NobodyMSP"), "k"}, problem.Invalid, "not a member", -1},
+		{"private read of another org's collection", mfr, "getPrivate", []string{ImplicitCollection("PharmacyMSP"), "k"}, problem.Internal, "chaincode failed", -1},
+		{"private write to a non-implicit collection", mfr, "putPrivate", []string{"shared", "k"}, problem.Internal, "chaincode failed", -1},
+		{"private write for a non-member org", mfr, "putPrivate", []string{ImplicitCollection("NobodyMSP"), "k"}, problem.Internal, "chaincode failed", -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

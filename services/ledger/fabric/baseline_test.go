@@ -135,7 +135,7 @@ func TestChaincodeErrorsAreClassified(t *testing.T) {
 			problem.NotFound, "no such serial", -1},
 		{"conflict rule", "refuse", []string{`{"code":"conflict","rule":"already-shipped","detail":"already shipped"}`},
 			problem.Conflict, "already shipped", -1},
-		{"plain chaincode error", "nosuchfunction", nil, problem.Invalid, `unknown function "nosuchfunction"`, -1},
+		{"plain chaincode error: a failure, not the caller's mistake", "nosuchfunction", nil, problem.Internal, `unknown function "nosuchfunction"`, -1},
 	}
 	for _, tt := range tests {
 		check := func(t *testing.T, err error) {

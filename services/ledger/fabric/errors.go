@@ -80,10 +80,13 @@ func classify(txID string, err error, what string) error {
 	}
 	for _, msg := range messages {
 		if _, text, ok := strings.Cut(msg, chaincodeResponse); ok {
-			// An error from the chaincode that is not a rule refusal (e.g. an
-			// unknown function): the request is wrong.
+			// An error from the chaincode that is not a rule refusal: the
+			// chaincode answers every refusal as one (its fuzz tests hold it
+			// to that), so this is a failure (a state read, a decoding, a
+			// recovered panic), not the caller's mistake. The text is logged,
+			// not shown.
 			_, text, _ = strings.Cut(text, ", ")
-			return ledger.NewError(txID, problem.Invalid, err, "%s: chaincode refused: %s", what, text)
+			return ledger.NewError(txID, problem.Internal, err, "%s: the chaincode failed: %s", what, text)
 		}
 	}
 	return ledger.NewError(txID, problem.Internal, err, "%s", what)

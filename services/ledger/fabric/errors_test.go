@@ -52,12 +52,12 @@ func TestClassify(t *testing.T) {
 		{"refusal wins over a second endorser's outage", func(t *testing.T) error {
 			return endorseFailure(t, "connection refused", `chaincode response 500, {"code":"conflict","rule":"shipped","detail":"already shipped"}`)
 		}, problem.Conflict, "already shipped", -1},
-		{"unknown refusal code is a plain chaincode error", func(t *testing.T) error {
+		{"unknown refusal code is the chaincode's failure", func(t *testing.T) error {
 			return endorseFailure(t, `chaincode response 500, {"code":"teapot","rule":"r","detail":"d"}`)
-		}, problem.Invalid, `{"code":"teapot"`, -1},
-		{"plain chaincode error", func(t *testing.T) error {
-			return endorseFailure(t, `chaincode response 500, unknown function "x"`)
-		}, problem.Invalid, `unknown function "x"`, -1},
+		}, problem.Internal, `{"code":"teapot"`, -1},
+		{"plain chaincode error is the chaincode's failure, not the caller's", func(t *testing.T) error {
+			return endorseFailure(t, `chaincode response 500, read serial~x: peer state database unavailable`)
+		}, problem.Internal, `read serial~x`, -1},
 		{"chaincode server down", func(t *testing.T) error {
 			return endorseFailure(t, "error in simulation: failed to execute transaction: could not launch chaincode baseline_1:abc: connection refused")
 		}, problem.Unavailable, "cannot be reached", -1},
