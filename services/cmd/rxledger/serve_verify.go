@@ -20,6 +20,11 @@ const cachePingTimeout = 250 * time.Millisecond
 func verifyOptions(cfg config.Config) verify.Options {
 	opts := verify.Options{ResponderGLN: cfg.ResponderGLN}
 	opts.MaxLag, opts.NoLag = uint64(cfg.VerifyMaxLag), cfg.VerifyMaxLag == 0
+	opts.AuditEvery = int(cfg.VerifyAuditEvery)
+	if cfg.VerifyAuditEvery == 0 {
+		opts.AuditEvery = -1 // the service's "none"
+	}
+	opts.AbsentTTL = cfg.VerifyAbsentTTL
 	return opts
 }
 

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/config"
 	"rxledger/services/platform/redistest"
+	"rxledger/services/verify"
 )
 
 // TestServeVerifyReturns starts serve with the verify and returns roles on
@@ -108,7 +110,28 @@ func TestVerifyOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := verifyOptions(cfg); o.ResponderGLN != "" || o.NoLag || o.MaxLag != config.DefaultVerifyMaxLag {
-		t.Errorf("default options %+v", o)
+	if o := verifyOptions(cfg); o.ResponderGLN != "" || o.NoLag || o.MaxLag != config.DefaultVerifyMaxLag ||
+		o.AuditEvery != verify.DefaultAuditEvery || o.AbsentTTL != verify.DefaultAbsentTTL {
+		t.Errorf("default options %+v, want the verification service's own defaults", o)
+	}
+	env = map[string]string{"RXLEDGER_VERIFY_ABSENT_TTL": "5s"}
+	cfg, err = config.Parse([]string{"--verify-audit-every", "0"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := verifyOptions(cfg); o.AuditEvery >= 0 || o.AbsentTTL != 5*time.Second {
+		t.Errorf("options %+v, want no audit (negative) and absences kept 5s", o)
+	}
+	cfg, err = config.Parse([]string{"--verify-audit-every", "50"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := verifyOptions(cfg); o.AuditEvery != 50 {
+		t.Errorf("options %+v, want one answer in 50 audited", o)
+	}
+	for _, args := range [][]string{{"--verify-audit-every", "-1"}, {"--verify-absent-ttl", "0s"}} {
+		if _, err := config.Parse(args, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("serve %v: error %v, want one naming %s", args, err, args[0])
+		}
 	}
 }

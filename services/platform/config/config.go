@@ -72,8 +72,14 @@ type Config struct {
 	MaxBodyBytes    int64         // request body limit
 	ShutdownTimeout time.Duration // grace period for in-flight requests on stop
 	VerifyMaxLag    int64         // blocks the verification cache may trail the ledger and still answer
-	LedgerCacheMB   int64         // MiB for the embedded ledger's caches; 0 for automatic
-	ResponderGLN    string        // GLN verification answers name when the ledger names no GTIN owner's; empty for none
+	// VerifyAuditEvery sends one cached verification answer in
+	// VerifyAuditEvery to the auditor; 0 audits none.
+	VerifyAuditEvery int64
+	// VerifyAbsentTTL is the lifetime of a record of absence in the Redis
+	// cache.
+	VerifyAbsentTTL time.Duration
+	LedgerCacheMB   int64  // MiB for the embedded ledger's caches; 0 for automatic
+	ResponderGLN    string // GLN verification answers name when the ledger names no GTIN owner's; empty for none
 
 	Fabric Fabric // used when Ledger is LedgerFabric
 }
@@ -153,6 +159,12 @@ func (c Config) Validate() error {
 	}
 	if c.VerifyMaxLag < 0 {
 		errs = append(errs, fmt.Errorf("--verify-max-lag %d: must not be negative", c.VerifyMaxLag))
+	}
+	if c.VerifyAuditEvery < 0 {
+		errs = append(errs, fmt.Errorf("--verify-audit-every %d: must not be negative (0 audits none)", c.VerifyAuditEvery))
+	}
+	if c.VerifyAbsentTTL < time.Millisecond {
+		errs = append(errs, fmt.Errorf("--verify-absent-ttl %s: must be at least 1ms", c.VerifyAbsentTTL))
 	}
 	if c.ResponderGLN != "" {
 		if _, err := gs1.ParseGLN(c.ResponderGLN); err != nil {

@@ -24,6 +24,7 @@ func TestParseDefaults(t *testing.T) {
 		Addr: config.DefaultAddr, DataDir: config.DefaultDataDir, Ledger: config.LedgerEmbedded,
 		Roles: config.AllRoles, LogLevel: slog.LevelInfo, AccessLog: config.AccessLogAll, MaxBodyBytes: config.DefaultMaxBodyBytes,
 		ShutdownTimeout: config.DefaultShutdownTimeout, VerifyMaxLag: config.DefaultVerifyMaxLag,
+		VerifyAuditEvery: config.DefaultVerifyAuditEvery, VerifyAbsentTTL: config.DefaultVerifyAbsentTTL,
 		Fabric: config.Fabric{Channel: config.DefaultFabricChannel, Chaincode: config.DefaultFabricChaincode},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -198,13 +199,13 @@ func TestHelpNamesEveryVariable(t *testing.T) {
 	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "access-log", "max-body",
 		"shutdown-timeout", "fabric-peer", "fabric-tls-ca", "fabric-server-name", "fabric-channel",
 		"fabric-chaincode", "fabric-identities", "verify-max-lag", "ledger-cache-mb", "responder-gln", "consortium", "signing-keys",
-		"regulators"} {
+		"regulators", "verify-audit-every", "verify-absent-ttl"} {
 		if !strings.Contains(help, "-"+name) || !strings.Contains(help, "(env "+config.EnvName(name)+")") {
 			t.Errorf("help lacks -%s or its variable %s", name, config.EnvName(name))
 		}
 	}
-	if n := strings.Count(help, "(env RXLEDGER_"); n != 22 {
-		t.Errorf("help names %d variables, want 22 (a flag was added without its test entry?)", n)
+	if n := strings.Count(help, "(env RXLEDGER_"); n != 24 {
+		t.Errorf("help names %d variables, want 24 (a flag was added without its test entry?)", n)
 	}
 }
 

@@ -22,6 +22,12 @@ const (
 	// DefaultVerifyMaxLag is how many blocks the verification cache may
 	// trail the ledger and still answer.
 	DefaultVerifyMaxLag = 2
+	// DefaultVerifyAuditEvery is one in how many cached verification
+	// answers the auditor re-checks against the chain.
+	DefaultVerifyAuditEvery = 1000
+	// DefaultVerifyAbsentTTL is how long the Redis cache remembers that a
+	// serial asked about is not on the ledger.
+	DefaultVerifyAbsentTTL = time.Minute
 )
 
 // DefaultRegulators are the regulators of a Fabric network when
@@ -57,6 +63,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", e.duration("shutdown-timeout", DefaultShutdownTimeout), "grace period for in-flight requests on stop (env RXLEDGER_SHUTDOWN_TIMEOUT)")
 	fs.Int64Var(&c.LedgerCacheMB, "ledger-cache-mb", e.int64("ledger-cache-mb", 0), "`MiB` the embedded ledger's caches may use, half for the store's blocks and half for state values; 0 for automatic, each a quarter of the machine's memory, 1 to 8 GiB (env RXLEDGER_LEDGER_CACHE_MB)")
 	fs.Int64Var(&c.VerifyMaxLag, "verify-max-lag", e.int64("verify-max-lag", DefaultVerifyMaxLag), "`blocks` the verification cache may trail the ledger and still answer; further behind, the ledger answers (env RXLEDGER_VERIFY_MAX_LAG)")
+	fs.Int64Var(&c.VerifyAuditEvery, "verify-audit-every", e.int64("verify-audit-every", DefaultVerifyAuditEvery), "the auditor re-checks one cached verification answer in `N` against the chain, evicts and counts any difference; 0 for no audit (env RXLEDGER_VERIFY_AUDIT_EVERY)")
+	fs.DurationVar(&c.VerifyAbsentTTL, "verify-absent-ttl", e.duration("verify-absent-ttl", DefaultVerifyAbsentTTL), "how long the Redis cache remembers that a serial asked about is not on the ledger (a made-up serial costs Redis memory that long; a serial commissioned meanwhile replaces it at once) (env RXLEDGER_VERIFY_ABSENT_TTL)")
 	fs.StringVar(&c.ResponderGLN, "responder-gln", e.str("responder-gln", ""), "13-digit `GLN` verification answers name as responderGLN when the GTIN's owner has no attested GLN on the ledger; empty for none (env RXLEDGER_RESPONDER_GLN)")
 
 	fs.StringVar(&c.Fabric.Peer, "fabric-peer", e.str("fabric-peer", ""), "Fabric gateway peer `host:port` (env RXLEDGER_FABRIC_PEER)")
