@@ -40,17 +40,27 @@ func (b *Body) items(maxItems int) ([]Item, error) {
 		return nil, problem.New(problem.TooLarge, "at most %d items, got %d", maxItems, len(b.Items)).At(problem.Location{Field: "items"})
 	}
 	if single {
-		return []Item{b.Item}, b.Item.validate("")
-	}
-	for i := range b.Items {
-		if err := b.Items[i].validate(fmt.Sprintf("items[%d].", i)); err != nil {
+		if err := b.Item.validate(""); err != nil {
 			return nil, err
 		}
+		return []Item{b.Item}, nil
+	}
+	var invalid []*problem.Error // every wrong item, not only the first
+	for i := range b.Items {
+		if err := b.Items[i].validate(fmt.Sprintf("items[%d].", i)); err != nil {
+			if invalid == nil {
+				invalid = make([]*problem.Error, len(b.Items))
+			}
+			invalid[i] = err
+		}
+	}
+	if p := problem.Items("item", invalid); p != nil {
+		return nil, p
 	}
 	return b.Items, nil
 }
 
-func (it *Item) validate(prefix string) error {
+func (it *Item) validate(prefix string) *problem.Error {
 	switch {
 	case it.Lot == "":
 		return problem.New(problem.Invalid, "lot is required: a saleable return is verified by its whole product identifier (GTIN, serial, lot, expiry)").

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -196,6 +197,22 @@ func TestCheckRefusals(t *testing.T) {
 			wantProblem(t, status, body, tc.status, tc.code, tc.field)
 		})
 	}
+	t.Run("every wrong item is named", func(t *testing.T) {
+		noLot := Item{GTIN: verifytest.GTIN, Serial: "X", Expiry: verifytest.Expiry, ReturnedBy: verifytest.PharmacyGLN}
+		badGLN := item("X2", "L", "0377777000001")
+		for _, path := range []string{"/returns/check", "/returns/receive"} {
+			status, body := f.post(path, verifytest.Wholesaler, Body{Items: []Item{noLot, ok, badGLN}})
+			wantProblem(t, status, body, 400, problem.Invalid, "items[2].returnedBy")
+			var p problem.Body
+			if err := json.Unmarshal(body, &p); err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Errors) != 2 || p.Errors[0].Field != "items[0].lot" || *p.Errors[0].Index != 0 || *p.Errors[1].Index != 2 ||
+				!strings.HasPrefix(p.Detail, "2 items are invalid; the first: lot is required") {
+				t.Errorf("%s: problem %s, want items 0 and 2 named", path, body)
+			}
+		}
+	})
 }
 
 func wantProblem(t *testing.T, status int, body []byte, wantStatus int, code problem.Code, field string) {

@@ -3,6 +3,7 @@ package verify
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"rxledger/chaincode"
@@ -81,4 +82,18 @@ func TestVerifyBatch(t *testing.T) {
 			wantProblem(t, status, raw, tc.status, tc.code, tc.field)
 		})
 	}
+	t.Run("every wrong request is named", func(t *testing.T) {
+		status, raw := f.do(http.MethodPost, "/verify/batch", verifytest.Wholesaler,
+			BatchRequest{Requests: []Request{{GTIN: "00312345678900", Serial: "X"}, {GTIN: verifytest.GTIN, Serial: "X2", Expiry: "99"}}})
+		wantProblem(t, status, raw, 400, problem.Invalid, "requests[1].expiry")
+		var p problem.Body
+		if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Errors) != 2 || p.Errors[0].Field != "requests[0].gtin" || *p.Errors[0].Index != 0 || *p.Errors[1].Index != 1 ||
+			!strings.Contains(p.Errors[0].Detail, "check digit") || !strings.Contains(p.Errors[1].Detail, "YYMMDD") ||
+			!strings.HasPrefix(p.Detail, "2 requests are invalid") {
+			t.Errorf("problem %s: want both requests named, each with its index and fault", raw)
+		}
+	})
 }

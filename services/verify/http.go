@@ -151,6 +151,7 @@ func (s *Service) handleBatch(c *gin.Context) {
 			At(problem.Location{Field: "requests"}))
 		return
 	}
+	var invalid []*problem.Error // every wrong request, not only the first
 	for i := range body.Requests {
 		r := &body.Requests[i]
 		if r.ReqGLN == "" {
@@ -160,9 +161,15 @@ func (s *Service) handleBatch(c *gin.Context) {
 			r.Context = body.Context
 		}
 		if r.Validate("") != nil { // again, naming the request, only on failure
-			httpx.Fail(c, r.Validate(fmt.Sprintf("requests[%d].", i)))
-			return
+			if invalid == nil {
+				invalid = make([]*problem.Error, len(body.Requests))
+			}
+			invalid[i] = r.Validate(fmt.Sprintf("requests[%d].", i))
 		}
+	}
+	if p := problem.Items("request", invalid); p != nil {
+		httpx.Fail(c, p)
+		return
 	}
 	out, err := s.Verify(c.Request.Context(), caller, body.Requests)
 	if err != nil {

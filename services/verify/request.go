@@ -30,8 +30,8 @@ const (
 // Validate checks every field and returns an Invalid problem naming the
 // first wrong one (field names as the request carries them: prefix is
 // prepended, e.g. "requests[3].").
-func (r *Request) Validate(prefix string) error {
-	bad := func(field, format string, args ...any) error {
+func (r *Request) Validate(prefix string) *problem.Error {
+	bad := func(field, format string, args ...any) *problem.Error {
 		return problem.New(problem.Invalid, format, args...).At(problem.Location{Field: prefix + field})
 	}
 	switch {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -90,8 +91,12 @@ func jsonProblem(b []byte, err error, offset int64) *problem.Error {
 			At(problem.Location{Line: line, Column: col})
 	case errors.As(err, &typ):
 		line, col := lineCol(b, typ.Offset)
-		return problem.New(problem.Invalid, "%s must be a JSON %s, not %s", fieldName(typ.Field), typ.Type.String(), typ.Value).
-			At(problem.Location{Field: typ.Field, Line: line, Column: col})
+		field := typ.Field
+		if p, ok := pathAt(b, typ.Offset); ok && p != "" {
+			field = p // with the indices of array elements
+		}
+		return problem.New(problem.Invalid, "%s must be a JSON %s, not %s", fieldName(field), jsonKind(typ.Type), typ.Value).
+			At(problem.Location{Field: field, Line: line, Column: col})
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		line, col := lineCol(b, int64(len(b)))
 		return problem.New(problem.Invalid, "malformed JSON: the document ends early").
@@ -99,10 +104,39 @@ func jsonProblem(b []byte, err error, offset int64) *problem.Error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		line, col := lineCol(b, offset)
+		at := field
+		if p, end, ok := keyPath(b, field); ok {
+			at = p // where the field is, e.g. requests[3].gtn
+			line, col = lineCol(b, max(end-int64(len(field))-2, 0))
+		}
 		return problem.New(problem.Invalid, "unknown field %q", field).
-			At(problem.Location{Field: field, Line: line, Column: col})
+			At(problem.Location{Field: at, Line: line, Column: col})
 	}
 	return problem.Wrap(problem.Invalid, err, "malformed JSON")
+}
+
+// jsonKind names the JSON kind a Go type decodes from, as the caller
+// knows it: "array", not "[]verify.Request".
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	}
+	return t.String()
 }
 
 func fieldName(f string) string {

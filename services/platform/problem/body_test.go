@@ -1,7 +1,9 @@
 package problem
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -51,5 +53,38 @@ func TestAtDoesNotAlias(t *testing.T) {
 	b := a.At(Location{Field: "b"})
 	if len(base.Where) != 0 || len(a.Where) != 1 || len(b.Where) != 2 || a.Where[0].Field != "a" {
 		t.Errorf("At aliased: base %v a %v b %v", base.Where, a.Where, b.Where)
+	}
+}
+
+func TestItems(t *testing.T) {
+	if Items("request", []*Error{nil, nil}) != nil {
+		t.Fatal("no item problem, yet a problem")
+	}
+	bad := func(field, detail string) *Error { return New(Invalid, "%s", detail).At(Location{Field: field}) }
+	one := Items("request", []*Error{nil, bad("requests[1].gtin", "gtin is short")})
+	if one.Detail != "gtin is short" || len(one.Where) != 1 || *one.Where[0].Index != 1 || one.Where[0].Field != "requests[1].gtin" {
+		t.Errorf("one problem: %+v", one)
+	}
+	many := make([]*Error, 150)
+	for i := range many {
+		if i%3 != 0 {
+			many[i] = bad(fmt.Sprintf("items[%d].expiry", i), fmt.Sprintf("expiry %d is not a date", i))
+		}
+	}
+	got := Items("item", many)
+	if got.Code != Invalid || got.Detail != "100 items are invalid; the first: expiry 1 is not a date" {
+		t.Errorf("detail %q", got.Detail)
+	}
+	if len(got.Where) != 100 {
+		t.Fatalf("%d locations, want all 100", len(got.Where))
+	}
+	for _, l := range got.Where {
+		if l.Field != fmt.Sprintf("items[%d].expiry", *l.Index) || l.Detail != fmt.Sprintf("expiry %d is not a date", *l.Index) {
+			t.Errorf("location %+v: field, index and detail disagree", l)
+		}
+	}
+	b, _ := json.Marshal(BodyOf(got, "/returns/check"))
+	if !strings.Contains(string(b), `{"field":"items[1].expiry","index":1,"detail":"expiry 1 is not a date"}`) {
+		t.Errorf("body %s lacks the first location with its detail", b)
 	}
 }

@@ -55,6 +55,58 @@ type Location struct {
 	Index  *int   `json:"index,omitempty"`  // an item index (event, request in a batch)
 	Line   int    `json:"line,omitempty"`   // 1-based line in a text document
 	Column int    `json:"column,omitempty"` // 1-based column
+	// Detail says what is wrong there, when a problem lists several
+	// locations with different faults (the items of a batch).
+	Detail string `json:"detail,omitempty"`
+}
+
+// MaxItemProblems bounds the locations Items lists.
+const MaxItemProblems = 100
+
+// Items combines the Invalid problems of a batch's items (nil entries are
+// items without one) into one problem that names them all, so a caller
+// mends a tote of returns in one round trip instead of one item per
+// request. Each location carries the item's index and its own detail; the
+// problem's detail is the first item's, with how many are wrong when more
+// than one is. It returns nil when no item has a problem. noun names the
+// items ("request", "item").
+func Items(noun string, problems []*Error) *Error {
+	var first *Error
+	n := 0
+	var where []Location
+	for i, p := range problems {
+		if p == nil {
+			continue
+		}
+		n++
+		if first == nil {
+			first = p
+		}
+		if len(where) >= MaxItemProblems {
+			continue
+		}
+		for _, l := range p.Where {
+			l.Index = Index(i)
+			if l.Detail == "" {
+				l.Detail = p.Detail
+			}
+			where = append(where, l)
+		}
+		if len(p.Where) == 0 {
+			where = append(where, Location{Index: Index(i), Detail: p.Detail})
+		}
+	}
+	switch n {
+	case 0:
+		return nil
+	case 1:
+		return &Error{Code: first.Code, Detail: first.Detail, Where: where, Err: first.Err}
+	}
+	detail := fmt.Sprintf("%d %ss are invalid; the first: %s", n, noun, first.Detail)
+	if n > MaxItemProblems {
+		detail += fmt.Sprintf(" (the first %d are listed)", MaxItemProblems)
+	}
+	return &Error{Code: Invalid, Detail: detail, Where: where}
 }
 
 // Error is the one error type. Detail is safe to show to the caller; Err, if
