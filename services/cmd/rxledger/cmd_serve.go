@@ -161,6 +161,7 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 	// Hand wiring in main: adapters that use the global tracer get ours.
 	otel.SetTracerProvider(tr.Provider)
 	otel.SetTextMapPropagator(tr.Propagator)
+	otel.SetErrorHandler(telemetry.ErrorHandler(p.log))
 	p.closers = append(p.closers, func() error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()

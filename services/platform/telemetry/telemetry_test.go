@@ -5,6 +5,8 @@ import (
 
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -267,5 +269,21 @@ func TestLoggerComponentOnce(t *testing.T) {
 	// A component inside a group is another key: both stay.
 	if l := lines[1]; l["component"] != "ingest" || l["g"].(map[string]any)["component"] != "inner" {
 		t.Errorf("grouped line %v", l)
+	}
+}
+
+// TestErrorHandlerLogsJSON: an error of the OpenTelemetry SDK (an export
+// to a collector that is down) reaches the log as a JSON warning with the
+// tracing component, not as the SDK's plain-text default.
+func TestErrorHandlerLogsJSON(t *testing.T) {
+	buf := &testenv.Buffer{}
+	h := telemetry.ErrorHandler(telemetry.NewLogger(buf, slog.LevelInfo))
+	h.Handle(errors.New("traces export: Post \"http://127.0.0.1:1/v1/traces\": connection refused"))
+	lines := logLines(t, buf)
+	if len(lines) != 1 {
+		t.Fatalf("%d lines, want 1: %s", len(lines), buf.String())
+	}
+	if l := lines[0]; l["level"] != "WARN" || l["component"] != "tracing" || !strings.Contains(fmt.Sprint(l["error"]), "connection refused") {
+		t.Errorf("line %v, want a warning of component tracing naming the error", l)
 	}
 }

@@ -3,9 +3,11 @@ package telemetry
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
@@ -105,4 +107,16 @@ func (t *Tracing) Middleware(service string) gin.HandlerFunc {
 		otelgin.WithPropagators(t.Propagator),
 		otelgin.WithMeterProvider(metricnoop.NewMeterProvider()),
 	)
+}
+
+// ErrorHandler returns an OpenTelemetry error handler that logs through
+// log (component "tracing"): a failing span export, such as a collector that
+// is down, is then a JSON warning like every other line, not the SDK's
+// default plain-text line on standard error, which log stores parsing JSON
+// drop or garble. Install it with otel.SetErrorHandler.
+func ErrorHandler(log *slog.Logger) otel.ErrorHandler {
+	log = Component(log, "tracing")
+	return otel.ErrorHandlerFunc(func(err error) {
+		log.Warn("opentelemetry failed; spans may be lost", "error", err)
+	})
 }
