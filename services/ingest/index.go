@@ -53,7 +53,8 @@ const (
 //	2  read points and business locations canonical (canonLocation)
 //	3  SGTINs and SSCCs written with Digital Link short names canonical
 //	   (canonEPC), as the other forms already were
-const indexFormat = 3
+//	4  EPC classes canonical (canonClass)
+const indexFormat = 4
 
 // seqBits is how many low bits of seq count events within a block.
 const seqBits = 20
@@ -72,7 +73,7 @@ const (
 	fieldParent      byte = 'p'
 	fieldInput       byte = 'i'
 	fieldOutput      byte = 'o'
-	fieldEPCClass    byte = 'c' // quantityList and childQuantityList classes
+	fieldEPCClass    byte = 'c' // quantityList and childQuantityList classes, canonical (canonClass)
 	fieldAnyClass    byte = 'k' // every quantity class
 	fieldInputClass  byte = 'I'
 	fieldOutputClass byte = 'O'

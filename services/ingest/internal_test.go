@@ -141,6 +141,35 @@ func TestCanonLocation(t *testing.T) {
 	}
 }
 
+// TestCanonClass: a lot as an LGTIN class URN or a Digital Link, and every
+// package of a product as an SGTIN pattern or the GTIN's Digital Link, are
+// each one value; wildcard products and private values are kept.
+func TestCanonClass(t *testing.T) {
+	const (
+		lot     = "https://id.gs1.org/01/00312345678906/10/L1"
+		product = "https://id.gs1.org/01/00312345678906"
+	)
+	tests := []struct{ name, in, want string }{
+		{"LGTIN URN", "urn:epc:class:lgtin:0312345.067890.L1", lot},
+		{"lot Digital Link", lot, lot},
+		{"lot Digital Link on another host", "https://example.com/r/01/00312345678906/10/L1", lot},
+		{"lot with short names", "https://example.com/gtin/00312345678906/lot/L1", lot},
+		{"lot URN escape", "urn:epc:class:lgtin:0312345.067890.A%2FB", product + "/10/A%2FB"},
+		{"SGTIN pattern", "urn:epc:idpat:sgtin:0312345.067890.*", product},
+		{"product Digital Link", product, product},
+		{"wildcard product", "urn:epc:idpat:sgtin:0312345.*.*", "urn:epc:idpat:sgtin:0312345.*.*"},
+		{"private class", "urn:example:rxledger:class:7", "urn:example:rxledger:class:7"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := canonClass(tt.in); got != tt.want {
+				t.Fatalf("canonClass(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestCaptureSalt: the salt of a capture is the same for the same service
 // key, organisation and events, and differs when any of them differs.
 func TestCaptureSalt(t *testing.T) {

@@ -304,16 +304,16 @@ func indexValues(ev *epcis.Event) map[byte]map[string]bool {
 		add(fieldAnyEPC, canonEPC(id))
 	}
 	for _, q := range append(append([]epcis.QuantityElement(nil), ev.QuantityList...), ev.ChildQuantityList...) {
-		add(fieldEPCClass, q.EPCClass)
-		add(fieldAnyClass, q.EPCClass)
+		add(fieldEPCClass, canonClass(q.EPCClass))
+		add(fieldAnyClass, canonClass(q.EPCClass))
 	}
 	for _, q := range ev.InputQuantityList {
-		add(fieldInputClass, q.EPCClass)
-		add(fieldAnyClass, q.EPCClass)
+		add(fieldInputClass, canonClass(q.EPCClass))
+		add(fieldAnyClass, canonClass(q.EPCClass))
 	}
 	for _, q := range ev.OutputQuantityList {
-		add(fieldOutputClass, q.EPCClass)
-		add(fieldAnyClass, q.EPCClass)
+		add(fieldOutputClass, canonClass(q.EPCClass))
+		add(fieldAnyClass, canonClass(q.EPCClass))
 	}
 	return out
 }
@@ -389,6 +389,25 @@ func canonLocation(v string) string {
 		return v
 	}
 	return out
+}
+
+// canonClass writes an EPC class (a quantity element's epcClass) in its
+// canonical form, as canonLocation does for locations: a lot of a product
+// as an LGTIN class URN (urn:epc:class:lgtin:0312345.067890.L1) or as a
+// Digital Link (/01/00312345678906/10/L1, on any host, with short names),
+// and every package of a product as an SGTIN pattern URN
+// (urn:epc:idpat:sgtin:0312345.067890.*) or as the GTIN's Digital Link,
+// are each one value. Patterns with a wildcard product, and anything that
+// is not a GS1 identifier, are kept as written.
+func canonClass(v string) string {
+	if strings.HasPrefix(v, "urn:epc:class:") || strings.HasPrefix(v, "urn:epc:idpat:") {
+		dl, err := gs1.EPCToDigitalLink(v)
+		if err != nil {
+			return v
+		}
+		return canonLocation(dl)
+	}
+	return canonLocation(v)
 }
 
 // height is the next block the projection will index (0 until the index

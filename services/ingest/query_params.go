@@ -53,6 +53,9 @@ var listParams = map[string]byte{
 // epcFields are matched on canonical identifiers (see canonEPC).
 var epcFields = map[byte]bool{fieldEPC: true, fieldParent: true, fieldInput: true, fieldOutput: true, fieldAnyEPC: true}
 
+// classFields are matched on canonical classes (see canonClass).
+var classFields = map[byte]bool{fieldEPCClass: true, fieldInputClass: true, fieldOutputClass: true, fieldAnyClass: true}
+
 // unsupportedParams are standard EPCIS query parameters this repository
 // does not answer; naming one is a 400 that says so, not an unknown name.
 var unsupportedPrefixes = []string{
@@ -208,6 +211,8 @@ func normalise(field byte, v string) (string, error) {
 		return canonEPC(v), nil
 	case field == fieldReadPoint || field == fieldBizLocation:
 		return canonLocation(v), nil
+	case classFields[field]:
+		return canonClass(v), nil
 	}
 	return v, nil
 }

@@ -89,6 +89,9 @@ func TestQueryParameters(t *testing.T) {
 		{"MATCH_parentID", "MATCH_parentID=" + sscc("1"), []string{"pack"}},
 		{"MATCH_epcClass", "MATCH_epcClass=" + lotClass, []string{"inspect"}},
 		{"MATCH_anyEPCClass", "MATCH_anyEPCClass=" + lotClass, []string{"inspect"}},
+		{"MATCH_epcClass by Digital Link", "MATCH_epcClass=" + url.QueryEscape("https://id.gs1.org/01/00312345678906/10/Q"), []string{"inspect"}},
+		{"MATCH_anyEPCClass with short names", "MATCH_anyEPCClass=" + url.QueryEscape("https://example.com/gtin/00312345678906/lot/Q"), []string{"inspect"}},
+		{"MATCH_epcClass of another lot", "MATCH_epcClass=" + url.QueryEscape("https://id.gs1.org/01/00312345678906/10/Q2"), []string{}},
 		{"EQ_bizLocation", "EQ_bizLocation=" + whsSGLN, []string{"receive"}},
 		{"EQ_readPoint", "EQ_readPoint=" + readPoint, []string{"commission", "later", "inspect"}},
 		{"GE_eventTime and LT_eventTime", "GE_eventTime=" + url.QueryEscape(at(3).Format("2006-01-02T15:04:05Z07:00")) +
