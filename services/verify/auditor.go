@@ -67,7 +67,7 @@ func (s *Service) Audit(ctx context.Context, org string, req Request) (AuditResu
 	}
 	var look Lookup
 	key := SerialKey(req.GTIN, req.Serial)
-	if err := s.cache.Lookup(ctx, org, []Key{key}, &look); err != nil {
+	if err := s.cache.Lookup(ctx, org, []Key{key}, []string{req.Lot}, &look); err != nil {
 		return AuditSkipped, err
 	}
 	if !look.Checkpoint.Set || look.Checkpoint.Block+1 < h0 {

@@ -85,10 +85,13 @@ type Lookup struct {
 // Cache is the verification cache port. Implementations are safe for
 // concurrent use.
 type Cache interface {
-	// Lookup reads, in one round trip, the checkpoint, the partner record
-	// of requester and, for each serial key, the serial record and the
-	// record of its lot. into.Items is resized to len(serials).
-	Lookup(ctx context.Context, requester string, serials []Key, into *Lookup) error
+	// Lookup reads the checkpoint, the partner record of requester and,
+	// for each serial key, the serial record and the record of its lot,
+	// all as of one moment (a lot read after, when its serial's request
+	// did not name it). lots, when not nil, holds for each serial the lot
+	// its request names ("" for none): a cache may read those with the
+	// serials, in one round trip. into.Items is resized to len(serials).
+	Lookup(ctx context.Context, requester string, serials []Key, lots []string, into *Lookup) error
 	// Put writes entries (each unless the cache holds a newer version) and
 	// sets the checkpoint to block, atomically, provided the checkpoint is
 	// still after (a projector's previous checkpoint). Otherwise it writes

@@ -61,7 +61,7 @@ func NewMemoryCache() *MemoryCache {
 }
 
 // Lookup implements Cache.
-func (m *MemoryCache) Lookup(_ context.Context, requester string, serials []Key, into *Lookup) error {
+func (m *MemoryCache) Lookup(_ context.Context, requester string, serials []Key, _ []string, into *Lookup) error {
 	into.Items = resize(into.Items, len(serials))
 	m.mu.RLock()
 	defer m.mu.RUnlock()

@@ -35,6 +35,7 @@ func TestCache(t *testing.T) {
 		run  func(t *testing.T, c Cache, flush func())
 	}{
 		{"lookup follows a serial to its lot", testLookupFollowsLot},
+		{"the lots a lookup names do not change its answer", testLookupLotHints},
 		{"put checks and moves the checkpoint", testPutCheckpoint},
 		{"older versions never replace newer", testVersionGuard},
 		{"absent records are cached as absent", testAbsentRecords},
@@ -63,7 +64,7 @@ func mustPut(t *testing.T, c Cache, after Checkpoint, block uint64, entries ...E
 func lookup(t *testing.T, c Cache, org string, keys ...Key) Lookup {
 	t.Helper()
 	var l Lookup
-	if err := c.Lookup(context.Background(), org, keys, &l); err != nil {
+	if err := c.Lookup(context.Background(), org, keys, nil, &l); err != nil {
 		t.Fatalf("lookup: %v", err)
 	}
 	return l
@@ -106,6 +107,49 @@ func testLookupFollowsLot(t *testing.T, c Cache, _ func()) {
 	}
 	if other := lookup(t, c, "PharmacyMSP"); other.Requester.Cached {
 		t.Fatalf("unknown partner found: %+v", other.Requester)
+	}
+}
+
+// testLookupLotHints: the lots a lookup names (read with the serials in one
+// round trip by Redis) change nothing of what it finds: a serial whose
+// request named its lot, another lot, no lot, or a lot of a serial the
+// cache does not hold, finds its own lot's record; requesters and lots
+// shared by several serials are found for each.
+func testLookupLotHints(t *testing.T, c Cache, _ func()) {
+	gtin := "00312345678906"
+	b1, b2 := SerialKey(gtin, "B1"), SerialKey(gtin, "B2")
+	lotL2 := LotKey(gtin, "L2")
+	mustPut(t, c, Checkpoint{}, 4,
+		serialEntry(3, `{"serial":"A1"}`),
+		Entry{Key: b1, Version: 3, Record: []byte(`{"serial":"B1"}`), Lot: lotL2.ID},
+		Entry{Key: b2, Version: 4, Record: []byte(`{"serial":"B2"}`), Lot: lotL1.ID},
+		Entry{Key: lotL1, Version: 2, Record: []byte(`{"lot":"L1"}`)},
+		Entry{Key: lotL2, Version: 4, Record: []byte(`{"lot":"L2"}`)},
+		Entry{Key: PartnerKey("WholesalerMSP"), Version: 1, Record: []byte(`{"id":"WholesalerMSP"}`)},
+	)
+	keys := []Key{serialA, b1, b2, SerialKey(gtin, "nope"), serialA}
+	want := []string{`{"lot":"L1"}`, `{"lot":"L2"}`, `{"lot":"L1"}`, "", `{"lot":"L1"}`}
+	for _, hints := range [][]string{
+		nil,
+		{"L1", "L2", "L1", "L9", "L1"}, // right, one round trip for Redis
+		{"L2", "L1", "", "L1", "X"},    // wrong or none: their own lots after
+		{"L1"},                         // shorter than the serials
+	} {
+		var l Lookup
+		if err := c.Lookup(context.Background(), "WholesalerMSP", keys, hints, &l); err != nil {
+			t.Fatalf("lots %q: %v", hints, err)
+		}
+		if l.Checkpoint != (Checkpoint{Block: 4, Set: true}) || string(l.Requester.Record) != `{"id":"WholesalerMSP"}` || len(l.Items) != len(keys) {
+			t.Fatalf("lots %q: %+v", hints, l)
+		}
+		for i, it := range l.Items {
+			if string(it.Lot.Record) != want[i] || it.Lot.Cached != (want[i] != "") {
+				t.Errorf("lots %q, serial %s: lot %+v, want %s", hints, keys[i], it.Lot, want[i])
+			}
+		}
+		if l.Items[1].Lot.Version != 4 || l.Items[0].Serial.Version != 3 || l.Items[3].Serial.Cached {
+			t.Errorf("lots %q: versions or absence wrong: %+v", hints, l.Items)
+		}
 	}
 }
 
@@ -206,5 +250,43 @@ func testFlush(t *testing.T, c Cache, flush func()) {
 	}
 	if !errors.As(err, new(*CheckpointMoved)) {
 		t.Fatal("not a CheckpointMoved")
+	}
+}
+
+// TestRedisCacheOldFormat: a Redis holding an earlier release's cache
+// (records as hashes, read by a script) is not misread: its records are
+// not found, the first write deletes them with their checkpoint, so the
+// projector starts again from block 0, and the format is marked, again by
+// the projector's first put after a flush.
+func TestRedisCacheOldFormat(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	ctx := context.Background()
+	const prefix = "old:"
+	if err := rdb.HSet(ctx, prefix+"s:"+serialA.ID, "v", "57", "r", `{"serial":"A1"}`, "lot", lotL1.ID).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, prefix+"checkpoint", "57", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c := NewRedisCache(rdb, prefix)
+	if l := lookup(t, c, "x", serialA); l.Items[0].Serial.Cached || l.Checkpoint.Block != 57 {
+		t.Fatalf("an old record was read: %+v", l)
+	}
+	err := c.Put(ctx, Checkpoint{Block: 57, Set: true}, []Entry{serialEntry(58, `{"v":58}`)}, 58)
+	if moved, ok := AsCheckpointMoved(err); !ok || moved.Found.Set {
+		t.Fatalf("put onto an old cache: %v, want the checkpoint gone", err)
+	}
+	if keys := keysUnder(t, rdb, prefix); len(keys) != 1 || keys[0] != prefix+"format" {
+		t.Fatalf("keys after the format change: %v, want the format mark alone", keys)
+	}
+	mustPut(t, c, Checkpoint{}, 1, serialEntry(1, `{"v":1}`))
+	if s := lookup(t, c, "x", serialA).Items[0].Serial; string(s.Record) != `{"v":1}` {
+		t.Fatalf("after the rebuild: %+v", s)
+	}
+	srv.Flush()
+	mustPut(t, c, Checkpoint{}, 1, serialEntry(1, `{"v":1}`))
+	if f, err := rdb.Get(ctx, prefix+"format").Result(); err != nil || f != redisFormat {
+		t.Fatalf("format after a flush and a put: %q %v", f, err)
 	}
 }

@@ -10,23 +10,23 @@ import (
 )
 
 // ErrLookupNotSent is the error of a lookup whose caller's context ended
-// while it waited for a script call (its client gave up, or a deadline of
+// while it waited for an MGET call (its client gave up, or a deadline of
 // the caller's passed): it says nothing about the cache's health.
 var ErrLookupNotSent = errors.New("cache lookup not sent: the caller's context ended while it waited for a slot")
 
-// DefaultLookupsInFlight is how many script calls the Redis cache's small
+// DefaultLookupsInFlight is how many MGET calls the Redis cache's small
 // lookups may have in flight at once.
 const DefaultLookupsInFlight = 1
 
 // coalesceMaxSerials is the largest lookup that is sent together with
-// others; a bigger one (a batch) is a script call of its own.
+// others; a bigger one (a batch) is an MGET call of its own.
 const coalesceMaxSerials = 16
 
-// coalesceMaxGroups bounds the lookups one script call carries.
+// coalesceMaxGroups bounds the lookups one MGET call carries.
 const coalesceMaxGroups = 256
 
 // coalescer sends small lookups that arrive while others are in flight
-// together, as one script call: a single verification costs Redis and the
+// together, as one MGET call: a single verification costs Redis and the
 // service one command and one round trip, however many run at once, so
 // throughput under load is bounded by the batch path rather than by a
 // round trip per request. With at most maxInflight calls in flight a lookup
@@ -40,7 +40,7 @@ type coalescer struct {
 	pending  []*pendingLookup
 }
 
-// pendingLookup is a lookup waiting for its script call. The call fills
+// pendingLookup is a lookup waiting for its MGET call. The call fills
 // out and err and then sends on done (once); the caller copies out into its
 // own Lookup, so a caller that gave up never shares memory with a late
 // reply. A caller that got its answer puts the pendingLookup back in
@@ -69,9 +69,9 @@ func (p *pendingLookup) answer(err error) {
 }
 
 // lookup queues one lookup and waits for its answer or the end of ctx.
-func (c *coalescer) lookup(ctx context.Context, r *RedisCache, requester string, serials []Key, into *Lookup) error {
+func (c *coalescer) lookup(ctx context.Context, r *RedisCache, requester string, serials []Key, lots []string, into *Lookup) error {
 	p := pendingPool.Get().(*pendingLookup)
-	p.ctx, p.group.requester, p.group.serials = ctx, requester, serials
+	p.ctx, p.group.requester, p.group.serials, p.group.lots = ctx, requester, serials, lots
 	c.mu.Lock()
 	c.pending = append(c.pending, p)
 	if c.inflight < c.maxInflight {
@@ -89,7 +89,7 @@ func (c *coalescer) lookup(ctx context.Context, r *RedisCache, requester string,
 			into.Checkpoint, into.Requester = p.out.Checkpoint, p.out.Requester
 			into.Items = append(resize(into.Items, 0), p.out.Items...)
 		}
-		p.ctx, p.group.requester, p.group.serials, p.err = nil, "", nil, nil
+		p.ctx, p.group.requester, p.group.serials, p.group.lots, p.err = nil, "", nil, nil, nil
 		p.out.Requester = Found{}
 		clear(p.out.Items)
 		pendingPool.Put(p)
@@ -116,7 +116,7 @@ func (c *coalescer) take() []*pendingLookup {
 	return batch
 }
 
-// run makes one script call for the lookups of batch whose callers still
+// run makes one MGET call for the lookups of batch whose callers still
 // wait, answers each, and hands the slot to the lookups that queued meanwhile (in a goroutine of
 // their own, so this caller returns with its answer) or frees it.
 func (c *coalescer) run(r *RedisCache, batch []*pendingLookup) {
@@ -142,7 +142,7 @@ func (c *coalescer) run(r *RedisCache, batch []*pendingLookup) {
 	go c.run(r, next)
 }
 
-// call makes one script call for batch and answers each of its lookups.
+// call makes one MGET call for batch and answers each of its lookups.
 func (c *coalescer) call(r *RedisCache, batch []*pendingLookup) {
 	ctx, cancel := batchContext(r, batch)
 	groups := make([]*lookupGroup, len(batch))
@@ -156,7 +156,7 @@ func (c *coalescer) call(r *RedisCache, batch []*pendingLookup) {
 	}
 }
 
-// batchContext is the context of a script call made for several callers:
+// batchContext is the context of an MGET call made for several callers:
 // it keeps the first caller's values (its trace) but not its cancellation.
 // It ends after the cache's call timeout, counted from now (a lookup's wait
 // for a slot is bounded by its caller's context, not by the call's

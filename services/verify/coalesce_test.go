@@ -44,7 +44,7 @@ func TestCoalescedLookups(t *testing.T) {
 		wg.Go(func() {
 			org := []string{"OrgA", "OrgB", "OrgC"}[i%3]
 			var l Lookup
-			if err := c.Lookup(ctx, org, []Key{SerialKey("00312345678906", fmt.Sprintf("S%d", i))}, &l); err != nil {
+			if err := c.Lookup(ctx, org, []Key{SerialKey("00312345678906", fmt.Sprintf("S%d", i))}, nil, &l); err != nil {
 				errs <- fmt.Errorf("lookup %d: %w", i, err)
 				return
 			}
@@ -104,7 +104,7 @@ func TestCoalescedLookupGivesUpWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	var l Lookup
-	err := c.Lookup(ctx, "OrgA", []Key{serialA}, &l)
+	err := c.Lookup(ctx, "OrgA", []Key{serialA}, nil, &l)
 	if err == nil {
 		t.Fatal("a lookup that never got a slot succeeded")
 	}

@@ -39,7 +39,8 @@
 // MemoryCache holds at most MemoryMaxAbsent of them, apart from the real
 // records, and forgets the oldest first.
 //
-// RedisCache reads with one Lua script call per lookup. Single
+// RedisCache reads with one MGET per lookup (a second one for the lots of
+// serials whose requests did not name them). Single
 // verifications that arrive while a call is in flight wait and share the
 // next call (up to 256 lookups in one), so under load Redis and the client
 // pay per call, not per request; an idle service sends each lookup at once.

@@ -38,7 +38,7 @@ func TestStaleCacheAnswersFromLedger(t *testing.T) {
 				t.Errorf("ledgerHeight %d, ledger at %d", r.LedgerHeight, h)
 			}
 			var look Lookup
-			if err := f.cache.Lookup(context.Background(), verifytest.Wholesaler, []Key{SerialKey(verifytest.GTIN, a)}, &look); err != nil {
+			if err := f.cache.Lookup(context.Background(), verifytest.Wholesaler, []Key{SerialKey(verifytest.GTIN, a)}, nil, &look); err != nil {
 				t.Fatal(err)
 			}
 			if it := look.Items[0].Serial; !it.Cached || it.Version != h-1 {

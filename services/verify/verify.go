@@ -30,8 +30,10 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 	}
 
 	keys := make([]Key, len(reqs))
+	lots := make([]string, len(reqs)) // read with the serials when the requests name them
 	for i := range reqs {
 		keys[i] = SerialKey(reqs[i].GTIN, reqs[i].Serial)
+		lots[i] = reqs[i].Lot
 	}
 	look := lookupPool.Get().(*Lookup)
 	defer putLookup(look)
@@ -42,7 +44,7 @@ func (s *Service) Verify(ctx context.Context, caller auth.Principal, reqs []Requ
 		if !s.timesCalls {
 			cctx, cancel = context.WithTimeout(cctx, s.opts.CacheTimeout)
 		}
-		err := s.cache.Lookup(cctx, caller.Org, keys, look)
+		err := s.cache.Lookup(cctx, caller.Org, keys, lots, look)
 		cancel()
 		endSpan(cspan, err)
 		s.cacheResult(ctx, err)

@@ -59,7 +59,7 @@ func TestVerifyProjectionCatchesUpAcrossPeerRestart(t *testing.T) {
 		}
 		eventually(t, recoveryLimit, what, func(ctx context.Context) error {
 			var lk verify.Lookup
-			if err := cache.Lookup(ctx, manufacturer, []verify.Key{verify.SerialKey(id.GTIN, id.Serial)}, &lk); err != nil {
+			if err := cache.Lookup(ctx, manufacturer, []verify.Key{verify.SerialKey(id.GTIN, id.Serial)}, nil, &lk); err != nil {
 				return err
 			}
 			if !lk.Checkpoint.Set || lk.Checkpoint.Block < block {
