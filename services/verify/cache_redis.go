@@ -212,11 +212,11 @@ type lookupGroup struct {
 func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) error {
 	n := 1
 	for _, g := range groups {
-		n += 1 + 2*len(g.serials)
+		n += 1 + len(g.serials)
 	}
-	keys := make([]string, 1, n)
+	keys := make([]string, 1, n+len(groups[0].serials)) // room for a batch's lot or two
 	keys[0] = r.cpKey
-	at := make(map[string]int, n) // key -> position in keys
+	at := make(map[string]int, n) // key -> position in keys; -1-i: in the second MGET's keys at i
 	add := func(k string) int {
 		if i, ok := at[k]; ok {
 			return i
@@ -226,14 +226,20 @@ func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) er
 		return len(keys) - 1
 	}
 	lotPrefix := r.prefix + string(KindLot) + ":"
+	// pos holds, per group, the position of its requester's record and then
+	// of each of its serials' records.
+	pos := make([]int, 0, n-1)
 	for _, g := range groups {
-		add(r.key(PartnerKey(g.requester)))
+		pos = append(pos, add(r.key(PartnerKey(g.requester))))
 		for _, k := range g.serials {
-			add(r.key(k))
+			pos = append(pos, add(r.key(k)))
 		}
-		for i := range g.serials {
+	}
+	for _, g := range groups {
+		for i, k := range g.serials {
 			if i < len(g.lots) && g.lots[i] != "" {
-				add(lotPrefix + g.serials[i].ID[:strings.IndexByte(g.serials[i].ID, '~')+1] + g.lots[i])
+				gtin, _, _ := strings.Cut(k.ID, "~")
+				add(lotPrefix + LotKey(gtin, g.lots[i]).ID)
 			}
 		}
 	}
@@ -257,15 +263,13 @@ func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) er
 			return err
 		}
 	}
-	var missing []string // lot keys the first MGET did not read
-	for _, g := range groups {
-		for _, k := range g.serials {
-			i := at[r.key(k)]
-			if lot := lotOf[i]; lot != "" && found[i].Record != nil {
-				if _, ok := at[lotPrefix+lot]; !ok {
-					at[lotPrefix+lot] = -1 - len(missing)
-					missing = append(missing, lotPrefix+lot)
-				}
+	// The lots of cached serials that no request named, read after.
+	var missing []string
+	for _, p := range pos {
+		if lot := lotOf[p]; lot != "" && found[p].Record != nil {
+			if _, ok := at[lotPrefix+lot]; !ok {
+				at[lotPrefix+lot] = -1 - len(missing)
+				missing = append(missing, lotPrefix+lot)
 			}
 		}
 	}
@@ -288,13 +292,13 @@ func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) er
 	for _, g := range groups {
 		into := g.into
 		into.Checkpoint = cp
-		into.Requester = found[at[r.key(PartnerKey(g.requester))]]
+		into.Requester, pos = found[pos[0]], pos[1:]
 		into.Items = resize(into.Items, len(g.serials))
-		for i, k := range g.serials {
-			si := at[r.key(k)]
+		for i := range g.serials {
+			p := pos[i]
 			it := &into.Items[i]
-			it.Serial = found[si]
-			if lot := lotOf[si]; lot != "" && it.Serial.Record != nil {
+			it.Serial = found[p]
+			if lot := lotOf[p]; lot != "" && it.Serial.Record != nil {
 				if li := at[lotPrefix+lot]; li >= 0 {
 					it.Lot = found[li]
 				} else {
@@ -302,6 +306,7 @@ func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) er
 				}
 			}
 		}
+		pos = pos[len(g.serials):]
 	}
 	return nil
 }

@@ -27,7 +27,8 @@ const coalesceMaxGroups = 256
 
 // coalescer sends small lookups that arrive while others are in flight
 // together, as one MGET call: a single verification costs Redis and the
-// service one command and one round trip, however many run at once, so
+// service one command and one round trip (two when a request names no lot
+// or another than its package's), however many run at once, so
 // throughput under load is bounded by the batch path rather than by a
 // round trip per request. With at most maxInflight calls in flight a lookup
 // that finds a free slot goes at once (no added latency when idle); the
