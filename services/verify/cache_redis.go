@@ -42,7 +42,12 @@ const putChunk = 512
 //
 // The format is recorded under the key "format" (redisFormat). A cache of
 // another format (the hashes of earlier releases) is deleted, keys and
-// checkpoint, before the first write, and the projector rebuilds it.
+// checkpoint, before the first write, and the projector rebuilds it. Every
+// verify process sharing a Redis must run the same format: upgrade them
+// together.
+//
+// A Redis Cluster refuses an MGET of keys in several hash slots: the cache
+// targets one Redis server or a primary with replicas.
 type RedisCache struct {
 	rdb    redis.UniversalClient
 	prefix string
