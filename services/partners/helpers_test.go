@@ -113,7 +113,7 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	engine := httpx.NewEngine(httpx.EngineConfig{})
-	partners.New(e.spy, nil).Mount(engine, auth.Middleware(store))
+	partners.New(e.spy, []string{reg}, nil).Mount(engine, auth.Middleware(store))
 	srv := httptest.NewServer(engine)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL

@@ -204,7 +204,7 @@ func TestAttestRefusals(t *testing.T) {
 		{name: "a key of the regulator organisation without the regulator role", key: keyRegWholesaler, path: path, body: good,
 			status: 403, code: problem.Forbidden, detail: "the wholesaler role may not do this"},
 		{name: "a regulator key of an organisation that is not a configured regulator", key: keyWhsRegulator, path: path, body: good,
-			status: 403, code: problem.Forbidden, submits: 1, detail: "WholesalerMSP is not a configured regulator and may not attest partners"},
+			status: 403, code: problem.Forbidden, detail: "WholesalerMSP is not a configured regulator and may not attest partners"},
 		{name: "malformed JSON", key: keyReg, path: path, body: `{"roles":["manufacturer"],}`, status: 400, code: problem.Invalid,
 			line: 1, detail: "malformed JSON"},
 		{name: "a field the attestation sets itself", key: keyReg, path: path, body: `{"roles":["manufacturer"],"by":"FDA"}`, status: 400,

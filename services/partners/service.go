@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,17 +33,21 @@ var _ Ledger = ledger.Ledger(nil)
 
 // Service answers the partner routes on a ledger.
 type Service struct {
-	ledger Ledger
-	log    *slog.Logger
+	ledger     Ledger
+	regulators []string
+	log        *slog.Logger
 }
 
 // New returns the service over l; log receives a line per record or
-// attestation written (nil: discarded).
-func New(l Ledger, log *slog.Logger) *Service {
+// attestation written (nil: discarded). regulators are the organisations
+// whose regulator keys may attest, as the chaincode is configured: a
+// regulator key of any other organisation is refused before the ledger is
+// asked, as ingest and verify refuse it (nil: the chaincode alone decides).
+func New(l Ledger, regulators []string, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{ledger: l, log: log}
+	return &Service{ledger: l, regulators: slices.Clone(regulators), log: log}
 }
 
 // Mount adds the routes to r, each behind authenticate:
@@ -137,6 +142,10 @@ func (s *Service) handlePut(c *gin.Context) {
 func (s *Service) handleAttest(c *gin.Context) {
 	p, _ := auth.PrincipalOf(c)
 	msp := c.Param("mspId")
+	if s.regulators != nil && !slices.Contains(s.regulators, p.Org) {
+		httpx.Fail(c, problem.New(problem.Forbidden, "%s is not a configured regulator and may not attest partners", p.Org))
+		return
+	}
 	var body attestationBody
 	if err := httpx.DecodeJSON(c, &body); err != nil {
 		httpx.Fail(c, err)

@@ -45,7 +45,7 @@ func mountIngest(ctx context.Context, p *platform) error {
 	}
 	p.closers = append(p.closers, svc.Close)
 	svc.Mount(p.engine, p.authenticate)
-	partners.New(l, telemetry.Component(p.log, "partners")).Mount(p.engine, p.authenticate)
+	partners.New(l, regulators, telemetry.Component(p.log, "partners")).Mount(p.engine, p.authenticate)
 	p.ready.Add("ingest", svc.Ready)
 	p.srv.Go("ingest", svc.Run)
 	return nil
