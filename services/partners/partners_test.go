@@ -123,6 +123,10 @@ func (tt refusal) check(t *testing.T, e *env) {
 	if !strings.Contains(b.Detail, tt.detail) {
 		t.Errorf("detail %q lacks %q", b.Detail, tt.detail)
 	}
+	// The chaincode's refusals name their rule; the service's own none.
+	if (b.Rule != "") != (tt.submits == 1) {
+		t.Errorf("rule %q (submitted %d times): want one exactly when the chaincode refused", b.Rule, tt.submits)
+	}
 }
 
 // TestPutRefusals: every way a record write is refused, each changing

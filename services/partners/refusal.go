@@ -47,7 +47,7 @@ func located(err error, in lists, msp string) error {
 	switch re.Rule {
 	case "unknown-partner":
 		// The chaincode's detail names its own function.
-		return &problem.Error{Code: pe.Code, Err: pe.Err,
+		return &problem.Error{Code: pe.Code, Err: pe.Err, Rule: pe.Rule,
 			Detail: fmt.Sprintf("no partner record for %s: the organisation writes it first with PUT /partners/%s", msp, url.PathEscape(msp))}
 	case "partner-duplicate":
 		var where []problem.Location

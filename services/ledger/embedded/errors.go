@@ -50,6 +50,7 @@ func chaincodeFailure(txID string, err error) *ledger.Error {
 					detail = re.Rule
 				}
 				le := ledger.NewError(txID, code, err, "%s", detail)
+				le.Err.Rule = re.Rule
 				if re.EventIndex != nil {
 					idx := *re.EventIndex
 					le.Err.Where = append(le.Err.Where, problem.Location{Index: &idx})

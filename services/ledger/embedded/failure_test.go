@@ -86,5 +86,8 @@ func TestChaincodeFailureClasses(t *testing.T) {
 		if !errors.Is(le, tc.err) {
 			t.Errorf("%v: the cause is not kept in the chain (%v)", tc.err, le)
 		}
+		if want := map[bool]string{true: "not-owner"}[tc.code == problem.Forbidden]; le.Err.Rule != want {
+			t.Errorf("%v: rule %q, want %q", tc.err, le.Err.Rule, want)
+		}
 	}
 }

@@ -152,6 +152,7 @@ func ruleFailure(txID string, msg string) *ledger.Error {
 		detail = r.Rule
 	}
 	le := ledger.NewError(txID, code, errors.New(raw), "%s", detail)
+	le.Err.Rule = r.Rule
 	if r.EventIndex != nil {
 		idx := *r.EventIndex
 		le.Err.Where = append(le.Err.Where, problem.Location{Index: &idx})

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"rxledger/chaincode"
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 )
@@ -95,6 +96,17 @@ func TestClassify(t *testing.T) {
 			}
 			if !strings.Contains(le.Error(), tt.detail) {
 				t.Errorf("error %q, want it to contain %q", le.Error(), tt.detail)
+			}
+			// A refusal names its rule; nothing else does.
+			want := ""
+			for _, msg := range errorMessages(tt.err(t)) {
+				if re, ok := chaincode.ParseRuleError(msg); ok && ruleCodes[re.Code] != "" {
+					want = re.Rule
+					break
+				}
+			}
+			if le.Err.Rule != want {
+				t.Errorf("rule %q, want %q", le.Err.Rule, want)
 			}
 			switch {
 			case tt.eventIndex < 0 && len(le.Err.Where) != 0:

@@ -36,8 +36,9 @@ func (c Code) Title() string {
 }
 
 // Body is the RFC 9457 problem+json document rxledger answers errors with:
-// the standard members plus the extensions code, requestId, traceId and
-// errors (where in the input the problem is).
+// the standard members plus the extensions code, rule (the chaincode rule
+// that refused, when the ledger refused), requestId, traceId and errors
+// (where in the input the problem is).
 type Body struct {
 	Type      string     `json:"type"`
 	Title     string     `json:"title"`
@@ -45,6 +46,7 @@ type Body struct {
 	Detail    string     `json:"detail,omitempty"`
 	Instance  string     `json:"instance,omitempty"`
 	Code      Code       `json:"code"`
+	Rule      string     `json:"rule,omitempty"`
 	RequestID string     `json:"requestId,omitempty"`
 	TraceID   string     `json:"traceId,omitempty"`
 	Errors    []Location `json:"errors,omitempty"`
@@ -54,9 +56,9 @@ type Body struct {
 // replaced by a fixed sentence: its cause is for the logs, not the caller.
 // instance identifies the occurrence (the request path).
 func BodyOf(e *Error, instance string) Body {
-	detail := e.Detail
+	detail, rule := e.Detail, e.Rule
 	if e.Code == Internal || e.Code.Status() == http.StatusInternalServerError {
-		detail = "an unexpected error occurred; quote the request ID when reporting it"
+		detail, rule = "an unexpected error occurred; quote the request ID when reporting it", ""
 	}
 	return Body{
 		Type:     e.Code.TypeURI(),
@@ -65,6 +67,7 @@ func BodyOf(e *Error, instance string) Body {
 		Detail:   detail,
 		Instance: instance,
 		Code:     e.Code,
+		Rule:     rule,
 		Errors:   e.Where,
 	}
 }

@@ -88,3 +88,21 @@ func TestItems(t *testing.T) {
 		t.Errorf("body %s lacks the first location with its detail", b)
 	}
 }
+
+// TestBodyRule: the chaincode rule that refused is in the body; an
+// internal error shows none.
+func TestBodyRule(t *testing.T) {
+	e := New(Forbidden, "not yours")
+	e.Rule = "not-owner"
+	if b := BodyOf(e, "/x"); b.Rule != "not-owner" {
+		t.Errorf("rule %q, want not-owner", b.Rule)
+	}
+	raw, _ := json.Marshal(BodyOf(e, "/x"))
+	if !strings.Contains(string(raw), `"rule":"not-owner"`) {
+		t.Errorf("body %s lacks the rule", raw)
+	}
+	e.Code = Internal
+	if b := BodyOf(e, "/x"); b.Rule != "" {
+		t.Errorf("internal error shows rule %q", b.Rule)
+	}
+}

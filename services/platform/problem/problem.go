@@ -116,6 +116,10 @@ type Error struct {
 	Detail string
 	Where  []Location
 	Err    error
+	// Rule names the ledger chaincode's rule that refused, e.g.
+	// "not-owner", so that a client can tell refusals apart without
+	// reading the detail.
+	Rule string
 }
 
 func (e *Error) Error() string {
