@@ -33,6 +33,21 @@ func TestPrefersXML(t *testing.T) {
 	}
 }
 
+// TestAcceptable: an Accept header that takes neither JSON-LD nor XML is
+// told so (406); none at all, or a wildcard, takes JSON-LD.
+func TestAcceptable(t *testing.T) {
+	for accept, want := range map[string]bool{
+		"": true, "*/*": true, "application/*": true, "text/*": true, "application/ld+json": true,
+		"application/xml;q=0.1": true, "text/csv, */*;q=0.1": true, "not a type": true,
+		"text/csv": false, "text/html, application/pdf": false, "application/xml;q=0": false,
+		"application/json;q=0, text/xml;q=0": false,
+	} {
+		if _, _, ok := acceptQualities(accept); ok != want {
+			t.Errorf("Accept %q: acceptable %v, want %v", accept, ok, want)
+		}
+	}
+}
+
 func TestPageTokens(t *testing.T) {
 	k, err := loadTokenKey(t.TempDir() + "/key")
 	if err != nil {

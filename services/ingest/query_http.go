@@ -33,6 +33,9 @@ const simpleEventQuery = "SimpleEventQuery"
 // URL is in the Link header (rel="next"); its nextPageToken is opaque and
 // signed for this query and organisation.
 func (s *Service) handleQuery(c *gin.Context) {
+	if !acceptable(c) {
+		return
+	}
 	p, _ := auth.PrincipalOf(c)
 	ctx, span := s.cfg.Tracer.Start(c.Request.Context(), "ingest.query", trace.WithAttributes(attribute.String("org", p.Org)))
 	defer span.End()
@@ -83,6 +86,9 @@ func (s *Service) handleQuery(c *gin.Context) {
 // parameters, so a query string is the rest of an ID sent unencoded: a hash
 // ID pasted as written, "ni:///sha-256;...?ver=CBV2.0".
 func (s *Service) handleEvent(c *gin.Context) {
+	if !acceptable(c) {
+		return
+	}
 	p, _ := auth.PrincipalOf(c)
 	id := strings.TrimPrefix(c.Param("eventID"), "/")
 	if q := c.Request.URL.RawQuery; id != "" && q != "" {
@@ -160,38 +166,76 @@ func (s *Service) answer(c *gin.Context, hits []hit) {
 	c.Data(http.StatusOK, media, buf.Bytes())
 }
 
+// acceptable answers 406, naming the media types a query answer has, when
+// the Accept header takes none of them, and reports whether it may go on.
+// No Accept header (or one that does not parse) takes JSON-LD.
+func acceptable(c *gin.Context) bool {
+	if _, _, ok := acceptQualities(c.GetHeader("Accept")); ok {
+		return true
+	}
+	httpx.Fail(c, problem.New(problem.NotAcceptable,
+		"a query answer is an EPCIS query document in %s (JSON-LD) or %s (EPCIS 2.0 XML); the Accept header takes neither", mediaJSONLD, mediaXML).
+		At(problem.Location{Field: "Accept"}))
+	return false
+}
+
 // prefersXML reads an Accept header: XML when an XML type has a higher
 // quality than any JSON type (or is listed first at equal quality).
 func prefersXML(accept string) bool {
-	bestJSON, bestXML := -1.0, -1.0
-	firstXML := false
+	bestJSON, bestXML, _ := acceptQualities(accept)
+	if bestXML <= 0 {
+		return false
+	}
+	return bestXML > bestJSON || bestXML == bestJSON && xmlFirst(accept)
+}
+
+// xmlFirst reports whether an XML type comes before any JSON type in an
+// Accept header.
+func xmlFirst(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch {
+		case isXML(mt):
+			return true
+		case isJSON(mt):
+			return false
+		}
+	}
+	return false
+}
+
+func isXML(mt string) bool { return mt == "application/xml" || mt == "text/xml" || mt == "text/*" }
+func isJSON(mt string) bool {
+	return mt == "application/ld+json" || mt == "application/json" || mt == "*/*" || mt == "application/*"
+}
+
+// acceptQualities returns the best quality an Accept header gives a JSON
+// and an XML answer (-1: not named), and whether it takes either: true too
+// for an empty header or one without a type that parses.
+func acceptQualities(accept string) (bestJSON, bestXML float64, ok bool) {
+	bestJSON, bestXML = -1.0, -1.0
+	named := false
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
 			continue
 		}
+		named = true
 		qv := 1.0
 		if s, ok := params["q"]; ok {
 			if f, err := strconv.ParseFloat(s, 64); err == nil {
 				qv = f
 			}
 		}
-		switch mt {
-		case "application/xml", "text/xml":
-			if qv > bestXML {
-				bestXML = qv
-				if bestJSON < 0 {
-					firstXML = true
-				}
-			}
-		case "application/ld+json", "application/json", "*/*", "application/*":
-			if qv > bestJSON {
-				bestJSON = qv
-			}
+		switch {
+		case isXML(mt):
+			bestXML = max(bestXML, qv)
+		case isJSON(mt):
+			bestJSON = max(bestJSON, qv)
 		}
 	}
-	if bestXML <= 0 {
-		return false
-	}
-	return bestXML > bestJSON || bestXML == bestJSON && firstXML
+	return bestJSON, bestXML, !named || bestJSON > 0 || bestXML > 0
 }

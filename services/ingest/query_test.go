@@ -246,6 +246,17 @@ func TestQueryXML(t *testing.T) {
 			t.Fatalf("Content-Type %s", resp.Header.Get("Content-Type"))
 		}
 	})
+	// A type the query cannot answer in is told so, on both routes.
+	for _, path := range []string{"/epcis/events", "/epcis/events/" + url.PathEscape(s.id["ship"])} {
+		t.Run("CSV asked of "+path, func(t *testing.T) {
+			resp, b := e.do("GET", reg, path, "", nil, map[string]string{"Accept": "text/csv"})
+			var p problem.Body
+			if err := json.Unmarshal(b, &p); err != nil || resp.StatusCode != http.StatusNotAcceptable || p.Code != problem.NotAcceptable ||
+				!strings.Contains(p.Detail, "application/ld+json") || len(p.Errors) != 1 || p.Errors[0].Field != "Accept" {
+				t.Fatalf("%d %s, want 406 naming the types there are", resp.StatusCode, b)
+			}
+		})
+	}
 }
 
 // TestVisibility checks each organisation sees the events it is party to,

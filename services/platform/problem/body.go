@@ -22,6 +22,7 @@ var titles = map[Code]string{
 	Unavailable:      "Service unavailable",
 	Internal:         "Internal error",
 	MethodNotAllowed: "Method not allowed",
+	NotAcceptable:    "Not acceptable",
 }
 
 // TypeURI returns the stable problem type URI of a code.

@@ -25,6 +25,9 @@ const (
 
 	// MethodNotAllowed: the resource exists but not for this HTTP method.
 	MethodNotAllowed Code = "method-not-allowed"
+	// NotAcceptable: no media type the resource has is one the Accept
+	// header takes.
+	NotAcceptable Code = "not-acceptable"
 )
 
 // Status maps each code to its HTTP status.
@@ -39,6 +42,7 @@ var statusByCode = map[Code]int{
 	Internal:     http.StatusInternalServerError,
 
 	MethodNotAllowed: http.StatusMethodNotAllowed,
+	NotAcceptable:    http.StatusNotAcceptable,
 }
 
 // Status returns the HTTP status for a code (500 for an unknown one).
