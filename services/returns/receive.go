@@ -142,7 +142,13 @@ func (s *Service) capture(ctx context.Context, caller auth.Principal, order []re
 			Disposition: g.disposition, EventTime: now, EventTimeZoneOffset: "+00:00", EPCList: groups[g],
 			SourceList: []epcis.SourceDest{{Type: "owning_party", Value: "https://id.gs1.org/417/" + g.returnedBy}}}
 		if caller.GLN != "" {
+			// The key's GLN is where its holder receives (as LMS's
+			// reqGLN): the party the packages come back to, and the
+			// read point and business location of the receiving, which
+			// the GS1 US guideline's receiving events carry.
 			e.DestinationList = []epcis.SourceDest{{Type: "owning_party", Value: "https://id.gs1.org/417/" + caller.GLN}}
+			e.ReadPoint = "https://id.gs1.org/414/" + caller.GLN
+			e.BizLocation = e.ReadPoint
 		}
 		events = append(events, e)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"rxledger/chaincode"
+	"rxledger/epcis"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/httpx"
 	"rxledger/services/platform/problem"
@@ -277,6 +278,13 @@ func TestReceive(t *testing.T) {
 		}
 		if sum := sha256.Sum256(rec.Body); hex.EncodeToString(sum[:]) == rec.Anchor.BodyHash {
 			t.Fatalf("event %s: the body hash on the ledger is the hash of the unsalted body", id)
+		}
+		var ev epcis.Event
+		if err := json.Unmarshal(rec.Body, &ev); err != nil {
+			t.Fatalf("decode the receiving event: %v", err)
+		}
+		if loc := "https://id.gs1.org/414/" + verifytest.WholesalerGLN; ev.BizStep != "receiving" || ev.ReadPoint != loc || ev.BizLocation != loc {
+			t.Errorf("receiving event %s at read point %q, location %q: want the receiver's %s", ev.BizStep, ev.ReadPoint, ev.BizLocation, loc)
 		}
 	}
 	if it := r.Items[0]; it.Decision.Decision != Saleable || it.FlaggedSuspect || it.AlreadyReceived {
