@@ -311,3 +311,25 @@ func TestT3Privacy(t *testing.T) {
 		t.Fatalf("retry wrote T3 again: %+v", ce.T3)
 	}
 }
+
+// TestT3Twice: the same transaction information twice in one capture is
+// stored, listed and announced once.
+func TestT3Twice(t *testing.T) {
+	m := newLedger(t)
+	a := sgtin("P2")
+	one := chaincode.T3{Seller: mfr, Buyer: whs, TransactionDate: "2026-11-01", InvoiceNumber: "INV-8",
+		Products: []chaincode.T3Product{{GTIN: gtin, Quantity: 1, Lot: "L1"}}}
+	res, err := captureWith(t, m, mfr, transient(t, []epcis.Event{commissionEv("L1", "2027-03-31", a), shipEv(whsGLN, a)}, []chaincode.T3{one, one}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.T3) != 1 {
+		t.Fatalf("T3 IDs %v, want one", res.T3)
+	}
+	if ev := lastEvent(t, m); len(ev.T3) != 1 {
+		t.Fatalf("the chaincode event announces %d T3 anchors, want 1", len(ev.T3))
+	}
+	if keys := m.PrivateKeys(chaincode.ImplicitCollection(whs)); len(keys) != 2 { // the shipping event's body and the T3
+		t.Fatalf("the buyer's private keys %v, want the event and one T3", keys)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // captureT3 validates and stores the transaction information of a capture:
@@ -68,6 +69,9 @@ func (tx *txn) captureT3(raw []byte, shipments []shipment) ([]string, error) {
 			return nil, fmt.Errorf("encode t3: %w", err)
 		}
 		t.ID, t.TxID = saltedID(tx.salt, body), tx.st.TxID()
+		if slices.Contains(ids, t.ID) {
+			continue // the same record twice in one capture: stored and listed once
+		}
 		if body, err = json.Marshal(t); err != nil {
 			return nil, fmt.Errorf("encode t3: %w", err)
 		}
