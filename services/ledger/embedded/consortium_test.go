@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"log/slog"
 	"path/filepath"
 	"reflect"
 	"rxledger/internal/testenv"
@@ -103,7 +104,6 @@ func TestRecordedConsortium(t *testing.T) {
 		t.Fatal(err)
 	}
 	wider := testConsortium()
-	wider.Name = "another-name"
 	wider.Organizations = append(wider.Organizations, Organization{MSPID: "LaterMSP", Name: "Later", Roles: []string{"3PL"}})
 	l = openAtWith(t, dir, wider, Options{})
 	if err := l.Close(); err != nil {
@@ -115,5 +115,39 @@ func TestRecordedConsortium(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, created) {
 		t.Errorf("recorded consortium %+v, want the one the ledger was created with, %+v", got, created)
+	}
+}
+
+// TestOpenChecksGenesis: a ledger opens again with its consortium, grown or
+// not, and refuses another consortium's name or one that leaves out an
+// organisation of its genesis block, naming it; nothing is written.
+func TestOpenChecksGenesis(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ledger")
+	l := openAtWith(t, dir, testConsortium(), Options{})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	renamed := testConsortium()
+	renamed.Name = "another-name"
+	fewer := testConsortium()
+	gone := fewer.Organizations[len(fewer.Organizations)-1].MSPID
+	fewer.Organizations = fewer.Organizations[:len(fewer.Organizations)-1]
+	for _, tc := range []struct {
+		cons *Consortium
+		want string
+	}{
+		{renamed, "created for consortium " + testConsortium().Name + ", not another-name"},
+		{fewer, "lacks " + gone},
+	} {
+		_, err := Open(dir, tc.cons, (&kvChaincode{}).invoke, Options{Logger: slog.New(slog.DiscardHandler)})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("open with %s: %v, want an error saying %q", tc.cons.Name, err, tc.want)
+		}
+	}
+	grown := testConsortium()
+	grown.Organizations = append(grown.Organizations, Organization{MSPID: "LaterMSP", Name: "Later", Roles: []string{"3PL"}})
+	l = openAtWith(t, dir, grown, Options{})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

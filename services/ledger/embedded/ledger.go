@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,7 +100,7 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 			db.Close()
 			return nil, fmt.Errorf("open ledger: %w", err)
 		}
-	} else if err := checkFormat(db, dir); err != nil {
+	} else if err := checkGenesis(db, dir, cons); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
@@ -109,6 +110,32 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 	l.startStateScan(created)
 	go l.commitLoop()
 	return l, nil
+}
+
+// checkGenesis checks the store's format and that cons can run the ledger
+// the genesis block of db (in dir) records: the same consortium (its name)
+// with every organisation the genesis block lists, whose transactions are
+// on the chain and which the ledger would otherwise refuse to read or
+// submit for. Organisations added since are fine: a consortium grows.
+// (rxledger serve checks more before it opens: regulators and public keys.)
+func checkGenesis(db *pebble.DB, dir string, cons *Consortium) error {
+	recorded, err := genesisConsortium(db, dir)
+	if err != nil {
+		return err
+	}
+	if recorded.Name != cons.Name {
+		return fmt.Errorf("the ledger in %s was created for consortium %s, not %s", dir, recorded.Name, cons.Name)
+	}
+	var missing []string
+	for _, o := range recorded.Organizations {
+		if _, ok := cons.Org(o.MSPID); !ok {
+			missing = append(missing, o.MSPID)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the consortium lacks %s, recorded in the genesis block of %s: an organisation stays a member for good", strings.Join(missing, ", "), dir)
+	}
+	return nil
 }
 
 // readTip returns the committed height and last block hash (0 for an empty
