@@ -396,3 +396,22 @@ func TestClassCheckAfterCommissioningIntoAnotherOwnersLot(t *testing.T) {
 	moveTo(mfr)
 	mustCapture(t, m, whs, at(classEv("storing", lgtinL1), 2)) // it holds T2 of lot L1
 }
+
+// TestClassCheckSeesTheTransaction: the class check of an event sees what
+// earlier events of the same capture did. A partner that receives its first
+// package of a lot may observe the lot in the same capture; one that
+// destroys its last package of a lot may not.
+func TestClassCheckSeesTheTransaction(t *testing.T) {
+	m := newLedger(t)
+	p, q := sgtin("C1"), sgtin("C2")
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", p, q), at(shipEv(whsGLN, p), 1))
+	// The wholesaler has never held lot L1 before this capture.
+	mustCapture(t, m, whs, at(stepEv("receiving", p), 2), at(classEv("storing", lgtinL1), 3))
+	// Its only package of the lot destroyed earlier in the capture, the
+	// same observation is refused, and the destruction with it.
+	_, err := capture(t, m, whs, at(stepEv("destroying", p), 4), at(classEv("storing", lgtinL1), 5))
+	wantRule(t, err, chaincode.CodeForbidden, "not-class-holder", 1)
+	if s := serialOf(t, m, p); s.Status.Terminal() {
+		t.Fatalf("a refused capture destroyed the package: %+v", s)
+	}
+}
