@@ -33,6 +33,11 @@ type fakeStub struct {
 	transient map[string][]byte
 	event     string
 	payload   []byte
+	// queryLimit, when not 0, cuts every range query there without an
+	// error, as a peer's ledger.state.totalQueryLimit does; queries counts
+	// the range queries made.
+	queryLimit int
+	queries    int
 }
 
 func newFakeStub(t *testing.T, mspID string) *fakeStub {
@@ -59,9 +64,10 @@ func (f *fakeStub) PutState(k string, v []byte) error {
 }
 func (f *fakeStub) DelState(k string) error { delete(f.state, k); return nil }
 func (f *fakeStub) GetStateByRange(start, end string) (shim.StateQueryIteratorInterface, error) {
+	f.queries++
 	var kvs []*queryresult.KV
 	for _, k := range slices.Sorted(mapsKeys(f.state)) {
-		if k >= start && (end == "" || k < end) {
+		if k >= start && (end == "" || k < end) && (f.queryLimit == 0 || len(kvs) < f.queryLimit) {
 			kvs = append(kvs, &queryresult.KV{Key: k, Value: f.state[k]})
 		}
 	}
@@ -215,5 +221,46 @@ func TestInvokeRecoversPanic(t *testing.T) {
 	stub.function = "fine"
 	if r := cc.Invoke(stub); r.Status != shim.OK || string(r.Payload) != "ok" {
 		t.Fatalf("after the panic: status %d %q", r.Status, r.Message)
+	}
+}
+
+// TestRangeOutlastsTheQueryLimit: a peer cuts a range query at its
+// totalQueryLimit without saying so; Range reads in queries shorter than
+// that, so it sees a range of any length, whole and in order, and stops
+// when its callback says.
+func TestRangeOutlastsTheQueryLimit(t *testing.T) {
+	defer func(n int) { rangeChunk = n }(rangeChunk)
+	rangeChunk = 20
+	stub := newFakeStub(t, "ManufacturerMSP")
+	stub.queryLimit = 30
+	var want []string
+	for i := range 105 {
+		k := fmt.Sprintf("lot~L1~%03d", i)
+		stub.state[k] = []byte{1}
+		want = append(want, k)
+	}
+	stub.state["lou~after"] = []byte{1} // past the range's end
+	st, err := NewState(stub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = st.Range("lot~L1~", "lot~L1~\xff", func(k string, _ []byte) (bool, error) {
+		got = append(got, k)
+		return true, nil
+	})
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("read %d keys (%v), want all %d in order", len(got), err, len(want))
+	}
+	if stub.queries != 6 {
+		t.Errorf("%d range queries, want 6 of at most 20 records", stub.queries)
+	}
+	got = got[:0]
+	err = st.Range("lot~L1~", "lot~L1~\xff", func(k string, _ []byte) (bool, error) {
+		got = append(got, k)
+		return len(got) < 45, nil
+	})
+	if err != nil || !slices.Equal(got, want[:45]) {
+		t.Fatalf("a walk stopped at 45 read %d keys (%v)", len(got), err)
 	}
 }

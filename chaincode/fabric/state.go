@@ -61,24 +61,46 @@ func (s *State) PutState(key string, value []byte) error { return s.stub.PutStat
 // DelState deletes a world-state key.
 func (s *State) DelState(key string) error { return s.stub.DelState(key) }
 
-// Range iterates GetStateByRange.
+// rangeChunk is how many records one range query reads before Range
+// starts the next one after the last key read. A peer ends a range query
+// at its ledger.state.totalQueryLimit (100,000 by default) without an
+// error, as if the range ended there: a lot of more than that many
+// randomised serials would be cut short. Each query counts on its own, so
+// queries of rangeChunk records read a range of any length while
+// totalQueryLimit is at least rangeChunk. A variable for tests.
+var rangeChunk = 10_000
+
+// Range iterates GetStateByRange, in queries of rangeChunk records.
 func (s *State) Range(start, end string, fn func(key string, value []byte) (bool, error)) error {
+	for {
+		n, last, done, err := s.rangeOnce(start, end, fn)
+		if err != nil || done || n < rangeChunk {
+			return err
+		}
+		start = last + "\x00" // the first key after last
+	}
+}
+
+// rangeOnce reads up to rangeChunk records of [start, end) into fn; done
+// is set when fn stopped the walk.
+func (s *State) rangeOnce(start, end string, fn func(key string, value []byte) (bool, error)) (n int, last string, done bool, err error) {
 	it, err := s.stub.GetStateByRange(start, end)
 	if err != nil {
-		return err
+		return 0, "", false, err
 	}
 	defer it.Close()
-	for it.HasNext() {
+	for n < rangeChunk && it.HasNext() {
 		kv, err := it.Next()
 		if err != nil {
-			return err
+			return n, last, false, err
 		}
+		n, last = n+1, kv.Key
 		more, err := fn(kv.Key, kv.Value)
 		if err != nil || !more {
-			return err
+			return n, last, true, err
 		}
 	}
-	return nil
+	return n, last, false, nil
 }
 
 // History gives the changes of key oldest first. Fabric returns them newest
