@@ -26,8 +26,8 @@ func TestPrefersXML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.accept, func(t *testing.T) {
-			if got := prefersXML(tt.accept); got != tt.xml {
-				t.Fatalf("prefersXML(%q) = %v", tt.accept, got)
+			if got, _ := negotiate(tt.accept); got != tt.xml {
+				t.Fatalf("negotiate(%q) = %v", tt.accept, got)
 			}
 		})
 	}
@@ -42,7 +42,7 @@ func TestAcceptable(t *testing.T) {
 		"text/csv": false, "text/html, application/pdf": false, "application/xml;q=0": false,
 		"application/json;q=0, text/xml;q=0": false,
 	} {
-		if _, _, ok := acceptQualities(accept); ok != want {
+		if _, ok := negotiate(accept); ok != want {
 			t.Errorf("Accept %q: acceptable %v, want %v", accept, ok, want)
 		}
 	}

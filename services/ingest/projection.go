@@ -362,7 +362,7 @@ func canonLocation(v string) string {
 		return ""
 	}
 	dl := v
-	if strings.HasPrefix(v, "urn:epc:id:") {
+	if strings.HasPrefix(v, "urn:epc:") { // an EPC, a class or a pattern (canonClass)
 		var err error
 		if dl, err = gs1.EPCToDigitalLink(v); err != nil {
 			return v
@@ -392,23 +392,14 @@ func canonLocation(v string) string {
 }
 
 // canonClass writes an EPC class (a quantity element's epcClass) in its
-// canonical form, as canonLocation does for locations: a lot of a product
-// as an LGTIN class URN (urn:epc:class:lgtin:0312345.067890.L1) or as a
-// Digital Link (/01/00312345678906/10/L1, on any host, with short names),
-// and every package of a product as an SGTIN pattern URN
+// canonical form, by canonLocation's rule: a lot of a product as an LGTIN
+// class URN (urn:epc:class:lgtin:0312345.067890.L1) or as a Digital Link
+// (/01/00312345678906/10/L1, on any host, with short names), and every
+// package of a product as an SGTIN pattern URN
 // (urn:epc:idpat:sgtin:0312345.067890.*) or as the GTIN's Digital Link,
 // are each one value. Patterns with a wildcard product, and anything that
 // is not a GS1 identifier, are kept as written.
-func canonClass(v string) string {
-	if strings.HasPrefix(v, "urn:epc:class:") || strings.HasPrefix(v, "urn:epc:idpat:") {
-		dl, err := gs1.EPCToDigitalLink(v)
-		if err != nil {
-			return v
-		}
-		return canonLocation(dl)
-	}
-	return canonLocation(v)
-}
+func canonClass(v string) string { return canonLocation(v) }
 
 // height is the next block the projection will index (0 until the index
 // was checked against the ledger).

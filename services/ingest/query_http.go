@@ -33,7 +33,8 @@ const simpleEventQuery = "SimpleEventQuery"
 // URL is in the Link header (rel="next"); its nextPageToken is opaque and
 // signed for this query and organisation.
 func (s *Service) handleQuery(c *gin.Context) {
-	if !acceptable(c) {
+	xml, ok := acceptable(c)
+	if !ok {
 		return
 	}
 	p, _ := auth.PrincipalOf(c)
@@ -76,7 +77,7 @@ func (s *Service) handleQuery(c *gin.Context) {
 		next.Set("nextPageToken", s.tokens.issue(hits[len(hits)-1].seq, q.fingerprint, p.Org))
 		c.Header("Link", "<"+c.Request.URL.Path+"?"+next.Encode()+`>; rel="next"`)
 	}
-	s.answer(c, hits)
+	s.answer(c, hits, xml)
 }
 
 // handleEvent is GET /epcis/events/{eventID}: one event by its GS1 hash ID
@@ -86,7 +87,8 @@ func (s *Service) handleQuery(c *gin.Context) {
 // parameters, so a query string is the rest of an ID sent unencoded: a hash
 // ID pasted as written, "ni:///sha-256;...?ver=CBV2.0".
 func (s *Service) handleEvent(c *gin.Context) {
-	if !acceptable(c) {
+	xml, acceptOK := acceptable(c)
+	if !acceptOK {
 		return
 	}
 	p, _ := auth.PrincipalOf(c)
@@ -124,12 +126,12 @@ func (s *Service) handleEvent(c *gin.Context) {
 		httpx.Fail(c, notFound)
 		return
 	}
-	s.answer(c, []hit{h})
+	s.answer(c, []hit{h}, xml)
 }
 
 // answer writes events as an EPCISQueryDocument: JSON-LD, or EPCIS 2.0 XML
-// when the Accept header prefers XML.
-func (s *Service) answer(c *gin.Context, hits []hit) {
+// when xml is set (the Accept header prefers it, see acceptable).
+func (s *Service) answer(c *gin.Context, hits []hit, xml bool) {
 	doc := &epcis.Document{
 		SchemaVersion: "2.0",
 		CreationDate:  time.Now().UTC(),
@@ -150,7 +152,7 @@ func (s *Service) answer(c *gin.Context, hits []hit) {
 	var buf bytes.Buffer
 	media := mediaJSONLD
 	var err error
-	if prefersXML(c.GetHeader("Accept")) {
+	if xml {
 		media = mediaXML
 		err = epcis.EncodeXML(&buf, doc)
 	} else {
@@ -166,58 +168,26 @@ func (s *Service) answer(c *gin.Context, hits []hit) {
 	c.Data(http.StatusOK, media, buf.Bytes())
 }
 
-// acceptable answers 406, naming the media types a query answer has, when
-// the Accept header takes none of them, and reports whether it may go on.
-// No Accept header (or one that does not parse) takes JSON-LD.
-func acceptable(c *gin.Context) bool {
-	if _, _, ok := acceptQualities(c.GetHeader("Accept")); ok {
-		return true
+// acceptable reads the Accept header once: it reports whether the answer
+// is to be XML and, answering 406 naming the media types a query answer
+// has when the header takes neither, whether the handler may go on.
+func acceptable(c *gin.Context) (xml, ok bool) {
+	if xml, ok = negotiate(c.GetHeader("Accept")); ok {
+		return xml, true
 	}
 	httpx.Fail(c, problem.New(problem.NotAcceptable,
 		"a query answer is an EPCIS query document in %s (JSON-LD) or %s (EPCIS 2.0 XML); the Accept header takes neither", mediaJSONLD, mediaXML).
 		At(problem.Location{Field: "Accept"}))
-	return false
+	return false, false
 }
 
-// prefersXML reads an Accept header: XML when an XML type has a higher
-// quality than any JSON type (or is listed first at equal quality).
-func prefersXML(accept string) bool {
-	bestJSON, bestXML, _ := acceptQualities(accept)
-	if bestXML <= 0 {
-		return false
-	}
-	return bestXML > bestJSON || bestXML == bestJSON && xmlFirst(accept)
-}
-
-// xmlFirst reports whether an XML type comes before any JSON type in an
-// Accept header.
-func xmlFirst(accept string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch {
-		case isXML(mt):
-			return true
-		case isJSON(mt):
-			return false
-		}
-	}
-	return false
-}
-
-func isXML(mt string) bool { return mt == "application/xml" || mt == "text/xml" || mt == "text/*" }
-func isJSON(mt string) bool {
-	return mt == "application/ld+json" || mt == "application/json" || mt == "*/*" || mt == "application/*"
-}
-
-// acceptQualities returns the best quality an Accept header gives a JSON
-// and an XML answer (-1: not named), and whether it takes either: true too
-// for an empty header or one without a type that parses.
-func acceptQualities(accept string) (bestJSON, bestXML float64, ok bool) {
-	bestJSON, bestXML = -1.0, -1.0
-	named := false
+// negotiate reads an Accept header. xml: an XML type has a higher quality
+// than any JSON type, or the same and is listed first. ok: the header
+// takes JSON-LD or XML; an empty header, or one without a type that
+// parses, takes JSON-LD.
+func negotiate(accept string) (xml, ok bool) {
+	bestJSON, bestXML := -1.0, -1.0
+	named, seen, xmlFirst := false, false, false
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
@@ -233,9 +203,19 @@ func acceptQualities(accept string) (bestJSON, bestXML float64, ok bool) {
 		switch {
 		case isXML(mt):
 			bestXML = max(bestXML, qv)
+			if !seen {
+				seen, xmlFirst = true, true
+			}
 		case isJSON(mt):
 			bestJSON = max(bestJSON, qv)
+			seen = true
 		}
 	}
-	return bestJSON, bestXML, !named || bestJSON > 0 || bestXML > 0
+	xml = bestXML > 0 && (bestXML > bestJSON || bestXML == bestJSON && xmlFirst)
+	return xml, !named || bestJSON > 0 || bestXML > 0
+}
+
+func isXML(mt string) bool { return mt == "application/xml" || mt == "text/xml" || mt == "text/*" }
+func isJSON(mt string) bool {
+	return mt == "application/ld+json" || mt == "application/json" || mt == "*/*" || mt == "application/*"
 }
