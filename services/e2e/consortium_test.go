@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // fixtureConsortium is a consortium file of organisations that are not the
@@ -21,11 +23,7 @@ const fixtureConsortium = "services/cmd/rxledger/testdata/consortium.json"
 // manufacturer's capture is refused until then (caller-not-atp) and
 // accepted after, and the wholesaler verifies the package.
 func TestOwnConsortiumOnboarding(t *testing.T) {
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cons := filepath.Join(root, fixtureConsortium)
+	cons := filepath.Join(testenv.RepoRoot(t), fixtureConsortium)
 	data := t.TempDir()
 	const (
 		generico, genericoGLN, genericoPrefix = "GenericoLabsMSP", "0345678000014", "0345678"

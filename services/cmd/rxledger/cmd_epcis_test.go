@@ -10,36 +10,8 @@ import (
 	"testing"
 
 	"rxledger/epcis"
+	"rxledger/internal/testenv"
 )
-
-// epcisTestdata returns a path in the shared third-party test data
-// ($RXLEDGER_TESTDATA, else ../shared/testdata beside the repo root), skipping
-// the test loudly when it is absent.
-func epcisTestdata(t *testing.T, sub string) string {
-	t.Helper()
-	base := os.Getenv("RXLEDGER_TESTDATA")
-	if base == "" {
-		dir, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			if filepath.Dir(dir) == dir {
-				t.Fatal("go.mod not found above the test's directory")
-			}
-			dir = filepath.Dir(dir)
-		}
-		base = filepath.Join(dir, "..", "shared", "testdata")
-	}
-	p := filepath.Join(base, sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("SKIPPING: third-party test data %s not found; set RXLEDGER_TESTDATA to the shared testdata folder (%v)", p, err)
-	}
-	return p
-}
 
 // runCLI runs the rxledger command line with args and stdin.
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -52,7 +24,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 const pharmaExample = "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml"
 
 func TestEpcisHash(t *testing.T) {
-	dir := epcisTestdata(t, "epcis-event-hash/examples")
+	dir := testenv.Testdata(t, "epcis-event-hash/examples")
 	one := filepath.Join(dir, "ReferenceEventHashAlgorithm.xml")
 	two := filepath.Join(dir, "epcisDocWith2DifferentTransformationEvents.xml")
 	want1, err := os.ReadFile(strings.TrimSuffix(one, ".xml") + ".hashes")
@@ -98,7 +70,7 @@ func TestEpcisHash(t *testing.T) {
 }
 
 func TestEpcisConvert(t *testing.T) {
-	src := epcisTestdata(t, "epcis2-examples/openepcis/XML/Capture/Documents/ObjectEvent.xml")
+	src := testenv.Testdata(t, "epcis2-examples/openepcis/XML/Capture/Documents/ObjectEvent.xml")
 	t.Run("to EPCIS 1.2 XML", func(t *testing.T) {
 		code, out, errOut := runCLI(t, "", "epcis", "convert", "--to", "xml12", src)
 		if code != 0 {
@@ -179,13 +151,13 @@ func TestEpcisConvert(t *testing.T) {
 
 func TestEpcisValidate(t *testing.T) {
 	t.Run("valid document", func(t *testing.T) {
-		code, out, errOut := runCLI(t, "", "epcis", "validate", epcisTestdata(t, pharmaExample))
+		code, out, errOut := runCLI(t, "", "epcis", "validate", testenv.Testdata(t, pharmaExample))
 		if code != 0 || out != "valid: 8 events\n" {
 			t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 		}
 	})
 	t.Run("XML problem with line and column", func(t *testing.T) {
-		bad := epcisTestdata(t, "epcis2-examples/openepcis/XML/Capture/Invalid/ObjectEvent_with_invalid_action.xml")
+		bad := testenv.Testdata(t, "epcis2-examples/openepcis/XML/Capture/Invalid/ObjectEvent_with_invalid_action.xml")
 		code, out, _ := runCLI(t, "", "epcis", "validate", bad)
 		want := bad + ":line 12:17: event 0: /EPCISDocument/EPCISBody/EventList/ObjectEvent/action: invalid action \"CREATE\""
 		if code != 1 || !strings.HasPrefix(out, want) {
@@ -193,7 +165,7 @@ func TestEpcisValidate(t *testing.T) {
 		}
 	})
 	t.Run("validation problem with event index and path", func(t *testing.T) {
-		bad := epcisTestdata(t, "epcis12-xml/fastnt-v1/Capture/CaptureInvalidUri.xml")
+		bad := testenv.Testdata(t, "epcis12-xml/fastnt-v1/Capture/CaptureInvalidUri.xml")
 		code, out, _ := runCLI(t, "", "epcis", "validate", bad)
 		want := bad + ":5:7: event 0: epcisBody.eventList[0].childEPCs[0]: "
 		if code != 1 || !strings.HasPrefix(out, want) || !strings.Contains(out, "not an absolute URI") {
@@ -227,7 +199,7 @@ func TestEpcisValidate(t *testing.T) {
 }
 
 func TestEpcisT3(t *testing.T) {
-	code, out, errOut := runCLI(t, "", "epcis", "t3", epcisTestdata(t, pharmaExample))
+	code, out, errOut := runCLI(t, "", "epcis", "t3", testenv.Testdata(t, pharmaExample))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -267,7 +239,7 @@ func openTestFile(t *testing.T, path string) *os.File {
 // TestEpcisDigitalLinkPipeline converts the GS1 US example to Digital Link
 // identifiers and checks that hash IDs and the T3 survive.
 func TestEpcisDigitalLinkPipeline(t *testing.T) {
-	src := epcisTestdata(t, pharmaExample)
+	src := testenv.Testdata(t, pharmaExample)
 	_, wantHashes, _ := runCLI(t, "", "epcis", "hash", src)
 	for _, to := range []string{"json", "xml", "xml12"} {
 		t.Run(to, func(t *testing.T) {

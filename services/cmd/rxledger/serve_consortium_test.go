@@ -164,9 +164,13 @@ func (s *served) capture(t *testing.T, key, doc string) ingest.Job {
 		t.Fatalf("capture: %d %s", resp.StatusCode, body)
 	}
 	var job ingest.Job
+	deadline := time.Now().Add(30 * time.Second) // a stuck job, not a timing bound
 	for job.CaptureID == "" || job.Running {
 		if job.Running {
-			time.Sleep(5 * time.Millisecond) // polling, not timing: the test's deadline bounds it
+			if time.Now().After(deadline) {
+				t.Fatalf("capture job still running after 30 s: %+v\n%s", job, s.logs.String())
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
 		status, _, b := s.get(t, resp.Header.Get("Location"), "Authorization", "Bearer "+key)
 		if status != 200 || json.Unmarshal(b, &job) != nil {

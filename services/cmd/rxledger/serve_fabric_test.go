@@ -154,6 +154,12 @@ func TestServeFabricRegulators(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	closed := false // by the platform's closers, once they own it
+	t.Cleanup(func() {
+		if !closed {
+			l.Close()
+		}
+	})
 	registerPartners(t, l, generico, mainStreet, stateBoard)
 	manufacturerKey := issue(t, data, generico, auth.Manufacturer, genericoGLN)
 	stateBoardKey := issue(t, data, stateBoard, auth.Regulator, "")
@@ -167,11 +173,16 @@ func TestServeFabricRegulators(t *testing.T) {
 	}
 	p.ledger = l // what processLedger returns to every service
 	p.closers = append(p.closers, l.Close)
-	done := make(chan error, 1)
+	closed = true
+	// done is written once Serve runs; a failure before then (mounting,
+	// listening) must not wait for it.
+	var done chan error
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+		if done != nil {
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
 		}
 		for i := len(p.closers) - 1; i >= 0; i-- {
 			if err := p.closers[i](); err != nil {
@@ -186,6 +197,7 @@ func TestServeFabricRegulators(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	done = make(chan error, 1)
 	go func() { done <- p.srv.Serve(ctx, ln) }()
 	s := &served{url: "http://" + ln.Addr().String(), logs: logs}
 	var start strings.Builder

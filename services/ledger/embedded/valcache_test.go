@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -402,9 +403,11 @@ func TestLargeKeyWrittenTwiceInABlock(t *testing.T) {
 		if ra.err != nil || rb.err != nil {
 			t.Fatalf("put: %v, %v", ra.err, rb.err)
 		}
-		if ra.r.Block != rb.r.Block {
+		if ra.r.Block != rb.r.Block || !smallFirst(t, l, ra.r.TxID, rb.r.TxID, ra.r.Block) {
+			// The sleep orders the submissions but not the block: only a
+			// block with the small write first, then the large, counts.
 			if try == 50 {
-				t.Fatal("in 50 tries the two writes never shared a block: the test did not exercise a block writing the key twice")
+				t.Fatal("in 50 tries the two writes never shared a block in that order: the test did not exercise a block writing the key twice")
 			}
 			continue
 		}
@@ -413,6 +416,19 @@ func TestLargeKeyWrittenTwiceInABlock(t *testing.T) {
 		}
 		return
 	}
+}
+
+// smallFirst reports whether transaction first comes before second in
+// block n.
+func smallFirst(t *testing.T, l *Ledger, first, second string, n uint64) bool {
+	t.Helper()
+	b, err := l.Block(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(b.Txs, func(tx Tx) bool { return tx.ID == first })
+	j := slices.IndexFunc(b.Txs, func(tx Tx) bool { return tx.ID == second })
+	return i >= 0 && j > i
 }
 
 // TestCommitEndAfterAFailedCommit: when a block's batch fails, the bulk tier

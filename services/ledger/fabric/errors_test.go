@@ -13,7 +13,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"rxledger/chaincode"
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 )
@@ -87,6 +86,13 @@ func TestClassify(t *testing.T) {
 			return errors.New("something odd")
 		}, problem.Internal, "step", -1},
 	}
+	// The refusals name their rule; every other error names none.
+	refusalRules := map[string]string{
+		"rule refusal in an endorser's detail":         "not-owner",
+		"rule refusal in an evaluation's message":      "unknown-serial",
+		"rule refusal without detail uses the rule":    "bad-gtin",
+		"refusal wins over a second endorser's outage": "shipped",
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := classify("tx1", tt.err(t), "step")
@@ -98,14 +104,7 @@ func TestClassify(t *testing.T) {
 				t.Errorf("error %q, want it to contain %q", le.Error(), tt.detail)
 			}
 			// A refusal names its rule; nothing else does.
-			want := ""
-			for _, msg := range errorMessages(tt.err(t)) {
-				if re, ok := chaincode.ParseRuleError(msg); ok && ruleCodes[re.Code] != "" {
-					want = re.Rule
-					break
-				}
-			}
-			if le.Err.Rule != want {
+			if want := refusalRules[tt.name]; le.Err.Rule != want {
 				t.Errorf("rule %q, want %q", le.Err.Rule, want)
 			}
 			switch {

@@ -26,7 +26,7 @@ import (
 func TestPartnersServiceOnFabric(t *testing.T) {
 	p := network(t)
 	if !strings.Contains(" "+p["RXL_FABRIC_CHAINCODES"]+" ", " rxledger ") {
-		t.Skip("the network has no rxledger chaincode (chaincode/cmd/rxledger-cc is missing)")
+		t.Skip("SKIPPED: the network has no rxledger chaincode (chaincode/cmd/rxledger-cc is missing); " + howToRun)
 	}
 	name := fmt.Sprintf("rxl-partners-%x", rand.Uint32())
 	if out, err := runScript("define", name, "rxledger"); err != nil {
