@@ -2,6 +2,8 @@ package embedded
 
 import (
 	"log/slog"
+	"maps"
+	"os"
 	"path/filepath"
 	"reflect"
 	"rxledger/internal/testenv"
@@ -132,6 +134,20 @@ func TestOpenChecksGenesis(t *testing.T) {
 	fewer := testConsortium()
 	gone := fewer.Organizations[len(fewer.Organizations)-1].MSPID
 	fewer.Organizations = fewer.Organizations[:len(fewer.Organizations)-1]
+	files := func() map[string]int64 {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int64{}
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil {
+				out[e.Name()] = info.Size()
+			}
+		}
+		return out
+	}
+	stored := files()
 	for _, tc := range []struct {
 		cons *Consortium
 		want string
@@ -142,6 +158,9 @@ func TestOpenChecksGenesis(t *testing.T) {
 		_, err := Open(dir, tc.cons, (&kvChaincode{}).invoke, Options{Logger: slog.New(slog.DiscardHandler)})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("open with %s: %v, want an error saying %q", tc.cons.Name, err, tc.want)
+		}
+		if now := files(); !maps.Equal(now, stored) {
+			t.Errorf("a refused open changed the store's files: %v, before %v", now, stored)
 		}
 	}
 	grown := testConsortium()

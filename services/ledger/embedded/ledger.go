@@ -74,7 +74,7 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
-	if err := checkStoredFormat(dir, opts); err != nil {
+	if err := checkStoredFormat(dir, opts, cons); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	db, err := openStore(dir, opts, false)
@@ -100,7 +100,7 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 			db.Close()
 			return nil, fmt.Errorf("open ledger: %w", err)
 		}
-	} else if err := checkGenesis(db, dir, cons); err != nil {
+	} else if err := checkFormat(db, dir); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
@@ -194,13 +194,15 @@ func checkFormat(r pebble.Reader, dir string) error {
 }
 
 // checkStoredFormat refuses a store already in dir that was written in
-// another storage format, or whose write-ahead log hides committed blocks
-// (checkWALTail), reading it read-only: opening a Pebble store for
+// another storage format, for another consortium than cons or one that
+// lacks an organisation of its genesis block (checkGenesis), or whose
+// write-ahead log hides committed blocks (checkWALTail), reading it
+// read-only: opening a Pebble store for
 // writing replays its log into a new table, writes a new manifest and
 // options file and deletes the obsolete ones, which a store this build
 // refuses must not undergo. A directory without a store, or with a store
 // that has no chain tip yet, passes.
-func checkStoredFormat(dir string, opts Options) error {
+func checkStoredFormat(dir string, opts Options, cons *Consortium) error {
 	fs := opts.fs
 	if fs == nil {
 		fs = vfs.Default
@@ -222,7 +224,7 @@ func checkStoredFormat(dir string, opts Options) error {
 	if err != nil || height == 0 {
 		return err
 	}
-	if err := checkFormat(db, dir); err != nil {
+	if err := checkGenesis(db, dir, cons); err != nil { // the format, then the consortium
 		return err
 	}
 	return checkWALTail(opts.fs, dir, height)
