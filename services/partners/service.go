@@ -42,7 +42,8 @@ type Service struct {
 // attestation written (nil: discarded). regulators are the organisations
 // whose regulator keys may attest, as the chaincode is configured: a
 // regulator key of any other organisation is refused before the ledger is
-// asked, as ingest and verify refuse it (nil: the chaincode alone decides).
+// asked (ingest likewise grants such a key no regulator's view; verify
+// decides by organisation alone). nil: the chaincode alone decides.
 func New(l Ledger, regulators []string, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -83,7 +83,7 @@ func keysIssue(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&g.GLN, "gln", "", "the organisation's 13-digit `GLN`")
 	fs.StringVar(&g.Label, "label", "", "who holds the key, for logs")
 	consortium := fs.String("consortium", strings.TrimSpace(os.Getenv(config.EnvName("consortium"))),
-		"consortium `file` of the embedded ledger: an --org it does not list is refused (env RXLEDGER_CONSORTIUM)")
+		"consortium `file` of the embedded ledger: an --org it does not list is refused, and --role regulator for one it gives no regulator role (env RXLEDGER_CONSORTIUM)")
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
@@ -92,7 +92,7 @@ func keysIssue(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *consortium != "" {
-		if err := checkMember(*consortium, g.Org); err != nil {
+		if err := checkMember(*consortium, g.Org, auth.Role(role)); err != nil {
 			fmt.Fprintf(stderr, "rxledger keys issue: %v\n", err)
 			return 1
 		}
@@ -113,13 +113,20 @@ func keysIssue(args []string, stdout, stderr io.Writer) int {
 }
 
 // checkMember refuses an organisation the consortium file does not list:
-// the embedded ledger would refuse every request made with its key.
-func checkMember(file, org string) error {
+// the embedded ledger would refuse every request made with its key; and
+// the regulator role for an organisation the file does not give it: the
+// services would treat the key as a trading partner's (ingest) or refuse it
+// (partners).
+func checkMember(file, org string, role auth.Role) error {
 	cons, err := embedded.LoadConsortium(file)
 	if err != nil {
 		return err
 	}
-	if _, ok := cons.Org(org); ok {
+	if o, ok := cons.Org(org); ok {
+		if role == auth.Regulator && !isRegulatorOrg(o) {
+			return fmt.Errorf("%s has no regulator role in consortium %s (%s): a regulator key is for its regulators, %s",
+				org, cons.Name, file, strings.Join(regulatorsOf(cons), ", "))
+		}
 		return nil
 	}
 	members := make([]string, len(cons.Organizations))

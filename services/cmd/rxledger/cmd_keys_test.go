@@ -83,7 +83,8 @@ func TestKeysRefusals(t *testing.T) {
 }
 
 // TestKeysIssueChecksTheConsortium: given the consortium file serve runs
-// with, issue refuses an organisation it does not list, naming the members;
+// with, issue refuses an organisation it does not list, naming the members,
+// and a regulator key for an organisation without the regulator role;
 // without one it checks nothing, as before.
 func TestKeysIssueChecksTheConsortium(t *testing.T) {
 	t.Setenv("RXLEDGER_CONSORTIUM", "")
@@ -104,6 +105,11 @@ func TestKeysIssueChecksTheConsortium(t *testing.T) {
 			errHas: "is not a member of consortium rxledger-test-midwest"},
 		{name: "a file that does not decode", args: []string{"--consortium", bad, "--org", generico}, code: 1, errHas: "line 3, column"},
 		{name: "no consortium: not checked", args: []string{"--org", "ManufacturerMSP"}, code: 0, errHas: "issued key"},
+		{name: "a regulator key of a regulator", args: []string{"--consortium", fixtureConsortium, "--org", "StateBoardMSP", "--role", "regulator"},
+			code: 0, errHas: "issued key"},
+		{name: "a regulator key of a manufacturer", args: []string{"--consortium", fixtureConsortium, "--org", generico, "--role", "regulator"},
+			code: 1, errHas: generico + " has no regulator role in consortium rxledger-test-midwest (testdata/consortium.json): " +
+				"a regulator key is for its regulators, StateBoardMSP"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 
 	"github.com/cockroachdb/pebble"
@@ -57,8 +55,7 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), CacheBytes: scanCacheBytes}.withDefaults()
-	db, err := openStore(dir, opts, true)
+	db, err := openReadOnly(dir)
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
