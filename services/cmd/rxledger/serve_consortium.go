@@ -117,12 +117,10 @@ func (sc *servedConsortium) loadSigningKeys(dir string) error {
 			return fmt.Errorf("--signing-keys %s: not a directory", dir)
 		}
 	}
-	keyed := 0
 	for _, o := range sc.cons.Organizations {
 		if o.PublicKey == "" {
 			continue
 		}
-		keyed++
 		if dir == "" {
 			sc.unsigned = append(sc.unsigned, o.MSPID)
 			continue
@@ -146,7 +144,7 @@ func (sc *servedConsortium) loadSigningKeys(dir string) error {
 		sc.warnings = append(sc.warnings, fmt.Sprintf("%s has a publicKey in %s and no signing key here (%s): "+
 			"transactions as it are refused", msp, sc, sc.expected(msp)))
 	}
-	if dir != "" && keyed == 0 {
+	if dir != "" && len(sc.signers)+len(sc.unsigned) == 0 { // no organisation has a publicKey
 		sc.warnings = append(sc.warnings, fmt.Sprintf("--signing-keys %s is not used: no organisation of %s has a publicKey", dir, sc))
 	}
 	if dir != "" {
