@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -56,16 +55,22 @@ func checkWALTail(fs vfs.FS, dir string, height uint64) error {
 	if err != nil {
 		return fmt.Errorf("read write-ahead log: %w", err)
 	}
-	raw, err := io.ReadAll(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("read write-ahead log %s: %w", name, err)
-	}
-	stop, ok := walStop(raw, num)
+	defer f.Close()
+	// Read as a stream and then a block at a time: the log may be as large
+	// as a memtable, and Open runs this on every start.
+	stop, ok := walStop(f, num)
 	if !ok {
 		return nil
 	}
-	if at, found := intactRecordAfter(raw, stop, uint32(num)); found {
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read write-ahead log %s: %w", name, err)
+	}
+	at, found, err := intactRecordAfter(f, info.Size(), stop, uint32(num))
+	if err != nil {
+		return fmt.Errorf("read write-ahead log %s: %w", name, err)
+	}
+	if found {
 		return badBlock(height, "missing: write-ahead log %s cannot be read at offset %d, yet holds an intact record at offset %d: "+
 			"the store drops every block committed from there on, so the chain ends at height %d; restore the directory from a copy",
 			name, stop, at, height)
@@ -75,8 +80,8 @@ func checkWALTail(fs vfs.FS, dir string, height uint64) error {
 
 // walStop returns the offset of the first record of the log that cannot be
 // read, or false when it reads to its end.
-func walStop(raw []byte, num uint64) (int, bool) {
-	rr := record.NewReader(bytes.NewReader(raw), pebble.FileNum(num))
+func walStop(log io.Reader, num uint64) (int, bool) {
+	rr := record.NewReader(log, pebble.FileNum(num))
 	for {
 		off := rr.Offset()
 		r, err := rr.Next()
@@ -108,19 +113,25 @@ var walCRC = crc32.MakeTable(crc32.Castagnoli)
 
 // intactRecordAfter returns the offset of the first intact start of a
 // record (a full or first chunk of log num, whose checksum holds) after the
-// record at stop, walking the chunks of every block from there on.
-func intactRecordAfter(raw []byte, stop int, num uint32) (int, bool) {
-	for block := stop / walBlockSize * walBlockSize; block < len(raw); block += walBlockSize {
-		end := min(block+walBlockSize, len(raw))
-		pos, skip := block, false
-		if block <= stop {
-			pos, skip = stop, true // the unreadable record's own first chunk
+// record at stop, walking the chunks of every block of the log (size
+// bytes) from there on.
+func intactRecordAfter(log io.ReaderAt, size int64, stop int, num uint32) (int, bool, error) {
+	buf := make([]byte, walBlockSize)
+	for block := stop / walBlockSize * walBlockSize; int64(block) < size; block += walBlockSize {
+		n, err := log.ReadAt(buf, int64(block))
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, false, err
 		}
-		for pos+walHeaderLen <= end {
+		raw := buf[:n] // the block; offsets below are within it
+		pos, skip := 0, false
+		if block <= stop {
+			pos, skip = stop-block, true // the unreadable record's own first chunk
+		}
+		for pos+walHeaderLen <= len(raw) {
 			h := raw[pos : pos+walHeaderLen]
 			length, typ := int(binary.LittleEndian.Uint16(h[4:6])), h[6]
 			next := pos + walHeaderLen + length
-			if typ < walFullChunk || typ > walLastChunkOf || next > end {
+			if typ < walFullChunk || typ > walLastChunkOf || next > len(raw) {
 				break
 			}
 			c := crc32.Checksum(raw[pos+6:next], walCRC)
@@ -130,10 +141,10 @@ func intactRecordAfter(raw []byte, stop int, num uint32) (int, bool) {
 				break
 			}
 			if intact && !skip && (typ == walFullChunk || typ == walFirstChunk) {
-				return pos, true
+				return block + pos, true, nil
 			}
 			pos, skip = next, false
 		}
 	}
-	return 0, false
+	return 0, false, nil
 }
