@@ -14,6 +14,14 @@ import (
 const (
 	TransientEvents = "events" // JSON array of epcis.Event (encoding/json of the Go model)
 	TransientT3     = "t3"     // JSON array of T3
+	// TransientSuspect is an optional JSON array of EPCs that the caller
+	// flags suspect in the same transaction, after the events: a receiver
+	// that quarantines what it receives records both at once, so that no
+	// crash leaves the packages received but not flagged. An item already
+	// suspect, quarantined or illegitimate is left as it is (a retried
+	// capture flags nothing twice); any other follows SetInvestigation's
+	// rules for suspect, and a refusal refuses the whole capture.
+	TransientSuspect = "suspect"
 )
 
 // CaptureResult is what Capture returns.
@@ -22,6 +30,10 @@ type CaptureResult struct {
 	Events []CapturedEvent `json:"events"`
 	// T3 are the IDs of the transaction information records, in input order.
 	T3 []string `json:"t3"`
+	// Suspect are the EPCs of transient "suspect" that this capture moved
+	// to suspect (not those that were already under investigation), in
+	// input order.
+	Suspect []string `json:"suspect,omitempty"`
 }
 
 // CapturedEvent reports one event of a capture.
@@ -108,10 +120,52 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 		return nil, err
 	}
 	res.T3 = ids
+	if res.Suspect, err = tx.flagSuspect(tr[TransientSuspect]); err != nil {
+		return nil, err
+	}
 	if err := tx.commit(FnCapture); err != nil {
 		return nil, err
 	}
 	return json.Marshal(&res)
+}
+
+// flagSuspect moves the items of a capture's transient "suspect" (raw, a
+// JSON array of EPCs; nil for none) to suspect, after the capture's events,
+// and returns the EPCs it moved.
+func (tx *txn) flagSuspect(raw []byte) ([]string, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	var epcs []string
+	if err := json.Unmarshal(raw, &epcs); err != nil {
+		return nil, refuse(CodeInvalid, "suspect-decode", "", fmt.Sprintf("transient %q must be a JSON array of EPCs: %v", TransientSuspect, err))
+	}
+	var flagged []string
+	res := InvestigationResult{}
+	for i, epc := range epcs {
+		id, err := ParseItemID(epc)
+		if err != nil {
+			return nil, refuse(CodeInvalid, "bad-epc", epc, fmt.Sprintf("%s[%d]: %v", TransientSuspect, i, err))
+		}
+		it, err := tx.item(id)
+		if err != nil {
+			return nil, err
+		}
+		if !it.exists() {
+			return nil, refuse(CodeNotFound, "unknown-epc", epc, fmt.Sprintf("%s[%d]: %s was never commissioned", TransientSuspect, i, epc))
+		}
+		if it.custody().Investigation.Blocking() {
+			continue
+		}
+		if err := tx.investigate(it, epc, InvestigationSuspect, &res); err != nil {
+			if re, ok := err.(*RuleError); ok {
+				re.Detail = fmt.Sprintf("%s[%d]: %s", TransientSuspect, i, re.Detail)
+			}
+			return nil, err
+		}
+		flagged = append(flagged, epc)
+	}
+	return flagged, nil
 }
 
 // shipment is a shipping event of the capture (new or a duplicate) and its

@@ -67,18 +67,32 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 	if !it.exists() {
 		return nil, refuse(CodeNotFound, "unknown-epc", epc, epc+" was never commissioned")
 	}
-	c := it.custody()
-	if c.Status.Terminal() {
-		return nil, refuse(CodeInvalid, "terminal", epc, fmt.Sprintf("%s is %s", epc, c.Status))
-	}
-	if !allowedMove(c.Investigation, to) {
-		return nil, refuse(CodeInvalid, "investigation-transition", epc, fmt.Sprintf("no move from %q to %q", orNone(string(c.Investigation)), to))
-	}
-	if err := tx.mayInvestigate(it, to, epc); err != nil {
+	res := InvestigationResult{State: to, Serials: []SerialRecord{}, Containers: []ContainerRecord{}}
+	if err := tx.investigate(it, epc, to, &res); err != nil {
 		return nil, err
 	}
-	res := InvestigationResult{State: to, Serials: []SerialRecord{}, Containers: []ContainerRecord{}}
-	err = tx.walk(it, func(x *item) error {
+	if err := tx.commit(FnSetInvestigation); err != nil {
+		return nil, err
+	}
+	return json.Marshal(&res)
+}
+
+// investigate moves the existing item it (named epc by the caller), and
+// everything packed in it, to the investigation state to, adding what it
+// changed to res; it refuses, changing nothing in the state, when a rule
+// forbids the move.
+func (tx *txn) investigate(it *item, epc string, to Investigation, res *InvestigationResult) error {
+	c := it.custody()
+	if c.Status.Terminal() {
+		return refuse(CodeInvalid, "terminal", epc, fmt.Sprintf("%s is %s", epc, c.Status))
+	}
+	if !allowedMove(c.Investigation, to) {
+		return refuse(CodeInvalid, "investigation-transition", epc, fmt.Sprintf("no move from %q to %q", orNone(string(c.Investigation)), to))
+	}
+	if err := tx.mayInvestigate(it, to, epc); err != nil {
+		return err
+	}
+	return tx.walk(it, func(x *item) error {
 		xc := x.custody()
 		if x != it {
 			if xc.Status.Terminal() {
@@ -113,13 +127,6 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 		res.add(x)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.commit(FnSetInvestigation); err != nil {
-		return nil, err
-	}
-	return json.Marshal(&res)
 }
 
 // add reports a changed item.

@@ -8,6 +8,7 @@ import (
 
 	"rxledger/chaincode"
 	"rxledger/chaincode/chaincodetest"
+	"rxledger/epcis"
 )
 
 // TestInvestigation walks the state machine and its who-may rules. The
@@ -282,5 +283,110 @@ func TestRegulatorTakesOverPackageInContainer(t *testing.T) {
 			_, err = capture(t, m, whs, stepEv("dispensing", a))
 			wantRule(t, err, chaincode.CodeInvalid, "under-investigation", 0)
 		})
+	}
+}
+
+// TestCaptureFlagsSuspect: a capture's transient "suspect" flags packages
+// suspect in the same transaction as its events (a wholesaler that
+// quarantines what it receives), leaves alone what is already under
+// investigation, so that a retried capture succeeds, and refuses the whole
+// capture when any entry breaks a rule.
+func TestCaptureFlagsSuspect(t *testing.T) {
+	m := newLedger(t)
+	a, b, c, d := sgtin("F1"), sgtin("F2"), sgtin("F3"), sgtin("F4")
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a, b, c, d), shipEv(whsGLN, a, b, c))
+	withSuspect := func(events []epcis.Event, suspect ...string) map[string][]byte {
+		tr := transient(t, events, nil)
+		raw, err := json.Marshal(suspect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr[chaincode.TransientSuspect] = raw
+		return tr
+	}
+	receiveAB := []epcis.Event{stepEv("receiving", a, b)}
+
+	res, err := captureWith(t, m, whs, withSuspect(receiveAB, sgtinDL("F1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Suspect) != 1 || res.Suspect[0] != sgtinDL("F1") {
+		t.Fatalf("flagged %v, want [%s]", res.Suspect, sgtinDL("F1"))
+	}
+	if s := serialOf(t, m, a); s.Owner != whs || s.Investigation != chaincode.InvestigationSuspect || s.InvestigationBy != whs {
+		t.Fatalf("a after the capture: %+v", s.Custody)
+	}
+	if s := serialOf(t, m, b); s.Owner != whs || s.Investigation != chaincode.InvestigationNone {
+		t.Fatalf("b after the capture: %+v", s.Custody)
+	}
+	// One chaincode event carries the receipt and the flag.
+	flagged := 0
+	for _, s := range lastEvent(t, m).AllSerials() {
+		if s.Owner != whs {
+			t.Fatalf("event serial %+v not received", s)
+		}
+		if s.Investigation == chaincode.InvestigationSuspect {
+			flagged++
+		}
+	}
+	if flagged != 1 {
+		t.Fatalf("the capture's event shows %d suspect serials, want 1", flagged)
+	}
+
+	// The same capture again: its events are duplicates and a is left as it
+	// is (still the wholesaler's suspicion); nothing is flagged twice.
+	again, err := captureWith(t, m, whs, withSuspect(receiveAB, sgtinDL("F1")))
+	if err != nil {
+		t.Fatalf("retried capture: %v", err)
+	}
+	if len(again.Suspect) != 0 || !again.Events[0].Duplicate {
+		t.Fatalf("retried capture: %+v", again)
+	}
+	// Already under the manufacturer's investigation: left to it.
+	if _, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, b, "suspect"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Each refusal refuses the receipt of c too.
+	receiveC := []epcis.Event{stepEv("receiving", c)}
+	for _, tc := range []struct {
+		name       string
+		tr         map[string][]byte
+		code, rule string
+	}{
+		{"not held by the caller", withSuspect(receiveC, c, d), chaincode.CodeForbidden, "investigation-not-allowed"},
+		{"never commissioned", withSuspect(receiveC, c, sgtin("NEVER")), chaincode.CodeNotFound, "unknown-epc"},
+		{"not an EPC", withSuspect(receiveC, "F5"), chaincode.CodeInvalid, "bad-epc"},
+		{"not a list", func() map[string][]byte {
+			tr := transient(t, receiveC, nil)
+			tr[chaincode.TransientSuspect] = []byte(`{"epc":"x"}`)
+			return tr
+		}(), chaincode.CodeInvalid, "suspect-decode"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := captureWith(t, m, whs, tc.tr)
+			re := wantRule(t, err, tc.code, tc.rule, -1)
+			if tc.rule != "suspect-decode" && !strings.HasPrefix(re.Detail, chaincode.TransientSuspect+"[") {
+				t.Errorf("detail %q does not name the list entry", re.Detail)
+			}
+			if s := serialOf(t, m, c); s.Owner != mfr || s.Status != chaincode.StatusInTransit || s.Investigation != chaincode.InvestigationNone {
+				t.Fatalf("c after a refused capture: %+v", s.Custody)
+			}
+			if s := serialOf(t, m, d); s.Investigation != chaincode.InvestigationNone {
+				t.Fatalf("d after a refused capture: %+v", s.Custody)
+			}
+		})
+	}
+
+	// b, already suspect, is skipped; c is received and flagged.
+	res, err = captureWith(t, m, whs, withSuspect(receiveC, b, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Suspect) != 1 || res.Suspect[0] != c {
+		t.Fatalf("flagged %v, want [%s]", res.Suspect, c)
+	}
+	if s := serialOf(t, m, b); s.InvestigationBy != mfr {
+		t.Fatalf("b's investigation moved to %q", s.InvestigationBy)
 	}
 }

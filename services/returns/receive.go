@@ -86,13 +86,11 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 				At(problem.Location{Field: "items", Index: problem.Index(i)})
 		}
 	}
-	if len(order) > 0 {
-		r, err := s.capture(ctx, caller, order, groups)
-		if err != nil {
-			return ReceiveResult{}, err
-		}
-		res.CaptureTxID, res.LedgerHeight = r.TxID, r.Block+1
-	}
+	// The quarantined packages not yet under investigation are flagged
+	// suspect: in the receiving transaction itself when there is one, so
+	// that no failure leaves a package received but not flagged.
+	var suspect []string
+	flag := map[string]int{} // link -> item index
 	for i := range res.Items {
 		it := &res.Items[i]
 		cur := it.current
@@ -100,13 +98,41 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 			continue
 		}
 		link := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: it.GTIN, Serial: it.Serial}.DigitalLink()
-		r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnSetInvestigation,
-			Args: []string{link, string(chaincode.InvestigationSuspect)}})
-		if err != nil {
-			return ReceiveResult{}, fmt.Errorf("flag %s suspect: %w", link, err)
+		if _, ok := flag[link]; !ok {
+			flag[link] = i
+			suspect = append(suspect, link)
 		}
-		it.FlaggedSuspect, it.Investigation = true, chaincode.InvestigationSuspect
-		res.LedgerHeight = r.Block + 1
+	}
+	var flagged []string
+	if len(order) > 0 {
+		r, err := s.capture(ctx, caller, order, groups, suspect)
+		if err != nil {
+			return ReceiveResult{}, err
+		}
+		var cr chaincode.CaptureResult
+		if err := json.Unmarshal(r.Result, &cr); err != nil {
+			return ReceiveResult{}, fmt.Errorf("decode the capture's result: %w", err)
+		}
+		flagged = cr.Suspect
+		res.CaptureTxID, res.LedgerHeight = r.TxID, r.Block+1
+	} else {
+		// Every item had been received back before: flag those a
+		// receipt without a quarantine left unflagged, one by one.
+		for _, link := range suspect {
+			r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnSetInvestigation,
+				Args: []string{link, string(chaincode.InvestigationSuspect)}})
+			if err != nil {
+				return ReceiveResult{}, fmt.Errorf("flag %s suspect: %w", link, err)
+			}
+			flagged = append(flagged, link)
+			res.LedgerHeight = r.Block + 1
+		}
+	}
+	for _, link := range flagged {
+		if i, ok := flag[link]; ok {
+			it := &res.Items[i]
+			it.FlaggedSuspect, it.Investigation = true, chaincode.InvestigationSuspect
+		}
 	}
 	if res.LedgerHeight == 0 {
 		h, err := s.ledger.Height(ctx)
@@ -131,8 +157,9 @@ type receiptGroup struct {
 }
 
 // capture submits one receiving event per group as one transaction, with
-// the event bodies in the transient map.
-func (s *Service) capture(ctx context.Context, caller auth.Principal, order []receiptGroup, groups map[receiptGroup][]string) (ledger.Receipt, error) {
+// the event bodies in the transient map, flagging the packages of suspect
+// (digital links) suspect in the same transaction.
+func (s *Service) capture(ctx context.Context, caller auth.Principal, order []receiptGroup, groups map[receiptGroup][]string, suspect []string) (ledger.Receipt, error) {
 	ctx, span := s.tracer.Start(ctx, "returns.ledger.capture")
 	defer span.End()
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -156,8 +183,13 @@ func (s *Service) capture(ctx context.Context, caller auth.Principal, order []re
 	if err != nil {
 		return ledger.Receipt{}, fmt.Errorf("encode receiving events: %w", err)
 	}
-	r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnCapture,
-		Transient: map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}})
+	tr := map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}
+	if len(suspect) > 0 {
+		if tr[chaincode.TransientSuspect], err = json.Marshal(suspect); err != nil {
+			return ledger.Receipt{}, fmt.Errorf("encode the packages to flag: %w", err)
+		}
+	}
+	r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnCapture, Transient: tr})
 	if err != nil {
 		return ledger.Receipt{}, fmt.Errorf("capture the receiving events: %w", err)
 	}

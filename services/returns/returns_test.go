@@ -301,6 +301,17 @@ func TestReceive(t *testing.T) {
 	if q.Owner != verifytest.Wholesaler || q.Status != chaincode.StatusActive || q.Investigation != chaincode.InvestigationSuspect || q.InvestigationBy != verifytest.Wholesaler {
 		t.Errorf("quarantined return on the ledger: %+v", q)
 	}
+	// The receipt and the flag are one transaction: no failure between
+	// them can leave the package received but not flagged.
+	link := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: verifytest.GTIN, Serial: bad}.DigitalLink()
+	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnHistory, link)
+	var hist []chaincode.CustodyEntry
+	if err != nil || json.Unmarshal(raw, &hist) != nil || len(hist) == 0 {
+		t.Fatalf("history of %s: %s %v", link, raw, err)
+	}
+	if last := hist[len(hist)-1]; last.TxID != r.CaptureTxID || last.Serial == nil || last.Serial.Investigation != chaincode.InvestigationSuspect || last.Serial.Owner != verifytest.Wholesaler {
+		t.Errorf("the quarantined package's last change is not the receipt with the flag (tx %s): %+v", r.CaptureTxID, last)
+	}
 
 	h, _ := w.Ledger.Height(context.Background())
 	again := f.receive(items...)

@@ -182,6 +182,13 @@ func t3(seller, buyer, po string, qty int) chaincode.T3 {
 // capture submits a batch of events (and T3 records) as org.
 func (h *harness) capture(org string, t3s []chaincode.T3, events ...epcis.Event) (chaincode.CaptureResult, ledger.Receipt, error) {
 	h.t.Helper()
+	return h.captureFlagging(org, t3s, nil, events...)
+}
+
+// captureFlagging submits a batch of events (and T3 records) as org,
+// flagging the EPCs of suspect suspect in the same transaction.
+func (h *harness) captureFlagging(org string, t3s []chaincode.T3, suspect []string, events ...epcis.Event) (chaincode.CaptureResult, ledger.Receipt, error) {
+	h.t.Helper()
 	var res chaincode.CaptureResult
 	raw, err := json.Marshal(events)
 	if err != nil {
@@ -190,6 +197,11 @@ func (h *harness) capture(org string, t3s []chaincode.T3, events ...epcis.Event)
 	tr := map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}
 	if t3s != nil {
 		if tr[chaincode.TransientT3], err = json.Marshal(t3s); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	if suspect != nil {
+		if tr[chaincode.TransientSuspect], err = json.Marshal(suspect); err != nil {
 			h.t.Fatal(err)
 		}
 	}

@@ -41,6 +41,7 @@ func RunWith(t *testing.T, opts Options, newLedger func(t *testing.T) ledger.Led
 		{"distribution from manufacturer to dispensing", distribution},
 		{"idempotent capture", idempotent},
 		{"saleable return", saleableReturn},
+		{"quarantined return", quarantinedReturn},
 		{"lot recall", lotRecall},
 		{"suspect package", suspectPackage},
 		{"suspicion not cleared through a case", suspicionInCase},
@@ -212,6 +213,43 @@ func saleableReturn(t *testing.T, h *harness) {
 	}
 	// Resaleable: the wholesaler can sell it again.
 	h.mustCapture(Wholesaler, nil, ship(8, pharmGLN, a))
+}
+
+// quarantinedReturn: the wholesaler receives a returned package and flags
+// it suspect in the same transaction; a flag it may not set refuses the
+// receipt with it.
+func quarantinedReturn(t *testing.T, h *harness) {
+	a, b := h.sgtin("Q1"), h.sgtin("Q2")
+	h.mustCapture(Manufacturer, nil, commission(0, h.id("LQ"), a, b), ship(1, whsGLN, a))
+	h.mustCapture(Wholesaler, nil, step(2, "receiving", a), ship(3, pharmGLN, a))
+	h.mustCapture(Pharmacy, nil, step(4, "receiving", a), ship(5, whsGLN, a))
+
+	// b is the manufacturer's: the wholesaler may not flag it, and the
+	// receipt of a is refused with the flag.
+	_, _, err := h.captureFlagging(Wholesaler, nil, []string{a, b}, step(6, "receiving", a))
+	wantRefusal(t, err, problem.Forbidden, "investigation-not-allowed")
+	h.wantSerial(a, Pharmacy, chaincode.StatusInTransit, Wholesaler)
+
+	res, r, err := h.captureFlagging(Wholesaler, nil, []string{a}, step(6, "receiving", a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Suspect, []string{a}) {
+		t.Fatalf("flagged %v, want [%s]", res.Suspect, a)
+	}
+	if ev := eventOf(t, h.l, r); len(ev.AllSerials()) != 1 || ev.AllSerials()[0].Investigation != chaincode.InvestigationSuspect || ev.AllSerials()[0].Owner != Wholesaler {
+		t.Fatalf("receiving event: %+v", ev.AllSerials())
+	}
+	if s := h.wantSerial(a, Wholesaler, chaincode.StatusActive, ""); s.Investigation != chaincode.InvestigationSuspect || s.InvestigationBy != Wholesaler {
+		t.Fatalf("after the quarantined return: %+v", s)
+	}
+	_, _, err = h.capture(Wholesaler, nil, ship(7, pharmGLN, a))
+	wantRefusal(t, err, problem.Invalid, "under-investigation")
+	// The same capture again changes nothing and flags nothing.
+	res, _, err = h.captureFlagging(Wholesaler, nil, []string{a}, step(6, "receiving", a))
+	if err != nil || len(res.Suspect) != 0 || !res.Events[0].Duplicate {
+		t.Fatalf("the capture again: %+v %v", res, err)
+	}
 }
 
 // lotRecall: the GTIN's owner recalls a lot; verification says Recalled,
