@@ -90,7 +90,7 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 	// suspect: in the receiving transaction itself when there is one, so
 	// that no failure leaves a package received but not flagged.
 	var suspect []string
-	flag := map[string]int{} // link -> item index
+	flag := map[string][]int{} // link -> the indexes of its items (a package scanned twice is listed once)
 	for i := range res.Items {
 		it := &res.Items[i]
 		cur := it.current
@@ -99,9 +99,9 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 		}
 		link := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: it.GTIN, Serial: it.Serial}.DigitalLink()
 		if _, ok := flag[link]; !ok {
-			flag[link] = i
 			suspect = append(suspect, link)
 		}
+		flag[link] = append(flag[link], i)
 	}
 	var flagged []string
 	if len(order) > 0 {
@@ -129,7 +129,7 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 		}
 	}
 	for _, link := range flagged {
-		if i, ok := flag[link]; ok {
+		for _, i := range flag[link] {
 			it := &res.Items[i]
 			it.FlaggedSuspect, it.Investigation = true, chaincode.InvestigationSuspect
 		}

@@ -322,6 +322,18 @@ func TestReceive(t *testing.T) {
 		t.Errorf("second receive wrote blocks: height %d -> %d", h, h2)
 	}
 
+	// A package scanned twice in a tote is received and flagged once, and
+	// both its items say so.
+	twice := w.Serial("T")
+	w.Distribute(lot, twice)
+	w.Ship(verifytest.Pharmacy, verifytest.WholesalerGLN, twice)
+	dup := f.receive(item(twice, "OTHER", verifytest.PharmacyGLN), item(twice, "OTHER", verifytest.PharmacyGLN))
+	for i, it := range dup.Items {
+		if it.Decision.Decision != Quarantine || !it.FlaggedSuspect || it.Investigation != chaincode.InvestigationSuspect || it.Owner != verifytest.Wholesaler {
+			t.Errorf("package scanned twice, item %d: %+v", i, it)
+		}
+	}
+
 	status, body := f.post("/returns/receive", verifytest.Wholesaler, item(stay, lot, verifytest.PharmacyGLN))
 	wantProblem(t, status, body, 409, problem.Conflict, "items")
 	if s := w.ReadSerial(stay); s.Owner != verifytest.Pharmacy {
