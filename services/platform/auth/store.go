@@ -80,8 +80,9 @@ type file struct {
 // Store is a file-backed set of API keys, safe for concurrent use by
 // goroutines and by processes sharing the file. Keys are held in memory and
 // the file is re-read when it changes (checked at most every
-// RefreshInterval), so a key issued or revoked by another process takes
-// effect within about a second. Changes lock the file (flock on a sibling
+// RefreshInterval, and when a request names a key ID the store does not
+// hold), so a key issued by another process works at once and one revoked
+// by another process stops working within about a second. Changes lock the file (flock on a sibling
 // .lock file), re-read it, and rewrite it atomically (temporary file, sync,
 // rename) with mode 0600.
 type Store struct {
@@ -92,6 +93,7 @@ type Store struct {
 	version fileVersion // of the file the keys were read from
 
 	nextCheck atomic.Int64 // unix nanoseconds of the next look at the file
+	nextMiss  atomic.Int64 // of the next look for a key ID not held
 }
 
 // fileVersion identifies one content of the file.
@@ -318,6 +320,13 @@ func (s *Store) authenticate(key string) (*record, error) {
 	s.mu.RLock()
 	r, ok := s.keys[id]
 	s.mu.RUnlock()
+	if !ok && s.refreshOnMiss() {
+		// A key issued by another process (rxledger keys issue) a moment
+		// ago works at once, not after the next periodic look.
+		s.mu.RLock()
+		r, ok = s.keys[id]
+		s.mu.RUnlock()
+	}
 	if !ok || !sumMatches(secret, &r.sum) {
 		return nil, problem.New(problem.Unauthorized, "the API key is not valid")
 	}
@@ -333,6 +342,23 @@ func (s *Store) maybeRefresh() {
 		return
 	}
 	s.refresh()
+}
+
+// missInterval bounds how often unknown key IDs make a store look at its
+// file: a flood of made-up keys costs at most one stat per interval. (A
+// variable for tests.)
+var missInterval = 10 * time.Millisecond
+
+// refreshOnMiss refreshes for a key ID the store does not hold, at most once
+// per missInterval (one caller does it), and reports whether it did.
+func (s *Store) refreshOnMiss() bool {
+	now := time.Now().UnixNano()
+	next := s.nextMiss.Load()
+	if now < next || !s.nextMiss.CompareAndSwap(next, now+int64(missInterval)) {
+		return false
+	}
+	s.refresh()
+	return true
 }
 
 // writeKeys writes the keys atomically.

@@ -74,18 +74,30 @@ func TestStoresShareTheFile(t *testing.T) {
 	})
 }
 
+// TestNoRefreshBeforeInterval: a key the store holds is checked without
+// looking at the file, so a key revoked by another process is still
+// accepted until the store's next periodic look.
 func TestNoRefreshBeforeInterval(t *testing.T) {
 	path := filepath.Join(t.TempDir(), KeysFile)
 	server, cli := mustOpen(t, path), mustOpen(t, path)
-	key, _, err := cli.Issue(Grant{Org: "PharmacyMSP", Role: Dispenser})
+	key, p, err := cli.Issue(Grant{Org: "PharmacyMSP", Role: Dispenser})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The next look at the file is due later, so the new key is not known
-	// yet: the hot path does not touch the file on every request.
+	ctx := context.Background()
 	server.nextCheck.Store(time.Now().Add(time.Hour).UnixNano())
-	if _, err := server.Authenticate(context.Background(), key); err == nil {
-		t.Error("key accepted before the store looked at its file again")
+	if _, err := server.Authenticate(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Revoke(p.KeyID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.Authenticate(ctx, key); err != nil {
+		t.Error("a held key looked at the file before the next periodic look")
+	}
+	forceRefresh(server)
+	if _, err := server.Authenticate(ctx, key); err == nil {
+		t.Error("a key revoked elsewhere is accepted after the periodic look")
 	}
 }
 
@@ -210,5 +222,47 @@ func TestRefreshKeepsANewerChange(t *testing.T) {
 	s1.refresh() // reads the file with the key, then the revocation lands
 	if _, err := s1.Authenticate(context.Background(), key); err == nil {
 		t.Fatal("a key revoked by this store authenticates after a refresh that read the file before the revocation")
+	}
+}
+
+// TestKeyIssuedElsewhereWorksAtOnce: a serving store takes a key that
+// another process issued a moment ago on its first use, without waiting for
+// its periodic look at the file; made-up keys make it look at most once per
+// missInterval.
+func TestKeyIssuedElsewhereWorksAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), KeysFile)
+	server, cli := mustOpen(t, path), mustOpen(t, path)
+	ctx := context.Background()
+	server.nextCheck.Store(time.Now().Add(time.Hour).UnixNano()) // no periodic look during the test
+	key, p, err := cli.Issue(Grant{Org: "PharmacyMSP", Role: Dispenser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := server.Authenticate(ctx, key); err != nil || got != p {
+		t.Fatalf("a key issued elsewhere, used at once: %+v, %v", got, err)
+	}
+
+	// Unknown keys look at the file at most once per missInterval: within
+	// it, a key issued after the first look is not seen yet.
+	missInterval = time.Hour
+	t.Cleanup(func() { missInterval = 10 * time.Millisecond })
+	madeUp, _, err := mustOpen(t, filepath.Join(t.TempDir(), KeysFile)).Issue(Grant{Org: "RogueMSP", Role: Wholesaler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server.nextMiss.Store(0)
+	if _, err := server.Authenticate(ctx, madeUp); err == nil {
+		t.Fatal("a made-up key was accepted")
+	}
+	late, _, err := cli.Issue(Grant{Org: "WholesalerMSP", Role: Wholesaler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.Authenticate(ctx, late); err == nil {
+		t.Error("a second unknown key within missInterval looked at the file again")
+	}
+	server.nextMiss.Store(0) // the interval has passed
+	if _, err := server.Authenticate(ctx, late); err != nil {
+		t.Errorf("after missInterval the new key is refused: %v", err)
 	}
 }
