@@ -93,3 +93,29 @@ func TestSelfWrittenLicenceIsNotATP(t *testing.T) {
 	_, err = capture(t, m, p.ID, stepEv("receiving", sgtin("X")))
 	wantRule(t, err, chaincode.CodeForbidden, "caller-not-atp", -1)
 }
+
+// TestNotATPReason: the refusal says what is missing, so an organisation
+// with a claimed but unattested licence is not told it has no licence.
+func TestNotATPReason(t *testing.T) {
+	now := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	lic := func(exp time.Time) []chaincode.License {
+		return []chaincode.License{{Authority: "FDA", Number: "L-1", Expiry: exp}}
+	}
+	claimed := &chaincode.Partner{ID: "NewMSP", Licenses: lic(now.AddDate(1, 0, 0))}
+	for _, tc := range []struct {
+		name string
+		p    *chaincode.Partner
+		want string
+	}{
+		{"no record", nil, "has no partner record on the ledger"},
+		{"claimed, not attested", claimed, "has a partner record that no regulator has attested yet"},
+		{"attested without licences", &chaincode.Partner{ID: "NewMSP", Attested: &chaincode.Attestation{}}, "has no licence that a regulator attested"},
+		{"attested licences expired", &chaincode.Partner{ID: "NewMSP", Attested: &chaincode.Attestation{Licenses: append(lic(now.AddDate(0, -2, 0)), lic(now.AddDate(0, -1, 0))...)}},
+			"has no current licence: the last one a regulator attested expired on 2026-10-21"},
+		{"current", &chaincode.Partner{ID: "NewMSP", Attested: &chaincode.Attestation{Licenses: lic(now.AddDate(0, 0, 1))}}, ""},
+	} {
+		if got := tc.p.NotATPReason(now); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

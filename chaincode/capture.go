@@ -51,12 +51,12 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 	if tx.isRegulator(tx.caller) {
 		return nil, refuse(CodeForbidden, "regulator-read-only", "", "a regulator does not capture supply chain events")
 	}
-	atp, err := tx.isATP(tx.caller)
+	why, err := tx.notATP(tx.caller)
 	if err != nil {
 		return nil, err
 	}
-	if !atp {
-		return nil, refuse(CodeForbidden, "caller-not-atp", "", tx.caller+" has no partner record with a current licence")
+	if why != "" {
+		return nil, refuse(CodeForbidden, "caller-not-atp", "", tx.caller+" is not an authorized trading partner: it "+why)
 	}
 	tr, err := tx.st.Transient()
 	if err != nil {

@@ -191,12 +191,12 @@ func (tx *txn) mayInvestigate(it *item, to Investigation, epc string) error {
 		// Clearing puts a package back into trade: only a current
 		// authorized trading partner vouches for it. (Raising a suspicion
 		// stays open to a lapsed holder: it only stops trade.)
-		atp, err := tx.isATP(tx.caller)
+		why, err := tx.notATP(tx.caller)
 		if err != nil {
 			return err
 		}
-		if !atp {
-			return refuse(CodeForbidden, "caller-not-atp", epc, tx.caller+" has no partner record with a current licence and may not clear "+epc)
+		if why != "" {
+			return refuse(CodeForbidden, "caller-not-atp", epc, tx.caller+" may not clear "+epc+": it is not an authorized trading partner, it "+why)
 		}
 	}
 	return nil

@@ -226,6 +226,29 @@ func (p *Partner) ATP(t time.Time) bool {
 	return false
 }
 
+// NotATPReason says why p (nil: no record) is not an authorized trading
+// partner at t, as the end of a sentence that names the organisation; ""
+// when it is one.
+func (p *Partner) NotATPReason(t time.Time) string {
+	switch {
+	case p == nil:
+		return "has no partner record on the ledger"
+	case p.ATP(t):
+		return ""
+	case p.Attested == nil:
+		return "has a partner record that no regulator has attested yet"
+	case len(p.Attested.Licenses) == 0:
+		return "has no licence that a regulator attested"
+	}
+	latest := p.Attested.Licenses[0].Expiry
+	for _, l := range p.Attested.Licenses[1:] {
+		if l.Expiry.After(latest) {
+			latest = l.Expiry
+		}
+	}
+	return "has no current licence: the last one a regulator attested expired on " + latest.UTC().Format(time.DateOnly)
+}
+
 // FirstAttestedGLN is the first GLN a regulator attests as the partner's,
 // "" when none: the party that answers for its products (LMS responderGLN).
 func (p *Partner) FirstAttestedGLN() string {

@@ -16,10 +16,10 @@ func (ec *eventCtx) ship() error {
 	if err != nil {
 		return err
 	}
-	if ok, err := tx.isATP(to); err != nil {
+	if why, err := tx.notATP(to); err != nil {
 		return err
-	} else if !ok {
-		return ec.fail(CodeForbidden, "destination-not-atp", toEPC, "%s is not an authorized trading partner (no current licence)", to)
+	} else if why != "" {
+		return ec.fail(CodeForbidden, "destination-not-atp", toEPC, "%s is not an authorized trading partner: it %s", to, why)
 	}
 	if err := ec.sourceIsCaller(); err != nil {
 		return err

@@ -206,14 +206,14 @@ func (tx *txn) partner(msp string) (*Partner, error) {
 	return p, nil
 }
 
-// isATP reports whether msp is an authorized trading partner now. Configured
-// regulators are not trading partners.
-func (tx *txn) isATP(msp string) (bool, error) {
+// notATP returns why msp is not an authorized trading partner now
+// (Partner.NotATPReason), "" when it is one.
+func (tx *txn) notATP(msp string) (string, error) {
 	p, err := tx.partner(msp)
-	if err != nil || p == nil {
-		return false, err
+	if err != nil {
+		return "", err
 	}
-	return p.ATP(tx.now), nil
+	return p.NotATPReason(tx.now), nil
 }
 
 // gtinOwner returns the MSP ID owning the company prefix of gtin, or "".

@@ -124,12 +124,12 @@ func verifyQuery(tx *txn, args []string) ([]byte, error) {
 		return nil, refuse(CodeInvalid, "verify-request", "", "gtin (14 digits) and serialNumber are required")
 	}
 	if !tx.isRegulator(tx.caller) {
-		ok, err := tx.isATP(tx.caller)
+		why, err := tx.notATP(tx.caller)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			return nil, refuse(CodeForbidden, "requester-not-atp", "", tx.caller+" is not an authorized trading partner")
+		if why != "" {
+			return nil, refuse(CodeForbidden, "requester-not-atp", "", tx.caller+" is not an authorized trading partner: it "+why)
 		}
 	}
 	it, err := tx.item(ItemID{Kind: KindSGTIN, GTIN: req.GTIN, Serial: req.Serial})

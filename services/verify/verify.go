@@ -123,7 +123,7 @@ func (s *Service) authorize(ctx context.Context, caller auth.Principal, reqs []R
 	}
 	if !s.isRegulator(caller.Org) && (partner == nil || !partner.ATP(now)) {
 		return problem.New(problem.Forbidden,
-			"organisation %s is not a current authorized trading partner (no partner record on the ledger, or no licence that has not expired)", caller.Org)
+			"organisation %s is not a current authorized trading partner: it %s", caller.Org, partner.NotATPReason(now))
 	}
 	for i := range reqs {
 		g := reqs[i].ReqGLN
