@@ -27,6 +27,16 @@ func xmlObjectEvent(epcs int) string {
 
 func TestDecodeXMLRejectsMalformedAndHostileInput(t *testing.T) {
 	deep := strings.Repeat("<ext:a>", 10000) + strings.Repeat("</ext:a>", 10000)
+	// Many attributes, or many namespace declarations, on one element: the
+	// check for an attribute given twice was quadratic in their number.
+	var attrs, decls, nested strings.Builder
+	for i := range 100_000 {
+		fmt.Fprintf(&attrs, ` a%d=""`, i)
+		fmt.Fprintf(&decls, ` xmlns:p%d="urn:p%d"`, i, i)
+	}
+	for i := range 300 {
+		fmt.Fprintf(&nested, `<ext:a xmlns:q%d="urn:q">`, i)
+	}
 	tests := []struct {
 		name   string
 		doc    string
@@ -47,6 +57,9 @@ func TestDecodeXMLRejectsMalformedAndHostileInput(t *testing.T) {
 		{name: "error in second event", doc: xmlDoc(xmlObjectEvent(1), "<ObjectEvent><eventTime>2024-01-01T00:00:00Z</eventTime><action>MOVE</action></ObjectEvent>"), reason: `invalid action "MOVE"`, line: 4, event: 1},
 		{name: "repeated single field", doc: xmlDoc("<ObjectEvent><eventTime>2024-01-01T00:00:00Z</eventTime><action>ADD</action><action>DELETE</action></ObjectEvent>"), reason: "element <action> given twice", line: 3, event: 0},
 		{name: "bad quantity", doc: xmlDoc("<ObjectEvent><eventTime>2024-01-01T00:00:00Z</eventTime><action>ADD</action><quantityList><quantityElement><epcClass>x</epcClass><quantity>ten</quantity></quantityElement></quantityList></ObjectEvent>"), reason: `quantity "ten" is not a number`, line: 3, event: 0},
+		{name: "attribute bomb", doc: xmlDoc(`<ObjectEvent><x` + attrs.String() + `/></ObjectEvent>`), reason: "the attributes of <x> exceeds 256", line: 3, event: -1, large: true},
+		{name: "namespace declaration bomb", doc: strings.Replace(xmlDoc(xmlObjectEvent(1)), `<epcis:EPCISDocument `, `<epcis:EPCISDocument`+decls.String()+` `, 1), reason: "the attributes of <epcis:EPCISDocument> exceeds 256", line: 2, event: -1, large: true},
+		{name: "namespace declarations nested", doc: xmlDoc(`<ObjectEvent xmlns:ext="urn:x">` + nested.String()), limits: Limits{MaxDepth: 1000}, reason: "namespace declarations in scope exceeds 256", line: 3, event: -1, large: true},
 		{name: "nesting bomb", doc: xmlDoc(`<ObjectEvent xmlns:ext="urn:x">` + deep + `</ObjectEvent>`), reason: "element nesting depth", line: 3, event: -1, large: true},
 		{name: "too many events", doc: xmlDoc(xmlObjectEvent(1), xmlObjectEvent(1), xmlObjectEvent(1)), limits: Limits{MaxEvents: 2}, reason: "number of events", line: 5, event: -1, large: true},
 		{name: "too many EPCs", doc: xmlDoc(xmlObjectEvent(3)), limits: Limits{MaxEPCsPerEvent: 2}, reason: "number of entries", line: 3, event: 0, large: true},

@@ -39,6 +39,12 @@ const (
 	tokText
 )
 
+// maxXMLAttrs bounds the attributes of one element (namespace declarations
+// included). EPCIS elements carry a handful; the bound keeps the check for
+// an attribute given twice, which compares each with those before it, from
+// costing a made-up document quadratic time.
+const maxXMLAttrs = 256
+
 // rawAttr is an attribute as written: its qualified name and raw value.
 type rawAttr struct {
 	name, value []byte
@@ -172,6 +178,9 @@ func (s *xmlScanner) scanStartTag() error {
 		v := s.src[s.pos+1 : s.pos+1+end]
 		if bytes.IndexByte(v, '<') >= 0 {
 			return s.fail("'<' in the value of attribute %s", an)
+		}
+		if len(s.attrs) >= maxXMLAttrs {
+			return limitErr(fmt.Sprintf("the attributes of <%s>", name), maxXMLAttrs)
 		}
 		for _, a := range s.attrs {
 			if bytes.Equal(a.name, an) {

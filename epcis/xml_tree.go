@@ -42,6 +42,10 @@ type nsBinding struct {
 // xmlNamespaceURI is the namespace the prefix "xml" is bound to by definition.
 const xmlNamespaceURI = "http://www.w3.org/XML/1998/namespace"
 
+// maxXMLBindings bounds the namespace declarations in scope at once: every
+// prefixed name is looked up through them, innermost first.
+const maxXMLBindings = 256
+
 // treeBuilder builds the tree from xmlScanner tokens and resolves namespace
 // prefixes itself against a stack of declarations.
 type treeBuilder struct {
@@ -219,6 +223,10 @@ func (b *treeBuilder) startNode(off int64) (*xmlNode, int, error) {
 			if err != nil {
 				return nil, 0, err
 			}
+			if len(b.bindings) >= maxXMLBindings {
+				b.bindings = b.bindings[:len(b.bindings)-pushed]
+				return nil, 0, limitErr("namespace declarations in scope", maxXMLBindings)
+			}
 			nb := nsBinding{b.intern(local), b.intern(uri)}
 			b.bindings = append(b.bindings, nb)
 			b.declared = append(b.declared, nb)
@@ -227,6 +235,10 @@ func (b *treeBuilder) startNode(off int64) (*xmlNode, int, error) {
 			uri, err := unescapeXML(a.value)
 			if err != nil {
 				return nil, 0, err
+			}
+			if len(b.bindings) >= maxXMLBindings {
+				b.bindings = b.bindings[:len(b.bindings)-pushed]
+				return nil, 0, limitErr("namespace declarations in scope", maxXMLBindings)
 			}
 			b.bindings = append(b.bindings, nsBinding{"", b.intern(uri)})
 			pushed++
