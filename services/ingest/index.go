@@ -54,7 +54,8 @@ const (
 //	3  SGTINs and SSCCs written with Digital Link short names canonical
 //	   (canonEPC), as the other forms already were
 //	4  EPC classes canonical (canonClass)
-const indexFormat = 4
+//	5  partners' GLNs as a regulator attests them, not as claimed
+const indexFormat = 5
 
 // seqBits is how many low bits of seq count events within a block.
 const seqBits = 20

@@ -160,8 +160,11 @@ func (p *projection) apply(ctx context.Context, b ledger.Block) error {
 	return nil
 }
 
-// indexPartner maps a partner's GLNs to it, replacing the GLNs its
-// previous record had (a GLN a partner gave up may be claimed by another).
+// indexPartner maps the GLNs a regulator attests for a partner to it,
+// replacing those of its previous record (a GLN a partner gave up may be
+// attested for another). GLNs a partner only claims map to nobody: else any
+// partner could claim another's GLN and have the transaction information of
+// shipments to it derived for itself.
 func (p *projection) indexPartner(batch *pebble.Batch, partner *chaincode.Partner) error {
 	prefix := append([]byte{prefixPartnerGLN}, partner.ID...)
 	prefix = append(prefix, 0)
@@ -183,7 +186,11 @@ func (p *projection) indexPartner(batch *pebble.Batch, partner *chaincode.Partne
 	if err := it.Close(); err != nil {
 		return fmt.Errorf("read partner GLNs: %w", err)
 	}
-	for _, gln := range partner.GLNs {
+	var attested []string
+	if partner.Attested != nil {
+		attested = partner.Attested.GLNs
+	}
+	for _, gln := range attested {
 		if err := batch.Set(append([]byte{prefixGLN}, gln...), []byte(partner.ID), nil); err != nil {
 			return err
 		}

@@ -12,8 +12,9 @@ import (
 )
 
 // TestPartnerGLNs projects partner records block by block and checks the
-// GLN index follows each partner's latest record, a GLN moving from one
-// partner to another included.
+// GLN index follows the GLNs a regulator attests in each partner's latest
+// record, a GLN moving from one partner to another included, and never a
+// GLN a partner only claims (another's, here).
 func TestPartnerGLNs(t *testing.T) {
 	idx, err := openIndex(t.TempDir(), slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -25,17 +26,24 @@ func TestPartnerGLNs(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.checked.Store(true)
+	// attested is a record whose owner claims claimed and a regulator
+	// attests glns.
+	attested := func(id string, claimed []string, glns ...string) chaincode.Partner {
+		return chaincode.Partner{ID: id, GLNs: claimed, Attested: &chaincode.Attestation{GLNs: glns}}
+	}
 	blocks := [][]chaincode.Partner{
-		{{ID: "A", GLNs: []string{"1", "2"}}, {ID: "B", GLNs: []string{"3"}}},
-		{{ID: "A", GLNs: []string{"1"}}},
-		{{ID: "B", GLNs: []string{"3", "2"}}},
-		{{ID: "A", GLNs: []string{}}, {ID: "C", GLNs: []string{"1"}}},
+		{attested("A", []string{"1", "2"}, "1", "2"), attested("B", []string{"3"}, "3")},
+		{attested("A", []string{"1"}, "1")},
+		{attested("B", []string{"3", "2"}, "3", "2")},
+		{attested("A", nil), attested("C", []string{"1"}, "1")},
+		{{ID: "D", GLNs: []string{"3", "4"}}, attested("E", []string{"2", "5"}, "5")},
 	}
 	want := []map[string]string{
 		{"1": "A", "2": "A", "3": "B"},
 		{"1": "A", "2": "", "3": "B"},
 		{"1": "A", "2": "B", "3": "B"},
 		{"1": "C", "2": "B", "3": "B"},
+		{"1": "C", "2": "B", "3": "B", "4": "", "5": "E"},
 	}
 	for n, partners := range blocks {
 		payload, err := json.Marshal(map[string]any{"txId": "tx", "partners": partners, "events": []any{}})

@@ -257,8 +257,9 @@ func (s *Service) history(ctx context.Context, org string, it *Item) ([]*chainco
 	return out, nil
 }
 
-// partnerGLNs returns the GLNs of org's partner record (none when it has no
-// record), remembering them in seen.
+// partnerGLNs returns the GLNs a regulator attests for org (none when it has
+// no record, or no attestation), remembering them in seen. A GLN a partner
+// only claims in its own record proves nothing: anyone may claim any.
 func (s *Service) partnerGLNs(ctx context.Context, caller, org string, seen map[string][]string) ([]string, error) {
 	if g, ok := seen[org]; ok {
 		return g, nil
@@ -275,6 +276,10 @@ func (s *Service) partnerGLNs(ctx context.Context, caller, org string, seen map[
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, fmt.Errorf("decode the partner record of %s: %w", org, err)
 	}
-	seen[org] = p.GLNs
-	return p.GLNs, nil
+	var glns []string
+	if p.Attested != nil {
+		glns = p.Attested.GLNs
+	}
+	seen[org] = glns
+	return glns, nil
 }

@@ -13,9 +13,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"rxledger/chaincode"
 	"rxledger/epcis"
+	"rxledger/services/ledger"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/httpx"
 	"rxledger/services/platform/problem"
@@ -412,4 +414,34 @@ func TestCheckHidesOtherHolders(t *testing.T) {
 			t.Errorf("the conflict names %s: %s", verifytest.Pharmacy, body)
 		}
 	})
+}
+
+// TestCheckTrustsOnlyAttestedGLNs: the returning party is found by the GLNs
+// a regulator attests for it, never by those it only claims in its own
+// record: the pharmacy that bought a package claims the manufacturer's GLN
+// and a GLN nobody attests, and neither makes a return from that GLN
+// saleable.
+func TestCheckTrustsOnlyAttestedGLNs(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot, pkg := w.Serial("L"), w.Serial("P")
+	w.Distribute(lot, pkg)
+	const unattested = "0861234000026"
+	claim := chaincode.Partner{ID: verifytest.Pharmacy, Name: "Corner Pharmacy", Roles: []chaincode.Role{chaincode.RoleDispenser},
+		GLNs:     []string{verifytest.PharmacyGLN, unattested, verifytest.ManufacturerGLN},
+		Licenses: []chaincode.License{{Authority: "FDA", Number: "LIC-" + verifytest.Pharmacy, Expiry: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}}}
+	raw, err := json.Marshal(claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Submit(verifytest.Pharmacy, ledger.Transaction{Function: chaincode.FnPutPartner, Args: []string{string(raw)}})
+	for _, gln := range []string{unattested, verifytest.ManufacturerGLN} {
+		d := f.check(verifytest.Wholesaler, item(pkg, lot, gln))
+		if d.Decision != Quarantine || d.ReturnedByOrg != "" || !slices.Contains(codes(d), ReasonNotSoldToReturner) {
+			t.Errorf("a return from %s, a GLN the buyer only claims: %+v", gln, d)
+		}
+	}
+	if d := f.check(verifytest.Wholesaler, item(pkg, lot, verifytest.PharmacyGLN)); d.Decision != Saleable || d.ReturnedByOrg != verifytest.Pharmacy {
+		t.Errorf("a return from the buyer's attested GLN: %+v", d)
+	}
 }
