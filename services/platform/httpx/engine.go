@@ -53,7 +53,7 @@ func NewEngine(cfg EngineConfig) *gin.Engine {
 	_ = e.SetTrustedProxies(nil)
 	e.Use(RequestID())
 	e.Use(cfg.Observe...)
-	e.Use(AccessLogAt(log, cfg.SuccessLogLevel), Recovery(log), LimitBody(limit))
+	e.Use(AccessLogAt(log, cfg.SuccessLogLevel), Recovery(log), LimitBody(limit), CheckQuery())
 	e.NoRoute(NotFound)
 	e.NoMethod(MethodNotAllowed)
 	return e
