@@ -37,11 +37,46 @@ type BatchResponse struct {
 // Mount registers the verification routes on r behind authenticate (the
 // API key middleware): GET /verify/01/{gtin}/21/{serial} (GS1 LMS with the
 // Digital Link query parameters 10 lot, 17 expiry YYMMDD, linkType, context,
-// reqGLN, corrUUID) and POST /verify/batch.
+// reqGLN, corrUUID), the same with the lot in the path as GS1 Digital Link
+// orders it, GET /verify/01/{gtin}/10/{lot}/21/{serial}, and POST
+// /verify/batch.
 func (s *Service) Mount(r gin.IRouter, authenticate gin.HandlerFunc) {
 	g := r.Group("/verify", authenticate)
 	g.GET("/01/:gtin/21/*serial", s.handleSingle)
+	g.GET("/01/:gtin/10/:lot/21/*serial", s.handleSingle)
 	g.POST("/batch", s.handleBatch)
+}
+
+// serialSegments is how many segments of the escaped path after /01/ come
+// before the serial: {gtin}/21, or {gtin}/10/{lot}/21.
+func serialSegments(lotInPath bool) int {
+	if lotInPath {
+		return 4
+	}
+	return 2
+}
+
+// pathSerialProblem refuses a serial segment that is more than one path
+// segment as written: a '/' in a serial is written %2F, so "/21/S1/10/L1"
+// is a Digital Link with its lot after the serial, which would otherwise be
+// verified as serial "S1/10/L1" and come back as no match.
+func pathSerialProblem(escapedPath string, lotInPath bool) error {
+	_, tail, ok := strings.Cut(escapedPath, "/01/")
+	if !ok {
+		return nil
+	}
+	for range serialSegments(lotInPath) {
+		if _, tail, ok = strings.Cut(tail, "/"); !ok {
+			return nil
+		}
+	}
+	serial, extra, more := strings.Cut(tail, "/")
+	if !more {
+		return nil
+	}
+	return problem.New(problem.Invalid,
+		"the path goes on after serial %q with /%s: write a '/' within a serial as %%2F, and give the lot as ?10= or before the serial (/01/{gtin}/10/{lot}/21/{serial})", serial, extra).
+		At(problem.Location{Field: "serial"})
 }
 
 func (s *Service) handleSingle(c *gin.Context) {
@@ -53,6 +88,18 @@ func (s *Service) handleSingle(c *gin.Context) {
 	q := parseLMSQuery(c.Request.URL.RawQuery)
 	if !linkTypes[q.LinkType] {
 		httpx.Fail(c, problem.New(problem.Invalid, "linkType %q is not verificationService", q.LinkType).At(problem.Location{Field: "linkType"}))
+		return
+	}
+	lot, lotInPath := c.Params.Get("lot")
+	if lotInPath {
+		if q.Lot != "" && q.Lot != lot {
+			httpx.Fail(c, problem.New(problem.Invalid, "the lot is %q in the path and %q in ?10=: give it once", lot, q.Lot).At(problem.Location{Field: "10"}))
+			return
+		}
+		q.Lot = lot
+	}
+	if err := pathSerialProblem(c.Request.URL.EscapedPath(), lotInPath); err != nil {
+		httpx.Fail(c, err)
 		return
 	}
 	req := Request{

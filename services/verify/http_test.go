@@ -156,6 +156,9 @@ func TestVerifyRefusals(t *testing.T) {
 		{"lot too long", verifytest.Wholesaler, path(ok, "10="+long), 400, "invalid", "10"},
 		{"reqGLN check digit", verifytest.Wholesaler, path(ok, "reqGLN=0388888000001"), 400, "invalid", "reqGLN"},
 		{"linkType", verifytest.Wholesaler, path(ok, "linkType=pip"), 400, "invalid", "linkType"},
+		{"lot after the serial", verifytest.Wholesaler, "/verify/01/" + verifytest.GTIN + "/21/" + ok + "/10/" + w.Serial("LR"), 400, "invalid", "serial"},
+		{"lot in the path and another in the query", verifytest.Wholesaler, "/verify/01/" + verifytest.GTIN + "/10/" + w.Serial("LR") + "/21/" + ok + "?10=OTHER", 400, "invalid", "10"},
+		{"malformed query", verifytest.Wholesaler, path(ok, "10=WRONG%"), 400, "invalid", "query"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -187,5 +190,29 @@ func TestClaimedGLNIsNotOwn(t *testing.T) {
 	status, body = f.do(http.MethodGet, path(ok, "reqGLN="+verifytest.WholesalerGLN), verifytest.Wholesaler, nil)
 	if status != http.StatusOK {
 		t.Fatalf("own attested reqGLN: status %d: %s", status, body)
+	}
+}
+
+// TestLotInPath: the GS1 Digital Link form with the lot in the path,
+// /01/{gtin}/10/{lot}/21/{serial}, verifies like ?10={lot}; a serial with an
+// escaped '/' is one serial.
+func TestLotInPath(t *testing.T) {
+	f := newFixture(t, false, Options{NoLag: true})
+	w := f.w
+	lot, ok := w.Serial("LP"), w.Serial("P1")
+	w.Distribute(lot, ok)
+	f.caughtUp()
+	base := "/verify/01/" + verifytest.GTIN
+	if r := f.verify(verifytest.Wholesaler, base+"/10/"+lot+"/21/"+ok+"?17="+verifytest.Expiry); !r.Verified {
+		t.Errorf("lot in the path: %+v", r)
+	}
+	if r := f.verify(verifytest.Wholesaler, base+"/10/OTHER/21/"+ok); r.Verified || r.VerificationFailureReason != chaincode.NoMatchGTINSerialLot {
+		t.Errorf("another lot in the path: %+v", r)
+	}
+	if r := f.verify(verifytest.Wholesaler, base+"/10/"+lot+"/21/"+ok+"?10="+lot); !r.Verified {
+		t.Errorf("the same lot in the path and the query: %+v", r)
+	}
+	if r := f.verify(verifytest.Wholesaler, base+"/21/"+ok+"%2F10"); r.Verified || r.VerificationFailureReason != chaincode.NoMatchGTINSerial {
+		t.Errorf("a serial with an escaped slash is one (unknown) serial: %+v", r)
 	}
 }
