@@ -38,6 +38,10 @@ type Job struct {
 	Block uint64 `json:"block,omitempty"`
 	// T3 are the IDs of the DSCSA transaction information records written.
 	T3 []string `json:"t3,omitempty"`
+	// Warnings say what the job recorded in a way the caller may not
+	// expect: shipping events recorded without transaction information,
+	// and why (a buyer GLN no regulator attests, no owning_party, ...).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // JobError is one reason a capture job failed, an RFC 9457 problem with

@@ -44,7 +44,8 @@ func (s *Service) process(ctx context.Context, p *pending) {
 	defer span.End()
 	log := s.log.With("captureID", rec.Job.CaptureID, "org", rec.Org)
 
-	tx, err := s.transaction(ctx, p)
+	tx, warnings, err := s.transaction(ctx, p)
+	rec.Job.Warnings = warnings
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -81,39 +82,39 @@ func (s *Service) process(ctx context.Context, p *pending) {
 
 // transaction builds the Capture transaction of a job: the events and the
 // transaction information derived for its shipments, as transient data.
-func (s *Service) transaction(ctx context.Context, p *pending) (ledger.Transaction, error) {
+func (s *Service) transaction(ctx context.Context, p *pending) (ledger.Transaction, []string, error) {
 	var doc *epcis.Document
 	if p.work != nil {
 		doc = p.work.doc
 	} else {
 		raw, err := s.jobs.document(p.rec.Job.CaptureID)
 		if err != nil {
-			return ledger.Transaction{}, err
+			return ledger.Transaction{}, nil, err
 		}
 		d, _, err := decodeDocument(p.rec.Kind, raw, s.limits())
 		if err != nil {
-			return ledger.Transaction{}, fmt.Errorf("decode stored document: %w", err)
+			return ledger.Transaction{}, nil, fmt.Errorf("decode stored document: %w", err)
 		}
 		doc = d
 	}
 	events, err := json.Marshal(doc.Events)
 	if err != nil {
-		return ledger.Transaction{}, fmt.Errorf("encode events: %w", err)
+		return ledger.Transaction{}, nil, fmt.Errorf("encode events: %w", err)
 	}
 	tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{
 		chaincode.TransientEvents: events, chaincode.TransientSalt: captureSalt(s.saltKey.key, p.rec.Org, events)}}
-	t3, err := s.transactionInformation(ctx, doc, p.rec.Org)
+	t3, warnings, err := s.transactionInformation(ctx, doc, p.rec.Org)
 	if err != nil {
-		return ledger.Transaction{}, err
+		return ledger.Transaction{}, nil, err
 	}
 	if len(t3) > 0 {
 		raw, err := json.Marshal(t3)
 		if err != nil {
-			return ledger.Transaction{}, fmt.Errorf("encode t3: %w", err)
+			return ledger.Transaction{}, nil, fmt.Errorf("encode t3: %w", err)
 		}
 		tx.Transient[chaincode.TransientT3] = raw
 	}
-	return tx, nil
+	return tx, warnings, nil
 }
 
 // captureSalt returns the salt of an organisation's Capture of events
@@ -135,13 +136,13 @@ func captureSalt(key []byte, org string, events []byte) []byte {
 // transactionInformation derives the T3 records of a document's shipments.
 // Buyers are found by GLN among the partner records the projection has
 // seen, so it first lets the projection catch up with the ledger.
-func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Document, org string) ([]chaincode.T3, error) {
+func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Document, org string) ([]chaincode.T3, []string, error) {
 	ships := false
 	for i := range doc.Events {
 		ships = ships || isShipping(&doc.Events[i])
 	}
 	if !ships {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if h, err := s.cfg.Ledger.Height(ctx); err == nil {
 		wctx, cancel := context.WithTimeout(ctx, s.cfg.PartnerWait)
@@ -159,14 +160,15 @@ func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Documen
 			}, sscc)
 		},
 	}
-	t3, err := deriveT3(ctx, doc, org, src)
+	t3, warnings, err := deriveT3(ctx, doc, org, src)
 	if err != nil {
 		// The chaincode decides on the events; a document whose
-		// transaction information cannot be told is captured without it.
+		// transaction information cannot be told is captured without it,
+		// and its job says so.
 		s.log.Warn("no transaction information derived", "org", org, "error", err)
-		return nil, nil
+		return nil, []string{noT3Warning("", err.Error())}, nil
 	}
-	return t3, nil
+	return t3, warnings, nil
 }
 
 // finish records a job's outcome.

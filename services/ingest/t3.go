@@ -28,9 +28,10 @@ type t3Sources struct {
 // shipment whose buyer GLN belongs to no registered partner, or whose units
 // cannot be told, gets no T3 (the chaincode then judges the events alone).
 // seller is the submitting organisation.
-func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sources) ([]chaincode.T3, error) {
+func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sources) ([]chaincode.T3, []string, error) {
 	groups, order := shipmentsByBuyer(doc)
 	var out []chaincode.T3
+	var missing []string
 	for _, buyer := range order {
 		sub := *doc
 		sub.Events = make([]epcis.Event, 0, len(doc.Events))
@@ -44,17 +45,29 @@ func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sou
 			if errors.Is(err, epcis.ErrNoShipment) {
 				continue
 			}
-			return nil, fmt.Errorf("transaction information for buyer %s: %w", buyer, err)
+			return nil, nil, fmt.Errorf("transaction information for buyer %s: %w", buyer, err)
 		}
-		t, ok, err := toChaincodeT3(ctx, ti, seller, src)
+		t, why, err := toChaincodeT3(ctx, ti, seller, src)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if ok {
-			out = append(out, t)
+		if why != "" {
+			missing = append(missing, noT3Warning(buyer, why))
+			continue
 		}
+		out = append(out, t)
 	}
-	return out, nil
+	return out, missing, nil
+}
+
+// noT3Warning tells a capture job's caller that its shipping events to buyer
+// were recorded without DSCSA transaction information, and why.
+func noT3Warning(buyer, why string) string {
+	to := "the shipping events"
+	if buyer != "" {
+		to += " to " + buyer
+	}
+	return to + " were recorded without transaction information (T3): " + why
 }
 
 func isShipping(e *epcis.Event) bool { return epcis.ShortCBV(epcis.BizStep, e.BizStep) == "shipping" }
@@ -85,23 +98,26 @@ func shipmentsByBuyer(doc *epcis.Document) (map[string]map[int]bool, []string) {
 }
 
 // toChaincodeT3 maps extracted transaction information to the chaincode's
-// record; ok is false when it cannot make a complete one.
-func toChaincodeT3(ctx context.Context, t *epcis.T3, seller string, src t3Sources) (chaincode.T3, bool, error) {
+// record; why says what is missing when it cannot make a complete one.
+func toChaincodeT3(ctx context.Context, t *epcis.T3, seller string, src t3Sources) (chaincode.T3, string, error) {
 	info := &t.Information
 	gln, err := chaincode.ParseGLN(info.Buyer.ID)
 	if err != nil {
-		return chaincode.T3{}, false, nil
+		return chaincode.T3{}, fmt.Sprintf("the destination owning_party %q is not a GLN", info.Buyer.ID), nil
 	}
 	buyer, ok := src.orgOfGLN(gln)
-	if !ok || buyer == seller {
-		return chaincode.T3{}, false, nil
+	switch {
+	case !ok:
+		return chaincode.T3{}, "no trading partner has GLN " + gln + " attested by a regulator", nil
+	case buyer == seller:
+		return chaincode.T3{}, "GLN " + gln + " is the shipper's own (a transfer within " + seller + " is no sale)", nil
 	}
 	products, err := productsOf(ctx, info, src)
 	if err != nil {
-		return chaincode.T3{}, false, err
+		return chaincode.T3{}, "", err
 	}
 	if len(products) == 0 {
-		return chaincode.T3{}, false, nil
+		return chaincode.T3{}, "no product of the shipment could be told (its EPCs name no GTIN, and its containers' contents are not on the ledger)", nil
 	}
 	rec := chaincode.T3{
 		Seller:          seller,
@@ -122,7 +138,7 @@ func toChaincodeT3(ctx context.Context, t *epcis.T3, seller string, src t3Source
 			rec.Statement = "The seller affirms the DSCSA transaction statement."
 		}
 	}
-	return rec, true, nil
+	return rec, "", nil
 }
 
 // productsOf lists the shipped saleable units by GTIN and lot. Units come

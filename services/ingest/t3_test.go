@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"rxledger/chaincode"
@@ -49,6 +50,27 @@ func TestTransactionInformationPerBuyer(t *testing.T) {
 				t.Fatalf("%s read the T3 of a sale to %s", other, tt.buyer)
 			}
 		})
+	}
+}
+
+// TestShipmentWithoutT3IsReported: a shipping event from which no
+// transaction information can be derived (here it names no source
+// owning_party) is still captured, as the chaincode accepts it, and the job
+// says that it was recorded without T3 and why; a shipment with T3 says
+// nothing.
+func TestShipmentWithoutT3IsReported(t *testing.T) {
+	e := newEnv(t, true, nil)
+	a, b := []string{sgtin("NT1")}, []string{sgtin("NT2")}
+	e.mustCapture(mfr, ctJSON, encode(t, document(commission(0, "NT", a...), commission(1, "NT", b...)), "json"))
+	noSource := ship(2, mfrSGLN, whsSGLN, a...)
+	noSource.SourceList = nil
+	j := e.mustCapture(mfr, ctJSON, encode(t, document(noSource), "json"))
+	if len(j.T3) != 0 || len(j.Warnings) != 1 || !strings.Contains(j.Warnings[0], "recorded without transaction information (T3)") ||
+		!strings.Contains(j.Warnings[0], "owning_party") {
+		t.Fatalf("a shipment without a source owning_party: job %+v", j)
+	}
+	if j := e.mustCapture(mfr, ctJSON, encode(t, document(ship(3, mfrSGLN, whsSGLN, b...)), "json")); len(j.T3) != 1 || len(j.Warnings) != 0 {
+		t.Fatalf("a shipment with T3: job %+v", j)
 	}
 }
 
