@@ -55,6 +55,7 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 	res := ReceiveResult{Items: make([]Received, len(items))}
 	groups := map[receiptGroup][]string{}
 	var order []receiptGroup
+	receiving := map[string]bool{} // links already in a receiving event (a package scanned twice is received once)
 	for i, d := range decisions {
 		res.Items[i].Decision = d
 		cur := d.current
@@ -67,6 +68,10 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 			if d.Decision == Saleable {
 				g.disposition = dispositionSaleable
 			}
+			if receiving[link] {
+				continue
+			}
+			receiving[link] = true
 			if _, ok := groups[g]; !ok {
 				order = append(order, g)
 			}

@@ -335,6 +335,16 @@ func TestReceive(t *testing.T) {
 			t.Errorf("package scanned twice, item %d: %+v", i, it)
 		}
 	}
+	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadTx, dup.CaptureTxID)
+	if err != nil || json.Unmarshal(raw, &txr) != nil || len(txr.Events) != 1 {
+		t.Fatalf("the receiving transaction of the package scanned twice: %s %v", raw, err)
+	}
+	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadEvent, txr.Events[0])
+	var rec chaincode.EventRecord
+	var ev epcis.Event
+	if err != nil || json.Unmarshal(raw, &rec) != nil || json.Unmarshal(rec.Body, &ev) != nil || len(ev.EPCList) != 1 {
+		t.Errorf("the receiving event of the package scanned twice lists %v, want it once (%v)", ev.EPCList, err)
+	}
 
 	status, body := f.post("/returns/receive", verifytest.Wholesaler, item(stay, lot, verifytest.PharmacyGLN))
 	wantProblem(t, status, body, 409, problem.Conflict, "items")
