@@ -6,8 +6,9 @@
 // verify service verifies it without a recall, suspicion or expiry, the
 // custody history on the ledger shows that the caller sold it to the
 // returning party (returnedBy, a GLN of that party), and it is still out
-// there: held by the returning party (or on its way back to the caller),
-// not dispensed, destroyed or decommissioned. Otherwise it is quarantined,
+// there: held by the returning party (or on its way back to the caller, or
+// already received back from it), not dispensed, destroyed or
+// decommissioned. Otherwise it is quarantined,
 // with every reason.
 //
 // POST /returns/receive takes the same body, checks each item, and records

@@ -35,7 +35,7 @@ func (b *Body) items(maxItems int) ([]Item, error) {
 	case single && len(b.Items) > 0:
 		return nil, problem.New(problem.Invalid, "give one item's fields or items, not both").At(problem.Location{Field: "items"})
 	case !single && len(b.Items) == 0:
-		return nil, problem.New(problem.Invalid, "give an item (gtin, serial, returnedBy) or items").At(problem.Location{Field: "items"})
+		return nil, problem.New(problem.Invalid, "give one item (gtin, serial, lot, expiry as YYMMDD, returnedBy) or items, a list of them").At(problem.Location{Field: "items"})
 	case len(b.Items) > maxItems:
 		return nil, problem.New(problem.TooLarge, "at most %d items, got %d", maxItems, len(b.Items)).At(problem.Location{Field: "items"})
 	}
