@@ -46,10 +46,18 @@ type TransactionInformation struct {
 
 	// PurchaseOrder, Invoice and DespatchAdvice are the first business
 	// transaction of each type; BizTransactions lists all of them.
-	PurchaseOrder   string           `json:"purchaseOrder,omitempty"`
-	Invoice         string           `json:"invoice,omitempty"`
-	DespatchAdvice  string           `json:"despatchAdvice,omitempty"`
-	BizTransactions []BizTransaction `json:"bizTransactions,omitempty"`
+	PurchaseOrder   string              `json:"purchaseOrder,omitempty"`
+	Invoice         string              `json:"invoice,omitempty"`
+	DespatchAdvice  string              `json:"despatchAdvice,omitempty"`
+	BizTransactions []BizTransactionRef `json:"bizTransactions,omitempty"`
+}
+
+// BizTransactionRef is a business transaction of transaction information,
+// with the JSON names of an EPCIS document (the event model's
+// BizTransaction has none of its own).
+type BizTransactionRef struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
 }
 
 // Party is a trading partner or location: its identifier as written (an SGLN

@@ -63,7 +63,9 @@ func ExtractT3(d *Document) (*T3, error) {
 		info.ShipTo = &p
 	}
 	for _, s := range ships {
-		info.BizTransactions = append(info.BizTransactions, s.BizTransactionList...)
+		for _, bt := range s.BizTransactionList {
+			info.BizTransactions = append(info.BizTransactions, BizTransactionRef(bt))
+		}
 	}
 	for _, bt := range info.BizTransactions {
 		switch bt.Type {
@@ -85,6 +87,12 @@ func ExtractT3(d *Document) (*T3, error) {
 		info.Packages = append(info.Packages, p)
 	}
 	info.Products = productLines(info.Packages, md)
+	if info.Products == nil {
+		info.Products = []ProductLine{} // "products": [], not null
+	}
+	if info.Packages == nil {
+		info.Packages = []Package{}
+	}
 
 	return &T3{Information: info, Statement: transactionStatement(d, ships)}, nil
 }

@@ -2,6 +2,7 @@ package epcis
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -209,5 +210,32 @@ func TestExtractT3AcrossCodecs(t *testing.T) {
 			}
 			xmlEqual(t, "T3", got, want)
 		})
+	}
+}
+
+// TestT3JSONNames: transaction information encodes with the JSON names of
+// an EPCIS document, and empty lists as [], not null.
+func TestT3JSONNames(t *testing.T) {
+	ship := Event{Type: ObjectEventType, Action: ActionObserve, BizStep: "shipping", EventTime: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC),
+		EventTimeZoneOffset: "+00:00", EPCList: []string{"urn:epc:id:sscc:0312345.1000000001"},
+		BizTransactionList: []BizTransaction{{Type: "po", Value: "urn:epcglobal:cbv:bt:0312345000004:PO-1"}},
+		SourceList:         []SourceDest{{Type: "owning_party", Value: "urn:epc:id:pgln:0312345.00000"}},
+		DestinationList:    []SourceDest{{Type: "owning_party", Value: "urn:epc:id:pgln:0388888.00000"}}}
+	t3, err := ExtractT3(&Document{SchemaVersion: "2.0", Events: []Event{ship}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(t3); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{`"bizTransactions":[{"type":"po","value":"urn:epcglobal:cbv:bt:0312345000004:PO-1"}]`, `"products":[]`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transaction information %s lacks %s", out, want)
+		}
+	}
+	if strings.Contains(out, `"Type"`) || strings.Contains(out, "null") {
+		t.Errorf("transaction information %s has a Go field name or a null", out)
 	}
 }
