@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"unicode"
+	"unicode/utf8"
 )
 
 // putPartner writes the caller's own record: name, roles and the GLNs,
@@ -54,6 +56,9 @@ func (tx *txn) validatePartner(p *Partner) error {
 	bad := func(rule, detail string) error { return refuse(CodeInvalid, rule, "", detail) }
 	if p.Name == "" {
 		return bad("partner-name-required", "a partner record needs a name")
+	}
+	if !plainText(p.Name, maxPartnerText) {
+		return bad("partner-name-invalid", fmt.Sprintf("the name must be at most %d characters of text, without control or direction-formatting characters", maxPartnerText))
 	}
 	if err := tx.validateRoles(p.ID, p.Roles, "a partner record"); err != nil {
 		return err
@@ -115,8 +120,31 @@ func validateCredentials(glns, prefixes []string, licences []License) error {
 		if l.Authority == "" || l.Number == "" || l.Expiry.IsZero() {
 			return bad("partner-license-invalid", "a licence needs authority, number and expiry")
 		}
+		if !plainText(l.Authority, maxPartnerText) || !plainText(l.Number, maxPartnerText) {
+			return bad("partner-license-invalid", fmt.Sprintf("a licence's authority and number must be at most %d characters of text, without control or direction-formatting characters", maxPartnerText))
+		}
 	}
 	return nil
+}
+
+// maxPartnerText bounds the free text of a partner record (its name, a
+// licence's authority and number).
+const maxPartnerText = 200
+
+// plainText reports whether s is valid UTF-8 of at most max characters
+// without control characters or the invisible characters that reorder or
+// hide text (bidirectional overrides, zero-width marks): a partner's name is
+// shown to every other partner, and must read as what it is.
+func plainText(s string, max int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
 }
 
 func hasDuplicates(v []string) bool {

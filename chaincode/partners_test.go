@@ -3,6 +3,7 @@ package chaincode_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,10 @@ func TestPutPartner(t *testing.T) {
 		{"name required", "NewMSP", rec(func(p *chaincode.Partner) { p.Name = "" }), chaincode.CodeInvalid, "partner-name-required"},
 		{"unknown role", "NewMSP", rec(func(p *chaincode.Partner) { p.Roles = []chaincode.Role{"pirate"} }), chaincode.CodeInvalid, "partner-role-unknown"},
 		{"licence fields", "NewMSP", rec(func(p *chaincode.Partner) { p.Licenses[0].Number = "" }), chaincode.CodeInvalid, "partner-license-invalid"},
+		{"name with control characters", "NewMSP", rec(func(p *chaincode.Partner) { p.Name = "Acme\u0000\u0007" }), chaincode.CodeInvalid, "partner-name-invalid"},
+		{"name reordered by a bidi override", "NewMSP", rec(func(p *chaincode.Partner) { p.Name = "Acme \u202eamrahP" }), chaincode.CodeInvalid, "partner-name-invalid"},
+		{"name too long", "NewMSP", rec(func(p *chaincode.Partner) { p.Name = strings.Repeat("é", 201) }), chaincode.CodeInvalid, "partner-name-invalid"},
+		{"licence number with a newline", "NewMSP", rec(func(p *chaincode.Partner) { p.Licenses[0].Number = "L-1\nL-2" }), chaincode.CodeInvalid, "partner-license-invalid"},
 		{"not JSON", "NewMSP", "{", chaincode.CodeInvalid, "partner-decode"},
 	}
 	for _, tc := range tests {

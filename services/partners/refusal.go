@@ -16,6 +16,7 @@ import (
 // adapters map the RuleError's code); this says where it is.
 var ruleFields = map[string]string{
 	"partner-name-required":   "name",
+	"partner-name-invalid":    "name",
 	"partner-role-required":   "roles",
 	"partner-role-unknown":    "roles",
 	"regulator-role-reserved": "roles",

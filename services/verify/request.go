@@ -49,8 +49,12 @@ func (r *Request) Validate(prefix string) *problem.Error {
 		return bad("reqGLN", "reqGLN %q is not a 13-digit GLN with a valid check digit", r.ReqGLN)
 	case len(r.CorrUUID) > maxCorrUUID:
 		return bad("corrUUID", "corrUUID is longer than %d characters", maxCorrUUID)
+	case !printableASCII(r.CorrUUID):
+		return bad("corrUUID", "corrUUID holds a character that is not printable ASCII")
 	case len(r.Context) > maxContext:
 		return bad("context", "context is longer than %d characters", maxContext)
+	case !printableASCII(r.Context):
+		return bad("context", "context holds a character that is not printable ASCII")
 	}
 	return nil
 }
@@ -78,4 +82,16 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// printableASCII reports whether s holds only printable ASCII (space to
+// '~'): a correlation ID or context is echoed into answers and logs, where
+// a control character (a NUL, a newline) has no place.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
