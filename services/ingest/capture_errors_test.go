@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,8 @@ func TestCaptureRefusedDocuments(t *testing.T) {
 		{name: "unknown behaviour", contentType: ctJSON, body: good, header: map[string]string{ingest.HeaderCaptureBehaviour: "maybe"}, status: 400},
 		{name: "more events than the capture limit", contentType: ctJSON, body: tooMany, status: 413},
 		{name: "larger than the file size limit", contentType: ctJSON, body: big, status: 413},
+		{name: "nested too deep outside the events", contentType: ctJSON, status: 413,
+			body: []byte(`{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-01-01T00:00:00Z","x":` + strings.Repeat(`[`, 40) + strings.Repeat(`]`, 40) + `}`)},
 	}
 	h0, err := e.l.Height(t.Context())
 	if err != nil {
@@ -78,6 +81,9 @@ func TestCaptureRefusedDocuments(t *testing.T) {
 			}
 			if tt.where != (problem.Location{}) && !hasLocation(p.Errors, tt.where) {
 				t.Fatalf("problem does not say where (%+v): %s", tt.where, b)
+			}
+			if slices.Contains(p.Errors, problem.Location{}) {
+				t.Fatalf("problem lists an empty location: %s", b)
 			}
 		})
 	}

@@ -111,8 +111,8 @@ func documentProblem(f format, err error, pos []epcis.XMLPosition, body []byte) 
 		if i < 3 {
 			msgs = append(msgs, e.Error())
 		}
-		if i < maxWhere {
-			where = append(where, locate(e, pos, body))
+		if loc := locate(e, pos, body); i < maxWhere && loc != (problem.Location{}) {
+			where = append(where, loc) // an error the decoder could not place adds no empty {}
 		}
 	}
 	detail := "the " + string(f) + " document is invalid: " + strings.Join(msgs, "; ")
