@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,6 +53,8 @@ func TestCaptureRefusedDocuments(t *testing.T) {
 		{name: "unknown behaviour", contentType: ctJSON, body: good, header: map[string]string{ingest.HeaderCaptureBehaviour: "maybe"}, status: 400},
 		{name: "more events than the capture limit", contentType: ctJSON, body: tooMany, status: 413},
 		{name: "larger than the file size limit", contentType: ctJSON, body: big, status: 413},
+		{name: "an ILMD nested too deep", contentType: ctJSON, status: 413,
+			body: []byte(`{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-01-01T00:00:00Z","epcisBody":{"eventList":[{"type":"ObjectEvent","eventTime":"2024-01-01T00:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","epcList":["urn:epc:id:sgtin:0312345.067890.1"],"ilmd":` + strings.Repeat(`{"a":`, 40) + `1` + strings.Repeat(`}`, 40) + `}]}}`)},
 		{name: "nested too deep outside the events", contentType: ctJSON, status: 413,
 			body: []byte(`{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-01-01T00:00:00Z","x":` + strings.Repeat(`[`, 40) + strings.Repeat(`]`, 40) + `}`)},
 	}
