@@ -154,14 +154,22 @@ func (tx *txn) flagSuspect(raw []byte) ([]string, error) {
 		if !it.exists() {
 			return nil, refuse(CodeNotFound, "unknown-epc", epc, fmt.Sprintf("%s[%d]: %s was never commissioned", TransientSuspect, i, epc))
 		}
+		entry := func(err error) error {
+			if re, ok := err.(*RuleError); ok {
+				re.Detail = fmt.Sprintf("%s[%d]: %s", TransientSuspect, i, re.Detail)
+			}
+			return err
+		}
+		// Who may flag it comes before its state: an organisation that may
+		// not learns nothing of whether it is already under investigation.
+		if err := tx.checkInvestigationParty(it, InvestigationSuspect, epc); err != nil {
+			return nil, entry(err)
+		}
 		if it.custody().Investigation.Blocking() {
 			continue
 		}
 		if err := tx.investigate(it, epc, InvestigationSuspect, &res); err != nil {
-			if re, ok := err.(*RuleError); ok {
-				re.Detail = fmt.Sprintf("%s[%d]: %s", TransientSuspect, i, re.Detail)
-			}
-			return nil, err
+			return nil, entry(err)
 		}
 		flagged = append(flagged, epc)
 	}

@@ -82,6 +82,9 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 // changed to res; it refuses, changing nothing in the state, when a rule
 // forbids the move.
 func (tx *txn) investigate(it *item, epc string, to Investigation, res *InvestigationResult) error {
+	if err := tx.checkInvestigationParty(it, to, epc); err != nil {
+		return err
+	}
 	c := it.custody()
 	if c.Status.Terminal() {
 		return refuse(CodeInvalid, "terminal", epc, fmt.Sprintf("%s is %s", epc, c.Status))
@@ -202,6 +205,39 @@ func (tx *txn) mayInvestigate(it *item, to Investigation, epc string) error {
 	return nil
 }
 
+// checkInvestigationParty refuses a caller that is neither a regulator, the
+// item's holder nor its GTIN owner, before any other rule looks at the item:
+// such an organisation may make no move at all, and its refusal says
+// nothing of the item's status or investigation (who opened it, how far it
+// went) or of what is packed in it.
+func (tx *txn) checkInvestigationParty(it *item, to Investigation, epc string) error {
+	if tx.isRegulator(tx.caller) {
+		return nil
+	}
+	holder, manufacturer, err := tx.investigationRoles(it)
+	if err != nil {
+		return err
+	}
+	if !holder && !manufacturer {
+		return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf("%s may not set %s on %s", tx.caller, to, epc))
+	}
+	return nil
+}
+
+// investigationRoles reports whether the caller holds (owns) x and whether
+// it owns x's GTIN (the record of a serial's lot; nobody for a container).
+func (tx *txn) investigationRoles(x *item) (holder, manufacturer bool, err error) {
+	holder = x.custody().Owner == tx.caller
+	if x.serial != nil {
+		l, err := tx.lot(x.serial.GTIN, x.serial.Lot)
+		if err != nil {
+			return false, false, err
+		}
+		manufacturer = l != nil && l.Owner == tx.caller
+	}
+	return holder, manufacturer, nil
+}
+
 // mayMove applies the who-may rule of the state machine to one item x that a
 // caller other than a regulator moves: the item named (epc), or one packed
 // in it (what then says which). The rule holds for every item a move
@@ -209,14 +245,9 @@ func (tx *txn) mayInvestigate(it *item, to Investigation, epc string) error {
 // is packed in it, else a holder could clear its own suspicion of a package
 // by packing it into a case of its own GTIN and clearing the case.
 func (tx *txn) mayMove(x *item, to Investigation, epc, what string) error {
-	holder := x.custody().Owner == tx.caller
-	manufacturer := false
-	if x.serial != nil {
-		l, err := tx.lot(x.serial.GTIN, x.serial.Lot)
-		if err != nil {
-			return err
-		}
-		manufacturer = l != nil && l.Owner == tx.caller
+	holder, manufacturer, err := tx.investigationRoles(x)
+	if err != nil {
+		return err
 	}
 	ok := false
 	switch to {

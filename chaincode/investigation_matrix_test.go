@@ -24,8 +24,11 @@ import (
 //	               investigation is a regulator's (a regulator opened it, or
 //	               moved it on since)
 //
-// An impossible move is refused as invalid before the caller is considered;
-// a possible move by an organisation that may not make it is forbidden.
+// An organisation that is no party to the package (neither its holder, its
+// GTIN owner nor a regulator) is refused as forbidden before anything else,
+// with a detail that says nothing of the package's state. For a party, an
+// impossible move is refused as invalid before its role is considered; a
+// possible move by a party that may not make it is forbidden.
 // After an allowed move the record names who answers for the investigation
 // (investigationBy): the opener, a regulator once one has moved it, nobody
 // once cleared. A refused move changes nothing.
@@ -63,12 +66,13 @@ func TestInvestigationMatrix(t *testing.T) {
 	}
 	roles := []struct {
 		name, org string
+		party     bool
 		may       map[string]bool
 	}{
-		{"holder", whs, map[string]bool{"suspect": true, "quarantined": true, "illegitimate": true}},
-		{"GTIN owner", mfr, map[string]bool{"suspect": true, "illegitimate": true, "cleared": true}},
-		{"regulator", reg, map[string]bool{"suspect": true, "quarantined": true, "illegitimate": true, "cleared": true}},
-		{"bystander", pharm, map[string]bool{}},
+		{"holder", whs, true, map[string]bool{"suspect": true, "quarantined": true, "illegitimate": true}},
+		{"GTIN owner", mfr, true, map[string]bool{"suspect": true, "illegitimate": true, "cleared": true}},
+		{"regulator", reg, true, map[string]bool{"suspect": true, "quarantined": true, "illegitimate": true, "cleared": true}},
+		{"bystander", pharm, false, map[string]bool{}},
 	}
 	// answerable follows a path: the opener answers, a regulator that moves
 	// the package takes over, clearing ends the investigation.
@@ -113,6 +117,14 @@ func TestInvestigationMatrix(t *testing.T) {
 					}
 					regulators := by == reg && r.org != reg && to == "cleared"
 					switch {
+					case !r.party:
+						re := wantRule(t, err, chaincode.CodeForbidden, "investigation-not-allowed", -1)
+						for _, s := range []string{"suspect", "quarantined", "illegitimate", "cleared", "regulator", reg, whs, mfr} {
+							if s != to && strings.Contains(re.Detail, s) {
+								t.Fatalf("the refusal of a non-party names %q: %s", s, re.Detail)
+							}
+						}
+						tried["forbidden: no party"]++
 					case !possible:
 						wantRule(t, err, chaincode.CodeInvalid, "investigation-transition", -1)
 						tried["invalid"]++
@@ -143,7 +155,7 @@ func TestInvestigationMatrix(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"invalid", "forbidden", "forbidden: the regulator's", "allowed"} {
+	for _, k := range []string{"invalid", "forbidden", "forbidden: no party", "forbidden: the regulator's", "allowed"} {
 		if tried[k] == 0 {
 			t.Errorf("no move ended %s", k)
 		}

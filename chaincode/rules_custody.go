@@ -32,7 +32,7 @@ func (ec *eventCtx) ship() error {
 	// to its own record is still only a dispenser.
 	roles := caller.EffectiveRoles()
 	dispenserOnly := len(roles) > 0 && !slices.ContainsFunc(roles, func(r Role) bool { return r != RoleDispenser })
-	top, err := ec.topLevelOfEPCList("packed-item-shipped-alone")
+	top, err := ec.topLevelOfEPCList(ec.checkOwner, "packed-item-shipped-alone")
 	if err != nil {
 		return err
 	}
@@ -72,12 +72,22 @@ func (ec *eventCtx) ship() error {
 	return nil
 }
 
+// checkOwner refuses an item the caller does not own, saying nothing else
+// of it: not its status, its container, its seller or its investigation.
+func (ec *eventCtx) checkOwner(epc string, it *item) error {
+	if it.custody().Owner != ec.tx.caller {
+		return ec.fail(CodeForbidden, "not-owner", epc, "%s is not owned by %s", it.id.DigitalLink(), ec.tx.caller)
+	}
+	return nil
+}
+
 // checkHeld refuses an item the caller does not own or that is not active.
 func (ec *eventCtx) checkHeld(epc string, it *item) error {
+	if err := ec.checkOwner(epc, it); err != nil {
+		return err
+	}
 	c := it.custody()
 	switch {
-	case c.Owner != ec.tx.caller:
-		return ec.fail(CodeForbidden, "not-owner", epc, "%s is not owned by %s", it.id.DigitalLink(), ec.tx.caller)
 	case c.Status == StatusInTransit:
 		return ec.fail(CodeInvalid, "in-transit", epc, "%s is in transit to %s", it.id.DigitalLink(), c.ShipTo)
 	case c.Status.Terminal():
@@ -88,11 +98,20 @@ func (ec *eventCtx) checkHeld(epc string, it *item) error {
 
 // topLevelOfEPCList loads the event's epcList and keeps its top-level items:
 // a packed item named without its container is refused with rule alone
-// (unless alone is empty, when it is taken on its own).
-func (ec *eventCtx) topLevelOfEPCList(alone string) ([]listed, error) {
+// (unless alone is empty, when it is taken on its own). Every item listed
+// must first pass right, the caller's right to act on it (owner, addressee,
+// shipper): a caller without it is refused for that, before any other rule
+// looks at the item, so that it learns nothing of another organisation's
+// goods, such as the container one is packed in.
+func (ec *eventCtx) topLevelOfEPCList(right func(epc string, it *item) error, alone string) ([]listed, error) {
 	items, err := ec.loadList(ec.ev.EPCList)
 	if err != nil {
 		return nil, err
+	}
+	for _, l := range items {
+		if err := right(l.epc, l.it); err != nil {
+			return nil, err
+		}
 	}
 	return ec.topLevel(items, alone)
 }
@@ -106,10 +125,22 @@ func (ec *eventCtx) checkInTransit(epc string, it *item) error {
 }
 
 // receive moves ownership of what was shipped to the caller to the caller.
+// Only the addressee and the owner (who may send a receipt twice, refused as
+// not in transit) learn more of an item than that it was not shipped to
+// them.
 func (ec *eventCtx) receive() error {
-	return ec.endShipment("packed-item-received-alone", func(epc string, it *item, c *Custody) error {
+	notAddressee := func(epc string, it *item) error {
+		return ec.fail(CodeForbidden, "not-addressee", epc, "%s was not shipped to %s", it.id.DigitalLink(), ec.tx.caller)
+	}
+	party := func(epc string, it *item) error {
+		if c := it.custody(); c.ShipTo != ec.tx.caller && c.Owner != ec.tx.caller {
+			return notAddressee(epc, it)
+		}
+		return nil
+	}
+	return ec.endShipment(party, "packed-item-received-alone", func(epc string, it *item, c *Custody) error {
 		if c.ShipTo != ec.tx.caller {
-			return ec.fail(CodeForbidden, "not-addressee", epc, "%s was not shipped to %s", it.id.DigitalLink(), ec.tx.caller)
+			return notAddressee(epc, it)
 		}
 		if seller := c.Owner; seller != ec.tx.caller {
 			ec.addParty(seller)
@@ -120,10 +151,18 @@ func (ec *eventCtx) receive() error {
 }
 
 // voidShipping takes back a shipment the caller sent and nobody received.
+// Only the owner, the shipper of a shipment not yet received, learns more of
+// an item than that the caller did not ship it.
 func (ec *eventCtx) voidShipping() error {
-	return ec.endShipment("packed-item-voided-alone", func(epc string, it *item, c *Custody) error {
-		if c.Owner != ec.tx.caller {
+	shipper := func(epc string, it *item) error {
+		if it.custody().Owner != ec.tx.caller {
 			return ec.fail(CodeForbidden, "not-shipper", epc, "%s was not shipped by %s", it.id.DigitalLink(), ec.tx.caller)
+		}
+		return nil
+	}
+	return ec.endShipment(shipper, "packed-item-voided-alone", func(epc string, it *item, c *Custody) error {
+		if err := shipper(epc, it); err != nil {
+			return err
 		}
 		ec.addParty(c.ShipTo)
 		return nil
@@ -132,10 +171,11 @@ func (ec *eventCtx) voidShipping() error {
 
 // endShipment ends the shipment of every top-level item of the event's EPC
 // list and everything packed in it (packed items alone are refused with
-// rule alone): each must be in transit and pass check, which may change its
-// custody; it is then active again at its (possibly new) owner.
-func (ec *eventCtx) endShipment(alone string, check func(epc string, it *item, c *Custody) error) error {
-	top, err := ec.topLevelOfEPCList(alone)
+// rule alone, after every listed item has passed right, the caller's right
+// to end its shipment): each must be in transit and pass check, which may
+// change its custody; it is then active again at its (possibly new) owner.
+func (ec *eventCtx) endShipment(right func(epc string, it *item) error, alone string, check func(epc string, it *item, c *Custody) error) error {
+	top, err := ec.topLevelOfEPCList(right, alone)
 	if err != nil {
 		return err
 	}
@@ -162,10 +202,11 @@ func (ec *eventCtx) endShipment(alone string, check func(epc string, it *item, c
 // retire ends the life of what the caller owns (dispensing, destroying,
 // decommissioning); contents of containers follow. A packed item retired on
 // its own leaves its container. Suspect, quarantined, illegitimate and
-// recalled products are not dispensed; they may be destroyed.
+// recalled products are not dispensed; they may be destroyed. Only the
+// owner of an item learns of its container (when it cannot leave it).
 func (ec *eventCtx) retire(status Status) error {
 	tx := ec.tx
-	top, err := ec.topLevelOfEPCList("")
+	top, err := ec.topLevelOfEPCList(ec.checkOwner, "")
 	if err != nil {
 		return err
 	}
