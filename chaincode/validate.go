@@ -2,6 +2,7 @@ package chaincode
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -14,7 +15,8 @@ import (
 // private collections. The refusal names the first problem's path and, when
 // the problem is an EPC of the event, that EPC. Error declarations are
 // refused too: the chaincode corrects custody with its own events (void
-// shipping, returns), never by retracting an anchored event.
+// shipping, returns), never by retracting an anchored event. An event that
+// lists one item twice is refused too (duplicate-epc).
 func checkEvent(i int, ev *epcis.Event) error {
 	if err := ev.Validate(); err != nil {
 		epc := ""
@@ -27,6 +29,41 @@ func checkEvent(i int, ev *epcis.Event) error {
 	if ev.ErrorDeclaration != nil {
 		return refuseEvent(i, CodeInvalid, "error-declaration-unsupported", "",
 			"error declarations are not applied; correct custody with void_shipping or a return shipment")
+	}
+	return checkRepeatedEPCs(i, ev)
+}
+
+// checkRepeatedEPCs refuses an event whose epcList, childEPCs, inputEPCList
+// or outputEPCList names one item twice (rule duplicate-epc), which no rule
+// gives a meaning: a commissioning would otherwise be refused as already
+// commissioned by itself. An SGTIN or SSCC is the same item in every form
+// (EPC URN, Digital Link on any domain); any other identifier counts as
+// written.
+func checkRepeatedEPCs(i int, ev *epcis.Event) error {
+	for _, l := range []struct {
+		name string
+		ids  []string
+	}{{"epcList", ev.EPCList}, {"childEPCs", ev.ChildEPCs}, {"inputEPCList", ev.InputEPCList}, {"outputEPCList", ev.OutputEPCList}} {
+		if len(l.ids) < 2 {
+			continue
+		}
+		// An item is its parsed ID; anything else its text.
+		type item struct {
+			id    ItemID
+			other string
+		}
+		seen := make(map[item]int, len(l.ids))
+		for n, epc := range l.ids {
+			key := item{other: epc}
+			if id, err := ParseItemID(epc); err == nil {
+				key = item{id: id}
+			}
+			if first, ok := seen[key]; ok {
+				return refuseEvent(i, CodeInvalid, "duplicate-epc", epc,
+					fmt.Sprintf("%s[%d] and %s[%d] name the same item, %s: an event lists each item once", l.name, first, l.name, n, epc))
+			}
+			seen[key] = n
+		}
 	}
 	return nil
 }

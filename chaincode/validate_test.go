@@ -1,6 +1,7 @@
 package chaincode_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -85,4 +86,54 @@ func TestHashIDIsRecomputed(t *testing.T) {
 	if !again.Events[0].Duplicate || again.Events[0].HashID != want {
 		t.Fatalf("same event, other eventID: %+v", again.Events[0])
 	}
+}
+
+// TestRepeatedEPCRefused: an event that lists one item twice in its
+// epcList, childEPCs, inputEPCList or outputEPCList is refused before any
+// rule (duplicate-epc), naming its index, the repeated EPC and both places;
+// an SGTIN or SSCC in two forms (EPC URN, Digital Link on any domain) is one
+// item.
+func TestRepeatedEPCRefused(t *testing.T) {
+	a, b := sgtin("D1"), sgtin("D2")
+	good := commissionEv("L1", "2027-03-31", sgtin("D0"))
+	ssccDL := "https://id.gs1.org/00/103123450000000018" // sscc1
+	tests := []struct {
+		name  string
+		bad   epcis.Event
+		epc   string
+		where string
+	}{
+		{"commissioning, twice as written", commissionEv("L1", "2027-03-31", a, b, a), a, "epcList[0] and epcList[2]"},
+		{"commissioning, URN and Digital Link", commissionEv("L1", "2027-03-31", a, sgtinDL("D1")), sgtinDL("D1"), "epcList[0] and epcList[1]"},
+		{"commissioning, Digital Links on two domains", commissionEv("L1", "2027-03-31", sgtinDL("D1"), "https://example.com/01/"+gtin+"/21/D1"), "https://example.com/01/" + gtin + "/21/D1", "epcList[0] and epcList[1]"},
+		{"shipping", shipEv(whsGLN, a, sgtinDL("D1")), sgtinDL("D1"), "epcList[0] and epcList[1]"},
+		{"packing, SSCC children in two forms", packEv(sscc2, sscc1, ssccDL), ssccDL, "childEPCs[0] and childEPCs[1]"},
+		{"packing, SGTIN children", packEv(sscc1, a, b, sgtinDL("D2")), sgtinDL("D2"), "childEPCs[1] and childEPCs[2]"},
+		{"repackaging inputs", transformEv("RL1", "2027-01-31", []string{a, sgtinDL("D1")}, nil), sgtinDL("D1"), "inputEPCList[0] and inputEPCList[1]"},
+		{"repackaging outputs", transformEv("RL1", "2027-01-31", nil, []string{b, b}), b, "outputEPCList[0] and outputEPCList[1]"},
+		{"an observation of a returnable asset", stepEv("inspecting", "urn:epc:id:grai:0312345.01234.X1", "urn:epc:id:grai:0312345.01234.X1"), "urn:epc:id:grai:0312345.01234.X1", "epcList[0] and epcList[1]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newLedger(t)
+			height, before := m.Height(), snapshot(m)
+			_, err := capture(t, m, mfr, good, tc.bad)
+			re := wantRule(t, err, chaincode.CodeInvalid, "duplicate-epc", 1)
+			if re.EPC != tc.epc {
+				t.Errorf("error EPC %q, want %q", re.EPC, tc.epc)
+			}
+			if !strings.Contains(re.Detail, tc.where) {
+				t.Errorf("detail %q does not say %q", re.Detail, tc.where)
+			}
+			if m.Height() != height || snapshot(m) != before {
+				t.Error("the refused batch changed the ledger")
+			}
+		})
+	}
+	// The same item in two lists of one event is no repetition this rule
+	// refuses (packing a container into itself is a packing cycle).
+	m := newLedger(t)
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a), packEv(sscc1, a))
+	_, err := capture(t, m, mfr, packEv(sscc1, ssccDL))
+	wantRule(t, err, chaincode.CodeInvalid, "packing-cycle", 0)
 }
