@@ -26,7 +26,14 @@ func (ec *eventCtx) commission() error {
 func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElement, containers bool, transformation string) ([]*item, error) {
 	tx := ec.tx
 	created := make([]*item, 0, len(epcs))
-	ilmdLot, ilmdExpiry := ilmdValue(ec.ev.ILMD, "lotNumber"), ilmdValue(ec.ev.ILMD, "itemExpirationDate")
+	ilmdLot, err := ec.ilmdValue("lotNumber")
+	if err != nil {
+		return nil, err
+	}
+	ilmdExpiry, err := ec.ilmdValue("itemExpirationDate")
+	if err != nil {
+		return nil, err
+	}
 	if ilmdLot != "" && !ValidSerial(ilmdLot) {
 		// A lot is AI 10, as an LGTIN's (ParseLGTIN): no '~' to run into
 		// another lot's index keys, no length to grow block records.
@@ -163,12 +170,29 @@ func lgtinLot(classes []epcis.QuantityElement, gtin string) string {
 }
 
 // ilmdValue returns the text of the CBV master data attribute local
-// (cbvmda namespace, in its URN or web form) in the ILMD.
-func ilmdValue(ilmd []epcis.Element, local string) string {
-	for _, e := range ilmd {
-		if e.Local == local && (strings.Contains(e.Space, "cbv:mda") || strings.Contains(e.Space, "cbv/mda") || e.Space == "") {
-			return strings.TrimSpace(e.Text)
+// (cbvmda namespace, in its URN or web form) in the event's ILMD, "" when
+// the ILMD does not give it. An attribute given more than once (two
+// elements, or a JSON-LD array, which decodes as one element per value) is
+// refused with rule ilmd-repeated, one given as a structure rather than one
+// string with ilmd-not-text: the ledger would keep one value, and the
+// package would verify with it and not with the other.
+func (ec *eventCtx) ilmdValue(local string) (string, error) {
+	var found *epcis.Element
+	for i := range ec.ev.ILMD {
+		e := &ec.ev.ILMD[i]
+		if e.Local != local || !(strings.Contains(e.Space, "cbv:mda") || strings.Contains(e.Space, "cbv/mda") || e.Space == "") {
+			continue
 		}
+		if found != nil {
+			return "", ec.fail(CodeInvalid, "ilmd-repeated", "", "the ILMD gives cbvmda:%s more than once (%q, then %q): it must give one value", local, found.Text, e.Text)
+		}
+		if len(e.Children) > 0 {
+			return "", ec.fail(CodeInvalid, "ilmd-not-text", "", "the ILMD gives cbvmda:%s as a structure, not as one string", local)
+		}
+		found = e
 	}
-	return ""
+	if found == nil {
+		return "", nil
+	}
+	return strings.TrimSpace(found.Text), nil
 }
