@@ -26,25 +26,9 @@ func (ec *eventCtx) commission() error {
 func (ec *eventCtx) commissionList(epcs []string, classes []epcis.QuantityElement, containers bool, transformation string) ([]*item, error) {
 	tx := ec.tx
 	created := make([]*item, 0, len(epcs))
-	ilmdLot, err := ec.ilmdValue("lotNumber")
+	ilmdLot, expiry, err := ec.lotAndExpiry()
 	if err != nil {
 		return nil, err
-	}
-	ilmdExpiry, err := ec.ilmdValue("itemExpirationDate")
-	if err != nil {
-		return nil, err
-	}
-	if ilmdLot != "" && !ValidSerial(ilmdLot) {
-		// A lot is AI 10, as an LGTIN's (ParseLGTIN): no '~' to run into
-		// another lot's index keys, no length to grow block records.
-		return nil, ec.fail(CodeInvalid, "bad-lot", "", "lot %q is not 1 to 20 characters of GS1 set 82", ilmdLot)
-	}
-	expiry := ""
-	if ilmdExpiry != "" {
-		var ok bool
-		if expiry, ok = NormalizeExpiry(ilmdExpiry); !ok {
-			return nil, ec.fail(CodeInvalid, "bad-expiry", "", "expiry %q is not a date", ilmdExpiry)
-		}
 	}
 	for _, epc := range epcs {
 		id, err := ParseItemID(epc)
@@ -176,6 +160,32 @@ func lgtinLot(classes []epcis.QuantityElement, gtin string) string {
 // refused with rule ilmd-repeated, one given as a structure rather than one
 // string with ilmd-not-text: the ledger would keep one value, and the
 // package would verify with it and not with the other.
+// lotAndExpiry returns the lot and the expiry date (normalised) that the
+// event's ILMD gives, "" for none, refusing one given twice or in a form
+// the rules do not take. It reads nothing but the event.
+func (ec *eventCtx) lotAndExpiry() (lot, expiry string, err error) {
+	lot, err = ec.ilmdValue("lotNumber")
+	if err != nil {
+		return "", "", err
+	}
+	raw, err := ec.ilmdValue("itemExpirationDate")
+	if err != nil {
+		return "", "", err
+	}
+	if lot != "" && !ValidSerial(lot) {
+		// A lot is AI 10, as an LGTIN's (ParseLGTIN): no '~' to run into
+		// another lot's index keys, no length to grow block records.
+		return "", "", ec.fail(CodeInvalid, "bad-lot", "", "lot %q is not 1 to 20 characters of GS1 set 82", lot)
+	}
+	if raw != "" {
+		var ok bool
+		if expiry, ok = NormalizeExpiry(raw); !ok {
+			return "", "", ec.fail(CodeInvalid, "bad-expiry", "", "expiry %q is not a date", raw)
+		}
+	}
+	return lot, expiry, nil
+}
+
 func (ec *eventCtx) ilmdValue(local string) (string, error) {
 	var found *epcis.Element
 	for i := range ec.ev.ILMD {

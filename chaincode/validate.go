@@ -9,6 +9,25 @@ import (
 	"rxledger/epcis"
 )
 
+// CheckEvent runs the checks of event i of a capture that read no ledger
+// state: that it is valid EPCIS, names no item twice, and, for an event that
+// commissions (an ObjectEvent ADD commissioning, a TransformationEvent's
+// outputs), gives its lot and expiry date once each and in a form the rules
+// take. A service that accepts a document for a later capture runs it
+// first, so that such a fault is answered at once, with its place; the
+// chaincode runs the same checks again in the capture.
+func CheckEvent(i int, ev *epcis.Event) error {
+	if err := checkEvent(i, ev); err != nil {
+		return err
+	}
+	step := epcis.ShortCBV(epcis.BizStep, ev.BizStep)
+	if (ev.Type == epcis.ObjectEventType && step == "commissioning" && ev.Action == epcis.ActionAdd) || ev.Type == epcis.TransformationEventType {
+		_, _, err := (&eventCtx{i: i, ev: ev}).lotAndExpiry()
+		return err
+	}
+	return nil
+}
+
 // checkEvent refuses an event that is not valid EPCIS (epcis.Event.Validate:
 // required fields, action, event time, CBV values, identifier syntax) before
 // any rule looks at it, so that nothing malformed reaches the state or the

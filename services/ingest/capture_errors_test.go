@@ -25,6 +25,9 @@ func TestCaptureRefusedDocuments(t *testing.T) {
 	badXML := strings.Replace(string(encode(t, badEvent, "xml")), "not-a-uri", "also not a uri", 1)
 	tooMany := encode(t, document(commission(0, "X", sgtin("A")), commission(1, "X", sgtin("B")), commission(2, "X", sgtin("C")), commission(3, "X", sgtin("D"))), "json")
 	big := encode(t, document(commission(0, "X", manySGTINs(200)...)), "json")
+	badExpiry := commission(1, "X", sgtin("BE1"))
+	badExpiry.ILMD[1].Text = "2028-02-30"
+	longLot := commission(2, strings.Repeat("L", 21), sgtin("LL1"))
 	tests := []struct {
 		name        string
 		contentType string
@@ -52,6 +55,12 @@ func TestCaptureRefusedDocuments(t *testing.T) {
 			status: 400, where: problem.Location{Field: ingest.HeaderCaptureBehaviour}},
 		{name: "unknown behaviour", contentType: ctJSON, body: good, header: map[string]string{ingest.HeaderCaptureBehaviour: "maybe"}, status: 400},
 		{name: "more events than the capture limit", contentType: ctJSON, body: tooMany, status: 413},
+		{name: "an expiry date that is no date, before the 202", contentType: ctJSON, body: encode(t, document(commission(0, "X", sgtin("OK1")), badExpiry), "json"),
+			status: 400, where: problem.Location{Index: problem.Index(1)}},
+		{name: "a lot too long, as XML, with its line", contentType: ctXML, body: encode(t, document(commission(0, "X", sgtin("OK1")), commission(1, "X", sgtin("OK2")), longLot), "xml"),
+			status: 400, where: problem.Location{Index: problem.Index(2), Line: 0}},
+		{name: "an EPC listed twice, before the 202", contentType: ctJSON, body: encode(t, document(commission(0, "X", sgtin("TW1"), sgtin("TW1"))), "json"),
+			status: 400, where: problem.Location{Index: problem.Index(0)}},
 		{name: "larger than the file size limit", contentType: ctJSON, body: big, status: 413},
 		{name: "an ILMD nested too deep", contentType: ctJSON, status: 413,
 			body: []byte(`{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-01-01T00:00:00Z","epcisBody":{"eventList":[{"type":"ObjectEvent","eventTime":"2024-01-01T00:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","epcList":["urn:epc:id:sgtin:0312345.067890.1"],"ilmd":` + strings.Repeat(`{"a":`, 40) + `1` + strings.Repeat(`}`, 40) + `}]}}`)},

@@ -3,11 +3,13 @@ package ingest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"mime"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"rxledger/chaincode"
 	"rxledger/epcis"
 	"rxledger/services/platform/problem"
 )
@@ -76,7 +78,51 @@ func decodeDocument(kind string, body []byte, lim epcis.Limits) (*epcis.Document
 			return nil, f, documentProblem(f, err, pos, body)
 		}
 	}
+	if err := checkEvents(doc, pos); err != nil {
+		return nil, f, err
+	}
 	return doc, f, nil
+}
+
+// checkEvents runs the chaincode's checks that read no ledger state
+// (chaincode.CheckEvent: an item listed twice, a lot or expiry date given
+// twice or malformed, ...) on every event, so that a document they refuse
+// is a 400 naming each such event now, not a job that fails after the 202.
+func checkEvents(doc *epcis.Document, pos []epcis.XMLPosition) error {
+	var (
+		where []problem.Location
+		first *chaincode.RuleError
+		n     int
+	)
+	for i := range doc.Events {
+		err := chaincode.CheckEvent(i, &doc.Events[i])
+		if err == nil {
+			continue
+		}
+		var re *chaincode.RuleError
+		if !errors.As(err, &re) {
+			return err
+		}
+		n++
+		if first == nil {
+			first = re
+		}
+		if len(where) < maxWhere {
+			loc := problem.Location{Index: problem.Index(i), Detail: re.Detail}
+			if i < len(pos) {
+				loc.Line, loc.Column = pos[i].Line, pos[i].Column
+			}
+			where = append(where, loc)
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	detail := fmt.Sprintf("event %d is refused (%s): %s", *first.EventIndex, first.Rule, first.Detail)
+	if n > 1 {
+		detail = fmt.Sprintf("%d events are refused; the first, %s", n, detail)
+	}
+	return &problem.Error{Code: problem.Invalid, Rule: first.Rule, Detail: detail, Where: where}
 }
 
 // xmlVersion tells EPCIS 1.2 from 2.0 XML by the namespace the document
