@@ -87,7 +87,7 @@ func TestQueryLocationForms(t *testing.T) {
 		{"bizLocation with short names", "EQ_bizLocation", locDLShort, here},
 		{"bizLocation of the sub-location as URN", "EQ_bizLocation", subURN, sub},
 		{"bizLocation of the sub-location with short names", "EQ_bizLocation", subDLShort, sub},
-		{"a list of forms", "EQ_bizLocation", locDL + "," + subURN, []string{"byURN", "subByURN", "byDL", "subByDL"}},
+		{"a list of forms", "EQ_bizLocation", locDL + "|" + subURN, []string{"byURN", "subByURN", "byDL", "subByDL"}},
 		{"private URN as written", "EQ_bizLocation", privateURN, []string{"private"}},
 		{"private web URI as written", "EQ_readPoint", privateHTTP, []string{"private"}},
 		{"private URN otherwise written", "EQ_bizLocation", "URN:example:rxledger:dock:7", []string{}},

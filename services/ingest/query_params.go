@@ -84,7 +84,7 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 	sort.Strings(names)
 	fp := sha256.New()
 	for _, name := range names {
-		values := splitValues(v[name])
+		values := v[name]
 		if name != "perPage" && name != "nextPageToken" {
 			fp.Write([]byte(name + "\x00" + strings.Join(values, "\x01") + "\x00"))
 		}
@@ -156,18 +156,59 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 	return q, nil
 }
 
-// splitValues splits comma-separated lists (the REST binding's form) and
-// takes repeated parameters too.
-func splitValues(raw []string) []string {
-	var out []string
-	for _, r := range raw {
-		for _, v := range strings.Split(r, ",") {
-			if v = strings.TrimSpace(v); v != "" {
-				out = append(out, v)
+// queryValues reads a raw query string into each parameter's list of
+// values. A list may be written with '|' (the REST binding's pipeDelimited
+// form, also as %7C) or ',' between its values, or as the parameter
+// repeated. Values are split before they are unescaped, so a comma within a
+// value (a serial or a URI may hold one) is written %2C and stays in it.
+// CheckQuery has refused a query string that does not unescape.
+func queryValues(raw string) (url.Values, error) {
+	v := url.Values{}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		rawName, rawValue, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(rawName)
+		if err != nil {
+			return nil, fmt.Errorf("parameter name %q: %w", rawName, err)
+		}
+		list := v[name]
+		if list == nil {
+			list = []string{} // named, even with no value: "a value is required"
+		}
+		for _, part := range splitList(rawValue) {
+			val, err := url.QueryUnescape(part)
+			if err != nil {
+				return nil, fmt.Errorf("parameter %s: %w", name, err)
+			}
+			if val = strings.TrimSpace(val); val != "" {
+				list = append(list, val)
 			}
 		}
+		v[name] = list
 	}
-	return out
+	return v, nil
+}
+
+// splitList splits a raw (still escaped) value at ',', '|' and %7C.
+func splitList(raw string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(raw); i++ {
+		switch {
+		case raw[i] == ',' || raw[i] == '|':
+			out = append(out, raw[start:i])
+			start = i + 1
+		case raw[i] == '%' && i+2 < len(raw) && raw[i+1] == '7' && (raw[i+2] == 'C' || raw[i+2] == 'c'):
+			out = append(out, raw[start:i])
+			start = i + 3
+			i += 2
+		}
+	}
+	return append(out, raw[start:])
 }
 
 func hasAnyPrefix(s string, prefixes []string) bool {

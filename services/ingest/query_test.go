@@ -79,6 +79,9 @@ func TestQueryParameters(t *testing.T) {
 		{"EQ_bizStep short", "EQ_bizStep=shipping", []string{"ship"}},
 		{"EQ_bizStep URN", "EQ_bizStep=urn:epcglobal:cbv:bizstep:receiving", []string{"receive"}},
 		{"EQ_bizStep list", "EQ_bizStep=shipping,receiving", []string{"ship", "receive"}},
+		{"EQ_bizStep list with pipes", "EQ_bizStep=shipping|receiving", []string{"ship", "receive"}},
+		{"EQ_bizStep list with escaped pipes", "EQ_bizStep=" + url.QueryEscape("shipping|receiving"), []string{"ship", "receive"}},
+		{"MATCH_epc list of escaped values", "MATCH_epc=" + url.QueryEscape(dl) + "|" + url.QueryEscape(sgtin("I4")), []string{"commission", "pack", "later"}},
 		{"EQ_disposition", "EQ_disposition=in_transit", []string{"ship"}},
 		{"EQ_action and EQ_bizStep", "EQ_action=ADD&EQ_bizStep=commissioning", []string{"commission", "containers", "later", "inspect"}},
 		{"MATCH_epc includes childEPCs", "MATCH_epc=" + sgtin("I1"), []string{"commission", "pack"}},
@@ -352,4 +355,35 @@ func TestVisibility(t *testing.T) {
 			t.Fatalf("hidden event answer %s", hidden)
 		}
 	})
+}
+
+// TestQueryValueWithComma: a comma within a value (GS1 serials and URIs may
+// hold one) is written %2C and matches that value, not the value before it;
+// a raw comma separates values.
+func TestQueryValueWithComma(t *testing.T) {
+	e := newEnv(t, true, nil)
+	comma, plain := sgtin("C,1"), sgtin("C")
+	s := e.mustCapture(mfr, ctJSON, encode(t, document(commission(0, "CM", comma), commission(1, "CM", plain)), "json"))
+	if !s.Success {
+		t.Fatalf("capture: %+v", s)
+	}
+	for _, tc := range []struct {
+		params string
+		want   []string
+	}{
+		{"MATCH_epc=" + url.QueryEscape(comma), []string{comma}},
+		{"MATCH_epc=" + url.QueryEscape(plain), []string{plain}},
+		{"MATCH_epc=" + url.QueryEscape(plain) + "," + url.QueryEscape(comma), []string{comma, plain}},
+	} {
+		got, _ := e.query(reg, tc.params)
+		var epcs []string
+		for _, ev := range got {
+			epcs = append(epcs, ev.EPCList...)
+		}
+		slices.Sort(epcs)
+		slices.Sort(tc.want)
+		if !slices.Equal(epcs, tc.want) {
+			t.Errorf("%s: events of %v, want %v", tc.params, epcs, tc.want)
+		}
+	}
 }
