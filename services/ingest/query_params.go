@@ -249,10 +249,23 @@ func normalise(field byte, v string) (string, error) {
 	case field == fieldDisposition:
 		return epcis.ShortCBV(epcis.Disposition, v), nil
 	case epcFields[field]:
+		if strings.HasPrefix(strings.ToLower(v), "urn:epc:idpat:") {
+			// The index holds instance identifiers: a pattern would
+			// match nothing, and an empty answer would read as "none".
+			return "", fmt.Errorf("%q is a pattern; this parameter matches whole EPCs only (for every serial of a GTIN or lot, use MATCH_epcClass or MATCH_anyEPCClass with a GTIN pattern or an LGTIN)", v)
+		}
 		return canonEPC(v), nil
 	case field == fieldReadPoint || field == fieldBizLocation:
 		return canonLocation(v), nil
 	case classFields[field]:
+		if rest, ok := strings.CutPrefix(strings.ToLower(v), "urn:epc:idpat:"); ok {
+			// A pattern of one GTIN (sgtin:CP.IR.*) is matched as that GTIN's
+			// class; any wider one would match nothing.
+			parts := strings.Split(strings.TrimPrefix(rest, "sgtin:"), ".")
+			if !strings.HasPrefix(rest, "sgtin:") || len(parts) != 3 || parts[0] == "*" || parts[1] == "*" || parts[2] != "*" {
+				return "", fmt.Errorf("%q: the only pattern taken is all serials of one GTIN, urn:epc:idpat:sgtin:CompanyPrefix.ItemRef.*", v)
+			}
+		}
 		return canonClass(v), nil
 	}
 	return v, nil

@@ -142,6 +142,9 @@ func TestQueryParameterErrors(t *testing.T) {
 		{"perPage above the maximum", "perPage=100000", "perPage"},
 		{"perPage not a number", "perPage=ten", "perPage"},
 		{"empty value", "MATCH_epc=", "MATCH_epc"},
+		{"a pattern where whole EPCs are matched", "MATCH_epc=urn:epc:idpat:sgtin:0312345.067890.*", "MATCH_epc"},
+		{"a pattern of a parent", "MATCH_parentID=urn:epc:idpat:sscc:0312345.*", "MATCH_parentID"},
+		{"a class pattern wider than a GTIN", "MATCH_epcClass=urn:epc:idpat:sgtin:0312345.*.*", "MATCH_epcClass"},
 		{"forged page token", "nextPageToken=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "nextPageToken"},
 		{"malformed page token", "nextPageToken=%25%25", "nextPageToken"},
 	}
