@@ -55,7 +55,8 @@ const (
 //	   (canonEPC), as the other forms already were
 //	4  EPC classes canonical (canonClass)
 //	5  partners' GLNs as a regulator attests them, not as claimed
-const indexFormat = 5
+//	6  sources and destinations indexed (EQ_source_*, EQ_destination_*)
+const indexFormat = 6
 
 // seqBits is how many low bits of seq count events within a block.
 const seqBits = 20
@@ -80,7 +81,23 @@ const (
 	fieldOutputClass byte = 'O'
 	fieldBizLocation byte = 'l' // canonical (canonLocation), as is fieldReadPoint
 	fieldReadPoint   byte = 'r'
+	// sourceList and destinationList entries by their CBV type, canonical
+	// (canonLocation): a party's PGLN or a location's SGLN, as URN or
+	// Digital Link.
+	fieldSourceOwner     byte = 'u'
+	fieldSourcePossessor byte = 'v'
+	fieldSourceLocation  byte = 'w'
+	fieldDestOwner       byte = 'x'
+	fieldDestPossessor   byte = 'y'
+	fieldDestLocation    byte = 'z'
 )
+
+// sourceDestFields are the fields of the sourceList (source) and
+// destinationList entries of each CBV type.
+var sourceDestFields = map[bool]map[string]byte{
+	true:  {"owning_party": fieldSourceOwner, "possessing_party": fieldSourcePossessor, "location": fieldSourceLocation},
+	false: {"owning_party": fieldDestOwner, "possessing_party": fieldDestPossessor, "location": fieldDestLocation},
+}
 
 // unionFields are the fields that are the union of others: the index
 // keeps no entries of their own (that would double the entries of every

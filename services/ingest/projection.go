@@ -292,6 +292,13 @@ func indexValues(ev *epcis.Event) map[byte]map[string]bool {
 	add(fieldDisposition, epcis.ShortCBV(epcis.Disposition, ev.Disposition))
 	add(fieldBizLocation, canonLocation(ev.BizLocation))
 	add(fieldReadPoint, canonLocation(ev.ReadPoint))
+	for source, list := range map[bool][]epcis.SourceDest{true: ev.SourceList, false: ev.DestinationList} {
+		for _, sd := range list {
+			if f, ok := sourceDestFields[source][epcis.ShortCBV(epcis.SourceDestType, sd.Type)]; ok {
+				add(f, canonLocation(sd.Value))
+			}
+		}
+	}
 	for _, id := range ev.EPCList {
 		add(fieldEPC, canonEPC(id))
 		add(fieldAnyEPC, canonEPC(id))

@@ -33,25 +33,36 @@ type query struct {
 // listParams are the EPCIS 2.0 query parameters this repository answers
 // that take a list of values, with the index field each is matched on.
 var listParams = map[string]byte{
-	"eventType":            fieldType,
-	"EQ_action":            fieldAction,
-	"EQ_bizStep":           fieldBizStep,
-	"EQ_disposition":       fieldDisposition,
-	"EQ_readPoint":         fieldReadPoint,
-	"EQ_bizLocation":       fieldBizLocation,
-	"MATCH_epc":            fieldEPC,
-	"MATCH_parentID":       fieldParent,
-	"MATCH_inputEPC":       fieldInput,
-	"MATCH_outputEPC":      fieldOutput,
-	"MATCH_anyEPC":         fieldAnyEPC,
-	"MATCH_epcClass":       fieldEPCClass,
-	"MATCH_inputEPCClass":  fieldInputClass,
-	"MATCH_outputEPCClass": fieldOutputClass,
-	"MATCH_anyEPCClass":    fieldAnyClass,
+	"eventType":                       fieldType,
+	"EQ_action":                       fieldAction,
+	"EQ_bizStep":                      fieldBizStep,
+	"EQ_disposition":                  fieldDisposition,
+	"EQ_readPoint":                    fieldReadPoint,
+	"EQ_bizLocation":                  fieldBizLocation,
+	"EQ_source_owning_party":          fieldSourceOwner,
+	"EQ_source_possessing_party":      fieldSourcePossessor,
+	"EQ_source_location":              fieldSourceLocation,
+	"EQ_destination_owning_party":     fieldDestOwner,
+	"EQ_destination_possessing_party": fieldDestPossessor,
+	"EQ_destination_location":         fieldDestLocation,
+	"MATCH_epc":                       fieldEPC,
+	"MATCH_parentID":                  fieldParent,
+	"MATCH_inputEPC":                  fieldInput,
+	"MATCH_outputEPC":                 fieldOutput,
+	"MATCH_anyEPC":                    fieldAnyEPC,
+	"MATCH_epcClass":                  fieldEPCClass,
+	"MATCH_inputEPCClass":             fieldInputClass,
+	"MATCH_outputEPCClass":            fieldOutputClass,
+	"MATCH_anyEPCClass":               fieldAnyClass,
 }
 
 // epcFields are matched on canonical identifiers (see canonEPC).
 var epcFields = map[byte]bool{fieldEPC: true, fieldParent: true, fieldInput: true, fieldOutput: true, fieldAnyEPC: true}
+
+// locationFields are matched on canonical locations and parties (see
+// canonLocation).
+var locationFields = map[byte]bool{fieldReadPoint: true, fieldBizLocation: true, fieldSourceOwner: true, fieldSourcePossessor: true,
+	fieldSourceLocation: true, fieldDestOwner: true, fieldDestPossessor: true, fieldDestLocation: true}
 
 // classFields are matched on canonical classes (see canonClass).
 var classFields = map[byte]bool{fieldEPCClass: true, fieldInputClass: true, fieldOutputClass: true, fieldAnyClass: true}
@@ -255,7 +266,7 @@ func normalise(field byte, v string) (string, error) {
 			return "", fmt.Errorf("%q is a pattern; this parameter matches whole EPCs only (for every serial of a GTIN or lot, use MATCH_epcClass or MATCH_anyEPCClass with a GTIN pattern or an LGTIN)", v)
 		}
 		return canonEPC(v), nil
-	case field == fieldReadPoint || field == fieldBizLocation:
+	case locationFields[field]:
 		return canonLocation(v), nil
 	case classFields[field]:
 		if rest, ok := strings.CutPrefix(strings.ToLower(v), "urn:epc:idpat:"); ok {

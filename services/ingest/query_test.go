@@ -97,6 +97,12 @@ func TestQueryParameters(t *testing.T) {
 		{"MATCH_epcClass of another lot", "MATCH_epcClass=" + url.QueryEscape("https://id.gs1.org/01/00312345678906/10/Q2"), []string{}},
 		{"EQ_bizLocation", "EQ_bizLocation=" + whsSGLN, []string{"receive"}},
 		{"EQ_readPoint", "EQ_readPoint=" + readPoint, []string{"commission", "later", "inspect"}},
+		{"EQ_source_owning_party", "EQ_source_owning_party=" + mfrSGLN, []string{"ship"}},
+		{"EQ_source_location as Digital Link", "EQ_source_location=" + url.QueryEscape("https://id.gs1.org/414/0312345000004"), []string{"ship"}},
+		{"EQ_destination_owning_party as Digital Link", "EQ_destination_owning_party=" + url.QueryEscape("https://example.com/414/0388888000009"), []string{"ship"}},
+		{"EQ_destination_location of another party", "EQ_destination_location=" + mfrSGLN, []string{}},
+		{"source and destination combine", "EQ_source_owning_party=" + mfrSGLN + "&EQ_destination_owning_party=" + mfrSGLN, []string{}},
+		{"EQ_source_possessing_party", "EQ_source_possessing_party=" + mfrSGLN, []string{}},
 		{"GE_eventTime and LT_eventTime", "GE_eventTime=" + url.QueryEscape(at(3).Format("2006-01-02T15:04:05Z07:00")) +
 			"&LT_eventTime=" + url.QueryEscape(at(5).Format("2006-01-02T15:04:05Z07:00")), []string{"ship", "receive"}},
 		// "+01:00" written as is: a URL query reads its "+" as a space.
@@ -133,6 +139,7 @@ func TestQueryParameterErrors(t *testing.T) {
 	tests := []struct{ name, params, param string }{
 		{"unknown parameter", "colour=blue", "colour"},
 		{"unsupported standard parameter", "WD_readPoint=" + readPoint, "WD_readPoint"},
+		{"a source type that is not CBV's", "EQ_source_warehouse=" + readPoint, "EQ_source_warehouse"},
 		{"unsupported ordering", "orderBy=eventTime", "orderBy"},
 		{"bad event type", "eventType=Bogus", "eventType"},
 		{"bad action", "EQ_action=MAYBE", "EQ_action"},
