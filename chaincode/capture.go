@@ -129,6 +129,29 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 	return json.Marshal(&res)
 }
 
+// FlagResult is what FlagSuspect returns.
+type FlagResult struct {
+	// Suspect are the EPCs the transaction moved to suspect (not those
+	// already under investigation), in input order.
+	Suspect []string `json:"suspect"`
+}
+
+// flagSuspectFn is FlagSuspect: a capture's transient "suspect" without
+// the capture.
+func flagSuspectFn(tx *txn, args []string) ([]byte, error) {
+	flagged, err := tx.flagSuspect([]byte(args[0]))
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.commit(FnFlagSuspect); err != nil {
+		return nil, err
+	}
+	if flagged == nil {
+		flagged = []string{}
+	}
+	return json.Marshal(FlagResult{Suspect: flagged})
+}
+
 // flagSuspect moves the items of a capture's transient "suspect" (raw, a
 // JSON array of EPCs; nil for none) to suspect, after the capture's events,
 // and returns the EPCs it moved.

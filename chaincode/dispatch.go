@@ -26,6 +26,11 @@ const (
 	// FnSetInvestigation moves an item's investigation state.
 	// Args: [epc, state]. Result: InvestigationResult.
 	FnSetInvestigation = "SetInvestigation"
+	// FnFlagSuspect flags packages suspect in one transaction, as a
+	// Capture's transient "suspect" does: one already suspect, quarantined
+	// or illegitimate is left as it is, and any refusal refuses them all.
+	// Args: [JSON array of EPCs]. Result: FlagResult.
+	FnFlagSuspect = "FlagSuspect"
 
 	// FnVerify answers a GS1 LMS verification request.
 	// Args: [VerifyRequest JSON]. Result: VerifyResult.
@@ -114,6 +119,7 @@ var handlers = map[string]handler{
 	FnCapture:            {0, capture},
 	FnRecallLot:          {3, recallLot},
 	FnSetInvestigation:   {2, setInvestigation},
+	FnFlagSuspect:        {1, flagSuspectFn},
 	FnVerify:             {1, verifyQuery},
 	FnReadSerial:         {1, readSerial},
 	FnReadContainer:      {1, readContainer},

@@ -396,3 +396,44 @@ func TestCaptureFlagsSuspect(t *testing.T) {
 		t.Fatalf("b's investigation moved to %q", s.InvestigationBy)
 	}
 }
+
+// TestFlagSuspect: FlagSuspect flags several packages in one transaction,
+// leaves those already under investigation as they are, and refuses them
+// all when one may not be flagged by the caller.
+func TestFlagSuspect(t *testing.T) {
+	m := newLedger(t)
+	a, b, c, d := sgtin("G1"), sgtin("G2"), sgtin("G3"), sgtin("G4")
+	mustCapture(t, m, mfr, commissionEv("L1", "2027-03-31", a, b, c, d), shipEv(whsGLN, a, b, c))
+	mustCapture(t, m, whs, stepEv("receiving", a, b, c))
+	flag := func(org string, epcs ...string) (chaincode.FlagResult, error) {
+		raw, err := json.Marshal(epcs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r chaincode.FlagResult
+		out, err := m.Submit(org, chaincode.FnFlagSuspect, nil, string(raw))
+		if err == nil {
+			err = json.Unmarshal(out, &r)
+		}
+		return r, err
+	}
+	r, err := flag(whs, a, b)
+	if err != nil || len(r.Suspect) != 2 {
+		t.Fatalf("flag a, b: %+v %v", r, err)
+	}
+	if ce := lastEvent(t, m); len(ce.AllSerials()) != 2 || ce.Function != chaincode.FnFlagSuspect {
+		t.Fatalf("one event for both: %+v", ce)
+	}
+	if r, err := flag(whs, a, b); err != nil || len(r.Suspect) != 0 {
+		t.Fatalf("flag them again: %+v %v", r, err)
+	}
+	_, err = flag(whs, c, d)
+	wantRule(t, err, chaincode.CodeForbidden, "investigation-not-allowed", -1)
+	if s := serialOf(t, m, c); s.Investigation != chaincode.InvestigationNone {
+		t.Fatalf("c after a refused flag: %+v", s.Custody)
+	}
+	_, err = flag(pharm, a)
+	wantRule(t, err, chaincode.CodeForbidden, "investigation-not-allowed", -1)
+	_, err = flag(whs, "not-an-epc")
+	wantRule(t, err, chaincode.CodeInvalid, "bad-epc", -1)
+}

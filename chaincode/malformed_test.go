@@ -20,7 +20,7 @@ func TestMalformedArgumentsAreRefusals(t *testing.T) {
 		"urn:epc:id:sscc:1.2", "https://id.gs1.org/01/", "https://id.gs1.org/01/00312345678906/21/", "%zz", "x~y\x00z",
 		`{"gtin":"00312345678906","serial":"F1","lot":"L1","expiry":"99x"}`, `{"msp":"ManufacturerMSP"}`}
 	funcs := map[string]int{
-		chaincode.FnPutPartner: 1, chaincode.FnAttestPartner: 2, chaincode.FnRecallLot: 3, chaincode.FnSetInvestigation: 2,
+		chaincode.FnPutPartner: 1, chaincode.FnAttestPartner: 2, chaincode.FnRecallLot: 3, chaincode.FnSetInvestigation: 2, chaincode.FnFlagSuspect: 1,
 		chaincode.FnVerify: 1, chaincode.FnReadSerial: 1, chaincode.FnReadContainer: 1, chaincode.FnReadLot: 2,
 		chaincode.FnReadLotRecord: 2, chaincode.FnHistory: 1, chaincode.FnReadPartner: 1, chaincode.FnReadEvent: 1,
 		chaincode.FnReadT3: 1, chaincode.FnReadTx: 1, chaincode.FnReadTransformation: 1,

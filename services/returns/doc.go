@@ -15,9 +15,9 @@
 // the return through the chaincode's Capture: a receiving ObjectEvent per
 // decision (the event bodies travel as transient data). A quarantined
 // package is flagged suspect in the same transaction (Capture's transient
-// "suspect"), so that no failure leaves it received but not flagged; only
-// when every item had been received back before is a package left
-// unflagged flagged on its own (SetInvestigation). Receiving is
+// "suspect"), so that no failure leaves it received but not flagged; when
+// every item had been received back before, the packages left unflagged
+// are flagged together (FlagSuspect). Receiving is
 // idempotent: a package already received back from the returning party is
 // not received again, and one already under investigation is not flagged
 // again.

@@ -3,6 +3,7 @@ package returns
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -48,6 +49,39 @@ type ReceiveResult struct {
 func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []Item) (ReceiveResult, error) {
 	ctx, span := s.tracer.Start(ctx, "returns.Receive")
 	defer span.End()
+	for attempt := 1; ; attempt++ {
+		res, err := s.receiveOnce(ctx, caller, items)
+		if err == nil || attempt == receiveAttempts || !stateMoved(err) || ctx.Err() != nil {
+			return res, err
+		}
+		// Another transaction changed what this one read (a read conflict),
+		// or the items' state between the check and the capture (the same
+		// return sent twice at once): check again against the state now,
+		// where a package already received back is not received again.
+		s.log.Info("returns receive retried after a concurrent change", "attempt", attempt, "error", err)
+	}
+}
+
+// receiveAttempts bounds how often Receive checks and submits again after a
+// concurrent change.
+const receiveAttempts = 4
+
+// stateMoved reports whether err says the ledger changed under a receipt:
+// a read conflict, or a chaincode refusal of the capture for a state the
+// check before it did not see (a receipt that committed meanwhile).
+func stateMoved(err error) bool {
+	if problem.CodeOf(err) == problem.Conflict && problem.RuleOf(err) == "" {
+		return true
+	}
+	switch problem.RuleOf(err) {
+	case "not-in-transit", "not-addressee", "investigation-transition":
+		return true
+	}
+	return false
+}
+
+// receiveOnce is one check and capture of Receive.
+func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items []Item) (ReceiveResult, error) {
 	decisions, err := s.Check(ctx, caller, items)
 	if err != nil {
 		return ReceiveResult{}, err
@@ -86,9 +120,11 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 					state += ", shipped to " + partyName(cur.ShipTo, caller.Org, d.ReturnedByOrg)
 				}
 			}
-			return ReceiveResult{}, problem.New(problem.Conflict,
+			pe := problem.New(problem.Conflict,
 				"item %d (%s/%s) is not on its way back to %s: it is %s; the returning party ships it first", i, d.GTIN, d.Serial, caller.Org, state).
 				At(problem.Location{Field: "items", Index: problem.Index(i)})
+			pe.Rule = ruleNotReturning
+			return ReceiveResult{}, pe
 		}
 	}
 	// The quarantined packages not yet under investigation are flagged
@@ -109,10 +145,11 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 		flag[link] = append(flag[link], i)
 	}
 	var flagged []string
-	if len(order) > 0 {
+	switch {
+	case len(order) > 0:
 		r, err := s.capture(ctx, caller, order, groups, suspect)
 		if err != nil {
-			return ReceiveResult{}, err
+			return ReceiveResult{}, itemOf(err, items)
 		}
 		var cr chaincode.CaptureResult
 		if err := json.Unmarshal(r.Result, &cr); err != nil {
@@ -120,18 +157,23 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 		}
 		flagged = cr.Suspect
 		res.CaptureTxID, res.LedgerHeight = r.TxID, r.Block+1
-	} else {
-		// Every item had been received back before: flag those a
-		// receipt without a quarantine left unflagged, one by one.
-		for _, link := range suspect {
-			r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnSetInvestigation,
-				Args: []string{link, string(chaincode.InvestigationSuspect)}})
-			if err != nil {
-				return ReceiveResult{}, fmt.Errorf("flag %s suspect: %w", link, err)
-			}
-			flagged = append(flagged, link)
-			res.LedgerHeight = r.Block + 1
+	case len(suspect) > 0:
+		// Every item had been received back before: flag those that a
+		// receipt without a quarantine left unflagged, in one transaction.
+		raw, err := json.Marshal(suspect)
+		if err != nil {
+			return ReceiveResult{}, fmt.Errorf("encode the packages to flag: %w", err)
 		}
+		r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnFlagSuspect, Args: []string{string(raw)}})
+		if err != nil {
+			return ReceiveResult{}, fmt.Errorf("flag the quarantined packages suspect: %w", itemOf(err, items))
+		}
+		var fr chaincode.FlagResult
+		if err := json.Unmarshal(r.Result, &fr); err != nil {
+			return ReceiveResult{}, fmt.Errorf("decode the flag's result: %w", err)
+		}
+		flagged = fr.Suspect
+		res.LedgerHeight = r.Block + 1
 	}
 	for _, link := range flagged {
 		for _, i := range flag[link] {
@@ -199,4 +241,37 @@ func (s *Service) capture(ctx context.Context, caller auth.Principal, order []re
 		return ledger.Receipt{}, fmt.Errorf("capture the receiving events: %w", err)
 	}
 	return r, nil
+}
+
+// ruleNotReturning is the rule of the Conflict problem of an item that is not
+// on its way back to the caller, which tells it apart from a read conflict.
+const ruleNotReturning = "not-on-its-way-back"
+
+// itemOf places a chaincode refusal of the receipt at the item it names:
+// the refusal's own location is the index of an internal receiving event,
+// which means nothing to the caller.
+func itemOf(err error, items []Item) error {
+	var pe *problem.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	var epc string
+	if re := (*chaincode.RuleError)(nil); errors.As(err, &re) {
+		epc = re.EPC
+	} else if re, ok := chaincode.ParseRuleError(err.Error()); ok {
+		epc = re.EPC
+	}
+	id, perr := chaincode.ParseItemID(epc)
+	if epc == "" || perr != nil {
+		return err
+	}
+	out := *pe
+	out.Where = nil
+	for i, it := range items {
+		if it.GTIN == id.GTIN && it.Serial == id.Serial {
+			out.Where = []problem.Location{{Field: "items", Index: problem.Index(i)}}
+			break
+		}
+	}
+	return &out
 }

@@ -218,21 +218,22 @@ func TestCheckRefusals(t *testing.T) {
 	})
 }
 
-func wantProblem(t *testing.T, status int, body []byte, wantStatus int, code problem.Code, field string) {
+func wantProblem(t *testing.T, status int, body []byte, wantStatus int, code problem.Code, field string) problem.Body {
 	t.Helper()
 	var p problem.Body
 	if err := json.Unmarshal(body, &p); err != nil || status != wantStatus || p.Code != code || p.Detail == "" {
 		t.Fatalf("got %d %s, want %d %s", status, body, wantStatus, code)
 	}
 	if field == "" {
-		return
+		return p
 	}
 	for _, l := range p.Errors {
 		if l.Field == field {
-			return
+			return p
 		}
 	}
 	t.Fatalf("problem %s names no field %q", body, field)
+	return p
 }
 
 // receive posts items to /returns/receive as the wholesaler.
@@ -347,7 +348,9 @@ func TestReceive(t *testing.T) {
 	}
 
 	status, body := f.post("/returns/receive", verifytest.Wholesaler, item(stay, lot, verifytest.PharmacyGLN))
-	wantProblem(t, status, body, 409, problem.Conflict, "items")
+	if pb := wantProblem(t, status, body, 409, problem.Conflict, "items"); pb.Rule != "not-on-its-way-back" {
+		t.Errorf("the 409 of an item not on its way back has rule %q", pb.Rule)
+	}
 	if s := w.ReadSerial(stay); s.Owner != verifytest.Pharmacy {
 		t.Errorf("a refused receive changed the ledger: %+v", s)
 	}
@@ -453,5 +456,101 @@ func TestCheckTrustsOnlyAttestedGLNs(t *testing.T) {
 	}
 	if d := f.check(verifytest.Wholesaler, item(pkg, lot, verifytest.PharmacyGLN)); d.Decision != Saleable || d.ReturnedByOrg != verifytest.Pharmacy {
 		t.Errorf("a return from the buyer's attested GLN: %+v", d)
+	}
+}
+
+// TestReceiveSentTwiceAtOnce: the same return sent several times at once
+// (a client retrying while its first request runs) is recorded once, and
+// every request succeeds: a request that finds the ledger changed under it
+// checks again instead of answering a conflict or a refusal.
+func TestReceiveSentTwiceAtOnce(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot := w.Serial("L")
+	pkgs := []string{w.Serial("A1"), w.Serial("A2"), w.Serial("A3")}
+	w.Distribute(lot, pkgs...)
+	w.Ship(verifytest.Pharmacy, verifytest.WholesalerGLN, pkgs...)
+	items := []Item{item(pkgs[0], lot, verifytest.PharmacyGLN), item(pkgs[1], "OTHER", verifytest.PharmacyGLN), item(pkgs[2], lot, verifytest.PharmacyGLN)}
+	const n = 4
+	var wg sync.WaitGroup
+	status := make([]int, n)
+	bodies := make([][]byte, n)
+	for i := range n {
+		wg.Go(func() { status[i], bodies[i] = f.post("/returns/receive", verifytest.Wholesaler, Body{Items: items}) })
+	}
+	wg.Wait()
+	captured := 0
+	for i := range n {
+		if status[i] != http.StatusOK {
+			t.Fatalf("request %d of the same return: %d %s", i, status[i], bodies[i])
+		}
+		var r ReceiveResult
+		if err := json.Unmarshal(bodies[i], &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.CaptureTxID != "" {
+			captured++
+		}
+	}
+	if captured != 1 {
+		t.Errorf("%d of %d requests captured the return, want 1", captured, n)
+	}
+	for _, p := range pkgs {
+		raw, err := w.Ledger.Evaluate(context.Background(), verifytest.Wholesaler, chaincode.FnHistory,
+			chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: verifytest.GTIN, Serial: p}.DigitalLink())
+		var hist []chaincode.CustodyEntry
+		if err != nil || json.Unmarshal(raw, &hist) != nil {
+			t.Fatalf("history of %s: %v", p, err)
+		}
+		received := 0
+		for i := 1; i < len(hist); i++ {
+			if hist[i].Serial != nil && hist[i-1].Serial != nil && hist[i].Serial.Owner == verifytest.Wholesaler && hist[i-1].Serial.Owner == verifytest.Pharmacy {
+				received++
+			}
+		}
+		if received != 1 {
+			t.Errorf("%s was received back %d times", p, received)
+		}
+	}
+}
+
+// TestReceiveAgainFlagsInOneTransaction: packages received back before as
+// saleable and received again with a decision of quarantine (their expiry
+// given wrong) are flagged suspect in one transaction, not one each.
+func TestReceiveAgainFlagsInOneTransaction(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot := w.Serial("L")
+	pkgs := []string{w.Serial("B1"), w.Serial("B2"), w.Serial("B3")}
+	w.Distribute(lot, pkgs...)
+	w.Ship(verifytest.Pharmacy, verifytest.WholesalerGLN, pkgs...)
+	var items, wrong []Item
+	for _, p := range pkgs {
+		items = append(items, item(p, lot, verifytest.PharmacyGLN))
+		it := item(p, lot, verifytest.PharmacyGLN)
+		it.Expiry = "300101"
+		wrong = append(wrong, it)
+	}
+	first := f.receive(items...)
+	for _, it := range first.Items {
+		if it.Decision.Decision != Saleable {
+			t.Fatalf("first receipt: %+v", it)
+		}
+	}
+	h0, _ := w.Ledger.Height(context.Background())
+	again := f.receive(wrong...)
+	h1, _ := w.Ledger.Height(context.Background())
+	for _, it := range again.Items {
+		if it.Decision.Decision != Quarantine || !it.AlreadyReceived || !it.FlaggedSuspect {
+			t.Errorf("received again with a wrong expiry: %+v", it)
+		}
+	}
+	if h1 != h0+1 {
+		t.Errorf("flagging %d packages took %d blocks, want 1", len(pkgs), h1-h0)
+	}
+	for _, p := range pkgs {
+		if s := w.ReadSerial(p); s.Investigation != chaincode.InvestigationSuspect {
+			t.Errorf("%s after the second receipt: %+v", p, s)
+		}
 	}
 }

@@ -157,5 +157,15 @@ func CodeOf(err error) Code {
 	return Internal
 }
 
+// RuleOf returns the ledger chaincode's rule of the first *Error in err's
+// chain, "" when there is none.
+func RuleOf(err error) string {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.Rule
+	}
+	return ""
+}
+
 // Is reports whether err carries the given code.
 func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
