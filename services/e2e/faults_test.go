@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -113,6 +114,29 @@ func TestRedisFaults(t *testing.T) {
 				if src != "ledger" {
 					t.Fatalf("answer from %q with Redis down; want ledger", src)
 				}
+			}
+		}
+		// Still in service, and /readyz says why it is degraded without
+		// naming Redis's address.
+		resp, err := http.Get(n.base + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Ready  bool `json:"ready"`
+			Checks []struct {
+				Name     string `json:"name"`
+				Degraded bool   `json:"degraded"`
+				Reason   string `json:"reason"`
+			} `json:"checks"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK || !body.Ready {
+			t.Fatalf("/readyz with Redis down: %d %+v %v", resp.StatusCode, body, err)
+		}
+		for _, c := range body.Checks {
+			if c.Name == "cache" && (!c.Degraded || !strings.Contains(c.Reason, "answered from the ledger") || strings.Contains(c.Reason, "127.0.0.1")) {
+				t.Fatalf("/readyz's cache check with Redis down: %+v", c)
 			}
 		}
 	})

@@ -101,6 +101,8 @@ type Service struct {
 	// cacheFailedAt is the UnixNano of the cache's last failure, 0 when its
 	// last call succeeded.
 	cacheFailedAt atomic.Int64
+	// caughtUpOnce: CaughtUp has found the projection caught up (WasCaughtUp).
+	caughtUpOnce atomic.Bool
 	// timesCalls is set when the cache bounds each of its calls by
 	// CacheTimeout itself (a lookup may first wait for a slot, which only
 	// the request's own context bounds).
@@ -254,10 +256,15 @@ func (s *Service) CaughtUp(ctx context.Context) error {
 	}
 	p := s.projected.Load()
 	if p+s.opts.MaxLag < h {
-		return fmt.Errorf("verification cache projection at height %d, ledger at %d", p, h)
+		return fmt.Errorf("verification cache projection at height %d, ledger at %d: answers come from the ledger until it catches up", p, h)
 	}
+	s.caughtUpOnce.Store(true)
 	return nil
 }
+
+// WasCaughtUp reports whether CaughtUp has ever found the projection
+// caught up in this process.
+func (s *Service) WasCaughtUp() bool { return s.caughtUpOnce.Load() }
 
 // callTimer is a cache that bounds each call it makes by a timeout of its
 // own rather than by the caller's deadline.

@@ -53,7 +53,7 @@ func mountVerifyReturns(ctx context.Context, p *platform) ([]string, error) {
 			ctx, cancel := context.WithTimeout(ctx, cachePingTimeout)
 			defer cancel()
 			if err := p.redis.Ping(ctx).Err(); err != nil {
-				return server.Degraded(fmt.Errorf("redis: %w", err))
+				return server.Degraded(server.Explain(fmt.Errorf("redis: %w", err), "Redis does not answer; verifications are answered from the ledger"))
 			}
 			return nil
 		})
@@ -61,9 +61,21 @@ func mountVerifyReturns(ctx context.Context, p *platform) ([]string, error) {
 	svc := verify.New(l, cache, opts)
 	p.ready.Add("verify-projection", func(ctx context.Context) error {
 		if err := svc.CacheDegraded(); err != nil {
+			return server.Degraded(server.Explain(err, err.Error()))
+		}
+		err := svc.CaughtUp(ctx)
+		if err == nil {
+			return nil
+		}
+		err = server.Explain(err, err.Error()) // heights only: nothing internal
+		if svc.WasCaughtUp() {
+			// A cache emptied or restarted after the process was ready (a
+			// Redis flush): the answers come from the ledger while it
+			// rebuilds, so the process stays in service, and every
+			// instance sharing that Redis with it does too.
 			return server.Degraded(err)
 		}
-		return svc.CaughtUp(ctx)
+		return err
 	})
 	p.srv.Go("verify-projector", svc.RunProjector)
 	p.srv.Go("verify-auditor", svc.RunAuditor)

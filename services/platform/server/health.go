@@ -55,13 +55,45 @@ func (r *Readiness) Add(name string, check Check) {
 }
 
 // CheckResult is one check's outcome as /readyz reports it. The error
-// itself is logged, not shown: it may name internal addresses.
+// itself is logged, not shown: it may name internal addresses; Reason is
+// what the check says may be shown (see Explain), or a generic word.
 type CheckResult struct {
 	Name string `json:"name"`
 	OK   bool   `json:"ok"`
 	// Degraded: the dependency is impaired but the process still serves
 	// (OK stays true); see Degraded.
 	Degraded bool `json:"degraded,omitempty"`
+	// Reason says why a check failed or is degraded.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Explain attaches to a check's error a reason that /readyz may show (the
+// error's own text is only logged).
+func Explain(err error, reason string) error {
+	if err == nil {
+		return nil
+	}
+	return &explainedError{err: err, reason: reason}
+}
+
+type explainedError struct {
+	err    error
+	reason string
+}
+
+func (e *explainedError) Error() string { return e.err.Error() }
+func (e *explainedError) Unwrap() error { return e.err }
+
+// reasonOf is the reason /readyz shows for a failed check's err.
+func reasonOf(err error) string {
+	var ee *explainedError
+	switch {
+	case errors.As(err, &ee):
+		return ee.reason
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the check did not answer in time"
+	}
+	return "failed (the reason is in the log)"
 }
 
 // Degraded wraps the error of a check whose dependency is impaired without
@@ -97,6 +129,7 @@ func (r *Readiness) Run(ctx context.Context) ([]CheckResult, bool) {
 			degraded := errors.As(err, &de)
 			results[i] = CheckResult{Name: names[i], OK: err == nil || degraded, Degraded: degraded}
 			if err != nil {
+				results[i].Reason = reasonOf(err)
 				r.log.WarnContext(ctx, "readiness check failed", "check", names[i], "error", err)
 			}
 		})
