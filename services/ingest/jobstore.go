@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // jobStore keeps capture jobs in a directory: <id>.json is the job record,
@@ -52,9 +53,57 @@ func openJobStore(dir string) (*jobStore, error) {
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			return nil, fmt.Errorf("decode job %s: %w", id, err)
 		}
+		if f := rec.Job.FinishedAt; f != nil && !rec.Job.Running && time.Since(*f) > finishedJobRetention {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("drop old job %s: %w", id, err)
+			}
+			continue
+		}
 		s.recs[id] = &rec
 	}
+	if err := s.sweep(entries); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// finishedJobRetention is how long a finished job's record is kept (and
+// answers GET /epcis/capture/{id}); older ones are dropped at start.
+const finishedJobRetention = 30 * 24 * time.Hour
+
+// sweepAge is how old a leftover file must be before the sweep removes it,
+// so that it never races a write in progress.
+const sweepAge = time.Minute
+
+// sweep removes what a crash can leave behind in the job directory:
+// temporary files of writes that never completed, and documents of jobs
+// that finished (the crash came between the record and the removal) or that
+// have no record (the crash came before it: that job was never
+// acknowledged). A running job's document stays, to be resumed.
+func (s *jobStore) sweep(entries []fs.DirEntry) error {
+	for _, e := range entries {
+		name := e.Name()
+		leftover := false
+		switch {
+		case strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-"):
+			leftover = true
+		case strings.HasSuffix(name, ".doc"):
+			id := strings.TrimSuffix(name, ".doc")
+			rec, ok := s.recs[id]
+			leftover = jobIDPattern.MatchString(id) && (!ok || !rec.Job.Running)
+		}
+		if !leftover {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < sweepAge {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove leftover %s from the job directory: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // newJobID returns a random job ID.

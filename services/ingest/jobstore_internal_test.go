@@ -1,0 +1,79 @@
+package ingest
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestJobStoreSweep: opening the job directory removes what a crash left
+// (temporary files, the documents of finished jobs and of jobs without a
+// record) once it is old enough not to be a write in progress, drops the
+// records of jobs finished longer ago than the retention, and keeps a
+// running job with its document.
+func TestJobStoreSweep(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	write := func(name string, data []byte, mod time.Time) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record := func(id string, running bool, finished *time.Time) []byte {
+		raw, err := json.Marshal(jobRecord{Org: "ManufacturerMSP", Kind: "json", Job: Job{CaptureID: id, Running: running, FinishedAt: finished}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	const (
+		running  = "0000000000000000000000000000000a"
+		finished = "0000000000000000000000000000000b"
+		orphan   = "0000000000000000000000000000000c"
+		expired  = "0000000000000000000000000000000d"
+		fresh    = "0000000000000000000000000000000e"
+	)
+	recent, longAgo := time.Now().Add(-time.Hour), time.Now().Add(-finishedJobRetention-time.Hour)
+	write(running+".json", record(running, true, nil), old)
+	write(running+".doc", []byte("{}"), old)
+	write(finished+".json", record(finished, false, &recent), old)
+	write(finished+".doc", []byte("{}"), old)
+	write(orphan+".doc", []byte("{}"), old)
+	write(expired+".json", record(expired, false, &longAgo), old)
+	write("."+running+".json.tmp-123", []byte("{"), old)
+	write(fresh+".doc", []byte("{}"), time.Now()) // a write in progress
+	s, err := openJobStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	want := []string{running + ".doc", running + ".json", finished + ".json", fresh + ".doc"}
+	if len(left) != len(want) {
+		t.Fatalf("left in the job directory: %v, want %v", left, want)
+	}
+	for _, w := range want {
+		if _, err := os.Stat(filepath.Join(dir, w)); err != nil {
+			t.Errorf("%s: %v", w, err)
+		}
+	}
+	if _, ok := s.get(expired); ok {
+		t.Error("a job finished longer ago than the retention is still served")
+	}
+	if _, ok := s.get(finished); !ok {
+		t.Error("a job finished an hour ago is gone")
+	}
+}
