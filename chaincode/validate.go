@@ -10,14 +10,16 @@ import (
 )
 
 // CheckEvent runs the checks of event i of a capture that read no ledger
-// state: that it is valid EPCIS, names no item twice, and, for an event that
-// commissions (an ObjectEvent ADD commissioning, a TransformationEvent's
-// outputs), gives its lot and expiry date once each and in a form the rules
-// take. A service that accepts a document for a later capture runs it
-// first, so that such a fault is answered at once, with its place; the
-// chaincode runs the same checks again in the capture.
+// state, for an event already found valid EPCIS (epcis.Event.Validate,
+// which a decoder has run): no error declaration, no item named twice, and,
+// for an event that commissions (an ObjectEvent ADD commissioning, a
+// TransformationEvent's outputs), its lot and expiry date given once each
+// and in a form the rules take. A service that accepts a document for a
+// later capture runs it first, so that such a fault is answered at once,
+// with its place; the chaincode runs the same checks, Validate included,
+// again in the capture.
 func CheckEvent(i int, ev *epcis.Event) error {
-	if err := checkEvent(i, ev); err != nil {
+	if err := checkEventRules(i, ev); err != nil {
 		return err
 	}
 	step := epcis.ShortCBV(epcis.BizStep, ev.BizStep)
@@ -45,6 +47,11 @@ func checkEvent(i int, ev *epcis.Event) error {
 		}
 		return refuseEvent(i, CodeInvalid, "event-invalid", epc, "the event is not valid EPCIS: "+err.Error())
 	}
+	return checkEventRules(i, ev)
+}
+
+// checkEventRules is checkEvent after Validate.
+func checkEventRules(i int, ev *epcis.Event) error {
 	if ev.ErrorDeclaration != nil {
 		return refuseEvent(i, CodeInvalid, "error-declaration-unsupported", "",
 			"error declarations are not applied; correct custody with void_shipping or a return shipment")
