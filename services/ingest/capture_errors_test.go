@@ -58,7 +58,7 @@ func TestCaptureRefusedDocuments(t *testing.T) {
 		{name: "an expiry date that is no date, before the 202", contentType: ctJSON, body: encode(t, document(commission(0, "X", sgtin("OK1")), badExpiry), "json"),
 			status: 400, where: problem.Location{Index: problem.Index(1)}},
 		{name: "a lot too long, as XML, with its line", contentType: ctXML, body: encode(t, document(commission(0, "X", sgtin("OK1")), commission(1, "X", sgtin("OK2")), longLot), "xml"),
-			status: 400, where: problem.Location{Index: problem.Index(2), Line: 0}},
+			status: 400, where: problem.Location{Index: problem.Index(2), Line: 7}},
 		{name: "an EPC listed twice, before the 202", contentType: ctJSON, body: encode(t, document(commission(0, "X", sgtin("TW1"), sgtin("TW1"))), "json"),
 			status: 400, where: problem.Location{Index: problem.Index(0)}},
 		{name: "larger than the file size limit", contentType: ctJSON, body: big, status: 413},

@@ -160,13 +160,12 @@ func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Documen
 			}, sscc)
 		},
 	}
-	t3, warnings, err := deriveT3(ctx, doc, org, src)
-	if err != nil {
-		// The chaincode decides on the events; a document whose
-		// transaction information cannot be told is captured without it,
-		// and its job says so.
-		s.log.Warn("no transaction information derived", "org", org, "error", err)
-		return nil, []string{noT3Warning("", err.Error())}, nil
+	// The chaincode decides on the events: shipments whose transaction
+	// information cannot be told are captured without it, and the job's
+	// warnings say so; a ledger read that failed is logged, not shown.
+	t3, warnings, lerr := deriveT3(ctx, doc, org, src)
+	if lerr != nil {
+		s.log.Warn("no transaction information derived for a shipment", "org", org, "error", lerr)
 	}
 	return t3, warnings, nil
 }
@@ -190,6 +189,7 @@ func (s *Service) finish(rec *jobRecord, r *ledger.Receipt, err error, span trac
 		}
 		s.m.jobs.WithLabelValues("success").Inc()
 	} else {
+		rec.Job.Warnings = nil // nothing was recorded, with or without T3
 		rec.Job.Errors = []JobError{jobErrorOf(err)}
 		span.SetStatus(codes.Error, err.Error())
 		s.m.jobs.WithLabelValues("failed").Inc()

@@ -26,12 +26,13 @@ type t3Sources struct {
 // master data, ILMD); the product lines are the shipped saleable units by
 // GTIN and lot, named from the master data where the document has it. A
 // shipment whose buyer GLN belongs to no registered partner, or whose units
-// cannot be told, gets no T3 (the chaincode then judges the events alone).
-// seller is the submitting organisation.
-func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sources) ([]chaincode.T3, []string, error) {
+// cannot be told, gets no T3 (the chaincode then judges the events alone)
+// and a line of missing, which the job shows; each buyer's shipments are
+// judged apart, so one without T3 leaves the others theirs. lerr joins the
+// ledger reads that failed, for the log. seller is the submitting
+// organisation.
+func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sources) (out []chaincode.T3, missing []string, lerr error) {
 	groups, order := shipmentsByBuyer(doc)
-	var out []chaincode.T3
-	var missing []string
 	for _, buyer := range order {
 		sub := *doc
 		sub.Events = make([]epcis.Event, 0, len(doc.Events))
@@ -42,14 +43,17 @@ func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sou
 		}
 		ti, err := epcis.ExtractT3(&sub)
 		if err != nil {
-			if errors.Is(err, epcis.ErrNoShipment) {
-				continue
+			if !errors.Is(err, epcis.ErrNoShipment) {
+				// The document's own fault: its text is the caller's.
+				missing = append(missing, noT3Warning(buyer, err.Error()))
 			}
-			return nil, nil, fmt.Errorf("transaction information for buyer %s: %w", buyer, err)
+			continue
 		}
 		t, why, err := toChaincodeT3(ctx, ti, seller, src)
 		if err != nil {
-			return nil, nil, err
+			missing = append(missing, noT3Warning(buyer, "the contents of a shipped container could not be read from the ledger"))
+			lerr = errors.Join(lerr, fmt.Errorf("transaction information for buyer %s: %w", buyer, err))
+			continue
 		}
 		if why != "" {
 			missing = append(missing, noT3Warning(buyer, why))
@@ -57,7 +61,7 @@ func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sou
 		}
 		out = append(out, t)
 	}
-	return out, missing, nil
+	return out, missing, lerr
 }
 
 // noT3Warning tells a capture job's caller that its shipping events to buyer

@@ -72,6 +72,16 @@ func TestShipmentWithoutT3IsReported(t *testing.T) {
 	if j := e.mustCapture(mfr, ctJSON, encode(t, document(ship(3, mfrSGLN, whsSGLN, b...)), "json")); len(j.T3) != 1 || len(j.Warnings) != 0 {
 		t.Fatalf("a shipment with T3: job %+v", j)
 	}
+	// In one document, a shipment to a buyer without a source owning_party
+	// leaves the T3 of the shipment to another buyer.
+	c, d := []string{sgtin("NT3")}, []string{sgtin("NT4")}
+	e.mustCapture(mfr, ctJSON, encode(t, document(commission(4, "NT", c...), commission(5, "NT", d...)), "json"))
+	bad := ship(6, mfrSGLN, pharmSGLN, d...)
+	bad.SourceList = nil
+	j = e.mustCapture(mfr, ctJSON, encode(t, document(ship(6, mfrSGLN, whsSGLN, c...), bad), "json"))
+	if len(j.T3) != 1 || len(j.Warnings) != 1 || !strings.Contains(j.Warnings[0], pharmSGLN) {
+		t.Fatalf("two buyers, one shipment without T3: job %+v", j)
+	}
 }
 
 // TestCaptureIsSalted: the service sends a salt with every capture, so the

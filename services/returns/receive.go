@@ -90,6 +90,14 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 	groups := map[receiptGroup][]string{}
 	var order []receiptGroup
 	receiving := map[string]bool{} // links already in a receiving event (a package scanned twice is received once)
+	// A package scanned twice with different decisions (another lot or
+	// returning party on one scan) is received as quarantined.
+	quarantined := map[string]bool{}
+	for _, d := range decisions {
+		if d.Decision == Quarantine {
+			quarantined[linkOf(d)] = true
+		}
+	}
 	for i, d := range decisions {
 		res.Items[i].Decision = d
 		cur := d.current
@@ -97,9 +105,9 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 		case cur != nil && cur.Owner == caller.Org && cur.Status == chaincode.StatusActive && d.ReturnedByOrg != "" && cur.Seller == d.ReturnedByOrg:
 			res.Items[i].AlreadyReceived = true
 		case cur != nil && cur.Status == chaincode.StatusInTransit && cur.ShipTo == caller.Org:
-			link := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: d.GTIN, Serial: d.Serial}.DigitalLink()
+			link := linkOf(d)
 			g := receiptGroup{returnedBy: items[i].ReturnedBy, disposition: dispositionQuarantine}
-			if d.Decision == Saleable {
+			if !quarantined[link] {
 				g.disposition = dispositionSaleable
 			}
 			if receiving[link] {
@@ -131,18 +139,20 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 	// suspect: in the receiving transaction itself when there is one, so
 	// that no failure leaves a package received but not flagged.
 	var suspect []string
-	flag := map[string][]int{} // link -> the indexes of its items (a package scanned twice is listed once)
+	flag := map[string][]int{} // link -> the indexes of its items, every scan of a package (it is listed once)
+	for i := range res.Items {
+		link := linkOf(res.Items[i].Decision)
+		flag[link] = append(flag[link], i)
+	}
+	listed := map[string]bool{}
 	for i := range res.Items {
 		it := &res.Items[i]
-		cur := it.current
-		if it.Decision.Decision != Quarantine || cur == nil || cur.Status.Terminal() || cur.Investigation.Blocking() {
+		cur, link := it.current, linkOf(it.Decision)
+		if !quarantined[link] || cur == nil || cur.Status.Terminal() || cur.Investigation.Blocking() || listed[link] {
 			continue
 		}
-		link := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: it.GTIN, Serial: it.Serial}.DigitalLink()
-		if _, ok := flag[link]; !ok {
-			suspect = append(suspect, link)
-		}
-		flag[link] = append(flag[link], i)
+		listed[link] = true
+		suspect = append(suspect, link)
 	}
 	var flagged []string
 	switch {
@@ -274,4 +284,9 @@ func itemOf(err error, items []Item) error {
 		}
 	}
 	return &out
+}
+
+// linkOf is the Digital Link of a decision's package.
+func linkOf(d Decision) string {
+	return chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: d.GTIN, Serial: d.Serial}.DigitalLink()
 }

@@ -347,6 +347,28 @@ func TestReceive(t *testing.T) {
 		t.Errorf("the receiving event of the package scanned twice lists %v, want it once (%v)", ev.EPCList, err)
 	}
 
+	// Scanned twice with different decisions (the right lot, then another):
+	// received as quarantined, flagged, and both items say so.
+	mixed := w.Serial("M")
+	w.Distribute(lot, mixed)
+	w.Ship(verifytest.Pharmacy, verifytest.WholesalerGLN, mixed)
+	mix := f.receive(item(mixed, lot, verifytest.PharmacyGLN), item(mixed, "OTHER", verifytest.PharmacyGLN))
+	for i, it := range mix.Items {
+		if !it.FlaggedSuspect || it.Investigation != chaincode.InvestigationSuspect {
+			t.Errorf("package scanned twice with different decisions, item %d: %+v", i, it)
+		}
+	}
+	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadTx, mix.CaptureTxID)
+	if err != nil || json.Unmarshal(raw, &txr) != nil || len(txr.Events) != 1 {
+		t.Fatalf("the receiving transaction of the mixed package: %s %v", raw, err)
+	}
+	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadEvent, txr.Events[0])
+	var mixRec chaincode.EventRecord
+	var mixEv epcis.Event
+	if err != nil || json.Unmarshal(raw, &mixRec) != nil || json.Unmarshal(mixRec.Body, &mixEv) != nil || mixEv.Disposition != dispositionQuarantine {
+		t.Errorf("the mixed package was received as %q, want %q (%v)", mixEv.Disposition, dispositionQuarantine, err)
+	}
+
 	status, body := f.post("/returns/receive", verifytest.Wholesaler, item(stay, lot, verifytest.PharmacyGLN))
 	if pb := wantProblem(t, status, body, 409, problem.Conflict, "items"); pb.Rule != "not-on-its-way-back" {
 		t.Errorf("the 409 of an item not on its way back has rule %q", pb.Rule)

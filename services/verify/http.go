@@ -98,9 +98,11 @@ func (s *Service) handleSingle(c *gin.Context) {
 		}
 		q.Lot = lot
 	}
-	if err := pathSerialProblem(c.Request.URL.EscapedPath(), lotInPath); err != nil {
-		httpx.Fail(c, err)
-		return
+	if strings.Contains(strings.TrimPrefix(c.Param("serial"), "/"), "/") { // only then may the path go on after the serial
+		if err := pathSerialProblem(c.Request.URL.EscapedPath(), lotInPath); err != nil {
+			httpx.Fail(c, err)
+			return
+		}
 	}
 	req := Request{
 		GTIN:     c.Param("gtin"),

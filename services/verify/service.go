@@ -256,10 +256,18 @@ func (s *Service) CaughtUp(ctx context.Context) error {
 	}
 	p := s.projected.Load()
 	if p+s.opts.MaxLag < h {
-		return fmt.Errorf("verification cache projection at height %d, ledger at %d: answers come from the ledger until it catches up", p, h)
+		return &LagError{Projected: p, Height: h}
 	}
 	s.caughtUpOnce.Store(true)
 	return nil
+}
+
+// LagError is CaughtUp's error for a projection that trails the ledger. Its
+// text holds heights only, so /readyz may show it.
+type LagError struct{ Projected, Height uint64 }
+
+func (e *LagError) Error() string {
+	return fmt.Sprintf("verification cache projection at height %d, ledger at %d: answers come from the ledger until it catches up", e.Projected, e.Height)
 }
 
 // WasCaughtUp reports whether CaughtUp has ever found the projection

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,13 +62,17 @@ func mountVerifyReturns(ctx context.Context, p *platform) ([]string, error) {
 	svc := verify.New(l, cache, opts)
 	p.ready.Add("verify-projection", func(ctx context.Context) error {
 		if err := svc.CacheDegraded(); err != nil {
-			return server.Degraded(server.Explain(err, err.Error()))
+			return server.Degraded(server.Explain(err, "the verification cache does not answer; verifications are answered from the ledger"))
 		}
 		err := svc.CaughtUp(ctx)
 		if err == nil {
 			return nil
 		}
-		err = server.Explain(err, err.Error()) // heights only: nothing internal
+		var lag *verify.LagError
+		if !errors.As(err, &lag) {
+			return server.Explain(err, "the ledger height cannot be read") // the error may name the ledger's address
+		}
+		err = server.Explain(err, lag.Error()) // heights only
 		if svc.WasCaughtUp() {
 			// A cache emptied or restarted after the process was ready (a
 			// Redis flush): the answers come from the ledger while it

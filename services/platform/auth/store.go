@@ -93,7 +93,11 @@ type Store struct {
 	version fileVersion // of the file the keys were read from
 
 	nextCheck atomic.Int64 // unix nanoseconds of the next look at the file
-	nextMiss  atomic.Int64 // of the next look for a key ID not held
+	// missMu orders the looks for key IDs not held (refreshOnMiss);
+	// lastMissLook is when the last began (UnixNano), missLooks counts them.
+	missMu       sync.Mutex
+	lastMissLook int64
+	missLooks    int
 }
 
 // fileVersion identifies one content of the file.
@@ -317,10 +321,12 @@ func (s *Store) authenticate(key string) (*record, error) {
 		return nil, problem.Wrap(problem.Unauthorized, err, "the API key is malformed")
 	}
 	s.maybeRefresh()
+	since := time.Now().UnixNano()
 	s.mu.RLock()
 	r, ok := s.keys[id]
 	s.mu.RUnlock()
-	if !ok && s.refreshOnMiss() {
+	if !ok {
+		s.refreshOnMiss(since)
 		// A key issued by another process (rxledger keys issue) a moment
 		// ago works at once, not after the next periodic look.
 		s.mu.RLock()
@@ -349,16 +355,24 @@ func (s *Store) maybeRefresh() {
 // variable for tests.)
 var missInterval = 10 * time.Millisecond
 
-// refreshOnMiss refreshes for a key ID the store does not hold, at most once
-// per missInterval (one caller does it), and reports whether it did.
-func (s *Store) refreshOnMiss() bool {
-	now := time.Now().UnixNano()
-	next := s.nextMiss.Load()
-	if now < next || !s.nextMiss.CompareAndSwap(next, now+int64(missInterval)) {
-		return false
+// refreshOnMiss makes sure the store has looked at its file since a lookup
+// at since (UnixNano) failed to find a key ID: a key issued by another
+// process before that lookup is then held. Misses wait for one look at a
+// time, at most one per missInterval: a look that began after since
+// serves every miss queued behind it, and a flood of made-up keys is slowed
+// to one look per interval instead of one stat per request.
+func (s *Store) refreshOnMiss(since int64) {
+	s.missMu.Lock()
+	defer s.missMu.Unlock()
+	if s.lastMissLook >= since {
+		return
 	}
+	if wait := s.lastMissLook + int64(missInterval) - time.Now().UnixNano(); wait > 0 {
+		time.Sleep(time.Duration(wait))
+	}
+	s.lastMissLook = time.Now().UnixNano()
+	s.missLooks++
 	s.refresh()
-	return true
 }
 
 // writeKeys writes the keys atomically.

@@ -227,8 +227,8 @@ func TestRefreshKeepsANewerChange(t *testing.T) {
 
 // TestKeyIssuedElsewhereWorksAtOnce: a serving store takes a key that
 // another process issued a moment ago on its first use, without waiting for
-// its periodic look at the file; made-up keys make it look at most once per
-// missInterval.
+// its periodic look at the file, also when several requests use it at once;
+// misses that queue behind one look are served by it.
 func TestKeyIssuedElsewhereWorksAtOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), KeysFile)
 	server, cli := mustOpen(t, path), mustOpen(t, path)
@@ -241,28 +241,36 @@ func TestKeyIssuedElsewhereWorksAtOnce(t *testing.T) {
 	if got, err := server.Authenticate(ctx, key); err != nil || got != p {
 		t.Fatalf("a key issued elsewhere, used at once: %+v, %v", got, err)
 	}
+	for round := range 20 {
+		key, _, err := cli.Issue(Grant{Org: "PharmacyMSP", Role: Dispenser})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Go(func() { _, errs[i] = server.Authenticate(ctx, key) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: request %d of 8 using a new key at once: %v", round, i, err)
+			}
+		}
+	}
 
-	// Unknown keys look at the file at most once per missInterval: within
-	// it, a key issued after the first look is not seen yet.
-	missInterval = time.Hour
-	t.Cleanup(func() { missInterval = 10 * time.Millisecond })
-	madeUp, _, err := mustOpen(t, filepath.Join(t.TempDir(), KeysFile)).Issue(Grant{Org: "RogueMSP", Role: Wholesaler})
-	if err != nil {
-		t.Fatal(err)
+	// Misses that failed before one look began are all served by it.
+	server.missMu.Lock()
+	server.lastMissLook = 0
+	before := server.missLooks
+	server.missMu.Unlock()
+	since := time.Now().UnixNano()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { server.refreshOnMiss(since) })
 	}
-	server.nextMiss.Store(0)
-	if _, err := server.Authenticate(ctx, madeUp); err == nil {
-		t.Fatal("a made-up key was accepted")
-	}
-	late, _, err := cli.Issue(Grant{Org: "WholesalerMSP", Role: Wholesaler})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := server.Authenticate(ctx, late); err == nil {
-		t.Error("a second unknown key within missInterval looked at the file again")
-	}
-	server.nextMiss.Store(0) // the interval has passed
-	if _, err := server.Authenticate(ctx, late); err != nil {
-		t.Errorf("after missInterval the new key is refused: %v", err)
+	wg.Wait()
+	if looks := server.missLooks - before; looks != 1 {
+		t.Errorf("8 misses at one moment made %d looks at the file, want 1", looks)
 	}
 }
