@@ -336,15 +336,8 @@ func TestReceive(t *testing.T) {
 			t.Errorf("package scanned twice, item %d: %+v", i, it)
 		}
 	}
-	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadTx, dup.CaptureTxID)
-	if err != nil || json.Unmarshal(raw, &txr) != nil || len(txr.Events) != 1 {
-		t.Fatalf("the receiving transaction of the package scanned twice: %s %v", raw, err)
-	}
-	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadEvent, txr.Events[0])
-	var rec chaincode.EventRecord
-	var ev epcis.Event
-	if err != nil || json.Unmarshal(raw, &rec) != nil || json.Unmarshal(rec.Body, &ev) != nil || len(ev.EPCList) != 1 {
-		t.Errorf("the receiving event of the package scanned twice lists %v, want it once (%v)", ev.EPCList, err)
+	if ev := receivingEvent(t, w, dup.CaptureTxID); len(ev.EPCList) != 1 {
+		t.Errorf("the receiving event of the package scanned twice lists %v, want it once", ev.EPCList)
 	}
 
 	// Scanned twice with different decisions (the right lot, then another):
@@ -358,15 +351,8 @@ func TestReceive(t *testing.T) {
 			t.Errorf("package scanned twice with different decisions, item %d: %+v", i, it)
 		}
 	}
-	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadTx, mix.CaptureTxID)
-	if err != nil || json.Unmarshal(raw, &txr) != nil || len(txr.Events) != 1 {
-		t.Fatalf("the receiving transaction of the mixed package: %s %v", raw, err)
-	}
-	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadEvent, txr.Events[0])
-	var mixRec chaincode.EventRecord
-	var mixEv epcis.Event
-	if err != nil || json.Unmarshal(raw, &mixRec) != nil || json.Unmarshal(mixRec.Body, &mixEv) != nil || mixEv.Disposition != dispositionQuarantine {
-		t.Errorf("the mixed package was received as %q, want %q (%v)", mixEv.Disposition, dispositionQuarantine, err)
+	if ev := receivingEvent(t, w, mix.CaptureTxID); ev.Disposition != dispositionQuarantine {
+		t.Errorf("the mixed package was received as %q, want %q", ev.Disposition, dispositionQuarantine)
 	}
 
 	status, body := f.post("/returns/receive", verifytest.Wholesaler, item(stay, lot, verifytest.PharmacyGLN))
@@ -575,4 +561,23 @@ func TestReceiveAgainFlagsInOneTransaction(t *testing.T) {
 			t.Errorf("%s after the second receipt: %+v", p, s)
 		}
 	}
+}
+
+// receivingEvent reads, as the wholesaler, the one receiving event of the
+// transaction txID.
+func receivingEvent(t *testing.T, w *verifytest.World, txID string) epcis.Event {
+	t.Helper()
+	ctx := context.Background()
+	raw, err := w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadTx, txID)
+	var txr chaincode.TxRecord
+	if err != nil || json.Unmarshal(raw, &txr) != nil || len(txr.Events) != 1 {
+		t.Fatalf("the receiving transaction %s: %s %v", txID, raw, err)
+	}
+	raw, err = w.Ledger.Evaluate(ctx, verifytest.Wholesaler, chaincode.FnReadEvent, txr.Events[0])
+	var rec chaincode.EventRecord
+	var ev epcis.Event
+	if err != nil || json.Unmarshal(raw, &rec) != nil || json.Unmarshal(rec.Body, &ev) != nil {
+		t.Fatalf("the receiving event of %s: %s %v", txID, raw, err)
+	}
+	return ev
 }
