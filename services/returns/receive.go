@@ -92,10 +92,12 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 	receiving := map[string]bool{} // links already in a receiving event (a package scanned twice is received once)
 	// A package scanned twice with different decisions (another lot or
 	// returning party on one scan) is received as quarantined.
+	links := make([]string, len(decisions))
 	quarantined := map[string]bool{}
-	for _, d := range decisions {
+	for i, d := range decisions {
+		links[i] = chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: d.GTIN, Serial: d.Serial}.DigitalLink()
 		if d.Decision == Quarantine {
-			quarantined[linkOf(d)] = true
+			quarantined[links[i]] = true
 		}
 	}
 	for i, d := range decisions {
@@ -105,7 +107,7 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 		case cur != nil && cur.Owner == caller.Org && cur.Status == chaincode.StatusActive && d.ReturnedByOrg != "" && cur.Seller == d.ReturnedByOrg:
 			res.Items[i].AlreadyReceived = true
 		case cur != nil && cur.Status == chaincode.StatusInTransit && cur.ShipTo == caller.Org:
-			link := linkOf(d)
+			link := links[i]
 			g := receiptGroup{returnedBy: items[i].ReturnedBy, disposition: dispositionQuarantine}
 			if !quarantined[link] {
 				g.disposition = dispositionSaleable
@@ -139,15 +141,9 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 	// suspect: in the receiving transaction itself when there is one, so
 	// that no failure leaves a package received but not flagged.
 	var suspect []string
-	flag := map[string][]int{} // link -> the indexes of its items, every scan of a package (it is listed once)
+	listed := map[string]bool{} // a package scanned twice is listed once
 	for i := range res.Items {
-		link := linkOf(res.Items[i].Decision)
-		flag[link] = append(flag[link], i)
-	}
-	listed := map[string]bool{}
-	for i := range res.Items {
-		it := &res.Items[i]
-		cur, link := it.current, linkOf(it.Decision)
+		cur, link := res.Items[i].current, links[i]
 		if !quarantined[link] || cur == nil || cur.Status.Terminal() || cur.Investigation.Blocking() || listed[link] {
 			continue
 		}
@@ -185,10 +181,13 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 		flagged = fr.Suspect
 		res.LedgerHeight = r.Block + 1
 	}
+	wasFlagged := make(map[string]bool, len(flagged))
 	for _, link := range flagged {
-		for _, i := range flag[link] {
-			it := &res.Items[i]
-			it.FlaggedSuspect, it.Investigation = true, chaincode.InvestigationSuspect
+		wasFlagged[link] = true
+	}
+	for i := range res.Items {
+		if wasFlagged[links[i]] { // every scan of a flagged package says so
+			res.Items[i].FlaggedSuspect, res.Items[i].Investigation = true, chaincode.InvestigationSuspect
 		}
 	}
 	if res.LedgerHeight == 0 {
@@ -262,17 +261,12 @@ const ruleNotReturning = "not-on-its-way-back"
 // which means nothing to the caller.
 func itemOf(err error, items []Item) error {
 	var pe *problem.Error
-	if !errors.As(err, &pe) {
+	re, ok := chaincode.ParseRuleError(err.Error()) // as ingest and partners read a refusal, from either ledger
+	if !ok || re.EPC == "" || !errors.As(err, &pe) {
 		return err
 	}
-	var epc string
-	if re := (*chaincode.RuleError)(nil); errors.As(err, &re) {
-		epc = re.EPC
-	} else if re, ok := chaincode.ParseRuleError(err.Error()); ok {
-		epc = re.EPC
-	}
-	id, perr := chaincode.ParseItemID(epc)
-	if epc == "" || perr != nil {
+	id, perr := chaincode.ParseItemID(re.EPC)
+	if perr != nil {
 		return err
 	}
 	out := *pe
@@ -284,9 +278,4 @@ func itemOf(err error, items []Item) error {
 		}
 	}
 	return &out
-}
-
-// linkOf is the Digital Link of a decision's package.
-func linkOf(d Decision) string {
-	return chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: d.GTIN, Serial: d.Serial}.DigitalLink()
 }
