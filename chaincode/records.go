@@ -260,7 +260,17 @@ func (p *Partner) FirstAttestedGLN() string {
 
 // HasGLN reports whether a regulator attests gln as the partner's.
 func (p *Partner) HasGLN(gln string) bool {
-	return p.Attested != nil && slices.Contains(p.Attested.GLNs, gln)
+	return slices.Contains(p.AttestedGLNs(), gln)
+}
+
+// AttestedGLNs are the GLNs a regulator attests as the partner's (none
+// without an attestation). A GLN a partner only claims in its own record
+// proves nothing: anyone may claim any.
+func (p *Partner) AttestedGLNs() []string {
+	if p.Attested == nil {
+		return nil
+	}
+	return p.Attested.GLNs
 }
 
 // Claims is the attestation of everything p claims: its roles, licences,

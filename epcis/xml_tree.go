@@ -211,42 +211,34 @@ func (b *treeBuilder) intern(name []byte) string {
 func (b *treeBuilder) startNode(off int64) (*xmlNode, int, error) {
 	s := &b.scan
 	pushed := 0
-	for _, a := range s.attrs {
-		prefix, local, qualified := bytes.Cut(a.name, []byte(":"))
-		if qualified && (len(prefix) == 0 || len(local) == 0 || bytes.IndexByte(local, ':') >= 0) {
-			b.bindings = b.bindings[:len(b.bindings)-pushed]
-			return nil, 0, fmt.Errorf("invalid attribute name %q", a.name)
-		}
-		switch {
-		case qualified && string(prefix) == "xmlns":
-			uri, err := unescapeXML(a.value)
-			if err != nil {
-				return nil, 0, err
-			}
-			if len(b.bindings) >= maxXMLBindings {
-				b.bindings = b.bindings[:len(b.bindings)-pushed]
-				return nil, 0, limitErr("namespace declarations in scope", maxXMLBindings)
-			}
-			nb := nsBinding{b.intern(local), b.intern(uri)}
-			b.bindings = append(b.bindings, nb)
-			b.declared = append(b.declared, nb)
-			pushed++
-		case !qualified && string(a.name) == "xmlns":
-			uri, err := unescapeXML(a.value)
-			if err != nil {
-				return nil, 0, err
-			}
-			if len(b.bindings) >= maxXMLBindings {
-				b.bindings = b.bindings[:len(b.bindings)-pushed]
-				return nil, 0, limitErr("namespace declarations in scope", maxXMLBindings)
-			}
-			b.bindings = append(b.bindings, nsBinding{"", b.intern(uri)})
-			pushed++
-		}
-	}
+	// fail undoes the declarations pushed so far.
 	fail := func(err error) (*xmlNode, int, error) {
 		b.bindings = b.bindings[:len(b.bindings)-pushed]
 		return nil, 0, err
+	}
+	for _, a := range s.attrs {
+		prefix, local, qualified := bytes.Cut(a.name, []byte(":"))
+		if qualified && (len(prefix) == 0 || len(local) == 0 || bytes.IndexByte(local, ':') >= 0) {
+			return fail(fmt.Errorf("invalid attribute name %q", a.name))
+		}
+		isPrefix := qualified && string(prefix) == "xmlns"
+		if !isPrefix && (qualified || string(a.name) != "xmlns") {
+			continue // not a namespace declaration
+		}
+		uri, err := unescapeXML(a.value)
+		if err != nil {
+			return fail(err)
+		}
+		if len(b.bindings) >= maxXMLBindings {
+			return fail(limitErr("namespace declarations in scope", maxXMLBindings))
+		}
+		nb := nsBinding{"", b.intern(uri)} // the default namespace
+		if isPrefix {
+			nb.prefix = b.intern(local)
+			b.declared = append(b.declared, nb)
+		}
+		b.bindings = append(b.bindings, nb)
+		pushed++
 	}
 	prefix, local, qualified := bytes.Cut(s.name, []byte(":"))
 	if !qualified {

@@ -90,9 +90,10 @@ func decodeDocument(kind string, body []byte, lim epcis.Limits) (*epcis.Document
 // is a 400 naming each such event now, not a job that fails after the 202.
 func checkEvents(doc *epcis.Document, pos []epcis.XMLPosition) error {
 	var (
-		where []problem.Location
-		first *chaincode.RuleError
-		n     int
+		where      []problem.Location
+		first      *chaincode.RuleError
+		firstEvent int
+		n          int
 	)
 	for i := range doc.Events {
 		err := chaincode.CheckEvent(i, &doc.Events[i])
@@ -105,7 +106,7 @@ func checkEvents(doc *epcis.Document, pos []epcis.XMLPosition) error {
 		}
 		n++
 		if first == nil {
-			first = re
+			first, firstEvent = re, i
 		}
 		if len(where) < maxWhere {
 			loc := problem.Location{Index: problem.Index(i), Detail: re.Detail}
@@ -118,7 +119,7 @@ func checkEvents(doc *epcis.Document, pos []epcis.XMLPosition) error {
 	if first == nil {
 		return nil
 	}
-	detail := fmt.Sprintf("event %d is refused (%s): %s", *first.EventIndex, first.Rule, first.Detail)
+	detail := fmt.Sprintf("event %d is refused (%s): %s", firstEvent, first.Rule, first.Detail)
 	if n > 1 {
 		detail = fmt.Sprintf("%d events are refused; the first, %s", n, detail)
 	}
@@ -157,8 +158,10 @@ func documentProblem(f format, err error, pos []epcis.XMLPosition, body []byte) 
 		if i < 3 {
 			msgs = append(msgs, e.Error())
 		}
-		if loc := locate(e, pos, body); i < maxWhere && loc != (problem.Location{}) {
-			where = append(where, loc) // an error the decoder could not place adds no empty {}
+		if i < maxWhere {
+			if loc := locate(e, pos, body); loc != (problem.Location{}) {
+				where = append(where, loc) // an error the decoder could not place adds no empty {}
+			}
 		}
 	}
 	detail := "the " + string(f) + " document is invalid: " + strings.Join(msgs, "; ")

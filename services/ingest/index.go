@@ -92,12 +92,13 @@ const (
 	fieldDestLocation    byte = 'z'
 )
 
-// sourceDestFields are the fields of the sourceList (source) and
-// destinationList entries of each CBV type.
-var sourceDestFields = map[bool]map[string]byte{
-	true:  {"owning_party": fieldSourceOwner, "possessing_party": fieldSourcePossessor, "location": fieldSourceLocation},
-	false: {"owning_party": fieldDestOwner, "possessing_party": fieldDestPossessor, "location": fieldDestLocation},
-}
+// sourceFields and destFields are the fields of the sourceList and
+// destinationList entries of each CBV type (EQ_source_<type>,
+// EQ_destination_<type>).
+var (
+	sourceFields = map[string]byte{"owning_party": fieldSourceOwner, "possessing_party": fieldSourcePossessor, "location": fieldSourceLocation}
+	destFields   = map[string]byte{"owning_party": fieldDestOwner, "possessing_party": fieldDestPossessor, "location": fieldDestLocation}
+)
 
 // unionFields are the fields that are the union of others: the index
 // keeps no entries of their own (that would double the entries of every

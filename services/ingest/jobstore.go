@@ -85,7 +85,7 @@ func (s *jobStore) sweep(entries []fs.DirEntry) error {
 		name := e.Name()
 		leftover := false
 		switch {
-		case strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-"):
+		case atomicfile.IsTemp(name):
 			leftover = true
 		case strings.HasSuffix(name, ".doc"):
 			id := strings.TrimSuffix(name, ".doc")

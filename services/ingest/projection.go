@@ -186,11 +186,7 @@ func (p *projection) indexPartner(batch *pebble.Batch, partner *chaincode.Partne
 	if err := it.Close(); err != nil {
 		return fmt.Errorf("read partner GLNs: %w", err)
 	}
-	var attested []string
-	if partner.Attested != nil {
-		attested = partner.Attested.GLNs
-	}
-	for _, gln := range attested {
+	for _, gln := range partner.AttestedGLNs() {
 		if err := batch.Set(append([]byte{prefixGLN}, gln...), []byte(partner.ID), nil); err != nil {
 			return err
 		}
@@ -292,13 +288,15 @@ func indexValues(ev *epcis.Event) map[byte]map[string]bool {
 	add(fieldDisposition, epcis.ShortCBV(epcis.Disposition, ev.Disposition))
 	add(fieldBizLocation, canonLocation(ev.BizLocation))
 	add(fieldReadPoint, canonLocation(ev.ReadPoint))
-	for source, list := range map[bool][]epcis.SourceDest{true: ev.SourceList, false: ev.DestinationList} {
+	addSourceDest := func(list []epcis.SourceDest, fields map[string]byte) {
 		for _, sd := range list {
-			if f, ok := sourceDestFields[source][epcis.ShortCBV(epcis.SourceDestType, sd.Type)]; ok {
+			if f, ok := fields[epcis.ShortCBV(epcis.SourceDestType, sd.Type)]; ok {
 				add(f, canonLocation(sd.Value))
 			}
 		}
 	}
+	addSourceDest(ev.SourceList, sourceFields)
+	addSourceDest(ev.DestinationList, destFields)
 	for _, id := range ev.EPCList {
 		add(fieldEPC, canonEPC(id))
 		add(fieldAnyEPC, canonEPC(id))

@@ -32,37 +32,48 @@ type query struct {
 
 // listParams are the EPCIS 2.0 query parameters this repository answers
 // that take a list of values, with the index field each is matched on.
-var listParams = map[string]byte{
-	"eventType":                       fieldType,
-	"EQ_action":                       fieldAction,
-	"EQ_bizStep":                      fieldBizStep,
-	"EQ_disposition":                  fieldDisposition,
-	"EQ_readPoint":                    fieldReadPoint,
-	"EQ_bizLocation":                  fieldBizLocation,
-	"EQ_source_owning_party":          fieldSourceOwner,
-	"EQ_source_possessing_party":      fieldSourcePossessor,
-	"EQ_source_location":              fieldSourceLocation,
-	"EQ_destination_owning_party":     fieldDestOwner,
-	"EQ_destination_possessing_party": fieldDestPossessor,
-	"EQ_destination_location":         fieldDestLocation,
-	"MATCH_epc":                       fieldEPC,
-	"MATCH_parentID":                  fieldParent,
-	"MATCH_inputEPC":                  fieldInput,
-	"MATCH_outputEPC":                 fieldOutput,
-	"MATCH_anyEPC":                    fieldAnyEPC,
-	"MATCH_epcClass":                  fieldEPCClass,
-	"MATCH_inputEPCClass":             fieldInputClass,
-	"MATCH_outputEPCClass":            fieldOutputClass,
-	"MATCH_anyEPCClass":               fieldAnyClass,
-}
+var listParams = func() map[string]byte {
+	m := map[string]byte{
+		"eventType":            fieldType,
+		"EQ_action":            fieldAction,
+		"EQ_bizStep":           fieldBizStep,
+		"EQ_disposition":       fieldDisposition,
+		"EQ_readPoint":         fieldReadPoint,
+		"EQ_bizLocation":       fieldBizLocation,
+		"MATCH_epc":            fieldEPC,
+		"MATCH_parentID":       fieldParent,
+		"MATCH_inputEPC":       fieldInput,
+		"MATCH_outputEPC":      fieldOutput,
+		"MATCH_anyEPC":         fieldAnyEPC,
+		"MATCH_epcClass":       fieldEPCClass,
+		"MATCH_inputEPCClass":  fieldInputClass,
+		"MATCH_outputEPCClass": fieldOutputClass,
+		"MATCH_anyEPCClass":    fieldAnyClass,
+	}
+	for typ, f := range sourceFields {
+		m["EQ_source_"+typ] = f
+	}
+	for typ, f := range destFields {
+		m["EQ_destination_"+typ] = f
+	}
+	return m
+}()
 
 // epcFields are matched on canonical identifiers (see canonEPC).
 var epcFields = map[byte]bool{fieldEPC: true, fieldParent: true, fieldInput: true, fieldOutput: true, fieldAnyEPC: true}
 
 // locationFields are matched on canonical locations and parties (see
-// canonLocation).
-var locationFields = map[byte]bool{fieldReadPoint: true, fieldBizLocation: true, fieldSourceOwner: true, fieldSourcePossessor: true,
-	fieldSourceLocation: true, fieldDestOwner: true, fieldDestPossessor: true, fieldDestLocation: true}
+// canonLocation): read points, business locations, sources, destinations.
+var locationFields = func() map[byte]bool {
+	m := map[byte]bool{fieldReadPoint: true, fieldBizLocation: true}
+	for _, f := range sourceFields {
+		m[f] = true
+	}
+	for _, f := range destFields {
+		m[f] = true
+	}
+	return m
+}()
 
 // classFields are matched on canonical classes (see canonClass).
 var classFields = map[byte]bool{fieldEPCClass: true, fieldInputClass: true, fieldOutputClass: true, fieldAnyClass: true}
@@ -260,24 +271,23 @@ func normalise(field byte, v string) (string, error) {
 	case field == fieldDisposition:
 		return epcis.ShortCBV(epcis.Disposition, v), nil
 	case epcFields[field]:
-		if strings.HasPrefix(strings.ToLower(v), "urn:epc:idpat:") {
-			// The index holds instance identifiers: a pattern would
-			// match nothing, and an empty answer would read as "none".
-			return "", fmt.Errorf("%q is a pattern; this parameter matches whole EPCs only (for every serial of a GTIN or lot, use MATCH_epcClass or MATCH_anyEPCClass with a GTIN pattern or an LGTIN)", v)
+		if lower := strings.ToLower(v); strings.HasPrefix(lower, "urn:epc:idpat:") || strings.HasPrefix(lower, "urn:epc:class:") {
+			// The index holds instance identifiers: a pattern or class
+			// would match nothing, and an empty answer would read as "none".
+			return "", fmt.Errorf("%q is a pattern or class; this parameter matches whole EPCs only (for every serial of a GTIN or lot, use MATCH_epcClass or MATCH_anyEPCClass with a GTIN pattern or an LGTIN)", v)
 		}
 		return canonEPC(v), nil
 	case locationFields[field]:
 		return canonLocation(v), nil
 	case classFields[field]:
-		if rest, ok := strings.CutPrefix(strings.ToLower(v), "urn:epc:idpat:"); ok {
-			// A pattern of one GTIN (sgtin:CP.IR.*) is matched as that GTIN's
-			// class; any wider one would match nothing.
-			parts := strings.Split(strings.TrimPrefix(rest, "sgtin:"), ".")
-			if !strings.HasPrefix(rest, "sgtin:") || len(parts) != 3 || parts[0] == "*" || parts[1] == "*" || parts[2] != "*" {
-				return "", fmt.Errorf("%q: the only pattern taken is all serials of one GTIN, urn:epc:idpat:sgtin:CompanyPrefix.ItemRef.*", v)
-			}
+		c := canonClass(v)
+		if c == v && strings.HasPrefix(strings.ToLower(v), "urn:epc:idpat:") {
+			// canonClass takes a pattern of one GTIN (sgtin:CP.IR.*) as
+			// that GTIN's class; one it leaves as written would match
+			// nothing.
+			return "", fmt.Errorf("%q: the only pattern taken is all serials of one GTIN, urn:epc:idpat:sgtin:CompanyPrefix.ItemRef.*", v)
 		}
-		return canonClass(v), nil
+		return c, nil
 	}
 	return v, nil
 }

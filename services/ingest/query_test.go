@@ -152,6 +152,10 @@ func TestQueryParameterErrors(t *testing.T) {
 		{"a pattern where whole EPCs are matched", "MATCH_epc=urn:epc:idpat:sgtin:0312345.067890.*", "MATCH_epc"},
 		{"a pattern of a parent", "MATCH_parentID=urn:epc:idpat:sscc:0312345.*", "MATCH_parentID"},
 		{"a class pattern wider than a GTIN", "MATCH_epcClass=urn:epc:idpat:sgtin:0312345.*.*", "MATCH_epcClass"},
+		{"a class pattern that is no GTIN", "MATCH_epcClass=urn:epc:idpat:sgtin:abc.def.*", "MATCH_epcClass"},
+		{"a class pattern of a GTIN too long", "MATCH_epcClass=urn:epc:idpat:sgtin:0312345.0678901.*", "MATCH_epcClass"},
+		{"a class pattern in capitals", "MATCH_anyEPCClass=URN:EPC:IDPAT:SGTIN:0312345.067890.*", "MATCH_anyEPCClass"},
+		{"a class where whole EPCs are matched", "MATCH_epc=urn:epc:class:lgtin:0312345.067890.L1", "MATCH_epc"},
 		{"forged page token", "nextPageToken=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "nextPageToken"},
 		{"malformed page token", "nextPageToken=%25%25", "nextPageToken"},
 	}

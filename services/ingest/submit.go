@@ -45,7 +45,6 @@ func (s *Service) process(ctx context.Context, p *pending) {
 	log := s.log.With("captureID", rec.Job.CaptureID, "org", rec.Org)
 
 	tx, warnings, err := s.transaction(ctx, p)
-	rec.Job.Warnings = warnings
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -57,6 +56,7 @@ func (s *Service) process(ctx context.Context, p *pending) {
 	for attempt := 0; ; attempt++ {
 		r, err := s.cfg.Ledger.Submit(ctx, rec.Org, tx)
 		if err == nil {
+			rec.Job.Warnings = warnings // only a recorded capture has shipments recorded without T3
 			s.finish(&rec, &r, nil, span)
 			log.Info("capture job succeeded", "txId", r.TxID, "block", r.Block, "events", rec.Job.EventCount)
 			return
@@ -103,10 +103,7 @@ func (s *Service) transaction(ctx context.Context, p *pending) (ledger.Transacti
 	}
 	tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{
 		chaincode.TransientEvents: events, chaincode.TransientSalt: captureSalt(s.saltKey.key, p.rec.Org, events)}}
-	t3, warnings, err := s.transactionInformation(ctx, doc, p.rec.Org)
-	if err != nil {
-		return ledger.Transaction{}, nil, err
-	}
+	t3, warnings := s.transactionInformation(ctx, doc, p.rec.Org)
 	if len(t3) > 0 {
 		raw, err := json.Marshal(t3)
 		if err != nil {
@@ -136,13 +133,13 @@ func captureSalt(key []byte, org string, events []byte) []byte {
 // transactionInformation derives the T3 records of a document's shipments.
 // Buyers are found by GLN among the partner records the projection has
 // seen, so it first lets the projection catch up with the ledger.
-func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Document, org string) ([]chaincode.T3, []string, error) {
+func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Document, org string) ([]chaincode.T3, []string) {
 	ships := false
 	for i := range doc.Events {
 		ships = ships || isShipping(&doc.Events[i])
 	}
 	if !ships {
-		return nil, nil, nil
+		return nil, nil
 	}
 	if h, err := s.cfg.Ledger.Height(ctx); err == nil {
 		wctx, cancel := context.WithTimeout(ctx, s.cfg.PartnerWait)
@@ -167,7 +164,7 @@ func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Documen
 	if lerr != nil {
 		s.log.Warn("no transaction information derived for a shipment", "org", org, "error", lerr)
 	}
-	return t3, warnings, nil
+	return t3, warnings
 }
 
 // finish records a job's outcome.
@@ -189,7 +186,6 @@ func (s *Service) finish(rec *jobRecord, r *ledger.Receipt, err error, span trac
 		}
 		s.m.jobs.WithLabelValues("success").Inc()
 	} else {
-		rec.Job.Warnings = nil // nothing was recorded, with or without T3
 		rec.Job.Errors = []JobError{jobErrorOf(err)}
 		span.SetStatus(codes.Error, err.Error())
 		s.m.jobs.WithLabelValues("failed").Inc()

@@ -257,9 +257,9 @@ func (s *Service) history(ctx context.Context, org string, it *Item) ([]*chainco
 	return out, nil
 }
 
-// partnerGLNs returns the GLNs a regulator attests for org (none when it has
-// no record, or no attestation), remembering them in seen. A GLN a partner
-// only claims in its own record proves nothing: anyone may claim any.
+// partnerGLNs returns the GLNs a regulator attests for org
+// (Partner.AttestedGLNs; none when it has no record), remembering them in
+// seen.
 func (s *Service) partnerGLNs(ctx context.Context, caller, org string, seen map[string][]string) ([]string, error) {
 	if g, ok := seen[org]; ok {
 		return g, nil
@@ -276,10 +276,6 @@ func (s *Service) partnerGLNs(ctx context.Context, caller, org string, seen map[
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, fmt.Errorf("decode the partner record of %s: %w", org, err)
 	}
-	var glns []string
-	if p.Attested != nil {
-		glns = p.Attested.GLNs
-	}
-	seen[org] = glns
-	return glns, nil
+	seen[org] = p.AttestedGLNs()
+	return seen[org], nil
 }

@@ -67,10 +67,13 @@ func (s *Service) Receive(ctx context.Context, caller auth.Principal, items []It
 const receiveAttempts = 4
 
 // stateMoved reports whether err says the ledger changed under a receipt:
-// a read conflict, or a chaincode refusal of the capture for a state the
-// check before it did not see (a receipt that committed meanwhile).
+// a read conflict (the ledger's own Conflict, not the service's 409 for an
+// item not on its way back), or a chaincode refusal of the capture for a
+// state the check before it did not see (a receipt that committed
+// meanwhile).
 func stateMoved(err error) bool {
-	if problem.CodeOf(err) == problem.Conflict && problem.RuleOf(err) == "" {
+	var le *ledger.Error
+	if errors.As(err, &le) && le.Err.Code == problem.Conflict && le.Err.Rule == "" {
 		return true
 	}
 	switch problem.RuleOf(err) {
@@ -253,7 +256,8 @@ func (s *Service) capture(ctx context.Context, caller auth.Principal, order []re
 }
 
 // ruleNotReturning is the rule of the Conflict problem of an item that is not
-// on its way back to the caller, which tells it apart from a read conflict.
+// on its way back to the caller, which tells a client it apart from a read
+// conflict.
 const ruleNotReturning = "not-on-its-way-back"
 
 // itemOf places a chaincode refusal of the receipt at the item it names:

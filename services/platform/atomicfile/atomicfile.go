@@ -7,6 +7,7 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Write replaces path with data (or creates it).
@@ -17,8 +18,17 @@ func Write(path string, data []byte) error { return store(path, data, os.Rename)
 // fs.ErrExist when one already did).
 func Create(path string, data []byte) error { return store(path, data, os.Link) }
 
+// tempMark is in the name of every temporary file, "."+base+tempMark+random.
+const tempMark = ".tmp-"
+
+// IsTemp reports whether a file name is that of one of Write's or Create's
+// temporary files, which a crash during a write leaves behind.
+func IsTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.Contains(name, tempMark)
+}
+
 func store(path string, data []byte, place func(tmp, path string) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+tempMark+"*")
 	if err != nil {
 		return err
 	}

@@ -38,3 +38,24 @@ func TestWriteReplacesAndCreateRefuses(t *testing.T) {
 		t.Fatalf("temporary files left: %v", entries)
 	}
 }
+
+// TestIsTemp: the temporary files a write makes are told by IsTemp; the
+// file written is not.
+func TestIsTemp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+tempMark+"*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp.Close()
+	if !IsTemp(filepath.Base(tmp.Name())) {
+		t.Errorf("%s is not told a temporary file", tmp.Name())
+	}
+	if err := Write(path, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if IsTemp(filepath.Base(path)) || IsTemp("job.tmp-1") {
+		t.Error("a written file, or one not hidden, is told a temporary file")
+	}
+}
