@@ -28,7 +28,8 @@ const (
 type CaptureResult struct {
 	TxID   string          `json:"txId"`
 	Events []CapturedEvent `json:"events"`
-	// T3 are the IDs of the transaction information records, in input order.
+	// T3 are the IDs of the transaction information records, in input order
+	// (a record given twice is listed once).
 	T3 []string `json:"t3"`
 	// Suspect are the EPCs of transient "suspect" that this capture moved
 	// to suspect (not those that were already under investigation), in

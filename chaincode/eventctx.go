@@ -30,6 +30,16 @@ func (ec *eventCtx) fail(code, rule, epc, format string, args ...any) error {
 	return refuseEvent(ec.i, code, rule, epc, fmt.Sprintf(format, args...))
 }
 
+// commissions reports whether the event creates items, and so needs the
+// lot and expiry of its ILMD: an ObjectEvent ADD commissioning, and a
+// TransformationEvent (its outputs). apply dispatches by the same test.
+func (ec *eventCtx) commissions() bool {
+	ev := ec.ev
+	step := epcis.ShortCBV(epcis.BizStep, ev.BizStep)
+	return ev.Type == epcis.ObjectEventType && step == "commissioning" && ev.Action == epcis.ActionAdd ||
+		ev.Type == epcis.TransformationEventType
+}
+
 // apply maps the event to its rule.
 func (ec *eventCtx) apply() error {
 	if err := ec.addOwningParties(); err != nil {

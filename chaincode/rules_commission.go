@@ -153,13 +153,6 @@ func lgtinLot(classes []epcis.QuantityElement, gtin string) string {
 	return ""
 }
 
-// ilmdValue returns the text of the CBV master data attribute local
-// (cbvmda namespace, in its URN or web form) in the event's ILMD, "" when
-// the ILMD does not give it. An attribute given more than once (two
-// elements, or a JSON-LD array, which decodes as one element per value) is
-// refused with rule ilmd-repeated, one given as a structure rather than one
-// string with ilmd-not-text: the ledger would keep one value, and the
-// package would verify with it and not with the other.
 // lotAndExpiry returns the lot and the expiry date (normalised) that the
 // event's ILMD gives, "" for none, refusing one given twice or in a form
 // the rules do not take. It reads nothing but the event.
@@ -186,6 +179,13 @@ func (ec *eventCtx) lotAndExpiry() (lot, expiry string, err error) {
 	return lot, expiry, nil
 }
 
+// ilmdValue returns the text of the CBV master data attribute local
+// (cbvmda namespace, in its URN or web form) in the event's ILMD, "" when
+// the ILMD does not give it. An attribute given more than once (two
+// elements, or a JSON-LD array, which decodes as one element per value) is
+// refused with rule ilmd-repeated, one given as a structure rather than one
+// string with ilmd-not-text: the ledger would keep one value, and the
+// package would verify with it and not with the other.
 func (ec *eventCtx) ilmdValue(local string) (string, error) {
 	var found *epcis.Element
 	for i := range ec.ev.ILMD {

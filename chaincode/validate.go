@@ -22,9 +22,8 @@ func CheckEvent(i int, ev *epcis.Event) error {
 	if err := checkEventRules(i, ev); err != nil {
 		return err
 	}
-	step := epcis.ShortCBV(epcis.BizStep, ev.BizStep)
-	if (ev.Type == epcis.ObjectEventType && step == "commissioning" && ev.Action == epcis.ActionAdd) || ev.Type == epcis.TransformationEventType {
-		_, _, err := (&eventCtx{i: i, ev: ev}).lotAndExpiry()
+	if ec := (&eventCtx{i: i, ev: ev}); ec.commissions() {
+		_, _, err := ec.lotAndExpiry()
 		return err
 	}
 	return nil
@@ -74,15 +73,15 @@ func checkRepeatedEPCs(i int, ev *epcis.Event) error {
 			continue
 		}
 		// An item is its parsed ID; anything else its text.
-		type item struct {
+		type itemKey struct {
 			id    ItemID
 			other string
 		}
-		seen := make(map[item]int, len(l.ids))
+		seen := make(map[itemKey]int, len(l.ids))
 		for n, epc := range l.ids {
-			key := item{other: epc}
+			key := itemKey{other: epc}
 			if id, err := ParseItemID(epc); err == nil {
-				key = item{id: id}
+				key = itemKey{id: id}
 			}
 			if first, ok := seen[key]; ok {
 				return refuseEvent(i, CodeInvalid, "duplicate-epc", epc,

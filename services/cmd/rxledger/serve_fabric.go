@@ -43,6 +43,6 @@ func (p *platform) checkFabricReader() {
 		return
 	}
 	telemetry.Component(p.log, "ingest").Warn(fmt.Sprintf("the ingest service reads events as %s, the first of --regulators, "+
-		"and --fabric-identities %s has no %s/ folder: its query index stays empty until that identity is there "+
-		"(or name the regulator whose identity this node holds first in --regulators)", reader, p.cfg.Fabric.Identities, reader))
+		"and --fabric-identities %s has no %s/ folder: its query index stays empty; add that identity and restart serve "+
+		"(identities are read at start), or name the regulator whose identity this node holds first in --regulators", reader, p.cfg.Fabric.Identities, reader))
 }
