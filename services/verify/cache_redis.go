@@ -52,7 +52,9 @@ type RedisCache struct {
 	rdb    redis.UniversalClient
 	prefix string
 	cpKey  string
-	co     coalescer
+	// lotPrefix is the prefix of lot keys (the kind after prefix).
+	lotPrefix string
+	co        coalescer
 	// callTimeout bounds each lookup call (0: the caller's context
 	// alone); the verify service sets it to its CacheTimeout.
 	callTimeout time.Duration
@@ -98,7 +100,7 @@ func NewRedisCache(rdb redis.UniversalClient, prefix string) *RedisCache {
 	if prefix == "" {
 		prefix = DefaultRedisPrefix
 	}
-	r := &RedisCache{rdb: rdb, prefix: prefix, cpKey: prefix + "checkpoint"}
+	r := &RedisCache{rdb: rdb, prefix: prefix, cpKey: prefix + "checkpoint", lotPrefix: prefix + string(KindLot) + ":"}
 	r.co.maxInflight = DefaultLookupsInFlight
 	r.setAbsentTTL(DefaultAbsentTTL)
 	return r
@@ -221,7 +223,7 @@ func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) er
 	}
 	keys := make([]string, 1, n+len(groups[0].serials)) // room for a batch's lot or two
 	keys[0] = r.cpKey
-	at := make(map[string]int, n) // key -> position in keys; -1-i: in the second MGET's keys at i
+	at := make(map[string]int, n) // key -> position in keys
 	add := func(k string) int {
 		if i, ok := at[k]; ok {
 			return i
@@ -230,7 +232,10 @@ func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) er
 		keys = append(keys, k)
 		return len(keys) - 1
 	}
-	lotPrefix := r.prefix + string(KindLot) + ":"
+	// lotAt is at for lot keys, by lot key ID (a cached serial's value holds
+	// its lot's ID, which then finds its position without building a key);
+	// -1-i: in the second MGET's keys at i.
+	lotAt := map[string]int{}
 	// pos holds, per group, the position of its requester's record and then
 	// of each of its serials' records.
 	pos := make([]int, 0, n-1)
@@ -241,10 +246,19 @@ func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) er
 		}
 	}
 	for _, g := range groups {
+		var lastGTIN, lastLot string // a batch names one lot again and again
 		for i, k := range g.serials {
-			if i < len(g.lots) && g.lots[i] != "" {
-				gtin, _, _ := strings.Cut(k.ID, "~")
-				add(lotPrefix + LotKey(gtin, g.lots[i]).ID)
+			if i >= len(g.lots) || g.lots[i] == "" {
+				continue
+			}
+			gtin, _, _ := strings.Cut(k.ID, "~")
+			if gtin == lastGTIN && g.lots[i] == lastLot {
+				continue
+			}
+			lastGTIN, lastLot = gtin, g.lots[i]
+			if id := LotKey(gtin, g.lots[i]).ID; lotAt[id] == 0 { // 0 is the checkpoint's position, never a lot's
+				lotAt[id] = len(keys)
+				keys = append(keys, r.lotPrefix+id)
 			}
 		}
 	}
@@ -272,9 +286,9 @@ func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) er
 	var missing []string
 	for _, p := range pos {
 		if lot := lotOf[p]; lot != "" && found[p].Record != nil {
-			if _, ok := at[lotPrefix+lot]; !ok {
-				at[lotPrefix+lot] = -1 - len(missing)
-				missing = append(missing, lotPrefix+lot)
+			if _, ok := lotAt[lot]; !ok {
+				lotAt[lot] = -1 - len(missing)
+				missing = append(missing, r.lotPrefix+lot)
 			}
 		}
 	}
@@ -304,7 +318,7 @@ func (r *RedisCache) lookupGroups(ctx context.Context, groups []*lookupGroup) er
 			it := &into.Items[i]
 			it.Serial = found[p]
 			if lot := lotOf[p]; lot != "" && it.Serial.Record != nil {
-				if li := at[lotPrefix+lot]; li >= 0 {
+				if li := lotAt[lot]; li >= 0 {
 					it.Lot = found[li]
 				} else {
 					it.Lot = more[-1-li]
@@ -332,6 +346,9 @@ func parseCheckpoint(v any) (Checkpoint, error) {
 // first; the last call writes the rest with the checkpoint, so the
 // checkpoint is never saved before its data.
 func (r *RedisCache) Put(ctx context.Context, after Checkpoint, entries []Entry, block uint64) error {
+	if err := r.checkFormat(ctx); err != nil {
+		return err
+	}
 	for len(entries) > putChunk {
 		if err := r.write(ctx, "fill", "", "", entries[:putChunk]); err != nil {
 			return err
@@ -345,8 +362,13 @@ func (r *RedisCache) Put(ctx context.Context, after Checkpoint, entries []Entry,
 	return r.write(ctx, "put", want, strconv.FormatUint(block, 10), entries)
 }
 
-// Fill implements Cache.
+// Fill implements Cache. It runs on a request's path, so it never deletes
+// a cache of another format (the projector's Put does, without a request's
+// deadline): into such a cache it writes nothing.
 func (r *RedisCache) Fill(ctx context.Context, entries []Entry) error {
+	if ok, err := r.fillable(ctx); err != nil || !ok {
+		return err
+	}
 	for len(entries) > 0 {
 		n := min(len(entries), putChunk)
 		if err := r.write(ctx, "fill", "", "", entries[:n]); err != nil {
@@ -357,10 +379,8 @@ func (r *RedisCache) Fill(ctx context.Context, entries []Entry) error {
 	return nil
 }
 
+// write runs the write script; Put and Fill have checked the format.
 func (r *RedisCache) write(ctx context.Context, mode, want, block string, entries []Entry) error {
-	if err := r.checkFormat(ctx); err != nil {
-		return err
-	}
 	keys := make([]string, 2, 2+len(entries))
 	keys[0], keys[1] = r.cpKey, r.prefix+"format"
 	args := make([]any, 4, 5+3*len(entries))
@@ -424,6 +444,27 @@ func (r *RedisCache) checkFormat(ctx context.Context) error {
 	}
 	r.formatChecked.Store(true)
 	return nil
+}
+
+// fillable reports whether Fill may write: the cache is of redisFormat, or
+// is new (no format mark and no checkpoint: the projector's first Put marks
+// it, and a fill now is merely wasted if it finds another format).
+func (r *RedisCache) fillable(ctx context.Context) (bool, error) {
+	if r.formatChecked.Load() {
+		return true, nil
+	}
+	vals, err := r.rdb.MGet(ctx, r.prefix+"format", r.cpKey).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis cache format: %w", err)
+	}
+	switch {
+	case vals[0] == redisFormat:
+		r.formatChecked.Store(true)
+		return true, nil
+	case vals[0] == nil && vals[1] == nil:
+		return true, nil
+	}
+	return false, nil
 }
 
 // Checkpoint implements Cache.

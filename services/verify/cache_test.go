@@ -273,6 +273,14 @@ func TestRedisCacheOldFormat(t *testing.T) {
 	if l := lookup(t, c, "x", serialA); l.Items[0].Serial.Cached || l.Checkpoint.Block != 57 {
 		t.Fatalf("an old record was read: %+v", l)
 	}
+	// A fill, on a request's path, neither deletes the old cache nor writes
+	// into it: the projector's put does the change.
+	if err := c.Fill(ctx, []Entry{serialEntry(57, `{"v":57}`)}); err != nil {
+		t.Fatalf("fill of an old cache: %v", err)
+	}
+	if keys := keysUnder(t, rdb, prefix); len(keys) != 2 {
+		t.Fatalf("keys after a fill of the old cache: %v, want the old record and checkpoint alone", keys)
+	}
 	err := c.Put(ctx, Checkpoint{Block: 57, Set: true}, []Entry{serialEntry(58, `{"v":58}`)}, 58)
 	if moved, ok := AsCheckpointMoved(err); !ok || moved.Found.Set {
 		t.Fatalf("put onto an old cache: %v, want the checkpoint gone", err)
@@ -285,6 +293,14 @@ func TestRedisCacheOldFormat(t *testing.T) {
 		t.Fatalf("after the rebuild: %+v", s)
 	}
 	srv.Flush()
+	// A new (flushed) cache takes a fill before the projector's put.
+	fresh := NewRedisCache(rdb, prefix)
+	if err := fresh.Fill(ctx, []Entry{serialEntry(1, `{"v":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if s := lookup(t, fresh, "x", serialA).Items[0].Serial; string(s.Record) != `{"v":1}` {
+		t.Fatalf("a fill of a new cache: %+v", s)
+	}
 	mustPut(t, c, Checkpoint{}, 1, serialEntry(1, `{"v":1}`))
 	if f, err := rdb.Get(ctx, prefix+"format").Result(); err != nil || f != redisFormat {
 		t.Fatalf("format after a flush and a put: %q %v", f, err)

@@ -13,7 +13,8 @@ type lmsQuery struct {
 
 // parseLMSQuery reads the parameters as url.ParseQuery followed by
 // url.Values.Get would (the first value of each; pairs with a semicolon or
-// a bad escape skipped), without building a map of every parameter: it runs
+// a bad escape skipped, though the engine's httpx.CheckQuery has refused
+// such a query before), without building a map of every parameter: it runs
 // on every single verification, and only unescapes what holds an escape.
 // One difference: ParseQuery refuses a query of more than 10,000 pairs
 // (GODEBUG urlmaxqueryparams), leaving every parameter unread, so a lot or

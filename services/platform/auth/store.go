@@ -321,12 +321,13 @@ func (s *Store) authenticate(key string) (*record, error) {
 		return nil, problem.Wrap(problem.Unauthorized, err, "the API key is malformed")
 	}
 	s.maybeRefresh()
-	since := time.Now().UnixNano()
 	s.mu.RLock()
 	r, ok := s.keys[id]
 	s.mu.RUnlock()
 	if !ok {
-		s.refreshOnMiss(since)
+		// The clock after the lookup: a look that began earlier may be
+		// repeated, never one that began after it skipped.
+		s.refreshOnMiss(time.Now().UnixNano())
 		// A key issued by another process (rxledger keys issue) a moment
 		// ago works at once, not after the next periodic look.
 		s.mu.RLock()
