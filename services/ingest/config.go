@@ -34,6 +34,11 @@ const (
 	// DefaultPerPage and MaxPerPage bound a query page.
 	DefaultPerPage = 100
 	MaxPerPage     = 1000
+	// DefaultMaxSortedEvents bounds the events a query with orderBy reads
+	// and sorts for each of its pages (eventCountLimit up to half of it
+	// keeps only that many). Each is a seq and a time in memory; the cost
+	// is decoding every matching event for every page.
+	DefaultMaxSortedEvents = 10000
 	// DefaultProjectionOrg is the organisation the projection reads event
 	// bodies as: a regulator holds a copy of every event.
 	DefaultProjectionOrg = "RegulatorMSP"
@@ -64,6 +69,9 @@ type Config struct {
 	// DefaultPerPage and MaxPerPage bound query pages (defaults above).
 	DefaultPerPage int
 	MaxPerPage     int
+	// MaxSortedEvents bounds an answer sorted by orderBy
+	// (DefaultMaxSortedEvents if 0).
+	MaxSortedEvents int
 	// PartnerWait bounds how long a capture job waits for the projection to
 	// catch up with the ledger before it derives transaction information
 	// (which needs the partners' GLNs); 10s if 0.
@@ -101,6 +109,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxPerPage <= 0 {
 		c.MaxPerPage = MaxPerPage
+	}
+	if c.MaxSortedEvents <= 0 {
+		c.MaxSortedEvents = DefaultMaxSortedEvents
 	}
 	if c.DefaultPerPage > c.MaxPerPage {
 		c.DefaultPerPage = c.MaxPerPage

@@ -2,9 +2,13 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"testing"
+	"time"
 
 	"rxledger/chaincode"
+	"rxledger/epcis"
 )
 
 func TestPrefersXML(t *testing.T) {
@@ -54,9 +58,16 @@ func TestPageTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	fp := bytes.Repeat([]byte{7}, 32)
-	tok := k.issue(42, fp, "OrgA")
-	if got, err := k.open(tok, fp, "OrgA"); err != nil || got != 42 {
-		t.Fatalf("open own token: %d %v", got, err)
+	st := pageState{after: 42, served: 300, ceiling: 77}
+	tok := k.issue(st, fp, "OrgA")
+	if got, err := k.open(tok, fp, "OrgA"); err != nil || got != st {
+		t.Fatalf("open own token: %+v %v", got, err)
+	}
+	// A token of an earlier release: the seq alone, then its MAC.
+	old := binary.BigEndian.AppendUint64(nil, 42)
+	old = append(old, k.mac(old, fp, "OrgA")[:16]...)
+	if got, err := k.open(base64.RawURLEncoding.EncodeToString(old), fp, "OrgA"); err != nil || got != (pageState{after: 42}) {
+		t.Fatalf("open an earlier release's token: %+v %v", got, err)
 	}
 	other, err := loadTokenKey(t.TempDir() + "/key")
 	if err != nil {
@@ -74,7 +85,12 @@ func TestPageTokens(t *testing.T) {
 		{"other key (another installation)", other, tok, fp, "OrgA"},
 		{"truncated", k, tok[:10], fp, "OrgA"},
 		{"not base64", k, "!!!!", fp, "OrgA"},
-		{"seq changed", k, k.issue(41, fp, "OrgA")[:11] + tok[11:], fp, "OrgA"},
+		{"seq changed", k, k.issue(pageState{after: 41, served: 300, ceiling: 77}, fp, "OrgA")[:12] + tok[12:], fp, "OrgA"},
+		{"position changed", k, k.issue(pageState{after: 42, served: 100, ceiling: 77}, fp, "OrgA")[:23] + tok[23:], fp, "OrgA"},
+		{"unknown version", k, func() string {
+			b := append([]byte{2}, make([]byte, 24)...)
+			return base64.RawURLEncoding.EncodeToString(append(b, k.mac(b, fp, "OrgA")[:16]...))
+		}(), fp, "OrgA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,5 +219,60 @@ func TestCaptureSalt(t *testing.T) {
 		if bytes.Equal(s, other) {
 			t.Errorf("another %s, the same salt", name)
 		}
+	}
+}
+
+// TestMatchesUnindexed covers the parameters on fields the chaincode never
+// lets into the ledger today (error declarations) or that the story has
+// none of (transformations, persistent dispositions, sensors), on events
+// built here.
+func TestMatchesUnindexed(t *testing.T) {
+	at := func(s string) *time.Time {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &tm
+	}
+	declared := epcis.Event{ErrorDeclaration: &epcis.ErrorDeclaration{
+		DeclarationTime: *at("2026-05-01T00:00:00Z"), Reason: "urn:epcglobal:cbv:er:incorrect_data",
+		CorrectiveEventIDs: []string{"urn:uuid:c1", "urn:uuid:c2"},
+	}}
+	plain := epcis.Event{
+		TransformationID:      "urn:uuid:t1",
+		PersistentDisposition: &epcis.PersistentDisposition{Set: []string{"https://ref.gs1.org/cbv/Disp-completeness_verified"}, Unset: []string{"completeness_inferred"}},
+		SensorElementList:     []epcis.SensorElement{{}},
+	}
+	tests := []struct {
+		name          string
+		q             query
+		matchDeclared bool
+		matchPlain    bool
+	}{
+		{"nothing asked", query{}, true, true},
+		{"EXISTS_errorDeclaration", query{errDecl: errorDeclQuery{exists: true}}, true, false},
+		{"errorDeclarationTime in range", query{errDecl: errorDeclQuery{exists: true, ge: at("2026-04-01T00:00:00Z"), lt: at("2026-06-01T00:00:00Z")}}, true, false},
+		{"GE_errorDeclarationTime after it", query{errDecl: errorDeclQuery{exists: true, ge: at("2026-05-01T00:00:01Z")}}, false, false},
+		{"LT_errorDeclarationTime at it", query{errDecl: errorDeclQuery{exists: true, lt: at("2026-05-01T00:00:00Z")}}, false, false},
+		{"EQ_errorReason short", query{errDecl: errorDeclQuery{exists: true, reasons: []string{"incorrect_data"}}}, true, false},
+		{"EQ_errorReason other", query{errDecl: errorDeclQuery{exists: true, reasons: []string{"did_not_occur"}}}, false, false},
+		{"EQ_correctiveEventID", query{errDecl: errorDeclQuery{exists: true, corrective: []string{"urn:uuid:x", "urn:uuid:c2"}}}, true, false},
+		{"EQ_correctiveEventID other", query{errDecl: errorDeclQuery{exists: true, corrective: []string{"urn:uuid:x"}}}, false, false},
+		{"EQ_transformationID", query{transformationIDs: []string{"urn:uuid:t1"}}, false, true},
+		{"EQ_transformationID other", query{transformationIDs: []string{"urn:uuid:t2"}}, false, false},
+		{"EQ_persistentDisposition_set", query{pdSet: []string{"completeness_verified"}}, false, true},
+		{"EQ_persistentDisposition_unset", query{pdUnset: []string{"completeness_inferred"}}, false, true},
+		{"EQ_persistentDisposition_set not set", query{pdSet: []string{"completeness_inferred"}}, false, false},
+		{"EXISTS_sensorElementList", query{sensors: true}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.q.matchesUnindexed(&declared); got != tt.matchDeclared {
+				t.Errorf("event with an error declaration: %v, want %v", got, tt.matchDeclared)
+			}
+			if got := tt.q.matchesUnindexed(&plain); got != tt.matchPlain {
+				t.Errorf("event without one: %v, want %v", got, tt.matchPlain)
+			}
+		})
 	}
 }

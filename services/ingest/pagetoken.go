@@ -51,31 +51,61 @@ func loadTokenKey(path string) (*tokenKey, error) {
 // errBadToken is any token that is malformed, forged, or from another query.
 var errBadToken = errors.New("not a page token of this query")
 
-// issue returns the token of the page after seq for a query (its
-// fingerprint) asked by org.
-func (k *tokenKey) issue(after uint64, fingerprint []byte, org string) string {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], after)
-	mac := k.mac(b[:], fingerprint, org)
-	return base64.RawURLEncoding.EncodeToString(append(b[:], mac[:16]...))
+// pageState is where a query's next page starts.
+type pageState struct {
+	// after is the seq of the last event served, in ledger order.
+	after uint64
+	// served counts the events the earlier pages held: the position of
+	// the next page in a sorted answer, and what eventCountLimit leaves.
+	served uint64
+	// ceiling is the highest seq a sorted answer holds, fixed by its first
+	// page, so that events indexed since neither shift nor join it.
+	ceiling uint64
 }
 
-// open checks a token and returns the seq it continues after.
-func (k *tokenKey) open(token string, fingerprint []byte, org string) (uint64, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) != 24 {
-		return 0, errBadToken
-	}
-	mac := k.mac(raw[:8], fingerprint, org)
-	if !hmac.Equal(raw[8:], mac[:16]) {
-		return 0, errBadToken
-	}
-	return binary.BigEndian.Uint64(raw[:8]), nil
+// tokenVersion starts a token of three numbers. A token of 8 bytes and its
+// MAC (earlier releases) carries after alone.
+const tokenVersion = 1
+
+// issue returns the token of the page at st for a query (its fingerprint)
+// asked by org.
+func (k *tokenKey) issue(st pageState, fingerprint []byte, org string) string {
+	b := make([]byte, 1, 1+24+16)
+	b[0] = tokenVersion
+	b = binary.BigEndian.AppendUint64(b, st.after)
+	b = binary.BigEndian.AppendUint64(b, st.served)
+	b = binary.BigEndian.AppendUint64(b, st.ceiling)
+	mac := k.mac(b, fingerprint, org)
+	return base64.RawURLEncoding.EncodeToString(append(b, mac[:16]...))
 }
 
-func (k *tokenKey) mac(after, fingerprint []byte, org string) []byte {
+// open checks a token and returns the page it starts.
+func (k *tokenKey) open(token string, fingerprint []byte, org string) (pageState, error) {
+	// Strict: a token whose unused low bits differ is another token.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	if err != nil || len(raw) <= 16 {
+		return pageState{}, errBadToken
+	}
+	body, sum := raw[:len(raw)-16], raw[len(raw)-16:]
+	if !hmac.Equal(sum, k.mac(body, fingerprint, org)[:16]) {
+		return pageState{}, errBadToken
+	}
+	switch {
+	case len(body) == 8:
+		return pageState{after: binary.BigEndian.Uint64(body)}, nil
+	case len(body) == 25 && body[0] == tokenVersion:
+		return pageState{
+			after:   binary.BigEndian.Uint64(body[1:]),
+			served:  binary.BigEndian.Uint64(body[9:]),
+			ceiling: binary.BigEndian.Uint64(body[17:]),
+		}, nil
+	}
+	return pageState{}, errBadToken
+}
+
+func (k *tokenKey) mac(body, fingerprint []byte, org string) []byte {
 	h := hmac.New(sha256.New, k.key)
-	h.Write(after)
+	h.Write(body)
 	h.Write(fingerprint)
 	h.Write([]byte{0})
 	h.Write([]byte(org))

@@ -2,15 +2,18 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 
 	"rxledger/epcis"
 	"rxledger/services/platform/auth"
+	"rxledger/services/platform/problem"
 )
 
 // hit is one event of a query answer.
@@ -99,7 +102,188 @@ func (s *Service) match(q *query, p auth.Principal, seq uint64) (hit, bool, erro
 			}
 		}
 	}
-	return h, true, nil
+	return h, q.matchesUnindexed(e), nil
+}
+
+// matchesUnindexed checks the parameters the index does not hold.
+func (q *query) matchesUnindexed(e *epcis.Event) bool {
+	for typ, want := range q.bizTx {
+		if !slices.ContainsFunc(e.BizTransactionList, func(bt epcis.BizTransaction) bool {
+			return epcis.ShortCBV(epcis.BizTransactionType, bt.Type) == typ && slices.Contains(want, bt.Value)
+		}) {
+			return false
+		}
+	}
+	if len(q.transformationIDs) > 0 && !slices.Contains(q.transformationIDs, e.TransformationID) {
+		return false
+	}
+	if len(q.pdSet) > 0 || len(q.pdUnset) > 0 {
+		pd := e.PersistentDisposition
+		if pd == nil || !anyShortCBV(epcis.Disposition, pd.Set, q.pdSet) || !anyShortCBV(epcis.Disposition, pd.Unset, q.pdUnset) {
+			return false
+		}
+	}
+	if q.sensors && len(e.SensorElementList) == 0 {
+		return false
+	}
+	want := &q.errDecl
+	if !want.exists {
+		return true
+	}
+	ed := e.ErrorDeclaration
+	switch {
+	case ed == nil,
+		want.ge != nil && ed.DeclarationTime.Before(*want.ge),
+		want.lt != nil && !ed.DeclarationTime.Before(*want.lt),
+		len(want.reasons) > 0 && (ed.Reason == "" || !slices.Contains(want.reasons, epcis.ShortCBV(epcis.ErrorReason, ed.Reason))),
+		len(want.corrective) > 0 && !slices.ContainsFunc(ed.CorrectiveEventIDs, func(id string) bool { return slices.Contains(want.corrective, id) }):
+		return false
+	}
+	return true
+}
+
+// anyShortCBV reports whether one of have, read as kind's short CBV names,
+// is in want; an empty want asks nothing.
+func anyShortCBV(kind epcis.CBVKind, have, want []string) bool {
+	if len(want) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(have, func(v string) bool { return slices.Contains(want, epcis.ShortCBV(kind, v)) })
+}
+
+// errQueryTooLarge is maxEventCount exceeded, EPCIS's QueryTooLargeException.
+func errQueryTooLarge(max int) error {
+	return problem.New(problem.TooLarge, "QueryTooLargeException: the query matches more than maxEventCount (%d) events", max).
+		At(problem.Location{Field: "maxEventCount"})
+}
+
+// page answers one page of a query for p, from st: its events, and where
+// the next page starts when there is one.
+func (s *Service) page(q *query, p auth.Principal, st pageState, first bool) (hits []hit, next *pageState, err error) {
+	limit := q.perPage
+	if q.countLimit > 0 {
+		left := q.countLimit - int(min(st.served, uint64(q.countLimit)))
+		if left == 0 {
+			return nil, nil, nil
+		}
+		limit = min(limit, left)
+	}
+	if q.orderBy != "" {
+		return s.findSorted(q, p, st, first, limit)
+	}
+	if q.maxCount >= 0 && first {
+		if _, over, err := s.find(q, p, 0, q.maxCount); err != nil || over {
+			if err == nil {
+				err = errQueryTooLarge(q.maxCount)
+			}
+			return nil, nil, err
+		}
+	}
+	var start uint64
+	if !first {
+		start = st.after + 1
+	}
+	hits, more, err := s.find(q, p, start, limit)
+	if err != nil || !more {
+		return hits, nil, err
+	}
+	n := st.served + uint64(len(hits))
+	if q.countLimit > 0 && n >= uint64(q.countLimit) {
+		return hits, nil, nil
+	}
+	return hits, &pageState{after: hits[len(hits)-1].seq, served: n}, nil
+}
+
+// sortKey is one event of a sorted answer.
+type sortKey struct {
+	seq uint64
+	at  time.Time
+}
+
+// findSorted answers a page of a query with orderBy. It reads every match
+// up to the answer's ceiling (fixed by its first page), sorts them and
+// returns limit of them from st.served on. With eventCountLimit it keeps
+// only the first so many as it goes; without it, an answer of more than
+// Config.MaxSortedEvents is refused.
+func (s *Service) findSorted(q *query, p auth.Principal, st pageState, first bool, limit int) ([]hit, *pageState, error) {
+	before := func(a, b sortKey) int {
+		c := a.at.Compare(b.at)
+		if c == 0 {
+			c = cmp.Compare(a.seq, b.seq)
+		}
+		if q.desc {
+			c = -c
+		}
+		return c
+	}
+	keep := 0 // the first so many of the sorted matches, 0 for all
+	if q.countLimit > 0 && q.countLimit <= s.cfg.MaxSortedEvents/2 {
+		keep = q.countLimit
+	}
+	it, err := s.candidates(q, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer it.close()
+	var keys []sortKey
+	matched := 0
+	for {
+		seq, ok, err := it.next()
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok || !first && seq > st.ceiling {
+			break
+		}
+		h, ok, err := s.match(q, p, seq)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			continue
+		}
+		matched++
+		if q.maxCount >= 0 && matched > q.maxCount {
+			return nil, nil, errQueryTooLarge(q.maxCount)
+		}
+		k := sortKey{seq: seq, at: h.rec.RecordTime}
+		if q.orderBy == "eventTime" {
+			k.at = h.ev.EventTime
+		}
+		if first {
+			st.ceiling = max(st.ceiling, seq)
+		}
+		keys = append(keys, k)
+		switch {
+		case keep > 0 && len(keys) == 2*keep:
+			slices.SortFunc(keys, before)
+			keys = keys[:keep]
+		case keep == 0 && len(keys) > s.cfg.MaxSortedEvents:
+			return nil, nil, problem.New(problem.TooLarge,
+				"orderBy sorts at most %d events and this query matches more: narrow it (GE_eventTime, LT_eventTime, EQ_bizStep, MATCH_epc, ...), give eventCountLimit, or leave out orderBy to page through it in ledger order",
+				s.cfg.MaxSortedEvents).At(problem.Location{Field: "orderBy"})
+		}
+	}
+	slices.SortFunc(keys, before)
+	if keep > 0 && len(keys) > keep {
+		keys = keys[:keep]
+	}
+	from := int(min(st.served, uint64(len(keys))))
+	to := min(from+limit, len(keys))
+	out := make([]hit, 0, to-from)
+	for _, k := range keys[from:to] {
+		h, ok, err := s.match(q, p, k.seq)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			out = append(out, h)
+		}
+	}
+	if to == len(keys) {
+		return out, nil, nil
+	}
+	return out, &pageState{served: uint64(to), ceiling: st.ceiling}, nil
 }
 
 // seqIter yields event seqs in increasing order.

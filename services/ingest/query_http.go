@@ -50,36 +50,36 @@ func (s *Service) handleQuery(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	var start uint64
+	var st pageState
 	if q.token != "" {
-		last, err := s.tokens.open(q.token, q.fingerprint, p.Org)
-		if err != nil {
+		if st, err = s.tokens.open(q.token, q.fingerprint, p.Org); err != nil {
 			httpx.Fail(c, problem.New(problem.Invalid, "query parameter nextPageToken: %v", err).At(problem.Location{Field: "nextPageToken"}))
 			return
 		}
-		start = last + 1
 	}
 	var hits []hit
-	var more bool
+	var next *pageState
 	err = s.idx.view(func() (err error) {
-		hits, more, err = s.find(q, p, start, q.perPage)
+		hits, next, err = s.page(q, p, st, q.token == "")
 		return err
 	})
 	if err != nil {
-		s.log.ErrorContext(ctx, "query the index", "error", err)
+		if !problem.Is(err, problem.TooLarge) {
+			s.log.ErrorContext(ctx, "query the index", "error", err)
+		}
 		httpx.Fail(c, err)
 		return
 	}
 	span.SetAttributes(attribute.Int("query.events", len(hits)))
-	if more {
-		next := url.Values{}
+	if next != nil {
+		link := url.Values{}
 		for k, v := range params {
 			if k != "nextPageToken" {
-				next[k] = v
+				link[k] = v
 			}
 		}
-		next.Set("nextPageToken", s.tokens.issue(hits[len(hits)-1].seq, q.fingerprint, p.Org))
-		c.Header("Link", "<"+c.Request.URL.Path+"?"+next.Encode()+`>; rel="next"`)
+		link.Set("nextPageToken", s.tokens.issue(*next, q.fingerprint, p.Org))
+		c.Header("Link", "<"+c.Request.URL.Path+"?"+link.Encode()+`>; rel="next"`)
 	}
 	s.answer(c, hits, xml)
 }

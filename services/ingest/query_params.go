@@ -28,6 +28,33 @@ type query struct {
 	token    string
 	// fingerprint identifies the query (without paging) for page tokens.
 	fingerprint []byte
+
+	// Fields matched on the decoded event, none of them indexed.
+	// bizTx maps a business transaction type (a short CBV name, or a URI
+	// as written) to the values one of which an entry of that type must
+	// have (EQ_bizTransaction_type).
+	bizTx             map[string][]string
+	transformationIDs []string
+	pdSet, pdUnset    []string // EQ_persistentDisposition_set, _unset
+	errDecl           errorDeclQuery
+	sensors           bool // EXISTS_sensorElementList
+
+	// orderBy is "" (ledger order), "eventTime" or "recordTime"; desc
+	// sorts newest first, as orderDirection's default DESC does.
+	orderBy string
+	desc    bool
+	// countLimit (eventCountLimit) keeps the first so many events; 0 for
+	// all. maxCount (maxEventCount) refuses an answer of more; -1 for none.
+	countLimit int
+	maxCount   int
+}
+
+// errorDeclQuery is what a query asks of an event's error declaration.
+type errorDeclQuery struct {
+	exists     bool // EXISTS_errorDeclaration, or any parameter below
+	ge, lt     *time.Time
+	reasons    []string // short CBV names or URIs
+	corrective []string
 }
 
 // listParams are the EPCIS 2.0 query parameters this repository answers
@@ -81,11 +108,16 @@ var classFields = map[byte]bool{fieldEPCClass: true, fieldInputClass: true, fiel
 // unsupportedParams are standard EPCIS query parameters this repository
 // does not answer; naming one is a 400 that says so, not an unknown name.
 var unsupportedPrefixes = []string{
-	"WD_", "EQ_bizTransaction_", "EQ_source_", "EQ_destination_", "EQ_INNER_", "GT_", "GE_", "LT_", "LE_", "EQ_", "EXISTS_",
+	"WD_", "EQ_source_", "EQ_destination_", "EQ_INNER_", "GT_", "GE_", "LT_", "LE_", "EQ_", "EXISTS_",
 	"HASATTR_", "EQATTR_", "MATCH_",
 }
 
-var unsupportedNames = []string{"orderBy", "orderDirection", "eventCountLimit", "maxEventCount", "queryName", "subscriptionID"}
+var unsupportedNames = []string{"queryName", "subscriptionID"}
+
+// wdParams are the "with descendants" parameters. Descendants are given by
+// master data this repository does not hold, so a location has none and
+// WD_ matches as EQ_ does.
+var wdParams = map[string]byte{"WD_readPoint": fieldReadPoint, "WD_bizLocation": fieldBizLocation}
 
 var eventTypes = []string{
 	string(epcis.ObjectEventType), string(epcis.AggregationEventType), string(epcis.TransactionEventType),
@@ -94,7 +126,9 @@ var eventTypes = []string{
 
 // parseQuery reads the query parameters; a problem names the parameter.
 func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
-	q := &query{eq: map[byte][]string{}, perPage: defaultPerPage}
+	q := &query{eq: map[byte][]string{}, perPage: defaultPerPage, maxCount: -1}
+	wd := map[byte][]string{}
+	direction := ""
 	bad := func(name, format string, args ...any) error {
 		return problem.New(problem.Invalid, "query parameter %s: "+format, append([]any{name}, args...)...).
 			At(problem.Location{Field: name})
@@ -110,8 +144,25 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 		if name != "perPage" && name != "nextPageToken" {
 			fp.Write([]byte(name + "\x00" + strings.Join(values, "\x01") + "\x00"))
 		}
-		if len(values) == 0 {
+		if len(values) == 0 && !strings.HasPrefix(name, "EXISTS_") {
 			return nil, bad(name, "a value is required")
+		}
+		if field, ok := wdParams[name]; ok {
+			for _, val := range values {
+				wd[field] = append(wd[field], canonLocation(val))
+			}
+			continue
+		}
+		if typ, ok := strings.CutPrefix(name, "EQ_bizTransaction_"); ok {
+			if typ == "" {
+				return nil, bad(name, "name the business transaction type after EQ_bizTransaction_ (e.g. EQ_bizTransaction_po)")
+			}
+			if q.bizTx == nil {
+				q.bizTx = map[string][]string{}
+			}
+			typ = epcis.ShortCBV(epcis.BizTransactionType, typ)
+			q.bizTx[typ] = append(q.bizTx[typ], values...)
+			continue
 		}
 		if field, ok := listParams[name]; ok {
 			for _, val := range values {
@@ -132,6 +183,90 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 		switch name {
 		case "EQ_eventID":
 			q.eventIDs = values
+		case "EQ_transformationID":
+			q.transformationIDs = values
+		case "EQ_persistentDisposition_set", "EQ_persistentDisposition_unset":
+			list := make([]string, len(values))
+			for i, val := range values {
+				list[i] = epcis.ShortCBV(epcis.Disposition, val)
+			}
+			if name == "EQ_persistentDisposition_set" {
+				q.pdSet = list
+			} else {
+				q.pdUnset = list
+			}
+		case "EQ_errorReason":
+			for _, val := range values {
+				q.errDecl.reasons = append(q.errDecl.reasons, epcis.ShortCBV(epcis.ErrorReason, val))
+			}
+			q.errDecl.exists = true
+		case "EQ_correctiveEventID":
+			q.errDecl.corrective = values
+			q.errDecl.exists = true
+		case "EXISTS_errorDeclaration", "EXISTS_sensorElementList":
+			// Named alone, or with true, the field must be there; with
+			// false it may be there or not.
+			if len(values) > 1 || len(values) == 1 && values[0] != "true" && values[0] != "false" {
+				return nil, bad(name, "takes no value, true or false")
+			}
+			if len(values) == 0 || values[0] == "true" {
+				if name == "EXISTS_errorDeclaration" {
+					q.errDecl.exists = true
+				} else {
+					q.sensors = true
+				}
+			}
+		case "GE_errorDeclarationTime", "LT_errorDeclarationTime":
+			s, err := single()
+			if err != nil {
+				return nil, err
+			}
+			t, perr := parseQueryTime(s)
+			if perr != nil {
+				return nil, bad(name, "%q is not a date and time with a time zone (RFC 3339, e.g. 2026-11-01T12:00:00Z)", s)
+			}
+			if name == "GE_errorDeclarationTime" {
+				q.errDecl.ge = &t
+			} else {
+				q.errDecl.lt = &t
+			}
+			q.errDecl.exists = true
+		case "orderBy":
+			s, err := single()
+			if err != nil {
+				return nil, err
+			}
+			if s != "eventTime" && s != "recordTime" {
+				return nil, bad(name, "%q: the answer can be ordered by eventTime or recordTime", s)
+			}
+			q.orderBy = s
+		case "orderDirection":
+			s, err := single()
+			if err != nil {
+				return nil, err
+			}
+			if s != "ASC" && s != "DESC" {
+				return nil, bad(name, "%q must be ASC or DESC", s)
+			}
+			direction = s
+		case "eventCountLimit", "maxEventCount":
+			s, err := single()
+			if err != nil {
+				return nil, err
+			}
+			n, perr := strconv.Atoi(s)
+			least := 1 // eventCountLimit: at least one event
+			if name == "maxEventCount" {
+				least = 0 // an answer that must be empty
+			}
+			if perr != nil || n < least {
+				return nil, bad(name, "%q must be a whole number, %d or more", s, least)
+			}
+			if name == "maxEventCount" {
+				q.maxCount = n
+			} else {
+				q.countLimit = n
+			}
 		case "GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime":
 			s, err := single()
 			if err != nil {
@@ -173,6 +308,19 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 			}
 			return nil, bad(name, "unknown query parameter")
 		}
+	}
+	if q.countLimit > 0 && q.maxCount >= 0 {
+		return nil, bad("maxEventCount", "eventCountLimit and maxEventCount cannot be given together")
+	}
+	// orderDirection without orderBy leaves the ledger order, as the
+	// standard has it; with it the default is DESC.
+	q.desc = q.orderBy != "" && direction != "ASC"
+	for field, values := range wd {
+		if eq, ok := q.eq[field]; ok {
+			// Both EQ_ and WD_: a location must be in both lists.
+			values = slices.DeleteFunc(slices.Clone(eq), func(v string) bool { return !slices.Contains(values, v) })
+		}
+		q.eq[field] = values
 	}
 	q.fingerprint = fp.Sum(nil)
 	return q, nil

@@ -138,9 +138,16 @@ func TestQueryParameterErrors(t *testing.T) {
 	e := newEnv(t, true, nil)
 	tests := []struct{ name, params, param string }{
 		{"unknown parameter", "colour=blue", "colour"},
-		{"unsupported standard parameter", "WD_readPoint=" + readPoint, "WD_readPoint"},
+		{"unsupported standard parameter", "GE_quantity=5", "GE_quantity"},
+		{"unsupported EXISTS_", "EXISTS_ilmd", "EXISTS_ilmd"},
 		{"a source type that is not CBV's", "EQ_source_warehouse=" + readPoint, "EQ_source_warehouse"},
-		{"unsupported ordering", "orderBy=eventTime", "orderBy"},
+		{"ordering by another field", "orderBy=bizStep", "orderBy"},
+		{"ordering in another direction", "orderBy=eventTime&orderDirection=UP", "orderDirection"},
+		{"eventCountLimit zero", "eventCountLimit=0", "eventCountLimit"},
+		{"maxEventCount negative", "maxEventCount=-1", "maxEventCount"},
+		{"eventCountLimit and maxEventCount", "eventCountLimit=2&maxEventCount=5", "maxEventCount"},
+		{"EXISTS_ with a value", "EXISTS_errorDeclaration=yes", "EXISTS_errorDeclaration"},
+		{"business transaction without a type", "EQ_bizTransaction_=PO-1", "EQ_bizTransaction_"},
 		{"bad event type", "eventType=Bogus", "eventType"},
 		{"bad action", "EQ_action=MAYBE", "EQ_action"},
 		{"bad time", "GE_eventTime=yesterday", "GE_eventTime"},
