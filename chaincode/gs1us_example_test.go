@@ -76,6 +76,28 @@ func TestGS1USPharmaExample(t *testing.T) {
 	if len(pallet.Container.Children) != 3 || len(pallet.Contents) != 15 {
 		t.Fatalf("pallet holds %d cases, %d items in all", len(pallet.Container.Children), len(pallet.Contents))
 	}
+	// Items gives the hierarchy: three cases on the pallet, each holding
+	// units of lot A123 that hold nothing.
+	palletDL := "https://id.gs1.org/00/" + pallet.Container.SSCC
+	units := map[string]int{}
+	for i, it := range pallet.Items {
+		if it.ID != pallet.Contents[i] {
+			t.Fatalf("items[%d] is %s, contents[%d] %s", i, it.ID, i, pallet.Contents[i])
+		}
+		switch {
+		case slices.Contains(pallet.Container.Children, it.ID):
+			if !it.Packs || it.Parent != palletDL {
+				t.Fatalf("case %+v", it)
+			}
+		case it.Packs || it.Lot != "A123" || it.Expiry != "2025-03-27" || !slices.Contains(pallet.Container.Children, it.Parent):
+			t.Fatalf("unit %+v", it)
+		default:
+			units[it.Parent]++
+		}
+	}
+	if len(units) != 3 || units[pallet.Container.Children[0]] != 4 {
+		t.Fatalf("units by case: %v", units)
+	}
 
 	mustCapture(t, m, whs, stepEv("receiving", "urn:epc:id:sscc:030001.41234567890"))
 	if s := serialOf(t, m, item); s.Owner != whs || s.Seller != mfr || s.Parent == "" {

@@ -33,6 +33,20 @@ type ContainerContents struct {
 	Case      *SerialRecord    `json:"case,omitempty"`
 	// Contents are the Digital Links of every item inside, depth first.
 	Contents []string `json:"contents"`
+	// Items are the same items, each with the container it is packed in
+	// directly: the packing hierarchy, for transaction information.
+	Items []ContainedItem `json:"items"`
+}
+
+// ContainedItem is one item inside a container.
+type ContainedItem struct {
+	ID     string `json:"id"`     // Digital Link
+	Parent string `json:"parent"` // Digital Link of the container it is packed in directly
+	// Lot and Expiry (YYYY-MM-DD) are a serial's, empty for an SSCC.
+	Lot    string `json:"lot,omitempty"`
+	Expiry string `json:"expiry,omitempty"`
+	// Packs tells an item that holds others (a case, an SSCC) from a unit.
+	Packs bool `json:"packs,omitempty"`
 }
 
 // EventRecord is a captured EPCIS event: its anchor and, for a party or a
@@ -80,14 +94,30 @@ func readContainer(tx *txn, args []string) ([]byte, error) {
 	if !it.exists() {
 		return nil, refuse(CodeNotFound, "unknown-epc", args[0], args[0]+" is unknown")
 	}
-	out := ContainerContents{Container: it.cont, Case: it.serial, Contents: []string{}}
-	err = tx.walk(it, func(x *item) error {
-		if x != it {
-			out.Contents = append(out.Contents, x.id.DigitalLink())
+	out := ContainerContents{Container: it.cont, Case: it.serial, Contents: []string{}, Items: []ContainedItem{}}
+	var inside func(parent *item) error
+	inside = func(parent *item) error {
+		for _, link := range *parent.children() {
+			x, err := tx.itemByLink(link)
+			if err != nil {
+				return err
+			}
+			if !x.exists() {
+				return fmt.Errorf("container %s lists %s, which has no record", parent.key, link)
+			}
+			c := ContainedItem{ID: link, Parent: parent.id.DigitalLink(), Packs: len(*x.children()) > 0}
+			if x.serial != nil {
+				c.Lot, c.Expiry = x.serial.Lot, x.serial.Expiry
+			}
+			out.Contents = append(out.Contents, link)
+			out.Items = append(out.Items, c)
+			if err := inside(x); err != nil {
+				return err
+			}
 		}
 		return nil
-	})
-	if err != nil {
+	}
+	if err := inside(it); err != nil {
 		return nil, err
 	}
 	return json.Marshal(&out)

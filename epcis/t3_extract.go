@@ -179,7 +179,7 @@ func newHierarchy(events []Event) *hierarchy {
 				delete(parentOf, c)
 			}
 		}
-		if lot, exp := ilmdLotExpiry(ev.ILMD); lot != "" || exp != "" {
+		if lot, exp := ILMDLotExpiry(ev.ILMD); lot != "" || exp != "" {
 			ids := ev.EPCList
 			if ev.Type == TransformationEventType {
 				ids = ev.OutputEPCList
@@ -217,9 +217,9 @@ func (h *hierarchy) pkg(id string, depth int) (Package, error) {
 	return p, nil
 }
 
-// ilmdLotExpiry returns the CBV master data lot number and expiry date of an
+// ILMDLotExpiry returns the CBV master data lot number and expiry date of an
 // event's ILMD.
-func ilmdLotExpiry(ilmd []Element) (lot, expiry string) {
+func ILMDLotExpiry(ilmd []Element) (lot, expiry string) {
 	for _, e := range ilmd {
 		if !isCBVMDA(e.Space) {
 			continue

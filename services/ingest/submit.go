@@ -151,10 +151,10 @@ func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Documen
 	}
 	src := t3Sources{
 		orgOfGLN: s.idx.orgOfGLN,
-		contents: func(ctx context.Context, sscc string) ([]string, error) {
+		contents: func(ctx context.Context, epc string) (*chaincode.ContainerContents, error) {
 			return containerContents(ctx, func(ctx context.Context, fn string, args ...string) ([]byte, error) {
 				return s.cfg.Ledger.Evaluate(ctx, org, fn, args...)
-			}, sscc)
+			}, epc)
 		},
 	}
 	// The chaincode decides on the events: shipments whose transaction

@@ -5,18 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"rxledger/chaincode"
 	"rxledger/epcis"
+	"rxledger/services/platform/problem"
 )
 
 // t3Sources are what deriving transaction information needs beyond the
-// document: the organisation that owns a GLN, and what an SSCC packed in an
-// earlier document holds.
+// document: the organisation that owns a GLN, and an item's record and
+// what it holds on the ledger before the document (nil for an item the
+// ledger does not know).
 type t3Sources struct {
 	orgOfGLN func(gln string) (string, bool)
-	contents func(ctx context.Context, sscc string) ([]string, error)
+	contents func(ctx context.Context, epc string) (*chaincode.ContainerContents, error)
 }
 
 // deriveT3 builds the chaincode's T3 records for the shipping events of a
@@ -49,7 +52,7 @@ func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sou
 			}
 			continue
 		}
-		t, why, err := toChaincodeT3(ctx, ti, seller, src)
+		t, why, err := toChaincodeT3(ctx, ti, sub.Events, seller, src)
 		if err != nil {
 			missing = append(missing, noT3Warning(buyer, "the contents of a shipped container could not be read from the ledger"))
 			lerr = errors.Join(lerr, fmt.Errorf("transaction information for buyer %s: %w", buyer, err))
@@ -103,7 +106,7 @@ func shipmentsByBuyer(doc *epcis.Document) (map[string]map[int]bool, []string) {
 
 // toChaincodeT3 maps extracted transaction information to the chaincode's
 // record; why says what is missing when it cannot make a complete one.
-func toChaincodeT3(ctx context.Context, t *epcis.T3, seller string, src t3Sources) (chaincode.T3, string, error) {
+func toChaincodeT3(ctx context.Context, t *epcis.T3, events []epcis.Event, seller string, src t3Sources) (chaincode.T3, string, error) {
 	info := &t.Information
 	gln, err := chaincode.ParseGLN(info.Buyer.ID)
 	if err != nil {
@@ -116,12 +119,12 @@ func toChaincodeT3(ctx context.Context, t *epcis.T3, seller string, src t3Source
 	case buyer == seller:
 		return chaincode.T3{}, "GLN " + gln + " is the shipper's own (a transfer within " + seller + " is no sale)", nil
 	}
-	products, err := productsOf(ctx, info, src)
+	products, err := productsOf(ctx, events, info, src)
 	if err != nil {
 		return chaincode.T3{}, "", err
 	}
 	if len(products) == 0 {
-		return chaincode.T3{}, "no product of the shipment could be told (its EPCs name no GTIN, and its containers' contents are not on the ledger)", nil
+		return chaincode.T3{}, "no product of the shipment could be told (it moves no serialised package: its EPCs name no GTIN, and its containers hold none)", nil
 	}
 	rec := chaincode.T3{
 		Seller:          seller,
@@ -145,67 +148,230 @@ func toChaincodeT3(ctx context.Context, t *epcis.T3, seller string, src t3Source
 	return rec, "", nil
 }
 
-// productsOf lists the shipped saleable units by GTIN and lot. Units come
-// from the document's packing hierarchy; an SSCC the document does not
-// unpack is looked up on the ledger (its contents, without lot).
-func productsOf(ctx context.Context, info *epcis.TransactionInformation, src t3Sources) ([]chaincode.T3Product, error) {
-	named := map[string]*epcis.ProductLine{}
+// productsOf lists the saleable units the document's shipping events move,
+// by GTIN and lot: the packages inside what each names that hold nothing
+// themselves (a case or an SSCC is not a product of its own). It follows
+// the document's events in order over the packing the ledger had before
+// them, so a package unpacked from a container before the container is
+// shipped is not in the sale, and one packed into it is. Lot and expiry
+// come from the document's commissioning or from the ledger; names, NDC,
+// strength, dosage form and container size from the document's master
+// data for the GTIN.
+func productsOf(ctx context.Context, events []epcis.Event, info *epcis.TransactionInformation, src t3Sources) ([]chaincode.T3Product, error) {
+	byGTIN := map[string]*epcis.ProductLine{}
 	for i := range info.Products {
 		for _, id := range info.Products[i].Identifiers {
-			named[id] = &info.Products[i]
+			if item, err := chaincode.ParseItemID(id); err == nil && item.Kind == chaincode.KindSGTIN && byGTIN[item.GTIN] == nil {
+				byGTIN[item.GTIN] = &info.Products[i]
+			}
+		}
+	}
+	p := newPacking(ctx, src)
+	var units []string
+	seen := map[string]bool{}
+	for i := range events {
+		ev := &events[i]
+		var err error
+		switch {
+		case ev.Type == epcis.ObjectEventType && ev.Action == epcis.ActionAdd && epcis.ShortCBV(epcis.BizStep, ev.BizStep) == "commissioning":
+			p.commissioned(ev.EPCList, ev.ILMD)
+		case ev.Type == epcis.TransformationEventType:
+			p.commissioned(ev.OutputEPCList, ev.ILMD)
+		case ev.Type == epcis.AggregationEventType && ev.Action == epcis.ActionAdd:
+			err = p.pack(ev.ParentID, ev.ChildEPCs)
+		case ev.Type == epcis.AggregationEventType && ev.Action == epcis.ActionDelete:
+			err = p.unpack(ev.ParentID, ev.ChildEPCs)
+		case ev.Type == epcis.ObjectEventType && isShipping(ev):
+			for _, id := range ev.EPCList {
+				if err = p.units(p.canon(id), 0, func(u string) {
+					if !seen[u] {
+						seen[u] = true
+						units = append(units, u)
+					}
+				}); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	var lines []chaincode.T3Product
 	index := map[string]int{}
-	add := func(id, lot, expiry string) {
-		item, err := chaincode.ParseItemID(id)
-		if err != nil || item.Kind != chaincode.KindSGTIN {
-			return
-		}
+	for _, u := range units {
+		item, _ := chaincode.ParseItemID(u) // units are SGTINs
+		lot, expiry := p.lot[u], p.expiry[u]
 		key := item.GTIN + "\x00" + lot
 		i, ok := index[key]
 		if !ok {
 			i = len(lines)
 			index[key] = i
-			p := chaincode.T3Product{GTIN: item.GTIN, Lot: lot, Expiry: expiry}
-			if pl := named[id]; pl != nil {
-				p.Name, p.Strength, p.DosageForm, p.NDC, p.ContainerSize = pl.ProductName, pl.Strength, pl.DosageForm, pl.NDC, pl.ContainerSize
+			line := chaincode.T3Product{GTIN: item.GTIN, Lot: lot, Expiry: expiry}
+			if pl := byGTIN[item.GTIN]; pl != nil {
+				line.Name, line.Strength, line.DosageForm, line.NDC, line.ContainerSize = pl.ProductName, pl.Strength, pl.DosageForm, pl.NDC, pl.ContainerSize
 			}
-			lines = append(lines, p)
+			lines = append(lines, line)
 		}
 		lines[i].Quantity++
-		lines[i].Serials = append(lines[i].Serials, id)
-	}
-	var walk func(p epcis.Package) error
-	walk = func(p epcis.Package) error {
-		if len(p.Children) > 0 {
-			for _, c := range p.Children {
-				if err := walk(c); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		if item, err := chaincode.ParseItemID(p.ID); err == nil && item.Kind == chaincode.KindSSCC && src.contents != nil {
-			inside, err := src.contents(ctx, p.ID)
-			if err != nil {
-				return fmt.Errorf("contents of %s: %w", p.ID, err)
-			}
-			for _, id := range inside {
-				add(id, "", "")
-			}
-			return nil
-		}
-		add(p.ID, p.Lot, p.Expiry)
-		return nil
-	}
-	for _, p := range info.Packages {
-		if err := walk(p); err != nil {
-			return nil, err
-		}
+		lines[i].Serials = append(lines[i].Serials, p.show(u))
 	}
 	return lines, nil
 }
+
+// packing is what holds what while a document's events are followed: the
+// ledger's packing before the document, read as items come up, changed by
+// the document's aggregation events. Items are keyed by their canonical
+// Digital Link (an SGTIN or SSCC in any form is one item), and shown in
+// the form the document first wrote them.
+type packing struct {
+	ctx      context.Context
+	src      t3Sources
+	children map[string][]string
+	parent   map[string]string
+	known    map[string]bool // its ledger record has been read, or the document made it
+	lot      map[string]string
+	expiry   map[string]string
+	written  map[string]string // canonical -> as the document wrote it
+}
+
+func newPacking(ctx context.Context, src t3Sources) *packing {
+	return &packing{ctx: ctx, src: src, children: map[string][]string{}, parent: map[string]string{}, known: map[string]bool{},
+		lot: map[string]string{}, expiry: map[string]string{}, written: map[string]string{}}
+}
+
+// canon returns an identifier's key, noting how the document wrote it.
+func (p *packing) canon(id string) string {
+	c := id
+	if item, err := chaincode.ParseItemID(id); err == nil {
+		c = item.DigitalLink()
+	}
+	if _, ok := p.written[c]; !ok {
+		p.written[c] = id
+	}
+	return c
+}
+
+func (p *packing) show(c string) string {
+	if w, ok := p.written[c]; ok {
+		return w
+	}
+	return c
+}
+
+// commissioned notes items the document creates, with their lot and expiry:
+// they hold nothing yet, and the ledger has no record of them to read.
+func (p *packing) commissioned(ids []string, ilmd []epcis.Element) {
+	lot, expiry := epcis.ILMDLotExpiry(ilmd)
+	if d, ok := chaincode.NormalizeExpiry(expiry); ok {
+		expiry = d
+	}
+	for _, id := range ids {
+		c := p.canon(id)
+		p.known[c] = true
+		if lot != "" {
+			p.lot[c], p.expiry[c] = lot, expiry
+		}
+	}
+}
+
+// load reads an item's record and everything inside it from the ledger,
+// once; an item the ledger does not know holds nothing.
+func (p *packing) load(c string) error {
+	if p.known[c] {
+		return nil
+	}
+	p.known[c] = true
+	if p.src.contents == nil {
+		return nil
+	}
+	cc, err := p.src.contents(p.ctx, c)
+	if err != nil || cc == nil {
+		return err
+	}
+	if cc.Case != nil {
+		p.lot[c], p.expiry[c] = cc.Case.Lot, cc.Case.Expiry
+	}
+	for _, it := range cc.Items {
+		p.known[it.ID] = true
+		p.children[it.Parent] = append(p.children[it.Parent], it.ID)
+		p.parent[it.ID] = it.Parent
+		if it.Lot != "" {
+			p.lot[it.ID], p.expiry[it.ID] = it.Lot, it.Expiry
+		}
+	}
+	return nil
+}
+
+// pack puts children into parent, taking each out of where it was.
+func (p *packing) pack(parentID string, childIDs []string) error {
+	parent := p.canon(parentID)
+	if err := p.load(parent); err != nil {
+		return err
+	}
+	for _, id := range childIDs {
+		c := p.canon(id)
+		if err := p.load(c); err != nil {
+			return err
+		}
+		if old, ok := p.parent[c]; ok {
+			p.children[old] = slices.DeleteFunc(p.children[old], func(x string) bool { return x == c })
+		}
+		p.parent[c] = parent
+		p.children[parent] = append(p.children[parent], c)
+	}
+	return nil
+}
+
+// unpack takes children (all of them when none is named) out of parent.
+func (p *packing) unpack(parentID string, childIDs []string) error {
+	parent := p.canon(parentID)
+	if err := p.load(parent); err != nil {
+		return err
+	}
+	gone := make([]string, 0, len(childIDs))
+	for _, id := range childIDs {
+		gone = append(gone, p.canon(id))
+	}
+	if len(childIDs) == 0 {
+		gone = slices.Clone(p.children[parent])
+	}
+	for _, c := range gone {
+		p.children[parent] = slices.DeleteFunc(p.children[parent], func(x string) bool { return x == c })
+		if p.parent[c] == parent {
+			delete(p.parent, c)
+		}
+	}
+	return nil
+}
+
+// units calls fn with every serialised package inside c (c itself when it
+// holds nothing) that holds nothing.
+func (p *packing) units(c string, depth int, fn func(string)) error {
+	if depth > maxPackingDepth {
+		return fmt.Errorf("packing deeper than %d levels under %s", maxPackingDepth, p.show(c))
+	}
+	if err := p.load(c); err != nil {
+		return err
+	}
+	kids := p.children[c]
+	if len(kids) == 0 {
+		if item, err := chaincode.ParseItemID(c); err == nil && item.Kind == chaincode.KindSGTIN {
+			fn(c)
+		}
+		return nil
+	}
+	for _, k := range kids {
+		if err := p.units(k, depth+1, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxPackingDepth bounds the packing followed: item, case, pallet and a few
+// more levels.
+const maxPackingDepth = 16
 
 // formatAddress writes a postal address on one line.
 func formatAddress(a epcis.Address) string {
@@ -218,9 +384,13 @@ func formatAddress(a epcis.Address) string {
 	return strings.Join(parts, ", ")
 }
 
-// containerContents reads what an SSCC holds from the ledger, as org.
-func containerContents(ctx context.Context, evaluate func(ctx context.Context, fn string, args ...string) ([]byte, error), sscc string) ([]string, error) {
-	raw, err := evaluate(ctx, chaincode.FnReadContainer, sscc)
+// containerContents reads an item's record and what it holds from the
+// ledger, as org; nil when the ledger does not know it.
+func containerContents(ctx context.Context, evaluate func(ctx context.Context, fn string, args ...string) ([]byte, error), epc string) (*chaincode.ContainerContents, error) {
+	raw, err := evaluate(ctx, chaincode.FnReadContainer, epc)
+	if problem.Is(err, problem.NotFound) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -228,5 +398,5 @@ func containerContents(ctx context.Context, evaluate func(ctx context.Context, f
 	if err := json.Unmarshal(raw, &cc); err != nil {
 		return nil, fmt.Errorf("decode container: %w", err)
 	}
-	return cc.Contents, nil
+	return &cc, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"rxledger/chaincode"
+	"rxledger/epcis"
+	"rxledger/services/ingest"
 )
 
 // TestTransactionInformationPerBuyer captures one document shipping to two
@@ -128,4 +130,75 @@ func TestCaptureIsSalted(t *testing.T) {
 	if sum := sha256.Sum256(body); j.T3[0] == "t3-"+hex.EncodeToString(sum[:16]) {
 		t.Fatal("the T3 ID is the hash of the unsalted record")
 	}
+}
+
+// TestT3ProductsFollowThePacking: the products of a sale are the packages
+// the shipment moves, as the ledger and the document's own events before
+// the shipment leave them, with lot and expiry wherever they were
+// commissioned, and a case or pallet is not a product of its own.
+func TestT3ProductsFollowThePacking(t *testing.T) {
+	e := newEnv(t, true, nil)
+	readT3 := func(t *testing.T, buyer string, j ingest.Job) chaincode.T3 {
+		t.Helper()
+		if len(j.T3) != 1 || len(j.Warnings) != 0 {
+			t.Fatalf("job %+v: want one T3 and no warning", j)
+		}
+		raw, err := e.l.Evaluate(t.Context(), buyer, chaincode.FnReadT3, j.T3[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec chaincode.T3
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	dl := func(serial string) string { return "https://id.gs1.org/01/00312345678906/21/" + serial }
+	caseEPC := "urn:epc:id:sgtin:0312345.167890.K1" // a serialised case (indicator digit 1)
+	items := []string{sgtin("P1"), sgtin("P2"), sgtin("P3"), sgtin("P4")}
+	// The manufacturer packs two items into a case, the case and two more
+	// items onto a pallet, and ships the pallet in a later document.
+	e.mustCapture(mfr, ctJSON, encode(t, document(
+		commission(0, "PL", items...), commission(1, "PK", caseEPC), commissionContainers(2, sscc("7")),
+		pack(3, caseEPC, items[0], items[1]), pack(4, sscc("7"), caseEPC, items[2], items[3])), "json"))
+
+	t.Run("a pallet shipped later: units only, lot and expiry from the ledger", func(t *testing.T) {
+		rec := readT3(t, whs, e.mustCapture(mfr, ctJSON, encode(t, document(ship(5, mfrSGLN, whsSGLN, sscc("7"))), "json")))
+		if len(rec.Products) != 1 {
+			t.Fatalf("products %+v: want one line, the case not among them", rec.Products)
+		}
+		p := rec.Products[0]
+		want := []string{dl("P1"), dl("P2"), dl("P3"), dl("P4")}
+		if p.GTIN != "00312345678906" || p.Lot != "PL" || p.Expiry != "2099-12-31" || p.Quantity != 4 || !slices.Equal(p.Serials, want) {
+			t.Fatalf("product %+v, want 4 of lot PL, serials %v", p, want)
+		}
+	})
+	e.mustCapture(whs, ctJSON, encode(t, document(receive(6, whsSGLN, sscc("7"))), "json"))
+
+	t.Run("unpacked before shipping in the same document", func(t *testing.T) {
+		// The wholesaler takes P3 off the pallet and P1 out of the case,
+		// then ships the pallet: P2 (in the case) and P4 go.
+		unpackP3 := pack(7, sscc("7"), items[2])
+		unpackP3.Action, unpackP3.BizStep = epcis.ActionDelete, "unpacking"
+		unpackP1 := pack(7, caseEPC, items[0])
+		unpackP1.Action, unpackP1.BizStep = epcis.ActionDelete, "unpacking"
+		rec := readT3(t, pharm, e.mustCapture(whs, ctJSON, encode(t, document(unpackP3, unpackP1, ship(8, whsSGLN, pharmSGLN, sscc("7"))), "json")))
+		if len(rec.Products) != 1 || rec.Products[0].Quantity != 2 || !slices.Equal(rec.Products[0].Serials, []string{dl("P2"), dl("P4")}) ||
+			rec.Products[0].Lot != "PL" || rec.Seller != whs || rec.Buyer != pharm {
+			t.Fatalf("T3 %+v", rec)
+		}
+	})
+
+	t.Run("packed before shipping in the same document", func(t *testing.T) {
+		// P3, loose at the wholesaler, goes onto a new pallet with P1
+		// (written as a Digital Link) and both are shipped on it.
+		rec := readT3(t, pharm, e.mustCapture(whs, ctJSON, encode(t, document(
+			commissionContainers(9, "urn:epc:id:sscc:0388888.1000000001"),
+			pack(10, "urn:epc:id:sscc:0388888.1000000001", items[2], dl("P1")),
+			ship(11, whsSGLN, pharmSGLN, "urn:epc:id:sscc:0388888.1000000001")), "json")))
+		if len(rec.Products) != 1 || rec.Products[0].Quantity != 2 || !slices.Equal(rec.Products[0].Serials, []string{items[2], dl("P1")}) ||
+			rec.Products[0].Expiry != "2099-12-31" {
+			t.Fatalf("T3 %+v", rec)
+		}
+	})
 }
