@@ -72,6 +72,10 @@ type Config struct {
 	// MaxSortedEvents bounds an answer sorted by orderBy
 	// (DefaultMaxSortedEvents if 0).
 	MaxSortedEvents int
+	// RetryFirst and RetryMax space a job's tries while the ledger cannot
+	// be reached: RetryFirst (200ms if 0), doubling up to RetryMax (30s if
+	// 0). RetryFirst also spaces the retries of read conflicts.
+	RetryFirst, RetryMax time.Duration
 	// PartnerWait bounds how long a capture job waits for the projection to
 	// catch up with the ledger before it derives transaction information
 	// (which needs the partners' GLNs); 10s if 0.
@@ -109,6 +113,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxPerPage <= 0 {
 		c.MaxPerPage = MaxPerPage
+	}
+	if c.RetryFirst <= 0 {
+		c.RetryFirst = 200 * time.Millisecond
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = 30 * time.Second
 	}
 	if c.MaxSortedEvents <= 0 {
 		c.MaxSortedEvents = DefaultMaxSortedEvents

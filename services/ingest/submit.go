@@ -24,9 +24,13 @@ type captureWork struct {
 	doc *epcis.Document
 }
 
-// submitRetries is how often a job retries a ledger that is unavailable or
-// reports a read conflict before the job fails.
-const submitRetries = 5
+// conflictRetries is how often a job retries a read conflict (another
+// transaction changed what it reads; the chaincode decides again against
+// the new state) before the job fails. A ledger that cannot be reached is
+// waited for as long as the process runs (Config.RetryFirst doubling up to
+// Config.RetryMax between tries): the job was acknowledged with a 202 and
+// its document is on disk, so an outage never fails it.
+const conflictRetries = 5
 
 // process submits one job as one Capture transaction and records the
 // outcome. When ctx ends first the job stays running in the store and is
@@ -44,39 +48,47 @@ func (s *Service) process(ctx context.Context, p *pending) {
 	defer span.End()
 	log := s.log.With("captureID", rec.Job.CaptureID, "org", rec.Org)
 
-	tx, warnings, err := s.transaction(ctx, p)
-	if err != nil {
-		if ctx.Err() != nil {
-			return
-		}
-		log.Error("capture job cannot be prepared", "error", err)
-		s.finish(&rec, nil, err, span)
-		return
-	}
-	for attempt := 0; ; attempt++ {
-		r, err := s.cfg.Ledger.Submit(ctx, rec.Org, tx)
-		if err == nil {
-			rec.Job.Warnings = warnings // only a recorded capture has shipments recorded without T3
-			s.finish(&rec, &r, nil, span)
-			log.Info("capture job succeeded", "txId", r.TxID, "block", r.Block, "events", rec.Job.EventCount)
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		code := problem.CodeOf(err)
-		if (code == problem.Unavailable || code == problem.Conflict) && attempt < submitRetries {
-			log.Warn("capture submission failed; retrying", "error", err, "attempt", attempt+1)
-			select {
-			case <-ctx.Done():
+	conflicts, outages := 0, 0
+	for {
+		// Built again for each try: the transaction information reads the
+		// ledger, which a conflict says has moved.
+		tx, warnings, err := s.transaction(ctx, p)
+		prepared := err == nil
+		if prepared {
+			var r ledger.Receipt
+			if r, err = s.cfg.Ledger.Submit(ctx, rec.Org, tx); err == nil {
+				rec.Job.Warnings = warnings // only a recorded capture has shipments recorded without T3
+				s.finish(&rec, &r, nil, span)
+				log.Info("capture job succeeded", "txId", r.TxID, "block", r.Block, "events", rec.Job.EventCount)
 				return
-			case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
 			}
-			continue
 		}
-		log.Warn("capture job failed", "error", err)
-		s.finish(&rec, nil, err, span)
-		return
+		if ctx.Err() != nil {
+			return
+		}
+		var wait time.Duration
+		switch code := problem.CodeOf(err); {
+		case code == problem.Unavailable:
+			wait = min(s.cfg.RetryFirst<<min(outages, 16), s.cfg.RetryMax)
+			outages++
+		case code == problem.Conflict && prepared && conflicts < conflictRetries:
+			conflicts++
+			wait = time.Duration(conflicts) * s.cfg.RetryFirst
+		case !prepared:
+			log.Error("capture job cannot be prepared", "error", err)
+			s.finish(&rec, nil, err, span)
+			return
+		default:
+			log.Warn("capture job failed", "error", err)
+			s.finish(&rec, nil, err, span)
+			return
+		}
+		log.Warn("capture submission failed; retrying", "error", err, "outages", outages, "conflicts", conflicts, "wait", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
 	}
 }
 
@@ -103,7 +115,10 @@ func (s *Service) transaction(ctx context.Context, p *pending) (ledger.Transacti
 	}
 	tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{
 		chaincode.TransientEvents: events, chaincode.TransientSalt: captureSalt(s.saltKey.key, p.rec.Org, events)}}
-	t3, warnings := s.transactionInformation(ctx, doc, p.rec.Org)
+	t3, warnings, err := s.transactionInformation(ctx, doc, p.rec.Org)
+	if err != nil {
+		return ledger.Transaction{}, nil, err
+	}
 	if len(t3) > 0 {
 		raw, err := json.Marshal(t3)
 		if err != nil {
@@ -133,13 +148,15 @@ func captureSalt(key []byte, org string, events []byte) []byte {
 // transactionInformation derives the T3 records of a document's shipments.
 // Buyers are found by GLN among the partner records the projection has
 // seen, so it first lets the projection catch up with the ledger.
-func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Document, org string) ([]chaincode.T3, []string) {
+// A ledger that cannot be reached is an Unavailable error, for the job to
+// wait for: a shipment is never recorded without its T3 for an outage.
+func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Document, org string) ([]chaincode.T3, []string, error) {
 	ships := false
 	for i := range doc.Events {
 		ships = ships || isShipping(&doc.Events[i])
 	}
 	if !ships {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if h, err := s.cfg.Ledger.Height(ctx); err == nil {
 		wctx, cancel := context.WithTimeout(ctx, s.cfg.PartnerWait)
@@ -161,10 +178,13 @@ func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Documen
 	// information cannot be told are captured without it, and the job's
 	// warnings say so; a ledger read that failed is logged, not shown.
 	t3, warnings, lerr := deriveT3(ctx, doc, org, src)
+	if problem.Is(lerr, problem.Unavailable) {
+		return nil, nil, lerr
+	}
 	if lerr != nil {
 		s.log.Warn("no transaction information derived for a shipment", "org", org, "error", lerr)
 	}
-	return t3, warnings
+	return t3, warnings, nil
 }
 
 // finish records a job's outcome.

@@ -1,0 +1,91 @@
+package ingest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"rxledger/chaincode"
+	"rxledger/services/ingest"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
+)
+
+// outageLedger is the real ledger behind a network that drops: while
+// submitDown or readDown are above zero, each Submit or Evaluate fails
+// as a ledger that cannot be reached does, and counts down.
+type outageLedger struct {
+	ledger.Ledger
+	mu                   sync.Mutex
+	submitDown, readDown int
+	submits              int
+}
+
+func (o *outageLedger) down(n *int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if *n > 0 {
+		*n--
+		return true
+	}
+	return false
+}
+
+func unreachable() error {
+	return ledger.NewError("", problem.Unavailable, errors.New("connection refused"), "a peer cannot be reached")
+}
+
+func (o *outageLedger) Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error) {
+	o.mu.Lock()
+	o.submits++
+	o.mu.Unlock()
+	if o.down(&o.submitDown) {
+		return ledger.Receipt{}, unreachable()
+	}
+	return o.Ledger.Submit(ctx, org, tx)
+}
+
+func (o *outageLedger) Evaluate(ctx context.Context, org, fn string, args ...string) ([]byte, error) {
+	if o.down(&o.readDown) {
+		return nil, unreachable()
+	}
+	return o.Ledger.Evaluate(ctx, org, fn, args...)
+}
+
+// TestCaptureWaitsOutAnOutage: an accepted capture is not failed because
+// the ledger cannot be reached for a while, however many tries that takes,
+// and its shipment still gets its transaction information, read from the
+// ledger once it is back.
+func TestCaptureWaitsOutAnOutage(t *testing.T) {
+	var o *outageLedger
+	e := newEnv(t, true, func(c *ingest.Config) {
+		o = &outageLedger{Ledger: c.Ledger}
+		c.Ledger = o
+		c.RetryFirst, c.RetryMax = time.Millisecond, 4*time.Millisecond
+	})
+	items := []string{sgtin("OU1"), sgtin("OU2")}
+	e.mustCapture(mfr, ctJSON, encode(t, document(commission(0, "OU", items...), commissionContainers(1, sscc("9")),
+		pack(2, sscc("9"), items...)), "json"))
+
+	o.mu.Lock()
+	o.submitDown, o.readDown, o.submits = 12, 3, 0
+	o.mu.Unlock()
+	j := e.mustCapture(mfr, ctJSON, encode(t, document(ship(3, mfrSGLN, whsSGLN, sscc("9"))), "json"))
+	if o.submits != 13 {
+		t.Fatalf("%d submissions, want 12 refused and the 13th committed", o.submits)
+	}
+	if len(j.T3) != 1 || len(j.Warnings) != 0 {
+		t.Fatalf("job %+v: the shipment lost its T3 to the outage", j)
+	}
+	raw, err := e.l.Evaluate(t.Context(), whs, chaincode.FnReadT3, j.T3[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec chaincode.T3
+	if err := json.Unmarshal(raw, &rec); err != nil || len(rec.Products) != 1 || rec.Products[0].Quantity != 2 {
+		t.Fatalf("T3 %s %v", raw, err)
+	}
+}
