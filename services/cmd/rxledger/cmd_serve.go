@@ -95,7 +95,10 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (er
 	mounted = append([]string{}, mounted...) // logged as [] rather than null
 	if len(mounted) == 0 {
 		// Honest readiness: the platform is up but it does no rxledger work yet.
-		p.ready.Add("services", func(context.Context) error { return errors.New("no service is mounted") })
+		p.ready.Add("services", func(context.Context) error {
+			return server.Explain(errors.New("no service is mounted"),
+				"no service is mounted (--roles none): this process answers only /healthz, /readyz and /metrics")
+		})
 	}
 
 	ln, err := server.Listen(cfg.Addr)
@@ -183,9 +186,15 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 		if err != nil {
 			return nil, fmt.Errorf("--redis %s: %w", cfg.RedactedRedisURL(), err)
 		}
-		p.redis = redis.NewClient(opts)
-		p.closers = append(p.closers, p.redis.Close)
-		p.ready.Add("cache", func(ctx context.Context) error { return p.redis.Ping(ctx).Err() })
+		// Only verify and returns keep a cache. Another process does not
+		// connect, so a Redis outage does not make it look unready.
+		if usesCache(cfg) {
+			p.redis = redis.NewClient(opts)
+			p.closers = append(p.closers, p.redis.Close)
+		} else {
+			p.log.Warn("--redis is set but this process does not use it: only the verify and returns roles keep a cache",
+				"roles", cfg.Roles)
+		}
 	}
 
 	p.engine = httpx.NewEngine(httpx.EngineConfig{
@@ -199,12 +208,21 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 	return p, nil
 }
 
+// usesCache reports whether the process runs a role that keeps the
+// verification cache.
+func usesCache(cfg config.Config) bool {
+	return cfg.Has(config.RoleVerify) || cfg.Has(config.RoleReturns)
+}
+
 // printStart tells the operator where to go next.
 func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
 	cfg := p.cfg
 	base := "http://" + browsable(addr)
 	cache := "in-process"
-	if cfg.RedisURL != "" {
+	switch {
+	case !usesCache(cfg):
+		cache = "none (only verify and returns keep one)"
+	case cfg.RedisURL != "":
 		cache = cfg.RedactedRedisURL()
 	}
 	fmt.Fprintf(w, "rxledger serving %s\n", base)

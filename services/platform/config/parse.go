@@ -51,7 +51,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	var roles, logLevel, regulators string
 	fs.StringVar(&c.Addr, "addr", e.str("addr", DefaultAddr), "listen address `host:port` (env RXLEDGER_ADDR)")
 	fs.StringVar(&c.DataDir, "data", e.str("data", DefaultDataDir), "data `directory`: ledger, API keys, demo credentials (env RXLEDGER_DATA)")
-	fs.StringVar(&c.RedisURL, "redis", e.str("redis", ""), "Redis `URL` for the verification cache, e.g. redis://127.0.0.1:6379/0; empty for an in-process cache (env RXLEDGER_REDIS)")
+	fs.StringVar(&c.RedisURL, "redis", e.str("redis", ""), "Redis `URL` for the verification cache of the verify and returns roles (other roles do not use it), e.g. redis://127.0.0.1:6379/0; empty for an in-process cache (env RXLEDGER_REDIS)")
 	fs.StringVar(&c.Ledger, "ledger", e.str("ledger", LedgerEmbedded), "ledger: embedded or fabric (env RXLEDGER_LEDGER)")
 	fs.StringVar(&roles, "roles", e.str("roles", "all"), "service `roles` to run: all, none (platform endpoints only), or a comma list of "+strings.Join(AllRoles, ",")+" (env RXLEDGER_ROLES)")
 	fs.BoolVar(&c.Demo, "demo", e.boolean("demo", false), "load the demo consortium's partner records and story, and write its API keys to demo-credentials.json in the data directory; with --consortium, the file must list the four demo organisations (env RXLEDGER_DEMO)")
