@@ -78,7 +78,9 @@ func (s *Service) handleCapture(c *gin.Context) {
 	events, epcs := len(doc.Events), countEPCs(doc)
 	span.SetAttributes(attribute.Int("capture.events", events), attribute.Int("capture.epcs", epcs))
 	rec := jobRecord{Org: p.Org, Kind: kind, Job: Job{
-		CaptureID: newJobID(), CreatedAt: time.Now().UTC(), Running: true,
+		// running and successful: "still capturing, no error so far", as
+		// GS1's capture job table has it.
+		CaptureID: newJobID(), CreatedAt: time.Now().UTC(), Running: true, Success: true,
 		CaptureErrorBehaviour: BehaviourRollback, Errors: []JobError{},
 		Format: string(f), EventCount: events, EPCCount: epcs,
 	}}
@@ -160,7 +162,7 @@ func (s *Service) handleListJobs(c *gin.Context) {
 	for i := range recs {
 		jobs[i] = recs[i].Job
 	}
-	httpx.Respond(c, http.StatusOK, gin.H{"captureJobs": jobs})
+	httpx.Respond(c, http.StatusOK, jobs) // a bare array, as the GS1 REST binding answers
 }
 
 // handleJob is GET /epcis/capture/{captureID}. A job of another

@@ -60,6 +60,11 @@ func TestCaptureResponses(t *testing.T) {
 	if err := json.Unmarshal(b, &accepted); err != nil || accepted.CaptureID == "" || resp.Header.Get("Location") != "/epcis/capture/"+accepted.CaptureID {
 		t.Fatalf("202 body %s, Location %q", b, resp.Header.Get("Location"))
 	}
+	// GS1's capture job table: running and successful is "still capturing,
+	// no error so far"; running and not successful would be "rolling back".
+	if !accepted.Running || !accepted.Success || len(accepted.Errors) != 0 {
+		t.Fatalf("the 202's job %s: want running, successful so far, no errors", b)
+	}
 	j := e.job(mfr, resp.Header.Get("Location"))
 	if !j.Success || j.CaptureID != accepted.CaptureID {
 		t.Fatalf("job %+v", j)
@@ -90,8 +95,8 @@ func TestCaptureResponses(t *testing.T) {
 				t.Fatalf("limits not advertised: %v", resp.Header)
 			}
 			if tt.path == "/epcis/capture" && tt.status == http.StatusOK {
-				var list struct{ CaptureJobs []ingest.Job }
-				if err := json.Unmarshal(b, &list); err != nil || len(list.CaptureJobs) != 1 || list.CaptureJobs[0].CaptureID != j.CaptureID {
+				var list []ingest.Job
+				if err := json.Unmarshal(b, &list); err != nil || len(list) != 1 || list[0].CaptureID != j.CaptureID {
 					t.Fatalf("job list %s", b)
 				}
 			}
@@ -102,7 +107,7 @@ func TestCaptureResponses(t *testing.T) {
 	}
 	// The other organisation's list does not show the job.
 	_, b = e.do("GET", whs, "/epcis/capture", "", nil, nil)
-	if string(b) != `{"captureJobs":[]}` {
+	if string(b) != `[]` {
 		t.Fatalf("wholesaler's job list %s", b)
 	}
 }

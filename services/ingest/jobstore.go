@@ -59,6 +59,11 @@ func openJobStore(dir string) (*jobStore, error) {
 			}
 			continue
 		}
+		if rec.Job.Running {
+			// Earlier releases stored a running job as not successful;
+			// in GS1's table that reads as "rolling back".
+			rec.Job.Success = true
+		}
 		s.recs[id] = &rec
 	}
 	if err := s.sweep(entries); err != nil {

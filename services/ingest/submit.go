@@ -206,6 +206,7 @@ func (s *Service) finish(rec *jobRecord, r *ledger.Receipt, err error, span trac
 		}
 		s.m.jobs.WithLabelValues("success").Inc()
 	} else {
+		rec.Job.Success = false
 		rec.Job.Errors = []JobError{jobErrorOf(err)}
 		span.SetStatus(codes.Error, err.Error())
 		s.m.jobs.WithLabelValues("failed").Inc()
