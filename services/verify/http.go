@@ -86,6 +86,11 @@ func (s *Service) handleSingle(c *gin.Context) {
 		return
 	}
 	q := parseLMSQuery(c.Request.URL.RawQuery)
+	if q.Repeated != "" {
+		httpx.Fail(c, problem.New(problem.Invalid, "parameter %s is given twice, the second time as %q: give it once", q.Repeated, q.Again).
+			At(problem.Location{Field: q.Repeated}))
+		return
+	}
 	if !linkTypes[q.LinkType] {
 		httpx.Fail(c, problem.New(problem.Invalid, "linkType %q is not verificationService", q.LinkType).At(problem.Location{Field: "linkType"}))
 		return

@@ -159,6 +159,9 @@ func TestVerifyRefusals(t *testing.T) {
 		{"lot after the serial", verifytest.Wholesaler, "/verify/01/" + verifytest.GTIN + "/21/" + ok + "/10/" + w.Serial("LR"), 400, "invalid", "serial"},
 		{"lot in the path and another in the query", verifytest.Wholesaler, "/verify/01/" + verifytest.GTIN + "/10/" + w.Serial("LR") + "/21/" + ok + "?10=OTHER", 400, "invalid", "10"},
 		{"malformed query", verifytest.Wholesaler, path(ok, "10=WRONG%"), 400, "invalid", "query"},
+		{"lot given twice", verifytest.Wholesaler, path(ok, "10="+w.Serial("LR")+"&10=OTHER"), 400, "invalid", "10"},
+		{"expiry given twice", verifytest.Wholesaler, path(ok, "17=991231&17=280630"), 400, "invalid", "17"},
+		{"reqGLN given twice", verifytest.Wholesaler, path(ok, "reqGLN=0388888000009&reqGLN=0377777000008"), 400, "invalid", "reqGLN"},
 		{"corrUUID with a newline", verifytest.Wholesaler, path(ok, "corrUUID=a%0Ab"), 400, "invalid", "corrUUID"},
 		{"context with a NUL", verifytest.Wholesaler, path(ok, "context=a%00b"), 400, "invalid", "context"},
 	}

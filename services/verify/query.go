@@ -9,6 +9,10 @@ import (
 // Link parameters it reads.
 type lmsQuery struct {
 	Lot, Expiry, LinkType, ReqGLN, CorrUUID, Context string
+	// Repeated names the first parameter given again with another value,
+	// and that value; the handler refuses it, as reading the first alone
+	// would verify ?10=RIGHT&10=WRONG against one lot silently.
+	Repeated, Again string
 }
 
 // parseLMSQuery reads the parameters as url.ParseQuery followed by
@@ -19,7 +23,8 @@ type lmsQuery struct {
 // One difference: ParseQuery refuses a query of more than 10,000 pairs
 // (GODEBUG urlmaxqueryparams), leaving every parameter unread, so a lot or
 // reqGLN after that many pairs went unchecked; parseLMSQuery, which builds
-// nothing per pair, reads them.
+// nothing per pair, reads them. A parameter given twice with different
+// values is noted in Repeated.
 func parseLMSQuery(raw string) lmsQuery {
 	var q lmsQuery
 	var seen [6]bool
@@ -52,12 +57,16 @@ func parseLMSQuery(raw string) lmsQuery {
 		default:
 			continue
 		}
-		if seen[i] {
+		if value, ok = unescapeQuery(value); !ok {
 			continue
 		}
-		if value, ok = unescapeQuery(value); ok {
-			*field, seen[i] = value, true
+		if seen[i] {
+			if value != *field && q.Repeated == "" {
+				q.Repeated, q.Again = key, value
+			}
+			continue
 		}
+		*field, seen[i] = value, true
 	}
 	return q
 }

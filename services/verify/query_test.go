@@ -49,10 +49,28 @@ func FuzzParseLMSQuery(f *testing.F) {
 // checkLMSQuery compares parseLMSQuery with url.ParseQuery and Values.Get.
 func checkLMSQuery(t *testing.T, raw string) {
 	got := parseLMSQuery(raw)
+	got.Repeated, got.Again = "", "" // ParseQuery keeps every value; Get reads the first
 	v, _ := url.ParseQuery(raw)
 	want := lmsQuery{Lot: v.Get("10"), Expiry: v.Get("17"), LinkType: v.Get("linkType"),
 		ReqGLN: v.Get("reqGLN"), CorrUUID: v.Get("corrUUID"), Context: v.Get("context")}
 	if got != want {
 		t.Errorf("parseLMSQuery(%q) = %+v, want %+v", raw, got, want)
+	}
+}
+
+// TestParseLMSQueryRepeated: a parameter given again with another value is
+// named, the same value again is not.
+func TestParseLMSQueryRepeated(t *testing.T) {
+	for raw, want := range map[string][2]string{
+		"10=LOTA&10=LOTB":                 {"10", "LOTB"},
+		"17=280630&10=L&17=991231":        {"17", "991231"},
+		"reqGLN=1&reqGLN=1&10=A&10=B":     {"10", "B"},
+		"10=L%2F1&10=L/1":                 {"", ""},
+		"10=L&17=1&corrUUID=a&corrUUID=a": {"", ""},
+		"10=%zz&10=good":                  {"", ""}, // a bad escape is skipped, not a value
+	} {
+		if got := parseLMSQuery(raw); got.Repeated != want[0] || got.Again != want[1] {
+			t.Errorf("%s: repeated %q %q, want %q %q", raw, got.Repeated, got.Again, want[0], want[1])
+		}
 	}
 }
