@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
@@ -33,6 +34,7 @@ const (
 	ReasonExpired           = "expired"              // past its expiry date
 	ReasonNotSoldToReturner = "not-sold-to-returner" // the caller never sold it to the returning party
 	ReasonNotHeldByReturner = "not-held-by-returner" // the returning party does not hold it now
+	ReasonReturnerNotATP    = "returner-not-atp"     // the returning party is not an authorized trading partner now
 	ReasonLeftSupplyChain   = "left-supply-chain"    // dispensed, destroyed or decommissioned
 )
 
@@ -110,10 +112,11 @@ func (s *Service) Check(ctx context.Context, caller auth.Principal, items []Item
 	if err != nil {
 		return nil, err
 	}
-	glns := map[string][]string{} // organisation -> its GLNs, read once per request
+	partners := map[string]*chaincode.Partner{} // read once per request; nil: no record
+	now := time.Now()
 	out := make([]Decision, len(items))
 	for i := range items {
-		if out[i], err = s.decide(ctx, caller, &items[i], answers[i], glns); err != nil {
+		if out[i], err = s.decide(ctx, caller, &items[i], answers[i], partners, now); err != nil {
 			return nil, err
 		}
 	}
@@ -121,7 +124,7 @@ func (s *Service) Check(ctx context.Context, caller auth.Principal, items []Item
 }
 
 // decide combines the verification answer with the custody history.
-func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v verify.Response, glns map[string][]string) (Decision, error) {
+func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v verify.Response, partners map[string]*chaincode.Partner, now time.Time) (Decision, error) {
 	d := Decision{GTIN: it.GTIN, Serial: it.Serial, Verification: v, Reasons: []Reason{}}
 	add := func(code, format string, args ...any) {
 		d.Reasons = append(d.Reasons, Reason{Code: code, Detail: fmt.Sprintf(format, args...)})
@@ -166,13 +169,14 @@ func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v
 			buyers = append(buyers, h.Owner)
 		}
 	}
+	var returner *chaincode.Partner
 	for _, b := range buyers {
-		g, err := s.partnerGLNs(ctx, caller.Org, b, glns)
+		p, err := s.partner(ctx, caller.Org, b, partners)
 		if err != nil {
 			return d, err
 		}
-		if slices.Contains(g, it.ReturnedBy) {
-			d.ReturnedByOrg = b
+		if p != nil && p.HasGLN(it.ReturnedBy) {
+			d.ReturnedByOrg, returner = b, p
 			break
 		}
 	}
@@ -180,7 +184,11 @@ func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v
 		d.Owner = cur.Owner
 	}
 	if d.ReturnedByOrg == "" {
-		add(ReasonNotSoldToReturner, "the custody history shows no sale of this package by %s to the party of GLN %s", caller.Org, it.ReturnedBy)
+		add(ReasonNotSoldToReturner, "the custody history shows no sale of this package by %s to an organisation a regulator attests GLN %s to", caller.Org, it.ReturnedBy)
+	} else if why := returner.NotATPReason(now); why != "" {
+		// DSCSA: trading partners trade only with authorized ones, and a
+		// return is a transaction.
+		add(ReasonReturnerNotATP, "the returning party %s is not an authorized trading partner: it %s", d.ReturnedByOrg, why)
 	}
 	switch cur := d.current; {
 	case cur == nil:
@@ -257,12 +265,11 @@ func (s *Service) history(ctx context.Context, org string, it *Item) ([]*chainco
 	return out, nil
 }
 
-// partnerGLNs returns the GLNs a regulator attests for org
-// (Partner.AttestedGLNs; none when it has no record), remembering them in
-// seen.
-func (s *Service) partnerGLNs(ctx context.Context, caller, org string, seen map[string][]string) ([]string, error) {
-	if g, ok := seen[org]; ok {
-		return g, nil
+// partner returns org's partner record (nil when it has none), reading it
+// once per request into seen.
+func (s *Service) partner(ctx context.Context, caller, org string, seen map[string]*chaincode.Partner) (*chaincode.Partner, error) {
+	if p, ok := seen[org]; ok {
+		return p, nil
 	}
 	raw, err := s.ledger.Evaluate(ctx, caller, chaincode.FnReadPartner, org)
 	if problem.Is(err, problem.NotFound) {
@@ -272,10 +279,10 @@ func (s *Service) partnerGLNs(ctx context.Context, caller, org string, seen map[
 	if err != nil {
 		return nil, fmt.Errorf("read the partner record of %s: %w", org, err)
 	}
-	var p chaincode.Partner
-	if err := json.Unmarshal(raw, &p); err != nil {
+	p := new(chaincode.Partner)
+	if err := json.Unmarshal(raw, p); err != nil {
 		return nil, fmt.Errorf("decode the partner record of %s: %w", org, err)
 	}
-	seen[org] = p.AttestedGLNs()
-	return seen[org], nil
+	seen[org] = p
+	return p, nil
 }

@@ -467,6 +467,30 @@ func TestCheckTrustsOnlyAttestedGLNs(t *testing.T) {
 	}
 }
 
+// TestCheckReturnerNotATP: a return from a buyer whose licence the
+// regulator has since revoked is quarantined with the reason, though the
+// package is the one sold to it and it holds it.
+func TestCheckReturnerNotATP(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot, pkg := w.Serial("L"), w.Serial("P")
+	w.Distribute(lot, pkg)
+	if d := f.check(verifytest.Wholesaler, item(pkg, lot, verifytest.PharmacyGLN)); d.Decision != Saleable {
+		t.Fatalf("before the revocation: %+v", d)
+	}
+	revoked := chaincode.Attestation{Roles: []chaincode.Role{chaincode.RoleDispenser}, Licenses: []chaincode.License{}, GLNs: []string{verifytest.PharmacyGLN}}
+	raw, err := json.Marshal(revoked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Submit(verifytest.Regulator, ledger.Transaction{Function: chaincode.FnAttestPartner, Args: []string{verifytest.Pharmacy, string(raw)}})
+	d := f.check(verifytest.Wholesaler, item(pkg, lot, verifytest.PharmacyGLN))
+	if d.Decision != Quarantine || !slices.Equal(codes(d), []string{ReasonReturnerNotATP}) || d.ReturnedByOrg != verifytest.Pharmacy ||
+		!strings.Contains(d.Reasons[0].Detail, "licen") {
+		t.Fatalf("after the revocation: %+v", d)
+	}
+}
+
 // TestReceiveSentTwiceAtOnce: the same return sent several times at once
 // (a client retrying while its first request runs) is recorded once, and
 // every request succeeds: a request that finds the ledger changed under it
