@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"rxledger/epcis"
 )
@@ -79,6 +80,11 @@ func capture(tx *txn, _ []string) ([]byte, error) {
 		}
 		if err := checkEvent(i, &ev); err != nil {
 			return nil, err
+		}
+		if ahead := ev.EventTime.Sub(tx.now); ahead > MaxEventTimeAhead {
+			return nil, refuseEvent(i, CodeInvalid, "event-time-in-future", "",
+				fmt.Sprintf("eventTime %s is %s after the transaction's time %s: an event is captured once it has happened (its date would be the sale's date in the transaction information)",
+					ev.EventTime.UTC().Format(time.RFC3339), ahead.Round(time.Second), tx.now.UTC().Format(time.RFC3339)))
 		}
 		hash, err := epcis.HashID(&ev)
 		if err != nil {
@@ -199,6 +205,11 @@ func (tx *txn) flagSuspect(raw []byte) ([]string, error) {
 	}
 	return flagged, nil
 }
+
+// MaxEventTimeAhead is how far an event's time may be ahead of the
+// transaction's: the clocks of a partner's system and of the ledger differ
+// by a little, never by more (rule event-time-in-future).
+const MaxEventTimeAhead = time.Hour
 
 // shipment is a shipping event of the capture (new or a duplicate) and its
 // addressee: the T3 records of the capture link to it.

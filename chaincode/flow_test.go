@@ -239,6 +239,28 @@ func TestRecall(t *testing.T) {
 	wantRule(t, err, chaincode.CodeInvalid, "lot-recalled", 0)
 }
 
+// TestDispenserReturnsRecallToOwner: a pharmacy (a dispenser only) sends a
+// recalled lot's package straight back to the manufacturer, though it
+// bought it from a wholesaler; a package of a lot not recalled still goes
+// only to its seller.
+func TestDispenserReturnsRecallToOwner(t *testing.T) {
+	m := newLedger(t)
+	a, c := sgtin("DR1"), sgtin("DR3")
+	mustCapture(t, m, mfr, commissionEv("LR", "2027-03-31", a), commissionEv("LK", "2027-03-31", c), shipEv(whsGLN, a, c))
+	mustCapture(t, m, whs, stepEv("receiving", a, c), shipEv(pharmGLN, a, c))
+	mustCapture(t, m, pharm, at(stepEv("receiving", a, c), 1))
+	if _, err := m.Submit(mfr, chaincode.FnRecallLot, nil, gtin, "LR", "contamination"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := capture(t, m, pharm, at(shipEv(mfrGLN, a, c), 2))
+	wantRule(t, err, chaincode.CodeForbidden, "dispenser-returns-only", 0) // c's lot is not recalled
+	mustCapture(t, m, pharm, at(shipEv(mfrGLN, a), 3))
+	mustCapture(t, m, mfr, at(stepEv("receiving", a), 4))
+	if s := serialOf(t, m, a); s.Owner != mfr || s.Seller != pharm {
+		t.Fatalf("recalled package back at the manufacturer: %+v", s)
+	}
+}
+
 // TestT3Privacy: transaction information is readable by seller, buyer and
 // regulators only; the shared state keeps its hash.
 func TestT3Privacy(t *testing.T) {

@@ -49,6 +49,9 @@ func TestRefusals(t *testing.T) {
 		{"another's company prefix, serial already commissioned", base, whs, []epcis.Event{commissionEv("L1", "2027-03-31", a)}, chaincode.CodeForbidden, "not-prefix-owner", 0, a},
 		{"double commissioning", base, mfr, []epcis.Event{at(commissionEv("L1", "2027-03-31", a), 9)}, chaincode.CodeInvalid, "already-commissioned", 0, a},
 		{"double commissioning in one batch, DL form", nil, mfr, []epcis.Event{commissionEv("L1", "2027-03-31", a), at(commissionEv("L1", "2027-03-31", sgtinDL("X1")), 1)}, chaincode.CodeInvalid, "already-commissioned", 1, sgtinDL("X1")},
+		// Minutes ahead of the ledger's clock pass (the other rows' events
+		// are); two hours ahead is a date that has not come.
+		{"event in the future", base, mfr, []epcis.Event{at(shipEv(whsGLN, a), 120)}, chaincode.CodeInvalid, "event-time-in-future", 0, ""},
 		{"lot required", nil, mfr, []epcis.Event{commissionEv("", "2027-03-31", a)}, chaincode.CodeInvalid, "lot-required", 0, a},
 		{"expiry required", nil, mfr, []epcis.Event{commissionEv("L1", "", a)}, chaincode.CodeInvalid, "expiry-required", 0, a},
 		{"bad expiry", nil, mfr, []epcis.Event{commissionEv("L1", "2027-13-01", a)}, chaincode.CodeInvalid, "bad-expiry", 0, ""},

@@ -9,7 +9,8 @@ import (
 // ship puts what the caller owns in transit to an authorized trading
 // partner; the contents of containers follow. A recalled lot moves only back
 // to the seller or to the GTIN's owner; an organisation that is only a
-// dispenser (by its attested roles) ships only returns to its seller.
+// dispenser (by its attested roles) ships only returns to its seller, or
+// packages of a recalled lot to the GTIN's owner.
 func (ec *eventCtx) ship() error {
 	tx := ec.tx
 	to, toEPC, err := ec.destination()
@@ -39,7 +40,14 @@ func (ec *eventCtx) ship() error {
 	for _, l := range top {
 		c := l.it.custody()
 		if dispenserOnly && to != c.Seller && to != tx.caller {
-			return ec.fail(CodeForbidden, "dispenser-returns-only", l.epc, "a dispenser ships only returns to its seller (%s), not to %s", orNone(c.Seller), to)
+			recall, err := ec.recalledFrom(l.it, to)
+			if err != nil {
+				return err
+			}
+			if !recall {
+				return ec.fail(CodeForbidden, "dispenser-returns-only", l.epc,
+					"a dispenser ships only returns to its seller (%s), or a recalled lot's packages to the GTIN owner, not to %s", orNone(c.Seller), to)
+			}
 		}
 		err := tx.walk(l.it, func(it *item) error {
 			c := it.custody()
@@ -70,6 +78,23 @@ func (ec *eventCtx) ship() error {
 	ec.shipTo = to
 	ec.addParty(to)
 	return nil
+}
+
+// recalledFrom reports whether every package in it (it, or what it holds)
+// is of a recalled lot of the GTIN owner to: what a dispenser may send
+// back to the manufacturer directly.
+func (ec *eventCtx) recalledFrom(it *item, to string) (bool, error) {
+	all, any := true, false
+	err := ec.tx.walk(it, func(x *item) error {
+		lot, err := ec.tx.lotOf(x)
+		if err != nil || x.serial == nil {
+			return err
+		}
+		any = true
+		all = all && lot != nil && lot.Recalled && lot.Owner == to
+		return nil
+	})
+	return all && any, err
 }
 
 // checkOwner refuses an item the caller does not own, saying nothing else
