@@ -23,6 +23,26 @@ var standardPrefixes = map[string]string{
 	"dcterms": "http://purl.org/dc/terms/",
 }
 
+// The CBV master data namespace (lotNumber, itemExpirationDate, ...) is
+// written two ways: EPCIS 1.2, GS1's schemas and the GS1 US guideline name
+// it urn:epcglobal:cbv:mda, while the JSON-LD context binds cbvmda to
+// urn:epcglobal:cbv:mda: so that cbvmda:lotNumber expands to a URN. The
+// event hash takes either as written, so only the EPCIS 1.2 encoder, whose
+// receivers have no hash IDs, rewrites the JSON-LD form (xmlSpace).
+const (
+	cbvMDAXML  = "urn:epcglobal:cbv:mda"
+	cbvMDAJSON = "urn:epcglobal:cbv:mda:"
+)
+
+// xmlSpace writes the JSON-LD form of the CBV master data namespace as
+// EPCIS 1.2 names it.
+func xmlSpace(ns string) string {
+	if ns == cbvMDAJSON {
+		return cbvMDAXML
+	}
+	return ns
+}
+
 // jsonContext is the prefix map in scope: the document's @context, and for an
 // event with its own @context, that one on top.
 type jsonContext struct {

@@ -98,6 +98,7 @@ func (e *xmlEncoder) assignPrefixes(d *Document) {
 		if uri == "" {
 			return
 		}
+		uri = e.space(uri)
 		if _, ok := e.prefixes[uri]; ok {
 			return
 		}
@@ -105,6 +106,9 @@ func (e *xmlEncoder) assignPrefixes(d *Document) {
 			next++
 		}
 		p := "ns" + strconv.Itoa(next)
+		if uri == cbvMDAXML && !taken["cbvmda"] {
+			p = "cbvmda" // the prefix GS1's documents use
+		}
 		taken[p] = true
 		e.prefixes[uri] = p
 		e.decls = append(e.decls, nsBinding{p, uri})
@@ -424,7 +428,20 @@ func (e *xmlEncoder) qname(space, local string) string {
 	if space == "" {
 		return local
 	}
-	return e.prefixes[space] + ":" + local
+	return e.prefixes[e.space(space)] + ":" + local
+}
+
+// space is the namespace an element is written in. EPCIS 1.2 names the CBV
+// master data namespace urn:epcglobal:cbv:mda (its schemas, every 1.2
+// example, the GS1 US guideline), so a 1.2 receiver matching it finds lot
+// and expiry. 2.0 XML keeps the namespace as decoded: the event hash takes
+// it literally, and the JSON-LD context's urn:epcglobal:cbv:mda: written
+// otherwise would give the event another hash ID.
+func (e *xmlEncoder) space(ns string) string {
+	if e.v12 {
+		return xmlSpace(ns)
+	}
+	return ns
 }
 
 func (e *xmlEncoder) element(el *Element) {
