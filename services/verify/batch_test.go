@@ -51,6 +51,13 @@ func TestVerifyBatch(t *testing.T) {
 			if r[2].Problem == nil || r[2].Problem.Code != problem.NotFound || r[2].Verified {
 				t.Errorf("unknown GTIN: %+v", r[2])
 			}
+			var entries struct{ Responses []map[string]json.RawMessage }
+			if err := json.Unmarshal(raw, &entries); err != nil {
+				t.Fatal(err)
+			}
+			if _, has := entries.Responses[2]["verified"]; has {
+				t.Errorf("unknown GTIN answered with a verified field beside its problem: %s", raw)
+			}
 			if r[3].Verified || r[3].VerificationFailureReason != chaincode.NoMatchGTINSerialLot {
 				t.Errorf("wrong lot: %+v", r[3])
 			}

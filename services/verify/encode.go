@@ -13,8 +13,25 @@ import (
 // MarshalJSON encodes the answer as encoding/json would.
 func (r *Response) MarshalJSON() ([]byte, error) { return r.appendJSON(make([]byte, 0, 320)), nil }
 
-// appendJSON appends the answer's JSON to b.
+// appendJSON appends the answer's JSON to b. A batch entry that has no LMS
+// answer (Problem) is the problem alone, with the request's corrUUID: a
+// "verified": false beside it would read as a failed verification.
 func (r *Response) appendJSON(b []byte) []byte {
+	if r.Problem != nil {
+		b = append(b, '{')
+		if r.CorrUUID != "" {
+			b = append(b, `"corrUUID":`...)
+			b = epcis.AppendJSONString(b, r.CorrUUID)
+			b = append(b, ',')
+		}
+		p, err := json.Marshal(r.Problem)
+		if err != nil {
+			p = []byte("null")
+		}
+		b = append(b, `"problem":`...)
+		b = append(b, p...)
+		return append(b, '}')
+	}
 	b = append(b, `{"verified":`...)
 	b = strconv.AppendBool(b, r.Verified)
 	if r.VerificationFailureReason != "" {
@@ -50,13 +67,6 @@ func (r *Response) appendJSON(b []byte) []byte {
 	b = strconv.AppendUint(b, r.LedgerHeight, 10)
 	b = append(b, `,"source":`...)
 	b = epcis.AppendJSONString(b, r.Source)
-	if r.Problem != nil {
-		p, err := json.Marshal(r.Problem)
-		if err == nil {
-			b = append(b, `,"problem":`...)
-			b = append(b, p...)
-		}
-	}
 	return append(b, '}')
 }
 

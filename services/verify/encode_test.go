@@ -22,7 +22,7 @@ func TestResponseJSON(t *testing.T) {
 		{"failed with conditions", Response{VerificationFailureReason: "No_match_GTIN_Serial_Lot", AdditionalInfo: "Recalled",
 			Conditions: []string{"Recalled", "Expired"}, CorrUUID: "c-1", VerificationTimestamp: ts, LedgerHeight: 1, Source: SourceLedger}},
 		{"escapes", Response{CorrUUID: "a\"b\\c<d>&\n\t\x01é\u2028\xff", VerificationTimestamp: ts, Source: SourceCache}},
-		{"problem", Response{VerificationTimestamp: ts, Source: SourceLedger, Problem: &body}},
+		{"problem", Response{VerificationTimestamp: ts, Source: SourceLedger, CorrUUID: "c-2", Problem: &body}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -30,8 +30,17 @@ func TestResponseJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := plain(tc.r)
-			want, err := json.Marshal(&p)
+			var want []byte
+			if tc.r.Problem != nil {
+				// No LMS answer: the problem alone, and the corrUUID.
+				want, err = json.Marshal(struct {
+					CorrUUID string        `json:"corrUUID,omitempty"`
+					Problem  *problem.Body `json:"problem"`
+				}{tc.r.CorrUUID, tc.r.Problem})
+			} else {
+				p := plain(tc.r)
+				want, err = json.Marshal(&p)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
