@@ -40,6 +40,9 @@ const (
 	prefixIndex      = 'x'
 	prefixGLN        = 'g'
 	prefixPartnerGLN = 'G'
+	// prefixSkipped keys the events the projection organisation could not
+	// read (hash ID): the index is rebuilt once they read (prepare).
+	prefixSkipped = 's'
 )
 
 // indexFormat is the format of what the index holds, kept under the key v.

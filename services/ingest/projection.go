@@ -68,6 +68,24 @@ func (p *projection) prepare(ctx context.Context) error {
 			return err
 		}
 	}
+	if skipped, err := p.firstSkipped(); err != nil {
+		return err
+	} else if skipped != "" {
+		switch _, err := p.l.Evaluate(ctx, p.org, chaincode.FnReadEvent, skipped); {
+		case err == nil:
+			p.log.Warn("events the projection organisation could not read before now read; rebuilding the query index",
+				"org", p.org, "hashId", skipped)
+			p.next.Store(0)
+			if err := p.idx.reset(); err != nil {
+				return err
+			}
+		case problem.Is(err, problem.NotFound) || problem.Is(err, problem.Forbidden):
+			p.log.Warn("the query index lacks events the projection organisation cannot read; give this node that organisation's identity and restart",
+				"org", p.org, "hashId", skipped)
+		default:
+			return fmt.Errorf("read skipped event %s: %w", skipped, err)
+		}
+	}
 	if p.next.Load() == 0 {
 		p.log.Info("building the query index from block 0", "height", h)
 	}
@@ -134,6 +152,10 @@ func (p *projection) apply(ctx context.Context, b ledger.Block) error {
 				return fmt.Errorf("block %d event %s: %w", b.Number, a.HashID, err)
 			}
 			if body == nil {
+				// Noted, so that the index is rebuilt once it reads.
+				if err := batch.Set(append([]byte{prefixSkipped}, a.HashID...), nil, nil); err != nil {
+					return err
+				}
 				continue
 			}
 			rec := &eventRecord{HashID: a.HashID, TxID: ev.TxID, Parties: a.Parties, RecordTime: ev.Time, Body: body}
@@ -195,6 +217,21 @@ func (p *projection) indexPartner(batch *pebble.Batch, partner *chaincode.Partne
 		}
 	}
 	return nil
+}
+
+// firstSkipped returns the hash ID of an event the projection could not
+// read, "" when it read them all.
+func (p *projection) firstSkipped() (string, error) {
+	prefix := []byte{prefixSkipped}
+	it, err := p.idx.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return "", fmt.Errorf("query index: %w", err)
+	}
+	defer it.Close()
+	if !it.First() {
+		return "", it.Error()
+	}
+	return string(it.Key()[1:]), nil
 }
 
 // projected is the part of the "dscsa" chaincode event (see
