@@ -51,6 +51,7 @@ func newProjection(l ledger.Ledger, idx *index, org string, log *slog.Logger, tr
 		return nil, err
 	}
 	p.next.Store(next)
+	m.projectedHeight.Set(float64(next)) // from the start, not from the next block
 	return p, nil
 }
 

@@ -189,6 +189,9 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 		// Only verify and returns keep a cache. Another process does not
 		// connect, so a Redis outage does not make it look unready.
 		if usesCache(cfg) {
+			// go-redis logs its own dial failures; into the process's
+			// structured log, not as plain lines among the JSON ones.
+			redis.SetLogger(redisLog{telemetry.Component(p.log, "redis")})
 			p.redis = redis.NewClient(opts)
 			p.closers = append(p.closers, p.redis.Close)
 		} else {
@@ -206,6 +209,13 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 	server.Routes(p.engine, p.ready, p.metrics.Handler())
 	p.srv = server.New(server.Options{Handler: p.engine, Logger: telemetry.Component(p.log, "server"), ShutdownTimeout: cfg.ShutdownTimeout})
 	return p, nil
+}
+
+// redisLog writes go-redis's own messages as warnings of the structured log.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(format, v...))
 }
 
 // usesCache reports whether the process runs a role that keeps the

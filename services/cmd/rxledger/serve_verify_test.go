@@ -92,6 +92,10 @@ func TestServeVerifyReturns(t *testing.T) {
 	if !bytes.Contains(b, []byte(`"degraded":true`)) {
 		t.Fatalf("readyz does not say degraded: %s", b)
 	}
+	// go-redis's own complaints (dial failures) are structured log lines.
+	if !strings.Contains(s.logs.String(), `"component":"redis"`) {
+		t.Errorf("no structured line of go-redis with Redis down:\n%s", s.logs.String())
+	}
 }
 
 // TestVerifyOptions: the verification service gets the settings of serve
