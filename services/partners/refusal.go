@@ -1,7 +1,6 @@
 package partners
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -14,7 +13,7 @@ import (
 // record or an attestation concern, by rule. The ledger has already given
 // each refusal its problem code and detail (the embedded and Fabric
 // adapters map the RuleError's code); this says where it is.
-var ruleFields = map[string]string{
+var ruleFields = problem.RuleFields{
 	"partner-name-required":   "name",
 	"partner-name-invalid":    "name",
 	"partner-role-required":   "roles",
@@ -40,12 +39,11 @@ type lists struct {
 // Errors that are not a chaincode refusal about the body are returned as
 // they are.
 func located(err error, in lists, msp string) error {
-	var pe *problem.Error
-	re, ok := chaincode.ParseRuleError(err.Error())
-	if !ok || !errors.As(err, &pe) {
+	pe, ok := problem.Refusal(err)
+	if !ok {
 		return err
 	}
-	switch re.Rule {
+	switch pe.Rule {
 	case "unknown-partner":
 		// The chaincode's detail names its own function.
 		return &problem.Error{Code: pe.Code, Err: pe.Err, Rule: pe.Rule,
@@ -62,13 +60,15 @@ func located(err error, in lists, msp string) error {
 		}
 		return pe.At(where...)
 	}
-	field, ok := ruleFields[re.Rule]
+	_, field, ok := ruleFields.Field(err)
 	if !ok {
 		return err
 	}
 	list := map[string][]string{"glns": in.glns, "companyPrefixes": in.prefixes}[field]
-	if i := slices.Index(list, re.EPC); re.EPC != "" && i >= 0 {
-		field = fmt.Sprintf("%s[%d]", field, i)
+	if re, ok := chaincode.ParseRuleError(err.Error()); ok && re.EPC != "" {
+		if i := slices.Index(list, re.EPC); i >= 0 {
+			field = fmt.Sprintf("%s[%d]", field, i)
+		}
 	}
 	return pe.At(problem.Location{Field: field})
 }
