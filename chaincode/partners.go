@@ -57,7 +57,7 @@ func (tx *txn) validatePartner(p *Partner) error {
 	if p.Name == "" {
 		return bad("partner-name-required", "a partner record needs a name")
 	}
-	if !plainText(p.Name, maxPartnerText) {
+	if !PlainText(p.Name, maxPartnerText) {
 		return bad("partner-name-invalid", fmt.Sprintf("the name must be at most %d characters of text, without control or direction-formatting characters", maxPartnerText))
 	}
 	if err := tx.validateRoles(p.ID, p.Roles, "a partner record"); err != nil {
@@ -120,7 +120,7 @@ func validateCredentials(glns, prefixes []string, licences []License) error {
 		if l.Authority == "" || l.Number == "" || l.Expiry.IsZero() {
 			return bad("partner-license-invalid", "a licence needs authority, number and expiry")
 		}
-		if !plainText(l.Authority, maxPartnerText) || !plainText(l.Number, maxPartnerText) {
+		if !PlainText(l.Authority, maxPartnerText) || !PlainText(l.Number, maxPartnerText) {
 			return bad("partner-license-invalid", fmt.Sprintf("a licence's authority and number must be at most %d characters of text, without control or direction-formatting characters", maxPartnerText))
 		}
 	}
@@ -131,11 +131,13 @@ func validateCredentials(glns, prefixes []string, licences []License) error {
 // licence's authority and number).
 const maxPartnerText = 200
 
-// plainText reports whether s is valid UTF-8 of at most max characters
+// PlainText reports whether s is valid UTF-8 of at most max characters
 // without control characters or the invisible characters that reorder or
 // hide text (bidirectional overrides, zero-width marks): a partner's name is
-// shown to every other partner, and must read as what it is.
-func plainText(s string, max int) bool {
+// shown to every other partner, and must read as what it is. Exported for
+// services that check free text bound for the shared state the same way
+// (a recall's reason).
+func PlainText(s string, max int) bool {
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
 		return false
 	}
