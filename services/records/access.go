@@ -1,0 +1,105 @@
+package records
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"rxledger/chaincode"
+	"rxledger/services/platform/auth"
+	"rxledger/services/platform/problem"
+)
+
+// The chaincode answers ReadSerial, ReadContainer and History to every
+// member (the records are shared state), but a package's custody says who
+// sold it to whom: a trading relationship that is the parties' business
+// (the returns service names no other holder either). So the service
+// decides who reads them, as ReadLot decides for a lot: a regulator and the
+// GTIN's owner everything, anyone else its own part.
+
+// party reports whether org owns the item of c (holds it, or ships it) or
+// is the addressee of its shipment.
+func party(c *chaincode.Custody, org string) bool {
+	return c != nil && (c.Owner == org || c.ShipTo == org)
+}
+
+// custodyOfItem returns the custody of an item and its serial record (nil
+// for a container).
+func custodyOfItem(it *Item) (*chaincode.Custody, *chaincode.SerialRecord) {
+	if it.Serial != nil {
+		return &it.Serial.Custody, it.Serial
+	}
+	return &it.Container.Custody, nil
+}
+
+// custodyOfEntry returns the custody of a history entry (nil for the
+// deletion of a record).
+func custodyOfEntry(e *chaincode.CustodyEntry) *chaincode.Custody {
+	switch {
+	case e.Serial != nil:
+		return &e.Serial.Custody
+	case e.Container != nil:
+		return &e.Container.Custody
+	}
+	return nil
+}
+
+// mayRead reports whether p may read an item's current record: a
+// regulator, the organisation that owns it or is sent it, or the owner of
+// a serial's GTIN.
+func (s *Service) mayRead(ctx context.Context, p auth.Principal, c *chaincode.Custody, serial *chaincode.SerialRecord) (bool, error) {
+	if s.regulator(p) || party(c, p.Org) {
+		return true, nil
+	}
+	return s.ownsGTIN(ctx, p.Org, serial)
+}
+
+// ownsGTIN reports whether org owns the lot of serial (false for nil): the
+// GTIN's owner that commissioned it, as the chaincode's investigation
+// rules and ReadLot know it.
+func (s *Service) ownsGTIN(ctx context.Context, org string, serial *chaincode.SerialRecord) (bool, error) {
+	if serial == nil {
+		return false, nil
+	}
+	raw, err := s.ledger.Evaluate(ctx, org, chaincode.FnReadLotRecord, serial.GTIN, serial.Lot)
+	if problem.Is(err, problem.NotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read lot %q of GTIN %s: %w", serial.Lot, serial.GTIN, err)
+	}
+	var l chaincode.LotRecord
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return false, fmt.Errorf("decode lot %q of GTIN %s: %w", serial.Lot, serial.GTIN, err)
+	}
+	return l.Owner == org, nil
+}
+
+// lastSerial returns the serial record of the latest entry that has one
+// (nil for a container's history).
+func lastSerial(entries []chaincode.CustodyEntry) *chaincode.SerialRecord {
+	for i := len(entries) - 1; i >= 0; i-- {
+		if entries[i].Serial != nil {
+			return entries[i].Serial
+		}
+	}
+	return nil
+}
+
+// partyEntries returns the history entries org took part in: those that
+// leave the item owned by it or on its way to it, and each one right after
+// such an entry (the change that took the item from it, or received it
+// from it: a seller sees its buyer's receipt, not what the buyer did
+// next).
+func partyEntries(entries []chaincode.CustodyEntry, org string) []chaincode.CustodyEntry {
+	out := []chaincode.CustodyEntry{}
+	after := false
+	for i := range entries {
+		in := party(custodyOfEntry(&entries[i]), org)
+		if in || after {
+			out = append(out, entries[i])
+		}
+		after = in
+	}
+	return out
+}
