@@ -115,8 +115,8 @@ func keysIssue(args []string, stdout, stderr io.Writer) int {
 // checkMember refuses an organisation the consortium file does not list:
 // the embedded ledger would refuse every request made with its key; and
 // the regulator role for an organisation the file does not give it: the
-// services would treat the key as a trading partner's (ingest) or refuse it
-// (partners).
+// services would treat the key as a trading partner's (ingest, records'
+// reads) or refuse it (partners, records' investigation moves).
 func checkMember(file, org string, role auth.Role) error {
 	cons, err := embedded.LoadConsortium(file)
 	if err != nil {

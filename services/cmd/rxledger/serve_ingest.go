@@ -7,6 +7,7 @@ import (
 	"rxledger/services/ingest"
 	"rxledger/services/partners"
 	"rxledger/services/platform/telemetry"
+	"rxledger/services/records"
 )
 
 // IngestDir is the ingest service's directory in the data directory: its
@@ -16,8 +17,9 @@ const IngestDir = "ingest"
 // mountIngest builds the ingest service (EPCIS capture and query) on the
 // process's ledger, mounts its routes behind the API key middleware, adds
 // its readiness check and runs its projection and job workers. It mounts
-// partner onboarding (/partners) too: writing partner records and
-// attestations is part of the ledger's write path, as capturing is.
+// partner onboarding (/partners) and the ledger's records (/lots, /items,
+// /t3, /tx) too: writing partner records and attestations, recalls and
+// investigation moves is part of the ledger's write path, as capturing is.
 func mountIngest(ctx context.Context, p *platform) error {
 	l, err := p.processLedger(ctx)
 	if err != nil {
@@ -46,6 +48,7 @@ func mountIngest(ctx context.Context, p *platform) error {
 	p.closers = append(p.closers, svc.Close)
 	svc.Mount(p.engine, p.authenticate)
 	partners.New(l, regulators, telemetry.Component(p.log, "partners")).Mount(p.engine, p.authenticate)
+	records.New(l, regulators, telemetry.Component(p.log, "records")).Mount(p.engine, p.authenticate)
 	p.ready.Add("ingest", svc.Ready)
 	p.srv.Go("ingest", svc.Run)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,8 +17,8 @@ import (
 // TestServeIngest starts serve with the ingest role and walks its routes:
 // a capture is accepted and its job reports the chaincode's refusal (no
 // partner is registered on a fresh ledger), queries answer, a regulator may
-// not capture, partner onboarding is mounted, and readiness and metrics
-// include the service.
+// not capture, partner onboarding and the records routes are mounted, and
+// readiness and metrics include the service.
 func TestServeIngest(t *testing.T) {
 	data := t.TempDir()
 	keys, err := auth.OpenStore(filepath.Join(data, auth.KeysFile))
@@ -82,6 +83,15 @@ func TestServeIngest(t *testing.T) {
 	if status, _, b := s.get(t, "/partners/ManufacturerMSP", "Authorization", "Bearer "+regKey); status != 404 ||
 		!strings.Contains(string(b), "no partner record for ManufacturerMSP") {
 		t.Fatalf("partner record: %d %s", status, b)
+	}
+	// So are the ledger's records: a lot, an item's history.
+	if status, _, b := s.get(t, "/lots/00312345678906/L1", "Authorization", "Bearer "+regKey); status != 404 ||
+		!strings.Contains(string(b), `no lot \"L1\" of GTIN 00312345678906`) {
+		t.Fatalf("lot: %d %s", status, b)
+	}
+	if status, _, b := s.get(t, "/items/"+url.PathEscape("https://id.gs1.org/01/00312345678906/21/S1")+"/history",
+		"Authorization", "Bearer "+regKey); status != 404 || !strings.Contains(string(b), `"rule":"unknown-epc"`) {
+		t.Fatalf("history: %d %s", status, b)
 	}
 	status, r := s.readyz(t)
 	if ok, found := checkOK(r, "ingest"); status != 200 || !ok || !found {

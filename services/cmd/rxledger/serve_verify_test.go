@@ -55,6 +55,11 @@ func TestServeVerifyReturns(t *testing.T) {
 		!strings.Contains(string(b), "no resource at /partners/WholesalerMSP") {
 		t.Fatalf("partner record without the ingest role: %d %s", status, b)
 	}
+	// So do the ledger's records.
+	if status, _, b := s.get(t, "/lots/00312345678906/L1", "Authorization", "Bearer "+regKey); status != http.StatusNotFound ||
+		!strings.Contains(string(b), "no resource at /lots/00312345678906/L1") {
+		t.Fatalf("lot without the ingest role: %d %s", status, b)
+	}
 	body, _ := json.Marshal(map[string]string{"gtin": "00312345678906", "serial": "S1", "returnedBy": "0377777000008"})
 	req, err := http.NewRequest(http.MethodPost, s.url+"/returns/check", bytes.NewReader(body))
 	if err != nil {
