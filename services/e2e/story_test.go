@@ -16,7 +16,9 @@ import (
 // a real Redis: the manufacturer commissions, packs and ships to the
 // wholesaler, the wholesaler receives and sells to the pharmacy, the
 // pharmacy receives and verifies; the wholesaler checks returns; each
-// organisation queries what it may see; and the refusals.
+// organisation queries what it may see; the refusals; and, over the records
+// routes, a package flagged suspect and cleared, the lot recalled, its
+// custody history and transaction information read.
 func TestDSCSAStory(t *testing.T) {
 	rds := redistest.Start(t)
 	n := startNode(t, t.TempDir(), rds.URL)
@@ -32,6 +34,7 @@ func TestDSCSAStory(t *testing.T) {
 	sscc := "urn:epc:id:sscc:" + mfr.CompanyPrefix + ".0000009001"
 
 	var lastBlock uint64
+	var t3IDs [][]string // of each capture step
 	t.Run("capture", func(t *testing.T) {
 		steps := []struct {
 			name string
@@ -53,6 +56,7 @@ func TestDSCSAStory(t *testing.T) {
 				t.Fatalf("%s: job %+v; want a new block, no duplicates and %d T3", s.name, j, s.t3)
 			}
 			lastBlock = j.Block
+			t3IDs = append(t3IDs, j.T3)
 		}
 		// Capturing a document again succeeds and adds nothing.
 		j := n.mustCapture(pha.APIKey, steps[2].doc)
@@ -258,5 +262,87 @@ func TestDSCSAStory(t *testing.T) {
 				}
 			})
 		}
+	})
+	t.Run("investigation and recall", func(t *testing.T) {
+		// The pharmacy flags a package it holds suspect, named by its
+		// Digital Link as one path segment; it may not clear its own
+		// suspicion; the manufacturer, the GTIN's owner, clears it by URN.
+		dl := "https://id.gs1.org/01/" + gtin + "/21/" + serials[1]
+		move := func(key, epc, state string) response {
+			return n.call(http.MethodPut, "/items/"+url.PathEscape(epc)+"/investigation", key, "application/json",
+				[]byte(`{"state":"`+state+`"}`))
+		}
+		var moved struct {
+			Investigation struct {
+				State   string `json:"state"`
+				Serials []struct {
+					Investigation   string `json:"investigation"`
+					InvestigationBy string `json:"investigationBy"`
+				} `json:"serials"`
+			} `json:"investigation"`
+			TxID  string `json:"txId"`
+			Block uint64 `json:"block"`
+		}
+		move(pha.APIKey, dl, "suspect").decode(t, http.StatusOK, &moved)
+		if s := moved.Investigation.Serials; len(s) != 1 || s[0].Investigation != "suspect" || s[0].InvestigationBy != demo.Pharmacy || moved.Block == 0 {
+			t.Fatalf("suspect: %+v", moved)
+		}
+		suspectPath := verifyPath(gtin, serials[1], lot, "290228", nil)
+		eventually(t, "verification says Suspect", func() bool { return n.verify(pha.APIKey, suspectPath).AdditionalInfo == "Suspect" })
+		move(pha.APIKey, dl, "cleared").wantProblem(t, http.StatusForbidden)
+		move(mfr.APIKey, items[1], "cleared").decode(t, http.StatusOK, &moved)
+		if s := moved.Investigation.Serials; len(s) != 1 || s[0].Investigation != "cleared" {
+			t.Fatalf("cleared: %+v", moved)
+		}
+		eventually(t, "verification no longer says Suspect", func() bool {
+			a := n.verify(pha.APIKey, suspectPath)
+			return a.Verified && a.AdditionalInfo == ""
+		})
+
+		// The manufacturer recalls the lot; the wholesaler may not.
+		recall := "/lots/" + gtin + "/" + url.PathEscape(lot) + "/recall"
+		body := []byte(`{"reason":"E2E: particulate matter"}`)
+		n.call(http.MethodPost, recall, whs.APIKey, "application/json", body).wantProblem(t, http.StatusForbidden)
+		var recalled struct {
+			Lot struct {
+				Recalled     bool   `json:"recalled"`
+				RecallReason string `json:"recallReason"`
+			} `json:"lot"`
+			TxID string `json:"txId"`
+		}
+		n.call(http.MethodPost, recall, mfr.APIKey, "application/json", body).decode(t, http.StatusOK, &recalled)
+		if !recalled.Lot.Recalled || recalled.Lot.RecallReason != "E2E: particulate matter" || recalled.TxID == "" {
+			t.Fatalf("recall: %+v", recalled)
+		}
+		recalledPath := verifyPath(gtin, serials[0], lot, "290228", nil)
+		eventually(t, "verification says Recalled", func() bool { return n.verify(pha.APIKey, recalledPath).AdditionalInfo == "Recalled" })
+
+		// The regulator reads the package's whole custody, the pharmacy its
+		// part of it, and the transaction information of its purchase.
+		var whole, part struct {
+			Restricted bool `json:"restricted"`
+			Entries    []struct {
+				Serial struct {
+					Owner string `json:"owner"`
+				} `json:"serial"`
+			} `json:"entries"`
+		}
+		history := "/items/" + url.PathEscape(items[0]) + "/history"
+		n.call(http.MethodGet, history, reg.APIKey, "", nil).decode(t, http.StatusOK, &whole)
+		n.call(http.MethodGet, history, pha.APIKey, "", nil).decode(t, http.StatusOK, &part)
+		if whole.Restricted || len(whole.Entries) < 3 || whole.Entries[len(whole.Entries)-1].Serial.Owner != demo.Pharmacy ||
+			!part.Restricted || len(part.Entries) >= len(whole.Entries) || len(part.Entries) == 0 {
+			t.Fatalf("history: the regulator's %+v, the pharmacy's %+v", whole, part)
+		}
+		var t3 struct {
+			Seller string `json:"seller"`
+			Buyer  string `json:"buyer"`
+		}
+		id := t3IDs[1][0] // the wholesaler's sale to the pharmacy
+		n.call(http.MethodGet, "/t3/"+id, pha.APIKey, "", nil).decode(t, http.StatusOK, &t3)
+		if t3.Seller != demo.Wholesaler || t3.Buyer != demo.Pharmacy {
+			t.Fatalf("T3 %+v", t3)
+		}
+		n.call(http.MethodGet, "/t3/"+id, mfr.APIKey, "", nil).wantProblem(t, http.StatusForbidden)
 	})
 }
