@@ -52,8 +52,10 @@ type Config struct {
 	// and its page-token key live under it.
 	DataDir string
 	// ProjectionOrg is the organisation whose private copies the projection
-	// reads event bodies from (DefaultProjectionOrg if empty). It must be
-	// one that holds every event: a regulator.
+	// reads event bodies from (DefaultProjectionOrg if empty): a
+	// regulator, which holds every event, or any other organisation, whose
+	// index then holds the events it is party to (the others are passed
+	// over unread).
 	ProjectionOrg string
 	// Regulators are the organisations (MSP IDs) whose regulator keys see
 	// every event ([ProjectionOrg] if empty). A key's role alone does not

@@ -28,6 +28,10 @@ type projection struct {
 	l      ledger.Ledger
 	idx    *index
 	org    string
+	// own is set when org is no regulator: it holds copies of the events
+	// it is party to only, so the index holds those, and the others are
+	// passed over without a read.
+	own    bool
 	log    *slog.Logger
 	tracer trace.Tracer
 	m      *metrics
@@ -44,8 +48,8 @@ type projection struct {
 	advance chan struct{} // closed and replaced whenever next moves
 }
 
-func newProjection(l ledger.Ledger, idx *index, org string, log *slog.Logger, tracer trace.Tracer, m *metrics) (*projection, error) {
-	p := &projection{l: l, idx: idx, org: org, log: log, tracer: tracer, m: m, advance: make(chan struct{})}
+func newProjection(l ledger.Ledger, idx *index, org string, own bool, log *slog.Logger, tracer trace.Tracer, m *metrics) (*projection, error) {
+	p := &projection{l: l, idx: idx, org: org, own: own, log: log, tracer: tracer, m: m, advance: make(chan struct{})}
 	next, err := idx.checkpoint()
 	if err != nil {
 		return nil, err
@@ -147,6 +151,9 @@ func (p *projection) apply(ctx context.Context, b ledger.Block) error {
 		for _, a := range ev.Events {
 			if n == maxEventsPerBlock {
 				return fmt.Errorf("block %d anchors more than %d events", b.Number, maxEventsPerBlock)
+			}
+			if p.own && !slices.Contains(a.Parties, p.org) {
+				continue // another organisation's event: this index holds org's own
 			}
 			body, err := p.body(ctx, a.HashID)
 			if err != nil {

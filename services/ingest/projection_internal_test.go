@@ -21,7 +21,7 @@ func TestPartnerGLNs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { idx.close() })
-	p, err := newProjection(nil, idx, "RegulatorMSP", slog.New(slog.DiscardHandler), noop.NewTracerProvider().Tracer(""), newMetrics(nil, nil))
+	p, err := newProjection(nil, idx, "RegulatorMSP", false, slog.New(slog.DiscardHandler), noop.NewTracerProvider().Tracer(""), newMetrics(nil, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

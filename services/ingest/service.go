@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -63,7 +64,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.m = newMetrics(cfg.Registerer, s.lag)
-	if s.proj, err = newProjection(cfg.Ledger, s.idx, cfg.ProjectionOrg, cfg.Logger, cfg.Tracer, s.m); err != nil {
+	own := !slices.Contains(cfg.Regulators, cfg.ProjectionOrg)
+	if s.proj, err = newProjection(cfg.Ledger, s.idx, cfg.ProjectionOrg, own, cfg.Logger, cfg.Tracer, s.m); err != nil {
 		s.idx.close()
 		return nil, err
 	}

@@ -1,11 +1,30 @@
 package ingest_test
 
 import (
+	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"rxledger/services/ingest"
+	"rxledger/services/ledger"
+	"rxledger/services/platform/problem"
 )
+
+// noIdentityLedger is the real ledger on a node that holds no identity of
+// org while missing is set: the Fabric ledger's refusal, Forbidden.
+type noIdentityLedger struct {
+	ledger.Ledger
+	org     string
+	missing atomic.Bool
+}
+
+func (n *noIdentityLedger) Evaluate(ctx context.Context, org, fn string, args ...string) ([]byte, error) {
+	if org == n.org && n.missing.Load() {
+		return nil, ledger.NewError("", problem.Forbidden, nil, "this ledger holds no identity of organisation %q", org)
+	}
+	return n.Ledger.Evaluate(ctx, org, fn, args...)
+}
 
 // TestIndexRebuiltWhenSkippedEventsRead: events the projection
 // organisation cannot read are left out of the query index (a node
@@ -13,22 +32,49 @@ import (
 // identity added, the node restarted), the index is rebuilt and holds
 // them. Before, the checkpoint had moved past them for good.
 func TestIndexRebuiltWhenSkippedEventsRead(t *testing.T) {
-	wrongReader := func(c *ingest.Config) { c.ProjectionOrg, c.Regulators = pharm, []string{reg} }
-	e := newEnv(t, true, wrongReader)
+	var l *noIdentityLedger
+	e := newEnv(t, true, func(c *ingest.Config) {
+		if l == nil {
+			l = &noIdentityLedger{Ledger: c.Ledger, org: reg}
+			l.missing.Store(true)
+		}
+		c.Ledger = l
+	})
 	s := tellStory(t, e)
 	if got, _ := e.query(reg, ""); len(got) != 0 {
-		t.Fatalf("the pharmacy, party to none of the story, projected %d events", len(got))
+		t.Fatalf("%d events projected without the reader's identity", len(got))
 	}
-	e.restart(true) // still the wrong reader: nothing changes, nothing fails
+	e.restart(true) // still without it: nothing changes, nothing fails
 	e.synced()
 	if got, _ := e.query(reg, ""); len(got) != 0 {
-		t.Fatalf("%d events after a restart with the same reader", len(got))
+		t.Fatalf("%d events after a restart without the identity", len(got))
 	}
-	e.cfg = func(c *ingest.Config) { c.ProjectionOrg, c.Regulators = reg, []string{reg} }
+	l.missing.Store(false)
 	e.restart(true)
 	e.synced()
 	got, _ := e.query(reg, "")
 	if want := s.ids("commission", "containers", "pack", "ship", "receive", "later", "inspect"); !slices.Equal(idsOf(got), want) {
 		t.Fatalf("after the reader could read them: %v, want %v", idsOf(got), want)
+	}
+}
+
+// TestOwnEventsIndex: a node that holds no regulator's identity indexes,
+// as its own organisation, the events that organisation is party to, and
+// passes over the others without reading them (nothing is noted as
+// skipped, so a restart rebuilds nothing).
+func TestOwnEventsIndex(t *testing.T) {
+	e := newEnv(t, true, func(c *ingest.Config) { c.ProjectionOrg, c.Regulators = whs, []string{reg} })
+	s := tellStory(t, e)
+	want := s.ids("ship", "receive") // the wholesaler is party to these
+	if got, _ := e.query(whs, ""); !slices.Equal(idsOf(got), want) {
+		t.Fatalf("the wholesaler's node indexed %v, want %v", idsOf(got), want)
+	}
+	if got, _ := e.query(reg, ""); !slices.Equal(idsOf(got), want) {
+		t.Fatalf("a regulator key on that node sees %v, want the node's %v", idsOf(got), want)
+	}
+	e.restart(true)
+	e.synced()
+	if got, _ := e.query(whs, ""); !slices.Equal(idsOf(got), want) {
+		t.Fatalf("after a restart: %v", idsOf(got))
 	}
 }

@@ -30,19 +30,43 @@ func fabricGateway(cfg config.Config) fabric.Gateway {
 	}
 }
 
-// checkFabricReader warns when the ingest service cannot read events on
-// Fabric: it reads them as the first regulator, with that organisation's
-// client identity, and --fabric-identities holds none. On the embedded
-// ledger the process acts for every member.
-func (p *platform) checkFabricReader() {
+// projectionOrg is the organisation the ingest service reads event bodies
+// as. A regulator holds a copy of every event, so the first of them whose
+// identity this node holds (on the embedded ledger the process acts for
+// every member: the first regulator). On Fabric, a node that holds no
+// regulator's identity but exactly one organisation's indexes that
+// organisation's own events, read as itself: an organisation's node needs
+// no regulator's key to answer its own queries. A node of several
+// organisations and no regulator is warned that its index stays empty.
+func (p *platform) projectionOrg() string {
+	regulators := p.regulators()
 	if p.cfg.Ledger != config.LedgerFabric {
-		return
+		return regulators[0]
 	}
-	reader := p.regulators()[0]
-	if info, err := os.Stat(filepath.Join(p.cfg.Fabric.Identities, reader)); err == nil && info.IsDir() {
-		return
+	log := telemetry.Component(p.log, "ingest")
+	held := func(org string) bool {
+		info, err := os.Stat(filepath.Join(p.cfg.Fabric.Identities, org))
+		return err == nil && info.IsDir()
 	}
-	telemetry.Component(p.log, "ingest").Warn(fmt.Sprintf("the ingest service reads events as %s, the first of --regulators, "+
+	for _, r := range regulators {
+		if held(r) {
+			return r
+		}
+	}
+	entries, _ := os.ReadDir(p.cfg.Fabric.Identities)
+	var orgs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			orgs = append(orgs, e.Name())
+		}
+	}
+	if len(orgs) == 1 {
+		log.Info("this node holds no regulator's identity: its query index holds the events "+orgs[0]+" is party to, read as "+orgs[0],
+			"org", orgs[0])
+		return orgs[0]
+	}
+	log.Warn(fmt.Sprintf("the ingest service reads events as %s, the first of --regulators, "+
 		"and --fabric-identities %s has no %s/ folder: its query index stays empty; add that identity and restart serve "+
-		"(identities are read at start), or name the regulator whose identity this node holds first in --regulators", reader, p.cfg.Fabric.Identities, reader))
+		"(identities are read at start, and the index is then rebuilt), or name the regulator whose identity this node holds first in --regulators", regulators[0], p.cfg.Fabric.Identities, regulators[0]))
+	return regulators[0]
 }

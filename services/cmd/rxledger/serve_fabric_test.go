@@ -130,8 +130,9 @@ func TestServeOpensTheFabricLedger(t *testing.T) {
 // as any but the first would fail: the ingest service reads them as
 // StateBoardMSP, the regulator keys of both see every event, and the verify
 // service lets StateBoardMSP, which is no authorized trading partner,
-// verify. --fabric-identities holds no StateBoardMSP identity, which serve
-// warns about: on a real network the ingest service could not read.
+// verify. --fabric-identities holds GenericoMSP's identity alone, so the
+// ingest service reads as GenericoMSP the events it is party to
+// (TestProjectionOrg has the other cases).
 func TestServeFabricRegulators(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "") // no traces exported from a test
 	dir := t.TempDir()
@@ -209,7 +210,7 @@ func TestServeFabricRegulators(t *testing.T) {
 	if job := s.capture(t, manufacturerKey, commissioning("S1")); !job.Success {
 		t.Fatalf("capture: %+v", job)
 	}
-	t.Run("the ingest service reads events as the first regulator", func(t *testing.T) {
+	t.Run("the regulators see the node's events", func(t *testing.T) {
 		for _, key := range []string{stateBoardKey, fdaKey} {
 			// Polled: the projection reads the committed event in the
 			// background. The bound only turns a projection that never
@@ -238,10 +239,44 @@ func TestServeFabricRegulators(t *testing.T) {
 			t.Fatalf("verify: %d %s", status, b)
 		}
 	})
-	t.Run("a warning that --fabric-identities lacks the first regulator", func(t *testing.T) {
-		want := "the ingest service reads events as StateBoardMSP, the first of --regulators, and --fabric-identities " + ids + " has no StateBoardMSP/ folder"
+	t.Run("a node of one organisation indexes its events as itself", func(t *testing.T) {
+		want := "this node holds no regulator's identity: its query index holds the events " + generico + " is party to, read as " + generico
 		if !strings.Contains(logs.String(), want) {
-			t.Errorf("no warning %q; logs:\n%s", want, logs.String())
+			t.Errorf("no line %q; logs:\n%s", want, logs.String())
 		}
 	})
+}
+
+// TestProjectionOrg: the ingest service reads events as the first
+// regulator whose identity the node holds; on a node of one organisation
+// and no regulator, as that organisation (its own events); on a node of
+// several and no regulator, as the first regulator, with a warning that
+// the index stays empty until that identity is added.
+func TestProjectionOrg(t *testing.T) {
+	tests := []struct {
+		name, want, warn string
+		held             []string
+	}{
+		{"the first regulator held", "FdaMSP", "", []string{"GenericoMSP", "FdaMSP"}},
+		{"the first listed of two held", stateBoard, "", []string{stateBoard, "FdaMSP"}},
+		{"one organisation, no regulator", "GenericoMSP", "", []string{"GenericoMSP"}},
+		{"several organisations, no regulator", stateBoard, "has no " + stateBoard + "/ folder", []string{"GenericoMSP", "MainStreetMSP"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ids := filepath.Join(t.TempDir(), "identities")
+			for _, org := range tt.held {
+				writeFabricIdentity(t, ids, org)
+			}
+			logs := &testenv.Buffer{}
+			p := &platform{log: slog.New(slog.NewJSONHandler(logs, nil))}
+			p.cfg.Ledger, p.cfg.Fabric.Identities, p.cfg.Regulators = config.LedgerFabric, ids, []string{stateBoard, "FdaMSP"}
+			if got := p.projectionOrg(); got != tt.want {
+				t.Errorf("reads as %s, want %s", got, tt.want)
+			}
+			if warned := strings.Contains(logs.String(), `"level":"WARN"`); warned != (tt.warn != "") || !strings.Contains(logs.String(), tt.warn) {
+				t.Errorf("logs %s, want a warning containing %q", logs.String(), tt.warn)
+			}
+		})
+	}
 }

@@ -36,11 +36,9 @@ func mountIngest(ctx context.Context, p *platform) error {
 		Tracer:        p.tracing.Tracer("rxledger/ingest"),
 	}
 	// The projection reads event bodies as a regulator, which holds a copy
-	// of every event: the first, as the consortium file or --regulators
-	// lists them.
+	// of every event, or on a node of one organisation as that one.
 	regulators := p.regulators()
-	cfg.ProjectionOrg, cfg.Regulators = regulators[0], regulators
-	p.checkFabricReader()
+	cfg.ProjectionOrg, cfg.Regulators = p.projectionOrg(), regulators
 	svc, err := ingest.New(cfg)
 	if err != nil {
 		return err
