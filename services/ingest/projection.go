@@ -25,9 +25,9 @@ import (
 
 // projection follows the ledger's blocks into the index.
 type projection struct {
-	l      ledger.Ledger
-	idx    *index
-	org    string
+	l   ledger.Ledger
+	idx *index
+	org string
 	// own is set when org is no regulator: it holds copies of the events
 	// it is party to only, so the index holds those, and the others are
 	// passed over without a read.

@@ -3,10 +3,10 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"slices"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
