@@ -52,6 +52,16 @@ func TestRefusals(t *testing.T) {
 		// Minutes ahead of the ledger's clock pass (the other rows' events
 		// are); two hours ahead is a date that has not come.
 		{"event in the future", base, mfr, []epcis.Event{at(shipEv(whsGLN, a), 120)}, chaincode.CodeInvalid, "event-time-in-future", 0, ""},
+		{"an observation saying stolen", base, mfr, []epcis.Event{func() epcis.Event {
+			e := at(stepEv("inspecting", a), 3)
+			e.Disposition = "urn:epcglobal:cbv:disp:stolen"
+			return e
+		}()}, chaincode.CodeInvalid, "disposition-not-applied", 0, ""},
+		{"an observation saying dispensed", base, whs, []epcis.Event{func() epcis.Event {
+			e := at(stepEv("", b), 3)
+			e.Disposition = "dispensed"
+			return e
+		}()}, chaincode.CodeInvalid, "disposition-not-applied", 0, ""},
 		{"lot required", nil, mfr, []epcis.Event{commissionEv("", "2027-03-31", a)}, chaincode.CodeInvalid, "lot-required", 0, a},
 		{"expiry required", nil, mfr, []epcis.Event{commissionEv("L1", "", a)}, chaincode.CodeInvalid, "expiry-required", 0, a},
 		{"bad expiry", nil, mfr, []epcis.Event{commissionEv("L1", "2027-13-01", a)}, chaincode.CodeInvalid, "bad-expiry", 0, ""},

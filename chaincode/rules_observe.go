@@ -35,9 +35,30 @@ import (
 // to the event (it gets a private copy), as do owning-party sources and
 // destinations.
 
+// changingDispositions are the CBV dispositions that say a package's state
+// changed in a way an observation does not apply: left the supply chain
+// (dispensed, retail_sold, destroyed, disposed), recalled, or stolen or not
+// matching its records (DSCSA suspect product). An observation with one is
+// refused (disposition-not-applied) rather than anchored while every
+// verification went on answering as before.
+var changingDispositions = map[string]string{
+	"dispensed":         "capture it with bizStep dispensing",
+	"retail_sold":       "capture it with bizStep dispensing",
+	"destroyed":         "capture it with bizStep destroying",
+	"disposed":          "capture it with bizStep destroying",
+	"recalled":          "the GTIN's owner recalls the lot with RecallLot (rxledger: POST /lots/{gtin}/{lot}/recall)",
+	"stolen":            "flag the package with SetInvestigation (rxledger: PUT /items/{epc}/investigation)",
+	"no_pedigree_match": "flag the package with SetInvestigation (rxledger: PUT /items/{epc}/investigation)",
+}
+
 // observe applies an observation event: checks only, no state change.
 func (ec *eventCtx) observe() error {
 	ev := ec.ev
+	if disp := epcis.ShortCBV(epcis.Disposition, ev.Disposition); changingDispositions[disp] != "" {
+		return ec.fail(CodeInvalid, "disposition-not-applied", "",
+			"disposition %s with bizStep %q would change the packages' state, which an observation does not: %s",
+			disp, ev.BizStep, changingDispositions[disp])
+	}
 	for _, epc := range ev.EPCList {
 		if err := ec.observeInstance(epc); err != nil {
 			return err
