@@ -44,12 +44,17 @@ func pack(minute int, parent string, children ...string) epcis.Event {
 		EventTime: at(minute), EventTimeZoneOffset: "+00:00", ParentID: parent, ChildEPCs: children, BizLocation: mfrSGLN}
 }
 
+// ship is a shipping event with what DSCSA's transaction information needs:
+// the owning parties, a purchase order and the seller's transaction
+// statement (the GS1 US guideline's extension).
 func ship(minute int, from, to string, epcs ...string) epcis.Event {
 	return epcis.Event{Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: "shipping", Disposition: "in_transit",
 		EventTime: at(minute), EventTimeZoneOffset: "+00:00", EPCList: epcs, BizLocation: from,
 		BizTransactionList: []epcis.BizTransaction{{Type: "po", Value: "urn:epcglobal:cbv:bt:0312345000004:PO-1"}},
 		SourceList:         []epcis.SourceDest{{Type: "owning_party", Value: from}, {Type: "location", Value: from}},
-		DestinationList:    []epcis.SourceDest{{Type: "owning_party", Value: to}, {Type: "location", Value: to}}}
+		DestinationList:    []epcis.SourceDest{{Type: "owning_party", Value: to}, {Type: "location", Value: to}},
+		Extensions: []epcis.Element{{Space: epcis.NSGS1USHealthcare, Local: "dscsaTransactionStatement",
+			Children: []epcis.Element{{Space: epcis.NSGS1USHealthcare, Local: "affirmTransactionStatement", Text: "true"}}}}}
 }
 
 func receive(minute int, at string, epcs ...string) epcis.Event {

@@ -62,6 +62,9 @@ func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sou
 			missing = append(missing, noT3Warning(buyer, why))
 			continue
 		}
+		if t.Statement == "" {
+			missing = append(missing, noStatementWarning(buyer))
+		}
 		out = append(out, t)
 	}
 	return out, missing, lerr
@@ -75,6 +78,15 @@ func noT3Warning(buyer, why string) string {
 		to += " to " + buyer
 	}
 	return to + " were recorded without transaction information (T3): " + why
+}
+
+// noStatementWarning tells a capture job's caller that the transaction
+// information of its sale to buyer was recorded without the DSCSA
+// transaction statement, which the seller must give.
+func noStatementWarning(buyer string) string {
+	return "the transaction information of the sale to " + buyer + " was recorded without a transaction statement (TS): " +
+		"DSCSA requires the seller's; the GS1 US guideline carries it as gs1ushc:dscsaTransactionStatement with " +
+		"affirmTransactionStatement true, in the document's header or the shipping event (" + epcis.NSGS1USHealthcare + ")"
 }
 
 func isShipping(e *epcis.Event) bool { return epcis.ShortCBV(epcis.BizStep, e.BizStep) == "shipping" }

@@ -74,6 +74,14 @@ func TestShipmentWithoutT3IsReported(t *testing.T) {
 	if j := e.mustCapture(mfr, ctJSON, encode(t, document(ship(3, mfrSGLN, whsSGLN, b...)), "json")); len(j.T3) != 1 || len(j.Warnings) != 0 {
 		t.Fatalf("a shipment with T3: job %+v", j)
 	}
+	// Without the seller's transaction statement the T3 is recorded, and
+	// the job says it lacks the statement.
+	noTS := ship(4, mfrSGLN, whsSGLN, sgtin("NT5"))
+	noTS.Extensions = nil
+	j = e.mustCapture(mfr, ctJSON, encode(t, document(commission(3, "NT", sgtin("NT5")), noTS), "json"))
+	if len(j.T3) != 1 || len(j.Warnings) != 1 || !strings.Contains(j.Warnings[0], "without a transaction statement") {
+		t.Fatalf("a shipment without a transaction statement: job %+v", j)
+	}
 	// In one document, a shipment to a buyer without a source owning_party
 	// leaves the T3 of the shipment to another buyer.
 	c, d := []string{sgtin("NT3")}, []string{sgtin("NT4")}
