@@ -34,22 +34,9 @@ func checkWALTail(fs vfs.FS, dir string, height uint64) error {
 	if fs == nil {
 		fs = vfs.Default
 	}
-	names, err := fs.List(dir)
-	if err != nil {
-		return fmt.Errorf("read write-ahead logs: %w", err)
-	}
-	name, num := "", uint64(0)
-	for _, f := range names {
-		n, err := strconv.ParseUint(strings.TrimSuffix(f, ".log"), 10, 64)
-		if err != nil || !strings.HasSuffix(f, ".log") {
-			continue
-		}
-		if name == "" || n > num {
-			name, num = f, n
-		}
-	}
-	if name == "" {
-		return nil
+	name, num, err := newestLog(fs, dir)
+	if err != nil || name == "" {
+		return err
 	}
 	f, err := fs.Open(fs.PathJoin(dir, name))
 	if err != nil {
@@ -76,6 +63,26 @@ func checkWALTail(fs vfs.FS, dir string, height uint64) error {
 			name, stop, at, height)
 	}
 	return nil
+}
+
+// newestLog returns the name and number of the newest write-ahead log in
+// dir ("" when there is none).
+func newestLog(fs vfs.FS, dir string) (string, uint64, error) {
+	names, err := fs.List(dir)
+	if err != nil {
+		return "", 0, fmt.Errorf("read write-ahead logs: %w", err)
+	}
+	name, num := "", uint64(0)
+	for _, f := range names {
+		n, err := strconv.ParseUint(strings.TrimSuffix(f, ".log"), 10, 64)
+		if err != nil || !strings.HasSuffix(f, ".log") {
+			continue
+		}
+		if name == "" || n > num {
+			name, num = f, n
+		}
+	}
+	return name, num, nil
 }
 
 // walStop returns the offset of the first record of the log that cannot be
@@ -111,6 +118,23 @@ const (
 
 var walCRC = crc32.MakeTable(crc32.Castagnoli)
 
+// walChunk reads the header of the chunk at pos of raw, a block of log num:
+// its type, where the next chunk starts (-1: not a chunk of a recyclable
+// log, or longer than the block), and whether its checksum and log number
+// hold.
+func walChunk(raw []byte, pos int, num uint32) (typ byte, next int, intact bool) {
+	h := raw[pos : pos+walHeaderLen]
+	length, typ := int(binary.LittleEndian.Uint16(h[4:6])), h[6]
+	next = pos + walHeaderLen + length
+	if typ < walFullChunk || typ > walLastChunkOf || next > len(raw) {
+		return typ, -1, false
+	}
+	c := crc32.Checksum(raw[pos+6:next], walCRC)
+	intact = binary.LittleEndian.Uint32(h[0:4]) == (c>>15|c<<17)+0xa282ead8 &&
+		binary.LittleEndian.Uint32(h[7:11]) == num
+	return typ, next, intact
+}
+
 // intactRecordAfter returns the offset of the first intact start of a
 // record (a full or first chunk of log num, whose checksum holds) after the
 // record at stop, walking the chunks of every block of the log (size
@@ -128,15 +152,10 @@ func intactRecordAfter(log io.ReaderAt, size int64, stop int, num uint32) (int, 
 			pos, skip = stop-block, true // the unreadable record's own first chunk
 		}
 		for pos+walHeaderLen <= len(raw) {
-			h := raw[pos : pos+walHeaderLen]
-			length, typ := int(binary.LittleEndian.Uint16(h[4:6])), h[6]
-			next := pos + walHeaderLen + length
-			if typ < walFullChunk || typ > walLastChunkOf || next > len(raw) {
+			typ, next, intact := walChunk(raw, pos, num)
+			if next < 0 {
 				break
 			}
-			c := crc32.Checksum(raw[pos+6:next], walCRC)
-			intact := binary.LittleEndian.Uint32(h[0:4]) == (c>>15|c<<17)+0xa282ead8 &&
-				binary.LittleEndian.Uint32(h[7:11]) == num
 			if !intact && !skip {
 				break
 			}
