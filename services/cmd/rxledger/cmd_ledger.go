@@ -21,7 +21,9 @@ import (
 //
 //	rxledger ledger verify --data DIR   recompute the hash chain and check the
 //	                                    state, history and private data against
-//	                                    the blocks; exit 1 naming the first bad block
+//	                                    the blocks, and that no block the chain
+//	                                    tip record names is lost; exit 1 naming
+//	                                    the first bad or missing block
 //	rxledger ledger info --data DIR     height, last block hash and time
 //	rxledger ledger keygen --out FILE   a new ed25519 signing key for an
 //	                                    organisation: private seed to FILE,
@@ -52,9 +54,11 @@ DIR is the data directory of 'rxledger serve' (its ledger/ subdirectory is
 read) or the embedded ledger's own directory.
 
 subcommands:
-  verify --data DIR   recompute every block's hashes and the hash chain, and check the
-                      world state, history and private data against the blocks;
-                      exit 1 naming the first block that does not match
+  verify --data DIR   recompute every block's hashes and the hash chain, check the
+                      world state, history and private data against the blocks, and
+                      check that the store holds every block its chain tip record
+                      (CHAIN-TIP) says was committed; exit 1 naming the first block
+                      that does not match or is missing
   verify --data DIR --consortium FILE
                       also check transaction signatures against an independent copy
                       of the consortium file (default: the one in the genesis block)
@@ -130,6 +134,9 @@ func ledgerVerify(args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		fmt.Fprintf(stderr, "rxledger ledger verify: %v\n", err)
 		return 1
+	}
+	for _, note := range report.Notes {
+		fmt.Fprintf(stderr, "rxledger ledger verify: note: %s\n", note)
 	}
 	fmt.Fprintf(stdout, "ok: %d blocks, tip %s\n", report.Height, report.Tip)
 	fmt.Fprintf(stdout, "%d transactions (%d valid), %d writes, %d state keys, %d private values\n",

@@ -111,9 +111,13 @@ func (l *Ledger) commitBlock(batch []*executed) {
 		return
 	}
 
+	// The block is durable: record it as the chain tip outside the store
+	// before anyone is told it committed (see TipRecordFile).
+	h := b.hash()
+	l.tipRec.record(num+1, h)
 	l.recent.trim(num + 1)
 	l.mu.Lock()
-	l.height, l.tip = num+1, b.hash()
+	l.height, l.tip = num+1, h
 	if !l.closed {
 		close(l.changed)
 		l.changed = make(chan struct{})

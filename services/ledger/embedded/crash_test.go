@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +27,7 @@ const crashDirEnv = "RXLEDGER_EMBEDDED_CRASH_DIR"
 
 // TestCrashHelperProcess is not a test: run by TestCrashRecovery in a child
 // process, it submits transactions from many goroutines until it is killed,
-// printing "ACK <txid> <key> <value>" for each acknowledged one.
+// printing "ACK <txid> <key> <value> <block>" for each acknowledged one.
 func TestCrashHelperProcess(t *testing.T) {
 	dir := os.Getenv(crashDirEnv)
 	if dir == "" {
@@ -38,9 +39,9 @@ func TestCrashHelperProcess(t *testing.T) {
 		os.Exit(3)
 	}
 	var out sync.Mutex
-	ack := func(id, key, val string) {
+	ack := func(r ledger.Receipt, key, val string) {
 		out.Lock()
-		fmt.Fprintf(os.Stdout, "ACK %s %s %s\n", id, key, val) // unbuffered: one write per line
+		fmt.Fprintf(os.Stdout, "ACK %s %s %s %d\n", r.TxID, key, val, r.Block) // unbuffered: one write per line
 		out.Unlock()
 	}
 	run := fmt.Sprintf("%x", rand.Uint64())
@@ -53,7 +54,7 @@ func TestCrashHelperProcess(t *testing.T) {
 				if w%4 == 0 { // contended counters: some commits, some MVCC conflicts
 					r, err := l.Submit(context.Background(), mfr, ledger.Transaction{Function: "incr", Args: []string{fmt.Sprintf("ctr%d", i%2)}})
 					if err == nil {
-						ack(r.TxID, fmt.Sprintf("ctr%d", i%2), string(r.Result))
+						ack(r, fmt.Sprintf("ctr%d", i%2), string(r.Result))
 					}
 					continue
 				}
@@ -63,14 +64,17 @@ func TestCrashHelperProcess(t *testing.T) {
 					fmt.Fprintf(os.Stderr, "submit: %v\n", err)
 					os.Exit(4)
 				}
-				ack(r.TxID, key, val)
+				ack(r, key, val)
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-type ackRecord struct{ key, val string }
+type ackRecord struct {
+	key, val string
+	block    uint64
+}
 
 // runUntilKilled starts the helper on dir, kills it with SIGKILL after a
 // random number of acknowledgements and a random pause, and returns every
@@ -95,10 +99,14 @@ func runUntilKilled(t *testing.T, dir string, rng *rand.Rand) map[string]ackReco
 	killed := false
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) != 4 || f[0] != "ACK" {
+		if len(f) != 5 || f[0] != "ACK" {
 			continue
 		}
-		acks[f[1]] = ackRecord{f[2], f[3]}
+		block, err := strconv.ParseUint(f[4], 10, 64)
+		if err != nil {
+			continue
+		}
+		acks[f[1]] = ackRecord{f[2], f[3], block}
 		if !killed && len(acks) >= killAfter {
 			killed = true
 			go func() {
@@ -130,6 +138,19 @@ func TestCrashRecovery(t *testing.T) {
 		acks := runUntilKilled(t, dir, rng)
 		for id, a := range acks {
 			all[id] = a
+		}
+		// The chain tip record is written before a block's submitters are
+		// answered, so a kill -9 leaves it naming every acknowledged block
+		// (it may lag the store by the block being answered, never lead
+		// it: Verify and the reopen below would refuse that).
+		rec, err := readTipRecord(vfs.Default, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range acks {
+			if rec.state != tipValid || rec.height <= a.block {
+				t.Fatalf("round %d: the chain tip record %+v does not cover acknowledged block %d", round, rec, a.block)
+			}
 		}
 		if _, err := Verify(dir); err != nil {
 			t.Fatalf("round %d: verify after kill -9: %v", round, err)
@@ -249,7 +270,7 @@ func TestAcknowledgedSurvivesPowerLoss(t *testing.T) {
 					return
 				}
 				mu.Lock()
-				acks[r.TxID] = ackRecord{key, val}
+				acks[r.TxID] = ackRecord{key, val, r.Block}
 				mu.Unlock()
 			}
 		}()

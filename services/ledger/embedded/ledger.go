@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +45,8 @@ type Ledger struct {
 	// writtenValues are their stored values (version and value, in the
 	// block's batch; nil for a deletion), committer-owned.
 	writtenValues [][]byte
-	values        *stateCache // current values of state keys read often
+	values        *stateCache  // current values of state keys read often
+	tipRec        *tipRecorder // the chain tip record; committer-owned after Open
 
 	mu      sync.Mutex
 	closed  bool
@@ -74,7 +76,8 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
-	if err := checkStoredFormat(dir, opts, cons); err != nil {
+	rec, err := checkStoredFormat(dir, opts, cons)
+	if err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	db, err := openStore(dir, opts, false)
@@ -105,11 +108,37 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	l.height, l.tip = height, tip
+	l.logTipRecord(dir, rec, height, created)
+	fs := opts.fs
+	if fs == nil {
+		fs = vfs.Default
+	}
+	if l.tipRec, err = openTipRecorder(fs, dir, rec, height, tip, l.log); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
 	l.recent = newRecentWrites(height, recentWritesLimit)
 	l.log.Info("ledger open", "dir", dir, "height", height, "tip", tip.String())
 	l.startStateScan(created)
 	go l.commitLoop()
 	return l, nil
+}
+
+// logTipRecord says what Open found of the chain tip record, rec, when it is
+// not in step with the store's height (a new ledger has none).
+func (l *Ledger) logTipRecord(dir string, rec tipRecord, height uint64, created bool) {
+	path := filepath.Join(dir, TipRecordFile)
+	switch {
+	case rec.state == tipMissing && !created:
+		l.log.Info("no chain tip record: writing one (a ledger written before there was one, or an older copy accepted by deleting it)",
+			"file", path, "height", height)
+	case rec.state == tipTorn:
+		l.log.Warn("the chain tip record is torn, as by a crash or power loss while it was written: ignored and written again",
+			"file", path, "problem", rec.why, "height", height)
+	case rec.state == tipValid && rec.height < height:
+		l.log.Info("the chain tip record lagged the store, as after a crash or power loss: brought up to date",
+			"file", path, "recorded", rec.height, "height", height)
+	}
 }
 
 // checkGenesis checks the store's format and that cons can run the ledger
@@ -195,39 +224,51 @@ func checkFormat(r pebble.Reader, dir string) error {
 
 // checkStoredFormat refuses a store already in dir that was written in
 // another storage format, for another consortium than cons or one that
-// lacks an organisation of its genesis block (checkGenesis), or whose
-// write-ahead log hides committed blocks (checkWALTail), reading it
-// read-only: opening a Pebble store for
-// writing replays its log into a new table, writes a new manifest and
-// options file and deletes the obsolete ones, which a store this build
-// refuses must not undergo. A directory without a store, or with a store
-// that has no chain tip yet, passes.
-func checkStoredFormat(dir string, opts Options, cons *Consortium) error {
+// lacks an organisation of its genesis block (checkGenesis), whose
+// write-ahead log hides committed blocks (checkWALTail), or that lacks
+// blocks its chain tip record says were committed (checkTipRecord), reading
+// it read-only: opening a Pebble store for writing replays its log into a
+// new table, writes a new manifest and options file and deletes the
+// obsolete ones, which a store this build refuses must not undergo (nor
+// one whose log is to be examined). A directory without a store, or with a
+// store that has no chain tip yet, passes unless its chain tip record names
+// blocks. It returns the chain tip record as it found it.
+func checkStoredFormat(dir string, opts Options, cons *Consortium) (tipRecord, error) {
 	fs := opts.fs
 	if fs == nil {
 		fs = vfs.Default
 	}
+	rec, err := readTipRecord(fs, dir) // before the store (see readTipRecord)
+	if err != nil {
+		return rec, err
+	}
 	desc, err := pebble.Peek(dir, fs)
 	if err != nil {
-		return fmt.Errorf("open store %s: %w", dir, err)
+		return rec, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	if !desc.Exists {
-		return nil
+		return rec, checkTipRecord(nil, fs, dir, rec, 0)
 	}
 	opts.CacheBytes = scanCacheBytes
 	db, err := openStore(dir, opts, true)
 	if err != nil {
-		return err
+		return rec, err
 	}
 	defer db.Close()
 	height, _, err := readTip(db)
-	if err != nil || height == 0 {
-		return err
+	if err != nil {
+		return rec, err
+	}
+	if height == 0 {
+		return rec, checkTipRecord(db, fs, dir, rec, 0)
 	}
 	if err := checkGenesis(db, dir, cons); err != nil { // the format, then the consortium
-		return err
+		return rec, err
 	}
-	return checkWALTail(opts.fs, dir, height)
+	if err := checkWALTail(opts.fs, dir, height); err != nil {
+		return rec, err
+	}
+	return rec, checkTipRecord(db, fs, dir, rec, height)
 }
 
 // encodeTip encodes the chain tip record.
@@ -423,10 +464,14 @@ func (l *Ledger) Close() error {
 	l.inflight.Wait()
 	close(l.queue)
 	<-l.committerDone
+	tipErr := l.tipRec.close()
 	l.stopStateScan()
 	l.values.close()
 	if err := guard(l.db.Close); err != nil {
 		return fmt.Errorf("close ledger: %w", err)
+	}
+	if tipErr != nil {
+		return fmt.Errorf("close ledger: the chain tip record: %w", tipErr)
 	}
 	return nil
 }

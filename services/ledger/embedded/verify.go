@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 )
 
 // VerifyError says which block a verification failure concerns and what
@@ -15,9 +16,14 @@ import (
 type VerifyError struct {
 	Block  uint64
 	Detail string
+	// Err is the error found, when it has a type of its own (such as a
+	// *LostBlocksError).
+	Err error
 }
 
 func (e *VerifyError) Error() string { return fmt.Sprintf("block %d: %s", e.Block, e.Detail) }
+
+func (e *VerifyError) Unwrap() error { return e.Err }
 
 func badBlock(n uint64, format string, args ...any) *VerifyError {
 	return &VerifyError{Block: n, Detail: fmt.Sprintf(format, args...)}
@@ -32,6 +38,9 @@ type VerifyReport struct {
 	Writes       int    // public writes of valid transactions (= history entries)
 	StateKeys    int    // keys in the world state
 	PrivateKeys  int    // private values
+	// Notes are what an operator should know that is not a failure: a
+	// chain tip record that is missing, torn or lags the store.
+	Notes []string
 }
 
 // Verify checks the ledger stored in dir without changing it (the ledger must
@@ -42,8 +51,11 @@ type VerifyReport struct {
 // that the world state is what those writes leave, and that every private
 // value is the last one written and hashes to what its block recorded, and
 // that no damaged record of the write-ahead log hides the blocks after it
-// (checkWALTail). The first problem found is returned as a *VerifyError
-// naming the block concerned.
+// (checkWALTail), and that the store holds every block the chain tip record
+// (TipRecordFile) says was committed, the last one as recorded
+// (checkTipRecord). The first problem found is returned as a *VerifyError
+// naming the block concerned (wrapping a *LostBlocksError for blocks
+// lost).
 func Verify(dir string) (*VerifyReport, error) { return VerifyWith(dir, nil) }
 
 // VerifyWith is Verify checking transaction signatures against the public
@@ -53,6 +65,10 @@ func Verify(dir string) (*VerifyReport, error) { return VerifyWith(dir, nil) }
 // a transaction by an organisation it does not list fails too.
 func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	rec, err := readTipRecord(vfs.Default, dir) // before the store (see readTipRecord)
+	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	db, err := openReadOnly(dir)
@@ -66,6 +82,17 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	}
 	if err := checkWALTail(nil, dir, v.report.Height); err != nil {
 		return nil, err
+	}
+	if err := checkTipRecord(db, nil, dir, rec, v.report.Height); err != nil {
+		var lost *LostBlocksError
+		if errors.As(err, &lost) {
+			return nil, &VerifyError{Block: lost.FirstMissing(), Err: lost,
+				Detail: lost.Detail() + ". The store lost blocks it had acknowledged as committed. " + lost.Advice()}
+		}
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	if note := rec.note(dir, v.report.Height); note != "" {
+		v.report.Notes = append(v.report.Notes, note)
 	}
 	if err := v.state(); err != nil {
 		return nil, err
