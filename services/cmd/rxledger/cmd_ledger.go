@@ -127,9 +127,13 @@ func ledgerVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	report, err := embedded.VerifyWith(dir, cons)
 	var bad *embedded.VerifyError
+	var damaged *embedded.DamagedStoreError
 	switch {
 	case errors.As(err, &bad):
 		fmt.Fprintf(stderr, "rxledger ledger verify: FAILED at block %d: %s\n", bad.Block, bad.Detail)
+		return 1
+	case errors.As(err, &damaged):
+		fmt.Fprintf(stderr, "rxledger ledger verify: FAILED: %v\n", damaged)
 		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "rxledger ledger verify: %v\n", err)

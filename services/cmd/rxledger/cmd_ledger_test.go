@@ -230,6 +230,44 @@ func TestLostBlockIsReported(t *testing.T) {
 	}
 }
 
+// TestDamagedOlderLogIsReported: a byte altered in a write-ahead log that a
+// newer log follows (here an empty one, as the store leaves a log it has
+// just switched to) keeps the store from opening; verify and serve say
+// that the log is damaged, which, and what to do, rather than only the
+// store's "error when replaying WAL".
+func TestDamagedOlderLogIsReported(t *testing.T) {
+	data, log := damagedData(t)
+	writeFile(t, filepath.Join(filepath.Dir(log), "000100.log"), "")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"ledger", "verify", "--data", data}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("verify of the intact store beside an empty newer log: exit %d: %s", code, stderr.String())
+	}
+	flipAt(t, log, -200)
+
+	stdout.Reset()
+	stderr.Reset()
+	code := run(context.Background(), []string{"ledger", "verify", "--data", data}, strings.NewReader(""), &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("verify exit %d, want 1; stdout %s; stderr %s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"FAILED: the store in", "is damaged", "write-ahead log " + filepath.Base(log), "block 4",
+		"cannot say for certain", "Do not serve", "restore it from a backup"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("verify stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+
+	code, out, errOut := serveOn(t, data, "--roles", "ingest")
+	if code != 1 || strings.Contains(out, "rxledger serving") {
+		t.Fatalf("serve exit %d, want 1; stdout %s; stderr %s", code, out, errOut)
+	}
+	for _, want := range []string{"is damaged", "write-ahead log " + filepath.Base(log), "Do not serve"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("serve stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
 // TestVerifyNotesATornTipRecord: a torn chain tip record is a note, not a
 // failure.
 func TestVerifyNotesATornTipRecord(t *testing.T) {

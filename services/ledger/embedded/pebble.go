@@ -15,7 +15,8 @@ import (
 // small tables, large memtables (128 MiB: commissioning writes about 1 KB per
 // serial, and fewer, larger flushes cut compaction work; measured about 10 %
 // less CPU per commissioned serial than 64 MiB, see BENCHMARKS.md), and the
-// store's own log lines routed to slog.
+// store's own log lines routed to slog. A store that does not open because
+// a file of it is damaged is a *DamagedStoreError.
 func openStore(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref()
@@ -51,6 +52,9 @@ func openStore(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
 	if err != nil {
 		if lockedByAnother(err) {
 			return nil, fmt.Errorf("open store %s: it is in use by another process (an embedded ledger is open in one process at a time: stop the other, or run the roles as separate processes on --ledger fabric): %w", dir, err)
+		}
+		if pebble.IsCorruptionError(err) {
+			return nil, damagedStore(opts.fs, dir, err)
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}

@@ -55,7 +55,8 @@ type VerifyReport struct {
 // (TipRecordFile) says was committed, the last one as recorded
 // (checkTipRecord). The first problem found is returned as a *VerifyError
 // naming the block concerned (wrapping a *LostBlocksError for blocks
-// lost).
+// lost). A store Pebble cannot open because a file of it is damaged is a
+// *DamagedStoreError.
 func Verify(dir string) (*VerifyReport, error) { return VerifyWith(dir, nil) }
 
 // VerifyWith is Verify checking transaction signatures against the public
