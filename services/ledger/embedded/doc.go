@@ -20,6 +20,25 @@
 //     previous header, the hash of its transactions and the hash of the state
 //     changes it made; Verify (and `rxledger ledger verify`) recomputes all of
 //     it and checks the state and history against the blocks.
+//   - Acknowledged blocks are not lost silently. Pebble reads an unreadable
+//     last record of its newest write-ahead log as the torn tail of a crash
+//     and drops it, so damage to the last block committed would leave a
+//     shorter chain that is whole. After each block is durable, and before
+//     its submitters are answered, the committer therefore writes the chain
+//     tip record (TipRecordFile, CHAIN-TIP in the ledger directory: height,
+//     last block hash, CRC-32C) in place, without fsync: it never leads the
+//     store, and may lag it after a crash or power loss, which is no alarm.
+//     Open and Verify read it before the store; one above the store's
+//     height, or naming another block at its height, is a *LostBlocksError
+//     (Verify: a *VerifyError naming the first missing block): Open refuses
+//     the directory, changing nothing. A torn record is ignored with a
+//     warning and a missing one (a store older than the record) is written
+//     at Open; an operator restoring an older copy on purpose deletes the
+//     file to accept it. Damage in the middle of the newest log is found
+//     from the intact records after it (checkWALTail); a damaged log that a
+//     newer one follows keeps Pebble from opening the store at all, which is
+//     a *DamagedStoreError naming the log and, as far as the intact records
+//     around it tell, the block.
 //   - Invalid transactions are recorded in their block with their validation
 //     code, as Fabric does, so a replay is faithful.
 //   - Private data lives in a separate keyspace per collection
@@ -50,7 +69,9 @@
 //
 // # Storage layout
 //
-// One Pebble store; keys start with a byte naming their space (see keys.go):
+// One Pebble store, and beside its files the chain tip record (CHAIN-TIP,
+// one line: see TipRecordFile); keys start with a byte naming their space
+// (see keys.go):
 // the chain tip (height and last block hash), the storage format version
 // (4; a directory of another format is refused, see FormatError), blocks by
 // number, the world state (version + value), history index records, and
