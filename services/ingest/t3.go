@@ -188,7 +188,11 @@ func productsOf(ctx context.Context, events []epcis.Event, info *epcis.Transacti
 		case ev.Type == epcis.ObjectEventType && ev.Action == epcis.ActionAdd && epcis.ShortCBV(epcis.BizStep, ev.BizStep) == "commissioning":
 			p.commissioned(ev.EPCList, ev.ILMD)
 		case ev.Type == epcis.TransformationEventType:
-			p.commissioned(ev.OutputEPCList, ev.ILMD)
+			if err = p.retire(ev.InputEPCList); err == nil {
+				p.commissioned(ev.OutputEPCList, ev.ILMD)
+			}
+		case ev.Type == epcis.ObjectEventType && retiring[epcis.ShortCBV(epcis.BizStep, ev.BizStep)]:
+			err = p.retire(ev.EPCList)
 		case ev.Type == epcis.AggregationEventType && ev.Action == epcis.ActionAdd:
 			err = p.pack(ev.ParentID, ev.ChildEPCs)
 		case ev.Type == epcis.AggregationEventType && ev.Action == epcis.ActionDelete:
@@ -230,6 +234,10 @@ func productsOf(ctx context.Context, events []epcis.Event, info *epcis.Transacti
 	}
 	return lines, nil
 }
+
+// retiring are the steps after which a package has left its container
+// (the chaincode's retire rule).
+var retiring = map[string]bool{"dispensing": true, "destroying": true, "decommissioning": true}
 
 // packing is what holds what while a document's events are followed: the
 // ledger's packing before the document, read as items come up, changed by
@@ -301,15 +309,50 @@ func (p *packing) load(c string) error {
 	if err != nil || cc == nil {
 		return err
 	}
-	if cc.Case != nil {
+	var custody *chaincode.Custody
+	switch {
+	case cc.Case != nil:
 		p.lot[c], p.expiry[c] = cc.Case.Lot, cc.Case.Expiry
+		custody = &cc.Case.Custody
+	case cc.Container != nil:
+		custody = &cc.Container.Custody
+	}
+	if _, placed := p.parent[c]; !placed && custody != nil && custody.Parent != "" {
+		p.parent[c] = custody.Parent // so that retiring it takes it out
 	}
 	for _, it := range cc.Items {
+		if p.known[it.ID] {
+			// Read before, with what it holds: it stays where the
+			// document's events have put it since (unpacked from a case
+			// read first, retired, packed elsewhere), and is listed here
+			// only if that is still this container.
+			if p.parent[it.ID] == it.Parent && !slices.Contains(p.children[it.Parent], it.ID) {
+				p.children[it.Parent] = append(p.children[it.Parent], it.ID)
+			}
+			continue
+		}
 		p.known[it.ID] = true
 		p.children[it.Parent] = append(p.children[it.Parent], it.ID)
 		p.parent[it.ID] = it.Parent
 		if it.Lot != "" {
 			p.lot[it.ID], p.expiry[it.ID] = it.Lot, it.Expiry
+		}
+	}
+	return nil
+}
+
+// retire takes items the document dispenses, destroys, decommissions or
+// transforms out of their containers, as the chaincode does: they are not
+// shipped with them.
+func (p *packing) retire(ids []string) error {
+	for _, id := range ids {
+		c := p.canon(id)
+		if err := p.load(c); err != nil {
+			return err
+		}
+		if parent, ok := p.parent[c]; ok {
+			p.children[parent] = slices.DeleteFunc(p.children[parent], func(x string) bool { return x == c })
+			delete(p.parent, c)
 		}
 	}
 	return nil

@@ -183,15 +183,18 @@ func TestT3ProductsFollowThePacking(t *testing.T) {
 	})
 	e.mustCapture(whs, ctJSON, encode(t, document(receive(6, whsSGLN, sscc("7"))), "json"))
 
-	t.Run("unpacked before shipping in the same document", func(t *testing.T) {
-		// The wholesaler takes P3 off the pallet and P1 out of the case,
-		// then ships the pallet: P2 (in the case) and P4 go.
-		unpackP3 := pack(7, sscc("7"), items[2])
-		unpackP3.Action, unpackP3.BizStep = epcis.ActionDelete, "unpacking"
+	t.Run("unpacked or destroyed before shipping in the same document", func(t *testing.T) {
+		// The wholesaler takes P1 out of the case (read before the
+		// pallet it is on), P3 off the pallet, destroys P4 (which leaves
+		// the pallet), then ships the pallet: only P2, in the case, goes.
 		unpackP1 := pack(7, caseEPC, items[0])
 		unpackP1.Action, unpackP1.BizStep = epcis.ActionDelete, "unpacking"
-		rec := readT3(t, pharm, e.mustCapture(whs, ctJSON, encode(t, document(unpackP3, unpackP1, ship(8, whsSGLN, pharmSGLN, sscc("7"))), "json")))
-		if len(rec.Products) != 1 || rec.Products[0].Quantity != 2 || !slices.Equal(rec.Products[0].Serials, []string{dl("P2"), dl("P4")}) ||
+		unpackP3 := pack(7, sscc("7"), items[2])
+		unpackP3.Action, unpackP3.BizStep = epcis.ActionDelete, "unpacking"
+		destroyP4 := receive(7, whsSGLN, items[3])
+		destroyP4.BizStep, destroyP4.Disposition = "destroying", "destroyed"
+		rec := readT3(t, pharm, e.mustCapture(whs, ctJSON, encode(t, document(unpackP1, unpackP3, destroyP4, ship(8, whsSGLN, pharmSGLN, sscc("7"))), "json")))
+		if len(rec.Products) != 1 || rec.Products[0].Quantity != 1 || !slices.Equal(rec.Products[0].Serials, []string{dl("P2")}) ||
 			rec.Products[0].Lot != "PL" || rec.Seller != whs || rec.Buyer != pharm {
 			t.Fatalf("T3 %+v", rec)
 		}
