@@ -43,6 +43,9 @@ const (
 	// prefixSkipped keys the events the projection organisation could not
 	// read (hash ID): the index is rebuilt once they read (prepare).
 	prefixSkipped = 's'
+	// prefixReader keys the organisation the index's events were read as:
+	// the index is rebuilt when another reads them (prepare).
+	prefixReader = 'r'
 )
 
 // indexFormat is the format of what the index holds, kept under the key v.

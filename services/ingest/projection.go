@@ -43,6 +43,10 @@ type projection struct {
 	checked atomic.Bool
 	// lastErr is the error of the last failed attempt (nil once it runs).
 	lastErr atomic.Pointer[error]
+	// started is set once prepare has checked, at the process's start, who
+	// the index was read as and whether it lacks events (rebuilding it
+	// then, not on a retry while captures read it).
+	started bool
 
 	mu      sync.Mutex
 	advance chan struct{} // closed and replaced whenever next moves
@@ -73,6 +77,46 @@ func (p *projection) prepare(ctx context.Context) error {
 			return err
 		}
 	}
+	if !p.started {
+		if err := p.checkReader(ctx); err != nil {
+			return err
+		}
+		p.started = true
+	}
+	if p.next.Load() == 0 {
+		p.log.Info("building the query index from block 0", "height", h)
+	}
+	p.mu.Lock()
+	p.checked.Store(true)
+	close(p.advance)
+	p.advance = make(chan struct{})
+	p.mu.Unlock()
+	return nil
+}
+
+// checkReader rebuilds the index, at start, when its events were read as
+// another organisation than now (a node given a regulator's identity after
+// it indexed its own organisation's events), or when events it could not
+// read then now read (the identity it lacked added).
+func (p *projection) checkReader(ctx context.Context) error {
+	key := []byte{prefixReader}
+	was, closer, err := p.idx.db.Get(key)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		was = nil
+	case err != nil:
+		return fmt.Errorf("query index: %w", err)
+	default:
+		was = slices.Clone(was)
+		closer.Close()
+	}
+	if was != nil && string(was) != p.org {
+		p.log.Warn("the query index was read as another organisation; rebuilding it", "was", string(was), "now", p.org)
+		p.next.Store(0)
+		if err := p.idx.reset(); err != nil {
+			return err
+		}
+	}
 	if skipped, err := p.firstSkipped(); err != nil {
 		return err
 	} else if skipped != "" {
@@ -91,14 +135,9 @@ func (p *projection) prepare(ctx context.Context) error {
 			return fmt.Errorf("read skipped event %s: %w", skipped, err)
 		}
 	}
-	if p.next.Load() == 0 {
-		p.log.Info("building the query index from block 0", "height", h)
+	if err := p.idx.db.Set(key, []byte(p.org), pebble.Sync); err != nil {
+		return fmt.Errorf("query index: %w", err)
 	}
-	p.mu.Lock()
-	p.checked.Store(true)
-	close(p.advance)
-	p.advance = make(chan struct{})
-	p.mu.Unlock()
 	return nil
 }
 

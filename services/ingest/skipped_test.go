@@ -78,3 +78,21 @@ func TestOwnEventsIndex(t *testing.T) {
 		t.Fatalf("after a restart: %v", idsOf(got))
 	}
 }
+
+// TestIndexRebuiltForAnotherReader: a node that indexed its own
+// organisation's events and is then given a regulator's identity (the
+// reader changes) rebuilds its index with every event.
+func TestIndexRebuiltForAnotherReader(t *testing.T) {
+	e := newEnv(t, true, func(c *ingest.Config) { c.ProjectionOrg, c.Regulators = whs, []string{reg} })
+	s := tellStory(t, e)
+	if got, _ := e.query(reg, ""); !slices.Equal(idsOf(got), s.ids("ship", "receive")) {
+		t.Fatalf("the wholesaler's own index: %v", idsOf(got))
+	}
+	e.cfg = func(c *ingest.Config) { c.ProjectionOrg, c.Regulators = reg, []string{reg} }
+	e.restart(true)
+	e.synced()
+	got, _ := e.query(reg, "")
+	if want := s.ids("commission", "containers", "pack", "ship", "receive", "later", "inspect"); !slices.Equal(idsOf(got), want) {
+		t.Fatalf("read as the regulator: %v, want %v", idsOf(got), want)
+	}
+}
