@@ -54,6 +54,15 @@ func (s *Service) mayRead(ctx context.Context, p auth.Principal, c *chaincode.Cu
 	return s.ownsGTIN(ctx, p.Org, serial)
 }
 
+// seesAll reports whether p sees an item's records whole: a regulator, or
+// the owner of the serial's lot (the GTIN's owner).
+func (s *Service) seesAll(ctx context.Context, p auth.Principal, serial *chaincode.SerialRecord) (bool, error) {
+	if s.regulator(p) {
+		return true, nil
+	}
+	return s.ownsGTIN(ctx, p.Org, serial)
+}
+
 // ownsGTIN reports whether org owns the lot of serial (false for nil): the
 // GTIN's owner that commissioned it, as the chaincode's investigation
 // rules and ReadLot know it.
@@ -102,4 +111,25 @@ func partyEntries(entries []chaincode.CustodyEntry, org string) []chaincode.Cust
 		after = in
 	}
 	return out
+}
+
+// redact blanks, in a custody record shown to org in part (not a
+// regulator, not the GTIN's owner), who else is in the package's trade:
+// unless org owns the package, the seller it was bought from (the owner's
+// supplier), the addressee of a shipment onwards (the owner's customer)
+// and who opened an investigation, each kept when it is org itself. Owner
+// stays: org deals with it, as the seller to it or the buyer from it.
+func redact(c *chaincode.Custody, org string) {
+	if c == nil || c.Owner == org {
+		return
+	}
+	if c.Seller != org {
+		c.Seller = ""
+	}
+	if c.ShipTo != org {
+		c.ShipTo = ""
+	}
+	if c.InvestigationBy != org {
+		c.InvestigationBy = ""
+	}
 }

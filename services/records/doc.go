@@ -46,7 +46,10 @@
 //     on its way to it, and in the history the entries it took part in:
 //     those that leave it the owner or the addressee, and the change right
 //     after each (a seller sees its buyer's receipt, not what the buyer did
-//     next); History.Restricted says entries were left out. Nothing to
+//     next); History.Restricted says entries were left out. In a package
+//     it does not own, such an organisation is not shown the owner's
+//     seller, the addressee of a shipment onwards, nor who opened an
+//     investigation, unless that is itself (redact). Nothing to
 //     show is 403, after the chaincode's 404 for an unknown EPC (which
 //     verification tells anyone anyway).
 //   - Regulator: a regulator key of a configured regulator organisation. A

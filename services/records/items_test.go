@@ -241,3 +241,34 @@ func TestT3(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { tt.check(t, e, none) })
 	}
 }
+
+// TestReadHidesOthersTrade: an organisation shown a package in part learns
+// who it deals with, not its counterpart's own trade: the pharmacy a
+// package is on its way to sees the wholesaler shipping it, not the
+// manufacturer the wholesaler bought it from.
+func TestReadHidesOthersTrade(t *testing.T) {
+	e := newEnv(t)
+	u := sgtin("T1")
+	e.mustCapture(mfr, nil, e.commission("LT", u), e.ship(whsSGLN, u))
+	e.mustCapture(whs, nil, e.step("receiving", u), e.ship(pharmSGLN, u))
+
+	var it records.Item
+	e.get(keyPha, itemPath(u, ""), &it)
+	if s := it.Serial; s == nil || s.Owner != whs || s.ShipTo != pharm || s.Seller != "" {
+		t.Fatalf("the addressee reads %+v: want the owner and itself, not the owner's supplier", it.Serial)
+	}
+	var h records.History
+	e.get(keyPha, itemPath(u, "/history"), &h)
+	if !h.Restricted || len(h.Entries) == 0 {
+		t.Fatalf("history %+v", h)
+	}
+	for _, en := range h.Entries {
+		if en.Serial != nil && en.Serial.Seller != "" && en.Serial.Seller != pharm {
+			t.Fatalf("the pharmacy's history names %s, the wholesaler's supplier: %+v", en.Serial.Seller, en.Serial)
+		}
+	}
+	e.get(keyWhs, itemPath(u, ""), &it) // its own package: whole
+	if s := it.Serial; s.Seller != mfr || s.ShipTo != pharm {
+		t.Fatalf("the owner reads %+v", s)
+	}
+}

@@ -291,6 +291,12 @@ func (s *Service) readItem(c *gin.Context, epc string, id chaincode.ItemID) {
 			p.Org, epc, c.Request.URL.EscapedPath()))
 		return
 	}
+	if all, err := s.seesAll(c.Request.Context(), p, serial); err != nil {
+		httpx.Fail(c, err)
+		return
+	} else if !all {
+		redact(cust, p.Org)
+	}
 	httpx.Respond(c, http.StatusOK, out)
 }
 
@@ -304,19 +310,19 @@ func (s *Service) history(c *gin.Context, epc string, id chaincode.ItemID) {
 		return
 	}
 	out := History{ID: id.DigitalLink(), Entries: entries}
-	all := s.regulator(p)
-	if !all {
-		var err error
-		if all, err = s.ownsGTIN(c.Request.Context(), p.Org, lastSerial(entries)); err != nil {
-			httpx.Fail(c, err)
-			return
-		}
+	all, err := s.seesAll(c.Request.Context(), p, lastSerial(entries))
+	if err != nil {
+		httpx.Fail(c, err)
+		return
 	}
 	if !all {
 		out.Entries, out.Restricted = partyEntries(entries, p.Org), true
 		if len(out.Entries) == 0 {
 			httpx.Fail(c, problem.New(problem.Forbidden, "%s took no part in the custody of %s", p.Org, epc))
 			return
+		}
+		for i := range out.Entries {
+			redact(custodyOfEntry(&out.Entries[i]), p.Org)
 		}
 	}
 	httpx.Respond(c, http.StatusOK, out)
