@@ -76,8 +76,9 @@ type Config struct {
 	MaxSortedEvents int
 	// RetryFirst and RetryMax space a job's tries while the ledger cannot
 	// be reached: RetryFirst (200ms if 0), doubling up to RetryMax (30s if
-	// 0). RetryFirst also spaces the retries of read conflicts.
-	RetryFirst, RetryMax time.Duration
+	// 0), for RetryBudget (an hour if 0), after which the job fails.
+	// RetryFirst also spaces the retries of read conflicts.
+	RetryFirst, RetryMax, RetryBudget time.Duration
 	// PartnerWait bounds how long a capture job waits for the projection to
 	// catch up with the ledger before it derives transaction information
 	// (which needs the partners' GLNs); 10s if 0.
@@ -121,6 +122,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RetryMax <= 0 {
 		c.RetryMax = 30 * time.Second
+	}
+	if c.RetryBudget <= 0 {
+		c.RetryBudget = time.Hour
 	}
 	if c.MaxSortedEvents <= 0 {
 		c.MaxSortedEvents = DefaultMaxSortedEvents

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,4 +89,27 @@ func TestCaptureWaitsOutAnOutage(t *testing.T) {
 	if err := json.Unmarshal(raw, &rec); err != nil || len(rec.Products) != 1 || rec.Products[0].Quantity != 2 {
 		t.Fatalf("T3 %s %v", raw, err)
 	}
+}
+
+// TestCaptureGivesUpAfterItsBudget: a ledger that stays unreachable for
+// longer than Config.RetryBudget fails the job, saying so, and the next
+// job of the organisation runs.
+func TestCaptureGivesUpAfterItsBudget(t *testing.T) {
+	var o *outageLedger
+	e := newEnv(t, true, func(c *ingest.Config) {
+		o = &outageLedger{Ledger: c.Ledger}
+		c.Ledger = o
+		c.RetryFirst, c.RetryMax, c.RetryBudget = time.Millisecond, 4*time.Millisecond, 50*time.Millisecond
+	})
+	o.mu.Lock()
+	o.submitDown = 1 << 30
+	o.mu.Unlock()
+	j := e.job(mfr, e.capture(mfr, ctJSON, encode(t, document(commission(0, "GB", sgtin("GB1"))), "json")))
+	if j.Success || len(j.Errors) != 1 || j.Errors[0].Code != problem.Unavailable || !strings.Contains(j.Errors[0].Detail, "capture it again") {
+		t.Fatalf("job %+v: want failed, the ledger unreachable, to capture again", j)
+	}
+	o.mu.Lock()
+	o.submitDown = 0
+	o.mu.Unlock()
+	e.mustCapture(mfr, ctJSON, encode(t, document(commission(0, "GB", sgtin("GB1"))), "json"))
 }

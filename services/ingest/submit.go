@@ -27,9 +27,11 @@ type captureWork struct {
 // conflictRetries is how often a job retries a read conflict (another
 // transaction changed what it reads; the chaincode decides again against
 // the new state) before the job fails. A ledger that cannot be reached is
-// waited for as long as the process runs (Config.RetryFirst doubling up to
-// Config.RetryMax between tries): the job was acknowledged with a 202 and
-// its document is on disk, so an outage never fails it.
+// waited for (Config.RetryFirst doubling up to Config.RetryMax between
+// tries) for Config.RetryBudget, an hour by default: the job was
+// acknowledged with a 202 and its document is on disk, so an outage of the
+// usual kind (a peer restarting) never fails it, and one document that
+// never gets through does not hold up its organisation's jobs for ever.
 const conflictRetries = 5
 
 // process submits one job as one Capture transaction and records the
@@ -49,6 +51,7 @@ func (s *Service) process(ctx context.Context, p *pending) {
 	log := s.log.With("captureID", rec.Job.CaptureID, "org", rec.Org)
 
 	conflicts, outages := 0, 0
+	var down time.Time // when the ledger was first found unreachable, in a row
 	for {
 		// Built again for each try: the transaction information reads the
 		// ledger, which a conflict says has moved.
@@ -67,7 +70,21 @@ func (s *Service) process(ctx context.Context, p *pending) {
 			return
 		}
 		var wait time.Duration
-		switch code := problem.CodeOf(err); {
+		code := problem.CodeOf(err)
+		if code != problem.Unavailable {
+			down = time.Time{}
+		} else if down.IsZero() {
+			down = time.Now()
+		}
+		switch {
+		case code == problem.Unavailable && time.Since(down) >= s.cfg.RetryBudget:
+			// Out of patience: one document that never gets through (an
+			// endorsement that always times out) must not hold up its
+			// organisation's later jobs for ever.
+			log.Warn("capture job failed: the ledger could not be reached", "error", err, "for", time.Since(down).Round(time.Second))
+			s.finish(&rec, nil, problem.Wrap(problem.Unavailable, err,
+				"the ledger could not be reached for %s, so the document was not recorded: capture it again", s.cfg.RetryBudget), span)
+			return
 		case code == problem.Unavailable:
 			wait = min(s.cfg.RetryFirst<<min(outages, 16), s.cfg.RetryMax)
 			outages++
