@@ -172,7 +172,7 @@ func (s *Service) page(q *query, p auth.Principal, st pageState, first bool) (hi
 		return s.findSorted(q, p, st, first, limit)
 	}
 	if q.maxCount >= 0 && first {
-		if _, over, err := s.find(q, p, 0, q.maxCount); err != nil || over {
+		if over, err := s.exceeds(q, p, q.maxCount); err != nil || over {
 			if err == nil {
 				err = errQueryTooLarge(q.maxCount)
 			}
@@ -192,6 +192,30 @@ func (s *Service) page(q *query, p auth.Principal, st pageState, first bool) (hi
 		return hits, nil, nil
 	}
 	return hits, &pageState{after: hits[len(hits)-1].seq, served: n}, nil
+}
+
+// exceeds reports whether more than max events match q for p, reading up
+// to the first beyond max and keeping none of them.
+func (s *Service) exceeds(q *query, p auth.Principal, max int) (bool, error) {
+	it, err := s.candidates(q, 0)
+	if err != nil {
+		return false, err
+	}
+	defer it.close()
+	n := 0
+	for {
+		seq, ok, err := it.next()
+		if err != nil || !ok {
+			return false, err
+		}
+		if _, ok, err := s.match(q, p, seq); err != nil {
+			return false, err
+		} else if ok {
+			if n++; n > max {
+				return true, nil
+			}
+		}
+	}
 }
 
 // sortKey is one event of a sorted answer.
@@ -260,13 +284,13 @@ func (s *Service) findSorted(q *query, p auth.Principal, st pageState, first boo
 			keys = keys[:keep]
 		case keep == 0 && len(keys) > s.cfg.MaxSortedEvents:
 			return nil, nil, problem.New(problem.TooLarge,
-				"orderBy sorts at most %d events and this query matches more: narrow it (GE_eventTime, LT_eventTime, EQ_bizStep, MATCH_epc, ...), give eventCountLimit, or leave out orderBy to page through it in ledger order",
-				s.cfg.MaxSortedEvents).At(problem.Location{Field: "orderBy"})
+				"orderBy sorts at most %d events and this query matches more: narrow it (GE_eventTime, LT_eventTime, EQ_bizStep, MATCH_epc, ...), give an eventCountLimit of at most %d, or leave out orderBy to page through it in ledger order",
+				s.cfg.MaxSortedEvents, s.cfg.MaxSortedEvents/2).At(problem.Location{Field: "orderBy"})
 		}
 	}
 	slices.SortFunc(keys, before)
-	if keep > 0 && len(keys) > keep {
-		keys = keys[:keep]
+	if q.countLimit > 0 && len(keys) > q.countLimit {
+		keys = keys[:q.countLimit] // the answer is the first so many
 	}
 	from := int(min(st.served, uint64(len(keys))))
 	to := min(from+limit, len(keys))

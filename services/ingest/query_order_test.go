@@ -160,6 +160,12 @@ func TestQuerySortBound(t *testing.T) {
 	if want := s.ids("commission", "containers"); !slices.Equal(idsOf(got), want) {
 		t.Fatalf("got %v, want %v", idsOf(got), want)
 	}
+	// An eventCountLimit above half the bound keeps every match to sort
+	// and still ends the answer at the limit: no page after it.
+	got, link := e.query(reg, "orderBy=eventTime&MATCH_anyEPC="+sscc("1")+"&eventCountLimit=3&perPage=3")
+	if want := s.ids("receive", "ship", "pack"); !slices.Equal(idsOf(got), want) || link != "" {
+		t.Fatalf("got %v and link %q, want %v and no next page", idsOf(got), link, want)
+	}
 	// Without orderBy nothing is sorted, so nothing is bounded.
 	if got, _ := e.query(reg, ""); len(got) != 7 {
 		t.Fatalf("%d events in ledger order, want 7", len(got))
