@@ -261,6 +261,40 @@ func TestDispenserReturnsRecallToOwner(t *testing.T) {
 	}
 }
 
+// TestObservationAgreeingWithTheLedger: an observation whose disposition
+// says what the ledger already shows (a holding event of a recalled lot, a
+// package already under investigation called stolen, an inspection of a
+// destroyed one) is anchored; the same disposition on a package the ledger
+// shows otherwise is refused.
+func TestObservationAgreeingWithTheLedger(t *testing.T) {
+	m := newLedger(t)
+	a, b, c := sgtin("OA1"), sgtin("OA2"), sgtin("OA3")
+	mustCapture(t, m, mfr, commissionEv("LA", "2027-03-31", a, b), commissionEv("LB", "2027-03-31", c))
+	if _, err := m.Submit(mfr, chaincode.FnRecallLot, nil, gtin, "LA", "contamination"); err != nil {
+		t.Fatal(err)
+	}
+	with := func(e epcis.Event, disp string, minute int) epcis.Event {
+		e = at(e, minute)
+		e.Disposition = disp
+		return e
+	}
+	mustCapture(t, m, mfr, with(stepEv("holding", a, b), "recalled", 1))
+	lotClass := epcis.Event{Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: "holding", EventTimeZoneOffset: "+00:00",
+		QuantityList: []epcis.QuantityElement{epcisQuantity("urn:epc:class:lgtin:0312345.067890.LA")}}
+	mustCapture(t, m, mfr, with(lotClass, "recalled", 2))
+	_, err := capture(t, m, mfr, with(stepEv("holding", a, c), "recalled", 3))
+	wantRule(t, err, chaincode.CodeInvalid, "disposition-not-applied", 0) // c's lot is not recalled
+
+	if _, err := m.Submit(mfr, chaincode.FnSetInvestigation, nil, c, string(chaincode.InvestigationSuspect)); err != nil {
+		t.Fatal(err)
+	}
+	mustCapture(t, m, mfr, with(stepEv("inspecting", c), "stolen", 4))
+	mustCapture(t, m, mfr, stepEv("destroying", b))
+	mustCapture(t, m, mfr, with(stepEv("inspecting", b), "destroyed", 5))
+	_, err = capture(t, m, mfr, with(stepEv("inspecting", a), "destroyed", 6))
+	wantRule(t, err, chaincode.CodeInvalid, "disposition-not-applied", 0)
+}
+
 // TestT3Privacy: transaction information is readable by seller, buyer and
 // regulators only; the shared state keeps its hash.
 func TestT3Privacy(t *testing.T) {

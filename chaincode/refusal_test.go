@@ -56,12 +56,12 @@ func TestRefusals(t *testing.T) {
 			e := at(stepEv("inspecting", a), 3)
 			e.Disposition = "urn:epcglobal:cbv:disp:stolen"
 			return e
-		}()}, chaincode.CodeInvalid, "disposition-not-applied", 0, ""},
+		}()}, chaincode.CodeInvalid, "disposition-not-applied", 0, a},
 		{"an observation saying dispensed", base, whs, []epcis.Event{func() epcis.Event {
 			e := at(stepEv("", b), 3)
 			e.Disposition = "dispensed"
 			return e
-		}()}, chaincode.CodeInvalid, "disposition-not-applied", 0, ""},
+		}()}, chaincode.CodeInvalid, "disposition-not-applied", 0, b},
 		{"lot required", nil, mfr, []epcis.Event{commissionEv("", "2027-03-31", a)}, chaincode.CodeInvalid, "lot-required", 0, a},
 		{"expiry required", nil, mfr, []epcis.Event{commissionEv("L1", "", a)}, chaincode.CodeInvalid, "expiry-required", 0, a},
 		{"bad expiry", nil, mfr, []epcis.Event{commissionEv("L1", "2027-13-01", a)}, chaincode.CodeInvalid, "bad-expiry", 0, ""},

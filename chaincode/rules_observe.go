@@ -2,6 +2,7 @@ package chaincode
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"rxledger/epcis"
@@ -40,7 +41,8 @@ import (
 // (dispensed, retail_sold, destroyed, disposed), recalled, or stolen or not
 // matching its records (DSCSA suspect product). An observation with one is
 // refused (disposition-not-applied) rather than anchored while every
-// verification went on answering as before.
+// verification went on answering as before, unless the ledger already
+// shows it (dispositionApplied).
 var changingDispositions = map[string]string{
 	"dispensed":         "capture it with bizStep dispensing",
 	"retail_sold":       "capture it with bizStep dispensing",
@@ -54,11 +56,6 @@ var changingDispositions = map[string]string{
 // observe applies an observation event: checks only, no state change.
 func (ec *eventCtx) observe() error {
 	ev := ec.ev
-	if disp := epcis.ShortCBV(epcis.Disposition, ev.Disposition); changingDispositions[disp] != "" {
-		return ec.fail(CodeInvalid, "disposition-not-applied", "",
-			"disposition %s with bizStep %q would change the packages' state, which an observation does not: %s",
-			disp, ev.BizStep, changingDispositions[disp])
-	}
 	for _, epc := range ev.EPCList {
 		if err := ec.observeInstance(epc); err != nil {
 			return err
@@ -80,6 +77,91 @@ func (ec *eventCtx) observe() error {
 				return err
 			}
 		}
+	}
+	// After the checks of who may observe: only the caller's goods are
+	// looked at here.
+	return ec.dispositionApplied()
+}
+
+// dispositionApplied refuses an observation whose disposition says a
+// change of state (changingDispositions) that the ledger does not already
+// show for every package it names: a recalled lot, packages under
+// investigation, dispensed or destroyed ones. One that agrees with the
+// ledger (a holding event of a lot already recalled) is an observation.
+func (ec *eventCtx) dispositionApplied() error {
+	ev := ec.ev
+	disp := epcis.ShortCBV(epcis.Disposition, ev.Disposition)
+	how := changingDispositions[disp]
+	if how == "" {
+		return nil
+	}
+	refuse := func(epc string) error {
+		return ec.fail(CodeInvalid, "disposition-not-applied", epc,
+			"disposition %s with bizStep %q says the packages' state changed, which the ledger does not show and an observation does not apply: %s",
+			disp, ev.BizStep, how)
+	}
+	shows := func(it *item) (bool, error) {
+		c := it.custody()
+		switch disp {
+		case "dispensed", "retail_sold":
+			return c.Status == StatusDispensed, nil
+		case "destroyed", "disposed":
+			return c.Status == StatusDestroyed, nil
+		case "stolen", "no_pedigree_match":
+			return c.Investigation.Blocking(), nil
+		}
+		lot, err := ec.tx.lotOf(it) // recalled
+		return lot != nil && lot.Recalled, err
+	}
+	named := 0
+	for _, epc := range slices.Concat(ev.EPCList, []string{ev.ParentID}, ev.ChildEPCs) {
+		if !isProductID(epc) {
+			continue
+		}
+		named++
+		id, err := ParseItemID(epc)
+		if err != nil {
+			return ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
+		}
+		it, err := ec.tx.item(id)
+		if err != nil {
+			return err
+		}
+		all := true
+		err = ec.tx.walk(it, func(x *item) error {
+			if x.serial == nil && disp == "recalled" {
+				return nil // a container is recalled with what it holds
+			}
+			ok, err := shows(x)
+			all = all && ok
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if !all {
+			return refuse(epc)
+		}
+	}
+	for _, q := range slices.Concat(ev.QuantityList, ev.ChildQuantityList) {
+		gtin, lot, ok, _ := gtinClass(q.EPCClass)
+		if !ok {
+			continue
+		}
+		named++
+		if disp != "recalled" || lot == "" {
+			return refuse(q.EPCClass)
+		}
+		l, err := ec.tx.lot(gtin, lot)
+		if err != nil {
+			return err
+		}
+		if l == nil || !l.Recalled {
+			return refuse(q.EPCClass)
+		}
+	}
+	if named == 0 {
+		return refuse("")
 	}
 	return nil
 }
