@@ -82,7 +82,7 @@ func (e *xmlEncoder) assignPrefixes(d *Document) {
 	}
 	sort.Strings(keys)
 	for _, p := range keys {
-		uri := d.Namespaces[p]
+		uri := e.space(d.Namespaces[p])
 		if taken[p] || !validPrefix(p) || isEPCISNamespace(uri) {
 			continue
 		}
