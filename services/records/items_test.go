@@ -84,12 +84,14 @@ func TestReadItem(t *testing.T) {
 			detail: "PharmacyMSP neither holds " + u1},
 		{name: "a regulator key of a trading partner has no regulator's view", key: keyWhsRegulator, path: itemPath(u3, ""),
 			status: 403, code: problem.Forbidden, detail: "WholesalerMSP neither holds"},
-		{name: "the pallet, by its former owner", key: keyMfr, path: itemPath(ssccURN1, ""), status: 403, code: problem.Forbidden,
-			detail: "ManufacturerMSP neither holds"},
+		// A pallet's existence is its owners' business: one the caller may
+		// not see is answered as an unknown one.
+		{name: "the pallet, by its former owner", key: keyMfr, path: itemPath(ssccURN1, ""), status: 404, code: problem.NotFound,
+			rule: "unknown-epc", detail: ssccURN1 + " is unknown"},
 		{name: "an unknown package", key: keyWhs, path: itemPath(sgtin("U9"), ""), status: 404, code: problem.NotFound,
 			rule: "unknown-epc", detail: "was never commissioned"},
 		{name: "an unknown pallet", key: keyWhs, path: itemPath("urn:epc:id:sscc:0312345.1000000099", ""), status: 404,
-			code: problem.NotFound, rule: "unknown-epc"},
+			code: problem.NotFound, rule: "unknown-epc", detail: "urn:epc:id:sscc:0312345.1000000099 is unknown"},
 		{name: "an EPC that is not one", key: keyWhs, path: itemPath("S1", ""), status: 400, code: problem.Invalid, fields: []string{"epc"}},
 		{name: "no EPC", key: keyWhs, path: "/items/", status: 400, code: problem.Invalid, fields: []string{"epc"}},
 		{name: "an unknown sub-resource", key: keyWhs, path: itemPath(u1, "/events"), status: 404, code: problem.NotFound},

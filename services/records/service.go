@@ -285,6 +285,13 @@ func (s *Service) readItem(c *gin.Context, epc string, id chaincode.ItemID) {
 		httpx.Fail(c, err)
 		return
 	}
+	if !ok && id.Kind == chaincode.KindSSCC {
+		// Unlike a serial's, whose existence verification tells anyone,
+		// a logistic unit's is its owners' business: the answer is the
+		// chaincode's for an unknown one.
+		httpx.Fail(c, unknownSSCC(epc))
+		return
+	}
 	if !ok {
 		httpx.Fail(c, problem.New(problem.Forbidden,
 			"%s neither holds %s nor is it on its way to it (GET %s/history shows the changes it took part in)",
@@ -317,6 +324,10 @@ func (s *Service) history(c *gin.Context, epc string, id chaincode.ItemID) {
 	}
 	if !all {
 		out.Entries, out.Restricted = partyEntries(entries, p.Org), true
+		if len(out.Entries) == 0 && id.Kind == chaincode.KindSSCC {
+			httpx.Fail(c, unknownSSCC(epc))
+			return
+		}
 		if len(out.Entries) == 0 {
 			httpx.Fail(c, problem.New(problem.Forbidden, "%s took no part in the custody of %s", p.Org, epc))
 			return
@@ -326,6 +337,14 @@ func (s *Service) history(c *gin.Context, epc string, id chaincode.ItemID) {
 		}
 	}
 	httpx.Respond(c, http.StatusOK, out)
+}
+
+// unknownSSCC is the answer for an SSCC the caller may not see: the
+// chaincode's for one never commissioned.
+func unknownSSCC(epc string) *problem.Error {
+	e := problem.New(problem.NotFound, "%s is unknown", epc)
+	e.Rule = "unknown-epc"
+	return e
 }
 
 // handleT3 is GET /t3/{id}: ReadT3 as the caller, which the chaincode
