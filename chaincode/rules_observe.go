@@ -119,11 +119,7 @@ func (ec *eventCtx) dispositionApplied() error {
 			continue
 		}
 		named++
-		id, err := ParseItemID(epc)
-		if err != nil {
-			return ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
-		}
-		it, err := ec.tx.item(id)
+		it, err := ec.productItem(epc)
 		if err != nil {
 			return err
 		}
@@ -166,16 +162,22 @@ func (ec *eventCtx) dispositionApplied() error {
 	return nil
 }
 
+// productItem parses and loads a product identifier of the event (bad-epc
+// when it does not parse).
+func (ec *eventCtx) productItem(epc string) (*item, error) {
+	id, err := ParseItemID(epc)
+	if err != nil {
+		return nil, ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
+	}
+	return ec.tx.item(id)
+}
+
 // observeInstance checks one instance identifier of an observation.
 func (ec *eventCtx) observeInstance(epc string) error {
 	if !isProductID(epc) {
 		return nil
 	}
-	id, err := ParseItemID(epc)
-	if err != nil {
-		return ec.fail(CodeInvalid, "bad-epc", epc, "%v", err)
-	}
-	it, err := ec.tx.item(id)
+	it, err := ec.productItem(epc)
 	if err != nil {
 		return err
 	}

@@ -180,6 +180,17 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 			}
 			return values[0], nil
 		}
+		singleTime := func() (*time.Time, error) {
+			s, err := single()
+			if err != nil {
+				return nil, err
+			}
+			t, err := parseQueryTime(s)
+			if err != nil {
+				return nil, bad(name, "%q is not a date and time with a time zone (RFC 3339, e.g. 2026-11-01T12:00:00Z)", s)
+			}
+			return &t, nil
+		}
 		switch name {
 		case "EQ_eventID":
 			q.eventIDs = values
@@ -217,18 +228,14 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 				}
 			}
 		case "GE_errorDeclarationTime", "LT_errorDeclarationTime":
-			s, err := single()
+			t, err := singleTime()
 			if err != nil {
 				return nil, err
 			}
-			t, perr := parseQueryTime(s)
-			if perr != nil {
-				return nil, bad(name, "%q is not a date and time with a time zone (RFC 3339, e.g. 2026-11-01T12:00:00Z)", s)
-			}
 			if name == "GE_errorDeclarationTime" {
-				q.errDecl.ge = &t
+				q.errDecl.ge = t
 			} else {
-				q.errDecl.lt = &t
+				q.errDecl.lt = t
 			}
 			q.errDecl.exists = true
 		case "orderBy":
@@ -268,23 +275,19 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 				q.countLimit = n
 			}
 		case "GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime":
-			s, err := single()
+			t, err := singleTime()
 			if err != nil {
 				return nil, err
 			}
-			t, perr := parseQueryTime(s)
-			if perr != nil {
-				return nil, bad(name, "%q is not a date and time with a time zone (RFC 3339, e.g. 2026-11-01T12:00:00Z)", s)
-			}
 			switch name {
 			case "GE_eventTime":
-				q.geTime = &t
+				q.geTime = t
 			case "LT_eventTime":
-				q.ltTime = &t
+				q.ltTime = t
 			case "GE_recordTime":
-				q.geRecord = &t
+				q.geRecord = t
 			default:
-				q.ltRecord = &t
+				q.ltRecord = t
 			}
 		case "perPage":
 			s, err := single()

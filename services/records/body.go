@@ -3,9 +3,29 @@ package records
 import (
 	"strings"
 
+	"github.com/gin-gonic/gin"
+
 	"rxledger/chaincode"
+	"rxledger/services/platform/httpx"
 	"rxledger/services/platform/problem"
 )
+
+// checked is a request body that checks its own fields.
+type checked interface{ check() error }
+
+// readBody decodes the request's JSON body into b and checks it; on a
+// problem it answers it and reports false.
+func readBody(c *gin.Context, b checked) bool {
+	err := httpx.DecodeJSON(c, b)
+	if err == nil {
+		err = b.check()
+	}
+	if err != nil {
+		httpx.Fail(c, err)
+		return false
+	}
+	return true
+}
 
 // MaxReasonChars bounds a recall's reason. The reason is written to the
 // shared state, into every member's blocks, and every partner reads it

@@ -185,12 +185,7 @@ func (s *Service) readLot(c *gin.Context, gtin, lot string) {
 func (s *Service) recall(c *gin.Context, gtin, lot string) {
 	p, _ := auth.PrincipalOf(c)
 	var body recallBody
-	if err := httpx.DecodeJSON(c, &body); err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	if err := body.check(); err != nil {
-		httpx.Fail(c, err)
+	if !readBody(c, &body) {
 		return
 	}
 	var out Recalled
@@ -238,12 +233,7 @@ func (s *Service) investigate(c *gin.Context, epc string) {
 		return
 	}
 	var body investigationBody
-	if err := httpx.DecodeJSON(c, &body); err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	if err := body.check(); err != nil {
-		httpx.Fail(c, err)
+	if !readBody(c, &body) {
 		return
 	}
 	var out Investigated
