@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"rxledger/chaincode"
+	"rxledger/epcis/gs1"
 	"rxledger/services/demo"
 	"rxledger/services/platform/config"
 	"rxledger/services/platform/telemetry"
@@ -68,5 +70,14 @@ func printDemoNext(w io.Writer, base, credentials string, mounted []string) {
 		fmt.Fprintf(w, "  # the manufacturer captures an EPCIS 2.0 document (202, then GET the Location for the job)\n")
 		fmt.Fprintf(w, "  curl -si -H 'Authorization: Bearer %s' -H 'Content-Type: application/ld+json' --data-binary @%s %s/epcis/capture\n",
 			key[demo.Manufacturer], filepath.Join(dataDir, demo.CaptureExampleFile), base)
+		if len(creds) > 0 && len(creds[0].Samples.Active) > 0 {
+			a := creds[0].Samples.Active[0]
+			epc := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: a.GTIN, Serial: a.Serial}.DigitalLink()
+			if urn, err := gs1.DigitalLinkToEPC(epc, len(creds[0].CompanyPrefix)); err == nil {
+				epc = urn // easier to read in a URL than an escaped Digital Link
+			}
+			fmt.Fprintf(w, "  # the regulator reads that package's custody history (records: lots, items, T3; services/records/README.md)\n")
+			fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' '%s/items/%s/history'\n", key[demo.Regulator], base, url.PathEscape(epc))
+		}
 	}
 }
