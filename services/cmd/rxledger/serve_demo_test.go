@@ -25,7 +25,10 @@ func (s *served) stop(t *testing.T) {
 	}
 }
 
-var curlLine = regexp.MustCompile(`curl -s -H 'Authorization: Bearer (\S+)' '(http://[^']+/verify/[^']+)'`)
+var (
+	curlLine    = regexp.MustCompile(`curl -s -H 'Authorization: Bearer (\S+)' '(http://[^']+/verify/[^']+)'`)
+	historyLine = regexp.MustCompile(`curl -s -H 'Authorization: Bearer (\S+)' '(http://[^']+/items/[^']+/history)'`)
+)
 
 func TestServeDemo(t *testing.T) {
 	data := t.TempDir()
@@ -65,6 +68,28 @@ func TestServeDemo(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != http.StatusOK || !answer.Verified {
 		t.Fatalf("printed verification: status %d, %+v (%v)", resp.StatusCode, answer, err)
+	}
+
+	// So does the printed custody history command.
+	h := historyLine.FindStringSubmatch(out)
+	if h == nil {
+		t.Fatalf("no custody history curl command in:\n%s", out)
+	}
+	req, err = http.NewRequest(http.MethodGet, h[2], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+h[1])
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	var history struct {
+		Entries []json.RawMessage `json:"entries"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&history)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || len(history.Entries) == 0 {
+		t.Fatalf("printed custody history: status %d, %d entries (%v)", resp.StatusCode, len(history.Entries), err)
 	}
 
 	creds, err := demo.ReadCredentials(path)
