@@ -46,6 +46,11 @@ const (
 	// prefixReader keys the organisation the index's events were read as:
 	// the index is rebuilt when another reads them (prepare).
 	prefixReader = 'r'
+	// prefixCompany maps a GS1 Company Prefix a regulator attests to its
+	// partner, prefixPartnerCompany a partner to its prefixes (to replace
+	// them): how answers in EPC URNs find a Digital Link's prefix length.
+	prefixCompany        = 'k'
+	prefixPartnerCompany = 'K'
 )
 
 // indexFormat is the format of what the index holds, kept under the key v.
@@ -62,7 +67,8 @@ const (
 //	4  EPC classes canonical (canonClass)
 //	5  partners' GLNs as a regulator attests them, not as claimed
 //	6  sources and destinations indexed (EQ_source_*, EQ_destination_*)
-const indexFormat = 6
+//	7  partners' attested company prefixes (answers in EPC URNs)
+const indexFormat = 7
 
 // seqBits is how many low bits of seq count events within a block.
 const seqBits = 20
@@ -324,6 +330,24 @@ func (x *index) orgOfGLN(gln string) (string, bool) {
 		return "", false
 	}
 	return string(v), true
+}
+
+// companyPrefixes lists the GS1 Company Prefixes regulators attest to
+// partners.
+func (x *index) companyPrefixes() ([]string, error) {
+	var out []string
+	err := x.view(func() error {
+		prefix := []byte{prefixCompany}
+		it, err := x.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+		if err != nil {
+			return err
+		}
+		for ok := it.First(); ok; ok = it.Next() {
+			out = append(out, string(it.Key()[1:]))
+		}
+		return it.Close()
+	})
+	return out, err
 }
 
 func seqOf(block uint64, n int) uint64 { return block<<seqBits | uint64(n) }

@@ -235,15 +235,31 @@ func (p *projection) apply(ctx context.Context, b ledger.Block) error {
 // partner could claim another's GLN and have the transaction information of
 // shipments to it derived for itself.
 func (p *projection) indexPartner(batch *pebble.Batch, partner *chaincode.Partner) error {
-	prefix := append([]byte{prefixPartnerGLN}, partner.ID...)
+	var prefixes []string
+	if partner.Attested != nil {
+		prefixes = partner.Attested.CompanyPrefixes
+	}
+	if err := p.replacePartnerKeys(batch, partner.ID, prefixPartnerGLN, prefixGLN, partner.AttestedGLNs()); err != nil {
+		return fmt.Errorf("index partner GLNs: %w", err)
+	}
+	if err := p.replacePartnerKeys(batch, partner.ID, prefixPartnerCompany, prefixCompany, prefixes); err != nil {
+		return fmt.Errorf("index partner company prefixes: %w", err)
+	}
+	return nil
+}
+
+// replacePartnerKeys maps values (GLNs, company prefixes) to a partner under
+// byValue, replacing those its previous record had (kept under byPartner).
+func (p *projection) replacePartnerKeys(batch *pebble.Batch, id string, byPartner, byValue byte, values []string) error {
+	prefix := append([]byte{byPartner}, id...)
 	prefix = append(prefix, 0)
 	it, err := p.idx.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
-		return fmt.Errorf("read partner GLNs: %w", err)
+		return err
 	}
 	for ok := it.First(); ok; ok = it.Next() {
-		gln := it.Key()[len(prefix):]
-		if err := batch.Delete(append([]byte{prefixGLN}, gln...), nil); err != nil {
+		v := it.Key()[len(prefix):]
+		if err := batch.Delete(append([]byte{byValue}, v...), nil); err != nil {
 			it.Close()
 			return err
 		}
@@ -253,13 +269,13 @@ func (p *projection) indexPartner(batch *pebble.Batch, partner *chaincode.Partne
 		}
 	}
 	if err := it.Close(); err != nil {
-		return fmt.Errorf("read partner GLNs: %w", err)
+		return err
 	}
-	for _, gln := range partner.AttestedGLNs() {
-		if err := batch.Set(append([]byte{prefixGLN}, gln...), []byte(partner.ID), nil); err != nil {
+	for _, v := range values {
+		if err := batch.Set(append([]byte{byValue}, v...), []byte(id), nil); err != nil {
 			return err
 		}
-		if err := batch.Set(append(slices.Clone(prefix), gln...), nil, nil); err != nil {
+		if err := batch.Set(append(slices.Clone(prefix), v...), nil, nil); err != nil {
 			return err
 		}
 	}

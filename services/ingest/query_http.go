@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"rxledger/epcis"
+	"rxledger/epcis/gs1"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/httpx"
 	"rxledger/services/platform/problem"
@@ -34,6 +35,10 @@ const simpleEventQuery = "SimpleEventQuery"
 // signed for this query and organisation.
 func (s *Service) handleQuery(c *gin.Context) {
 	xml, ok := acceptable(c)
+	if !ok {
+		return
+	}
+	format, ok := epcFormat(c)
 	if !ok {
 		return
 	}
@@ -81,7 +86,7 @@ func (s *Service) handleQuery(c *gin.Context) {
 		link.Set("nextPageToken", s.tokens.issue(*next, q.fingerprint, p.Org))
 		c.Header("Link", "<"+c.Request.URL.Path+"?"+link.Encode()+`>; rel="next"`)
 	}
-	s.answer(c, hits, xml)
+	s.answer(c, hits, xml, format)
 }
 
 // handleEvent is GET /epcis/events/{eventID}: one event by its GS1 hash ID
@@ -93,6 +98,10 @@ func (s *Service) handleQuery(c *gin.Context) {
 func (s *Service) handleEvent(c *gin.Context) {
 	xml, acceptOK := acceptable(c)
 	if !acceptOK {
+		return
+	}
+	format, formatOK := epcFormat(c)
+	if !formatOK {
 		return
 	}
 	p, _ := auth.PrincipalOf(c)
@@ -130,12 +139,43 @@ func (s *Service) handleEvent(c *gin.Context) {
 		httpx.Fail(c, notFound)
 		return
 	}
-	s.answer(c, []hit{h}, xml)
+	s.answer(c, []hit{h}, xml, format)
+}
+
+// GS1-EPC-Format, the REST binding's header for the form of identifiers in
+// an answer, and the values this repository takes. Without the header an
+// answer keeps identifiers as captured (Never_Translates); the binding's
+// default would be Always_GS1_Digital_Link.
+const (
+	HeaderEPCFormat       = "GS1-EPC-Format"
+	EPCFormatNoPreference = "No_Preference"
+	EPCFormatDigitalLink  = "Always_GS1_Digital_Link"
+	EPCFormatURN          = "Always_EPC_URN"
+	EPCFormatAsCaptured   = "Never_Translates"
+)
+
+// epcFormat reads the GS1-EPC-Format header: the form an answer's
+// identifiers are written in (EPCFormatAsCaptured for none or
+// No_Preference). Another value is a 400 naming the header.
+func epcFormat(c *gin.Context) (string, bool) {
+	switch v := strings.TrimSpace(c.GetHeader(HeaderEPCFormat)); v {
+	case "", EPCFormatNoPreference, EPCFormatAsCaptured:
+		return EPCFormatAsCaptured, true
+	case EPCFormatDigitalLink, EPCFormatURN:
+		return v, true
+	default:
+		httpx.Fail(c, problem.New(problem.Invalid, "header %s: %q is not %s, %s, %s or %s", HeaderEPCFormat, v,
+			EPCFormatNoPreference, EPCFormatDigitalLink, EPCFormatURN, EPCFormatAsCaptured).At(problem.Location{Field: HeaderEPCFormat}))
+		return "", false
+	}
 }
 
 // answer writes events as an EPCISQueryDocument: JSON-LD, or EPCIS 2.0 XML
-// when xml is set (the Accept header prefers it, see acceptable).
-func (s *Service) answer(c *gin.Context, hits []hit, xml bool) {
+// when xml is set (the Accept header prefers it, see acceptable), with
+// identifiers in format (epcFormat). EPC URNs need each identifier's GS1
+// Company Prefix length, which the company prefixes regulators attest to
+// partners give; an identifier under none of them stays a Digital Link.
+func (s *Service) answer(c *gin.Context, hits []hit, xml bool, format string) {
 	doc := &epcis.Document{
 		SchemaVersion: "2.0",
 		CreationDate:  time.Now().UTC(),
@@ -153,6 +193,20 @@ func (s *Service) answer(c *gin.Context, hits []hit, xml bool) {
 		}
 		doc.Events[i] = e
 	}
+	switch format {
+	case EPCFormatDigitalLink:
+		epcis.ConvertIdentifiers(doc, false, gs1.EPCToDigitalLink)
+	case EPCFormatURN:
+		// A URN the event was captured with goes through a Digital Link
+		// first, so that every identifier is written one way.
+		epcis.ConvertIdentifiers(doc, false, gs1.EPCToDigitalLink)
+		prefixes, err := s.idx.companyPrefixes()
+		if err != nil {
+			httpx.Fail(c, err)
+			return
+		}
+		epcis.ConvertIdentifiers(doc, true, func(dl string) (string, error) { return gs1.DigitalLinkToEPCFor(dl, prefixes) })
+	}
 	var buf bytes.Buffer
 	media := mediaJSONLD
 	var err error
@@ -168,6 +222,7 @@ func (s *Service) answer(c *gin.Context, hits []hit, xml bool) {
 	}
 	c.Header(HeaderEPCISVersion, "2.0.0")
 	c.Header(HeaderCBVVersion, "2.0.0")
+	c.Header(HeaderEPCFormat, format)
 	c.Header("Content-Length", strconv.Itoa(buf.Len()))
 	c.Data(http.StatusOK, media, buf.Bytes())
 }

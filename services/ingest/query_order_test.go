@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"rxledger/epcis"
 	"rxledger/services/ingest"
 	"rxledger/services/platform/problem"
 )
@@ -169,5 +171,61 @@ func TestQuerySortBound(t *testing.T) {
 	// Without orderBy nothing is sorted, so nothing is bounded.
 	if got, _ := e.query(reg, ""); len(got) != 7 {
 		t.Fatalf("%d events in ledger order, want 7", len(got))
+	}
+}
+
+// TestQueryEPCFormat: the GS1-EPC-Format header writes an answer's
+// identifiers as Digital Links or as EPC URNs (the prefix length from the
+// company prefixes regulators attest), without it as captured; the answer
+// says which; another value is a 400.
+func TestQueryEPCFormat(t *testing.T) {
+	e := newEnv(t, true, nil)
+	s := tellStory(t, e) // captured with EPC URNs
+	dlItem := "https://id.gs1.org/01/00312345678906/21/DL1"
+	e.mustCapture(mfr, ctJSON, encode(t, document(commission(9, "DL", dlItem)), "json"))
+
+	get := func(t *testing.T, format, params string) ([]epcis.Event, http.Header) {
+		t.Helper()
+		h := map[string]string{}
+		if format != "" {
+			h[ingest.HeaderEPCFormat] = format
+		}
+		resp, b := e.do("GET", reg, "/epcis/events?"+params, "", nil, h)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+		doc, err := epcis.DecodeJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc.Events, resp.Header
+	}
+	ship := "EQ_eventID=" + url.QueryEscape(s.id["ship"])
+	tests := []struct {
+		format, params, header string
+		epc, bizLocation       string
+	}{
+		{"", ship, ingest.EPCFormatAsCaptured, sscc("1"), mfrSGLN},
+		{ingest.EPCFormatNoPreference, ship, ingest.EPCFormatAsCaptured, sscc("1"), mfrSGLN},
+		{ingest.EPCFormatDigitalLink, ship, ingest.EPCFormatDigitalLink, "https://id.gs1.org/00/103123450000000018", "https://id.gs1.org/414/0312345000004"},
+		{ingest.EPCFormatURN, ship, ingest.EPCFormatURN, sscc("1"), mfrSGLN},
+		{ingest.EPCFormatURN, "MATCH_epc=" + url.QueryEscape(dlItem), ingest.EPCFormatURN, "urn:epc:id:sgtin:0312345.067890.DL1", mfrSGLN},
+		{ingest.EPCFormatAsCaptured, "MATCH_epc=" + url.QueryEscape(dlItem), ingest.EPCFormatAsCaptured, dlItem, mfrSGLN},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format+" "+tt.params, func(t *testing.T) {
+			got, h := get(t, tt.format, tt.params)
+			if len(got) != 1 || len(got[0].EPCList) != 1 || got[0].EPCList[0] != tt.epc || got[0].BizLocation != tt.bizLocation {
+				t.Fatalf("events %+v, want epc %s at %s", got, tt.epc, tt.bizLocation)
+			}
+			if h.Get(ingest.HeaderEPCFormat) != tt.header {
+				t.Fatalf("%s: %q, want %q", ingest.HeaderEPCFormat, h.Get(ingest.HeaderEPCFormat), tt.header)
+			}
+		})
+	}
+	resp, b := e.do("GET", reg, "/epcis/events", "", nil, map[string]string{ingest.HeaderEPCFormat: "Sometimes"})
+	var p problem.Body
+	if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(b, &p) != nil || !hasLocation(p.Errors, problem.Location{Field: ingest.HeaderEPCFormat}) {
+		t.Fatalf("a format that is none: %d %s", resp.StatusCode, b)
 	}
 }

@@ -224,7 +224,7 @@ func epcisConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		return 1
 	}
 	if conv != nil {
-		if kept := convertIdentifiers(d, *ids, conv); kept > 0 {
+		if kept := epcis.ConvertIdentifiers(d, *ids == "urn", conv); kept > 0 {
 			fmt.Fprintf(stderr, "rxledger epcis convert: %d identifiers could not be converted and are kept as written\n", kept)
 		}
 	}

@@ -1,20 +1,17 @@
-package main
+package epcis
 
-import (
-	"strings"
+import "strings"
 
-	"rxledger/epcis"
-)
-
-// convertIdentifiers rewrites the identifiers of d (EPCs, classes, parent,
+// ConvertIdentifiers rewrites the identifiers of d (EPCs, classes, parent,
 // read point, business location, source and destination, master data IDs)
-// with conv, when they are in the form conv reads: EPC URNs for "dl", Digital
-// Link URIs for "urn". It returns how many could not be converted (kept).
-func convertIdentifiers(d *epcis.Document, to string, conv func(string) (string, error)) int {
+// with conv, when they are in the form conv reads: Digital Link URIs when
+// toURN, EPC URNs otherwise. It returns how many could not be converted
+// (kept as they were).
+func ConvertIdentifiers(d *Document, toURN bool, conv func(string) (string, error)) int {
 	kept := 0
 	one := func(s *string) {
 		v := *s
-		applies := (to == "dl" && strings.HasPrefix(v, "urn:epc:")) || (to == "urn" && (strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://")))
+		applies := (!toURN && strings.HasPrefix(v, "urn:epc:")) || (toURN && (strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://")))
 		if !applies {
 			return
 		}
@@ -30,12 +27,12 @@ func convertIdentifiers(d *epcis.Document, to string, conv func(string) (string,
 			one(&list[i])
 		}
 	}
-	quantities := func(qs []epcis.QuantityElement) {
+	quantities := func(qs []QuantityElement) {
 		for i := range qs {
 			one(&qs[i].EPCClass)
 		}
 	}
-	sourceDest := func(sds []epcis.SourceDest) {
+	sourceDest := func(sds []SourceDest) {
 		for i := range sds {
 			one(&sds[i].Value)
 		}
