@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rxledger/chaincode"
+	"rxledger/epcis/gs1"
 	"rxledger/services/ingest"
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
@@ -112,4 +113,86 @@ func TestCaptureGivesUpAfterItsBudget(t *testing.T) {
 	o.submitDown = 0
 	o.mu.Unlock()
 	e.mustCapture(mfr, ctJSON, encode(t, document(commission(0, "GB", sgtin("GB1"))), "json"))
+}
+
+// gatedLedger is the real ledger whose block stream can be held: while
+// held, the query projection gets no further block.
+type gatedLedger struct {
+	ledger.Ledger
+	mu   sync.Mutex
+	gate chan struct{} // nil: open
+}
+
+func (g *gatedLedger) hold() {
+	g.mu.Lock()
+	g.gate = make(chan struct{})
+	g.mu.Unlock()
+}
+
+func (g *gatedLedger) release() {
+	g.mu.Lock()
+	close(g.gate)
+	g.gate = nil
+	g.mu.Unlock()
+}
+
+func (g *gatedLedger) Blocks(ctx context.Context, from uint64, handle func(ledger.Block) error) error {
+	return g.Ledger.Blocks(ctx, from, func(b ledger.Block) error {
+		g.mu.Lock()
+		gate := g.gate
+		g.mu.Unlock()
+		if gate != nil {
+			select {
+			case <-gate:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return handle(b)
+	})
+}
+
+// TestCaptureWaitsForTheIndexToKnowTheBuyer: a shipment to a GLN the
+// query index does not know yet, while the index is behind the ledger (a
+// rebuild, a slow projection), waits for it instead of being recorded
+// without its T3.
+func TestCaptureWaitsForTheIndexToKnowTheBuyer(t *testing.T) {
+	var g *gatedLedger
+	e := newEnv(t, true, func(c *ingest.Config) {
+		if g == nil {
+			g = &gatedLedger{Ledger: c.Ledger}
+		}
+		c.Ledger = g
+		c.PartnerWait, c.RetryFirst, c.RetryMax = 20*time.Millisecond, 5*time.Millisecond, 20*time.Millisecond
+	})
+	item := sgtin("WB1")
+	e.mustCapture(mfr, ctJSON, encode(t, document(commission(0, "WB", item)), "json"))
+
+	g.hold()
+	// The pharmacy's new GLN, attested while the index is held.
+	glnOf := func(body string) string { return body + string(gs1.CheckDigit(body)) }
+	newSGLN := "urn:epc:id:sgln:0377777.00001.0"
+	p := chaincode.Partner{ID: pharm, Name: "Corner Pharmacy", Roles: []chaincode.Role{chaincode.RoleDispenser},
+		GLNs:     []string{glnOf("037777700000"), glnOf("037777700001")},
+		Licenses: []chaincode.License{{Authority: "FDA", Number: "LIC-1", Expiry: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}}}
+	raw, _ := json.Marshal(p)
+	if _, err := e.l.Submit(t.Context(), pharm, ledgerTx(chaincode.FnPutPartner, string(raw))); err != nil {
+		t.Fatal(err)
+	}
+	att, _ := json.Marshal(p.Claims())
+	if _, err := e.l.Submit(t.Context(), reg, ledgerTx(chaincode.FnAttestPartner, pharm, string(att))); err != nil {
+		t.Fatal(err)
+	}
+	loc := e.capture(mfr, ctJSON, encode(t, document(ship(1, mfrSGLN, newSGLN, item)), "json"))
+	time.Sleep(200 * time.Millisecond)
+	resp, b := e.do("GET", mfr, loc, "", nil, nil)
+	var running ingest.Job
+	if resp.StatusCode != 200 || json.Unmarshal(b, &running) != nil || !running.Running {
+		t.Fatalf("with the index held, the job %s: want still running", b)
+	}
+	g.release()
+	j := e.job(mfr, loc)
+	if !j.Success || len(j.T3) != 1 || len(j.Warnings) != 0 {
+		t.Fatalf("job %+v: want the shipment recorded with its T3", j)
+	}
 }

@@ -175,16 +175,19 @@ func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Documen
 	if !ships {
 		return nil, nil, nil
 	}
+	var behind func() bool
 	if h, err := s.cfg.Ledger.Height(ctx); err == nil {
 		wctx, cancel := context.WithTimeout(ctx, s.cfg.PartnerWait)
 		werr := s.proj.waitFor(wctx, h)
 		cancel()
 		if werr != nil && ctx.Err() == nil {
-			s.log.Warn("the query projection is behind the ledger; buyers registered since may not be found", "height", h, "projected", s.proj.height())
+			s.log.Warn("the query projection is behind the ledger; a buyer it has not indexed yet makes the job wait", "height", h, "projected", s.proj.height())
+			behind = func() bool { return s.proj.height() < h }
 		}
 	}
 	src := t3Sources{
 		orgOfGLN: s.idx.orgOfGLN,
+		behind:   behind,
 		contents: func(ctx context.Context, epc string) (*chaincode.ContainerContents, error) {
 			return containerContents(ctx, func(ctx context.Context, fn string, args ...string) ([]byte, error) {
 				return s.cfg.Ledger.Evaluate(ctx, org, fn, args...)

@@ -19,6 +19,10 @@ import (
 // ledger does not know).
 type t3Sources struct {
 	orgOfGLN func(gln string) (string, bool)
+	// behind, when set, reports whether the partners' index is still
+	// behind the ledger (a rebuild): a GLN it does not know yet is then no
+	// reason to record a shipment without its T3, but to wait.
+	behind func() bool
 	contents func(ctx context.Context, epc string) (*chaincode.ContainerContents, error)
 }
 
@@ -126,6 +130,8 @@ func toChaincodeT3(ctx context.Context, t *epcis.T3, events []epcis.Event, selle
 	}
 	buyer, ok := src.orgOfGLN(gln)
 	switch {
+	case !ok && src.behind != nil && src.behind():
+		return chaincode.T3{}, "", problem.New(problem.Unavailable, "the query index, which maps GLNs to partners, is catching up with the ledger")
 	case !ok:
 		return chaincode.T3{}, "no trading partner has GLN " + gln + " attested by a regulator", nil
 	case buyer == seller:
