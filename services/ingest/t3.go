@@ -22,7 +22,7 @@ type t3Sources struct {
 	// behind, when set, reports whether the partners' index is still
 	// behind the ledger (a rebuild): a GLN it does not know yet is then no
 	// reason to record a shipment without its T3, but to wait.
-	behind func() bool
+	behind   func() bool
 	contents func(ctx context.Context, epc string) (*chaincode.ContainerContents, error)
 }
 
