@@ -105,10 +105,35 @@ func partyEntries(entries []chaincode.CustodyEntry, org string) []chaincode.Cust
 	after := false
 	for i := range entries {
 		in := party(custodyOfEntry(&entries[i]), org)
-		if in || after {
+		switch {
+		case in:
 			out = append(out, entries[i])
+		case after:
+			out = append(out, handedOver(entries[i], org))
 		}
 		after = in
+	}
+	return out
+}
+
+// handedOver is the change right after org's part in an item's custody,
+// cut down to who holds the item next (and org as its seller): the
+// transaction that received it may have done more (unpacked, dispensed,
+// shipped it on), which is the new holder's business. Status is left out.
+func handedOver(e chaincode.CustodyEntry, org string) chaincode.CustodyEntry {
+	out := chaincode.CustodyEntry{TxID: e.TxID, Block: e.Block, Time: e.Time, Deleted: e.Deleted}
+	keep := func(c chaincode.Custody) chaincode.Custody {
+		k := chaincode.Custody{Owner: c.Owner, Updated: e.Time}
+		if c.Seller == org {
+			k.Seller = org
+		}
+		return k
+	}
+	if s := e.Serial; s != nil {
+		out.Serial = &chaincode.SerialRecord{GTIN: s.GTIN, Serial: s.Serial, Lot: s.Lot, Expiry: s.Expiry, Custody: keep(s.Custody)}
+	}
+	if c := e.Container; c != nil {
+		out.Container = &chaincode.ContainerRecord{SSCC: c.SSCC, Custody: keep(c.Custody), Children: []string{}}
 	}
 	return out
 }

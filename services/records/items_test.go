@@ -3,6 +3,7 @@ package records_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"rxledger/chaincode"
@@ -161,7 +162,11 @@ func TestHistory(t *testing.T) {
 	t.Run("the wholesaler's part", func(t *testing.T) {
 		var h records.History
 		e.get(keyWhs, itemPath(s1, "/history"), &h)
-		check(t, h, true, chain[1:5]) // from its shipment to the pharmacy's receipt
+		// From its shipment to the pharmacy's receipt, which shows who
+		// took it and not its state (handedOver).
+		want := slices.Clone(chain[1:5])
+		want[3].status = ""
+		check(t, h, true, want)
 	})
 	t.Run("the pharmacy's part, by Digital Link", func(t *testing.T) {
 		var h records.History
@@ -272,5 +277,44 @@ func TestReadHidesOthersTrade(t *testing.T) {
 	e.get(keyWhs, itemPath(u, ""), &it) // its own package: whole
 	if s := it.Serial; s.Seller != mfr || s.ShipTo != pharm {
 		t.Fatalf("the owner reads %+v", s)
+	}
+
+	// The pharmacy receives and dispenses in one transaction: the
+	// wholesaler sees who took the package, not what it did with it.
+	e.mustCapture(pharm, nil, e.step("receiving", u), e.step("dispensing", u))
+	e.get(keyWhs, itemPath(u, "/history"), &h)
+	last := h.Entries[len(h.Entries)-1].Serial
+	if last == nil || last.Owner != pharm || last.Seller != whs || last.Status != "" {
+		t.Fatalf("the seller's view of its buyer's receipt: %+v", last)
+	}
+}
+
+// TestHiddenSSCCIsUnknown: on every route, an SSCC the caller has nothing
+// to do with is answered as one never commissioned, word for word but for
+// the identifier, so its existence does not leak.
+func TestHiddenSSCCIsUnknown(t *testing.T) {
+	e := newEnv(t)
+	u := sgtin("HS1")
+	e.mustCapture(mfr, nil, e.commission("LH", u), e.pack(ssccURN1, u))
+	const ghost = "urn:epc:id:sscc:0312345.1000000099"
+	for _, tt := range []struct{ name, method, sub, body string }{
+		{"item", http.MethodGet, "", ""},
+		{"history", http.MethodGet, "/history", ""},
+		{"investigation", http.MethodPut, "/investigation", `{"state":"suspect"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			hidden := e.do(tt.method, keyPha, itemPath(ssccURN1, tt.sub), tt.body).problem(t, http.StatusNotFound)
+			unknown := e.do(tt.method, keyPha, itemPath(ghost, tt.sub), tt.body).problem(t, http.StatusNotFound)
+			if hidden.Rule != unknown.Rule || strings.ReplaceAll(hidden.Detail, ssccURN1, ghost) != unknown.Detail ||
+				len(hidden.Errors) != len(unknown.Errors) {
+				t.Fatalf("the manufacturer's pallet: %+v\nan unknown one: %+v", hidden, unknown)
+			}
+		})
+	}
+	// Its holder still reads it.
+	var it records.Item
+	e.get(keyMfr, itemPath(ssccURN1, ""), &it)
+	if it.Container == nil {
+		t.Fatalf("the holder reads %+v", it)
 	}
 }

@@ -212,7 +212,7 @@ func (s *Service) handleItems(c *gin.Context) {
 	case get && sub == subHistory:
 		s.history(c, epc, id)
 	case !get && sub == subInvestigation:
-		s.investigate(c, epc)
+		s.investigate(c, epc, id)
 	case sub == subInvestigation:
 		methodNotAllowed(c, http.MethodPut)
 	default:
@@ -225,7 +225,7 @@ func (s *Service) handleItems(c *gin.Context) {
 // make which move (holder, GTIN owner, regulator). A regulator key of an
 // organisation that is not a configured regulator is refused first, as it
 // may not attest partners either.
-func (s *Service) investigate(c *gin.Context, epc string) {
+func (s *Service) investigate(c *gin.Context, epc string, id chaincode.ItemID) {
 	p, _ := auth.PrincipalOf(c)
 	if p.Role == auth.Regulator && !s.regulator(p) {
 		httpx.Fail(c, problem.New(problem.Forbidden,
@@ -235,6 +235,20 @@ func (s *Service) investigate(c *gin.Context, epc string) {
 	var body investigationBody
 	if !readBody(c, &body) {
 		return
+	}
+	if id.Kind == chaincode.KindSSCC && !s.regulator(p) {
+		// The chaincode's refusal of an SSCC someone else holds would tell
+		// that it exists: one the caller neither holds nor is sent is
+		// answered as an unknown one.
+		var cc chaincode.ContainerContents
+		raw, err := s.ledger.Evaluate(c.Request.Context(), p.Org, chaincode.FnReadContainer, epc)
+		if err == nil {
+			err = json.Unmarshal(raw, &cc)
+		}
+		if err == nil && (cc.Container == nil || !party(&cc.Container.Custody, p.Org)) {
+			httpx.Fail(c, unknownSSCC(epc, "was never commissioned"))
+			return
+		}
 	}
 	var out Investigated
 	r, ok := s.submit(c, p.Org, &out.Investigation, chaincode.FnSetInvestigation, epc, string(body.State))
@@ -279,7 +293,7 @@ func (s *Service) readItem(c *gin.Context, epc string, id chaincode.ItemID) {
 		// Unlike a serial's, whose existence verification tells anyone,
 		// a logistic unit's is its owners' business: the answer is the
 		// chaincode's for an unknown one.
-		httpx.Fail(c, unknownSSCC(epc))
+		httpx.Fail(c, unknownSSCC(epc, "is unknown"))
 		return
 	}
 	if !ok {
@@ -315,7 +329,7 @@ func (s *Service) history(c *gin.Context, epc string, id chaincode.ItemID) {
 	if !all {
 		out.Entries, out.Restricted = partyEntries(entries, p.Org), true
 		if len(out.Entries) == 0 && id.Kind == chaincode.KindSSCC {
-			httpx.Fail(c, unknownSSCC(epc))
+			httpx.Fail(c, unknownSSCC(epc, "has no history"))
 			return
 		}
 		if len(out.Entries) == 0 {
@@ -330,9 +344,10 @@ func (s *Service) history(c *gin.Context, epc string, id chaincode.ItemID) {
 }
 
 // unknownSSCC is the answer for an SSCC the caller may not see: the
-// chaincode's for one never commissioned.
-func unknownSSCC(epc string) *problem.Error {
-	e := problem.New(problem.NotFound, "%s is unknown", epc)
+// chaincode's for one never commissioned, whose words (what) differ by
+// function.
+func unknownSSCC(epc, what string) *problem.Error {
+	e := problem.New(problem.NotFound, "%s %s", epc, what)
 	e.Rule = "unknown-epc"
 	return e
 }
