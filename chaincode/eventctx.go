@@ -40,8 +40,19 @@ func (ec *eventCtx) commissions() bool {
 		ev.Type == epcis.TransformationEventType
 }
 
-// apply maps the event to its rule.
+// apply maps the event to its rule, then checks that its disposition
+// agrees with what the rule left (dispositionApplied): a shipment said
+// stolen, a commissioning said recalled, are refused, not recorded while
+// verification answers otherwise.
 func (ec *eventCtx) apply() error {
+	if err := ec.applyRule(); err != nil {
+		return err
+	}
+	return ec.dispositionApplied()
+}
+
+// applyRule maps the event to its rule.
+func (ec *eventCtx) applyRule() error {
 	if err := ec.addOwningParties(); err != nil {
 		return err
 	}

@@ -62,6 +62,16 @@ func TestRefusals(t *testing.T) {
 			e.Disposition = "dispensed"
 			return e
 		}()}, chaincode.CodeInvalid, "disposition-not-applied", 0, b},
+		{"a shipment said stolen", base, mfr, []epcis.Event{func() epcis.Event {
+			e := at(shipEv(whsGLN, a), 4)
+			e.Disposition = "stolen"
+			return e
+		}()}, chaincode.CodeInvalid, "disposition-not-applied", 0, a},
+		{"a commissioning said recalled", nil, mfr, []epcis.Event{func() epcis.Event {
+			e := commissionEv("L7", "2027-03-31", sgtin("X7"))
+			e.Disposition = "recalled"
+			return e
+		}()}, chaincode.CodeInvalid, "disposition-not-applied", 0, sgtin("X7")},
 		{"lot required", nil, mfr, []epcis.Event{commissionEv("", "2027-03-31", a)}, chaincode.CodeInvalid, "lot-required", 0, a},
 		{"expiry required", nil, mfr, []epcis.Event{commissionEv("L1", "", a)}, chaincode.CodeInvalid, "expiry-required", 0, a},
 		{"bad expiry", nil, mfr, []epcis.Event{commissionEv("L1", "2027-13-01", a)}, chaincode.CodeInvalid, "bad-expiry", 0, ""},

@@ -78,16 +78,17 @@ func (ec *eventCtx) observe() error {
 			}
 		}
 	}
-	// After the checks of who may observe: only the caller's goods are
-	// looked at here.
-	return ec.dispositionApplied()
+	return nil
 }
 
-// dispositionApplied refuses an observation whose disposition says a
-// change of state (changingDispositions) that the ledger does not already
-// show for every package it names: a recalled lot, packages under
-// investigation, dispensed or destroyed ones. One that agrees with the
-// ledger (a holding event of a lot already recalled) is an observation.
+// dispositionApplied refuses an event whose disposition says a change of
+// state (changingDispositions) that the ledger, after the event's rule,
+// does not show for every package it names: a recalled lot, packages under
+// investigation, or out of the supply chain (any terminal status, for
+// dispensed, retail_sold, destroyed and disposed). An event that agrees
+// with the ledger (a holding event of a lot already recalled, a dispensing
+// said dispensed) passes. It runs after the rule's checks of who may act,
+// so that only the caller's goods are looked at.
 func (ec *eventCtx) dispositionApplied() error {
 	ev := ec.ev
 	disp := epcis.ShortCBV(epcis.Disposition, ev.Disposition)
@@ -103,10 +104,8 @@ func (ec *eventCtx) dispositionApplied() error {
 	shows := func(it *item) (bool, error) {
 		c := it.custody()
 		switch disp {
-		case "dispensed", "retail_sold":
-			return c.Status == StatusDispensed, nil
-		case "destroyed", "disposed":
-			return c.Status == StatusDestroyed, nil
+		case "dispensed", "retail_sold", "destroyed", "disposed":
+			return c.Status.Terminal(), nil
 		case "stolen", "no_pedigree_match":
 			return c.Investigation.Blocking(), nil
 		}
@@ -114,7 +113,7 @@ func (ec *eventCtx) dispositionApplied() error {
 		return lot != nil && lot.Recalled, err
 	}
 	named := 0
-	for _, epc := range slices.Concat(ev.EPCList, []string{ev.ParentID}, ev.ChildEPCs) {
+	for _, epc := range slices.Concat(ev.EPCList, []string{ev.ParentID}, ev.ChildEPCs, ev.InputEPCList, ev.OutputEPCList) {
 		if !isProductID(epc) {
 			continue
 		}
@@ -139,7 +138,7 @@ func (ec *eventCtx) dispositionApplied() error {
 			return refuse(epc)
 		}
 	}
-	for _, q := range slices.Concat(ev.QuantityList, ev.ChildQuantityList) {
+	for _, q := range slices.Concat(ev.QuantityList, ev.ChildQuantityList, ev.InputQuantityList, ev.OutputQuantityList) {
 		gtin, lot, ok, _ := gtinClass(q.EPCClass)
 		if !ok {
 			continue
