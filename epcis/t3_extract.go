@@ -3,6 +3,7 @@ package epcis
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -237,6 +238,21 @@ func ILMDLotExpiry(ilmd []Element) (lot, expiry string) {
 func isCBVMDA(space string) bool {
 	return space == "urn:epcglobal:cbv:mda" || strings.HasPrefix(space, "urn:epcglobal:cbv:mda") ||
 		strings.HasSuffix(strings.TrimRight(space, "/#"), "/mda")
+}
+
+// ProductClasses returns the product data of the document's EPCClass master
+// data, a line per class element (ClassID as the document wrote it, lot,
+// expiry and counts empty), sorted by ClassID: what ExtractT3 names the
+// products of a shipment with, for packages the document itself does not
+// show (read from the ledger).
+func ProductClasses(d *Document) []ProductLine {
+	md := newMasterDataIndex(d.MasterData)
+	out := make([]ProductLine, 0, len(md.classes))
+	for id, attrs := range md.classes {
+		out = append(out, productLine(id, attrs, "", ""))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ClassID < out[j].ClassID })
+	return out
 }
 
 // productLines groups the innermost packages (those nothing was packed into)

@@ -10,6 +10,7 @@ import (
 
 	"rxledger/chaincode"
 	"rxledger/epcis"
+	"rxledger/epcis/gs1"
 	"rxledger/services/platform/problem"
 )
 
@@ -56,7 +57,7 @@ func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sou
 			}
 			continue
 		}
-		t, why, err := toChaincodeT3(ctx, ti, sub.Events, seller, src)
+		t, why, err := toChaincodeT3(ctx, ti, &sub, seller, src)
 		if err != nil {
 			missing = append(missing, noT3Warning(buyer, "the contents of a shipped container could not be read from the ledger"))
 			lerr = errors.Join(lerr, fmt.Errorf("transaction information for buyer %s: %w", buyer, err))
@@ -122,7 +123,7 @@ func shipmentsByBuyer(doc *epcis.Document) (map[string]map[int]bool, []string) {
 
 // toChaincodeT3 maps extracted transaction information to the chaincode's
 // record; why says what is missing when it cannot make a complete one.
-func toChaincodeT3(ctx context.Context, t *epcis.T3, events []epcis.Event, seller string, src t3Sources) (chaincode.T3, string, error) {
+func toChaincodeT3(ctx context.Context, t *epcis.T3, doc *epcis.Document, seller string, src t3Sources) (chaincode.T3, string, error) {
 	info := &t.Information
 	gln, err := chaincode.ParseGLN(info.Buyer.ID)
 	if err != nil {
@@ -137,7 +138,7 @@ func toChaincodeT3(ctx context.Context, t *epcis.T3, events []epcis.Event, selle
 	case buyer == seller:
 		return chaincode.T3{}, "GLN " + gln + " is the shipper's own (a transfer within " + seller + " is no sale)", nil
 	}
-	products, err := productsOf(ctx, events, info, src)
+	products, err := productsOf(ctx, doc, src)
 	if err != nil {
 		return chaincode.T3{}, "", err
 	}
@@ -175,14 +176,20 @@ func toChaincodeT3(ctx context.Context, t *epcis.T3, events []epcis.Event, selle
 // come from the document's commissioning or from the ledger; names, NDC,
 // strength, dosage form and container size from the document's master
 // data for the GTIN.
-func productsOf(ctx context.Context, events []epcis.Event, info *epcis.TransactionInformation, src t3Sources) ([]chaincode.T3Product, error) {
-	byGTIN := map[string]*epcis.ProductLine{}
-	for i := range info.Products {
-		for _, id := range info.Products[i].Identifiers {
-			if item, err := chaincode.ParseItemID(id); err == nil && item.Kind == chaincode.KindSGTIN && byGTIN[item.GTIN] == nil {
-				byGTIN[item.GTIN] = &info.Products[i]
-			}
+func productsOf(ctx context.Context, doc *epcis.Document, src t3Sources) ([]chaincode.T3Product, error) {
+	events := doc.Events
+	// The master data by canonical class: a lot's, or a GTIN's (every
+	// package of it), whatever form the document wrote it in.
+	classes := map[string]epcis.ProductLine{}
+	for _, pl := range epcis.ProductClasses(doc) {
+		classes[canonClass(pl.ClassID)] = pl
+	}
+	productOf := func(gtin, lot string) (epcis.ProductLine, bool) {
+		if pl, ok := classes[canonClass("https://id.gs1.org/01/"+gtin+"/10/"+gs1.EscapeDLPath(lot))]; ok && lot != "" {
+			return pl, true
 		}
+		pl, ok := classes[canonClass("https://id.gs1.org/01/"+gtin)]
+		return pl, ok
 	}
 	p := newPacking(ctx, src)
 	var units []string
@@ -230,13 +237,13 @@ func productsOf(ctx context.Context, events []epcis.Event, info *epcis.Transacti
 			i = len(lines)
 			index[key] = i
 			line := chaincode.T3Product{GTIN: item.GTIN, Lot: lot, Expiry: expiry}
-			if pl := byGTIN[item.GTIN]; pl != nil {
+			if pl, ok := productOf(item.GTIN, lot); ok {
 				line.Name, line.Strength, line.DosageForm, line.NDC, line.ContainerSize = pl.ProductName, pl.Strength, pl.DosageForm, pl.NDC, pl.ContainerSize
 			}
 			lines = append(lines, line)
 		}
 		lines[i].Quantity++
-		lines[i].Serials = append(lines[i].Serials, p.show(u))
+		lines[i].Serials = append(lines[i].Serials, u) // one form, the canonical Digital Link
 	}
 	return lines, nil
 }
@@ -247,9 +254,9 @@ var retiring = map[string]bool{"dispensing": true, "destroying": true, "decommis
 
 // packing is what holds what while a document's events are followed: the
 // ledger's packing before the document, read as items come up, changed by
-// the document's aggregation events. Items are keyed by their canonical
-// Digital Link (an SGTIN or SSCC in any form is one item), and shown in
-// the form the document first wrote them.
+// the document's aggregation events. Items are keyed, and a T3 lists its
+// serials, by their canonical Digital Link (an SGTIN or SSCC in any form is
+// one item).
 type packing struct {
 	ctx      context.Context
 	src      t3Sources
@@ -258,31 +265,23 @@ type packing struct {
 	known    map[string]bool // its ledger record has been read, or the document made it
 	lot      map[string]string
 	expiry   map[string]string
-	written  map[string]string // canonical -> as the document wrote it
+	// packed are the items that held others, on the ledger or in the
+	// document: a case emptied before it ships is no product.
+	packed map[string]bool
 }
 
 func newPacking(ctx context.Context, src t3Sources) *packing {
 	return &packing{ctx: ctx, src: src, children: map[string][]string{}, parent: map[string]string{}, known: map[string]bool{},
-		lot: map[string]string{}, expiry: map[string]string{}, written: map[string]string{}}
+		lot: map[string]string{}, expiry: map[string]string{}, packed: map[string]bool{}}
 }
 
-// canon returns an identifier's key, noting how the document wrote it.
+// canon returns an identifier's key: its canonical Digital Link for an
+// SGTIN or SSCC in any form.
 func (p *packing) canon(id string) string {
-	c := id
 	if item, err := chaincode.ParseItemID(id); err == nil {
-		c = item.DigitalLink()
+		return item.DigitalLink()
 	}
-	if _, ok := p.written[c]; !ok {
-		p.written[c] = id
-	}
-	return c
-}
-
-func (p *packing) show(c string) string {
-	if w, ok := p.written[c]; ok {
-		return w
-	}
-	return c
+	return id
 }
 
 // commissioned notes items the document creates, with their lot and expiry:
@@ -320,6 +319,7 @@ func (p *packing) load(c string) error {
 	case cc.Case != nil:
 		p.lot[c], p.expiry[c] = cc.Case.Lot, cc.Case.Expiry
 		custody = &cc.Case.Custody
+		p.packed[c] = p.packed[c] || len(cc.Case.Children) > 0
 	case cc.Container != nil:
 		custody = &cc.Container.Custody
 	}
@@ -338,6 +338,7 @@ func (p *packing) load(c string) error {
 			continue
 		}
 		p.known[it.ID] = true
+		p.packed[it.ID] = it.Packs
 		p.children[it.Parent] = append(p.children[it.Parent], it.ID)
 		p.parent[it.ID] = it.Parent
 		if it.Lot != "" {
@@ -370,6 +371,7 @@ func (p *packing) pack(parentID string, childIDs []string) error {
 	if err := p.load(parent); err != nil {
 		return err
 	}
+	p.packed[parent] = p.packed[parent] || len(childIDs) > 0
 	for _, id := range childIDs {
 		c := p.canon(id)
 		if err := p.load(c); err != nil {
@@ -407,17 +409,17 @@ func (p *packing) unpack(parentID string, childIDs []string) error {
 }
 
 // units calls fn with every serialised package inside c (c itself when it
-// holds nothing) that holds nothing.
+// holds nothing) that holds nothing and is no emptied case.
 func (p *packing) units(c string, depth int, fn func(string)) error {
 	if depth > maxPackingDepth {
-		return fmt.Errorf("packing deeper than %d levels under %s", maxPackingDepth, p.show(c))
+		return fmt.Errorf("packing deeper than %d levels under %s", maxPackingDepth, c)
 	}
 	if err := p.load(c); err != nil {
 		return err
 	}
 	kids := p.children[c]
 	if len(kids) == 0 {
-		if item, err := chaincode.ParseItemID(c); err == nil && item.Kind == chaincode.KindSGTIN {
+		if item, err := chaincode.ParseItemID(c); err == nil && item.Kind == chaincode.KindSGTIN && !p.packed[c] {
 			fn(c)
 		}
 		return nil

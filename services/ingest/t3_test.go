@@ -43,8 +43,16 @@ func TestTransactionInformationPerBuyer(t *testing.T) {
 			if err := json.Unmarshal(raw, &t3); err != nil {
 				t.Fatal(err)
 			}
+			var want []string // serials as canonical Digital Links
+			for _, s := range tt.serial {
+				id, err := chaincode.ParseItemID(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, id.DigitalLink())
+			}
 			if t3.Seller != mfr || t3.Buyer != tt.buyer || len(t3.Products) != 1 || t3.Products[0].Quantity != len(tt.serial) ||
-				!slices.Equal(t3.Products[0].Serials, tt.serial) || t3.Products[0].Lot == "" || t3.TransactionDate != "2026-11-01" {
+				!slices.Equal(t3.Products[0].Serials, want) || t3.Products[0].Lot == "" || t3.TransactionDate != "2026-11-01" {
 				t.Fatalf("T3 %+v", t3)
 			}
 			other := map[string]string{whs: pharm, pharm: whs}[tt.buyer]
@@ -171,11 +179,25 @@ func TestT3ProductsFollowThePacking(t *testing.T) {
 		pack(3, caseEPC, items[0], items[1]), pack(4, sscc("7"), caseEPC, items[2], items[3])), "json"))
 
 	t.Run("a pallet shipped later: units only, lot and expiry from the ledger", func(t *testing.T) {
-		rec := readT3(t, whs, e.mustCapture(mfr, ctJSON, encode(t, document(ship(5, mfrSGLN, whsSGLN, sscc("7"))), "json")))
+		// The shipping document's master data names the product (its
+		// class as an SGTIN pattern), though no unit of it is in the
+		// document: they come from the ledger.
+		doc := document(ship(5, mfrSGLN, whsSGLN, sscc("7")))
+		const mda = "urn:epcglobal:cbv:mda#"
+		doc.MasterData = []epcis.Vocabulary{{Type: "urn:epcglobal:epcis:vtype:EPCClass", Elements: []epcis.VocabularyElement{{
+			ID: "urn:epc:idpat:sgtin:0312345.067890.*",
+			Attributes: []epcis.VocabularyAttribute{{ID: mda + "regulatedProductName", Value: "Examplamab injection"},
+				{ID: mda + "additionalTradeItemIdentification", Value: "12345-678-90"},
+				{ID: mda + "additionalTradeItemIdentificationTypeCode", Value: "FDA_NDC_11"}},
+		}}}}
+		rec := readT3(t, whs, e.mustCapture(mfr, ctJSON, encode(t, doc, "json")))
 		if len(rec.Products) != 1 {
 			t.Fatalf("products %+v: want one line, the case not among them", rec.Products)
 		}
 		p := rec.Products[0]
+		if p.Name != "Examplamab injection" || p.NDC != "12345-678-90" {
+			t.Fatalf("product %+v: want the name and NDC of the master data", p)
+		}
 		want := []string{dl("P1"), dl("P2"), dl("P3"), dl("P4")}
 		if p.GTIN != "00312345678906" || p.Lot != "PL" || p.Expiry != "2099-12-31" || p.Quantity != 4 || !slices.Equal(p.Serials, want) {
 			t.Fatalf("product %+v, want 4 of lot PL, serials %v", p, want)
@@ -200,6 +222,17 @@ func TestT3ProductsFollowThePacking(t *testing.T) {
 		}
 	})
 
+	t.Run("a case emptied before it ships is no product", func(t *testing.T) {
+		emptied, in := "urn:epc:id:sgtin:0312345.167890.K2", []string{sgtin("E1"), sgtin("E2")}
+		unpackAll := pack(22, emptied)
+		unpackAll.Action, unpackAll.BizStep = epcis.ActionDelete, "unpacking"
+		rec := readT3(t, whs, e.mustCapture(mfr, ctJSON, encode(t, document(commission(20, "PE", in...), commission(20, "PK", emptied),
+			pack(21, emptied, in...), unpackAll, ship(23, mfrSGLN, whsSGLN, append([]string{emptied}, in...)...)), "json")))
+		if len(rec.Products) != 1 || rec.Products[0].GTIN != "00312345678906" || rec.Products[0].Quantity != 2 {
+			t.Fatalf("products %+v: want the two units alone", rec.Products)
+		}
+	})
+
 	t.Run("packed before shipping in the same document", func(t *testing.T) {
 		// P3, loose at the wholesaler, goes onto a new pallet with P1
 		// (written as a Digital Link) and both are shipped on it.
@@ -207,7 +240,7 @@ func TestT3ProductsFollowThePacking(t *testing.T) {
 			commissionContainers(9, "urn:epc:id:sscc:0388888.1000000001"),
 			pack(10, "urn:epc:id:sscc:0388888.1000000001", items[2], dl("P1")),
 			ship(11, whsSGLN, pharmSGLN, "urn:epc:id:sscc:0388888.1000000001")), "json")))
-		if len(rec.Products) != 1 || rec.Products[0].Quantity != 2 || !slices.Equal(rec.Products[0].Serials, []string{items[2], dl("P1")}) ||
+		if len(rec.Products) != 1 || rec.Products[0].Quantity != 2 || !slices.Equal(rec.Products[0].Serials, []string{dl("P3"), dl("P1")}) ||
 			rec.Products[0].Expiry != "2099-12-31" {
 			t.Fatalf("T3 %+v", rec)
 		}
