@@ -42,8 +42,9 @@ func (s *Service) visible(p auth.Principal, rec *eventRecord) bool {
 }
 
 // find answers a query for p: up to limit events from seq start on, in
-// ledger order, and whether more follow.
-func (s *Service) find(q *query, p auth.Principal, start uint64, limit int) ([]hit, bool, error) {
+// ledger order, none after seq ceiling (0: no ceiling), and whether more
+// follow.
+func (s *Service) find(q *query, p auth.Principal, start, ceiling uint64, limit int) ([]hit, bool, error) {
 	it, err := s.candidates(q, start)
 	if err != nil {
 		return nil, false, err
@@ -55,7 +56,7 @@ func (s *Service) find(q *query, p auth.Principal, start uint64, limit int) ([]h
 		if err != nil {
 			return nil, false, err
 		}
-		if !ok {
+		if !ok || ceiling > 0 && seq > ceiling {
 			return out, false, nil
 		}
 		h, ok, err := s.match(q, p, seq)
@@ -172,18 +173,26 @@ func (s *Service) page(q *query, p auth.Principal, st pageState, first bool) (hi
 		return s.findSorted(q, p, st, first, limit)
 	}
 	if q.maxCount >= 0 && first {
-		if over, err := s.exceeds(q, p, q.maxCount); err != nil || over {
-			if err == nil {
-				err = errQueryTooLarge(q.maxCount)
-			}
+		// The answer is what matches now: its last event is the ceiling of
+		// every page, so that events captured while it is paged through
+		// do not take it past maxEventCount.
+		last, over, err := s.exceeds(q, p, q.maxCount)
+		if err == nil && over {
+			err = errQueryTooLarge(q.maxCount)
+		}
+		if err != nil {
 			return nil, nil, err
 		}
+		if last == 0 {
+			return nil, nil, nil // nothing matches
+		}
+		st.ceiling = last
 	}
 	var start uint64
 	if !first {
 		start = st.after + 1
 	}
-	hits, more, err := s.find(q, p, start, limit)
+	hits, more, err := s.find(q, p, start, st.ceiling, limit)
 	if err != nil || !more {
 		return hits, nil, err
 	}
@@ -191,29 +200,31 @@ func (s *Service) page(q *query, p auth.Principal, st pageState, first bool) (hi
 	if q.countLimit > 0 && n >= uint64(q.countLimit) {
 		return hits, nil, nil
 	}
-	return hits, &pageState{after: hits[len(hits)-1].seq, served: n}, nil
+	return hits, &pageState{after: hits[len(hits)-1].seq, served: n, ceiling: st.ceiling}, nil
 }
 
 // exceeds reports whether more than max events match q for p, reading up
-// to the first beyond max and keeping none of them.
-func (s *Service) exceeds(q *query, p auth.Principal, max int) (bool, error) {
+// to the first beyond max and keeping none of them, and the seq of the last
+// that matched (0 for none).
+func (s *Service) exceeds(q *query, p auth.Principal, max int) (last uint64, over bool, err error) {
 	it, err := s.candidates(q, 0)
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	defer it.close()
 	n := 0
 	for {
 		seq, ok, err := it.next()
 		if err != nil || !ok {
-			return false, err
+			return last, false, err
 		}
 		if _, ok, err := s.match(q, p, seq); err != nil {
-			return false, err
+			return 0, false, err
 		} else if ok {
 			if n++; n > max {
-				return true, nil
+				return last, true, nil
 			}
+			last = seq
 		}
 	}
 }

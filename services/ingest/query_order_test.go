@@ -142,6 +142,17 @@ func TestQueryOrderAndLimits(t *testing.T) {
 			t.Fatalf("a new query does not start with the new event: %v", idsOf(got))
 		}
 	})
+	t.Run("maxEventCount holds across pages while events are captured", func(t *testing.T) {
+		first, link := e.query(reg, "maxEventCount=8&perPage=3") // the story and I6
+		if len(first) != 3 || link == "" {
+			t.Fatalf("first page %v, link %q", idsOf(first), link)
+		}
+		e.mustCapture(mfr, ctJSON, encode(t, document(commission(61, "Q3", sgtin("I7"))), "json"))
+		rest, _ := pages(t, strings.TrimSuffix(strings.TrimPrefix(link, "</epcis/events?"), `>; rel="next"`))
+		if n := len(first) + len(rest); n != 8 {
+			t.Fatalf("%d events over the pages of an answer of at most 8", n)
+		}
+	})
 }
 
 // TestQuerySortBound: an answer to sort larger than MaxSortedEvents is a
