@@ -149,7 +149,11 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 		}
 		if field, ok := wdParams[name]; ok {
 			for _, val := range values {
-				wd[field] = append(wd[field], canonLocation(val))
+				val, err := normalise(field, val)
+				if err != nil {
+					return nil, bad(name, "%v", err)
+				}
+				wd[field] = append(wd[field], val)
 			}
 			continue
 		}
@@ -429,6 +433,11 @@ func normalise(field byte, v string) (string, error) {
 		}
 		return canonEPC(v), nil
 	case locationFields[field]:
+		if strings.HasPrefix(strings.ToLower(v), "urn:epc:idpat:") {
+			// Locations and parties match whole: a pattern would match
+			// nothing, and an empty answer would read as "none".
+			return "", fmt.Errorf("%q is a pattern; this parameter matches whole locations and parties (SGLN, PGLN or GLN Digital Link) only", v)
+		}
 		return canonLocation(v), nil
 	case classFields[field]:
 		c := canonClass(v)

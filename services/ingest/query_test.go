@@ -140,6 +140,8 @@ func TestQueryParameterErrors(t *testing.T) {
 		{"unknown parameter", "colour=blue", "colour"},
 		{"unsupported standard parameter", "GE_quantity=5", "GE_quantity"},
 		{"unsupported EXISTS_", "EXISTS_ilmd", "EXISTS_ilmd"},
+		{"a location pattern", "EQ_bizLocation=urn:epc:idpat:sgln:0312345.*.*", "EQ_bizLocation"},
+		{"a location pattern with descendants", "WD_readPoint=urn:epc:idpat:sgln:0312345.*.*", "WD_readPoint"},
 		{"a source type that is not CBV's", "EQ_source_warehouse=" + readPoint, "EQ_source_warehouse"},
 		{"ordering by another field", "orderBy=bizStep", "orderBy"},
 		{"ordering in another direction", "orderBy=eventTime&orderDirection=UP", "orderDirection"},
