@@ -110,9 +110,13 @@ func TestRecall(t *testing.T) {
 	})
 	t.Run("a second recall answers the first", func(t *testing.T) {
 		var again records.Recalled
+		before := e.height()
 		e.do(post, keyMfr, path, `{"reason":"another reason"}`).decode(t, http.StatusOK, &again)
 		if !again.Lot.RecallTime.Equal(*first.Lot.RecallTime) || again.Lot.RecallReason != "sterility assurance" {
 			t.Fatalf("recalled again %+v; first %+v", again.Lot, first.Lot)
+		}
+		if again.TxID != "" || e.height() != before {
+			t.Fatalf("a second recall wrote transaction %q (height %d, was %d)", again.TxID, e.height(), before)
 		}
 	})
 	t.Run("a GTIN-13 names the same lot", func(t *testing.T) {

@@ -83,9 +83,11 @@ func (s *Service) Mount(r gin.IRouter, authenticate gin.HandlerFunc) {
 // Recalled is the answer to a recall: the lot's record as the ledger stored
 // it and the transaction that stored it.
 type Recalled struct {
-	Lot   chaincode.LotRecord `json:"lot"`
-	TxID  string              `json:"txId"`
-	Block uint64              `json:"block"`
+	Lot chaincode.LotRecord `json:"lot"`
+	// TxID and Block name the recall's transaction; both are empty for a
+	// lot recalled before.
+	TxID  string `json:"txId,omitempty"`
+	Block uint64 `json:"block,omitempty"`
 }
 
 // Investigated is the answer to an investigation move: what
@@ -189,6 +191,16 @@ func (s *Service) recall(c *gin.Context, gtin, lot string) {
 		return
 	}
 	var out Recalled
+	// A lot its owner recalled already is answered as it stands, with no
+	// transaction (the chaincode would commit an empty one). Anyone else
+	// goes to the chaincode, which refuses it as it would any recall.
+	var l chaincode.LotRecord
+	if raw, err := s.ledger.Evaluate(c.Request.Context(), p.Org, chaincode.FnReadLotRecord, gtin, lot); err == nil &&
+		json.Unmarshal(raw, &l) == nil && l.Recalled && l.Owner == p.Org {
+		out.Lot = l
+		httpx.Respond(c, http.StatusOK, out)
+		return
+	}
 	r, ok := s.submit(c, p.Org, &out.Lot, chaincode.FnRecallLot, gtin, lot, body.Reason)
 	if !ok {
 		return
