@@ -169,6 +169,17 @@ func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v
 			buyers = append(buyers, h.Owner)
 		}
 	}
+	// A recall comes back to the GTIN's owner (who commissioned the
+	// package) from whoever holds it, not only from its buyers: a pharmacy
+	// sends a recalled package straight to the manufacturer.
+	if len(history) > 0 && history[0].Owner == caller.Org && slices.Contains(v.Conditions, chaincode.InfoRecalled) {
+		if cur := d.current; cur != nil && cur.Owner != caller.Org && !slices.Contains(buyers, cur.Owner) {
+			buyers = append(buyers, cur.Owner)
+		}
+		if cur := d.current; cur != nil && cur.Owner == caller.Org && cur.Seller != "" && !slices.Contains(buyers, cur.Seller) {
+			buyers = append(buyers, cur.Seller) // received back already
+		}
+	}
 	var returner *chaincode.Partner
 	for _, b := range buyers {
 		p, err := s.partner(ctx, caller.Org, b, partners)

@@ -605,3 +605,23 @@ func receivingEvent(t *testing.T, w *verifytest.World, txID string) epcis.Event 
 	}
 	return ev
 }
+
+// TestCheckRecallReturnToOwner: a recalled package a pharmacy sends
+// straight back to the manufacturer is the pharmacy's return to the
+// manufacturer: quarantined for the recall alone, not as never sold to it.
+func TestCheckRecallReturnToOwner(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot, pkg := w.Serial("RL"), w.Serial("RP")
+	w.Distribute(lot, pkg)
+	w.Recall(lot)
+	w.Ship(verifytest.Pharmacy, verifytest.ManufacturerGLN, pkg)
+	d := f.check(verifytest.Manufacturer, item(pkg, lot, verifytest.PharmacyGLN))
+	if d.Decision != Quarantine || !slices.Equal(codes(d), []string{ReasonRecalled}) || d.ReturnedByOrg != verifytest.Pharmacy {
+		t.Fatalf("the recall coming back: %+v", d)
+	}
+	// Another party's GLN is still not the returner.
+	if d := f.check(verifytest.Manufacturer, item(pkg, lot, verifytest.WholesalerGLN)); !slices.Contains(codes(d), ReasonNotHeldByReturner) {
+		t.Fatalf("a return named from the wholesaler: %+v", d)
+	}
+}
