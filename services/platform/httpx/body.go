@@ -58,7 +58,38 @@ func DecodeJSON(c *gin.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	return DecodeJSONBytes(b, v)
+	if err := DecodeJSONBytes(b, v); err != nil {
+		return err
+	}
+	return noDuplicateKeys(b)
+}
+
+// noDuplicateKeys refuses a JSON document that gives an object member
+// twice: encoding/json keeps the last silently, so {"reason":"a",
+// "reason":"b"} would be taken for what the caller may not have meant.
+// DecodeJSON runs it (bodies of writes, a few kilobytes); the verify
+// batch, whose bodies are large and decoded on the hot path, does not.
+func noDuplicateKeys(b []byte) error {
+	seen := map[string]bool{}
+	var dup string
+	var at int64
+	walkJSON(b, func(path, key string, end int64) bool {
+		if key == "" {
+			return true
+		}
+		if seen[path] {
+			dup, at = path, end
+			return false
+		}
+		seen[path] = true
+		return true
+	})
+	if dup == "" {
+		return nil
+	}
+	line, col := lineCol(b, at)
+	return problem.New(problem.Invalid, "%s is given twice in the JSON document", dup).
+		At(problem.Location{Field: dup, Line: line, Column: col})
 }
 
 // DecodeJSONBytes is DecodeJSON on a body already read.
