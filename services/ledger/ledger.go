@@ -12,6 +12,13 @@ import (
 	"rxledger/services/platform/problem"
 )
 
+// Client is the part of a Ledger that services answering requests use:
+// submit and evaluate as an organisation.
+type Client interface {
+	Submit(ctx context.Context, org string, tx Transaction) (Receipt, error)
+	Evaluate(ctx context.Context, org string, function string, args ...string) ([]byte, error)
+}
+
 // Ledger is what services need of the ledger. Implementations are safe for
 // concurrent use.
 type Ledger interface {

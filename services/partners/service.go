@@ -1,7 +1,6 @@
 package partners
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -24,12 +23,7 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // Ledger is what the service needs of the ledger.
-type Ledger interface {
-	Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error)
-	Evaluate(ctx context.Context, org string, function string, args ...string) ([]byte, error)
-}
-
-var _ Ledger = ledger.Ledger(nil)
+type Ledger = ledger.Client
 
 // Service answers the partner routes on a ledger.
 type Service struct {

@@ -1,7 +1,6 @@
 package records
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -22,12 +21,7 @@ import (
 const MaxBodyBytes = 16 << 10
 
 // Ledger is what the service needs of the ledger.
-type Ledger interface {
-	Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error)
-	Evaluate(ctx context.Context, org string, function string, args ...string) ([]byte, error)
-}
-
-var _ Ledger = ledger.Ledger(nil)
+type Ledger = ledger.Client
 
 // Service answers the record routes on a ledger.
 type Service struct {
