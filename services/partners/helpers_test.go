@@ -4,22 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 
 	"rxledger/chaincode"
-	"rxledger/internal/testenv"
 	"rxledger/services/ledger"
 	"rxledger/services/ledger/embedded"
+	"rxledger/services/ledger/embedded/embeddedtest"
 	"rxledger/services/partners"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/httpx/httpxtest"
 	"rxledger/services/platform/problem"
 )
 
@@ -82,19 +80,7 @@ func (c *countingLedger) Submit(ctx context.Context, org string, tx ledger.Trans
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	cons, err := embedded.LoadConsortium(filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("open embedded ledger: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("close ledger: %v", err)
-		}
-	})
+	l := embeddedtest.OpenDemo(t)
 	store, err := auth.OpenStore(filepath.Join(t.TempDir(), auth.KeysFile))
 	if err != nil {
 		t.Fatal(err)
@@ -121,84 +107,35 @@ func newEnv(t *testing.T) *env {
 }
 
 // response is an HTTP answer, read whole.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = httpxtest.Response
 
 // do sends a request with the named key ("" for none) and reads the answer.
 func (e *env) do(method, key, path, body string) response {
 	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.t.Context(), method, e.url+path, strings.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	apiKey := ""
 	if key != "" {
-		k, ok := e.keys[key]
-		if !ok {
-			k = key // a key the store never issued
+		var ok bool
+		if apiKey, ok = e.keys[key]; !ok {
+			apiKey = key // a key the store never issued
 		}
-		req.Header.Set("Authorization", "Bearer "+k)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	return httpxtest.Do(e.t, method, e.url+path, apiKey, body)
 }
 
 // written decodes the answer of a write after checking its status.
-func (r response) written(t *testing.T, status int) partners.Written {
+func written(t *testing.T, r response, status int) partners.Written {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
 	}
 	var w partners.Written
-	if err := json.Unmarshal(r.body, &w); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
+	if err := json.Unmarshal(r.Body, &w); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
 	}
 	if w.TxID == "" || w.Block == 0 {
-		t.Fatalf("answer %s names no transaction and block", r.body)
+		t.Fatalf("answer %s names no transaction and block", r.Body)
 	}
 	return w
-}
-
-// problem decodes a refusal after checking that it is problem+json of the
-// status, with a detail.
-func (r response) problem(t *testing.T, status int) problem.Body {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); ct != problem.MediaType {
-		t.Fatalf("Content-Type %q, want %s: %s", ct, problem.MediaType, r.body)
-	}
-	var b problem.Body
-	if err := json.Unmarshal(r.body, &b); err != nil {
-		t.Fatalf("decode problem %s: %v", r.body, err)
-	}
-	if b.Status != status || b.Detail == "" || b.Code == "" {
-		t.Fatalf("problem %s: want status %d, a code and a detail", r.body, status)
-	}
-	return b
-}
-
-// fields are the fields a problem names, in order.
-func fields(b problem.Body) []string {
-	var out []string
-	for _, l := range b.Errors {
-		out = append(out, l.Field)
-	}
-	return out
 }
 
 // height is the ledger's height.
@@ -247,13 +184,13 @@ func (e *env) refused(t *testing.T, msp string, submits int64, send func() respo
 // put writes msp's record as key and expects status.
 func (e *env) put(key, msp, body string, status int) partners.Written {
 	e.t.Helper()
-	return e.do(http.MethodPut, key, "/partners/"+msp, body).written(e.t, status)
+	return written(e.t, e.do(http.MethodPut, key, "/partners/"+msp, body), status)
 }
 
 // attest attests msp as the regulator and expects 200.
 func (e *env) attest(msp, body string) partners.Written {
 	e.t.Helper()
-	return e.do(http.MethodPut, keyReg, "/partners/"+msp+"/attestation", body).written(e.t, http.StatusOK)
+	return written(e.t, e.do(http.MethodPut, keyReg, "/partners/"+msp+"/attestation", body), http.StatusOK)
 }
 
 // licence is a licence valid until 2099, as JSON.

@@ -10,6 +10,7 @@ import (
 
 	"rxledger/chaincode"
 	"rxledger/services/partners"
+	"rxledger/services/platform/httpx/httpxtest"
 	"rxledger/services/platform/problem"
 )
 
@@ -21,8 +22,8 @@ func TestOnboarding(t *testing.T) {
 
 	t.Run("an organisation writes its record", func(t *testing.T) {
 		r := e.do(http.MethodPut, keyMfr, "/partners/"+mfr, recordOf("Acme Pharmaceuticals", "manufacturer", mfrGLN, mfrPrefix))
-		w := r.written(t, http.StatusCreated)
-		if loc := r.header.Get("Location"); loc != "/partners/"+mfr {
+		w := written(t, r, http.StatusCreated)
+		if loc := r.Header.Get("Location"); loc != "/partners/"+mfr {
 			t.Errorf("Location %q", loc)
 		}
 		p := w.Partner
@@ -64,18 +65,18 @@ func TestOnboarding(t *testing.T) {
 	})
 	t.Run("any caller reads a record as ReadPartner answers it", func(t *testing.T) {
 		r := e.do(http.MethodGet, keyPharm, "/partners/"+mfr, "")
-		if r.status != http.StatusOK {
-			t.Fatalf("%d %s", r.status, r.body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 		var got, want chaincode.Partner
-		if err := json.Unmarshal(r.body, &got); err != nil {
+		if err := json.Unmarshal(r.Body, &got); err != nil {
 			t.Fatal(err)
 		}
 		if err := json.Unmarshal([]byte(e.record(mfr)), &want); err != nil {
 			t.Fatal(err)
 		}
 		if mustJSON(t, got) != mustJSON(t, want) || got.Attested == nil || got.Name != "Acme Pharma Inc." {
-			t.Fatalf("read %s, the ledger holds %s", r.body, e.record(mfr))
+			t.Fatalf("read %s, the ledger holds %s", r.Body, e.record(mfr))
 		}
 	})
 	t.Run("an attestation without licences revokes", func(t *testing.T) {
@@ -110,12 +111,12 @@ type refusal struct {
 func (tt refusal) check(t *testing.T, e *env) {
 	t.Helper()
 	r := e.refused(t, tt.partner, tt.submits, func() response { return e.do(http.MethodPut, tt.key, tt.path, tt.body) })
-	b := r.problem(t, tt.status)
+	b := r.Problem(t, tt.status)
 	if b.Code != tt.code {
 		t.Errorf("code %q, want %q", b.Code, tt.code)
 	}
-	if got := fields(b); !slices.Equal(got, tt.fields) && tt.line == 0 {
-		t.Errorf("errors at %q, want %q: %s", got, tt.fields, r.body)
+	if got := httpxtest.Fields(b); !slices.Equal(got, tt.fields) && tt.line == 0 {
+		t.Errorf("errors at %q, want %q: %s", got, tt.fields, r.Body)
 	}
 	if tt.line != 0 && (len(b.Errors) != 1 || b.Errors[0].Line != tt.line) {
 		t.Errorf("errors %+v, want line %d", b.Errors, tt.line)
@@ -260,18 +261,18 @@ func TestReadRefusals(t *testing.T) {
 	e := newEnv(t)
 	e.put(keyMfr, mfr, recordOf("Acme", "manufacturer", mfrGLN, mfrPrefix), http.StatusCreated)
 	t.Run("no key", func(t *testing.T) {
-		if b := e.do(http.MethodGet, "", "/partners/"+mfr, "").problem(t, 401); b.Code != problem.Unauthorized {
+		if b := e.do(http.MethodGet, "", "/partners/"+mfr, "").Problem(t, 401); b.Code != problem.Unauthorized {
 			t.Fatalf("%+v", b)
 		}
 	})
 	t.Run("no record", func(t *testing.T) {
-		b := e.do(http.MethodGet, keyMfr, "/partners/"+pharm, "").problem(t, 404)
+		b := e.do(http.MethodGet, keyMfr, "/partners/"+pharm, "").Problem(t, 404)
 		if b.Code != problem.NotFound || !strings.Contains(b.Detail, "no partner record for PharmacyMSP") {
 			t.Fatalf("%+v", b)
 		}
 	})
 	t.Run("another method on the attestation", func(t *testing.T) {
-		if b := e.do(http.MethodGet, keyReg, "/partners/"+mfr+"/attestation", "").problem(t, 405); b.Code != problem.MethodNotAllowed {
+		if b := e.do(http.MethodGet, keyReg, "/partners/"+mfr+"/attestation", "").Problem(t, 405); b.Code != problem.MethodNotAllowed {
 			t.Fatalf("%+v", b)
 		}
 	})

@@ -3,8 +3,6 @@ package records_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,11 +14,12 @@ import (
 
 	"rxledger/chaincode"
 	"rxledger/epcis"
-	"rxledger/internal/testenv"
 	"rxledger/services/ledger"
 	"rxledger/services/ledger/embedded"
+	"rxledger/services/ledger/embedded/embeddedtest"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/httpx"
+	"rxledger/services/platform/httpx/httpxtest"
 	"rxledger/services/platform/problem"
 	"rxledger/services/records"
 )
@@ -98,19 +97,7 @@ func (c *countingLedger) Submit(ctx context.Context, org string, tx ledger.Trans
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	cons, err := embedded.LoadConsortium(filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("open embedded ledger: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("close ledger: %v", err)
-		}
-	})
+	l := embeddedtest.OpenDemo(t)
 	e := &env{t: t, l: l, spy: &countingLedger{Ledger: l}, keys: map[string]string{}}
 	e.registerPartners()
 	store, err := auth.OpenStore(filepath.Join(t.TempDir(), auth.KeysFile))
@@ -275,81 +262,22 @@ func link(t *testing.T, epc string) string {
 func itemPath(epc, sub string) string { return "/items/" + url.PathEscape(epc) + sub }
 
 // response is an HTTP answer, read whole.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = httpxtest.Response
 
 // do sends a request with the named key ("" for none) and reads the answer.
 func (e *env) do(method, key, path, body string) response {
 	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.t.Context(), method, e.url+path, strings.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	apiKey := ""
 	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+e.keys[key])
+		apiKey = e.keys[key]
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	return httpxtest.Do(e.t, method, e.url+path, apiKey, body)
 }
 
 // get sends a GET as key, expects 200 and decodes the answer into out.
 func (e *env) get(key, path string, out any) {
 	e.t.Helper()
-	e.do(http.MethodGet, key, path, "").decode(e.t, http.StatusOK, out)
-}
-
-// decode decodes the answer into out after checking its status.
-func (r response) decode(t *testing.T, status int, out any) {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
-	}
-	if err := json.Unmarshal(r.body, out); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-}
-
-// problem decodes a refusal after checking that it is problem+json of the
-// status, with a code and a detail.
-func (r response) problem(t *testing.T, status int) problem.Body {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); ct != problem.MediaType {
-		t.Fatalf("Content-Type %q, want %s: %s", ct, problem.MediaType, r.body)
-	}
-	var b problem.Body
-	if err := json.Unmarshal(r.body, &b); err != nil {
-		t.Fatalf("decode problem %s: %v", r.body, err)
-	}
-	if b.Status != status || b.Detail == "" || b.Code == "" {
-		t.Fatalf("problem %s: want status %d, a code and a detail", r.body, status)
-	}
-	return b
-}
-
-// fields are the fields a problem names, in order.
-func fields(b problem.Body) []string {
-	var out []string
-	for _, l := range b.Errors {
-		out = append(out, l.Field)
-	}
-	return out
+	e.do(http.MethodGet, key, path, "").Decode(e.t, http.StatusOK, out)
 }
 
 // height is the ledger's height.
@@ -389,15 +317,15 @@ func (tt refusal) check(t *testing.T, e *env, state func() string) {
 	t.Helper()
 	h, before, n := e.height(), state(), e.spy.submits.Load()
 	r := e.do(tt.method, tt.key, tt.path, tt.body)
-	b := r.problem(t, tt.status)
+	b := r.Problem(t, tt.status)
 	if b.Code != tt.code {
 		t.Errorf("code %q, want %q", b.Code, tt.code)
 	}
 	if b.Rule != tt.rule {
 		t.Errorf("rule %q, want %q", b.Rule, tt.rule)
 	}
-	if got := fields(b); strings.Join(got, ",") != strings.Join(tt.fields, ",") {
-		t.Errorf("errors at %q, want %q: %s", got, tt.fields, r.body)
+	if got := httpxtest.Fields(b); strings.Join(got, ",") != strings.Join(tt.fields, ",") {
+		t.Errorf("errors at %q, want %q: %s", got, tt.fields, r.Body)
 	}
 	if !strings.Contains(b.Detail, tt.detail) {
 		t.Errorf("detail %q lacks %q", b.Detail, tt.detail)

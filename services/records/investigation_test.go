@@ -74,7 +74,7 @@ func TestInvestigation(t *testing.T) {
 
 	t.Run("the GTIN owner flags a package the wholesaler holds suspect", func(t *testing.T) {
 		var out records.Investigated
-		put(keyMfr, s1, suspect).decode(t, http.StatusOK, &out)
+		put(keyMfr, s1, suspect).Decode(t, http.StatusOK, &out)
 		inv := out.Investigation
 		if inv.State != chaincode.InvestigationSuspect || len(inv.Serials) != 1 || len(inv.Containers) != 0 ||
 			inv.Serials[0].Serial != "S1" || inv.Serials[0].Investigation != chaincode.InvestigationSuspect ||
@@ -93,7 +93,7 @@ func TestInvestigation(t *testing.T) {
 	})
 	t.Run("the GTIN owner clears it, named by its Digital Link", func(t *testing.T) {
 		var out records.Investigated
-		put(keyMfr, link(t, s1), `{"state":"cleared"}`).decode(t, http.StatusOK, &out)
+		put(keyMfr, link(t, s1), `{"state":"cleared"}`).Decode(t, http.StatusOK, &out)
 		if s := out.Investigation.Serials; len(s) != 1 || s[0].Investigation != chaincode.InvestigationCleared || s[0].InvestigationBy != "" {
 			t.Fatalf("investigation %+v", out.Investigation)
 		}
@@ -104,7 +104,7 @@ func TestInvestigation(t *testing.T) {
 
 	t.Run("the holder flags its own package suspect", func(t *testing.T) {
 		var out records.Investigated
-		put(keyWhs, s2, suspect).decode(t, http.StatusOK, &out)
+		put(keyWhs, s2, suspect).Decode(t, http.StatusOK, &out)
 		if s := out.Investigation.Serials; len(s) != 1 || s[0].InvestigationBy != whs {
 			t.Fatalf("investigation %+v", out.Investigation)
 		}
@@ -116,19 +116,19 @@ func TestInvestigation(t *testing.T) {
 	})
 	t.Run("the regulator quarantines and clears it", func(t *testing.T) {
 		var out records.Investigated
-		put(keyReg, s2, `{"state":"quarantined"}`).decode(t, http.StatusOK, &out)
+		put(keyReg, s2, `{"state":"quarantined"}`).Decode(t, http.StatusOK, &out)
 		if s := out.Investigation.Serials; len(s) != 1 || s[0].Investigation != chaincode.InvestigationQuarantined || s[0].InvestigationBy != reg {
 			t.Fatalf("investigation %+v", out.Investigation)
 		}
-		put(keyReg, s2, `{"state":"cleared"}`).decode(t, http.StatusOK, &out)
+		put(keyReg, s2, `{"state":"cleared"}`).Decode(t, http.StatusOK, &out)
 		if s := out.Investigation.Serials; len(s) != 1 || s[0].Investigation != chaincode.InvestigationCleared {
 			t.Fatalf("investigation %+v", out.Investigation)
 		}
 	})
 	t.Run("a package the manufacturer holds is the manufacturer's to find illegitimate, for good", func(t *testing.T) {
 		var out records.Investigated
-		put(keyMfr, s3, suspect).decode(t, http.StatusOK, &out)
-		put(keyMfr, s3, `{"state":"illegitimate"}`).decode(t, http.StatusOK, &out)
+		put(keyMfr, s3, suspect).Decode(t, http.StatusOK, &out)
+		put(keyMfr, s3, `{"state":"illegitimate"}`).Decode(t, http.StatusOK, &out)
 		if out.Investigation.State != chaincode.InvestigationIllegitimate {
 			t.Fatalf("investigation %+v", out.Investigation)
 		}
@@ -144,7 +144,7 @@ func TestInvestigation(t *testing.T) {
 	})
 	t.Run("a GTIN owner without a current licence does not clear", func(t *testing.T) {
 		var out records.Investigated
-		put(keyMfr, s5, suspect).decode(t, http.StatusOK, &out)
+		put(keyMfr, s5, suspect).Decode(t, http.StatusOK, &out)
 		// The regulator revokes the manufacturer's licence.
 		e.submit(reg, chaincode.FnAttestPartner, mfr, mustJSON(t, chaincode.Attestation{Roles: []chaincode.Role{chaincode.RoleManufacturer},
 			CompanyPrefixes: []string{"0312345"}, GLNs: []string{e.gln(mfrSGLN)}, Licenses: []chaincode.License{}}))

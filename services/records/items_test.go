@@ -37,8 +37,8 @@ func TestReadItem(t *testing.T) {
 	t.Run("the same package by its Digital Link", func(t *testing.T) {
 		a := e.do(http.MethodGet, keyWhs, itemPath(u1, ""), "")
 		b := e.do(http.MethodGet, keyWhs, itemPath(link(t, u1), ""), "")
-		if a.status != http.StatusOK || string(a.body) != string(b.body) {
-			t.Fatalf("by URN %d %s\nby Digital Link %d %s", a.status, a.body, b.status, b.body)
+		if a.Status != http.StatusOK || string(a.Body) != string(b.Body) {
+			t.Fatalf("by URN %d %s\nby Digital Link %d %s", a.Status, a.Body, b.Status, b.Body)
 		}
 	})
 	t.Run("a case with its contents", func(t *testing.T) {
@@ -303,8 +303,8 @@ func TestHiddenSSCCIsUnknown(t *testing.T) {
 		{"investigation", http.MethodPut, "/investigation", `{"state":"suspect"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			hidden := e.do(tt.method, keyPha, itemPath(ssccURN1, tt.sub), tt.body).problem(t, http.StatusNotFound)
-			unknown := e.do(tt.method, keyPha, itemPath(ghost, tt.sub), tt.body).problem(t, http.StatusNotFound)
+			hidden := e.do(tt.method, keyPha, itemPath(ssccURN1, tt.sub), tt.body).Problem(t, http.StatusNotFound)
+			unknown := e.do(tt.method, keyPha, itemPath(ghost, tt.sub), tt.body).Problem(t, http.StatusNotFound)
 			if hidden.Rule != unknown.Rule || strings.ReplaceAll(hidden.Detail, ssccURN1, ghost) != unknown.Detail ||
 				len(hidden.Errors) != len(unknown.Errors) {
 				t.Fatalf("the manufacturer's pallet: %+v\nan unknown one: %+v", hidden, unknown)

@@ -78,7 +78,7 @@ func TestRecall(t *testing.T) {
 
 	var first records.Recalled
 	t.Run("the owner recalls the lot", func(t *testing.T) {
-		e.do(post, keyMfr, path, good).decode(t, http.StatusOK, &first)
+		e.do(post, keyMfr, path, good).Decode(t, http.StatusOK, &first)
 		l := first.Lot
 		if !l.Recalled || l.RecallReason != "sterility assurance" || l.RecallTime == nil || l.GTIN != gtin || l.Lot != "L1" || l.Owner != mfr {
 			t.Fatalf("recalled %+v", l)
@@ -111,7 +111,7 @@ func TestRecall(t *testing.T) {
 	t.Run("a second recall answers the first", func(t *testing.T) {
 		var again records.Recalled
 		before := e.height()
-		e.do(post, keyMfr, path, `{"reason":"another reason"}`).decode(t, http.StatusOK, &again)
+		e.do(post, keyMfr, path, `{"reason":"another reason"}`).Decode(t, http.StatusOK, &again)
 		if !again.Lot.RecallTime.Equal(*first.Lot.RecallTime) || again.Lot.RecallReason != "sterility assurance" {
 			t.Fatalf("recalled again %+v; first %+v", again.Lot, first.Lot)
 		}
@@ -121,14 +121,14 @@ func TestRecall(t *testing.T) {
 	})
 	t.Run("a GTIN-13 names the same lot", func(t *testing.T) {
 		var out records.Recalled
-		e.do(post, keyMfr, "/lots/"+gtin[1:]+"/L2/recall", good).decode(t, http.StatusOK, &out)
+		e.do(post, keyMfr, "/lots/"+gtin[1:]+"/L2/recall", good).Decode(t, http.StatusOK, &out)
 		if out.Lot.GTIN != gtin || out.Lot.Lot != "L2" || !out.Lot.Recalled {
 			t.Fatalf("recalled %+v", out.Lot)
 		}
 	})
 	t.Run("a lot with a '/' written %2F", func(t *testing.T) {
 		var out records.Recalled
-		e.do(post, keyMfr, "/lots/"+gtin+"/A%2F1/recall", good).decode(t, http.StatusOK, &out)
+		e.do(post, keyMfr, "/lots/"+gtin+"/A%2F1/recall", good).Decode(t, http.StatusOK, &out)
 		if out.Lot.Lot != "A/1" || !out.Lot.Recalled {
 			t.Fatalf("recalled %+v", out.Lot)
 		}
