@@ -166,7 +166,7 @@ func TestIndexOfOldFormatRebuilt(t *testing.T) {
 			t.Fatalf("%s after the rebuild: got %v, want %v", params, idsOf(got), want)
 		}
 	}
-	got, _ := e.query(reg, strings.TrimSuffix(strings.TrimPrefix(link, "</epcis/events?"), `>; rel="next"`))
+	got, _ := e.query(reg, nextParams(link))
 	if want := l.ids("byDL"); !slices.Equal(idsOf(got), want) {
 		t.Fatalf("the page after the token issued before the rebuild: got %v, want %v", idsOf(got), want)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"rxledger/internal/testenv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -297,6 +298,34 @@ func (e *env) query(org, params string) ([]epcis.Event, string) {
 		e.t.Fatalf("answer is not an EPCISQueryDocument: %s", b)
 	}
 	return doc.Events, resp.Header.Get("Link")
+}
+
+// nextParams is the query string of a Link header's next page.
+func nextParams(link string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(link, "</epcis/events?"), `>; rel="next"`)
+}
+
+// onePage is a query and the story's events it answers, on one page.
+type onePage struct {
+	name, params string
+	want         []string
+}
+
+// checkOnePage runs each query as the regulator and checks its answer is
+// the story's events named, in order, with no next page.
+func checkOnePage(t *testing.T, e *env, s *story, tests []onePage) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, link := e.query(reg, tt.params)
+			if want := s.ids(tt.want...); !slices.Equal(idsOf(got), want) {
+				t.Fatalf("got %v\nwant %v", idsOf(got), want)
+			}
+			if link != "" {
+				t.Fatalf("a single page has a next link %q", link)
+			}
+		})
+	}
 }
 
 func ledgerTx(fn string, args ...string) ledger.Transaction {

@@ -20,10 +20,7 @@ func TestQueryFilters(t *testing.T) {
 	e := newEnv(t, true, nil)
 	s := tellStory(t, e)
 	po := url.QueryEscape("urn:epcglobal:cbv:bt:0312345000004:PO-1")
-	tests := []struct {
-		name, params string
-		want         []string
-	}{
+	tests := []onePage{
 		{"EQ_bizTransaction_ by short type", "EQ_bizTransaction_po=" + po, []string{"ship"}},
 		{"EQ_bizTransaction_ by URN type", "EQ_bizTransaction_urn:epcglobal:cbv:btt:po=" + po, []string{"ship"}},
 		{"EQ_bizTransaction_ by web URI type", "EQ_bizTransaction_" + url.QueryEscape("https://ref.gs1.org/cbv/BTT-po") + "=" + po, []string{"ship"}},
@@ -40,17 +37,7 @@ func TestQueryFilters(t *testing.T) {
 		{"EXISTS_errorDeclaration=false", "EXISTS_errorDeclaration=false&eventType=AggregationEvent", []string{"pack"}},
 		{"EQ_errorReason", "EQ_errorReason=incorrect_data", []string{}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, link := e.query(reg, tt.params)
-			if want := s.ids(tt.want...); !slices.Equal(idsOf(got), want) {
-				t.Fatalf("got %v\nwant %v", idsOf(got), want)
-			}
-			if link != "" {
-				t.Fatalf("a single page has a next link %q", link)
-			}
-		})
-	}
+	checkOnePage(t, e, s, tests)
 }
 
 // TestQueryOrderAndLimits covers orderBy, orderDirection, eventCountLimit
@@ -61,10 +48,7 @@ func TestQueryOrderAndLimits(t *testing.T) {
 	ledgerOrder := []string{"commission", "containers", "pack", "ship", "receive", "later", "inspect"}
 	newest := slices.Clone(ledgerOrder)
 	slices.Reverse(newest) // the story's event times rise with its ledger order
-	tests := []struct {
-		name, params string
-		want         []string
-	}{
+	tests := []onePage{
 		{"orderBy eventTime is newest first", "orderBy=eventTime", newest},
 		{"orderBy eventTime ASC", "orderBy=eventTime&orderDirection=ASC", ledgerOrder},
 		{"orderBy recordTime DESC", "orderBy=recordTime&orderDirection=DESC", newest},
@@ -77,17 +61,7 @@ func TestQueryOrderAndLimits(t *testing.T) {
 		{"maxEventCount with a filter", "EQ_bizStep=shipping&maxEventCount=1", []string{"ship"}},
 		{"maxEventCount sorted", "orderBy=eventTime&maxEventCount=7", newest},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, link := e.query(reg, tt.params)
-			if want := s.ids(tt.want...); !slices.Equal(idsOf(got), want) {
-				t.Fatalf("got %v\nwant %v", idsOf(got), want)
-			}
-			if link != "" {
-				t.Fatalf("a single page has a next link %q", link)
-			}
-		})
-	}
+	checkOnePage(t, e, s, tests)
 
 	for _, params := range []string{"maxEventCount=6", "orderBy=eventTime&maxEventCount=6", "EQ_bizStep=commissioning&maxEventCount=0"} {
 		t.Run("too large: "+params, func(t *testing.T) {
@@ -108,7 +82,7 @@ func TestQueryOrderAndLimits(t *testing.T) {
 			if link == "" {
 				return all, sizes
 			}
-			params = strings.TrimSuffix(strings.TrimPrefix(link, "</epcis/events?"), `>; rel="next"`)
+			params = nextParams(link)
 		}
 		t.Fatal("paging does not end")
 		return nil, nil
@@ -133,7 +107,7 @@ func TestQueryOrderAndLimits(t *testing.T) {
 		// Newer than every event of the answer: sorted first, were it in.
 		e.mustCapture(mfr, ctJSON, encode(t, document(commission(60, "Q3", sgtin("I6"))), "json"))
 		e.synced()
-		rest, _ := pages(t, strings.TrimSuffix(strings.TrimPrefix(link, "</epcis/events?"), `>; rel="next"`))
+		rest, _ := pages(t, nextParams(link))
 		if !slices.Equal(append(idsOf(first), rest...), s.ids(newest...)) {
 			t.Fatalf("pages gave %v then %v, want %v", idsOf(first), rest, s.ids(newest...))
 		}
@@ -148,7 +122,7 @@ func TestQueryOrderAndLimits(t *testing.T) {
 			t.Fatalf("first page %v, link %q", idsOf(first), link)
 		}
 		e.mustCapture(mfr, ctJSON, encode(t, document(commission(61, "Q3", sgtin("I7"))), "json"))
-		rest, _ := pages(t, strings.TrimSuffix(strings.TrimPrefix(link, "</epcis/events?"), `>; rel="next"`))
+		rest, _ := pages(t, nextParams(link))
 		if n := len(first) + len(rest); n != 8 {
 			t.Fatalf("%d events over the pages of an answer of at most 8", n)
 		}

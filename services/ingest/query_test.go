@@ -202,7 +202,7 @@ func TestQueryPaging(t *testing.T) {
 		if link == "" {
 			break
 		}
-		u := strings.TrimSuffix(strings.TrimPrefix(link, "</epcis/events?"), `>; rel="next"`)
+		u := nextParams(link)
 		v, err := url.ParseQuery(u)
 		if err != nil || v.Get("perPage") != "3" || v.Get("nextPageToken") == "" {
 			t.Fatalf("next link %q", link)
