@@ -34,11 +34,7 @@ const simpleEventQuery = "SimpleEventQuery"
 // URL is in the Link header (rel="next"); its nextPageToken is opaque and
 // signed for this query and organisation.
 func (s *Service) handleQuery(c *gin.Context) {
-	xml, ok := acceptable(c)
-	if !ok {
-		return
-	}
-	format, ok := epcFormat(c)
+	form, ok := answerFormOf(c)
 	if !ok {
 		return
 	}
@@ -86,7 +82,7 @@ func (s *Service) handleQuery(c *gin.Context) {
 		link.Set("nextPageToken", s.tokens.issue(*next, q.fingerprint, p.Org))
 		c.Header("Link", "<"+c.Request.URL.Path+"?"+link.Encode()+`>; rel="next"`)
 	}
-	s.answer(c, hits, xml, format)
+	s.answer(c, hits, form)
 }
 
 // handleEvent is GET /epcis/events/{eventID}: one event by its GS1 hash ID
@@ -96,12 +92,8 @@ func (s *Service) handleQuery(c *gin.Context) {
 // parameters, so a query string is the rest of an ID sent unencoded: a hash
 // ID pasted as written, "ni:///sha-256;...?ver=CBV2.0".
 func (s *Service) handleEvent(c *gin.Context) {
-	xml, acceptOK := acceptable(c)
-	if !acceptOK {
-		return
-	}
-	format, formatOK := epcFormat(c)
-	if !formatOK {
+	form, formOK := answerFormOf(c)
+	if !formOK {
 		return
 	}
 	p, _ := auth.PrincipalOf(c)
@@ -139,7 +131,7 @@ func (s *Service) handleEvent(c *gin.Context) {
 		httpx.Fail(c, notFound)
 		return
 	}
-	s.answer(c, []hit{h}, xml, format)
+	s.answer(c, []hit{h}, form)
 }
 
 // GS1-EPC-Format, the REST binding's header for the form of identifiers in
@@ -170,12 +162,29 @@ func epcFormat(c *gin.Context) (string, bool) {
 	}
 }
 
-// answer writes events as an EPCISQueryDocument: JSON-LD, or EPCIS 2.0 XML
-// when xml is set (the Accept header prefers it, see acceptable), with
-// identifiers in format (epcFormat). EPC URNs need each identifier's GS1
-// Company Prefix length, which the company prefixes regulators attest to
-// partners give; an identifier under none of them stays a Digital Link.
-func (s *Service) answer(c *gin.Context, hits []hit, xml bool, format string) {
+// answerForm is how a query answer is written: EPCIS 2.0 XML or JSON-LD
+// (acceptable), identifiers in epcFormat.
+type answerForm struct {
+	xml       bool
+	epcFormat string
+}
+
+// answerFormOf reads the request's Accept and GS1-EPC-Format headers; a
+// header that takes no answer this service writes has been answered with a
+// problem (ok false).
+func answerFormOf(c *gin.Context) (form answerForm, ok bool) {
+	if form.xml, ok = acceptable(c); !ok {
+		return form, false
+	}
+	form.epcFormat, ok = epcFormat(c)
+	return form, ok
+}
+
+// answer writes events as an EPCISQueryDocument in form. EPC URNs need
+// each identifier's GS1 Company Prefix length, which the company prefixes
+// regulators attest to partners give; an identifier under none of them
+// stays a Digital Link.
+func (s *Service) answer(c *gin.Context, hits []hit, form answerForm) {
 	doc := &epcis.Document{
 		SchemaVersion: "2.0",
 		CreationDate:  time.Now().UTC(),
@@ -193,7 +202,7 @@ func (s *Service) answer(c *gin.Context, hits []hit, xml bool, format string) {
 		}
 		doc.Events[i] = e
 	}
-	switch format {
+	switch form.epcFormat {
 	case EPCFormatDigitalLink:
 		epcis.ConvertIdentifiers(doc, false, gs1.EPCToDigitalLink)
 	case EPCFormatURN:
@@ -210,7 +219,7 @@ func (s *Service) answer(c *gin.Context, hits []hit, xml bool, format string) {
 	var buf bytes.Buffer
 	media := mediaJSONLD
 	var err error
-	if xml {
+	if form.xml {
 		media = mediaXML
 		err = epcis.EncodeXML(&buf, doc)
 	} else {
@@ -222,7 +231,7 @@ func (s *Service) answer(c *gin.Context, hits []hit, xml bool, format string) {
 	}
 	c.Header(HeaderEPCISVersion, "2.0.0")
 	c.Header(HeaderCBVVersion, "2.0.0")
-	c.Header(HeaderEPCFormat, format)
+	c.Header(HeaderEPCFormat, form.epcFormat)
 	c.Header("Content-Length", strconv.Itoa(buf.Len()))
 	c.Data(http.StatusOK, media, buf.Bytes())
 }
