@@ -389,3 +389,20 @@ func TestT3Twice(t *testing.T) {
 		t.Fatalf("the buyer's private keys %v, want the event and one T3", keys)
 	}
 }
+
+// TestRecallReason: a recall's reason, which every partner reads with the
+// lot, is required plain text; a refused recall leaves the lot as it was.
+func TestRecallReason(t *testing.T) {
+	m := newLedger(t)
+	mustCapture(t, m, mfr, commissionEv("LZ", "2027-03-31", sgtin("RZ1")))
+	for _, reason := range []string{"", "  ", "line\nbreak", "bidi \u202e override", strings.Repeat("x", chaincode.MaxRecallReason+1)} {
+		_, err := m.Submit(mfr, chaincode.FnRecallLot, nil, gtin, "LZ", reason)
+		wantRule(t, err, chaincode.CodeInvalid, "recall-reason-invalid", -1)
+	}
+	if l := lotOf(t, m, "LZ"); l.Recalled {
+		t.Fatalf("a refused recall recalled the lot: %+v", l)
+	}
+	if _, err := m.Submit(mfr, chaincode.FnRecallLot, nil, gtin, "LZ", strings.Repeat("x", chaincode.MaxRecallReason)); err != nil {
+		t.Fatal(err)
+	}
+}

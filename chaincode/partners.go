@@ -135,8 +135,7 @@ const maxPartnerText = 200
 // without control characters or the invisible characters that reorder or
 // hide text (bidirectional overrides, zero-width marks): a partner's name is
 // shown to every other partner, and must read as what it is. Exported for
-// services that check free text bound for the shared state the same way
-// (a recall's reason).
+// services that check such text before they submit it.
 func PlainText(s string, max int) bool {
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
 		return false

@@ -3,14 +3,24 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
+
+// MaxRecallReason bounds a recall's reason, in characters: it is written to
+// the shared state, and every partner reads it with the lot.
+const MaxRecallReason = 1000
 
 // recallLot marks a lot recalled. Only the GTIN's owner that commissioned the
 // lot recalls it; recalling a recalled lot changes nothing. A recalled lot is
 // not dispensed and moves only back towards the seller or the manufacturer;
-// verification answers carry "Recalled".
+// verification answers carry "Recalled". The reason is required plain text
+// (PlainText, at most MaxRecallReason characters), as a partner's name is.
 func recallLot(tx *txn, args []string) ([]byte, error) {
 	gtin, lotID, reason := args[0], args[1], args[2]
+	if strings.TrimSpace(reason) == "" || !PlainText(reason, MaxRecallReason) {
+		return nil, refuse(CodeInvalid, "recall-reason-invalid", gtin,
+			fmt.Sprintf("a recall needs a reason of at most %d characters of text, without line breaks, control or direction-formatting characters", MaxRecallReason))
+	}
 	l, err := tx.lot(gtin, lotID)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ func readBody(c *gin.Context, b checked) bool {
 // MaxReasonChars bounds a recall's reason. The reason is written to the
 // shared state, into every member's blocks, and every partner reads it
 // with the lot.
-const MaxReasonChars = 1000
+const MaxReasonChars = chaincode.MaxRecallReason
 
 // recallBody is the body of POST /lots/{gtin}/{lot}/recall.
 type recallBody struct {
