@@ -72,12 +72,9 @@ func (ec *eventCtx) applyRule() error {
 			return ec.receive()
 		case "void_shipping":
 			return ec.voidShipping()
-		case "dispensing":
-			return ec.retire(StatusDispensed)
-		case "destroying":
-			return ec.retire(StatusDestroyed)
-		case "decommissioning":
-			return ec.retire(StatusDecommissioned)
+		}
+		if status, ok := RetiredBy(step); ok {
+			return ec.retire(status)
 		}
 		if ev.Action == epcis.ActionObserve {
 			return ec.observe()
@@ -103,6 +100,18 @@ func (ec *eventCtx) applyRule() error {
 	return ec.fail(CodeInvalid, "unsupported-event", "",
 		"%s with action %q and bizStep %q has no DSCSA rule (an ObjectEvent ADD is commissioning, a DELETE decommissioning, destroying or dispensing; an AggregationEvent ADD packs and DELETE unpacks; OBSERVE events, TransactionEvents, TransformationEvents and AssociationEvents are all applied)",
 		ev.Type, ev.Action, ev.BizStep)
+}
+
+// retiredBy are the ObjectEvent steps that take a package out of the supply
+// chain, with the status they leave it in.
+var retiredBy = map[string]Status{"dispensing": StatusDispensed, "destroying": StatusDestroyed, "decommissioning": StatusDecommissioned}
+
+// RetiredBy returns the terminal status an ObjectEvent with bizStep step
+// (a short CBV name) leaves its packages in, taking each out of its
+// container; ok is false for a step that retires nothing.
+func RetiredBy(step string) (status Status, ok bool) {
+	status, ok = retiredBy[step]
+	return status, ok
 }
 
 // listed is an EPC of the event, parsed and loaded.

@@ -25,8 +25,12 @@ import (
 //	i <eventID> 0 <seq>        an event captured with its own eventID (no
 //	                           value; several organisations may reuse one)
 //	x <field> <value> 0 <seq>  secondary index entry (no value)
-//	g <gln>                    MSP ID of the partner that registered the GLN
-//	G <mspID> 0 <gln>          the GLNs of a partner's last record (no value)
+//	g <gln>                    MSP ID of the partner a regulator attests the GLN to
+//	G <mspID> 0 <gln>          the attested GLNs of a partner's last record (no value)
+//	k <prefix>                 MSP ID of the partner a regulator attests the company prefix to
+//	K <mspID> 0 <prefix>       the attested company prefixes of a partner (no value)
+//	s <hashID>                 an event the projection organisation could not read (no value)
+//	r                          the organisation the events were read as
 //
 // seq numbers events in ledger order: the block number in the high bits and
 // the event's ordinal within the block in the low ones, so a rebuilt index

@@ -71,9 +71,7 @@ func (p *projection) prepare(ctx context.Context) error {
 		return fmt.Errorf("ledger height: %w", err)
 	}
 	if next := p.next.Load(); next > h {
-		p.log.Warn("query index is ahead of the ledger; rebuilding it", "checkpoint", next, "height", h)
-		p.next.Store(0)
-		if err := p.idx.reset(); err != nil {
+		if err := p.rebuild("query index is ahead of the ledger; rebuilding it", "checkpoint", next, "height", h); err != nil {
 			return err
 		}
 	}
@@ -111,9 +109,7 @@ func (p *projection) checkReader(ctx context.Context) error {
 		closer.Close()
 	}
 	if was != nil && string(was) != p.org {
-		p.log.Warn("the query index was read as another organisation; rebuilding it", "was", string(was), "now", p.org)
-		p.next.Store(0)
-		if err := p.idx.reset(); err != nil {
+		if err := p.rebuild("the query index was read as another organisation; rebuilding it", "was", string(was), "now", p.org); err != nil {
 			return err
 		}
 	}
@@ -122,10 +118,8 @@ func (p *projection) checkReader(ctx context.Context) error {
 	} else if skipped != "" {
 		switch _, err := p.l.Evaluate(ctx, p.org, chaincode.FnReadEvent, skipped); {
 		case err == nil:
-			p.log.Warn("events the projection organisation could not read before now read; rebuilding the query index",
-				"org", p.org, "hashId", skipped)
-			p.next.Store(0)
-			if err := p.idx.reset(); err != nil {
+			if err := p.rebuild("events the projection organisation could not read before now read; rebuilding the query index",
+				"org", p.org, "hashId", skipped); err != nil {
 				return err
 			}
 		case problem.Is(err, problem.NotFound) || problem.Is(err, problem.Forbidden):
@@ -139,6 +133,13 @@ func (p *projection) checkReader(ctx context.Context) error {
 		return fmt.Errorf("query index: %w", err)
 	}
 	return nil
+}
+
+// rebuild empties the index for a projection from block 0, logging why.
+func (p *projection) rebuild(why string, args ...any) error {
+	p.log.Warn(why, args...)
+	p.next.Store(0)
+	return p.idx.reset()
 }
 
 // run projects blocks until ctx ends, retrying after failures.
@@ -308,8 +309,9 @@ type projected struct {
 }
 
 // body reads an anchored event's body as the projection organisation. An
-// event that organisation may not read is skipped (logged and counted): the
-// projection organisation is misconfigured, and retrying will not help.
+// event that organisation may not read is skipped (logged and counted; the
+// caller notes it, and the index is rebuilt at a start where it reads):
+// retrying now will not help.
 func (p *projection) body(ctx context.Context, hashID string) (json.RawMessage, error) {
 	raw, err := p.l.Evaluate(ctx, p.org, chaincode.FnReadEvent, hashID)
 	if err != nil {

@@ -28,7 +28,9 @@ type hit struct {
 var driverOrder = []byte{
 	fieldEPC, fieldParent, fieldInput, fieldOutput, fieldAnyEPC,
 	fieldEPCClass, fieldInputClass, fieldOutputClass, fieldAnyClass,
-	fieldReadPoint, fieldBizLocation, fieldBizStep, fieldDisposition, fieldAction, fieldType,
+	fieldReadPoint, fieldBizLocation,
+	fieldSourceOwner, fieldDestOwner, fieldSourcePossessor, fieldDestPossessor, fieldSourceLocation, fieldDestLocation,
+	fieldBizStep, fieldDisposition, fieldAction, fieldType,
 }
 
 // visible reports whether the caller may see an event: a regulator (a

@@ -204,7 +204,7 @@ func productsOf(ctx context.Context, doc *epcis.Document, src t3Sources) ([]chai
 			if err = p.retire(ev.InputEPCList); err == nil {
 				p.commissioned(ev.OutputEPCList, ev.ILMD)
 			}
-		case ev.Type == epcis.ObjectEventType && retiring[epcis.ShortCBV(epcis.BizStep, ev.BizStep)]:
+		case ev.Type == epcis.ObjectEventType && retires(ev):
 			err = p.retire(ev.EPCList)
 		case ev.Type == epcis.AggregationEventType && ev.Action == epcis.ActionAdd:
 			err = p.pack(ev.ParentID, ev.ChildEPCs)
@@ -212,7 +212,7 @@ func productsOf(ctx context.Context, doc *epcis.Document, src t3Sources) ([]chai
 			err = p.unpack(ev.ParentID, ev.ChildEPCs)
 		case ev.Type == epcis.ObjectEventType && isShipping(ev):
 			for _, id := range ev.EPCList {
-				if err = p.units(p.canon(id), 0, func(u string) {
+				if err = p.units(canonEPC(id), 0, func(u string) {
 					if !seen[u] {
 						seen[u] = true
 						units = append(units, u)
@@ -248,9 +248,12 @@ func productsOf(ctx context.Context, doc *epcis.Document, src t3Sources) ([]chai
 	return lines, nil
 }
 
-// retiring are the steps after which a package has left its container
-// (the chaincode's retire rule).
-var retiring = map[string]bool{"dispensing": true, "destroying": true, "decommissioning": true}
+// retires reports whether an ObjectEvent takes its packages out of the
+// supply chain, and so out of their containers (chaincode.RetiredBy).
+func retires(ev *epcis.Event) bool {
+	_, ok := chaincode.RetiredBy(epcis.ShortCBV(epcis.BizStep, ev.BizStep))
+	return ok
+}
 
 // packing is what holds what while a document's events are followed: the
 // ledger's packing before the document, read as items come up, changed by
@@ -275,15 +278,6 @@ func newPacking(ctx context.Context, src t3Sources) *packing {
 		lot: map[string]string{}, expiry: map[string]string{}, packed: map[string]bool{}}
 }
 
-// canon returns an identifier's key: its canonical Digital Link for an
-// SGTIN or SSCC in any form.
-func (p *packing) canon(id string) string {
-	if item, err := chaincode.ParseItemID(id); err == nil {
-		return item.DigitalLink()
-	}
-	return id
-}
-
 // commissioned notes items the document creates, with their lot and expiry:
 // they hold nothing yet, and the ledger has no record of them to read.
 func (p *packing) commissioned(ids []string, ilmd []epcis.Element) {
@@ -292,7 +286,7 @@ func (p *packing) commissioned(ids []string, ilmd []epcis.Element) {
 		expiry = d
 	}
 	for _, id := range ids {
-		c := p.canon(id)
+		c := canonEPC(id)
 		p.known[c] = true
 		if lot != "" {
 			p.lot[c], p.expiry[c] = lot, expiry
@@ -353,7 +347,7 @@ func (p *packing) load(c string) error {
 // shipped with them.
 func (p *packing) retire(ids []string) error {
 	for _, id := range ids {
-		c := p.canon(id)
+		c := canonEPC(id)
 		if err := p.load(c); err != nil {
 			return err
 		}
@@ -367,13 +361,13 @@ func (p *packing) retire(ids []string) error {
 
 // pack puts children into parent, taking each out of where it was.
 func (p *packing) pack(parentID string, childIDs []string) error {
-	parent := p.canon(parentID)
+	parent := canonEPC(parentID)
 	if err := p.load(parent); err != nil {
 		return err
 	}
 	p.packed[parent] = p.packed[parent] || len(childIDs) > 0
 	for _, id := range childIDs {
-		c := p.canon(id)
+		c := canonEPC(id)
 		if err := p.load(c); err != nil {
 			return err
 		}
@@ -388,13 +382,13 @@ func (p *packing) pack(parentID string, childIDs []string) error {
 
 // unpack takes children (all of them when none is named) out of parent.
 func (p *packing) unpack(parentID string, childIDs []string) error {
-	parent := p.canon(parentID)
+	parent := canonEPC(parentID)
 	if err := p.load(parent); err != nil {
 		return err
 	}
 	gone := make([]string, 0, len(childIDs))
 	for _, id := range childIDs {
-		gone = append(gone, p.canon(id))
+		gone = append(gone, canonEPC(id))
 	}
 	if len(childIDs) == 0 {
 		gone = slices.Clone(p.children[parent])
