@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"rxledger/chaincode"
 	"rxledger/services/ingest"
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
@@ -58,12 +59,31 @@ func TestIndexRebuiltWhenSkippedEventsRead(t *testing.T) {
 	}
 }
 
+// readCounter is the real ledger, counting the events read (ReadEvent).
+type readCounter struct {
+	ledger.Ledger
+	reads atomic.Int64
+}
+
+func (r *readCounter) Evaluate(ctx context.Context, org, fn string, args ...string) ([]byte, error) {
+	if fn == chaincode.FnReadEvent {
+		r.reads.Add(1)
+	}
+	return r.Ledger.Evaluate(ctx, org, fn, args...)
+}
+
 // TestOwnEventsIndex: a node that holds no regulator's identity indexes,
 // as its own organisation, the events that organisation is party to, and
 // passes over the others without reading them (nothing is noted as
 // skipped, so a restart rebuilds nothing).
 func TestOwnEventsIndex(t *testing.T) {
-	e := newEnv(t, true, func(c *ingest.Config) { c.ProjectionOrg, c.Regulators = whs, []string{reg} })
+	var rc *readCounter
+	e := newEnv(t, true, func(c *ingest.Config) {
+		if rc == nil {
+			rc = &readCounter{Ledger: c.Ledger}
+		}
+		c.Ledger, c.ProjectionOrg, c.Regulators = rc, whs, []string{reg}
+	})
 	s := tellStory(t, e)
 	want := s.ids("ship", "receive") // the wholesaler is party to these
 	if got, _ := e.query(whs, ""); !slices.Equal(idsOf(got), want) {
@@ -72,10 +92,16 @@ func TestOwnEventsIndex(t *testing.T) {
 	if got, _ := e.query(reg, ""); !slices.Equal(idsOf(got), want) {
 		t.Fatalf("a regulator key on that node sees %v, want the node's %v", idsOf(got), want)
 	}
+	if n := rc.reads.Load(); n != int64(len(want)) {
+		t.Fatalf("%d events read, want the wholesaler's %d alone", n, len(want))
+	}
 	e.restart(true)
 	e.synced()
 	if got, _ := e.query(whs, ""); !slices.Equal(idsOf(got), want) {
 		t.Fatalf("after a restart: %v", idsOf(got))
+	}
+	if n := rc.reads.Load(); n != int64(len(want)) {
+		t.Fatalf("the restart read %d events again: the index was rebuilt", n-int64(len(want)))
 	}
 }
 
