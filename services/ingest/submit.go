@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -50,12 +51,18 @@ func (s *Service) process(ctx context.Context, p *pending) {
 	defer span.End()
 	log := s.log.With("captureID", rec.Job.CaptureID, "org", rec.Org)
 
+	doc, base, err := s.prepare(p)
+	if err != nil {
+		log.Error("capture job cannot be prepared", "error", err)
+		s.finish(&rec, nil, err, span)
+		return
+	}
 	conflicts, outages := 0, 0
 	var down time.Time // when the ledger was first found unreachable, in a row
 	for {
-		// Built again for each try: the transaction information reads the
-		// ledger, which a conflict says has moved.
-		tx, warnings, err := s.transaction(ctx, p)
+		// The transaction information reads the ledger, which a conflict
+		// says has moved: it is derived again for each try.
+		tx, warnings, err := s.withT3(ctx, base, doc, rec.Org)
 		prepared := err == nil
 		if prepared {
 			var r ledger.Receipt
@@ -92,7 +99,7 @@ func (s *Service) process(ctx context.Context, p *pending) {
 			conflicts++
 			wait = time.Duration(conflicts) * s.cfg.RetryFirst
 		case !prepared:
-			log.Error("capture job cannot be prepared", "error", err)
+			log.Error("capture job: its transaction information cannot be derived", "error", err)
 			s.finish(&rec, nil, err, span)
 			return
 		default:
@@ -109,40 +116,44 @@ func (s *Service) process(ctx context.Context, p *pending) {
 	}
 }
 
-// transaction builds the Capture transaction of a job: the events and the
-// transaction information derived for its shipments, as transient data.
-func (s *Service) transaction(ctx context.Context, p *pending) (ledger.Transaction, []string, error) {
+// prepare reads a job's document (from memory, or from its file for a job
+// resumed after a restart) and builds its Capture transaction without the
+// transaction information: the events as transient data, with their salt.
+func (s *Service) prepare(p *pending) (*epcis.Document, ledger.Transaction, error) {
 	var doc *epcis.Document
 	if p.work != nil {
 		doc = p.work.doc
 	} else {
 		raw, err := s.jobs.document(p.rec.Job.CaptureID)
 		if err != nil {
-			return ledger.Transaction{}, nil, err
+			return nil, ledger.Transaction{}, err
 		}
-		d, _, err := decodeDocument(p.rec.Kind, raw, s.limits())
-		if err != nil {
-			return ledger.Transaction{}, nil, fmt.Errorf("decode stored document: %w", err)
+		if doc, _, err = decodeDocument(p.rec.Kind, raw, s.limits()); err != nil {
+			return nil, ledger.Transaction{}, fmt.Errorf("decode stored document: %w", err)
 		}
-		doc = d
 	}
 	events, err := json.Marshal(doc.Events)
 	if err != nil {
-		return ledger.Transaction{}, nil, fmt.Errorf("encode events: %w", err)
+		return nil, ledger.Transaction{}, fmt.Errorf("encode events: %w", err)
 	}
-	tx := ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{
-		chaincode.TransientEvents: events, chaincode.TransientSalt: captureSalt(s.saltKey.key, p.rec.Org, events)}}
-	t3, warnings, err := s.transactionInformation(ctx, doc, p.rec.Org)
+	return doc, ledger.Transaction{Function: chaincode.FnCapture, Transient: map[string][]byte{
+		chaincode.TransientEvents: events, chaincode.TransientSalt: captureSalt(s.saltKey.key, p.rec.Org, events)}}, nil
+}
+
+// withT3 is base with the transaction information of the document's
+// shipments, derived now, and the warnings about it.
+func (s *Service) withT3(ctx context.Context, base ledger.Transaction, doc *epcis.Document, org string) (ledger.Transaction, []string, error) {
+	t3, warnings, err := s.transactionInformation(ctx, doc, org)
+	if err != nil || len(t3) == 0 {
+		return base, warnings, err
+	}
+	raw, err := json.Marshal(t3)
 	if err != nil {
-		return ledger.Transaction{}, nil, err
+		return ledger.Transaction{}, nil, fmt.Errorf("encode t3: %w", err)
 	}
-	if len(t3) > 0 {
-		raw, err := json.Marshal(t3)
-		if err != nil {
-			return ledger.Transaction{}, nil, fmt.Errorf("encode t3: %w", err)
-		}
-		tx.Transient[chaincode.TransientT3] = raw
-	}
+	tx := base
+	tx.Transient = maps.Clone(base.Transient)
+	tx.Transient[chaincode.TransientT3] = raw
 	return tx, warnings, nil
 }
 

@@ -32,21 +32,41 @@ type t3Sources struct {
 // statement come from the epcis package's GS1 US extraction (business
 // transactions, source and destination owning parties, Location and EPCClass
 // master data, ILMD); the product lines are the shipped saleable units by
-// GTIN and lot, named from the master data where the document has it. A
-// shipment whose buyer GLN belongs to no registered partner, or whose units
-// cannot be told, gets no T3 (the chaincode then judges the events alone)
-// and a line of missing, which the job shows; each buyer's shipments are
-// judged apart, so one without T3 leaves the others theirs. lerr joins the
-// ledger reads that failed, for the log. seller is the submitting
-// organisation.
+// GTIN and lot (shippedUnits, one pass over the document for every buyer),
+// named from the master data where the document has it. A shipment whose
+// buyer GLN belongs to no registered partner, or whose units cannot be
+// told, gets no T3 (the chaincode then judges the events alone) and a line
+// of missing, which the job shows; each buyer's shipments are judged apart,
+// so one without T3 leaves the others theirs. lerr is the ledger read that
+// failed, for the log; an Unavailable one ends the derivation at once, for
+// the job to wait and try again. seller is the submitting organisation.
 func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sources) (out []chaincode.T3, missing []string, lerr error) {
 	groups, order := shipmentsByBuyer(doc)
+	if len(order) == 0 {
+		return nil, nil, nil
+	}
+	shipped, p, serr := shippedUnits(ctx, doc, src)
+	if problem.Is(serr, problem.Unavailable) {
+		return nil, nil, serr
+	}
+	var unreadable string // why no buyer's products can be told
+	switch {
+	case errors.Is(serr, errPackingTooDeep):
+		unreadable, serr = serr.Error(), nil // the document's own fault: its text is the caller's
+	case serr != nil:
+		unreadable = "the contents of a shipped container could not be read from the ledger"
+	}
+	productOf := masterDataProducts(doc)
 	for _, buyer := range order {
 		sub := *doc
 		sub.Events = make([]epcis.Event, 0, len(doc.Events))
+		var units []string
 		for i := range doc.Events {
 			if !isShipping(&doc.Events[i]) || groups[buyer][i] {
 				sub.Events = append(sub.Events, doc.Events[i])
+			}
+			if groups[buyer][i] {
+				units = append(units, shipped[i]...)
 			}
 		}
 		ti, err := epcis.ExtractT3(&sub)
@@ -57,11 +77,18 @@ func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sou
 			}
 			continue
 		}
-		t, why, err := toChaincodeT3(ctx, ti, &sub, seller, src)
+		t, why, err := toChaincodeT3(ti, seller, src)
 		if err != nil {
-			missing = append(missing, noT3Warning(buyer, "the contents of a shipped container could not be read from the ledger"))
-			lerr = errors.Join(lerr, fmt.Errorf("transaction information for buyer %s: %w", buyer, err))
-			continue
+			return nil, nil, err // the partners' index is catching up: wait
+		}
+		switch {
+		case why != "":
+		case unreadable != "":
+			why = unreadable
+		default:
+			if t.Products = productLines(units, p, productOf); len(t.Products) == 0 {
+				why = "no product of the shipment could be told (it moves no serialised package: its EPCs name no GTIN, and its containers hold none)"
+			}
 		}
 		if why != "" {
 			missing = append(missing, noT3Warning(buyer, why))
@@ -71,6 +98,9 @@ func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sou
 			missing = append(missing, noStatementWarning(buyer))
 		}
 		out = append(out, t)
+	}
+	if serr != nil {
+		lerr = fmt.Errorf("transaction information of the shipments: %w", serr)
 	}
 	return out, missing, lerr
 }
@@ -122,8 +152,9 @@ func shipmentsByBuyer(doc *epcis.Document) (map[string]map[int]bool, []string) {
 }
 
 // toChaincodeT3 maps extracted transaction information to the chaincode's
-// record; why says what is missing when it cannot make a complete one.
-func toChaincodeT3(ctx context.Context, t *epcis.T3, doc *epcis.Document, seller string, src t3Sources) (chaincode.T3, string, error) {
+// record, all but its products; why says what is missing when it cannot
+// make a complete one.
+func toChaincodeT3(t *epcis.T3, seller string, src t3Sources) (chaincode.T3, string, error) {
 	info := &t.Information
 	gln, err := chaincode.ParseGLN(info.Buyer.ID)
 	if err != nil {
@@ -138,13 +169,6 @@ func toChaincodeT3(ctx context.Context, t *epcis.T3, doc *epcis.Document, seller
 	case buyer == seller:
 		return chaincode.T3{}, "GLN " + gln + " is the shipper's own (a transfer within " + seller + " is no sale)", nil
 	}
-	products, err := productsOf(ctx, doc, src)
-	if err != nil {
-		return chaincode.T3{}, "", err
-	}
-	if len(products) == 0 {
-		return chaincode.T3{}, "no product of the shipment could be told (it moves no serialised package: its EPCs name no GTIN, and its containers hold none)", nil
-	}
 	rec := chaincode.T3{
 		Seller:          seller,
 		Buyer:           buyer,
@@ -156,7 +180,6 @@ func toChaincodeT3(ctx context.Context, t *epcis.T3, doc *epcis.Document, seller
 		ShipmentDate:    info.ShipmentDate,
 		PONumber:        info.PurchaseOrder,
 		InvoiceNumber:   info.Invoice,
-		Products:        products,
 	}
 	if st := t.Statement; st != nil && st.Affirmed {
 		rec.Statement = st.LegalNotice
@@ -167,35 +190,21 @@ func toChaincodeT3(ctx context.Context, t *epcis.T3, doc *epcis.Document, seller
 	return rec, "", nil
 }
 
-// productsOf lists the saleable units the document's shipping events move,
-// by GTIN and lot: the packages inside what each names that hold nothing
-// themselves (a case or an SSCC is not a product of its own). It follows
-// the document's events in order over the packing the ledger had before
-// them, so a package unpacked from a container before the container is
-// shipped is not in the sale, and one packed into it is. Lot and expiry
-// come from the document's commissioning or from the ledger; names, NDC,
-// strength, dosage form and container size from the document's master
-// data for the GTIN.
-func productsOf(ctx context.Context, doc *epcis.Document, src t3Sources) ([]chaincode.T3Product, error) {
-	events := doc.Events
-	// The master data by canonical class: a lot's, or a GTIN's (every
-	// package of it), whatever form the document wrote it in.
-	classes := map[string]epcis.ProductLine{}
-	for _, pl := range epcis.ProductClasses(doc) {
-		classes[canonClass(pl.ClassID)] = pl
-	}
-	productOf := func(gtin, lot string) (epcis.ProductLine, bool) {
-		if pl, ok := classes[canonClass("https://id.gs1.org/01/"+gtin+"/10/"+gs1.EscapeDLPath(lot))]; ok && lot != "" {
-			return pl, true
-		}
-		pl, ok := classes[canonClass("https://id.gs1.org/01/"+gtin)]
-		return pl, ok
-	}
+// shippedUnits lists, by the index of each shipping event of the document,
+// the saleable units it moves: the packages inside what it names that hold
+// nothing themselves (a case or an SSCC is not a product of its own). It
+// follows the document's events in order over the packing the ledger had
+// before them, so a package unpacked from a container before the container
+// is shipped is not in the sale, and one packed into it is; the packing
+// (with each unit's lot and expiry, from the document's commissioning or
+// the ledger) is returned for productLines. Shipping events change no
+// packing, so one pass serves every buyer.
+func shippedUnits(ctx context.Context, doc *epcis.Document, src t3Sources) (map[int][]string, *packing, error) {
 	p := newPacking(ctx, src)
-	var units []string
+	shipped := map[int][]string{}
 	seen := map[string]bool{}
-	for i := range events {
-		ev := &events[i]
+	for i := range doc.Events {
+		ev := &doc.Events[i]
 		var err error
 		switch {
 		case ev.Type == epcis.ObjectEventType && ev.Action == epcis.ActionAdd && epcis.ShortCBV(epcis.BizStep, ev.BizStep) == "commissioning":
@@ -215,7 +224,7 @@ func productsOf(ctx context.Context, doc *epcis.Document, src t3Sources) ([]chai
 				if err = p.units(canonEPC(id), 0, func(u string) {
 					if !seen[u] {
 						seen[u] = true
-						units = append(units, u)
+						shipped[i] = append(shipped[i], u)
 					}
 				}); err != nil {
 					break
@@ -223,9 +232,33 @@ func productsOf(ctx context.Context, doc *epcis.Document, src t3Sources) ([]chai
 			}
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	return shipped, p, nil
+}
+
+// masterDataProducts returns the product data the document's EPCClass
+// master data gives a GTIN's lot, or the GTIN (every package of it),
+// whatever form the document wrote the class in.
+func masterDataProducts(doc *epcis.Document) func(gtin, lot string) (epcis.ProductLine, bool) {
+	classes := map[string]epcis.ProductLine{}
+	for _, pl := range epcis.ProductClasses(doc) {
+		classes[canonClass(pl.ClassID)] = pl
+	}
+	return func(gtin, lot string) (epcis.ProductLine, bool) {
+		if pl, ok := classes[canonClass("https://id.gs1.org/01/"+gtin+"/10/"+gs1.EscapeDLPath(lot))]; ok && lot != "" {
+			return pl, true
+		}
+		pl, ok := classes[canonClass("https://id.gs1.org/01/"+gtin)]
+		return pl, ok
+	}
+}
+
+// productLines groups units by GTIN and lot, with expiry and serials from
+// the packing, and names, NDC, strength, dosage form and container size
+// from the master data (productOf).
+func productLines(units []string, p *packing, productOf func(gtin, lot string) (epcis.ProductLine, bool)) []chaincode.T3Product {
 	var lines []chaincode.T3Product
 	index := map[string]int{}
 	for _, u := range units {
@@ -245,7 +278,7 @@ func productsOf(ctx context.Context, doc *epcis.Document, src t3Sources) ([]chai
 		lines[i].Quantity++
 		lines[i].Serials = append(lines[i].Serials, u) // one form, the canonical Digital Link
 	}
-	return lines, nil
+	return lines
 }
 
 // retires reports whether an ObjectEvent takes its packages out of the
@@ -406,7 +439,7 @@ func (p *packing) unpack(parentID string, childIDs []string) error {
 // holds nothing) that holds nothing and is no emptied case.
 func (p *packing) units(c string, depth int, fn func(string)) error {
 	if depth > maxPackingDepth {
-		return fmt.Errorf("packing deeper than %d levels under %s", maxPackingDepth, c)
+		return fmt.Errorf("%w: more than %d levels under %s", errPackingTooDeep, maxPackingDepth, c)
 	}
 	if err := p.load(c); err != nil {
 		return err
@@ -425,6 +458,10 @@ func (p *packing) units(c string, depth int, fn func(string)) error {
 	}
 	return nil
 }
+
+// errPackingTooDeep is a document whose packing goes deeper than
+// maxPackingDepth.
+var errPackingTooDeep = errors.New("the packing is too deep to follow")
 
 // maxPackingDepth bounds the packing followed: item, case, pallet and a few
 // more levels.
