@@ -82,9 +82,9 @@ func (s *Service) match(q *query, p auth.Principal, seq uint64) (hit, bool, erro
 	if err != nil || rec == nil || !s.visible(p, rec) {
 		return hit{}, false, err
 	}
-	h := hit{seq: seq, rec: rec}
-	if err := json.Unmarshal(rec.Body, &h.ev); err != nil {
-		return hit{}, false, fmt.Errorf("decode indexed event %s: %w", rec.HashID, err)
+	h, err := decodeHit(seq, rec)
+	if err != nil {
+		return hit{}, false, err
 	}
 	e := &h.ev
 	switch {
@@ -309,18 +309,34 @@ func (s *Service) findSorted(q *query, p auth.Principal, st pageState, first boo
 	to := min(from+limit, len(keys))
 	out := make([]hit, 0, to-from)
 	for _, k := range keys[from:to] {
-		h, ok, err := s.match(q, p, k.seq)
+		// Matched and seen by p when the keys were gathered, in the same
+		// view of the index: loaded, not judged again.
+		rec, err := s.idx.event(k.seq)
+		if err == nil && rec == nil {
+			err = fmt.Errorf("query index: event %d matched, then missing", k.seq)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
-		if ok {
-			out = append(out, h)
+		h, err := decodeHit(k.seq, rec)
+		if err != nil {
+			return nil, nil, err
 		}
+		out = append(out, h)
 	}
 	if to == len(keys) {
 		return out, nil, nil
 	}
 	return out, &pageState{served: uint64(to), ceiling: st.ceiling}, nil
+}
+
+// decodeHit is an indexed event with its body decoded.
+func decodeHit(seq uint64, rec *eventRecord) (hit, error) {
+	h := hit{seq: seq, rec: rec}
+	if err := json.Unmarshal(rec.Body, &h.ev); err != nil {
+		return hit{}, fmt.Errorf("decode indexed event %s: %w", rec.HashID, err)
+	}
+	return h, nil
 }
 
 // seqIter yields event seqs in increasing order.
