@@ -2,7 +2,6 @@ package records
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"rxledger/chaincode"
@@ -44,44 +43,35 @@ func custodyOfEntry(e *chaincode.CustodyEntry) *chaincode.Custody {
 	return nil
 }
 
-// mayRead reports whether p may read an item's current record: a
-// regulator, the organisation that owns it or is sent it, or the owner of
-// a serial's GTIN.
-func (s *Service) mayRead(ctx context.Context, p auth.Principal, c *chaincode.Custody, serial *chaincode.SerialRecord) (bool, error) {
-	if s.regulator(p) || party(c, p.Org) {
-		return true, nil
-	}
-	return s.ownsGTIN(ctx, p.Org, serial)
-}
-
-// seesAll reports whether p sees an item's records whole: a regulator, or
-// the owner of the serial's lot (the GTIN's owner).
-func (s *Service) seesAll(ctx context.Context, p auth.Principal, serial *chaincode.SerialRecord) (bool, error) {
+// view is what p may see of an item: all of it (a regulator, or the owner
+// of a serial's lot, the GTIN's owner, as the chaincode's investigation
+// rules and ReadLot know it), or its current record only as the
+// organisation that owns it or is sent it (read).
+func (s *Service) view(ctx context.Context, p auth.Principal, c *chaincode.Custody, serial *chaincode.SerialRecord) (all, read bool, err error) {
 	if s.regulator(p) {
-		return true, nil
+		return true, true, nil
 	}
-	return s.ownsGTIN(ctx, p.Org, serial)
+	if serial != nil {
+		l, err := s.lotRecord(ctx, p.Org, serial.GTIN, serial.Lot)
+		if err != nil {
+			return false, false, err
+		}
+		all = l != nil && l.Owner == p.Org
+	}
+	return all, all || party(c, p.Org), nil
 }
 
-// ownsGTIN reports whether org owns the lot of serial (false for nil): the
-// GTIN's owner that commissioned it, as the chaincode's investigation
-// rules and ReadLot know it.
-func (s *Service) ownsGTIN(ctx context.Context, org string, serial *chaincode.SerialRecord) (bool, error) {
-	if serial == nil {
-		return false, nil
-	}
-	raw, err := s.ledger.Evaluate(ctx, org, chaincode.FnReadLotRecord, serial.GTIN, serial.Lot)
+// lotRecord reads a lot's record as org (nil for an unknown lot).
+func (s *Service) lotRecord(ctx context.Context, org, gtin, lot string) (*chaincode.LotRecord, error) {
+	var l chaincode.LotRecord
+	err := s.readJSON(ctx, org, &l, chaincode.FnReadLotRecord, gtin, lot)
 	if problem.Is(err, problem.NotFound) {
-		return false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read lot %q of GTIN %s: %w", serial.Lot, serial.GTIN, err)
+		return nil, fmt.Errorf("read lot %q of GTIN %s: %w", lot, gtin, err)
 	}
-	var l chaincode.LotRecord
-	if err := json.Unmarshal(raw, &l); err != nil {
-		return false, fmt.Errorf("decode lot %q of GTIN %s: %w", serial.Lot, serial.GTIN, err)
-	}
-	return l.Owner == org, nil
+	return &l, nil
 }
 
 // lastSerial returns the serial record of the latest entry that has one

@@ -32,9 +32,10 @@
 //     recall answers the lot as first recalled.
 //   - Investigation: every trading partner role may ask, and the chaincode
 //     alone decides who may make which move (holder, GTIN owner, regulator;
-//     investigation-not-allowed, caller-not-atp). The service refuses only
-//     a regulator key of an organisation that is not a configured
-//     regulator, as partners does for attestations.
+//     investigation-not-allowed, caller-not-atp). The service refuses
+//     first a regulator key of an organisation that is not a configured
+//     regulator, as partners does for attestations, and answers a move of
+//     an SSCC the caller neither holds nor is sent as of an unknown one.
 //   - ReadLot and ReadT3: the chaincode's rules, unchanged (it answers by
 //     organisation).
 //   - Items and history: the chaincode answers ReadSerial, ReadContainer and
@@ -49,9 +50,12 @@
 //     next); History.Restricted says entries were left out. In a package
 //     it does not own, such an organisation is not shown the owner's
 //     seller, the addressee of a shipment onwards, nor who opened an
-//     investigation, unless that is itself (redact). Nothing to
-//     show is 403, after the chaincode's 404 for an unknown EPC (which
-//     verification tells anyone anyway).
+//     investigation, unless that is itself (redact); the change right
+//     after its part shows who took the item and when, not its state
+//     (handedOver). Nothing to show is 403, after the chaincode's 404 for
+//     an unknown EPC (which verification tells anyone anyway); for an
+//     SSCC, whose existence verification does not tell, it is that same
+//     404.
 //   - Regulator: a regulator key of a configured regulator organisation. A
 //     regulator key of any other organisation reads as that organisation.
 //     A key of a regulator organisation with another role is refused on

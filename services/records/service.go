@@ -1,6 +1,7 @@
 package records
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -188,10 +189,8 @@ func (s *Service) recall(c *gin.Context, gtin, lot string) {
 	// A lot its owner recalled already is answered as it stands, with no
 	// transaction (the chaincode would commit an empty one). Anyone else
 	// goes to the chaincode, which refuses it as it would any recall.
-	var l chaincode.LotRecord
-	if raw, err := s.ledger.Evaluate(c.Request.Context(), p.Org, chaincode.FnReadLotRecord, gtin, lot); err == nil &&
-		json.Unmarshal(raw, &l) == nil && l.Recalled && l.Owner == p.Org {
-		out.Lot = l
+	if l, err := s.lotRecord(c.Request.Context(), p.Org, gtin, lot); err == nil && l != nil && l.Recalled && l.Owner == p.Org {
+		out.Lot = *l
 		httpx.Respond(c, http.StatusOK, out)
 		return
 	}
@@ -247,10 +246,7 @@ func (s *Service) investigate(c *gin.Context, epc string, id chaincode.ItemID) {
 		// that it exists: one the caller neither holds nor is sent is
 		// answered as an unknown one.
 		var cc chaincode.ContainerContents
-		raw, err := s.ledger.Evaluate(c.Request.Context(), p.Org, chaincode.FnReadContainer, epc)
-		if err == nil {
-			err = json.Unmarshal(raw, &cc)
-		}
+		err := s.readJSON(c.Request.Context(), p.Org, &cc, chaincode.FnReadContainer, epc)
 		if err == nil && (cc.Container == nil || !party(&cc.Container.Custody, p.Org)) {
 			httpx.Fail(c, unknownSSCC(epc, "was never commissioned"))
 			return
@@ -269,7 +265,7 @@ func (s *Service) investigate(c *gin.Context, epc string, id chaincode.ItemID) {
 
 // readItem is GET /items/{epc}: ReadSerial for an SGTIN (with ReadContainer
 // for the contents of a case), ReadContainer for an SSCC, answered to whom
-// mayRead lets see it.
+// view lets see it.
 func (s *Service) readItem(c *gin.Context, epc string, id chaincode.ItemID) {
 	p, _ := auth.PrincipalOf(c)
 	out := Item{ID: id.DigitalLink(), Contents: []chaincode.ContainedItem{}}
@@ -290,7 +286,7 @@ func (s *Service) readItem(c *gin.Context, epc string, id chaincode.ItemID) {
 		}
 	}
 	cust, serial := custodyOfItem(&out)
-	ok, err := s.mayRead(c.Request.Context(), p, cust, serial)
+	all, ok, err := s.view(c.Request.Context(), p, cust, serial)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -308,10 +304,7 @@ func (s *Service) readItem(c *gin.Context, epc string, id chaincode.ItemID) {
 			p.Org, epc, c.Request.URL.EscapedPath()))
 		return
 	}
-	if all, err := s.seesAll(c.Request.Context(), p, serial); err != nil {
-		httpx.Fail(c, err)
-		return
-	} else if !all {
+	if !all {
 		redact(cust, p.Org)
 	}
 	httpx.Respond(c, http.StatusOK, out)
@@ -327,7 +320,7 @@ func (s *Service) history(c *gin.Context, epc string, id chaincode.ItemID) {
 		return
 	}
 	out := History{ID: id.DigitalLink(), Entries: entries}
-	all, err := s.seesAll(c.Request.Context(), p, lastSerial(entries))
+	all, _, err := s.view(c.Request.Context(), p, nil, lastSerial(entries))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -387,17 +380,23 @@ func (s *Service) handleTx(c *gin.Context) {
 // evaluate runs a query as org and decodes its result into out; on a
 // failure it answers the problem and reports false.
 func (s *Service) evaluate(c *gin.Context, org string, out any, fn string, args ...string) bool {
-	raw, err := s.ledger.Evaluate(c.Request.Context(), org, fn, args...)
-	if err == nil {
-		if err = json.Unmarshal(raw, out); err != nil {
-			err = fmt.Errorf("decode the %s result: %w", fn, err)
-		}
-	}
-	if err != nil {
+	if err := s.readJSON(c.Request.Context(), org, out, fn, args...); err != nil {
 		httpx.Fail(c, ruleFields.Locate(err))
 		return false
 	}
 	return true
+}
+
+// readJSON runs a query as org and decodes its result into out.
+func (s *Service) readJSON(ctx context.Context, org string, out any, fn string, args ...string) error {
+	raw, err := s.ledger.Evaluate(ctx, org, fn, args...)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("decode the %s result: %w", fn, err)
+	}
+	return nil
 }
 
 // submit submits fn as org and decodes its result into out; on a failure it
