@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -67,27 +68,70 @@ func DecodeJSON(c *gin.Context, v any) error {
 // noDuplicateKeys refuses a JSON document that gives an object member
 // twice: encoding/json keeps the last silently, so {"reason":"a",
 // "reason":"b"} would be taken for what the caller may not have meant.
-// DecodeJSON runs it (bodies of writes, a few kilobytes); the verify
-// batch, whose bodies are large and decoded on the hot path, does not.
+// DecodeJSON runs it; the verify batch, decoded on the hot path, does not.
+// The members of the objects open are kept in one list, each object's from
+// where it starts; the path is built only for a duplicate found.
 func noDuplicateKeys(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	type frame struct {
+		object  bool
+		start   int // the object's first member in keys
+		wantKey bool
+	}
+	var stack []frame
+	var keys []string
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end: DecodeJSONBytes has read the document whole
+		}
+		n := len(stack)
+		if n > 0 && stack[n-1].object && stack[n-1].wantKey {
+			if d, ok := tok.(json.Delim); !ok || d != '}' {
+				key := tok.(string) // an object member's name
+				if slices.Contains(keys[stack[n-1].start:], key) {
+					return duplicateKey(b, dec.InputOffset())
+				}
+				keys = append(keys, key)
+				stack[n-1].wantKey = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{object: true, start: len(keys), wantKey: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{start: len(keys)})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			keys = keys[:stack[n-1].start]
+			stack = stack[:n-1]
+		}
+		// A value ended: the object it is in wants its next member's name.
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+}
+
+// duplicateKey is the problem of a member given twice, the second ending
+// at offset: its path, found by walking the document again.
+func duplicateKey(b []byte, offset int64) error {
 	seen := map[string]bool{}
-	var dup string
-	var at int64
+	dup := ""
 	walkJSON(b, func(path, key string, end int64) bool {
 		if key == "" {
 			return true
 		}
-		if seen[path] {
-			dup, at = path, end
+		if seen[path] && end == offset {
+			dup = path
 			return false
 		}
 		seen[path] = true
 		return true
 	})
-	if dup == "" {
-		return nil
-	}
-	line, col := lineCol(b, at)
+	line, col := lineCol(b, offset)
 	return problem.New(problem.Invalid, "%s is given twice in the JSON document", dup).
 		At(problem.Location{Field: dup, Line: line, Column: col})
 }

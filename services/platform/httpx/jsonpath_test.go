@@ -69,3 +69,27 @@ func TestDecodeErrorsNameTheElement(t *testing.T) {
 		}
 	}
 }
+
+// TestNoDuplicateKeys: a member given twice in the same object is named by
+// its path, at any depth; the same name in different objects is no
+// duplicate.
+func TestNoDuplicateKeys(t *testing.T) {
+	for doc, want := range map[string]string{
+		`{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}`: "",
+		`{}`:                         "",
+		`[{"x":{}},{"x":[]}]`:        "",
+		`{"a":1,"a":2}`:              "a",
+		`{"a":{"b":1,"c":{},"b":2}}`: "a.b",
+		`{"items":[{"x":1},{"x":1,"y":[1,2],"x":2}]}`: "items[1].x",
+		`{"a":[],"b":{},"a":3}`:                       "a",
+	} {
+		err := noDuplicateKeys([]byte(doc))
+		var pe *problem.Error
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", doc, err)
+		case want != "" && (!errors.As(err, &pe) || len(pe.Where) != 1 || pe.Where[0].Field != want):
+			t.Errorf("%s: %v, want %s named", doc, err, want)
+		}
+	}
+}
