@@ -32,7 +32,7 @@ func (ec *eventCtx) fail(code, rule, epc, format string, args ...any) error {
 
 // commissions reports whether the event creates items, and so needs the
 // lot and expiry of its ILMD: an ObjectEvent ADD commissioning, and a
-// TransformationEvent (its outputs). apply dispatches by the same test.
+// TransformationEvent (its outputs), the events applyRule commissions by.
 func (ec *eventCtx) commissions() bool {
 	ev := ec.ev
 	step := epcis.ShortCBV(epcis.BizStep, ev.BizStep)
@@ -151,17 +151,16 @@ func (ec *eventCtx) topLevel(items []listed, rule string) ([]listed, error) {
 	for _, l := range items {
 		keys[l.it.key] = true
 	}
-	seen := make(map[string]bool, len(items))
 	out := items[:0:0]
 	for _, l := range items {
+		// An item listed twice was refused before (checkRepeatedEPCs).
 		covered, err := ec.tx.insideAny(l.it, keys)
 		if err != nil {
 			return nil, err
 		}
-		if covered || seen[l.it.key] {
+		if covered {
 			continue
 		}
-		seen[l.it.key] = true
 		if p := l.it.custody().Parent; p != "" && rule != "" {
 			return nil, ec.fail(CodeInvalid, rule, l.epc, "%s is packed in %s, which the event does not list", l.epc, p)
 		}

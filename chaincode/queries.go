@@ -95,29 +95,20 @@ func readContainer(tx *txn, args []string) ([]byte, error) {
 		return nil, refuse(CodeNotFound, "unknown-epc", args[0], args[0]+" is unknown")
 	}
 	out := ContainerContents{Container: it.cont, Case: it.serial, Contents: []string{}, Items: []ContainedItem{}}
-	var inside func(parent *item) error
-	inside = func(parent *item) error {
-		for _, link := range *parent.children() {
-			x, err := tx.itemByLink(link)
-			if err != nil {
-				return err
-			}
-			if !x.exists() {
-				return fmt.Errorf("container %s lists %s, which has no record", parent.key, link)
-			}
-			c := ContainedItem{ID: link, Parent: parent.id.DigitalLink(), Packs: len(*x.children()) > 0}
-			if x.serial != nil {
-				c.Lot, c.Expiry = x.serial.Lot, x.serial.Expiry
-			}
-			out.Contents = append(out.Contents, link)
-			out.Items = append(out.Items, c)
-			if err := inside(x); err != nil {
-				return err
-			}
+	err = tx.walk(it, func(x *item) error {
+		if x == it {
+			return nil
 		}
+		link := x.id.DigitalLink()
+		c := ContainedItem{ID: link, Parent: x.custody().Parent, Packs: len(*x.children()) > 0}
+		if x.serial != nil {
+			c.Lot, c.Expiry = x.serial.Lot, x.serial.Expiry
+		}
+		out.Contents = append(out.Contents, link)
+		out.Items = append(out.Items, c)
 		return nil
-	}
-	if err := inside(it); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(&out)
