@@ -171,24 +171,16 @@ func (tx *txn) flagSuspect(raw []byte) ([]string, error) {
 		return nil, refuse(CodeInvalid, "suspect-decode", "", fmt.Sprintf("transient %q must be a JSON array of EPCs: %v", TransientSuspect, err))
 	}
 	var flagged []string
-	res := InvestigationResult{}
 	for i, epc := range epcs {
-		id, err := ParseItemID(epc)
-		if err != nil {
-			return nil, refuse(CodeInvalid, "bad-epc", epc, fmt.Sprintf("%s[%d]: %v", TransientSuspect, i, err))
-		}
-		it, err := tx.item(id)
-		if err != nil {
-			return nil, err
-		}
-		if !it.exists() {
-			return nil, refuse(CodeNotFound, "unknown-epc", epc, fmt.Sprintf("%s[%d]: %s was never commissioned", TransientSuspect, i, epc))
-		}
 		entry := func(err error) error {
 			if re, ok := err.(*RuleError); ok {
 				re.Detail = fmt.Sprintf("%s[%d]: %s", TransientSuspect, i, re.Detail)
 			}
 			return err
+		}
+		it, err := tx.existingItem(epc)
+		if err != nil {
+			return nil, entry(err)
 		}
 		// Who may flag it comes before its state: an organisation that may
 		// not learns nothing of whether it is already under investigation.
@@ -198,7 +190,7 @@ func (tx *txn) flagSuspect(raw []byte) ([]string, error) {
 		if it.custody().Investigation.Blocking() {
 			continue
 		}
-		if err := tx.investigate(it, epc, InvestigationSuspect, &res); err != nil {
+		if err := tx.investigate(it, epc, InvestigationSuspect, nil); err != nil {
 			return nil, entry(err)
 		}
 		flagged = append(flagged, epc)

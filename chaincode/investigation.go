@@ -56,16 +56,12 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 	default:
 		return nil, refuse(CodeInvalid, "bad-investigation-state", epc, fmt.Sprintf("%q is not suspect, quarantined, illegitimate or cleared", to))
 	}
-	id, err := ParseItemID(epc)
-	if err != nil {
-		return nil, refuse(CodeInvalid, "bad-epc", epc, err.Error())
-	}
-	it, err := tx.item(id)
+	it, err := tx.existingItem(epc)
 	if err != nil {
 		return nil, err
 	}
-	if !it.exists() {
-		return nil, refuse(CodeNotFound, "unknown-epc", epc, epc+" was never commissioned")
+	if err := tx.checkInvestigationParty(it, to, epc); err != nil {
+		return nil, err
 	}
 	res := InvestigationResult{State: to, Serials: []SerialRecord{}, Containers: []ContainerRecord{}}
 	if err := tx.investigate(it, epc, to, &res); err != nil {
@@ -77,14 +73,30 @@ func setInvestigation(tx *txn, args []string) ([]byte, error) {
 	return json.Marshal(&res)
 }
 
+// existingItem parses and loads an item named by the caller, refusing one
+// that does not parse (bad-epc) or was never commissioned (unknown-epc).
+func (tx *txn) existingItem(epc string) (*item, error) {
+	id, err := ParseItemID(epc)
+	if err != nil {
+		return nil, refuse(CodeInvalid, "bad-epc", epc, err.Error())
+	}
+	it, err := tx.item(id)
+	if err != nil {
+		return nil, err
+	}
+	if !it.exists() {
+		return nil, refuse(CodeNotFound, "unknown-epc", epc, epc+" was never commissioned")
+	}
+	return it, nil
+}
+
 // investigate moves the existing item it (named epc by the caller), and
 // everything packed in it, to the investigation state to, adding what it
-// changed to res; it refuses, changing nothing in the state, when a rule
-// forbids the move.
+// changed to res (nil: not kept); it refuses, changing nothing in the
+// state, when a rule forbids the move. The caller has checked first that
+// the organisation may make it (checkInvestigationParty), before anything
+// of the item's state is told.
 func (tx *txn) investigate(it *item, epc string, to Investigation, res *InvestigationResult) error {
-	if err := tx.checkInvestigationParty(it, to, epc); err != nil {
-		return err
-	}
 	c := it.custody()
 	if c.Status.Terminal() {
 		return refuse(CodeInvalid, "terminal", epc, fmt.Sprintf("%s is %s", epc, c.Status))
@@ -134,6 +146,9 @@ func (tx *txn) investigate(it *item, epc string, to Investigation, res *Investig
 
 // add reports a changed item.
 func (r *InvestigationResult) add(x *item) {
+	if r == nil {
+		return
+	}
 	if x.serial != nil {
 		r.Serials = append(r.Serials, *x.serial)
 	} else {
