@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
-	"github.com/cockroachdb/pebble/vfs"
 
 	"rxledger/chaincode"
 	"rxledger/services/ledger"
@@ -109,11 +108,7 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 	}
 	l.height, l.tip = height, tip
 	l.logTipRecord(dir, rec, height, created)
-	fs := opts.fs
-	if fs == nil {
-		fs = vfs.Default
-	}
-	if l.tipRec, err = openTipRecorder(fs, dir, rec, height, tip, l.log); err != nil {
+	if l.tipRec, err = openTipRecorder(opts.fs, dir, rec, height, tip, l.log); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
@@ -235,9 +230,6 @@ func checkFormat(r pebble.Reader, dir string) error {
 // blocks. It returns the chain tip record as it found it.
 func checkStoredFormat(dir string, opts Options, cons *Consortium) (tipRecord, error) {
 	fs := opts.fs
-	if fs == nil {
-		fs = vfs.Default
-	}
 	rec, err := readTipRecord(fs, dir) // before the store (see readTipRecord)
 	if err != nil {
 		return rec, err

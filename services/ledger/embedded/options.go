@@ -72,5 +72,8 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.fs == nil {
+		o.fs = vfs.Default
+	}
 	return o
 }

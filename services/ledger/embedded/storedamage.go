@@ -104,9 +104,6 @@ func (e *DamagedStoreError) damagedBlocks() string {
 // damagedStore describes err, the store in dir failing to open because a
 // file of it is damaged (pebble.IsCorruptionError).
 func damagedStore(fs vfs.FS, dir string, err error) *DamagedStoreError {
-	if fs == nil {
-		fs = vfs.Default
-	}
 	e := &DamagedStoreError{Dir: dir, LastBlock: -1, NextBlock: -1, Err: err}
 	if rec, rerr := readTipRecord(fs, dir); rerr == nil && rec.state == tipValid {
 		e.Recorded = rec.height

@@ -58,8 +58,6 @@ const (
 	tipRecordLen    = len(tipRecordPrefix) + tipHeightDigits + len(tipRecordHash) + 2*len(Hash{}) + len(tipRecordCRC) + 8 + 1
 )
 
-var tipCRC = crc32.MakeTable(crc32.Castagnoli)
-
 // encodeTipRecord appends the record of (height, h) to buf[:0].
 func encodeTipRecord(buf []byte, height uint64, h Hash) []byte {
 	b := append(buf[:0], tipRecordPrefix...)
@@ -70,7 +68,7 @@ func encodeTipRecord(buf []byte, height uint64, h Hash) []byte {
 	b = append(b, tipRecordHash...)
 	b = hex.AppendEncode(b, h[:])
 	var sum [4]byte
-	binary.BigEndian.PutUint32(sum[:], crc32.Checksum(b, tipCRC))
+	binary.BigEndian.PutUint32(sum[:], crc32.Checksum(b, walCRC))
 	b = append(b, tipRecordCRC...)
 	b = hex.AppendEncode(b, sum[:])
 	return append(b, '\n')
@@ -106,7 +104,7 @@ func decodeTipRecord(raw []byte) tipRecord {
 		hexDecodeInto(sum[:], raw[body+len(tipRecordCRC):len(raw)-1]) != nil {
 		return torn("no checksum")
 	}
-	if binary.BigEndian.Uint32(sum[:]) != crc32.Checksum(raw[:body], tipCRC) {
+	if binary.BigEndian.Uint32(sum[:]) != crc32.Checksum(raw[:body], walCRC) {
 		return torn("its checksum fails")
 	}
 	// The checksum holds: the rest is as encodeTipRecord wrote it, unless
@@ -260,9 +258,6 @@ func checkTipRecord(r pebble.Reader, fs vfs.FS, dir string, rec tipRecord, heigh
 // read, if it cannot be read to its end ("" otherwise, or when it cannot
 // tell).
 func newestLogStop(fs vfs.FS, dir string) string {
-	if fs == nil {
-		fs = vfs.Default
-	}
 	name, num, err := newestLog(fs, dir)
 	if err != nil || name == "" {
 		return ""

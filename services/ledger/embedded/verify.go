@@ -81,10 +81,10 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	if err := v.chain(); err != nil {
 		return nil, err
 	}
-	if err := checkWALTail(nil, dir, v.report.Height); err != nil {
+	if err := checkWALTail(vfs.Default, dir, v.report.Height); err != nil {
 		return nil, err
 	}
-	if err := checkTipRecord(db, nil, dir, rec, v.report.Height); err != nil {
+	if err := checkTipRecord(db, vfs.Default, dir, rec, v.report.Height); err != nil {
 		var lost *LostBlocksError
 		if errors.As(err, &lost) {
 			return nil, &VerifyError{Block: lost.FirstMissing(), Err: lost,

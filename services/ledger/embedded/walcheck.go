@@ -25,15 +25,13 @@ import (
 // for it to be durable. So an unreadable record followed by an intact one of
 // the same log is damage, reported as a *VerifyError naming the first block
 // missing (height, the chain's height as replayed). Damage to the very last
-// record looks exactly like a torn write and is not found; damage to an
+// record looks exactly like a torn write and is not found here (the chain
+// tip record finds it: checkTipRecord); damage to an
 // earlier log makes the store refuse to open. Open runs the check too, so
 // that a node does not start on the shorter chain (writing new blocks under
 // the numbers of the lost ones, and flushing the log away) but says what is
-// wrong. fs nil is the operating system's file system.
+// wrong.
 func checkWALTail(fs vfs.FS, dir string, height uint64) error {
-	if fs == nil {
-		fs = vfs.Default
-	}
 	name, num, err := newestLog(fs, dir)
 	if err != nil || name == "" {
 		return err
@@ -116,6 +114,8 @@ const (
 	walLastChunkOf = 8 // highest recyclable chunk type
 )
 
+// walCRC is the Castagnoli table of Pebble's log records, and of the chain
+// tip record.
 var walCRC = crc32.MakeTable(crc32.Castagnoli)
 
 // walChunk reads the header of the chunk at pos of raw, a block of log num:
