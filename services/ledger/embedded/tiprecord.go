@@ -244,11 +244,23 @@ func checkTipRecord(r pebble.Reader, fs vfs.FS, dir string, rec tipRecord, heigh
 	if rec.height > height {
 		return &LostBlocksError{Dir: dir, Held: height, Recorded: rec.height, RecordedHash: rec.hash, Log: newestLogStop(fs, dir)}
 	}
-	b, err := readBlock(r, rec.height-1)
-	if err != nil {
-		return fmt.Errorf("check the chain tip record: %w", err)
+	// The usual case, a record of the store's own tip, compares the tip the
+	// store keeps; a lagging record the hash of the block it names.
+	var h Hash
+	if rec.height == height {
+		_, tip, err := readTip(r)
+		if err != nil {
+			return fmt.Errorf("check the chain tip record: %w", err)
+		}
+		h = tip
+	} else {
+		b, err := readBlock(r, rec.height-1)
+		if err != nil {
+			return fmt.Errorf("check the chain tip record: %w", err)
+		}
+		h = b.hash()
 	}
-	if h := b.hash(); h != rec.hash {
+	if h != rec.hash {
 		return &LostBlocksError{Dir: dir, Held: height, Recorded: rec.height, RecordedHash: rec.hash, Differs: true, StoredHash: h}
 	}
 	return nil
