@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"rxledger/services/ledger/fabric"
@@ -44,20 +42,16 @@ func (p *platform) projectionOrg() string {
 		return regulators[0]
 	}
 	log := telemetry.Component(p.log, "ingest")
-	held := func(org string) bool {
-		info, err := os.Stat(filepath.Join(p.cfg.Fabric.Identities, org))
-		return err == nil && info.IsDir()
+	// The organisations whose identities the ledger will act for, as it
+	// reads them (a configuration it refuses is the ledger's to report).
+	gw, _ := fabricGateway(p.cfg).Config()
+	var orgs []string
+	for _, o := range gw.Orgs {
+		orgs = append(orgs, o.MSPID)
 	}
 	for _, r := range regulators {
-		if held(r) {
+		if slices.Contains(orgs, r) {
 			return r
-		}
-	}
-	entries, _ := os.ReadDir(p.cfg.Fabric.Identities)
-	var orgs []string
-	for _, e := range entries {
-		if e.IsDir() {
-			orgs = append(orgs, e.Name())
 		}
 	}
 	if len(orgs) == 1 {
