@@ -37,7 +37,7 @@ var driverOrder = []byte{
 // regulator-role key of a configured regulator organisation) sees every
 // event, anyone else the events its organisation is party to.
 func (s *Service) visible(p auth.Principal, rec *eventRecord) bool {
-	if p.Role == auth.Regulator && slices.Contains(s.cfg.Regulators, p.Org) {
+	if p.RegulatorOf(s.cfg.Regulators) {
 		return true
 	}
 	return slices.Contains(rec.Parties, p.Org)

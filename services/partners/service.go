@@ -137,7 +137,7 @@ func (s *Service) handlePut(c *gin.Context) {
 func (s *Service) handleAttest(c *gin.Context) {
 	p, _ := auth.PrincipalOf(c)
 	msp := c.Param("mspId")
-	if s.regulators != nil && !slices.Contains(s.regulators, p.Org) {
+	if !p.RegulatorOf(s.regulators) { // the route takes regulator-role keys alone
 		httpx.Fail(c, problem.New(problem.Forbidden, "%s is not a configured regulator and may not attest partners", p.Org))
 		return
 	}

@@ -142,7 +142,7 @@ func (s *Service) checkKey(c *gin.Context) {
 // regulator reports whether p has a regulator's view: a regulator key of a
 // configured regulator organisation.
 func (s *Service) regulator(p auth.Principal) bool {
-	return p.Role == auth.Regulator && (s.regulators == nil || slices.Contains(s.regulators, p.Org))
+	return p.RegulatorOf(s.regulators)
 }
 
 // handleLots answers the /lots/ routes.

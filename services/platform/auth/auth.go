@@ -61,6 +61,14 @@ type Principal struct {
 // Is reports whether the principal has one of the roles.
 func (p Principal) Is(roles ...Role) bool { return slices.Contains(roles, p.Role) }
 
+// RegulatorOf reports whether p has a regulator's view: a regulator-role
+// key of one of the configured regulator organisations (nil: any, when the
+// chaincode alone decides). A regulator-role key issued by mistake to a
+// trading partner does not open what only regulators see.
+func (p Principal) RegulatorOf(regulators []string) bool {
+	return p.Role == Regulator && (regulators == nil || slices.Contains(regulators, p.Org))
+}
+
 type principalKey struct{}
 
 // WithPrincipal returns ctx carrying p.
