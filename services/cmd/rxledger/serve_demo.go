@@ -72,9 +72,13 @@ func printDemoNext(w io.Writer, base, credentials string, mounted []string) {
 			key[demo.Manufacturer], filepath.Join(dataDir, demo.CaptureExampleFile), base)
 		if len(creds) > 0 && len(creds[0].Samples.Active) > 0 {
 			a := creds[0].Samples.Active[0]
+			// An EPC URN reads more easily in a URL than an escaped Digital
+			// Link; the Digital Link if the sample were not one.
 			epc := chaincode.ItemID{Kind: chaincode.KindSGTIN, GTIN: a.GTIN, Serial: a.Serial}.DigitalLink()
-			if urn, err := gs1.DigitalLinkToEPC(epc, len(creds[0].CompanyPrefix)); err == nil {
-				epc = urn // easier to read in a URL than an escaped Digital Link
+			if s, err := gs1.NewSGTIN(a.GTIN, a.Serial); err == nil {
+				if urn, err := s.EPC(len(creds[0].CompanyPrefix)); err == nil {
+					epc = urn
+				}
 			}
 			fmt.Fprintf(w, "  # the regulator reads that package's custody history (records: lots, items, T3; services/records/README.md)\n")
 			fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' '%s/items/%s/history'\n", key[demo.Regulator], base, url.PathEscape(epc))
