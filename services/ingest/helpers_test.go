@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"rxledger/internal/testenv"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +18,7 @@ import (
 	"rxledger/services/ingest"
 	"rxledger/services/ledger"
 	"rxledger/services/ledger/embedded"
+	"rxledger/services/ledger/embedded/embeddedtest"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/httpx"
 )
@@ -91,19 +90,9 @@ func newEnv(t testing.TB, run bool, cfg func(*ingest.Config)) *env {
 }
 
 // openLedger opens a fresh embedded ledger of the demo consortium running
-// the real chaincode.
-func openLedger(t testing.TB) *embedded.Ledger {
-	t.Helper()
-	cons, err := embedded.LoadConsortium(filepath.Join(testenv.RepoRoot(t), "deploy", "consortium", "demo.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := embedded.Open(t.TempDir(), cons, chaincode.Invoke, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("open embedded ledger: %v", err)
-	}
-	return l
-}
+// the real chaincode (embeddedtest.OpenDemo: it is closed at the test's
+// end, if its user has not closed it before).
+func openLedger(t testing.TB) *embedded.Ledger { return embeddedtest.OpenDemo(t) }
 
 func (e *env) registerPartners() {
 	e.t.Helper()
