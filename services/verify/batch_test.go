@@ -2,6 +2,7 @@ package verify
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -89,6 +90,25 @@ func TestVerifyBatch(t *testing.T) {
 			wantProblem(t, status, raw, tc.status, tc.code, tc.field)
 		})
 	}
+	t.Run("a body declared as a form", func(t *testing.T) { // curl -d without -H
+		req, err := http.NewRequest(http.MethodPost, f.url+"/verify/batch",
+			strings.NewReader(`{"requests":[{"gtin":"`+verifytest.GTIN+`","serial":"X1"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+f.w.APIKey[verifytest.Wholesaler])
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantProblem(t, resp.StatusCode, raw, 415, problem.UnsupportedMediaType, "Content-Type")
+	})
 	t.Run("every wrong request is named", func(t *testing.T) {
 		status, raw := f.do(http.MethodPost, "/verify/batch", verifytest.Wholesaler,
 			BatchRequest{Requests: []Request{{GTIN: "00312345678900", Serial: "X"}, {GTIN: verifytest.GTIN, Serial: "X2", Expiry: "99"}}})

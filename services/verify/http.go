@@ -183,6 +183,10 @@ func (s *Service) handleBatch(c *gin.Context) {
 		httpx.Fail(c, problem.New(problem.Unauthorized, "an API key is required"))
 		return
 	}
+	if err := httpx.CheckJSONContentType(c); err != nil {
+		httpx.Fail(c, err)
+		return
+	}
 	raw, err := httpx.ReadBody(c)
 	if err != nil {
 		httpx.Fail(c, err)

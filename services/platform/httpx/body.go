@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"slices"
@@ -51,10 +52,40 @@ func ReadBody(c *gin.Context) ([]byte, error) {
 	return b, nil
 }
 
+// CheckJSONContentType refuses, with an UnsupportedMediaType problem (415),
+// a request whose Content-Type says its body is something other than JSON
+// in UTF-8: a form (curl's -d without -H), XML, text, or JSON in another
+// charset. A request without a Content-Type is read as JSON, as most
+// clients that send JSON bodies to a JSON API mean.
+func CheckJSONContentType(c *gin.Context) error {
+	ct := c.GetHeader("Content-Type")
+	if ct == "application/json" || strings.TrimSpace(ct) == "" {
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return problem.New(problem.UnsupportedMediaType, "the Content-Type %q cannot be read (%v); send the body as application/json", ct, err).
+			At(problem.Location{Field: "Content-Type"})
+	}
+	if mt != "application/json" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return problem.New(problem.UnsupportedMediaType, "the body is declared as %s, but this resource reads JSON: send it with Content-Type: application/json", mt).
+			At(problem.Location{Field: "Content-Type"})
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return problem.New(problem.UnsupportedMediaType, "the body is declared in charset %s; JSON is read as UTF-8 only", cs).
+			At(problem.Location{Field: "Content-Type"})
+	}
+	return nil
+}
+
 // DecodeJSON reads the request body as one JSON value into v, refusing
-// unknown fields and trailing data. A syntax error is an Invalid problem
-// naming its line and column; a wrong type names the field as well.
+// unknown fields and trailing data, and a Content-Type other than JSON
+// (CheckJSONContentType). A syntax error is an Invalid problem naming its
+// line and column; a wrong type names the field as well.
 func DecodeJSON(c *gin.Context, v any) error {
+	if err := CheckJSONContentType(c); err != nil {
+		return err
+	}
 	b, err := ReadBody(c)
 	if err != nil {
 		return err

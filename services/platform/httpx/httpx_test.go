@@ -287,6 +287,48 @@ func TestBodyLimitAndDecode(t *testing.T) {
 	}
 }
 
+func TestJSONContentType(t *testing.T) {
+	srv, _ := newServer(t, 1<<10)
+	tests := []struct {
+		name        string
+		contentType string // "" sends none
+		status      int
+		detail      string
+	}{
+		{name: "none", status: 200},
+		{name: "json", contentType: "application/json", status: 200},
+		{name: "json in utf-8, any case", contentType: "Application/JSON; charset=UTF-8", status: 200},
+		{name: "a +json type", contentType: "application/merge-patch+json", status: 200},
+		{name: "a form, as curl -d sends", contentType: "application/x-www-form-urlencoded", status: 415, detail: "application/x-www-form-urlencoded"},
+		{name: "xml", contentType: "application/xml", status: 415, detail: "application/xml"},
+		{name: "text", contentType: "text/plain", status: 415, detail: "text/plain"},
+		{name: "json in another charset", contentType: "application/json; charset=utf-16", status: 415, detail: "utf-16"},
+		{name: "unreadable", contentType: "application/json; charset", status: 415, detail: "cannot be read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := newReq(t, "POST", srv.URL+"/echo", strings.NewReader(`{"name":"a","count":2}`))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, b := do(t, req)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, b)
+			}
+			if tt.status == 200 {
+				return
+			}
+			p := decodeProblem(t, resp, b)
+			if p.Code != problem.UnsupportedMediaType || !strings.Contains(p.Detail, tt.detail) {
+				t.Errorf("code %q detail %q, want %q containing %q", p.Code, p.Detail, problem.UnsupportedMediaType, tt.detail)
+			}
+			if len(p.Errors) != 1 || p.Errors[0].Field != "Content-Type" {
+				t.Errorf("errors %+v, want one at Content-Type", p.Errors)
+			}
+		})
+	}
+}
+
 func TestSuccessLogLevel(t *testing.T) {
 	tests := []struct {
 		name        string

@@ -28,6 +28,9 @@ const (
 	// NotAcceptable: no media type the resource has is one the Accept
 	// header takes.
 	NotAcceptable Code = "not-acceptable"
+	// UnsupportedMediaType: the request body's Content-Type is not one the
+	// resource reads.
+	UnsupportedMediaType Code = "unsupported-media-type"
 )
 
 // Status maps each code to its HTTP status.
@@ -43,6 +46,8 @@ var statusByCode = map[Code]int{
 
 	MethodNotAllowed: http.StatusMethodNotAllowed,
 	NotAcceptable:    http.StatusNotAcceptable,
+
+	UnsupportedMediaType: http.StatusUnsupportedMediaType,
 }
 
 // Status returns the HTTP status for a code (500 for an unknown one).
@@ -120,9 +125,10 @@ type Error struct {
 	Detail string
 	Where  []Location
 	Err    error
-	// Rule names the ledger chaincode's rule that refused, e.g.
-	// "not-owner", so that a client can tell refusals apart without
-	// reading the detail.
+	// Rule names the rule that refused, so that a client can tell
+	// refusals apart without reading the detail: the ledger chaincode's
+	// (e.g. "not-owner"), or a service's own where the service decides
+	// (e.g. returns' "not-on-its-way-back").
 	Rule string
 }
 
