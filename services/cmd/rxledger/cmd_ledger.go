@@ -24,7 +24,7 @@ import (
 //	                                    the blocks, and that no block the chain
 //	                                    tip record names is lost; exit 1 naming
 //	                                    the first bad or missing block
-//	rxledger ledger info --data DIR     height, last block hash and time
+//	rxledger ledger info --data DIR     height, last block hash and time, chain tip record
 //	rxledger ledger keygen --out FILE   a new ed25519 signing key for an
 //	                                    organisation: private seed to FILE,
 //	                                    public key (for the consortium file) to stdout
@@ -62,7 +62,9 @@ subcommands:
   verify --data DIR --consortium FILE
                       also check transaction signatures against an independent copy
                       of the consortium file (default: the one in the genesis block)
-  info --data DIR     print the height, the last block's hash and time
+  info --data DIR     print the height, the last block's hash and time, and what the
+                      chain tip record says against the store; exit 1 if it names
+                      blocks the store lost
   keygen --out FILE   write a new ed25519 private key (base64 seed, mode 0600) to FILE
                       and print its public key for the consortium file's publicKey;
                       'rxledger serve --signing-keys DIR' reads it as DIR/<mspId>.key
@@ -158,8 +160,13 @@ func ledgerInfo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rxledger ledger info: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "consortium: %s\nheight: %d\ntip: %s\nlast block: %s\n",
-		info.Consortium, info.Height, info.Tip, info.LastBlock.Format(time.RFC3339Nano))
+	fmt.Fprintf(stdout, "consortium: %s\nheight: %d\ntip: %s\nlast block: %s\nchain tip record: %s\n",
+		info.Consortium, info.Height, info.Tip, info.LastBlock.Format(time.RFC3339Nano), info.TipRecord)
+	if info.Lost != nil {
+		fmt.Fprintf(stderr, "rxledger ledger info: this ledger lost blocks it had acknowledged (from block %d on); serve and ledger verify refuse it\n",
+			info.Lost.FirstMissing())
+		return 1
+	}
 	return 0
 }
 

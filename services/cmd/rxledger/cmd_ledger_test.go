@@ -98,6 +98,7 @@ func TestLedgerCommand(t *testing.T) {
 		{"verify against a consortium file", []string{"verify", "--data", good, "--consortium", consFile}, 0, "ok: 4 blocks", ""},
 		{"verify against a bad consortium file", []string{"verify", "--data", good, "--consortium", badCons}, 2, "", "name is required"},
 		{"info", []string{"info", "--data", good}, 0, "height: 4", ""},
+		{"info on the chain tip record", []string{"info", "--data", good}, 0, "chain tip record: names block 3, the store's tip", ""},
 		{"verify the data directory of serve", []string{"verify", "--data", serveData}, 0, "ok: 4 blocks", ""},
 		{"info on the data directory of serve", []string{"info", "--data", serveData}, 0, "height: 4", ""},
 		{"keygen", []string{"keygen", "--out", filepath.Join(tmp, "new.key")}, 0, "=", ""},
@@ -202,7 +203,8 @@ func flipAt(t *testing.T, path string, at int) {
 // commands: one bit flipped 200 bytes before the end of the newest
 // write-ahead log of a stopped node, in its last block. The store alone
 // reads that as the torn tail of a crash and opens one block short; verify
-// fails naming the block, and serve refuses to start.
+// fails naming the block, info says the blocks are lost, and serve refuses
+// to start.
 func TestLostBlockIsReported(t *testing.T) {
 	data, log := damagedData(t)
 	flipAt(t, log, -200)
@@ -217,6 +219,14 @@ func TestLostBlockIsReported(t *testing.T) {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("verify stderr lacks %q:\n%s", want, stderr.String())
 		}
+	}
+
+	stdout.Reset()
+	stderr.Reset()
+	code = run(context.Background(), []string{"ledger", "info", "--data", data}, strings.NewReader(""), &stdout, &stderr)
+	if code != 1 || !strings.Contains(stdout.String(), "chain tip record: the ledger in") ||
+		!strings.Contains(stderr.String(), "lost blocks it had acknowledged (from block 4 on)") {
+		t.Errorf("info exit %d, want 1 saying the blocks are lost; stdout %s; stderr %s", code, stdout.String(), stderr.String())
 	}
 
 	code, out, errOut := serveOn(t, data, "--roles", "ingest")
@@ -255,6 +265,14 @@ func TestDamagedOlderLogIsReported(t *testing.T) {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("verify stderr lacks %q:\n%s", want, stderr.String())
 		}
+	}
+
+	stdout.Reset()
+	stderr.Reset()
+	code = run(context.Background(), []string{"ledger", "info", "--data", data}, strings.NewReader(""), &stdout, &stderr)
+	if code != 1 || !strings.Contains(stdout.String(), "chain tip record: the ledger in") ||
+		!strings.Contains(stderr.String(), "lost blocks it had acknowledged (from block 4 on)") {
+		t.Errorf("info exit %d, want 1 saying the blocks are lost; stdout %s; stderr %s", code, stdout.String(), stderr.String())
 	}
 
 	code, out, errOut := serveOn(t, data, "--roles", "ingest")

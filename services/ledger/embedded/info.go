@@ -18,12 +18,23 @@ type Info struct {
 	Tip        Hash      // hash of the last block
 	LastBlock  time.Time // when the last block was cut
 	Consortium string    // name of the consortium in the genesis block
+	// TipRecord says what the chain tip record (TipRecordFile) holds against
+	// the store: in step, lagging, torn or missing (as Verify's notes say).
+	TipRecord string
+	// Lost is set when the record names blocks the store does not hold, or
+	// another block at its height: the directory lost acknowledged blocks,
+	// and Open and Verify refuse it.
+	Lost *LostBlocksError
 }
 
 // Inspect reads a ledger directory's chain tip and genesis block without
 // verifying anything (the ledger must not be open).
 func Inspect(dir string) (*Info, error) {
 	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("inspect: %w", err)
+	}
+	rec, err := readTipRecord(vfs.Default, dir) // before the store (see readTipRecord)
+	if err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
 	db, err := openReadOnly(dir)
@@ -46,7 +57,17 @@ func Inspect(dir string) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
-	return &Info{Height: height, Tip: tip, LastBlock: last.Time, Consortium: cons.Name}, nil
+	info := &Info{Height: height, Tip: tip, LastBlock: last.Time, Consortium: cons.Name, TipRecord: rec.note(dir, height)}
+	if err := checkTipRecord(db, vfs.Default, dir, rec, height); err != nil {
+		if !errors.As(err, &info.Lost) {
+			return nil, fmt.Errorf("inspect: %w", err)
+		}
+		info.TipRecord = info.Lost.Error()
+	}
+	if info.TipRecord == "" {
+		info.TipRecord = fmt.Sprintf("names block %d, the store's tip", height-1)
+	}
+	return info, nil
 }
 
 // RecordedConsortium returns the consortium recorded in the genesis block

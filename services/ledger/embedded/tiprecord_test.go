@@ -367,3 +367,62 @@ func TestLaggingTipRecordIsNoAlarm(t *testing.T) {
 		t.Errorf("record after the open: %+v, want height %d", rec, height)
 	}
 }
+
+// TestInspectSaysWhatTheTipRecordHolds: `rxledger ledger info` (Inspect)
+// says whether the chain tip record is in step with the store, lags, is
+// torn or missing, and reports a directory that lost acknowledged blocks.
+func TestInspectSaysWhatTheTipRecordHolds(t *testing.T) {
+	dir, rs := tipFixture(t)
+	last := rs[len(rs)-1].Block
+	const record = TipRecordFile
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, d string)
+		want   string
+		lost   bool
+	}{
+		{"in step", func(*testing.T, string) {}, "names block " + strconv.FormatUint(last, 10) + ", the store's tip", false},
+		{"missing", func(t *testing.T, d string) {
+			if err := os.Remove(filepath.Join(d, record)); err != nil {
+				t.Fatal(err)
+			}
+		}, "no chain tip record", false},
+		{"torn", func(t *testing.T, d string) {
+			if err := os.WriteFile(filepath.Join(d, record), []byte("rx"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, "is ignored", false},
+		{"lagging", func(t *testing.T, d string) {
+			db, err := openReadOnly(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := readBlock(db, 3)
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(d, record), encodeTipRecord(nil, 4, b.hash()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, "it lags", false},
+		{"the last block lost", func(t *testing.T, d string) { flipNearEnd(t, newestLogPath(t, d)) },
+			"block " + strconv.FormatUint(last, 10) + " is lost", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := copyDir(t, dir)
+			tc.damage(t, d)
+			info, err := Inspect(d)
+			if err != nil {
+				t.Fatalf("inspect: %v", err)
+			}
+			if !strings.Contains(info.TipRecord, tc.want) {
+				t.Errorf("tip record %q, want it to say %q", info.TipRecord, tc.want)
+			}
+			if (info.Lost != nil) != tc.lost {
+				t.Errorf("lost %v, want %v", info.Lost, tc.lost)
+			}
+		})
+	}
+}
