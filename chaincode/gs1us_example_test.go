@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
-	"path/filepath"
 	"rxledger/internal/testenv"
 	"slices"
 	"testing"
@@ -21,10 +20,10 @@ import (
 // packing into cases and an SSCC pallet, shipping with SGLN owning parties)
 // through the rules, then the wholesaler's receipt.
 func TestGS1USPharmaExample(t *testing.T) {
-	path := filepath.Join(testenv.TestdataDir(t), "epcis12-xml", "openepcis", "Capture", "Documents", "GS1_US_Pharma_Example_2_2_1_1.xml")
+	path := testenv.Testdata(t, "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml")
 	f, err := os.Open(path)
 	if err != nil {
-		t.Skipf("SKIPPED: GS1 US example not found at %s (set RXLEDGER_TESTDATA to the shared testdata folder): %v", path, err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	doc, err := epcis.DecodeXML(f)
@@ -120,10 +119,10 @@ func TestGS1USPharmaExample(t *testing.T) {
 // TestGS1USPharmaExampleDigitalLink captures the example with Digital Link
 // identifiers throughout and gets the same state as with URNs.
 func TestGS1USPharmaExampleDigitalLink(t *testing.T) {
-	path := filepath.Join(testenv.TestdataDir(t), "epcis12-xml", "openepcis", "Capture", "Documents", "GS1_US_Pharma_Example_2_2_1_1.xml")
+	path := testenv.Testdata(t, "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml")
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("SKIPPED: GS1 US example not found at %s (set RXLEDGER_TESTDATA to the shared testdata folder): %v", path, err)
+		t.Fatal(err)
 	}
 	doc, err := epcis.DecodeXML(bytes.NewReader(raw))
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // cbvVector is one CBV record of digital-link/epc-urn-digital-link-translation.json.
@@ -99,7 +101,7 @@ func convertCBV(direction, field, in string) string {
 // value in any form -> bare word, URN, web URI) through ShortCBV, CBVURN and
 // CBVWebURI.
 func TestCBVTranslationVectors(t *testing.T) {
-	dir := sharedTestdata(t, "digital-link")
+	dir := testenv.Testdata(t, "digital-link")
 	var file struct {
 		Vectors []cbvVector `json:"vectors"`
 	}

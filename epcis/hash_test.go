@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // inconsistentPrehashes are upstream vectors whose .prehashes do not hash to
@@ -93,7 +95,7 @@ func ignoreFieldsOf(t *testing.T, path string) HashOptions {
 }
 
 func TestHashIDVectors(t *testing.T) {
-	dir := sharedTestdata(t, "epcis-event-hash/examples")
+	dir := testenv.Testdata(t, "epcis-event-hash/examples")
 	files := filesUnder(t, dir, ".jsonld", ".xml")
 	if len(files) == 0 {
 		t.Fatalf("no vectors in %s", dir)
@@ -159,7 +161,7 @@ func TestHashIDVectors(t *testing.T) {
 }
 
 func TestHashIDExpectedEqual(t *testing.T) {
-	dir := sharedTestdata(t, "epcis-event-hash/expected_equal")
+	dir := testenv.Testdata(t, "epcis-event-hash/expected_equal")
 	for _, f := range filesUnder(t, dir, ".json", ".jsonld", ".xml") {
 		t.Run(f, func(t *testing.T) {
 			path := filepath.Join(dir, f)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"rxledger/internal/testenv"
 )
 
 // addExampleSeeds adds the shared JSON examples and hash vectors to the fuzz
@@ -17,11 +19,7 @@ import (
 func addExampleSeeds(f *testing.F) {
 	f.Helper()
 	for _, sub := range []string{"epcis2-examples", "epcis-event-hash"} {
-		root := os.Getenv("RXLEDGER_TESTDATA")
-		if root == "" {
-			root = filepath.Join("..", "..", "shared", "testdata")
-		}
-		dir := filepath.Join(root, sub)
+		dir := filepath.Join(testenv.TestdataDir(f), sub)
 		_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".json") || strings.HasSuffix(path, ".jsonld")) {
 				return nil

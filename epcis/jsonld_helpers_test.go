@@ -8,36 +8,6 @@ import (
 	"testing"
 )
 
-// sharedTestdata returns the directory of third-party test data sub (a path
-// under /work/shared/testdata), from $RXLEDGER_TESTDATA or ../shared/testdata
-// next to the repository root, and skips the test loudly when it is absent.
-func sharedTestdata(t testing.TB, sub string) string {
-	t.Helper()
-	root := os.Getenv("RXLEDGER_TESTDATA")
-	if root == "" {
-		dir, err := os.Getwd()
-		if err != nil {
-			t.Fatalf("getwd: %v", err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				t.Skipf("SKIPPING: no go.mod above the test directory; set RXLEDGER_TESTDATA to the shared testdata folder to run this test")
-			}
-			dir = parent
-		}
-		root = filepath.Join(dir, "..", "shared", "testdata")
-	}
-	path := filepath.Join(root, sub)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("SKIPPING: third-party test data %s not found (%v); set RXLEDGER_TESTDATA to the shared testdata folder to run this test", path, err)
-	}
-	return path
-}
-
 // filesUnder lists the files below dir whose names end in one of exts,
 // sorted, as paths relative to dir.
 func filesUnder(t testing.TB, dir string, exts ...string) []string {

@@ -6,13 +6,15 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"rxledger/internal/testenv"
 )
 
 // validJSONExamples returns the valid example documents (relative paths)
 // and the decoder each needs.
 func validJSONExamples(t *testing.T) (string, []string) {
 	t.Helper()
-	dir := sharedTestdata(t, "epcis2-examples")
+	dir := testenv.Testdata(t, "epcis2-examples")
 	var out []string
 	for _, rel := range filesUnder(t, dir, ".json") {
 		rel = filepath.ToSlash(rel)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // invalidExamples are the third-party documents that must be rejected, with
@@ -103,7 +105,7 @@ func isQueryRequest(rel string) bool {
 }
 
 func TestJSONExamples(t *testing.T) {
-	dir := sharedTestdata(t, "epcis2-examples")
+	dir := testenv.Testdata(t, "epcis2-examples")
 	files := filesUnder(t, dir, ".json")
 	seenInvalid, seenRequests, valid := 0, 0, 0
 	for _, rel := range files {

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"rxledger/internal/testenv"
 )
 
 func xmlEqual(t *testing.T, what string, got, want any) {
@@ -16,7 +18,7 @@ func xmlEqual(t *testing.T, what string, got, want any) {
 
 func mustDecodeXMLFile(t *testing.T, sub string) *Document {
 	t.Helper()
-	d, err := decodeXMLFile(t, xmlTestdata(t, sub))
+	d, err := decodeXMLFile(t, testenv.Testdata(t, sub))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +188,7 @@ func TestDecodeXMLQualifiedEventFields(t *testing.T) {
 }
 
 func TestDecodeXMLWithPositions(t *testing.T) {
-	path := xmlTestdata(t, "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml")
+	path := testenv.Testdata(t, "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml")
 	d, pos, err := (&XMLDecoder{}).DecodeWithPositions(openXMLTestFile(t, path))
 	if err != nil {
 		t.Fatal(err)

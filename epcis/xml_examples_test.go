@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // xmlInvalidExamples says, for each intentionally invalid XML example, why it
@@ -70,10 +72,10 @@ func xmlRelPath(root, path string) string {
 }
 
 func TestDecodeXMLExamples(t *testing.T) {
-	root := xmlTestdata(t, "")
+	root := testenv.Testdata(t, "")
 	var valid, invalid, other int
 	for _, set := range xmlExampleSets {
-		for _, path := range xmlFiles(t, xmlTestdata(t, set)) {
+		for _, path := range xmlFiles(t, testenv.Testdata(t, set)) {
 			name := xmlRelPath(root, path)
 			t.Run(name, func(t *testing.T) {
 				doc, err := decodeXMLFile(t, path)
@@ -140,7 +142,7 @@ func assertXMLErrorAt(t *testing.T, err error, reason string, line int) {
 }
 
 func TestDecodeXMLStrictOrderAcceptsSchemaOrder(t *testing.T) {
-	dir := xmlTestdata(t, "epcis2-examples/openepcis/XML/Capture/Documents")
+	dir := testenv.Testdata(t, "epcis2-examples/openepcis/XML/Capture/Documents")
 	for _, name := range []string{"ObjectEvent_all_possible_fields.xml", "AggregationEvent_all_possible_fields.xml", "TransformationEvent_all_possible_fields.xml"} {
 		t.Run(name, func(t *testing.T) {
 			if err := decodeXMLStrict(t, filepath.Join(dir, name)); err != nil {
@@ -170,10 +172,10 @@ var xmlValidateFindings = map[string]string{
 // TestValidateXMLExamples runs decode + Validate, the capture path, on every
 // example that decodes.
 func TestValidateXMLExamples(t *testing.T) {
-	root := xmlTestdata(t, "")
+	root := testenv.Testdata(t, "")
 	seen := 0
 	for _, set := range xmlExampleSets {
-		for _, path := range xmlFiles(t, xmlTestdata(t, set)) {
+		for _, path := range xmlFiles(t, testenv.Testdata(t, set)) {
 			name := xmlRelPath(root, path)
 			if _, bad := xmlInvalidExamples[name]; bad {
 				continue

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // FuzzDecodeXML feeds arbitrary bytes to DecodeXML, seeded with every XML
@@ -22,7 +24,7 @@ import (
 //     model.
 func FuzzDecodeXML(f *testing.F) {
 	for _, dir := range []string{"epcis2-examples", "epcis12-xml", "epcis-event-hash"} {
-		root := filepath.Join(xmlTestdataBase(), dir)
+		root := filepath.Join(testenv.TestdataDir(f), dir)
 		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".xml") {
 				if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
@@ -83,26 +85,6 @@ func FuzzDecodeXML(f *testing.F) {
 			assertSameXMLModel(t, want, again)
 		}
 	})
-}
-
-// xmlTestdataBase is the shared test data folder, or "" when unknown.
-func xmlTestdataBase() string {
-	if base := os.Getenv("RXLEDGER_TESTDATA"); base != "" {
-		return base
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		if filepath.Dir(dir) == dir {
-			return ""
-		}
-		dir = filepath.Dir(dir)
-	}
 }
 
 // stdXMLTree reads src with encoding/xml's Token (namespace-aware, strict)

@@ -12,36 +12,6 @@ import (
 	"time"
 )
 
-// xmlTestdata returns the path of a folder of the shared third-party test
-// data: $RXLEDGER_TESTDATA/sub, else ../shared/testdata/sub next to the repo
-// root. It skips the test, saying what is missing, when the folder is absent.
-func xmlTestdata(t testing.TB, sub string) string {
-	t.Helper()
-	base := os.Getenv("RXLEDGER_TESTDATA")
-	if base == "" {
-		dir, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				t.Fatal("go.mod not found above the test's directory")
-			}
-			dir = parent
-		}
-		base = filepath.Join(dir, "..", "shared", "testdata")
-	}
-	p := filepath.Join(base, sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("SKIPPING: third-party test data %s not found; set RXLEDGER_TESTDATA to the shared testdata folder (%v)", p, err)
-	}
-	return p
-}
-
 // xmlFiles lists the .xml files under dir, recursively, sorted.
 func xmlFiles(t testing.TB, dir string) []string {
 	t.Helper()

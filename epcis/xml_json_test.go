@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rxledger/epcis/gs1"
+	"rxledger/internal/testenv"
 )
 
 // xmlJSONPairs finds the epcis2-examples XML files that have a JSON-LD twin of
@@ -16,7 +17,7 @@ import (
 // x.json). Upstream says each pair is the same content in two syntaxes.
 func xmlJSONPairs(t *testing.T) map[string]string {
 	t.Helper()
-	root := xmlTestdata(t, "epcis2-examples")
+	root := testenv.Testdata(t, "epcis2-examples")
 	pairs := map[string]string{}
 	for _, x := range xmlFiles(t, root) {
 		j := strings.TrimSuffix(strings.Replace(x, "/openepcis/XML/", "/openepcis/JSON/", 1), ".xml") + ".json"
@@ -78,7 +79,7 @@ const undefinedSensorTerm = "sensor type gs1:EffectiveDoseRate (XML) vs bare Eff
 // prefixes, XML attributes on extension elements, the SBDH and document header
 // fields), and the same event hash IDs.
 func TestXMLAndJSONTwinsAgree(t *testing.T) {
-	root := xmlTestdata(t, "")
+	root := testenv.Testdata(t, "")
 	pairs := xmlJSONPairs(t)
 	if len(pairs) < 40 {
 		t.Fatalf("found only %d XML/JSON pairs", len(pairs))

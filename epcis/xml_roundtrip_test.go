@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rxledger/internal/testenv"
 )
 
 // TestXMLRoundTrip decodes every valid XML example, writes it with EncodeXML
 // (2.0) and EncodeXML12 (1.2), decodes the output and expects the same model.
 func TestXMLRoundTrip(t *testing.T) {
-	root := xmlTestdata(t, "")
+	root := testenv.Testdata(t, "")
 	encoders := []struct {
 		name string
 		enc  func(io.Writer, *Document) error
@@ -22,7 +24,7 @@ func TestXMLRoundTrip(t *testing.T) {
 	}
 	n := 0
 	for _, set := range xmlExampleSets {
-		for _, path := range xmlFiles(t, xmlTestdata(t, set)) {
+		for _, path := range xmlFiles(t, testenv.Testdata(t, set)) {
 			name := xmlRelPath(root, path)
 			if _, bad := xmlInvalidExamples[name]; bad {
 				continue

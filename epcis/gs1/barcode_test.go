@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // dscsaPI is the element string of a typical pack: GTIN, serial, expiry, lot.
@@ -140,7 +142,7 @@ func TestParseBarcodeErrors(t *testing.T) {
 // the sample GS1 DataMatrix/QR images (the images themselves need a decoder
 // we do not have; the texts are what a scanner sends without the ]d2 prefix).
 func TestDataMatrixImageTexts(t *testing.T) {
-	dir := testdataDir(t, "datamatrix-images")
+	dir := testenv.Testdata(t, "datamatrix-images")
 	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
 	if err != nil {
 		t.Fatal(err)

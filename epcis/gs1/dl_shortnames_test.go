@@ -3,6 +3,8 @@ package gs1
 import (
 	"path/filepath"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // shortNameExceptions lists short-name vectors we deliberately do not
@@ -16,7 +18,7 @@ var shortNameExceptions = map[string]string{
 // denotes the same AIs as the numeric form upstream rewrites it to, and a
 // URI upstream leaves unchanged is not a GS1 Digital Link.
 func TestDLShortNameVectors(t *testing.T) {
-	dir := testdataDir(t, "digital-link")
+	dir := testenv.Testdata(t, "digital-link")
 	var file struct {
 		Vectors []epcVector `json:"vectors"`
 	}

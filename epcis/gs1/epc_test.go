@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // epcVector is one record of digital-link/epc-urn-digital-link-translation.json.
@@ -72,7 +74,7 @@ var epcVectorExceptions = map[string]string{
 }
 
 func TestEPCTranslationVectors(t *testing.T) {
-	dir := testdataDir(t, "digital-link")
+	dir := testenv.Testdata(t, "digital-link")
 	var file struct {
 		Vectors []epcVector `json:"vectors"`
 	}

@@ -5,15 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // fuzzSeeds adds the inputs of a shared test-vector file as fuzz seeds; a
 // missing file only means fewer seeds (the inline ones remain).
 func fuzzSeeds(f *testing.F, sub, file string) {
-	base := os.Getenv("RXLEDGER_TESTDATA")
-	if base == "" {
-		base = filepath.Join("..", "..", "..", "shared", "testdata")
-	}
+	base := testenv.TestdataDir(f)
 	var doc struct {
 		Vectors []struct {
 			Input string `json:"input"`

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // The Digital Link library's compression features (CompressGs1DigitalLink,
@@ -34,7 +36,7 @@ func rowElements(s string) ([]Element, error) {
 }
 
 func TestGherkinCompressedReadBack(t *testing.T) {
-	dir := testdataDir(t, "digital-link/gherkin-gs1dl-lib")
+	dir := testenv.Testdata(t, "digital-link/gherkin-gs1dl-lib")
 	for _, rf := range readBackFiles {
 		t.Run(rf.file, func(t *testing.T) {
 			ran, excepted := 0, 0
@@ -93,7 +95,7 @@ var extractFiles = []struct {
 // always validate, and their rejections are proven on the syntax-engine
 // vectors.
 func TestGherkinExtract(t *testing.T) {
-	dir := testdataDir(t, "digital-link/gherkin-gs1dl-lib")
+	dir := testenv.Testdata(t, "digital-link/gherkin-gs1dl-lib")
 	for _, ef := range extractFiles {
 		t.Run(ef.file, func(t *testing.T) {
 			ran, excepted := 0, 0

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // TestGherkinTables checks the generated AI table against the Digital Link
@@ -16,7 +18,7 @@ import (
 // Barcode Syntax Dictionary instead and checked against it by
 // internal/aigen's tests, so those rows are not compared here.
 func TestGherkinTables(t *testing.T) {
-	dir := testdataDir(t, "digital-link/gherkin-gs1dl-lib")
+	dir := testenv.Testdata(t, "digital-link/gherkin-gs1dl-lib")
 	byPrefix := map[string][]AIDef{}
 	for _, d := range AIs() {
 		byPrefix[d.AI[:2]] = append(byPrefix[d.AI[:2]], d)

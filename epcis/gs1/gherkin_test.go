@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // gherkinRows reads the Examples tables of a Gherkin feature file: each row
@@ -86,7 +88,7 @@ func parseRowElements(s string) ([]Element, error) {
 }
 
 func TestGherkinElementStringsToDigitalLink(t *testing.T) {
-	dir := testdataDir(t, "digital-link/gherkin-gs1dl-lib")
+	dir := testenv.Testdata(t, "digital-link/gherkin-gs1dl-lib")
 	rows := gherkinRows(t, filepath.Join(dir, "Gs1ElementStringsToGs1DigitalLink.feature"))
 	ran, excepted := 0, 0
 	for _, r := range rows {
@@ -135,7 +137,7 @@ func TestGherkinElementStringsToDigitalLink(t *testing.T) {
 }
 
 func TestGherkinDigitalLinkToElementStrings(t *testing.T) {
-	dir := testdataDir(t, "digital-link/gherkin-gs1dl-lib")
+	dir := testenv.Testdata(t, "digital-link/gherkin-gs1dl-lib")
 	for _, file := range []string{"Gs1DigitalLinkToGs1ElementStrings.feature", "Gs1CompressedDigitalLinkToGs1ElementStrings.feature"} {
 		t.Run(file, func(t *testing.T) {
 			rows := gherkinRows(t, filepath.Join(dir, file))
@@ -175,7 +177,7 @@ func TestGherkinDigitalLinkToElementStrings(t *testing.T) {
 }
 
 func TestGherkinDecompressDigitalLink(t *testing.T) {
-	dir := testdataDir(t, "digital-link/gherkin-gs1dl-lib")
+	dir := testenv.Testdata(t, "digital-link/gherkin-gs1dl-lib")
 	rows := gherkinRows(t, filepath.Join(dir, "DecompressGs1DigitalLink.feature"))
 	ran, excepted := 0, 0
 	for _, r := range rows {

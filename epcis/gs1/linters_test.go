@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // testLinters maps each linter name of the GS1 Barcode Syntax Tests to our
@@ -40,7 +42,7 @@ type linterVector struct {
 }
 
 func TestLinterVectors(t *testing.T) {
-	dir := testdataDir(t, "gs1-syntax-dictionary")
+	dir := testenv.Testdata(t, "gs1-syntax-dictionary")
 	var file struct {
 		Vectors []linterVector `json:"vectors"`
 	}

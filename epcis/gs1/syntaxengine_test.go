@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // engineVector is one record of the gs1-syntax-engine-vectors files.
@@ -30,7 +32,7 @@ type engineVector struct {
 // loadEngineVectors reads one gs1-syntax-engine-vectors file.
 func loadEngineVectors(t *testing.T, name string) []engineVector {
 	t.Helper()
-	dir := testdataDir(t, "gs1-syntax-engine-vectors")
+	dir := testenv.Testdata(t, "gs1-syntax-engine-vectors")
 	var file struct {
 		Vectors []engineVector `json:"vectors"`
 	}

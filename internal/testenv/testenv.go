@@ -1,7 +1,7 @@
 // Package testenv finds what rxledger's tests read from outside their own
-// package: the repository root and the shared third-party test data. The
-// epcis packages keep their own copies, since they import nothing of the
-// project.
+// package: the repository root and the shared third-party test data. It
+// imports only the standard library, so that the tests of every package,
+// the epcis domain packages' among them, can use it.
 package testenv
 
 import (

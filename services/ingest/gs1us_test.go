@@ -3,7 +3,6 @@ package ingest_test
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"rxledger/internal/testenv"
 	"slices"
 	"testing"
@@ -16,10 +15,10 @@ import (
 // information derived from the document reaches the buyer, and the events
 // are found by the pallet and visible to the wholesaler it was shipped to.
 func TestGS1USPharmaExample(t *testing.T) {
-	path := filepath.Join(testenv.TestdataDir(t), "epcis12-xml", "openepcis", "Capture", "Documents", "GS1_US_Pharma_Example_2_2_1_1.xml")
+	path := testenv.Testdata(t, "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml")
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("SKIPPED: the GS1 US Pharma example is not at %s (set RXLEDGER_TESTDATA to the shared testdata folder): %v", path, err)
+		t.Fatal(err)
 	}
 	e := newEnv(t, true, nil)
 	j := e.mustCapture(mfr, "text/xml", raw)

@@ -5,20 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"rxledger/internal/testenv"
 )
 
 // TestGeneratedTableIsCurrent regenerates the AI table and compares it with
 // the committed ai_table_gen.go, so a dictionary or generator change cannot
 // go unnoticed.
 func TestGeneratedTableIsCurrent(t *testing.T) {
-	base := os.Getenv("RXLEDGER_TESTDATA")
-	if base == "" {
-		base = filepath.Join("..", "..", "..", "..", "..", "shared", "testdata")
-	}
-	dict := filepath.Join(base, "gs1-syntax-dictionary", "gs1-syntax-dictionary.txt")
-	if _, err := os.Stat(dict); err != nil {
-		t.Skipf("SKIPPING: %s is missing (%v); set RXLEDGER_TESTDATA to the shared testdata directory", dict, err)
-	}
+	dict := testenv.Testdata(t, "gs1-syntax-dictionary/gs1-syntax-dictionary.txt")
 	const iso = "/usr/share/iso-codes/json"
 	if _, err := os.Stat(filepath.Join(iso, "iso_3166-1.json")); err != nil {
 		t.Skipf("SKIPPING: Debian iso-codes JSON files missing in %s (apt-get install iso-codes): %v", iso, err)
