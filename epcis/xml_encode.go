@@ -19,7 +19,24 @@ import (
 // An extension whose name XML cannot carry (as JSON-LD keys can be) is an
 // error; what was written before it is then incomplete output.
 func EncodeXML(w io.Writer, d *Document) error {
-	return encodeXMLVersion(w, d, false)
+	return encodeXMLVersion(w, d, false, XMLOptions{})
+}
+
+// XMLOptions choose how EncodeXMLWith writes what EPCIS XML leaves open.
+type XMLOptions struct {
+	// CBVWebURIs writes standard CBV values (bizStep, disposition, business
+	// transaction, source and destination types, error reasons, persistent
+	// dispositions) as web URIs (https://ref.gs1.org/cbv/BizStep-shipping)
+	// instead of URNs (urn:epcglobal:cbv:bizstep:shipping), as the REST
+	// binding's GS1-CBV-XML-Format: Always_Web_URI asks. Sensor vocabulary
+	// values are web URIs either way: they have no URN form.
+	CBVWebURIs bool
+}
+
+// EncodeXMLWith writes d as an EPCIS 2.0 XML document, as EncodeXML does,
+// with the choices of opts.
+func EncodeXMLWith(w io.Writer, d *Document, opts XMLOptions) error {
+	return encodeXMLVersion(w, d, false, opts)
 }
 
 // EncodeXML12 writes d as an EPCIS 1.2 XML document. What EPCIS 1.2 has no
@@ -36,12 +53,12 @@ func EncodeXML(w io.Writer, d *Document) error {
 //
 // DecodeXML reads all of these back, so the round trip keeps the model.
 func EncodeXML12(w io.Writer, d *Document) error {
-	return encodeXMLVersion(w, d, true)
+	return encodeXMLVersion(w, d, true, XMLOptions{})
 }
 
-func encodeXMLVersion(w io.Writer, d *Document, v12 bool) error {
+func encodeXMLVersion(w io.Writer, d *Document, v12 bool, opts XMLOptions) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
-	e := &xmlEncoder{w: bw, v12: v12}
+	e := &xmlEncoder{w: bw, v12: v12, cbvWeb: opts.CBVWebURIs}
 	e.assignPrefixes(d)
 	if err := e.document(d); err != nil {
 		return err
@@ -57,11 +74,22 @@ func encodeXMLVersion(w io.Writer, d *Document, v12 bool) error {
 type xmlEncoder struct {
 	w        *bufio.Writer
 	v12      bool
+	cbvWeb   bool              // standard CBV values as web URIs, not URNs (XMLOptions)
 	prefixes map[string]string // namespace URI -> prefix
 	decls    []nsBinding       // declared on the root element, sorted by prefix
 	// err is the first extension name XML cannot carry; the output is then
 	// discarded by the caller.
 	err error
+}
+
+// cbv writes a CBV value of kind: its URN, or its web URI when the
+// encoder was asked for those; a value that is no standard CBV value (a
+// URI of its own) as it is.
+func (e *xmlEncoder) cbv(kind CBVKind, short string) string {
+	if e.cbvWeb {
+		return CBVWebURI(kind, short)
+	}
+	return CBVURN(kind, short)
 }
 
 // reservedPrefixes are written by the encoder itself.

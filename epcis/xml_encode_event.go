@@ -151,7 +151,7 @@ func (e *xmlEncoder) field(ev *Event, name string) {
 		if ed := ev.ErrorDeclaration; ed != nil {
 			e.open(name)
 			e.leaf("declarationTime", xmlTime(ed.DeclarationTime))
-			e.leaf("reason", CBVURN(ErrorReason, ed.Reason))
+			e.leaf("reason", e.cbv(ErrorReason, ed.Reason))
 			if len(ed.CorrectiveEventIDs) > 0 {
 				e.open("correctiveEventIDs")
 				for _, id := range ed.CorrectiveEventIDs {
@@ -195,9 +195,9 @@ func (e *xmlEncoder) field(ev *Event, name string) {
 	case "action":
 		e.leaf(name, string(ev.Action))
 	case "bizStep":
-		e.leaf(name, CBVURN(BizStep, ev.BizStep))
+		e.leaf(name, e.cbv(BizStep, ev.BizStep))
 	case "disposition":
-		e.leaf(name, CBVURN(Disposition, ev.Disposition))
+		e.leaf(name, e.cbv(Disposition, ev.Disposition))
 	case "readPoint":
 		e.location(name, ev.ReadPoint, ev.ReadPointExtensions)
 	case "bizLocation":
@@ -206,7 +206,7 @@ func (e *xmlEncoder) field(ev *Event, name string) {
 		if len(ev.BizTransactionList) > 0 {
 			e.open(name)
 			for _, bt := range ev.BizTransactionList {
-				e.typed("bizTransaction", CBVURN(BizTransactionType, bt.Type), bt.Value)
+				e.typed("bizTransaction", e.cbv(BizTransactionType, bt.Type), bt.Value)
 			}
 			e.close(name)
 		}
@@ -226,10 +226,10 @@ func (e *xmlEncoder) field(ev *Event, name string) {
 		if p := ev.PersistentDisposition; p != nil {
 			e.open(name)
 			for _, s := range p.Set {
-				e.item("set", CBVURN(Disposition, s))
+				e.item("set", e.cbv(Disposition, s))
 			}
 			for _, s := range p.Unset {
-				e.item("unset", CBVURN(Disposition, s))
+				e.item("unset", e.cbv(Disposition, s))
 			}
 			e.close(name)
 		}
@@ -296,7 +296,7 @@ func (e *xmlEncoder) sourceDest(list, item string, sds []SourceDest) {
 	}
 	e.open(list)
 	for _, sd := range sds {
-		e.typed(item, CBVURN(SourceDestType, sd.Type), sd.Value)
+		e.typed(item, e.cbv(SourceDestType, sd.Type), sd.Value)
 	}
 	e.close(list)
 }

@@ -21,6 +21,7 @@ func TestXMLRoundTrip(t *testing.T) {
 	}{
 		{"2.0", EncodeXML},
 		{"1.2", EncodeXML12},
+		{"2.0 web URIs", func(w io.Writer, d *Document) error { return EncodeXMLWith(w, d, XMLOptions{CBVWebURIs: true}) }},
 	}
 	n := 0
 	for _, set := range xmlExampleSets {
@@ -135,6 +136,63 @@ func TestEncodeXMLRejectsNamesXMLCannotCarry(t *testing.T) {
 			d := &Document{Events: []Event{{Type: ObjectEventType, Action: ActionObserve, Extensions: []Element{el}}}}
 			if err := EncodeXML(io.Discard, d); err == nil || !strings.Contains(err.Error(), "not an XML name") {
 				t.Fatalf("want a name error, got %v", err)
+			}
+		})
+	}
+}
+
+// TestEncodeXMLWithCBVWebURIs writes every kind of CBV value an event holds
+// as a web URI when asked, and as a URN by default; a value of no standard
+// vocabulary is written as it is either way.
+func TestEncodeXMLWithCBVWebURIs(t *testing.T) {
+	ev := Event{Type: ObjectEventType, Action: ActionObserve, EventTime: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC),
+		EventTimeZoneOffset: "+00:00", EPCList: []string{"urn:epc:id:sgtin:0312345.067890.1"},
+		BizStep: "shipping", Disposition: "in_transit",
+		BizTransactionList:    []BizTransaction{{Type: "po", Value: "urn:example:po:1"}, {Type: "https://example.com/btt/own", Value: "x"}},
+		SourceList:            []SourceDest{{Type: "owning_party", Value: "urn:epc:id:pgln:0312345.00000"}},
+		DestinationList:       []SourceDest{{Type: "location", Value: "urn:epc:id:sgln:0388888.00000.0"}},
+		PersistentDisposition: &PersistentDisposition{Set: []string{"completeness_verified"}},
+		ErrorDeclaration:      &ErrorDeclaration{DeclarationTime: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Reason: "incorrect_data"},
+		SensorElementList:     []SensorElement{{Reports: []SensorReport{{Type: "Temperature", Value: new(8.5), UOM: "CEL"}}}},
+	}
+	d := &Document{SchemaVersion: "2.0", CreationDate: ev.EventTime, Query: &QueryResults{QueryName: "SimpleEventQuery"}, Events: []Event{ev}}
+	web := []string{
+		"https://ref.gs1.org/cbv/BizStep-shipping", "https://ref.gs1.org/cbv/Disp-in_transit", "https://ref.gs1.org/cbv/BTT-po",
+		"https://ref.gs1.org/cbv/SDT-owning_party", "https://ref.gs1.org/cbv/SDT-location", "https://ref.gs1.org/cbv/Disp-completeness_verified",
+		"https://ref.gs1.org/cbv/ER-incorrect_data",
+	}
+	urn := []string{
+		"urn:epcglobal:cbv:bizstep:shipping", "urn:epcglobal:cbv:disp:in_transit", "urn:epcglobal:cbv:btt:po",
+		"urn:epcglobal:cbv:sdt:owning_party", "urn:epcglobal:cbv:sdt:location", "urn:epcglobal:cbv:disp:completeness_verified",
+		"urn:epcglobal:cbv:er:incorrect_data",
+	}
+	for _, tc := range []struct {
+		name      string
+		opts      XMLOptions
+		want, not []string
+	}{
+		{"web URIs", XMLOptions{CBVWebURIs: true}, web, urn},
+		{"URNs by default", XMLOptions{}, urn, web},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := EncodeXMLWith(&buf, d, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, w := range append(tc.want, "https://example.com/btt/own", "https://gs1.org/voc/Temperature") {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %s:\n%s", w, out)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(out, n) {
+					t.Errorf("output has %s:\n%s", n, out)
+				}
+			}
+			got, err := DecodeXML(bytes.NewReader(buf.Bytes()))
+			if err != nil || len(got.Events) != 1 || got.Events[0].BizStep != "shipping" || got.Events[0].ErrorDeclaration.Reason != "incorrect_data" {
+				t.Fatalf("decode own output: %v %+v", err, got)
 			}
 		})
 	}
