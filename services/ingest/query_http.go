@@ -162,21 +162,58 @@ func epcFormat(c *gin.Context) (string, bool) {
 	}
 }
 
+// GS1-CBV-XML-Format, the REST binding's header for the form of CBV values
+// in an XML answer, and the values it takes. No_Preference leaves the
+// choice to the service, which writes URNs, as without the header.
+// Never_Translates asks for values as captured; the model keeps a standard
+// CBV value as its bare word, not the form it came in, so such an answer is
+// written in URNs too. JSON-LD answers write standard values as bare words
+// (the EPCIS context expands them) whatever the header says.
+const (
+	HeaderCBVXMLFormat          = "GS1-CBV-XML-Format"
+	CBVXMLFormatNoPreference    = "No_Preference"
+	CBVXMLFormatWebURI          = "Always_Web_URI"
+	CBVXMLFormatURN             = "Always_URN"
+	CBVXMLFormatNeverTranslates = "Never_Translates"
+)
+
+// cbvXMLFormat reads the GS1-CBV-XML-Format header: the form an XML
+// answer's CBV values are written in (CBVXMLFormatURN or
+// CBVXMLFormatWebURI). Another value is a 400 naming the header, whatever
+// the answer's media type.
+func cbvXMLFormat(c *gin.Context) (string, bool) {
+	switch v := strings.TrimSpace(c.GetHeader(HeaderCBVXMLFormat)); v {
+	case "", CBVXMLFormatNoPreference, CBVXMLFormatURN, CBVXMLFormatNeverTranslates:
+		return CBVXMLFormatURN, true
+	case CBVXMLFormatWebURI:
+		return v, true
+	default:
+		httpx.Fail(c, problem.New(problem.Invalid, "header %s: %q is not %s, %s, %s or %s", HeaderCBVXMLFormat, v,
+			CBVXMLFormatNoPreference, CBVXMLFormatWebURI, CBVXMLFormatURN, CBVXMLFormatNeverTranslates).At(problem.Location{Field: HeaderCBVXMLFormat}))
+		return "", false
+	}
+}
+
 // answerForm is how a query answer is written: EPCIS 2.0 XML or JSON-LD
-// (acceptable), identifiers in epcFormat.
+// (acceptable), identifiers in epcFormat, and in XML CBV values in
+// cbvFormat.
 type answerForm struct {
 	xml       bool
 	epcFormat string
+	cbvFormat string
 }
 
-// answerFormOf reads the request's Accept and GS1-EPC-Format headers; a
-// header that takes no answer this service writes has been answered with a
-// problem (ok false).
+// answerFormOf reads the request's Accept, GS1-EPC-Format and
+// GS1-CBV-XML-Format headers; a header that takes no answer this service
+// writes has been answered with a problem (ok false).
 func answerFormOf(c *gin.Context) (form answerForm, ok bool) {
 	if form.xml, ok = acceptable(c); !ok {
 		return form, false
 	}
-	form.epcFormat, ok = epcFormat(c)
+	if form.epcFormat, ok = epcFormat(c); !ok {
+		return form, false
+	}
+	form.cbvFormat, ok = cbvXMLFormat(c)
 	return form, ok
 }
 
@@ -221,7 +258,7 @@ func (s *Service) answer(c *gin.Context, hits []hit, form answerForm) {
 	var err error
 	if form.xml {
 		media = mediaXML
-		err = epcis.EncodeXML(&buf, doc)
+		err = epcis.EncodeXMLWith(&buf, doc, epcis.XMLOptions{CBVWebURIs: form.cbvFormat == CBVXMLFormatWebURI})
 	} else {
 		err = epcis.EncodeJSON(&buf, doc)
 	}
@@ -232,6 +269,11 @@ func (s *Service) answer(c *gin.Context, hits []hit, form answerForm) {
 	c.Header(HeaderEPCISVersion, "2.0.0")
 	c.Header(HeaderCBVVersion, "2.0.0")
 	c.Header(HeaderEPCFormat, form.epcFormat)
+	if form.xml {
+		// Which form the CBV values were written in; a JSON-LD answer's
+		// bare words have none to tell.
+		c.Header(HeaderCBVXMLFormat, form.cbvFormat)
+	}
 	c.Header("Content-Length", strconv.Itoa(buf.Len()))
 	c.Data(http.StatusOK, media, buf.Bytes())
 }
