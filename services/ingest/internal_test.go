@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"net/url"
+	"reflect"
 	"testing"
 	"time"
 
@@ -274,5 +276,26 @@ func TestMatchesUnindexed(t *testing.T) {
 				t.Errorf("event without one: %v, want %v", got, tt.matchPlain)
 			}
 		})
+	}
+}
+
+// TestQueryValues: lists split on ',', '|' and %7C before unescaping (so
+// %2C stays within a value), repeated names add to the list, a name without
+// a value is kept with none, and a name or value that does not unescape
+// (which httpx.CheckQuery refuses before) is kept as written, not dropped.
+func TestQueryValues(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want url.Values
+	}{
+		{"a=1,2|3%7C4&a=5", url.Values{"a": {"1", "2", "3", "4", "5"}}},
+		{"a=x%2Cy", url.Values{"a": {"x,y"}}},
+		{"EXISTS_errorDeclaration&b=", url.Values{"EXISTS_errorDeclaration": {}, "b": {}}},
+		{"a=%zz&b%zz=1", url.Values{"a": {"%zz"}, "b%zz": {"1"}}},
+	}
+	for _, tt := range tests {
+		if got := queryValues(tt.raw); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("queryValues(%q) = %v, want %v", tt.raw, got, tt.want)
+		}
 	}
 }

@@ -175,20 +175,7 @@ func (s *Service) page(q *query, p auth.Principal, st pageState, first bool) (hi
 		return s.findSorted(q, p, st, first, limit)
 	}
 	if q.maxCount >= 0 && first {
-		// The answer is what matches now: its last event is the ceiling of
-		// every page, so that events captured while it is paged through
-		// do not take it past maxEventCount.
-		last, over, err := s.exceeds(q, p, q.maxCount)
-		if err == nil && over {
-			err = errQueryTooLarge(q.maxCount)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		if last == 0 {
-			return nil, nil, nil // nothing matches
-		}
-		st.ceiling = last
+		return s.firstBoundedPage(q, p, limit)
 	}
 	var start uint64
 	if !first {
@@ -205,30 +192,48 @@ func (s *Service) page(q *query, p auth.Principal, st pageState, first bool) (hi
 	return hits, &pageState{after: hits[len(hits)-1].seq, served: n, ceiling: st.ceiling}, nil
 }
 
-// exceeds reports whether more than max events match q for p, reading up
-// to the first beyond max and keeping none of them, and the seq of the last
-// that matched (0 for none).
-func (s *Service) exceeds(q *query, p auth.Principal, max int) (last uint64, over bool, err error) {
+// firstBoundedPage answers the first page of a query with maxEventCount
+// (and no orderBy): it reads the matches up to the first beyond
+// maxEventCount, keeping the first limit of them as the page, so each is
+// decoded once. The answer is what matches now: its last event is the
+// ceiling of every later page, so that events captured while it is paged
+// through do not take it past maxEventCount.
+func (s *Service) firstBoundedPage(q *query, p auth.Principal, limit int) ([]hit, *pageState, error) {
 	it, err := s.candidates(q, 0)
 	if err != nil {
-		return 0, false, err
+		return nil, nil, err
 	}
 	defer it.close()
+	var page []hit
+	var last uint64 // the last event that matched
 	n := 0
 	for {
 		seq, ok, err := it.next()
-		if err != nil || !ok {
-			return last, false, err
+		if err != nil {
+			return nil, nil, err
 		}
-		if _, ok, err := s.match(q, p, seq); err != nil {
-			return 0, false, err
-		} else if ok {
-			if n++; n > max {
-				return last, true, nil
-			}
-			last = seq
+		if !ok {
+			break
 		}
+		h, ok, err := s.match(q, p, seq)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			continue
+		}
+		if n++; n > q.maxCount {
+			return nil, nil, errQueryTooLarge(q.maxCount)
+		}
+		if len(page) < limit {
+			page = append(page, h)
+		}
+		last = seq
 	}
+	if n <= len(page) {
+		return page, nil, nil
+	}
+	return page, &pageState{after: page[len(page)-1].seq, served: uint64(len(page)), ceiling: last}, nil
 }
 
 // sortKey is one event of a sorted answer.

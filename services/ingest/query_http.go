@@ -41,11 +41,7 @@ func (s *Service) handleQuery(c *gin.Context) {
 	p, _ := auth.PrincipalOf(c)
 	ctx, span := s.cfg.Tracer.Start(c.Request.Context(), "ingest.query", trace.WithAttributes(attribute.String("org", p.Org)))
 	defer span.End()
-	params, err := queryValues(c.Request.URL.RawQuery)
-	if err != nil {
-		httpx.Fail(c, problem.New(problem.Invalid, "the query string is malformed: %v", err).At(problem.Location{Field: "query"}))
-		return
-	}
+	params := queryValues(c.Request.URL.RawQuery)
 	q, err := parseQuery(params, s.cfg.DefaultPerPage, s.cfg.MaxPerPage)
 	if err != nil {
 		httpx.Fail(c, err)

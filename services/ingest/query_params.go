@@ -338,8 +338,17 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 // form, also as %7C) or ',' between its values, or as the parameter
 // repeated. Values are split before they are unescaped, so a comma within a
 // value (a serial or a URI may hold one) is written %2C and stays in it.
-// CheckQuery has refused a query string that does not unescape.
-func queryValues(raw string) (url.Values, error) {
+// httpx.CheckQuery, which every engine of httpx.NewEngine runs, has refused
+// a query string with an escape that does not unescape; should one reach
+// here on another router, the name or value is kept as written, never
+// dropped, so that the filter it carries is not lost without a word.
+func queryValues(raw string) url.Values {
+	unescape := func(s string) string {
+		if u, err := url.QueryUnescape(s); err == nil {
+			return u
+		}
+		return s
+	}
 	v := url.Values{}
 	for raw != "" {
 		var pair string
@@ -348,26 +357,19 @@ func queryValues(raw string) (url.Values, error) {
 			continue
 		}
 		rawName, rawValue, _ := strings.Cut(pair, "=")
-		name, err := url.QueryUnescape(rawName)
-		if err != nil {
-			return nil, fmt.Errorf("parameter name %q: %w", rawName, err)
-		}
+		name := unescape(rawName)
 		list := v[name]
 		if list == nil {
 			list = []string{} // named, even with no value: "a value is required"
 		}
 		for _, part := range splitList(rawValue) {
-			val, err := url.QueryUnescape(part)
-			if err != nil {
-				return nil, fmt.Errorf("parameter %s: %w", name, err)
-			}
-			if val = strings.TrimSpace(val); val != "" {
+			if val := strings.TrimSpace(unescape(part)); val != "" {
 				list = append(list, val)
 			}
 		}
 		v[name] = list
 	}
-	return v, nil
+	return v
 }
 
 // splitList splits a raw (still escaped) value at ',', '|' and %7C.
