@@ -129,6 +129,20 @@ func (q *query) matchesUnindexed(e *epcis.Event) bool {
 	if q.sensors && len(e.SensorElementList) == 0 {
 		return false
 	}
+	if q.masterData {
+		return false
+	}
+	if len(q.quantities) > 0 && !q.matchesQuantities(e) {
+		return false
+	}
+	if q.sensor.active() && !q.sensor.matches(e) {
+		return false
+	}
+	for i := range q.inner {
+		if !q.inner[i].holds(e) {
+			return false
+		}
+	}
 	want := &q.errDecl
 	if !want.exists {
 		return true

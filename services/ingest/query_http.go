@@ -42,7 +42,12 @@ func (s *Service) handleQuery(c *gin.Context) {
 	ctx, span := s.cfg.Tracer.Start(c.Request.Context(), "ingest.query", trace.WithAttributes(attribute.String("org", p.Org)))
 	defer span.End()
 	params := queryValues(c.Request.URL.RawQuery)
-	q, err := parseQuery(params, s.cfg.DefaultPerPage, s.cfg.MaxPerPage)
+	ext, err := extensionPrefixes(c.GetHeader(HeaderExtensions))
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	q, err := parseQuery(params, ext, s.cfg.DefaultPerPage, s.cfg.MaxPerPage)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -156,6 +161,31 @@ func epcFormat(c *gin.Context) (string, bool) {
 			EPCFormatNoPreference, EPCFormatDigitalLink, EPCFormatURN, EPCFormatAsCaptured).At(problem.Location{Field: HeaderEPCFormat}))
 		return "", false
 	}
+}
+
+// HeaderExtensions is the REST binding's GS1-Extensions header: the
+// namespace prefixes a request uses in the names of extension fields
+// ("example=http://ns.example.com/epcis/, ex2=urn:example:ns").
+const HeaderExtensions = "GS1-Extensions"
+
+// extensionPrefixes reads a GS1-Extensions header into its prefixes and
+// namespace URIs; an entry that is not prefix=URI is a 400 naming the
+// header.
+func extensionPrefixes(header string) (map[string]string, error) {
+	ext := map[string]string{}
+	for _, entry := range strings.Split(header, ",") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		prefix, uri, ok := strings.Cut(entry, "=")
+		prefix, uri = strings.TrimSpace(prefix), strings.TrimSpace(uri)
+		if !ok || prefix == "" || uri == "" || strings.ContainsAny(prefix, ":#") {
+			return nil, problem.New(problem.Invalid, "header %s: %q is not prefix=namespace URI", HeaderExtensions, entry).
+				At(problem.Location{Field: HeaderExtensions})
+		}
+		ext[prefix] = uri
+	}
+	return ext, nil
 }
 
 // GS1-CBV-XML-Format, the REST binding's header for the form of CBV values

@@ -3,6 +3,7 @@ package ingest
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"rxledger/epcis"
-	"rxledger/services/platform/problem"
 )
 
 // query is a parsed GET /epcis/events request: every parameter must hold
@@ -38,6 +38,12 @@ type query struct {
 	pdSet, pdUnset    []string // EQ_persistentDisposition_set, _unset
 	errDecl           errorDeclQuery
 	sensors           bool // EXISTS_sensorElementList
+	sensor            sensorQuery
+	quantities        []quantityCond // EQ_quantity, GT_quantity, ... (query_quantity.go)
+	inner             []innerCond    // EQ_INNER_, EXISTS_INNER_ (query_ext.go)
+	// masterData is set by EQATTR_ or HASATTR_, which ask for master data
+	// this service does not hold: no event matches (parseAttr).
+	masterData bool
 
 	// orderBy is "" (ledger order), "eventTime" or "recordTime"; desc
 	// sorts newest first, as orderDirection's default DESC does.
@@ -125,20 +131,24 @@ var eventTypes = []string{
 }
 
 // parseQuery reads the query parameters; a problem names the parameter.
-func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
+// ext maps the namespace prefixes the request declared (GS1-Extensions) to
+// their URIs, for the names of extension fields.
+func parseQuery(v url.Values, ext map[string]string, defaultPerPage, maxPerPage int) (*query, error) {
 	q := &query{eq: map[byte][]string{}, perPage: defaultPerPage, maxCount: -1}
 	wd := map[byte][]string{}
 	direction := ""
-	bad := func(name, format string, args ...any) error {
-		return problem.New(problem.Invalid, "query parameter %s: "+format, append([]any{name}, args...)...).
-			At(problem.Location{Field: name})
-	}
+	bad := badParam
 	names := make([]string, 0, len(v))
 	for name := range v {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	fp := sha256.New()
+	// The prefixes are part of the query: a page token of one mapping does
+	// not serve another.
+	for _, prefix := range slices.Sorted(maps.Keys(ext)) {
+		fp.Write([]byte("\x02" + prefix + "\x00" + ext[prefix] + "\x00"))
+	}
 	for _, name := range names {
 		values := v[name]
 		if name != "perPage" && name != "nextPageToken" {
@@ -310,6 +320,11 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 			}
 			q.token = s
 		default:
+			if handled, err := q.parseFamily(name, values, ext); err != nil {
+				return nil, err
+			} else if handled {
+				continue
+			}
 			if slices.Contains(unsupportedNames, name) || hasAnyPrefix(name, unsupportedPrefixes) {
 				return nil, bad(name, "this standard parameter is not supported by this repository")
 			}
@@ -331,6 +346,30 @@ func parseQuery(v url.Values, defaultPerPage, maxPerPage int) (*query, error) {
 	}
 	q.fingerprint = fp.Sum(nil)
 	return q, nil
+}
+
+// parseFamily reads the parameters of the families of names (quantities,
+// sensor reports, nested extension fields, master data attributes); handled
+// is false for a name of none of them.
+func (q *query) parseFamily(name string, values []string, ext map[string]string) (handled bool, err error) {
+	if c, ok, err := parseQuantity(name, values); ok {
+		q.quantities = append(q.quantities, c)
+		return true, err
+	}
+	if ok, err := q.sensor.parse(name, values); ok {
+		return true, err
+	}
+	if c, ok, err := parseInner(name, values, ext); ok {
+		if c != nil {
+			q.inner = append(q.inner, *c)
+		}
+		return true, err
+	}
+	if ok, err := parseAttr(name, ext); ok {
+		q.masterData = true
+		return true, err
+	}
+	return false, nil
 }
 
 // queryValues reads a raw query string into each parameter's list of

@@ -138,7 +138,7 @@ func TestQueryParameterErrors(t *testing.T) {
 	e := newEnv(t, true, nil)
 	tests := []struct{ name, params, param string }{
 		{"unknown parameter", "colour=blue", "colour"},
-		{"unsupported standard parameter", "GE_quantity=5", "GE_quantity"},
+		{"unsupported standard parameter", "GT_INNER_gs1ushc:x=5", "GT_INNER_gs1ushc:x"},
 		{"unsupported EXISTS_", "EXISTS_ilmd", "EXISTS_ilmd"},
 		{"a location pattern", "EQ_bizLocation=urn:epc:idpat:sgln:0312345.*.*", "EQ_bizLocation"},
 		{"a location pattern with descendants", "WD_readPoint=urn:epc:idpat:sgln:0312345.*.*", "WD_readPoint"},
