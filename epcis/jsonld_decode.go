@@ -141,7 +141,7 @@ func (d *jsonDecoder) document() error {
 		bareFields []string
 		bareErrs   ErrorList
 	)
-	err := d.forEachKey(func(key string) error {
+	err := d.forEachUniqueKey(func(key string) error {
 		switch key {
 		case "@context":
 			return d.context(-1)
@@ -263,7 +263,7 @@ func (d *jsonDecoder) context(event int) error {
 
 // body reads epcisBody: an eventList, a single event, or queryResults.
 func (d *jsonDecoder) body() error {
-	return d.forEachKey(func(key string) error {
+	return d.forEachUniqueKey(func(key string) error {
 		switch key {
 		case "eventList":
 			return d.eventList()
@@ -284,7 +284,7 @@ func (d *jsonDecoder) body() error {
 }
 
 func (d *jsonDecoder) queryResults() error {
-	return d.forEachKey(func(key string) error {
+	return d.forEachUniqueKey(func(key string) error {
 		switch key {
 		case "queryName":
 			v, _, err := d.str()
@@ -295,7 +295,7 @@ func (d *jsonDecoder) queryResults() error {
 			d.doc.Query.SubscriptionID = v
 			return err
 		case "resultsBody":
-			return d.forEachKey(func(key string) error {
+			return d.forEachUniqueKey(func(key string) error {
 				if key == "eventList" {
 					return d.eventList()
 				}

@@ -2,6 +2,7 @@ package epcis
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -253,6 +254,29 @@ func (d *jsonDecoder) forEachKey(fn func(key string) error) error {
 }
 
 // unknownField records a field that does not belong and skips its value.
+// forEachUniqueKey is forEachKey for the objects around the events (the
+// document, its header and body, query results): a member given twice is a
+// problem, and its second value is skipped. Without the check the events
+// of two "eventList" or "epcisBody" members were both captured, while a
+// validator or gateway that keeps the last of duplicate members (as most
+// JSON libraries do) saw only the second.
+func (d *jsonDecoder) forEachUniqueKey(fn func(key string) error) error {
+	var seen []string
+	return d.forEachKey(func(key string) error {
+		if slices.Contains(seen, key) {
+			if err := d.problem(classed(ErrInvalidValue, "%s is given twice", key)); err != nil {
+				return err
+			}
+			if err := d.s.skipValue(); err != nil {
+				return d.fatal(err)
+			}
+			return nil
+		}
+		seen = append(seen, key)
+		return fn(key)
+	})
+}
+
 func (d *jsonDecoder) unknownField() error {
 	if err := d.problem(ErrUnknownField); err != nil {
 		return err

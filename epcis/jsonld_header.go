@@ -4,7 +4,7 @@ package epcis
 // header extensions (such as a DSCSA transaction statement). Other members
 // (a JSON rendering of the SBDH is not standardised) are skipped.
 func (d *jsonDecoder) header() error {
-	return d.forEachKey(func(key string) error {
+	return d.forEachUniqueKey(func(key string) error {
 		if key != "epcisMasterData" {
 			if isExtensionKey(key) {
 				els, err := d.extension(key)
@@ -13,7 +13,7 @@ func (d *jsonDecoder) header() error {
 			}
 			return d.s.skipValue() // e.g. a JSON rendering of the SBDH
 		}
-		return d.forEachKey(func(key string) error {
+		return d.forEachUniqueKey(func(key string) error {
 			if key != "vocabularyList" {
 				return d.unknownField()
 			}

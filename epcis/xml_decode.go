@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -254,7 +255,11 @@ func (d *xmlDocDecoder) document(root *xmlNode) (*Document, error) {
 		doc.CreationDate = t
 	}
 	var sawBody bool
+	once := newOnceElements("EPCISHeader", "EPCISBody")
 	for _, c := range root.Children {
+		if err := once.check(d, c); err != nil {
+			return nil, err
+		}
 		switch {
 		case c.Space == "" && c.Local == "EPCISHeader":
 			if err := d.header(doc, c); err != nil {
@@ -287,6 +292,27 @@ func (d *xmlDocDecoder) document(root *xmlNode) (*Document, error) {
 	return doc, nil
 }
 
+// onceElements are the child elements the schema allows at most once in
+// an element, and those of them seen so far; check refuses the second of
+// one. Two EPCISBody or EventList elements had both been read, while a
+// consumer keeping the last (or the first) would see other events than the
+// ledger. Elements are named by local name: no user extension of a known
+// document repeats these names.
+type onceElements struct{ names, seen []string }
+
+func newOnceElements(names ...string) *onceElements { return &onceElements{names: names} }
+
+func (o *onceElements) check(d *xmlDocDecoder, c *xmlNode) error {
+	if !slices.Contains(o.names, c.Local) {
+		return nil
+	}
+	if slices.Contains(o.seen, c.Local) {
+		return d.fail(c, "element <%s> given twice", c.Local)
+	}
+	o.seen = append(o.seen, c.Local)
+	return nil
+}
+
 // flattenExtension returns nodes with unqualified EPCIS 1.2 <extension>
 // wrappers replaced by their children, recursively.
 func flattenExtension(nodes []*xmlNode) []*xmlNode {
@@ -316,7 +342,11 @@ func flattenExtension(nodes []*xmlNode) []*xmlNode {
 func (d *xmlDocDecoder) body(doc *Document, n *xmlNode) error {
 	d.enter(n)
 	defer d.leave()
+	once := newOnceElements("EventList", "VocabularyList", "QueryResults", "Poll")
 	for _, c := range n.Children {
+		if err := once.check(d, c); err != nil {
+			return err
+		}
 		switch {
 		case c.Local == "EventList" && c.Space == "":
 			if err := d.eventList(doc, c); err != nil {

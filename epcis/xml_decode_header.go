@@ -9,7 +9,11 @@ package epcis
 func (d *xmlDocDecoder) header(doc *Document, n *xmlNode) error {
 	d.enter(n)
 	defer d.leave()
+	once := newOnceElements("StandardBusinessDocumentHeader", "EPCISMasterData")
 	for _, c := range n.Children {
+		if err := once.check(d, c); err != nil {
+			return err
+		}
 		switch {
 		case c.Space == NSSBDH && c.Local == "StandardBusinessDocumentHeader":
 			s, err := d.sbdh(c)

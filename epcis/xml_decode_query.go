@@ -7,7 +7,11 @@ package epcis
 func (d *xmlDocDecoder) queryResults(doc *Document, n *xmlNode) error {
 	d.enter(n)
 	defer d.leave()
+	once := newOnceElements("queryName", "subscriptionID", "resultsBody")
 	for _, c := range n.Children {
+		if err := once.check(d, c); err != nil {
+			return err
+		}
 		switch c.Local {
 		case "queryName":
 			doc.Query.QueryName = c.Text
@@ -15,7 +19,11 @@ func (d *xmlDocDecoder) queryResults(doc *Document, n *xmlNode) error {
 			doc.Query.SubscriptionID = c.Text
 		case "resultsBody":
 			d.enter(c)
+			inner := newOnceElements("EventList", "VocabularyList")
 			for _, cc := range c.Children {
+				if err := inner.check(d, cc); err != nil {
+					return err
+				}
 				switch cc.Local {
 				case "EventList":
 					if err := d.eventList(doc, cc); err != nil {
