@@ -3,8 +3,9 @@ package verify
 // A batch body is a thousand small objects of short strings; encoding/json
 // spent most of a batch's CPU decoding it. fastDecodeBatch reads the common
 // shape directly and gives up (returning false) on anything else, such as
-// escapes, unknown fields or malformed JSON: the caller then decodes with
-// encoding/json, which also words the errors.
+// escapes, unknown fields, a member given twice or malformed JSON: the
+// caller then decodes with encoding/json, which also words the errors, and
+// refuses duplicate members (httpx.NoDuplicateKeys).
 
 // fastDecodeBatch decodes b into out when b is a plain batch request.
 func fastDecodeBatch(b []byte, out *BatchRequest) bool {
@@ -15,9 +16,10 @@ func fastDecodeBatch(b []byte, out *BatchRequest) bool {
 	if p.byte('}') {
 		return p.end()
 	}
+	var seen uint8 // the members read: one given twice goes to the slow path, which refuses it
 	for {
 		key, ok := p.str()
-		if !ok || !p.byte(':') {
+		if !ok || !p.byte(':') || !once(&seen, batchMembers, key) {
 			return false
 		}
 		switch key {
@@ -41,6 +43,29 @@ func fastDecodeBatch(b []byte, out *BatchRequest) bool {
 		}
 		return p.byte('}') && p.end()
 	}
+}
+
+// The members of a batch body and of one of its requests, for once.
+var (
+	batchMembers   = []string{"requests", "reqGLN", "context"}
+	requestMembers = []string{"gtin", "serial", "lot", "expiry", "reqGLN", "corrUUID", "context"}
+)
+
+// once marks key, one of members (at most 8), as read in seen, and reports
+// false if it had been read before. An unknown key passes: the caller gives
+// up on it anyway.
+func once(seen *uint8, members []string, key string) bool {
+	for i, m := range members {
+		if m == key {
+			bit := uint8(1) << i
+			if *seen&bit != 0 {
+				return false
+			}
+			*seen |= bit
+			return true
+		}
+	}
+	return true
 }
 
 // scanner walks a JSON document.
@@ -128,9 +153,10 @@ func (p *scanner) request(r *Request) bool {
 	if p.byte('}') {
 		return true
 	}
+	var seen uint8
 	for {
 		key, ok := p.str()
-		if !ok || !p.byte(':') {
+		if !ok || !p.byte(':') || !once(&seen, requestMembers, key) {
 			return false
 		}
 		var v string

@@ -24,6 +24,9 @@ func TestFastDecodeBatch(t *testing.T) {
 		{"trailing data", `{"requests":[]} x`, false},
 		{"truncated", `{"requests":[{"serial":"A1"}`, false},
 		{"null", `null`, false},
+		{"requests given twice", `{"requests":[{"serial":"A1"}],"requests":[{"serial":"B1"}]}`, false},
+		{"a request's serial given twice", `{"requests":[{"serial":"A1","serial":"B1"}]}`, false},
+		{"the same member in two requests", `{"requests":[{"serial":"A1"},{"serial":"B1"}]}`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -199,6 +199,10 @@ func (s *Service) handleBatch(c *gin.Context) {
 			httpx.Fail(c, err)
 			return
 		}
+		if err := httpx.NoDuplicateKeys(raw); err != nil {
+			httpx.Fail(c, err)
+			return
+		}
 	}
 	switch n := len(body.Requests); {
 	case n == 0:

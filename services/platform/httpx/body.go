@@ -93,16 +93,18 @@ func DecodeJSON(c *gin.Context, v any) error {
 	if err := DecodeJSONBytes(b, v); err != nil {
 		return err
 	}
-	return noDuplicateKeys(b)
+	return NoDuplicateKeys(b)
 }
 
-// noDuplicateKeys refuses a JSON document that gives an object member
+// NoDuplicateKeys refuses a JSON document that gives an object member
 // twice: encoding/json keeps the last silently, so {"reason":"a",
 // "reason":"b"} would be taken for what the caller may not have meant.
-// DecodeJSON runs it; the verify batch, decoded on the hot path, does not.
+// DecodeJSON runs it; the verify batch, decoded on the hot path by a
+// parser of its own that gives up on a repeated member, runs it when it
+// decodes with encoding/json. b must be a valid JSON document.
 // The members of the objects open are kept in one list, each object's from
 // where it starts; the path is built only for a duplicate found.
-func noDuplicateKeys(b []byte) error {
+func NoDuplicateKeys(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	type frame struct {
 		object  bool

@@ -83,7 +83,7 @@ func TestNoDuplicateKeys(t *testing.T) {
 		`{"items":[{"x":1},{"x":1,"y":[1,2],"x":2}]}`: "items[1].x",
 		`{"a":[],"b":{},"a":3}`:                       "a",
 	} {
-		err := noDuplicateKeys([]byte(doc))
+		err := NoDuplicateKeys([]byte(doc))
 		var pe *problem.Error
 		switch {
 		case want == "" && err != nil:
