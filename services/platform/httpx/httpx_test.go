@@ -439,6 +439,10 @@ func TestMalformedQuery(t *testing.T) {
 		{"10=LOT%zz", false, "'%' at offset 6"},
 		{"10=WRONGLOT;&17=280630", false, "';' at offset 11"},
 		{"EQ_bizStep=shipping;x=1", false, "';' at offset 19"},
+		{"EQ_bizTransaction_po%00=x", false, "%00 at offset 20 is a control character"},
+		{"10=LOT%0a1", false, "%0a at offset 6 is a control character"},
+		{"10=LOT%7F", false, "%7F at offset 6"},
+		{"10=L%C3%B6T%20%7e%2F", true, ""},
 	} {
 		resp, b := do(t, newReq(t, http.MethodGet, srv.URL+"/ok?"+tc.query, nil))
 		if tc.ok {

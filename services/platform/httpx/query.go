@@ -10,7 +10,9 @@ import (
 
 // CheckQuery refuses a request whose query string net/url cannot parse
 // whole: a '%' not followed by two hex digits, or a ';' (which Go no longer
-// takes as a separator). net/url drops such a pair without a word, and a
+// takes as a separator); and one that escapes a control character (%00 to
+// %1F, %7F), which no identifier, date or parameter name holds (a name
+// such as EQ_bizTransaction_po%00 had been taken for a transaction type). net/url drops such a pair without a word, and a
 // handler reading the rest would answer without the filter the caller gave
 // (a lot to verify, an EPC to match): a silent wrong answer instead of a
 // 400 naming the fault.
@@ -36,10 +38,24 @@ func checkQuery(raw string) error {
 			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
 				return fmt.Errorf("'%%' at offset %d is not followed by two hex digits: write a '%%' in a value as %%25", i)
 			}
+			if b := unhex(raw[i+1])<<4 | unhex(raw[i+2]); b < 0x20 || b == 0x7f {
+				return fmt.Errorf("%s at offset %d is a control character, which no parameter name or value takes", raw[i:i+3], i)
+			}
 			i += 2
 		}
 	}
 	return nil
+}
+
+// unhex is the value of the hex digit c.
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 func isHex(c byte) bool {
