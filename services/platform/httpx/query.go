@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,33 +19,42 @@ import (
 // 400 naming the fault.
 func CheckQuery() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := checkQuery(c.Request.URL.RawQuery); err != nil {
+		if param, err := checkQuery(c.Request.URL.RawQuery); err != nil {
 			Fail(c, problem.New(problem.Invalid, "the query string is malformed: %v", err).
-				At(problem.Location{Field: "query"}))
+				At(problem.Location{Field: param}))
 			return
 		}
 		c.Next()
 	}
 }
 
-// checkQuery finds what url.ParseQuery would drop in raw, without
-// allocating (it runs on every request).
-func checkQuery(raw string) error {
+// checkQuery finds what url.ParseQuery would drop in raw, or a control
+// character, without allocating (it runs on every request). param is
+// where: the parameter's name as written for a control character, else
+// "query".
+func checkQuery(raw string) (param string, err error) {
+	pair := 0 // where the current name=value pair starts
 	for i := 0; i < len(raw); i++ {
 		switch raw[i] {
+		case '&':
+			pair = i + 1
 		case ';':
-			return fmt.Errorf("';' at offset %d: separate parameters with '&', and write a ';' in a value as %%3B", i)
+			return "query", fmt.Errorf("';' at offset %d: separate parameters with '&', and write a ';' in a value as %%3B", i)
 		case '%':
 			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
-				return fmt.Errorf("'%%' at offset %d is not followed by two hex digits: write a '%%' in a value as %%25", i)
+				return "query", fmt.Errorf("'%%' at offset %d is not followed by two hex digits: write a '%%' in a value as %%25", i)
 			}
 			if b := unhex(raw[i+1])<<4 | unhex(raw[i+2]); b < 0x20 || b == 0x7f {
-				return fmt.Errorf("%s at offset %d is a control character, which no parameter name or value takes", raw[i:i+3], i)
+				name := raw[pair:]
+				if end := strings.IndexAny(name, "=&"); end >= 0 {
+					name = name[:end]
+				}
+				return name, fmt.Errorf("%s at offset %d is a control character, which no parameter name or value takes", raw[i:i+3], i)
 			}
 			i += 2
 		}
 	}
-	return nil
+	return "", nil
 }
 
 // unhex is the value of the hex digit c.
