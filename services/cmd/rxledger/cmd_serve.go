@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,7 +106,17 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (er
 	if err != nil {
 		return err
 	}
-	printStart(stdout, p, ln.Addr(), mounted)
+	metricsAt := ln.Addr()
+	if cfg.MetricsAddr != "" {
+		mln, err := server.Listen(cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		metricsAt = mln.Addr()
+		serveMetrics(p, mln)
+	}
+	printStart(stdout, p, ln.Addr(), metricsAt, mounted)
 	p.log.Info("serving", "addr", ln.Addr().String(), "roles", cfg.Roles, "ledger", cfg.Ledger, "services", mounted)
 	if err := p.srv.Serve(ctx, ln); err != nil {
 		return err
@@ -206,9 +217,25 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 		Observe:         []gin.HandlerFunc{tr.Middleware("rxledger"), p.metrics.Middleware()},
 		SuccessLogLevel: cfg.SuccessLogLevel(),
 	})
-	server.Routes(p.engine, p.ready, p.metrics.Handler())
+	var metricsOnAPI http.Handler // nil: on an address of their own (serveMetrics)
+	if cfg.MetricsAddr == "" {
+		metricsOnAPI = p.metrics.Handler()
+	}
+	server.Routes(p.engine, p.ready, metricsOnAPI)
 	p.srv = server.New(server.Options{Handler: p.engine, Logger: telemetry.Component(p.log, "server"), ShutdownTimeout: cfg.ShutdownTimeout})
 	return p, nil
+}
+
+// serveMetrics serves GET /metrics alone on ln (--metrics-addr), as a
+// worker of the API server, which stops it with itself.
+func serveMetrics(p *platform, ln net.Listener) {
+	e := httpx.NewEngine(httpx.EngineConfig{
+		Logger:          telemetry.Component(p.log, "metrics-http"),
+		SuccessLogLevel: p.cfg.SuccessLogLevel(),
+	})
+	e.GET("/metrics", gin.WrapH(p.metrics.Handler()))
+	srv := server.New(server.Options{Handler: e, Logger: telemetry.Component(p.log, "metrics-server"), ShutdownTimeout: p.cfg.ShutdownTimeout})
+	p.srv.Go("metrics", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 }
 
 // redisLog writes go-redis's own messages as warnings of the structured log.
@@ -225,7 +252,7 @@ func usesCache(cfg config.Config) bool {
 }
 
 // printStart tells the operator where to go next.
-func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
+func printStart(w io.Writer, p *platform, addr, metricsAt net.Addr, mounted []string) {
 	cfg := p.cfg
 	base := "http://" + browsable(addr)
 	cache := "in-process"
@@ -263,7 +290,11 @@ func printStart(w io.Writer, p *platform, addr net.Addr, mounted []string) {
 	}
 	fmt.Fprintf(w, "  data:     %s (API keys: %s)\n", cfg.DataDir, filepath.Join(cfg.DataDir, auth.KeysFile))
 	fmt.Fprintf(w, "  health:   %s/healthz  %s/readyz\n", base, base)
-	fmt.Fprintf(w, "  metrics:  %s/metrics\n", base)
+	if cfg.MetricsAddr == "" {
+		fmt.Fprintf(w, "  metrics:  %s/metrics\n", base)
+	} else {
+		fmt.Fprintf(w, "  metrics:  http://%s/metrics (--metrics-addr; not on the API address)\n", browsable(metricsAt))
+	}
 	if len(mounted) == 0 {
 		fmt.Fprintf(w, "  services: none (--roles none): only the platform endpoints answer\n")
 	} else {

@@ -20,7 +20,7 @@ import (
 func clearServeEnv(t *testing.T) {
 	t.Helper()
 	for _, k := range []string{"RXLEDGER_ADDR", "RXLEDGER_DATA", "RXLEDGER_REDIS", "RXLEDGER_ROLES", "RXLEDGER_DEMO", "RXLEDGER_LEDGER",
-		"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_REGULATORS", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		"RXLEDGER_CONSORTIUM", "RXLEDGER_SIGNING_KEYS", "RXLEDGER_REGULATORS", "RXLEDGER_METRICS_ADDR", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
 		t.Setenv(k, "")
 	}
 }
@@ -180,6 +180,35 @@ func TestServePlatformOnly(t *testing.T) {
 			t.Errorf("no access log line with the request ID:\n%s", s.logs.String())
 		}
 	})
+}
+
+// TestServeMetricsAddr: with --metrics-addr, /metrics answers there alone
+// (the node's totals are for the operator), and the API address answers it
+// 404 like any unknown route.
+func TestServeMetricsAddr(t *testing.T) {
+	s := startServe(t, "--roles", "none", "--metrics-addr", "127.0.0.1:0")
+	var metricsURL string
+	for _, l := range s.out {
+		if rest, ok := strings.CutPrefix(l, "  metrics:  "); ok {
+			metricsURL, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	if metricsURL == "" || strings.HasPrefix(metricsURL, s.url) {
+		t.Fatalf("start message names metrics at %q, want an address of their own:\n%s", metricsURL, strings.Join(s.out, "\n"))
+	}
+	s.get(t, "/healthz")
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `route="/healthz"`) {
+		t.Errorf("GET %s = %d, want the metrics with the API's /healthz request counted:\n%.300s", metricsURL, resp.StatusCode, b)
+	}
+	if status, h, b := s.get(t, "/metrics"); status != 404 || h.Get("Content-Type") != problem.MediaType {
+		t.Errorf("GET /metrics on the API address = %d %s %s, want a 404 problem", status, h.Get("Content-Type"), b)
+	}
 }
 
 // TestServeRedisReadiness: a process without verify or returns keeps no

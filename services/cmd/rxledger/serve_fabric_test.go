@@ -202,7 +202,7 @@ func TestServeFabricRegulators(t *testing.T) {
 	go func() { done <- p.srv.Serve(ctx, ln) }()
 	s := &served{url: "http://" + ln.Addr().String(), logs: logs}
 	var start strings.Builder
-	printStart(&start, p, ln.Addr(), nil)
+	printStart(&start, p, ln.Addr(), ln.Addr(), nil)
 	if want := "ledger:   fabric channel dscsa, chaincode dscsa, through 127.0.0.1:1; regulators StateBoardMSP, FdaMSP\n"; !strings.Contains(start.String(), want) {
 		t.Errorf("start message lacks %q:\n%s", want, start.String())
 	}

@@ -43,12 +43,17 @@ var AllRoles = []string{RoleIngest, RoleVerify, RoleReturns}
 
 // Config is everything `rxledger serve` needs to start.
 type Config struct {
-	Addr     string   // listen address, host:port
-	DataDir  string   // data directory: ledger, key store, demo credentials
-	RedisURL string   // redis:// or rediss:// URL; empty for the in-process cache
-	Ledger   string   // LedgerEmbedded or LedgerFabric
-	Roles    []string // service roles to run, a subset of AllRoles in AllRoles order
-	Demo     bool     // load the demo consortium and write demo-credentials.json
+	Addr string // listen address, host:port
+	// MetricsAddr, when set, is the listen address of /metrics, which is
+	// then not served on Addr: the metrics count the whole node's work
+	// (ledger height, events and EPCs captured), which is for the
+	// operator, not for every partner holding an API key.
+	MetricsAddr string
+	DataDir     string   // data directory: ledger, key store, demo credentials
+	RedisURL    string   // redis:// or rediss:// URL; empty for the in-process cache
+	Ledger      string   // LedgerEmbedded or LedgerFabric
+	Roles       []string // service roles to run, a subset of AllRoles in AllRoles order
+	Demo        bool     // load the demo consortium and write demo-credentials.json
 
 	// Consortium is the consortium file of the embedded ledger; empty for
 	// the built-in demo consortium (deploy/consortium/demo.json).
@@ -113,6 +118,13 @@ func (c Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port: %w", c.Addr, err))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q: want host:port: %w", c.MetricsAddr, err))
+		} else if _, port, _ := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr == c.Addr && port != "0" {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q is --addr: give the metrics an address of their own, or leave it empty to serve them on --addr", c.MetricsAddr))
+		}
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("--data: a data directory is required"))

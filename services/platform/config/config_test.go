@@ -44,9 +44,12 @@ func TestParseSources(t *testing.T) {
 			"RXLEDGER_ROLES": "verify", "RXLEDGER_DEMO": "true", "RXLEDGER_LOG_LEVEL": "debug",
 			"RXLEDGER_MAX_BODY": "1024", "RXLEDGER_SHUTDOWN_TIMEOUT": "3s", "RXLEDGER_ACCESS_LOG": "errors",
 			"RXLEDGER_LEDGER_CACHE_MB": "2048", "RXLEDGER_RESPONDER_GLN": "0312345000004", "RXLEDGER_CONSORTIUM": "/etc/rxledger/consortium.json",
-			"RXLEDGER_SIGNING_KEYS": "/etc/rxledger/keys",
+			"RXLEDGER_SIGNING_KEYS": "/etc/rxledger/keys", "RXLEDGER_METRICS_ADDR": "10.0.0.5:9100",
 		}, check: func(t *testing.T, c config.Config) {
 			t.Helper()
+			if c.MetricsAddr != "10.0.0.5:9100" {
+				t.Errorf("metrics address %q, want the environment's", c.MetricsAddr)
+			}
 			if c.Consortium != "/etc/rxledger/consortium.json" || c.SigningKeys != "/etc/rxledger/keys" {
 				t.Errorf("consortium %q, signing keys %q: not the environment's", c.Consortium, c.SigningKeys)
 			}
@@ -147,6 +150,8 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		{name: "bad address", args: []string{"--addr", "8080"}, want: "--addr"},
 		{name: "empty data dir", args: []string{"--data", " "}, want: "--data"},
+		{name: "bad metrics address", args: []string{"--metrics-addr", "9100"}, want: "--metrics-addr"},
+		{name: "metrics on the API address", args: []string{"--addr", "127.0.0.1:8080", "--metrics-addr", "127.0.0.1:8080"}, want: "give the metrics an address of their own"},
 		{name: "redis URL scheme", args: []string{"--redis", "http://127.0.0.1:6379"}, want: "--redis"},
 		{name: "redis URL without host", args: []string{"--redis", "redis://"}, want: "no host"},
 		{name: "unknown ledger", args: []string{"--ledger", "postgres"}, want: "--ledger"},
@@ -199,13 +204,13 @@ func TestHelpNamesEveryVariable(t *testing.T) {
 	for _, name := range []string{"addr", "data", "redis", "ledger", "roles", "demo", "log-level", "access-log", "max-body",
 		"shutdown-timeout", "fabric-peer", "fabric-tls-ca", "fabric-server-name", "fabric-channel",
 		"fabric-chaincode", "fabric-identities", "verify-max-lag", "ledger-cache-mb", "responder-gln", "consortium", "signing-keys",
-		"regulators", "verify-audit-every", "verify-absent-ttl"} {
+		"regulators", "verify-audit-every", "verify-absent-ttl", "metrics-addr"} {
 		if !strings.Contains(help, "-"+name) || !strings.Contains(help, "(env "+config.EnvName(name)+")") {
 			t.Errorf("help lacks -%s or its variable %s", name, config.EnvName(name))
 		}
 	}
-	if n := strings.Count(help, "(env RXLEDGER_"); n != 24 {
-		t.Errorf("help names %d variables, want 24 (a flag was added without its test entry?)", n)
+	if n := strings.Count(help, "(env RXLEDGER_"); n != 25 {
+		t.Errorf("help names %d variables, want 25 (a flag was added without its test entry?)", n)
 	}
 }
 

@@ -50,6 +50,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	var c Config
 	var roles, logLevel, regulators string
 	fs.StringVar(&c.Addr, "addr", e.str("addr", DefaultAddr), "listen address `host:port` (env RXLEDGER_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", e.str("metrics-addr", ""), "listen address `host:port` of /metrics alone (say, on an internal interface); empty to serve it on --addr with the API, where anyone who can reach the port reads the node's totals (env RXLEDGER_METRICS_ADDR)")
 	fs.StringVar(&c.DataDir, "data", e.str("data", DefaultDataDir), "data `directory`: ledger, API keys, demo credentials (env RXLEDGER_DATA)")
 	fs.StringVar(&c.RedisURL, "redis", e.str("redis", ""), "Redis `URL` for the verification cache of the verify and returns roles (other roles do not use it), e.g. redis://127.0.0.1:6379/0; empty for an in-process cache (env RXLEDGER_REDIS)")
 	fs.StringVar(&c.Ledger, "ledger", e.str("ledger", LedgerEmbedded), "ledger: embedded or fabric (env RXLEDGER_LEDGER)")

@@ -205,9 +205,12 @@ func Healthz(c *gin.Context) {
 	httpx.Respond(c, http.StatusOK, gin.H{"status": "ok"})
 }
 
-// Routes registers GET /healthz, GET /readyz and GET /metrics.
+// Routes registers GET /healthz, GET /readyz and, unless metrics is nil (a
+// process serving them on an address of their own), GET /metrics.
 func Routes(r gin.IRoutes, ready *Readiness, metrics http.Handler) {
 	r.GET("/healthz", Healthz)
 	r.GET("/readyz", ready.Handler())
-	r.GET("/metrics", gin.WrapH(metrics))
+	if metrics != nil {
+		r.GET("/metrics", gin.WrapH(metrics))
+	}
 }
