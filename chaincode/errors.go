@@ -16,8 +16,8 @@ const (
 )
 
 // RuleError is a refusal by the chaincode. Its Error text is a JSON object
-// with a fixed field order, stable enough for ledger adapters to parse back
-// with ParseRuleError:
+// with a fixed field order, stable enough for a ledger that receives it as
+// text (Fabric) to parse back with ParseRuleError:
 //
 //	{"code":"forbidden","rule":"not-owner","eventIndex":3,"epc":"urn:epc:id:sgtin:...","detail":"..."}
 //

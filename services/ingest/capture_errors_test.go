@@ -182,8 +182,11 @@ func TestChaincodeRefusal(t *testing.T) {
 		t.Fatalf("job %+v", j)
 	}
 	je := j.Errors[0]
-	if je.Rule == "" || je.EventIndex == nil || *je.EventIndex != 1 || je.EPC == "" || je.Detail == "" || je.Status < 400 || je.Type == "" {
+	if je.Rule == "" || je.EventIndex == nil || *je.EventIndex != 1 || je.EPC != foreign || je.Detail == "" || je.Status < 400 || je.Type == "" {
 		t.Fatalf("job error does not say what and where: %+v", je)
+	}
+	if len(je.Where) != 1 || je.Where[0].Index == nil || *je.Where[0].Index != 1 {
+		t.Fatalf("job error's location %+v, want event index 1", je.Where)
 	}
 	e.synced()
 	if got, _ := e.query(reg, "MATCH_epc="+sgtin("OK1")); len(got) != 0 {

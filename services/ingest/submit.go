@@ -256,7 +256,7 @@ func jobErrorOf(err error) JobError {
 	}
 	body := problem.BodyOf(pe, "")
 	je := JobError{Type: body.Type, Title: body.Title, Status: body.Status, Detail: body.Detail, Code: pe.Code, Where: pe.Where}
-	if re, ok := chaincode.ParseRuleError(err.Error()); ok {
+	if re, ok := ledger.RefusalOf(err); ok {
 		je.Rule, je.EventIndex, je.EPC = re.Rule, re.EventIndex, re.EPC
 		if re.Detail != "" {
 			je.Detail = re.Detail

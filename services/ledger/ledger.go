@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"rxledger/chaincode"
 	"rxledger/services/platform/problem"
 )
 
@@ -80,9 +81,15 @@ type ChaincodeEvent struct {
 // Unavailable: the ledger cannot be reached, retry later; Internal: the
 // chaincode or the ledger failed, not the caller), and it names the
 // transaction when there is one.
+//
+// When the chaincode refused, Refusal is its refusal as the chaincode made
+// it: the rule, the event index of a capture and the EPC (or other
+// identifier) it names. Both ledgers fill it (Refused), so services read a
+// refusal from here (RefusalOf), never from an error's text.
 type Error struct {
-	TxID string
-	Err  *problem.Error
+	TxID    string
+	Err     *problem.Error
+	Refusal *chaincode.RuleError
 }
 
 func (e *Error) Error() string {
@@ -97,6 +104,57 @@ func (e *Error) Unwrap() error { return e.Err }
 // NewError builds an Error.
 func NewError(txID string, code problem.Code, err error, format string, args ...any) *Error {
 	return &Error{TxID: txID, Err: problem.Wrap(code, err, format, args...)}
+}
+
+// refusalCodes are the problem codes a chaincode refusal may carry.
+var refusalCodes = map[string]problem.Code{
+	string(problem.Invalid):   problem.Invalid,
+	string(problem.Forbidden): problem.Forbidden,
+	string(problem.Conflict):  problem.Conflict,
+	string(problem.NotFound):  problem.NotFound,
+	string(problem.TooLarge):  problem.TooLarge,
+}
+
+// Refused builds the Error of the chaincode's refusal re in transaction
+// txID, as every ledger answers one: the problem has re's code, its detail
+// (its rule when it has none), its rule and, for a capture, its event index
+// as the location; Refusal is a copy of re; cause (re itself, or what the
+// ledger received it as) stays in the chain for the logs. It reports false
+// when re carries a code that is none of a refusal's: the chaincode failed,
+// and the ledger answers that its own way.
+func Refused(txID string, re *chaincode.RuleError, cause error) (*Error, bool) {
+	code, ok := refusalCodes[re.Code]
+	if !ok || re.Rule == "" {
+		return nil, false
+	}
+	detail := re.Detail
+	if detail == "" {
+		detail = re.Rule
+	}
+	if cause == nil {
+		cause = re
+	}
+	r := *re
+	if re.EventIndex != nil {
+		r.EventIndex = problem.Index(*re.EventIndex)
+	}
+	le := NewError(txID, code, cause, "%s", detail)
+	le.Err.Rule = r.Rule
+	if r.EventIndex != nil {
+		le.Err.Where = []problem.Location{{Index: problem.Index(*r.EventIndex)}}
+	}
+	le.Refusal = &r
+	return le, true
+}
+
+// RefusalOf returns the chaincode's refusal that err carries: the Refusal
+// of the first *Error in its chain, when the chaincode refused.
+func RefusalOf(err error) (*chaincode.RuleError, bool) {
+	var le *Error
+	if !errors.As(err, &le) || le.Refusal == nil {
+		return nil, false
+	}
+	return le.Refusal, true
 }
 
 // TxIDOf returns the transaction ID carried by err, if any.

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"rxledger/chaincode"
+	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 )
 
@@ -65,7 +66,7 @@ func located(err error, in lists, msp string) error {
 		return err
 	}
 	list := map[string][]string{"glns": in.glns, "companyPrefixes": in.prefixes}[field]
-	if re, ok := chaincode.ParseRuleError(err.Error()); ok && re.EPC != "" {
+	if re, ok := ledger.RefusalOf(err); ok && re.EPC != "" {
 		if i := slices.Index(list, re.EPC); i >= 0 {
 			field = fmt.Sprintf("%s[%d]", field, i)
 		}

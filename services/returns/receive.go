@@ -265,7 +265,7 @@ const ruleNotReturning = "not-on-its-way-back"
 // which means nothing to the caller.
 func itemOf(err error, items []Item) error {
 	var pe *problem.Error
-	re, ok := chaincode.ParseRuleError(err.Error()) // the refusal's EPC: the ledgers carry only its rule and event index
+	re, ok := ledger.RefusalOf(err)
 	if !ok || re.EPC == "" || !errors.As(err, &pe) {
 		return err
 	}

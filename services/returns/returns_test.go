@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -623,5 +625,39 @@ func TestCheckRecallReturnToOwner(t *testing.T) {
 	// Another party's GLN is still not the returner.
 	if d := f.check(verifytest.Manufacturer, item(pkg, lot, verifytest.WholesalerGLN)); !slices.Contains(codes(d), ReasonNotHeldByReturner) {
 		t.Fatalf("a return named from the wholesaler: %+v", d)
+	}
+}
+
+// TestItemOfPlacesTheLedgersRefusal: a refusal of the receiving capture
+// by the chaincode, as the real ledger gives it, is placed at the item
+// whose EPC it names (ledger.RefusalOf), not at the capture's internal
+// event index; an error that is no refusal is left as it is.
+func TestItemOfPlacesTheLedgersRefusal(t *testing.T) {
+	w := verifytest.New(t)
+	sent, kept := w.Serial("SENT"), w.Serial("KEPT")
+	w.Commission(w.Serial("L"), sent, kept)
+	w.Ship(verifytest.Manufacturer, verifytest.WholesalerGLN, sent)
+	receipt := epcis.Event{Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: "receiving", Disposition: "active",
+		EventTime: time.Date(2026, 11, 1, 13, 0, 0, 0, time.UTC), EventTimeZoneOffset: "+00:00",
+		EPCList: []string{verifytest.EPC(sent), verifytest.EPC(kept)}}
+	raw, err := json.Marshal([]epcis.Event{receipt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.Ledger.Submit(t.Context(), verifytest.Wholesaler, ledger.Transaction{Function: chaincode.FnCapture,
+		Transient: map[string][]byte{chaincode.TransientEvents: raw, chaincode.TransientSalt: chaincode.NewSalt()}})
+	re, ok := ledger.RefusalOf(err)
+	if !ok || re.EPC != verifytest.EPC(kept) {
+		t.Fatalf("the ledger's refusal %+v (%v), want one naming %s", re, err, verifytest.EPC(kept))
+	}
+	items := []Item{item(sent, "", ""), item(kept, "", "")}
+	var pe *problem.Error
+	if got := itemOf(fmt.Errorf("capture the receiving events: %w", err), items); !errors.As(got, &pe) ||
+		pe.Rule != re.Rule || len(pe.Where) != 1 || pe.Where[0].Field != "items" || *pe.Where[0].Index != 1 {
+		t.Fatalf("placed %#v, want the rule %s at items[1]", got, re.Rule)
+	}
+	other := problem.New(problem.Conflict, "a read conflict")
+	if got := itemOf(other, items); got != error(other) {
+		t.Errorf("itemOf(%v) = %v; want it unchanged", other, got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/cockroachdb/pebble/vfs/errorfs"
 
+	"rxledger/chaincode"
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 )
@@ -66,28 +67,50 @@ func TestFailedStoreMakesTheLedgerUnavailable(t *testing.T) {
 	}
 }
 
-// TestChaincodeFailureClasses pins how an error of the chaincode that is not
-// a refusal is answered: the store closing under a transaction is
-// Unavailable (the caller may retry), any other failure Internal (the cause
-// kept for the log, not shown), and neither is the caller's invalid input.
+// TestChaincodeFailureClasses pins how an error of the chaincode is
+// answered: a *chaincode.RuleError (wrapped or not) is the ledger's refusal,
+// carrying its rule, event index and EPC structurally; the store closing
+// under a transaction is Unavailable (the caller may retry), any other
+// failure Internal (the cause kept for the log, not shown), and neither is
+// the caller's invalid input: not even a text that reads like a refusal,
+// since the chaincode runs in process and refuses only with a RuleError.
 func TestChaincodeFailureClasses(t *testing.T) {
+	refusal := &chaincode.RuleError{Code: chaincode.CodeForbidden, Rule: "not-owner", EventIndex: problem.Index(2),
+		EPC: "urn:epc:id:sgtin:0312345.067890.S1", Detail: "not yours"}
 	for _, tc := range []struct {
-		err  error
-		code problem.Code
+		name    string
+		err     error
+		code    problem.Code
+		refusal *chaincode.RuleError
 	}{
-		{fmt.Errorf("read serial~x: %w", pebble.ErrClosed), problem.Unavailable},
-		{fmt.Errorf("decode serial~x: %w", errors.New("unexpected end of JSON input")), problem.Internal},
-		{errors.New(`{"code":"forbidden","rule":"not-owner","detail":"not yours"}`), problem.Forbidden},
+		{"store closed", fmt.Errorf("read serial~x: %w", pebble.ErrClosed), problem.Unavailable, nil},
+		{"decoding failed", fmt.Errorf("decode serial~x: %w", errors.New("unexpected end of JSON input")), problem.Internal, nil},
+		{"refusal", refusal, problem.Forbidden, refusal},
+		{"wrapped refusal", fmt.Errorf("capture: %w", refusal), problem.Forbidden, refusal},
+		{"refusal with a code no refusal has", &chaincode.RuleError{Code: "teapot", Rule: "r"}, problem.Internal, nil},
+		{"text that reads like a refusal", errors.New(refusal.Error()), problem.Internal, nil},
 	} {
-		le := chaincodeFailure("tx1", tc.err)
-		if le.Err.Code != tc.code {
-			t.Errorf("%v: code %s, want %s", tc.err, le.Err.Code, tc.code)
-		}
-		if !errors.Is(le, tc.err) {
-			t.Errorf("%v: the cause is not kept in the chain (%v)", tc.err, le)
-		}
-		if want := map[bool]string{true: "not-owner"}[tc.code == problem.Forbidden]; le.Err.Rule != want {
-			t.Errorf("%v: rule %q, want %q", tc.err, le.Err.Rule, want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			le := chaincodeFailure("tx1", tc.err)
+			if le.Err.Code != tc.code {
+				t.Errorf("code %s, want %s", le.Err.Code, tc.code)
+			}
+			if !errors.Is(le, tc.err) {
+				t.Errorf("the cause is not kept in the chain (%v)", le)
+			}
+			re, ok := ledger.RefusalOf(le)
+			if tc.refusal == nil {
+				if ok || le.Err.Rule != "" || len(le.Err.Where) != 0 {
+					t.Errorf("a failure reads as a refusal: %+v, rule %q, where %+v", re, le.Err.Rule, le.Err.Where)
+				}
+				return
+			}
+			if !ok || re.Rule != tc.refusal.Rule || re.EPC != tc.refusal.EPC || re.EventIndex == nil || *re.EventIndex != *tc.refusal.EventIndex {
+				t.Fatalf("refusal %+v, want %+v", re, tc.refusal)
+			}
+			if le.Err.Rule != "not-owner" || le.Err.Detail != "not yours" || len(le.Err.Where) != 1 || *le.Err.Where[0].Index != 2 {
+				t.Errorf("problem %+v: want rule, detail and event index of the refusal", le.Err)
+			}
+		})
 	}
 }

@@ -106,10 +106,11 @@ func TestRefusals(t *testing.T) {
 		{"unknown org", "NobodyMSP", "put", []string{"k", "v"}, problem.Forbidden, "not a member", -1},
 		{"no function", mfr, "", nil, problem.Invalid, "no chaincode function", -1},
 		{"plain chaincode error: a failure, not the caller's mistake", mfr, "fail", []string{"bad input"}, problem.Internal, "chaincode failed", -1},
-		{"rule violation JSON", mfr, "fail", []string{idx}, problem.Forbidden, "not the owner", 3},
-		{"wrapped rule JSON", mfr, "fail", []string{`capture: {"code":"not-found","rule":"r","detail":"no such lot"}`}, problem.NotFound, "no such lot", -1},
-		{"rule JSON with a conflict", mfr, "fail", []string{`{"code":"conflict","detail":"already shipped"}`}, problem.Conflict, "already shipped", -1},
-		{"unknown code is a failure", mfr, "fail", []string{`{"code":"weird","detail":"x"}`}, problem.Internal, "chaincode failed", -1},
+		{"rule violation", mfr, "refuse", []string{idx}, problem.Forbidden, "not the owner", 3},
+		{"wrapped rule violation", mfr, "refuse", []string{`{"code":"not-found","rule":"r","detail":"no such lot"}`, "capture"}, problem.NotFound, "no such lot", -1},
+		{"rule violation with a conflict", mfr, "refuse", []string{`{"code":"conflict","rule":"shipped","detail":"already shipped"}`}, problem.Conflict, "already shipped", -1},
+		{"unknown code is a failure", mfr, "refuse", []string{`{"code":"weird","rule":"r","detail":"x"}`}, problem.Internal, "chaincode failed", -1},
+		{"a refusal's text is not a refusal", mfr, "fail", []string{idx}, problem.Internal, "chaincode failed", -1},
 		{"chaincode panic", mfr, "panic", nil, problem.Internal, "chaincode failed", -1},
 		{"private read of another org's collection", mfr, "getPrivate", []string{ImplicitCollection("PharmacyMSP"), "k"}, problem.Internal, "chaincode failed", -1},
 		{"private write to a non-implicit collection", mfr, "putPrivate", []string{"shared", "k"}, problem.Internal, "chaincode failed", -1},
@@ -131,6 +132,15 @@ func TestRefusals(t *testing.T) {
 				}
 				if tc.eventIndex >= 0 && (len(le.Err.Where) != 1 || *le.Err.Where[0].Index != tc.eventIndex) {
 					t.Errorf("%s: where %+v, want event index %d", call, le.Err.Where, tc.eventIndex)
+				}
+				// A refusal reaches the caller whole: rule, event index and
+				// EPC (ledger.RefusalOf); nothing else reads as one.
+				re, ok := ledger.RefusalOf(err)
+				if ok != (le.Err.Rule != "") || ok != (tc.fn == "refuse" && tc.code != problem.Internal) {
+					t.Errorf("%s: refusal %+v, %v with rule %q", call, re, ok, le.Err.Rule)
+				}
+				if tc.eventIndex >= 0 && (!ok || re.EventIndex == nil || *re.EventIndex != tc.eventIndex || re.EPC != "urn:epc:id:sgtin:0312345.012345.1" || re.Rule != "owner-only") {
+					t.Errorf("%s: refusal %+v, want rule owner-only, event index %d and the EPC", call, re, tc.eventIndex)
 				}
 			}
 			if after, _ := l.Height(context.Background()); after != before {

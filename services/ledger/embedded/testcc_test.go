@@ -128,6 +128,15 @@ func (c *kvChaincode) invoke(st chaincode.State, fn string, args []string) ([]by
 		return []byte(st.Creator() + " " + st.TxID()), nil
 	case "fail":
 		return nil, errors.New(arg(0))
+	case "refuse": // args: a RuleError as JSON, and optionally the context to wrap it in
+		var re chaincode.RuleError
+		if err := json.Unmarshal([]byte(arg(0)), &re); err != nil {
+			return nil, err
+		}
+		if len(args) > 1 {
+			return nil, fmt.Errorf("%s: %w", arg(1), &re)
+		}
+		return nil, &re
 	case "panic":
 		panic("test panic")
 	}

@@ -25,8 +25,9 @@
 // from the caller's gateway peer, as the caller (the Gateway's CommitStatus
 // service); see history.go.
 //
-// Errors are *ledger.Error values: a chaincode refusal carries the code of the
-// chaincode's JSON error message, an MVCC or phantom read conflict is
+// Errors are *ledger.Error values: a chaincode refusal, read back from the
+// chaincode's JSON error message, is built by ledger.Refused as on the
+// embedded ledger (its code, rule, event index and EPC), an MVCC or phantom read conflict is
 // Conflict (retry), and an unreachable or unready peer, orderer or chaincode
 // server is Unavailable.
 package fabric

@@ -2,7 +2,6 @@ package fabric
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -12,18 +11,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"rxledger/chaincode"
 	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 )
-
-// ruleCodes are the problem codes a chaincode refusal may carry.
-var ruleCodes = map[string]problem.Code{
-	string(problem.Invalid):   problem.Invalid,
-	string(problem.Forbidden): problem.Forbidden,
-	string(problem.Conflict):  problem.Conflict,
-	string(problem.NotFound):  problem.NotFound,
-	string(problem.TooLarge):  problem.TooLarge,
-}
 
 // chaincodeResponse is how a peer reports an error the chaincode returned
 // ("chaincode response 500, <the chaincode's message>").
@@ -107,55 +98,19 @@ func errorMessages(err error) []string {
 	return append(out, err.Error())
 }
 
-// refusal is the JSON object of a chaincode rule violation (see the shared
-// ledger design): {"code":"forbidden","rule":"...","eventIndex":3,"epc":"...","detail":"..."}.
-type refusal struct {
-	Code       string `json:"code"`
-	Rule       string `json:"rule"`
-	EventIndex *int   `json:"eventIndex"`
-	EPC        string `json:"epc"`
-	Detail     string `json:"detail"`
-}
-
-// parseRefusal finds a refusal's JSON object in msg, which peers prefix with
-// their own text ("chaincode response 500, ...").
-func parseRefusal(msg string) (refusal, string, bool) {
-	for i := strings.IndexByte(msg, '{'); i >= 0; {
-		var r refusal
-		dec := json.NewDecoder(strings.NewReader(msg[i:]))
-		if err := dec.Decode(&r); err == nil && r.Code != "" && r.Rule != "" {
-			return r, msg[i : i+int(dec.InputOffset())], true
-		}
-		j := strings.IndexByte(msg[i+1:], '{')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
-	}
-	return refusal{}, "", false
-}
-
 // ruleFailure returns the *ledger.Error of a chaincode rule refusal found in
-// msg, or nil. The refusal's JSON stays in the error chain (for logs: rule
-// and EPC); the detail and event index are the problem's.
+// msg, or nil. Fabric passes the chaincode's refusal on as text (its JSON,
+// after the peer's own words: "chaincode response 500, {...}"), so this is
+// where it is read back into a chaincode.RuleError, once, for ledger.Refused
+// to build the same error the embedded ledger gives.
 func ruleFailure(txID string, msg string) *ledger.Error {
-	r, raw, ok := parseRefusal(msg)
+	re, ok := chaincode.ParseRuleError(msg)
 	if !ok {
 		return nil
 	}
-	code, ok := ruleCodes[r.Code]
+	le, ok := ledger.Refused(txID, re, nil)
 	if !ok {
 		return nil
-	}
-	detail := r.Detail
-	if detail == "" {
-		detail = r.Rule
-	}
-	le := ledger.NewError(txID, code, errors.New(raw), "%s", detail)
-	le.Err.Rule = r.Rule
-	if r.EventIndex != nil {
-		idx := *r.EventIndex
-		le.Err.Where = append(le.Err.Where, problem.Location{Index: &idx})
 	}
 	return le
 }

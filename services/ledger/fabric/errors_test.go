@@ -93,6 +93,9 @@ func TestClassify(t *testing.T) {
 		"rule refusal without detail uses the rule":    "bad-gtin",
 		"refusal wins over a second endorser's outage": "shipped",
 	}
+	refusalEPCs := map[string]string{
+		"rule refusal in an endorser's detail": "urn:epc:id:sgtin:0312345.012345.9",
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := classify("tx1", tt.err(t), "step")
@@ -104,8 +107,20 @@ func TestClassify(t *testing.T) {
 				t.Errorf("error %q, want it to contain %q", le.Error(), tt.detail)
 			}
 			// A refusal names its rule; nothing else does.
-			if want := refusalRules[tt.name]; le.Err.Rule != want {
+			want := refusalRules[tt.name]
+			if le.Err.Rule != want {
 				t.Errorf("rule %q, want %q", le.Err.Rule, want)
+			}
+			// It carries the refusal itself, with the EPC it names, for
+			// services to read without parsing the text again.
+			re, ok := ledger.RefusalOf(err)
+			switch {
+			case ok != (want != ""):
+				t.Errorf("RefusalOf = %+v, %v; want a refusal: %v", re, ok, want != "")
+			case ok && (re.Rule != want || re.EPC != refusalEPCs[tt.name]):
+				t.Errorf("refusal %+v, want rule %q and EPC %q", re, want, refusalEPCs[tt.name])
+			case ok && (tt.eventIndex < 0) != (re.EventIndex == nil):
+				t.Errorf("refusal's event index %v, want %d", re.EventIndex, tt.eventIndex)
 			}
 			switch {
 			case tt.eventIndex < 0 && len(le.Err.Where) != 0:

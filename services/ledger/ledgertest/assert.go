@@ -12,8 +12,8 @@ import (
 )
 
 // wantRefusal asserts that err is a *ledger.Error with the problem code and
-// that it carries the chaincode rule (through the error chain, or as the
-// JSON message a remote ledger passes on).
+// that it carries the chaincode refusal of the rule (ledger.RefusalOf), as
+// both ledgers give it to services.
 func wantRefusal(t *testing.T, err error, code problem.Code, rule string) {
 	t.Helper()
 	ruleOf(t, err, code, rule)
@@ -47,12 +47,12 @@ func ruleOf(t *testing.T, err error, code problem.Code, rule string) *chaincode.
 	if got := problem.CodeOf(err); got != code {
 		t.Fatalf("want code %s, got %s: %v", code, got, err)
 	}
-	var re *chaincode.RuleError
-	if !errors.As(err, &re) {
-		var ok bool
-		if re, ok = chaincode.ParseRuleError(err.Error()); !ok {
-			t.Fatalf("error carries no chaincode rule: %v", err)
-		}
+	re, ok := ledger.RefusalOf(err)
+	if !ok {
+		t.Fatalf("error carries no chaincode refusal: %v", err)
+	}
+	if le.Err.Rule != re.Rule {
+		t.Fatalf("problem rule %q, refusal rule %q: %v", le.Err.Rule, re.Rule, err)
 	}
 	if re.Rule != rule {
 		t.Fatalf("want rule %s, got %s: %v", rule, re.Rule, err)
