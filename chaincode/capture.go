@@ -145,10 +145,25 @@ type FlagResult struct {
 
 // flagSuspectFn is FlagSuspect: a capture's transient "suspect" without
 // the capture.
+//
+// A FlagSuspect that would change nothing is refused, so that no
+// transaction is written: one that lists no EPC (invalid,
+// suspect-required), and one whose every EPC is already under
+// investigation (invalid, already-under-investigation: a retried flag
+// learns that it is done), after each EPC has passed the checks of who may
+// flag it, so that the refusal tells nothing to anyone else.
 func flagSuspectFn(tx *txn, args []string) ([]byte, error) {
+	var epcs []string
+	if err := json.Unmarshal([]byte(args[0]), &epcs); err == nil && len(epcs) == 0 {
+		return nil, refuse(CodeInvalid, "suspect-required", "", "FlagSuspect needs a JSON array of at least one EPC")
+	}
 	flagged, err := tx.flagSuspect([]byte(args[0]))
 	if err != nil {
 		return nil, err
+	}
+	if len(flagged) == 0 {
+		return nil, refuse(CodeInvalid, "already-under-investigation", epcs[0],
+			"every package listed is already under investigation (suspect, quarantined or illegitimate)")
 	}
 	if err := tx.commit(FnFlagSuspect); err != nil {
 		return nil, err

@@ -101,6 +101,12 @@ func (tx *txn) investigate(it *item, epc string, to Investigation, res *Investig
 	if c.Status.Terminal() {
 		return refuse(CodeInvalid, "terminal", epc, fmt.Sprintf("%s is %s", epc, c.Status))
 	}
+	if c.Investigation == to {
+		// The move would change nothing: refused, so that no transaction
+		// is written, and told apart from an impossible move (a retried
+		// move learns that it is done).
+		return refuse(CodeInvalid, "investigation-unchanged", epc, fmt.Sprintf("%s is already %s", epc, to))
+	}
 	if !allowedMove(c.Investigation, to) {
 		return refuse(CodeInvalid, "investigation-transition", epc, fmt.Sprintf("no move from %q to %q", orNone(string(c.Investigation)), to))
 	}

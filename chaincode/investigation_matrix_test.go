@@ -125,6 +125,11 @@ func TestInvestigationMatrix(t *testing.T) {
 							}
 						}
 						tried["forbidden: no party"]++
+					case from == to:
+						// A move that would change nothing is refused
+						// (no transaction), told apart from an impossible one.
+						wantRule(t, err, chaincode.CodeInvalid, "investigation-unchanged", -1)
+						tried["invalid: unchanged"]++
 					case !possible:
 						wantRule(t, err, chaincode.CodeInvalid, "investigation-transition", -1)
 						tried["invalid"]++

@@ -398,8 +398,9 @@ func TestCaptureFlagsSuspect(t *testing.T) {
 }
 
 // TestFlagSuspect: FlagSuspect flags several packages in one transaction,
-// leaves those already under investigation as they are, and refuses them
-// all when one may not be flagged by the caller.
+// leaves those already under investigation as they are (refusing, with no
+// transaction, a flag of only such packages), and refuses them all when one
+// may not be flagged by the caller.
 func TestFlagSuspect(t *testing.T) {
 	m := newLedger(t)
 	a, b, c, d := sgtin("G1"), sgtin("G2"), sgtin("G3"), sgtin("G4")
@@ -424,8 +425,11 @@ func TestFlagSuspect(t *testing.T) {
 	if ce := lastEvent(t, m); len(ce.AllSerials()) != 2 || ce.Function != chaincode.FnFlagSuspect {
 		t.Fatalf("one event for both: %+v", ce)
 	}
-	if r, err := flag(whs, a, b); err != nil || len(r.Suspect) != 0 {
-		t.Fatalf("flag them again: %+v %v", r, err)
+	height := m.Height()
+	_, err = flag(whs, a, b)
+	wantRule(t, err, chaincode.CodeInvalid, "already-under-investigation", -1)
+	if m.Height() != height {
+		t.Fatal("flagging them again wrote a transaction")
 	}
 	_, err = flag(whs, c, d)
 	wantRule(t, err, chaincode.CodeForbidden, "investigation-not-allowed", -1)

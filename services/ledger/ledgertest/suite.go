@@ -46,6 +46,7 @@ func RunWith(t *testing.T, opts Options, newLedger func(t *testing.T) ledger.Led
 		{"suspect package", suspectPackage},
 		{"suspicion not cleared through a case", suspicionInCase},
 		{"refusals", refusals},
+		{"calls that would change nothing", nothingToChange},
 		{"transaction information privacy", t3Privacy},
 		{"verification errors", verificationErrors},
 		{"observation and repackaging events", observationsAndRepackaging},
@@ -348,6 +349,40 @@ func suspicionInCase(t *testing.T, h *harness) {
 	// The package's GTIN owner still clears it, inside the case.
 	if _, err := h.submit(Manufacturer, chaincode.FnSetInvestigation, a, "cleared"); err != nil {
 		t.Fatalf("the GTIN owner clears its package inside the case: %v", err)
+	}
+}
+
+// nothingToChange: a recall of a recalled lot, a move to the investigation
+// state an item is in and a flag of packages all under investigation
+// would change nothing: each is refused with a rule of its own, naming
+// what it concerns, and no transaction reaches the ledger.
+func nothingToChange(t *testing.T, h *harness) {
+	a := h.sgtin("U1")
+	h.mustCapture(Manufacturer, nil, commission(0, h.id("LU"), a), ship(1, whsGLN, a))
+	h.mustCapture(Wholesaler, nil, step(2, "receiving", a))
+	if _, err := h.submit(Manufacturer, chaincode.FnRecallLot, gtin, h.id("LU"), "sterility"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.submit(Wholesaler, chaincode.FnSetInvestigation, a, "suspect"); err != nil {
+		t.Fatal(err)
+	}
+	height, err := h.l.Height(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.submit(Manufacturer, chaincode.FnRecallLot, gtin, h.id("LU"), "sterility")
+	wantRefusalAt(t, err, problem.Invalid, "already-recalled", -1, gtin)
+	_, err = h.submit(Wholesaler, chaincode.FnSetInvestigation, a, "suspect")
+	wantRefusalAt(t, err, problem.Invalid, "investigation-unchanged", -1, a)
+	_, err = h.submit(Wholesaler, chaincode.FnFlagSuspect, `["`+a+`"]`)
+	wantRefusalAt(t, err, problem.Invalid, "already-under-investigation", -1, a)
+	_, err = h.submit(Wholesaler, chaincode.FnFlagSuspect, `[]`)
+	wantRefusalAt(t, err, problem.Invalid, "suspect-required", -1, "")
+	if now, err := h.l.Height(h.ctx); err != nil || now != height {
+		t.Fatalf("height %d after calls that change nothing, was %d (%v)", now, height, err)
+	}
+	if l := h.lot(h.id("LU")); !l.Recalled || l.RecallReason != "sterility" {
+		t.Fatalf("lot: %+v", l)
 	}
 }
 
