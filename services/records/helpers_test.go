@@ -85,13 +85,19 @@ type env struct {
 
 // countingLedger counts the submissions that reach the ledger, so that a
 // test tells a refusal made before submitting from one the chaincode made.
+// A test may set before to run something just before a submission reaches
+// the ledger: another request that wins a race.
 type countingLedger struct {
 	records.Ledger
 	submits atomic.Int64
+	before  func(tx ledger.Transaction)
 }
 
 func (c *countingLedger) Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error) {
 	c.submits.Add(1)
+	if c.before != nil {
+		c.before(tx)
+	}
 	return c.Ledger.Submit(ctx, org, tx)
 }
 

@@ -109,6 +109,23 @@ func TestInvestigation(t *testing.T) {
 			t.Fatalf("investigation %+v", out.Investigation)
 		}
 	})
+	t.Run("a move repeated is answered done, with no transaction", func(t *testing.T) {
+		h, before, n := e.height(), serial(s2)(), e.spy.submits.Load()
+		var out records.Investigated
+		r := put(keyWhs, s2, suspect)
+		r.Decode(t, http.StatusOK, &out)
+		if out.TxID != "" || out.Block != 0 || out.Investigation.State != chaincode.InvestigationSuspect ||
+			out.Investigation.Serials == nil || len(out.Investigation.Serials) != 0 || len(out.Investigation.Containers) != 0 {
+			t.Fatalf("answer %s", r.Body)
+		}
+		if e.height() != h || serial(s2)() != before || e.spy.submits.Load() != n+1 {
+			t.Fatalf("height %d (was %d), %d submissions: the repeat changed the ledger", e.height(), h, e.spy.submits.Load()-n)
+		}
+		// Someone who may make no move at all learns nothing of the state.
+		tt := refusal{method: http.MethodPut, key: keyPha, path: itemPath(s2, "/investigation"), body: suspect,
+			status: 403, code: problem.Forbidden, rule: "investigation-not-allowed", submits: 1, detail: "PharmacyMSP may not set suspect"}
+		tt.check(t, e, serial(s2))
+	})
 	t.Run("the holder may not clear its own suspicion", func(t *testing.T) {
 		tt := refusal{method: http.MethodPut, key: keyWhs, path: itemPath(s2, "/investigation"), body: `{"state":"cleared"}`,
 			status: 403, code: problem.Forbidden, rule: "investigation-not-allowed", submits: 1, detail: "WholesalerMSP may not set cleared"}

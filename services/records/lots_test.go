@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"rxledger/chaincode"
+	"rxledger/services/ledger"
 	"rxledger/services/platform/problem"
 	"rxledger/services/records"
 )
@@ -117,6 +118,37 @@ func TestRecall(t *testing.T) {
 		}
 		if again.TxID != "" || e.height() != before {
 			t.Fatalf("a second recall wrote transaction %q (height %d, was %d)", again.TxID, e.height(), before)
+		}
+	})
+	t.Run("a recall that another request wins answers the lot as recalled, with no transaction", func(t *testing.T) {
+		// The other request commits between anything the service could
+		// read and its own submission: the chaincode refuses the second
+		// (already-recalled), writing nothing, and the service answers the
+		// lot as the first left it.
+		e.mustCapture(mfr, nil, e.commission("LW", sgtin("W1")))
+		e.spy.before = func(ledger.Transaction) {
+			e.spy.before = nil
+			e.submit(mfr, chaincode.FnRecallLot, gtin, "LW", "the other request")
+		}
+		t.Cleanup(func() { e.spy.before = nil })
+		n := e.spy.submits.Load()
+		var out records.Recalled
+		r := e.do(post, keyMfr, "/lots/"+gtin+"/LW/recall", good)
+		r.Decode(t, http.StatusOK, &out)
+		height := e.height()
+		if out.TxID != "" || !out.Lot.Recalled || out.Lot.RecallReason != "the other request" || out.Lot.RecallTime == nil {
+			t.Fatalf("answer %s", r.Body)
+		}
+		if e.spy.submits.Load() != n+1 {
+			t.Fatalf("%d submissions, want 1", e.spy.submits.Load()-n)
+		}
+		// And a recall of the recalled lot by anyone else is still refused
+		// as any recall by another than the owner.
+		tt := refusal{method: post, key: keyWhsRepackager, path: "/lots/" + gtin + "/LW/recall", body: good, status: 403,
+			code: problem.Forbidden, rule: "not-gtin-owner", submits: 1}
+		tt.check(t, e, func() string { return mustJSON(t, out.Lot) })
+		if e.height() != height {
+			t.Fatal("a refused recall wrote a transaction")
 		}
 	})
 	t.Run("a GTIN-13 names the same lot", func(t *testing.T) {

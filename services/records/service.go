@@ -178,7 +178,10 @@ func (s *Service) readLot(c *gin.Context, gtin, lot string) {
 
 // recall is POST /lots/{gtin}/{lot}/recall: RecallLot as the caller, whom
 // the chaincode accepts only as the lot's owner. A recalled lot stays
-// recalled: recalling it again answers its record as it is.
+// recalled: recalling it again answers its record as it is, with no
+// transaction (the chaincode refuses it already-recalled, after the checks
+// of the reason and of who may recall, so anyone else is refused as for
+// any recall), including when another request recalled it first.
 func (s *Service) recall(c *gin.Context, gtin, lot string) {
 	p, _ := auth.PrincipalOf(c)
 	var body recallBody
@@ -186,16 +189,22 @@ func (s *Service) recall(c *gin.Context, gtin, lot string) {
 		return
 	}
 	var out Recalled
-	// A lot its owner recalled already is answered as it stands, with no
-	// transaction (the chaincode would commit an empty one). Anyone else
-	// goes to the chaincode, which refuses it as it would any recall.
-	if l, err := s.lotRecord(c.Request.Context(), p.Org, gtin, lot); err == nil && l != nil && l.Recalled && l.Owner == p.Org {
-		out.Lot = *l
-		httpx.Respond(c, http.StatusOK, out)
-		return
+	r, err := s.submitJSON(c.Request.Context(), p.Org, &out.Lot, chaincode.FnRecallLot, gtin, lot, body.Reason)
+	if problem.RuleOf(err) == "already-recalled" {
+		l, lerr := s.lotRecord(c.Request.Context(), p.Org, gtin, lot)
+		switch {
+		case lerr != nil:
+			err = lerr
+		case l == nil:
+			err = fmt.Errorf("lot %s of GTIN %s is recalled, yet has no record", lot, gtin)
+		default:
+			out.Lot = *l
+			httpx.Respond(c, http.StatusOK, out)
+			return
+		}
 	}
-	r, ok := s.submit(c, p.Org, &out.Lot, chaincode.FnRecallLot, gtin, lot, body.Reason)
-	if !ok {
+	if err != nil {
+		httpx.Fail(c, ruleFields.Locate(err))
 		return
 	}
 	out.TxID, out.Block = r.TxID, r.Block
@@ -253,8 +262,17 @@ func (s *Service) investigate(c *gin.Context, epc string, id chaincode.ItemID) {
 		}
 	}
 	var out Investigated
-	r, ok := s.submit(c, p.Org, &out.Investigation, chaincode.FnSetInvestigation, epc, string(body.State))
-	if !ok {
+	r, err := s.submitJSON(c.Request.Context(), p.Org, &out.Investigation, chaincode.FnSetInvestigation, epc, string(body.State))
+	if problem.RuleOf(err) == "investigation-unchanged" {
+		// The item is in that state already (the chaincode says so only
+		// to a party to it, after the who-may checks): a PUT repeated is
+		// answered as done, changing nothing, with no transaction.
+		out.Investigation = chaincode.InvestigationResult{State: body.State, Serials: []chaincode.SerialRecord{}, Containers: []chaincode.ContainerRecord{}}
+		httpx.Respond(c, http.StatusOK, out)
+		return
+	}
+	if err != nil {
+		httpx.Fail(c, ruleFields.Locate(err))
 		return
 	}
 	out.TxID, out.Block = r.TxID, r.Block
@@ -399,21 +417,16 @@ func (s *Service) readJSON(ctx context.Context, org string, out any, fn string, 
 	return nil
 }
 
-// submit submits fn as org and decodes its result into out; on a failure it
-// answers the problem, located where the chaincode's rule says, and
-// reports false.
-func (s *Service) submit(c *gin.Context, org string, out any, fn string, args ...string) (ledger.Receipt, bool) {
-	r, err := s.ledger.Submit(c.Request.Context(), org, ledger.Transaction{Function: fn, Args: args})
-	if err == nil {
-		if err = json.Unmarshal(r.Result, out); err != nil {
-			err = fmt.Errorf("decode the %s result (tx %s): %w", fn, r.TxID, err)
-		}
-	}
+// submitJSON submits fn as org and decodes its result into out.
+func (s *Service) submitJSON(ctx context.Context, org string, out any, fn string, args ...string) (ledger.Receipt, error) {
+	r, err := s.ledger.Submit(ctx, org, ledger.Transaction{Function: fn, Args: args})
 	if err != nil {
-		httpx.Fail(c, ruleFields.Locate(err))
-		return r, false
+		return r, err
 	}
-	return r, true
+	if err := json.Unmarshal(r.Result, out); err != nil {
+		return r, fmt.Errorf("decode the %s result (tx %s): %w", fn, r.TxID, err)
+	}
+	return r, nil
 }
 
 // methodNotAllowed answers a route of the catch-alls asked with a method it
