@@ -174,6 +174,12 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 			return ReceiveResult{}, fmt.Errorf("encode the packages to flag: %w", err)
 		}
 		r, err := s.ledger.Submit(ctx, caller.Org, ledger.Transaction{Function: chaincode.FnFlagSuspect, Args: []string{string(raw)}})
+		if problem.RuleOf(err) == "already-under-investigation" {
+			// Every one was put under investigation since the check (by
+			// the caller's retry, another request or a partner): there is
+			// nothing left to flag, and the chaincode wrote nothing.
+			break
+		}
 		if err != nil {
 			return ReceiveResult{}, fmt.Errorf("flag the quarantined packages suspect: %w", itemOf(err, items))
 		}

@@ -33,13 +33,30 @@ type fixture struct {
 	t   *testing.T
 	w   *verifytest.World
 	url string
+	l   *racingLedger
+}
+
+// racingLedger is the world's ledger as the returns service sees it: a test
+// may set before to run something just before a submission reaches the
+// ledger, another request that wins a race.
+type racingLedger struct {
+	ledger.Ledger
+	before func(tx ledger.Transaction)
+}
+
+func (l *racingLedger) Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error) {
+	if l.before != nil {
+		l.before(tx)
+	}
+	return l.Ledger.Submit(ctx, org, tx)
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	w := verifytest.New(t)
 	v := verify.New(w.Ledger, verify.NewMemoryCache(), verify.Options{NoLag: true})
-	svc := New(w.Ledger, v, Options{MaxItems: 3})
+	rl := &racingLedger{Ledger: w.Ledger}
+	svc := New(rl, v, Options{MaxItems: 3})
 	engine := httpx.NewEngine(httpx.EngineConfig{})
 	mw := auth.Middleware(w.Keys)
 	v.Mount(engine, mw)
@@ -54,7 +71,7 @@ func newFixture(t *testing.T) *fixture {
 		}
 	})
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	return &fixture{t: t, w: w, url: hs.URL}
+	return &fixture{t: t, w: w, url: hs.URL, l: rl}
 }
 
 func (f *fixture) post(path, org string, body any) (int, []byte) {
@@ -586,6 +603,43 @@ func TestReceiveAgainFlagsInOneTransaction(t *testing.T) {
 		if s := w.ReadSerial(p); s.Investigation != chaincode.InvestigationSuspect {
 			t.Errorf("%s after the second receipt: %+v", p, s)
 		}
+	}
+}
+
+// TestReceiveAgainFlagRaceWritesNothing: when the packages a receipt
+// would flag are put under investigation between its check and its flag
+// (another request won), the chaincode refuses the flag as changing
+// nothing (already-under-investigation) and the receipt succeeds, having
+// flagged nothing itself and written no transaction.
+func TestReceiveAgainFlagRaceWritesNothing(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot, p := w.Serial("L"), w.Serial("R1")
+	w.Distribute(lot, p)
+	w.Ship(verifytest.Pharmacy, verifytest.WholesalerGLN, p)
+	f.receive(item(p, lot, verifytest.PharmacyGLN))
+	wrong := item(p, lot, verifytest.PharmacyGLN)
+	wrong.Expiry = "300101"
+	var raced ledger.Receipt
+	f.l.before = func(tx ledger.Transaction) {
+		if tx.Function == chaincode.FnFlagSuspect {
+			f.l.before = nil
+			raced = w.Flag(verifytest.Wholesaler, p, chaincode.InvestigationSuspect)
+		}
+	}
+	again := f.receive(wrong)
+	h, _ := w.Ledger.Height(context.Background())
+	if raced.TxID == "" {
+		t.Fatal("the receipt submitted no flag")
+	}
+	if h != raced.Block+1 || again.LedgerHeight != h {
+		t.Errorf("height %d, the race's block %d, the receipt's height %d: the refused flag wrote a block", h, raced.Block, again.LedgerHeight)
+	}
+	if it := again.Items[0]; it.Decision.Decision != Quarantine || !it.AlreadyReceived || it.FlaggedSuspect {
+		t.Errorf("received again: %+v", it)
+	}
+	if s := w.ReadSerial(p); s.Investigation != chaincode.InvestigationSuspect {
+		t.Errorf("%s: %+v", p, s)
 	}
 }
 
