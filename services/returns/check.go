@@ -68,7 +68,32 @@ type Decision struct {
 
 	// current is the package's latest record (nil when unknown).
 	current *chaincode.SerialRecord
+	// back is where the package stands as a return from ReturnedByOrg to
+	// the caller: what receiving it may record.
+	back returnState
+	// custodyReason is the reason, among Reasons, why the package is not
+	// a return from the returning party that the caller may receive now
+	// (nil when it is): what a refused receipt says, in check's words.
+	custodyReason *Reason
 }
+
+// returnState is where a package stands as a return from the returning
+// party to the caller, by its custody alone.
+type returnState int
+
+const (
+	// notReturned: the caller never sold the package to the returning
+	// party, or that party does not hold it (it sold it on, ships it
+	// elsewhere, it left the supply chain).
+	notReturned returnState = iota
+	// heldByReturner: the returning party holds it and has not shipped it
+	// back yet.
+	heldByReturner
+	// comingBack: the returning party is shipping it back to the caller.
+	comingBack
+	// receivedBack: the caller received it back from the returning party.
+	receivedBack
+)
 
 // Options configures New. The zero value is usable.
 type Options struct {
@@ -194,8 +219,17 @@ func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v
 	if cur := d.current; cur != nil && disclosable(cur.Owner, caller.Org, d.ReturnedByOrg) {
 		d.Owner = cur.Owner
 	}
+	// custody adds a reason why the package is no return from the
+	// returning party to the caller; the first is what a refused receipt
+	// says.
+	custody := func(code, format string, args ...any) {
+		add(code, format, args...)
+		if d.custodyReason == nil {
+			d.custodyReason = &Reason{Code: code, Detail: d.Reasons[len(d.Reasons)-1].Detail}
+		}
+	}
 	if d.ReturnedByOrg == "" {
-		add(ReasonNotSoldToReturner, "the custody history shows no sale of this package by %s to an organisation a regulator attests GLN %s to", caller.Org, it.ReturnedBy)
+		custody(ReasonNotSoldToReturner, "the custody history shows no sale of this package by %s to an organisation a regulator attests GLN %s to", caller.Org, it.ReturnedBy)
 	} else if why := returner.NotATPReason(now); why != "" {
 		// DSCSA: trading partners trade only with authorized ones, and a
 		// return is a transaction.
@@ -204,12 +238,22 @@ func (s *Service) decide(ctx context.Context, caller auth.Principal, it *Item, v
 	switch cur := d.current; {
 	case cur == nil:
 	case cur.Status.Terminal():
-		add(ReasonLeftSupplyChain, "the package is %s", cur.Status)
+		custody(ReasonLeftSupplyChain, "the package is %s", cur.Status)
 	case d.ReturnedByOrg == "":
-	case heldBy(cur, d.ReturnedByOrg, caller.Org):
 	default:
-		add(ReasonNotHeldByReturner, "the package is held by %s, not by the returning party %s",
-			partyName(cur.Owner, caller.Org, d.ReturnedByOrg), d.ReturnedByOrg)
+		d.back = returnStateOf(cur, d.ReturnedByOrg, caller.Org)
+		switch {
+		case d.back != notReturned:
+		case cur.Owner == d.ReturnedByOrg && cur.Status == chaincode.StatusInTransit:
+			// It still owns it, but is sending it to someone else (a
+			// dispenser sends a recalled package straight to the GTIN's
+			// owner): not a return to the caller.
+			custody(ReasonNotHeldByReturner, "the returning party %s is shipping the package to %s, not back to %s",
+				d.ReturnedByOrg, partyName(cur.ShipTo, caller.Org, d.ReturnedByOrg), caller.Org)
+		default:
+			custody(ReasonNotHeldByReturner, "the package is held by %s, not by the returning party %s",
+				partyName(cur.Owner, caller.Org, d.ReturnedByOrg), d.ReturnedByOrg)
+		}
 	}
 	d.Decision = Saleable
 	if len(d.Reasons) > 0 {
@@ -235,19 +279,20 @@ func partyName(org, caller, returner string) string {
 	return "another organisation"
 }
 
-// heldBy reports whether the returning party holds the package: it owns it
-// (possibly shipping it back to the caller), or the caller already received
-// it back from it.
-func heldBy(cur *chaincode.SerialRecord, returner, caller string) bool {
+// returnStateOf says where the package whose latest record is cur stands
+// as a return from returner to caller: held by the returner (owned and
+// active), on its way back to the caller from it, or already received back
+// from it; else notReturned.
+func returnStateOf(cur *chaincode.SerialRecord, returner, caller string) returnState {
 	switch {
 	case cur.Owner == returner && cur.Status == chaincode.StatusActive:
-		return true
+		return heldByReturner
 	case cur.Owner == returner && cur.Status == chaincode.StatusInTransit && cur.ShipTo == caller:
-		return true
+		return comingBack
 	case cur.Owner == caller && cur.Seller == returner && cur.Status == chaincode.StatusActive:
-		return true
+		return receivedBack
 	}
-	return false
+	return notReturned
 }
 
 // history reads the package's custody chain, oldest first (empty for a

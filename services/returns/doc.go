@@ -11,8 +11,10 @@
 // decommissioned. Otherwise it is quarantined,
 // with every reason.
 //
-// POST /returns/receive takes the same body, checks each item, and records
-// the return through the chaincode's Capture: a receiving ObjectEvent per
+// POST /returns/receive takes the same body, checks each item, refuses the
+// whole request when one is no return (not sold by the caller to the
+// returning party, or not shipped back by it), and records the return
+// through the chaincode's Capture: a receiving ObjectEvent per
 // decision (the event bodies travel as transient data). A quarantined
 // package is flagged suspect in the same transaction (Capture's transient
 // "suspect"), so that no failure leaves it received but not flagged; when

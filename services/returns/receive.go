@@ -105,11 +105,10 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 	}
 	for i, d := range decisions {
 		res.Items[i].Decision = d
-		cur := d.current
-		switch {
-		case cur != nil && cur.Owner == caller.Org && cur.Status == chaincode.StatusActive && d.ReturnedByOrg != "" && cur.Seller == d.ReturnedByOrg:
+		switch d.back {
+		case receivedBack:
 			res.Items[i].AlreadyReceived = true
-		case cur != nil && cur.Status == chaincode.StatusInTransit && cur.ShipTo == caller.Org:
+		case comingBack:
 			link := links[i]
 			g := receiptGroup{returnedBy: items[i].ReturnedBy, disposition: dispositionQuarantine}
 			if !quarantined[link] {
@@ -124,17 +123,13 @@ func (s *Service) receiveOnce(ctx context.Context, caller auth.Principal, items 
 			}
 			groups[g] = append(groups[g], link)
 		default:
-			state := "unknown to the ledger"
-			if cur != nil {
-				// Name no holder or addressee other than the caller and the
-				// returning party: the others' custody is not the caller's.
-				state = fmt.Sprintf("%s, owned by %s", cur.Status, partyName(cur.Owner, caller.Org, d.ReturnedByOrg))
-				if cur.ShipTo != "" {
-					state += ", shipped to " + partyName(cur.ShipTo, caller.Org, d.ReturnedByOrg)
-				}
-			}
-			pe := problem.New(problem.Conflict,
-				"item %d (%s/%s) is not on its way back to %s: it is %s; the returning party ships it first", i, d.GTIN, d.Serial, caller.Org, state).
+			// Not a return at all (never sold to the returning party, or
+			// not coming from it), or one not shipped back yet: nothing is
+			// recorded, and no package is flagged suspect for a receipt
+			// that is none. The refusal says what check says, in its
+			// words, and no more.
+			pe := problem.New(problem.Conflict, "item %d (%s/%s) is not on its way back to %s: %s",
+				i, d.GTIN, d.Serial, caller.Org, notReturningWhy(d)).
 				At(problem.Location{Field: "items", Index: problem.Index(i)})
 			pe.Rule = ruleNotReturning
 			return ReceiveResult{}, pe
@@ -259,6 +254,21 @@ func (s *Service) capture(ctx context.Context, caller auth.Principal, order []re
 		return ledger.Receipt{}, fmt.Errorf("capture the receiving events: %w", err)
 	}
 	return r, nil
+}
+
+// notReturningWhy says why the package of d is not on its way back to the
+// caller from the returning party, in the words of check's reason, which
+// name no state or holder check would not show.
+func notReturningWhy(d Decision) string {
+	switch {
+	case d.custodyReason != nil:
+		return d.custodyReason.Detail
+	case d.back == heldByReturner:
+		return fmt.Sprintf("the returning party %s holds it and has not shipped it back yet; it ships it first", d.ReturnedByOrg)
+	case len(d.Reasons) > 0: // an unknown GTIN
+		return d.Reasons[0].Detail
+	}
+	return "the ledger does not show it coming back from the returning party"
 }
 
 // ruleNotReturning is the rule of the Conflict problem of an item that is not

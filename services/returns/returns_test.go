@@ -715,3 +715,207 @@ func TestItemOfPlacesTheLedgersRefusal(t *testing.T) {
 		t.Errorf("itemOf(%v) = %v; want it unchanged", other, got)
 	}
 }
+
+// TestCheckReturnerShipsElsewhere: a recalled package that the pharmacy
+// sends straight back to the manufacturer (which the chaincode's dispenser
+// rules allow) is no return to the wholesaler that sold it to the pharmacy:
+// the check says that the returning party ships it elsewhere, without
+// naming where, and the manufacturer receives it as the recall return it
+// is, quarantined and flagged suspect.
+func TestCheckReturnerShipsElsewhere(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot, pkg := w.Serial("RL"), w.Serial("RP")
+	w.Distribute(lot, pkg)
+	w.Recall(lot)
+	w.Ship(verifytest.Pharmacy, verifytest.ManufacturerGLN, pkg)
+
+	status, body := f.post("/returns/check", verifytest.Wholesaler, item(pkg, lot, verifytest.PharmacyGLN))
+	if status != http.StatusOK {
+		t.Fatalf("check: %d %s", status, body)
+	}
+	var d Decision
+	if err := json.Unmarshal(body, &d); err != nil {
+		t.Fatal(err)
+	}
+	want := "the returning party " + verifytest.Pharmacy + " is shipping the package to another organisation, not back to " + verifytest.Wholesaler
+	if d.Decision != Quarantine || !slices.Equal(codes(d), []string{ReasonRecalled, ReasonNotHeldByReturner}) || d.Reasons[1].Detail != want {
+		t.Errorf("the wholesaler's check of a recall going to the manufacturer: %+v, want the reason %q", d, want)
+	}
+	if bytes.Contains(body, []byte(verifytest.Manufacturer)) {
+		t.Errorf("the wholesaler's check names %s: %s", verifytest.Manufacturer, body)
+	}
+
+	// The same refusal in receive's 409, in the same words.
+	h := height(t, w)
+	status, body = f.post("/returns/receive", verifytest.Wholesaler, item(pkg, lot, verifytest.PharmacyGLN))
+	if pb := wantProblem(t, status, body, 409, problem.Conflict, "items"); pb.Rule != ruleNotReturning || !strings.HasSuffix(pb.Detail, ": "+want) {
+		t.Errorf("the wholesaler's receipt of it: %s, want the detail to end %q", body, want)
+	}
+	if h2 := height(t, w); h2 != h {
+		t.Errorf("a refused receive wrote blocks: height %d -> %d", h, h2)
+	}
+
+	// The manufacturer receives it: a genuine return, quarantined for the
+	// recall and flagged suspect in the receipt.
+	status, body = f.post("/returns/receive", verifytest.Manufacturer, Body{Items: []Item{item(pkg, lot, verifytest.PharmacyGLN)}})
+	var r ReceiveResult
+	if status != http.StatusOK || json.Unmarshal(body, &r) != nil {
+		t.Fatalf("the manufacturer's receipt of the recall return: %d %s", status, body)
+	}
+	if it := r.Items[0]; r.CaptureTxID == "" || it.Decision.Decision != Quarantine || !slices.Equal(codes(it.Decision), []string{ReasonRecalled}) || !it.FlaggedSuspect {
+		t.Errorf("the manufacturer's receipt of the recall return: %s", body)
+	}
+	if s := w.ReadSerial(pkg); s.Owner != verifytest.Manufacturer || s.Seller != verifytest.Pharmacy || s.Status != chaincode.StatusActive || s.Investigation != chaincode.InvestigationSuspect {
+		t.Errorf("the recall return on the ledger: %+v", s)
+	}
+}
+
+// height reads the ledger height.
+func height(t *testing.T, w *verifytest.World) uint64 {
+	t.Helper()
+	h, err := w.Ledger.Height(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestReceiveRefusesWhatIsNoReturn: receive records only returns, packages
+// the caller sold to the returning party coming back from it; anything else
+// is refused with the rule not-on-its-way-back, changing nothing on the
+// ledger (no receiving event, no suspect flag for everyone to see), and
+// saying no more of the package than check does, in check's words where
+// check gives the same reason.
+func TestReceiveRefusesWhatIsNoReturn(t *testing.T) {
+	f := newFixture(t)
+	w := f.w
+	lot := w.Serial("L")
+	var (
+		forward   = w.Serial("FW") // the manufacturer ships it to the wholesaler
+		packed    = w.Serial("PK") // the same, packed on a pallet
+		elsewhere = w.Serial("EL") // the manufacturer ships it straight to the pharmacy
+		athome    = w.Serial("AH") // commissioned, still at the manufacturer
+		held      = w.Serial("HD") // the pharmacy holds it, not shipped back
+		soldOn    = w.Serial("SO") // the wholesaler sold it on to the pharmacy
+		dispensed = w.Serial("DS")
+		unknown   = w.Serial("UN") // never commissioned
+		good      = w.Serial("GD") // shipped back by the pharmacy: a return
+		goodMfr   = w.Serial("GM") // shipped back to the manufacturer by the wholesaler
+	)
+	w.Commission(lot, forward, packed, elsewhere, athome, goodMfr)
+	w.Ship(verifytest.Manufacturer, verifytest.WholesalerGLN, goodMfr)
+	w.Receive(verifytest.Wholesaler, goodMfr)
+	w.Ship(verifytest.Wholesaler, verifytest.ManufacturerGLN, goodMfr)
+	w.Distribute(lot, held, soldOn, dispensed, good)
+	w.Dispense(verifytest.Pharmacy, dispensed)
+	w.Ship(verifytest.Pharmacy, verifytest.WholesalerGLN, good)
+	w.Ship(verifytest.Manufacturer, verifytest.WholesalerGLN, forward)
+	w.Ship(verifytest.Manufacturer, verifytest.PharmacyGLN, elsewhere)
+	pallet := "urn:epc:id:sscc:0312345.1" + w.Serial("") + "00001"
+	pack := epcis.Event{Type: epcis.AggregationEventType, Action: epcis.ActionAdd, BizStep: "packing", Disposition: "in_progress",
+		EventTime: time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC), EventTimeZoneOffset: "+00:00",
+		ParentID: pallet, ChildEPCs: []string{verifytest.EPC(packed)}}
+	ship := w.ShipEvent(verifytest.WholesalerGLN)
+	ship.EPCList = []string{pallet}
+	w.Capture(verifytest.Manufacturer, pack)
+	w.Capture(verifytest.Manufacturer, ship)
+	if s := w.ReadSerial(packed); s.Status != chaincode.StatusInTransit || s.ShipTo != verifytest.Wholesaler || s.Parent == "" {
+		t.Fatalf("the packed package before the test: %+v", s)
+	}
+
+	// What check says that a refusal says too.
+	const (
+		notSold = "the custody history shows no sale of this package by " + verifytest.Wholesaler + " to an organisation a regulator attests GLN "
+		notHeld = "the package is held by another organisation, not by the returning party " + verifytest.Wholesaler
+	)
+	tests := []struct {
+		name   string
+		org    string
+		item   Item
+		reason string // the check reason the refusal repeats ("" for none)
+		detail string // what the refusal's detail holds
+		hidden []string
+	}{
+		{"a forward shipment, returned by a party that never held it", verifytest.Wholesaler, item(forward, lot, verifytest.PharmacyGLN),
+			ReasonNotSoldToReturner, notSold + verifytest.PharmacyGLN + " to", []string{"in_transit", verifytest.Manufacturer, verifytest.Pharmacy}},
+		{"a forward shipment, returned by its shipper", verifytest.Wholesaler, item(forward, lot, verifytest.ManufacturerGLN),
+			ReasonNotSoldToReturner, notSold + verifytest.ManufacturerGLN + " to", []string{"in_transit", verifytest.Manufacturer}},
+		{"packed on a pallet coming to the caller", verifytest.Wholesaler, item(packed, lot, verifytest.PharmacyGLN),
+			ReasonNotSoldToReturner, notSold + verifytest.PharmacyGLN + " to", []string{"in_transit", "pallet", "sscc", verifytest.Manufacturer}},
+		{"shipped by another to another", verifytest.Wholesaler, item(elsewhere, lot, verifytest.PharmacyGLN),
+			ReasonNotSoldToReturner, notSold + verifytest.PharmacyGLN + " to", []string{"in_transit", "shipped to", verifytest.Manufacturer, verifytest.Pharmacy}},
+		{"still at the manufacturer", verifytest.Wholesaler, item(athome, lot, verifytest.PharmacyGLN),
+			ReasonNotSoldToReturner, notSold + verifytest.PharmacyGLN + " to", []string{"active", verifytest.Manufacturer}},
+		{"never commissioned", verifytest.Wholesaler, item(unknown, lot, verifytest.PharmacyGLN),
+			ReasonNotSoldToReturner, notSold + verifytest.PharmacyGLN + " to", nil},
+		{"of a GTIN never commissioned", verifytest.Wholesaler, Item{GTIN: verifytest.UnknownGTIN, Serial: unknown, Lot: lot, Expiry: verifytest.Expiry, ReturnedBy: verifytest.PharmacyGLN},
+			ReasonUnknownGTIN, "", nil},
+		{"sold on by the returning party", verifytest.Manufacturer, item(soldOn, lot, verifytest.WholesalerGLN),
+			ReasonNotHeldByReturner, notHeld, []string{"active", verifytest.Pharmacy}},
+		{"dispensed", verifytest.Wholesaler, item(dispensed, lot, verifytest.PharmacyGLN),
+			ReasonLeftSupplyChain, "the package is dispensed", nil},
+		{"held by the returning party, not shipped back", verifytest.Wholesaler, item(held, lot, verifytest.PharmacyGLN),
+			"", "the returning party " + verifytest.Pharmacy + " holds it and has not shipped it back yet", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var before chaincode.SerialRecord
+			if tc.item.Serial != unknown {
+				before = w.ReadSerial(tc.item.Serial)
+			}
+			h := height(t, w)
+			// As a single item and as the second item of a tote whose first
+			// is a return: either way nothing is recorded.
+			ret := item(good, lot, verifytest.PharmacyGLN)
+			if tc.org == verifytest.Manufacturer {
+				ret = item(goodMfr, lot, verifytest.WholesalerGLN)
+			}
+			for _, body := range []any{tc.item, Body{Items: []Item{ret, tc.item}}} {
+				status, raw := f.post("/returns/receive", tc.org, body)
+				pb := wantProblem(t, status, raw, 409, problem.Conflict, "items")
+				if pb.Rule != ruleNotReturning || !strings.Contains(pb.Detail, tc.detail) {
+					t.Errorf("refusal %s, want rule %s and a detail with %q", raw, ruleNotReturning, tc.detail)
+				}
+				if _, ok := body.(Body); ok && (len(pb.Errors) != 1 || pb.Errors[0].Index == nil || *pb.Errors[0].Index != 1) {
+					t.Errorf("the refusal of a tote names %+v, want items[1]", pb.Errors)
+				}
+				for _, s := range tc.hidden {
+					if bytes.Contains(raw, []byte(s)) {
+						t.Errorf("the refusal says %q: %s", s, raw)
+					}
+				}
+				if tc.reason != "" {
+					d := f.check(tc.org, tc.item)
+					i := slices.Index(codes(d), tc.reason)
+					if i < 0 || !strings.HasSuffix(pb.Detail, ": "+d.Reasons[i].Detail) {
+						t.Errorf("the refusal %q does not end with check's reason %s: %+v", pb.Detail, tc.reason, d.Reasons)
+					}
+				}
+			}
+			if h2 := height(t, w); h2 != h {
+				t.Errorf("a refused receive wrote blocks: height %d -> %d", h, h2)
+			}
+			if tc.item.Serial == unknown {
+				return
+			}
+			after := w.ReadSerial(tc.item.Serial)
+			if after.Investigation != "" || after.Owner != before.Owner || after.Status != before.Status || after.ShipTo != before.ShipTo || !after.Updated.Equal(before.Updated) {
+				t.Errorf("a refused receive changed the package: %+v -> %+v", before, after)
+			}
+		})
+	}
+	for _, p := range []string{good, goodMfr} {
+		if s := w.ReadSerial(p); s.Status != chaincode.StatusInTransit {
+			t.Errorf("the return in refused totes was received: %+v", s)
+		}
+	}
+	// Alone, they are received: the totes were refused for the other item.
+	if r := f.receive(item(good, lot, verifytest.PharmacyGLN)); r.CaptureTxID == "" || r.Items[0].Decision.Decision != Saleable {
+		t.Errorf("the pharmacy's return alone: %+v", r)
+	}
+	status, body := f.post("/returns/receive", verifytest.Manufacturer, item(goodMfr, lot, verifytest.WholesalerGLN))
+	if status != http.StatusOK {
+		t.Errorf("the wholesaler's return to the manufacturer alone: %d %s", status, body)
+	}
+}
