@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"rxledger/epcis/gs1"
 )
 
 // maxPackageDepth bounds the packing hierarchy ExtractT3 follows (item, case,
@@ -21,8 +23,8 @@ const maxPackageDepth = 16
 // EPCClass and Location master data give product and party details; the
 // gs1ushc:dscsaTransactionStatement extension gives the statement.
 //
-// All shipping events of the document must name the same seller and buyer; the
-// first one gives the dates. It returns ErrNoShipment when there is no
+// All shipping events of the document must name the same seller and buyer
+// (in any form: PartyKey); the first one gives the dates and the parties' IDs. It returns ErrNoShipment when there is no
 // shipping event.
 func ExtractT3(d *Document) (*T3, error) {
 	var ships []*Event
@@ -43,7 +45,7 @@ func ExtractT3(d *Document) (*T3, error) {
 	for _, s := range ships[1:] {
 		sl, _ := sourceDestOf(s.SourceList, "owning_party")
 		by, _ := sourceDestOf(s.DestinationList, "owning_party")
-		if sl != seller || by != buyer {
+		if PartyKey(sl) != PartyKey(seller) || PartyKey(by) != PartyKey(buyer) {
 			return nil, fmt.Errorf("extract t3: shipping events name different trading partners (%s -> %s and %s -> %s)", seller, buyer, sl, by)
 		}
 	}
@@ -96,6 +98,27 @@ func ExtractT3(d *Document) (*T3, error) {
 	}
 
 	return &T3{Information: info, Statement: transactionStatement(d, ships)}, nil
+}
+
+// PartyKey is how a trading partner or location is known whatever form it
+// is written in: the GLN that an SGLN or PGLN URN, a GS1 Digital Link with
+// AI 414 or 417 (on any host, with numeric AIs or short names) or a bare
+// GLN names, a location's extension aside; anything else as written.
+func PartyKey(id string) string {
+	if g, err := gs1.ParseGLN(id); err == nil {
+		return string(g)
+	}
+	dl, err := gs1.EPCToDigitalLink(id)
+	if err != nil {
+		return id
+	}
+	for _, ai := range []string{"/414/", "/417/"} {
+		if rest, ok := strings.CutPrefix(dl, gs1.CanonicalDLHost+ai); ok {
+			gln, _, _ := strings.Cut(rest, "/")
+			return gln
+		}
+	}
+	return id
 }
 
 func setOnce(dst *string, v string) {

@@ -239,3 +239,52 @@ func TestT3JSONNames(t *testing.T) {
 		t.Errorf("transaction information %s has a Go field name or a null", out)
 	}
 }
+
+// TestPartyKey: a party or location written as an SGLN or PGLN URN, a
+// Digital Link on any host (numeric AI or short name) or a bare GLN is
+// known by its GLN; anything else as written.
+func TestPartyKey(t *testing.T) {
+	tests := []struct{ name, id, want string }{
+		{"sgln", "urn:epc:id:sgln:0388888.00000.0", "0388888000009"},
+		{"sgln with extension", "urn:epc:id:sgln:0388888.00000.7", "0388888000009"},
+		{"pgln", "urn:epc:id:pgln:0388888.00000", "0388888000009"},
+		{"party digital link", "https://id.gs1.org/417/0388888000009", "0388888000009"},
+		{"location digital link elsewhere", "https://example.com/414/0388888000009/254/7", "0388888000009"},
+		{"short name", "https://example.com/gln/0388888000009", "0388888000009"},
+		{"bare gln", "0388888000009", "0388888000009"},
+		{"bad check digit", "https://id.gs1.org/417/0388888000001", "https://id.gs1.org/417/0388888000001"},
+		{"no gln", "urn:example:party:7", "urn:example:party:7"},
+		{"an item", "urn:epc:id:sgtin:0312345.067890.S1", "urn:epc:id:sgtin:0312345.067890.S1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := PartyKey(tt.id); got != tt.want {
+				t.Fatalf("PartyKey(%q) = %q, want %q", tt.id, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestExtractT3PartyForms: shipping events naming one seller and buyer in
+// different forms are one transaction; naming another buyer is refused.
+func TestExtractT3PartyForms(t *testing.T) {
+	ship := func(seller, buyer string) Event {
+		return Event{Type: ObjectEventType, Action: ActionObserve, BizStep: "shipping", EventTime: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC),
+			EventTimeZoneOffset: "+00:00", EPCList: []string{"urn:epc:id:sscc:0312345.1000000001"},
+			SourceList:      []SourceDest{{Type: "owning_party", Value: seller}},
+			DestinationList: []SourceDest{{Type: "owning_party", Value: buyer}}}
+	}
+	same := []Event{ship("urn:epc:id:pgln:0312345.00000", "urn:epc:id:sgln:0388888.00000.0"),
+		ship("https://id.gs1.org/417/0312345000004", "https://example.com/gln/0388888000009")}
+	t3, err := ExtractT3(&Document{SchemaVersion: "2.0", Events: same})
+	if err != nil {
+		t.Fatalf("one buyer in two forms: %v", err)
+	}
+	if t3.Information.Buyer.ID != "urn:epc:id:sgln:0388888.00000.0" {
+		t.Fatalf("buyer %q, want the first event's", t3.Information.Buyer.ID)
+	}
+	other := []Event{same[0], ship("urn:epc:id:pgln:0312345.00000", "urn:epc:id:pgln:0377777.00000")}
+	if _, err := ExtractT3(&Document{SchemaVersion: "2.0", Events: other}); err == nil || !strings.Contains(err.Error(), "different trading partners") {
+		t.Fatalf("two buyers: %v, want different trading partners", err)
+	}
+}

@@ -126,10 +126,14 @@ func noStatementWarning(buyer string) string {
 
 func isShipping(e *epcis.Event) bool { return epcis.ShortCBV(epcis.BizStep, e.BizStep) == "shipping" }
 
-// shipmentsByBuyer groups the shipping events by destination owning party.
+// shipmentsByBuyer groups the shipping events by destination owning party,
+// known by its GLN (epcis.PartyKey): one buyer named as an SGLN in one
+// event and as a Digital Link in another is one sale. order lists each
+// buyer as its first event writes it.
 func shipmentsByBuyer(doc *epcis.Document) (map[string]map[int]bool, []string) {
 	groups := map[string]map[int]bool{}
 	var order []string
+	keyOf := map[string]string{} // a buyer's PartyKey: the buyer as first written
 	for i := range doc.Events {
 		e := &doc.Events[i]
 		if !isShipping(e) {
@@ -142,11 +146,13 @@ func shipmentsByBuyer(doc *epcis.Document) (map[string]map[int]bool, []string) {
 				break
 			}
 		}
-		if groups[buyer] == nil {
+		key := epcis.PartyKey(buyer)
+		if _, ok := keyOf[key]; !ok {
+			keyOf[key] = buyer
 			groups[buyer] = map[int]bool{}
 			order = append(order, buyer)
 		}
-		groups[buyer][i] = true
+		groups[keyOf[key]][i] = true
 	}
 	return groups, order
 }

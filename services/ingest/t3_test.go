@@ -63,6 +63,43 @@ func TestTransactionInformationPerBuyer(t *testing.T) {
 	}
 }
 
+// TestOneSaleOneT3WhateverThePartyForm captures one document whose shipping
+// events name the same seller and buyer in different forms (an SGLN URN, a
+// PGLN URN, GS1 Digital Links on another host and with the short name): it
+// is one sale, so one T3 with every package shipped.
+func TestOneSaleOneT3WhateverThePartyForm(t *testing.T) {
+	e := newEnv(t, true, nil)
+	a, b, c := []string{sgtin("PF1"), sgtin("PF2")}, []string{sgtin("PF3")}, []string{sgtin("PF4")}
+	asPGLN := ship(4, "urn:epc:id:pgln:0312345.00000", "urn:epc:id:pgln:0388888.00000", b...)
+	asDL := ship(5, "https://id.gs1.org/417/0312345000004", "https://example.com/gln/0388888000009", c...)
+	doc := document(commission(0, "PF", a...), commission(1, "PF", b...), commission(2, "PF", c...),
+		ship(3, mfrSGLN, whsSGLN, a...), asPGLN, asDL)
+	j := e.mustCapture(mfr, ctJSON, encode(t, doc, "json"))
+	if len(j.T3) != 1 || len(j.Warnings) != 0 {
+		t.Fatalf("job %+v: want one T3 for the one sale, no warnings", j)
+	}
+	raw, err := e.l.Evaluate(t.Context(), whs, chaincode.FnReadT3, j.T3[0])
+	if err != nil {
+		t.Fatalf("the buyer reads its T3: %v", err)
+	}
+	var t3 chaincode.T3
+	if err := json.Unmarshal(raw, &t3); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, s := range slices.Concat(a, b, c) {
+		id, err := chaincode.ParseItemID(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, id.DigitalLink())
+	}
+	if t3.Seller != mfr || t3.Buyer != whs || len(t3.Products) != 1 || t3.Products[0].Quantity != len(want) ||
+		!slices.Equal(t3.Products[0].Serials, want) {
+		t.Fatalf("T3 %+v, want the sale of %v", t3, want)
+	}
+}
+
 // TestShipmentWithoutT3IsReported: a shipping event from which no
 // transaction information can be derived (here it names no source
 // owning_party) is still captured, as the chaincode accepts it, and the job
