@@ -12,7 +12,7 @@
 //	GET  /items/{epc}/history          History: the custody chain with txId, block and time
 //	PUT  /items/{epc}/investigation    SetInvestigation {state}: trading partner keys, regulator keys of configured regulators
 //	GET  /t3/{id}                      ReadT3: the chaincode answers seller, buyer and regulators
-//	GET  /tx/{txId}                    ReadTx: the events and T3 a transaction anchored (links a history entry to its T3)
+//	GET  /tx/{txId}                    ReadTx: the events and T3 a transaction anchored that the caller may read (links a history entry to its T3)
 //
 // A GTIN is a GTIN-8, -12, -13 or -14 with its check digit (read as 14
 // digits); a lot is a GS1 lot number. An EPC is an SGTIN or SSCC as an EPC
@@ -38,6 +38,11 @@
 //     an SSCC the caller neither holds nor is sent as of an unknown one.
 //   - ReadLot and ReadT3: the chaincode's rules, unchanged (it answers by
 //     organisation).
+//   - ReadTx: the chaincode answers every member what a transaction
+//     anchored, but how many sales it made, and to how many buyers, is
+//     trade. A regulator reads it whole; anyone else the events it is party
+//     to and the T3 records it is seller or buyer of, and a transaction
+//     with none is answered as an unknown one (unknown-tx, 404).
 //   - Items and history: the chaincode answers ReadSerial, ReadContainer and
 //     History to every member, but custody says who sold to whom, which is
 //     the parties' business (the returns service names no other holder
