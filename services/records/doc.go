@@ -64,8 +64,9 @@
 //   - Regulator: a regulator key of a configured regulator organisation. A
 //     regulator key of any other organisation reads as that organisation.
 //     A key of a regulator organisation with another role is refused on
-//     every route: the chaincode knows organisations, not keys, and would
-//     give it a regulator's reads and moves.
+//     every route, by the key store (auth.CheckOrgRole): the chaincode
+//     knows organisations, not keys, and would give it a regulator's reads
+//     and moves.
 //
 // Refusals are RFC 9457 problems. The ledger gives a chaincode refusal its
 // code and rule (invalid 400, forbidden 403, not-found 404), and the

@@ -123,6 +123,9 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
+	// As serve does: the store knows the regulators (keyRegWholesaler,
+	// issued before, is refused at every request).
+	store.SetRegulators([]string{reg})
 	engine := httpx.NewEngine(httpx.EngineConfig{})
 	records.New(e.spy, []string{reg}, nil).Mount(engine, auth.Middleware(store))
 	srv := httptest.NewServer(engine)

@@ -189,6 +189,9 @@ func newPlatform(ctx context.Context, cfg config.Config, logOut io.Writer) (*pla
 	if err != nil {
 		return nil, err
 	}
+	// A regulator's organisation acts only as regulator: its keys of
+	// another role are refused (auth.CheckOrgRole).
+	keys.SetRegulators(p.regulators())
 	p.keys = keys
 	p.authenticate = auth.Middleware(keys)
 

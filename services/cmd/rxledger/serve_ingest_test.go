@@ -33,6 +33,12 @@ func TestServeIngest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A key of the regulator's organisation with a trading partner's role,
+	// issued before serve knew who the regulators are: serve refuses it.
+	regMfrKey, _, err := keys.Issue(auth.Grant{Org: "RegulatorMSP", Role: auth.Manufacturer})
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := startServe(t, "--data", data, "--roles", "ingest")
 	if out := strings.Join(s.out, "\n"); !strings.Contains(out, "services: ingest") {
 		t.Fatalf("start message:\n%s", out)
@@ -56,6 +62,9 @@ func TestServeIngest(t *testing.T) {
 	}
 	if resp := post(regKey); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("regulator capture: %d", resp.StatusCode)
+	}
+	if resp := post(regMfrKey); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("capture with a manufacturer key of the regulator: %d", resp.StatusCode)
 	}
 	resp := post(mfrKey)
 	if resp.StatusCode != http.StatusAccepted || resp.Header.Get(ingest.HeaderCaptureLimit) == "" {

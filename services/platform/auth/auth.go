@@ -19,6 +19,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"rxledger/services/platform/problem"
 )
 
 // Role is what a key's holder is in the supply chain; it decides which
@@ -67,6 +69,22 @@ func (p Principal) Is(roles ...Role) bool { return slices.Contains(roles, p.Role
 // trading partner does not open what only regulators see.
 func (p Principal) RegulatorOf(regulators []string) bool {
 	return p.Role == Regulator && (regulators == nil || slices.Contains(regulators, p.Org))
+}
+
+// CheckOrgRole refuses a key of a regulator organisation (one of
+// regulators) with another role than regulator. A regulator's organisation
+// acts only as regulator: the ledger knows organisations, not keys, so its
+// key of a trading partner's role would still read and move for the
+// regulator (every event and T3, its investigation moves) while the
+// services took it for a trading partner (a capture, a return). The key
+// store applies it when it issues a key and when it authenticates one
+// (Store.SetRegulators).
+func CheckOrgRole(org string, role Role, regulators []string) error {
+	if role != Regulator && slices.Contains(regulators, org) {
+		return problem.New(problem.Forbidden,
+			"%s is a regulator: it acts only as regulator, with keys of the regulator role, not the %s role", org, role)
+	}
+	return nil
 }
 
 type principalKey struct{}

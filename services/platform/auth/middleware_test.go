@@ -136,3 +136,57 @@ func flip(c byte) string {
 	}
 	return "a"
 }
+
+// TestRegulatorOrganisationActsOnlyAsRegulator: once the store knows the
+// regulator organisations, a key of one of them with another role is
+// refused at issue and, issued before, at every request (403, through the
+// middleware); its regulator keys and other organisations' keys work.
+func TestRegulatorOrganisationActsOnlyAsRegulator(t *testing.T) {
+	s, _ := openStore(t)
+	early, _ := issue(t, s, auth.Grant{Org: "RegulatorMSP", Role: auth.Wholesaler})
+	regKey, _ := issue(t, s, auth.Grant{Org: "RegulatorMSP", Role: auth.Regulator})
+	whsKey, _ := issue(t, s, auth.Grant{Org: "WholesalerMSP", Role: auth.Wholesaler})
+	s.SetRegulators([]string{"StateBoardMSP", "RegulatorMSP"})
+
+	for _, role := range []auth.Role{auth.Manufacturer, auth.Repackager, auth.Wholesaler, auth.ThirdParty, auth.Dispenser} {
+		t.Run("issue "+string(role), func(t *testing.T) {
+			n := len(s.List())
+			_, _, err := s.Issue(auth.Grant{Org: "StateBoardMSP", Role: role})
+			if !problem.Is(err, problem.Forbidden) || !strings.Contains(err.Error(), "StateBoardMSP is a regulator") {
+				t.Fatalf("Issue: %v, want forbidden", err)
+			}
+			if len(s.List()) != n {
+				t.Fatal("the refused key was stored")
+			}
+		})
+	}
+	srv := newAPI(t, s)
+	tests := []struct {
+		name   string
+		key    string
+		status int
+	}{
+		{"a wholesaler key of the regulator, issued before", early, http.StatusForbidden},
+		{"a regulator key of the regulator", regKey, http.StatusOK},
+		{"a wholesaler key of a wholesaler", whsKey, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
+			req.Header.Set("Authorization", "Bearer "+tt.key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if tt.status == http.StatusForbidden && (resp.Header.Get("Content-Type") != problem.MediaType ||
+				!strings.Contains(string(body), "RegulatorMSP is a regulator: it acts only as regulator")) {
+				t.Fatalf("refusal %s", body)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -91,6 +92,10 @@ type Store struct {
 	mu      sync.RWMutex
 	keys    map[string]*record
 	version fileVersion // of the file the keys were read from
+
+	// regulators are the regulator organisations, whose keys must have
+	// the regulator role (CheckOrgRole); nil until SetRegulators.
+	regulators atomic.Pointer[[]string]
 
 	nextCheck atomic.Int64 // unix nanoseconds of the next look at the file
 	// missMu orders the looks for key IDs not held (refreshOnMiss);
@@ -200,6 +205,22 @@ func (s *Store) refresh() {
 // and its installing what it read.
 var refreshHook func()
 
+// SetRegulators names the regulator organisations: from then on, a key of
+// one of them with another role than regulator is neither issued nor
+// authenticated (CheckOrgRole; 403), whenever it was issued.
+func (s *Store) SetRegulators(orgs []string) {
+	regs := slices.Clone(orgs)
+	s.regulators.Store(&regs)
+}
+
+// regulatorOrgs are the organisations SetRegulators named (nil: none).
+func (s *Store) regulatorOrgs() []string {
+	if p := s.regulators.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // Issue creates, stores and returns a new key for g. The returned key string
 // is the only copy of the secret: it cannot be recovered later.
 func (s *Store) Issue(g Grant) (key string, p Principal, err error) {
@@ -211,6 +232,9 @@ func (s *Store) Issue(g Grant) (key string, p Principal, err error) {
 	}
 	if g.GLN != "" && !glnPattern.MatchString(g.GLN) {
 		return "", Principal{}, problem.New(problem.Invalid, "GLN %q is not 13 digits", g.GLN)
+	}
+	if err := CheckOrgRole(g.Org, g.Role, s.regulatorOrgs()); err != nil {
+		return "", Principal{}, err
 	}
 	id, secret, key := NewKey()
 	r := record{ID: id, Hash: HashSecret(secret), Org: g.Org, Role: g.Role, GLN: g.GLN, Label: g.Label,
@@ -336,6 +360,9 @@ func (s *Store) authenticate(key string) (*record, error) {
 	}
 	if !ok || !sumMatches(secret, &r.sum) {
 		return nil, problem.New(problem.Unauthorized, "the API key is not valid")
+	}
+	if err := CheckOrgRole(r.Org, r.Role, s.regulatorOrgs()); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
