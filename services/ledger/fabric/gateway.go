@@ -36,18 +36,15 @@ type Gateway struct {
 // sub-directory of g.Identities, in name order, each through g.Peer, and
 // g's regulators.
 func (g Gateway) Config() (Config, error) {
-	entries, err := os.ReadDir(g.Identities)
+	orgs, err := IdentityOrgs(g.Identities)
 	if err != nil {
-		return Config{}, fmt.Errorf("identities: %w", err)
+		return Config{}, err
 	}
 	cfg := Config{Channel: g.Channel, Chaincode: g.Chaincode, Regulators: slices.Clone(g.Regulators)}
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		dir := filepath.Join(g.Identities, e.Name())
+	for _, msp := range orgs {
+		dir := filepath.Join(g.Identities, msp)
 		cfg.Orgs = append(cfg.Orgs, Org{
-			MSPID:          e.Name(),
+			MSPID:          msp,
 			CertFile:       filepath.Join(dir, IdentityCertFile),
 			KeyFile:        filepath.Join(dir, IdentityKeyFile),
 			PeerEndpoint:   g.Peer,
@@ -55,19 +52,28 @@ func (g Gateway) Config() (Config, error) {
 			PeerServerName: g.ServerName,
 		})
 	}
-	slices.SortFunc(cfg.Orgs, func(a, b Org) int {
-		switch {
-		case a.MSPID < b.MSPID:
-			return -1
-		case a.MSPID > b.MSPID:
-			return 1
-		}
-		return 0
-	})
-	if len(cfg.Orgs) == 0 {
-		return Config{}, fmt.Errorf("identities directory %s has no <MSP ID>/ folder", g.Identities)
-	}
 	return cfg, cfg.validate()
+}
+
+// IdentityOrgs lists the organisations whose identities dir holds, the
+// only ones a node with it acts for: the MSP ID of each sub-directory, in
+// name order. It reads no identity and needs no network.
+func IdentityOrgs(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("identities: %w", err)
+	}
+	var orgs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			orgs = append(orgs, e.Name())
+		}
+	}
+	slices.Sort(orgs)
+	if len(orgs) == 0 {
+		return nil, fmt.Errorf("identities directory %s has no <MSP ID>/ folder", dir)
+	}
+	return orgs, nil
 }
 
 // NewFromGateway opens the Ledger that g describes (see New).

@@ -242,12 +242,12 @@ func (c Config) RedactedRedisURL() string {
 
 func redactURL(u *url.URL) string { return u.Redacted() }
 
-// parseRegulators reads --regulators as the chaincode server reads
+// ParseRegulators reads --regulators as the chaincode server reads
 // RXLEDGER_REGULATOR_MSPS, so that one value serves both: MSP IDs separated
 // by commas, spaces around them ignored, as are empty entries. It refuses a
 // value that names none, an MSP ID with a space inside (a missing comma?)
 // and one listed twice.
-func parseRegulators(s string) ([]string, error) {
+func ParseRegulators(s string) ([]string, error) {
 	var out []string
 	for _, r := range strings.Split(s, ",") {
 		r = strings.TrimSpace(r)

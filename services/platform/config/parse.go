@@ -103,7 +103,7 @@ flags:
 		return Config{}, fmt.Errorf("--roles: %w", err)
 	}
 	if strings.TrimSpace(regulators) != "" {
-		if c.Regulators, err = parseRegulators(regulators); err != nil {
+		if c.Regulators, err = ParseRegulators(regulators); err != nil {
 			return Config{}, fmt.Errorf("--regulators: %w", err)
 		}
 	} else if c.Ledger == LedgerFabric {
