@@ -15,18 +15,60 @@ import (
 const maxPackageDepth = 16
 
 // ExtractT3 reads the DSCSA transaction information and statement from an
-// EPCIS document written per the GS1 US guideline: the shipping event(s)
-// (bizStep shipping) give the date, the trading partners (source and
-// destination owning_party; locations as ship-from and ship-to), the shipped
-// containers and the business transactions; AggregationEvents give what is
-// packed in what; commissioning events' ILMD give lot and expiry; the header's
-// EPCClass and Location master data give product and party details; the
+// EPCIS document written per the GS1 US guideline: what ExtractTransaction
+// reads, and the shipped goods: the containers the shipping events name,
+// what the document's AggregationEvents packed in them, lot and expiry
+// from the commissioning events' ILMD, and product lines named from the
+// header's EPCClass master data.
+func ExtractT3(d *Document) (*T3, error) {
+	t3, ships, err := extractTransaction(d)
+	if err != nil {
+		return nil, err
+	}
+	info := &t3.Information
+	md := newMasterDataIndex(d.MasterData)
+	h := newHierarchy(d.Events)
+	for _, id := range shippedContainers(ships) {
+		p, err := h.pkg(id, 0)
+		if err != nil {
+			return nil, fmt.Errorf("extract t3: %w", err)
+		}
+		info.Packages = append(info.Packages, p)
+	}
+	info.Products = productLines(info.Packages, md)
+	if info.Products == nil {
+		info.Products = []ProductLine{} // "products": [], not null
+	}
+	if info.Packages == nil {
+		info.Packages = []Package{}
+	}
+	return t3, nil
+}
+
+// ExtractTransaction reads the transaction of a GS1 US guideline document
+// but its goods (Products and Packages empty), for a caller that tells
+// what was shipped its own way (the ingest service, from the packing the
+// ledger holds): the shipping event(s) (bizStep shipping) give the date,
+// the trading partners (source and destination owning_party, with name
+// and address from the header's Location master data; locations as
+// ship-from and ship-to) and the business transactions; the
 // gs1ushc:dscsaTransactionStatement extension gives the statement.
 //
 // All shipping events of the document must name the same seller and buyer
-// (in any form: PartyKey); the first one gives the dates and the parties' IDs. It returns ErrNoShipment when there is no
-// shipping event.
-func ExtractT3(d *Document) (*T3, error) {
+// (in any form: PartyKey); the first one gives the dates and the parties'
+// IDs. It returns ErrNoShipment when there is no shipping event.
+func ExtractTransaction(d *Document) (*T3, error) {
+	t3, _, err := extractTransaction(d)
+	if err != nil {
+		return nil, err
+	}
+	t3.Information.Products, t3.Information.Packages = []ProductLine{}, []Package{}
+	return t3, nil
+}
+
+// extractTransaction is ExtractTransaction, also returning the shipping
+// events.
+func extractTransaction(d *Document) (*T3, []*Event, error) {
 	var ships []*Event
 	for i := range d.Events {
 		if d.Events[i].BizStep == "shipping" {
@@ -34,19 +76,19 @@ func ExtractT3(d *Document) (*T3, error) {
 		}
 	}
 	if len(ships) == 0 {
-		return nil, ErrNoShipment
+		return nil, nil, ErrNoShipment
 	}
 	first := ships[0]
 	seller, sellerOK := sourceDestOf(first.SourceList, "owning_party")
 	buyer, buyerOK := sourceDestOf(first.DestinationList, "owning_party")
 	if !sellerOK || !buyerOK {
-		return nil, errors.New("extract t3: shipping event has no source and destination owning_party")
+		return nil, nil, errors.New("extract t3: shipping event has no source and destination owning_party")
 	}
 	for _, s := range ships[1:] {
 		sl, _ := sourceDestOf(s.SourceList, "owning_party")
 		by, _ := sourceDestOf(s.DestinationList, "owning_party")
 		if PartyKey(sl) != PartyKey(seller) || PartyKey(by) != PartyKey(buyer) {
-			return nil, fmt.Errorf("extract t3: shipping events name different trading partners (%s -> %s and %s -> %s)", seller, buyer, sl, by)
+			return nil, nil, fmt.Errorf("extract t3: shipping events name different trading partners (%s -> %s and %s -> %s)", seller, buyer, sl, by)
 		}
 	}
 
@@ -80,24 +122,7 @@ func ExtractT3(d *Document) (*T3, error) {
 			setOnce(&info.DespatchAdvice, bt.Value)
 		}
 	}
-
-	h := newHierarchy(d.Events)
-	for _, id := range shippedContainers(ships) {
-		p, err := h.pkg(id, 0)
-		if err != nil {
-			return nil, fmt.Errorf("extract t3: %w", err)
-		}
-		info.Packages = append(info.Packages, p)
-	}
-	info.Products = productLines(info.Packages, md)
-	if info.Products == nil {
-		info.Products = []ProductLine{} // "products": [], not null
-	}
-	if info.Packages == nil {
-		info.Packages = []Package{}
-	}
-
-	return &T3{Information: info, Statement: transactionStatement(d, ships)}, nil
+	return &T3{Information: info, Statement: transactionStatement(d, ships)}, ships, nil
 }
 
 // PartyKey is how a trading partner or location is known whatever form it

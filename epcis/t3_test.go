@@ -288,3 +288,28 @@ func TestExtractT3PartyForms(t *testing.T) {
 		t.Fatalf("two buyers: %v, want different trading partners", err)
 	}
 }
+
+// TestExtractTransaction reads what ExtractT3 reads but the goods.
+func TestExtractTransaction(t *testing.T) {
+	d := mustDecodeXMLFile(t, "epcis12-xml/openepcis/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml")
+	full, err := ExtractT3(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ExtractTransaction(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Information.Products) != 0 || len(got.Information.Packages) != 0 || len(full.Information.Products) == 0 {
+		t.Fatalf("goods %+v, %+v (ExtractT3: %d products)", got.Information.Products, got.Information.Packages, len(full.Information.Products))
+	}
+	full.Information.Products, full.Information.Packages = []ProductLine{}, []Package{}
+	a, _ := json.Marshal(full)
+	b, _ := json.Marshal(got)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("ExtractTransaction\n%s\nExtractT3 but the goods\n%s", b, a)
+	}
+	if _, err := ExtractTransaction(&Document{SchemaVersion: "2.0"}); !errors.Is(err, ErrNoShipment) {
+		t.Fatalf("no shipment: %v", err)
+	}
+}

@@ -29,9 +29,9 @@ type t3Sources struct {
 
 // deriveT3 builds the chaincode's T3 records for the shipping events of a
 // document, one per buyer: the dates, parties, PO and invoice numbers and the
-// statement come from the epcis package's GS1 US extraction (business
-// transactions, source and destination owning parties, Location and EPCClass
-// master data, ILMD); the product lines are the shipped saleable units by
+// statement come from the epcis package's GS1 US extraction
+// (epcis.ExtractTransaction: business transactions, source and destination
+// owning parties, Location master data); the product lines are the shipped saleable units by
 // GTIN and lot (shippedUnits, one pass over the document for every buyer),
 // named from the master data where the document has it. A shipment whose
 // buyer GLN belongs to no registered partner, or whose units cannot be
@@ -69,7 +69,7 @@ func deriveT3(ctx context.Context, doc *epcis.Document, seller string, src t3Sou
 				units = append(units, shipped[i]...)
 			}
 		}
-		ti, err := epcis.ExtractT3(&sub)
+		ti, err := epcis.ExtractTransaction(&sub)
 		if err != nil {
 			if !errors.Is(err, epcis.ErrNoShipment) {
 				// The document's own fault: its text is the caller's.
