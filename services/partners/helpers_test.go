@@ -2,18 +2,16 @@ package partners_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 
 	"rxledger/chaincode"
-	"rxledger/services/ledger"
 	"rxledger/services/ledger/embedded"
 	"rxledger/services/ledger/embedded/embeddedtest"
+	"rxledger/services/ledger/ledgertest"
 	"rxledger/services/partners"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/httpx"
@@ -61,21 +59,9 @@ const (
 type env struct {
 	t    *testing.T
 	l    *embedded.Ledger
-	spy  *countingLedger
+	spy  *ledgertest.CountingClient
 	url  string
 	keys map[string]string
-}
-
-// countingLedger counts the submissions that reach the ledger, so that a
-// test tells a refusal made before submitting from one the chaincode made.
-type countingLedger struct {
-	partners.Ledger
-	submits atomic.Int64
-}
-
-func (c *countingLedger) Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error) {
-	c.submits.Add(1)
-	return c.Ledger.Submit(ctx, org, tx)
 }
 
 func newEnv(t *testing.T) *env {
@@ -85,7 +71,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, l: l, spy: &countingLedger{Ledger: l}, keys: map[string]string{}}
+	e := &env{t: t, l: l, spy: &ledgertest.CountingClient{Client: l}, keys: map[string]string{}}
 	for name, g := range map[string]auth.Grant{
 		keyMfr:           {Org: mfr, Role: auth.Manufacturer},
 		keyWhs:           {Org: whs, Role: auth.Wholesaler},
@@ -167,9 +153,9 @@ func (e *env) record(msp string) string {
 // chaincode made).
 func (e *env) refused(t *testing.T, msp string, submits int64, send func() response) response {
 	t.Helper()
-	h, rec, n := e.height(), e.record(msp), e.spy.submits.Load()
+	h, rec, n := e.height(), e.record(msp), e.spy.Submits()
 	r := send()
-	if got := e.spy.submits.Load() - n; got != submits {
+	if got := e.spy.Submits() - n; got != submits {
 		t.Errorf("%d submissions, want %d", got, submits)
 	}
 	if got := e.height(); got != h {

@@ -1,7 +1,6 @@
 package records_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,7 @@ import (
 	"rxledger/services/ledger"
 	"rxledger/services/ledger/embedded"
 	"rxledger/services/ledger/embedded/embeddedtest"
+	"rxledger/services/ledger/ledgertest"
 	"rxledger/services/platform/auth"
 	"rxledger/services/platform/httpx"
 	"rxledger/services/platform/httpx/httpxtest"
@@ -77,34 +77,16 @@ const (
 type env struct {
 	t      *testing.T
 	l      *embedded.Ledger
-	spy    *countingLedger
+	spy    *ledgertest.CountingClient
 	url    string
 	keys   map[string]string
 	minute atomic.Int64
 }
 
-// countingLedger counts the submissions that reach the ledger, so that a
-// test tells a refusal made before submitting from one the chaincode made.
-// A test may set before to run something just before a submission reaches
-// the ledger: another request that wins a race.
-type countingLedger struct {
-	records.Ledger
-	submits atomic.Int64
-	before  func(tx ledger.Transaction)
-}
-
-func (c *countingLedger) Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error) {
-	c.submits.Add(1)
-	if c.before != nil {
-		c.before(tx)
-	}
-	return c.Ledger.Submit(ctx, org, tx)
-}
-
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	l := embeddedtest.OpenDemo(t)
-	e := &env{t: t, l: l, spy: &countingLedger{Ledger: l}, keys: map[string]string{}}
+	e := &env{t: t, l: l, spy: &ledgertest.CountingClient{Client: l}, keys: map[string]string{}}
 	e.registerPartners()
 	store, err := auth.OpenStore(filepath.Join(t.TempDir(), auth.KeysFile))
 	if err != nil {
@@ -324,7 +306,7 @@ type refusal struct {
 // what the request is about, reads the same after it.
 func (tt refusal) check(t *testing.T, e *env, state func() string) {
 	t.Helper()
-	h, before, n := e.height(), state(), e.spy.submits.Load()
+	h, before, n := e.height(), state(), e.spy.Submits()
 	r := e.do(tt.method, tt.key, tt.path, tt.body)
 	b := r.Problem(t, tt.status)
 	if b.Code != tt.code {
@@ -339,7 +321,7 @@ func (tt refusal) check(t *testing.T, e *env, state func() string) {
 	if !strings.Contains(b.Detail, tt.detail) {
 		t.Errorf("detail %q lacks %q", b.Detail, tt.detail)
 	}
-	if got := e.spy.submits.Load() - n; got != tt.submits {
+	if got := e.spy.Submits() - n; got != tt.submits {
 		t.Errorf("%d submissions, want %d", got, tt.submits)
 	}
 	if got := e.height(); got != h {

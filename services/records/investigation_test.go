@@ -110,7 +110,7 @@ func TestInvestigation(t *testing.T) {
 		}
 	})
 	t.Run("a move repeated is answered done, with no transaction", func(t *testing.T) {
-		h, before, n := e.height(), serial(s2)(), e.spy.submits.Load()
+		h, before, n := e.height(), serial(s2)(), e.spy.Submits()
 		var out records.Investigated
 		r := put(keyWhs, s2, suspect)
 		r.Decode(t, http.StatusOK, &out)
@@ -118,8 +118,8 @@ func TestInvestigation(t *testing.T) {
 			out.Investigation.Serials == nil || len(out.Investigation.Serials) != 0 || len(out.Investigation.Containers) != 0 {
 			t.Fatalf("answer %s", r.Body)
 		}
-		if e.height() != h || serial(s2)() != before || e.spy.submits.Load() != n+1 {
-			t.Fatalf("height %d (was %d), %d submissions: the repeat changed the ledger", e.height(), h, e.spy.submits.Load()-n)
+		if e.height() != h || serial(s2)() != before || e.spy.Submits() != n+1 {
+			t.Fatalf("height %d (was %d), %d submissions: the repeat changed the ledger", e.height(), h, e.spy.Submits()-n)
 		}
 		// Someone who may make no move at all learns nothing of the state.
 		tt := refusal{method: http.MethodPut, key: keyPha, path: itemPath(s2, "/investigation"), body: suspect,

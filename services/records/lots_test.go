@@ -126,12 +126,12 @@ func TestRecall(t *testing.T) {
 		// (already-recalled), writing nothing, and the service answers the
 		// lot as the first left it.
 		e.mustCapture(mfr, nil, e.commission("LW", sgtin("W1")))
-		e.spy.before = func(ledger.Transaction) {
-			e.spy.before = nil
+		e.spy.Before = func(ledger.Transaction) {
+			e.spy.Before = nil
 			e.submit(mfr, chaincode.FnRecallLot, gtin, "LW", "the other request")
 		}
-		t.Cleanup(func() { e.spy.before = nil })
-		n := e.spy.submits.Load()
+		t.Cleanup(func() { e.spy.Before = nil })
+		n := e.spy.Submits()
 		var out records.Recalled
 		r := e.do(post, keyMfr, "/lots/"+gtin+"/LW/recall", good)
 		r.Decode(t, http.StatusOK, &out)
@@ -139,8 +139,8 @@ func TestRecall(t *testing.T) {
 		if out.TxID != "" || !out.Lot.Recalled || out.Lot.RecallReason != "the other request" || out.Lot.RecallTime == nil {
 			t.Fatalf("answer %s", r.Body)
 		}
-		if e.spy.submits.Load() != n+1 {
-			t.Fatalf("%d submissions, want 1", e.spy.submits.Load()-n)
+		if e.spy.Submits() != n+1 {
+			t.Fatalf("%d submissions, want 1", e.spy.Submits()-n)
 		}
 		// And a recall of the recalled lot by anyone else is still refused
 		// as any recall by another than the owner.

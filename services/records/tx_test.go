@@ -71,7 +71,7 @@ func TestTxShowsOnlyWhatTheCallerMayRead(t *testing.T) {
 		{"another's commissioning", keyWhs, made.TxID},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			n := e.spy.submits.Load()
+			n := e.spy.Submits()
 			hidden := e.do(http.MethodGet, tt.key, "/tx/"+tt.txID, "").Problem(t, http.StatusNotFound)
 			hidden.Detail = strings.ReplaceAll(hidden.Detail, tt.txID, ghost)
 			hidden.Instance = strings.ReplaceAll(hidden.Instance, tt.txID, ghost)
@@ -79,7 +79,7 @@ func TestTxShowsOnlyWhatTheCallerMayRead(t *testing.T) {
 			if mustJSON(t, hidden) != mustJSON(t, unknown) {
 				t.Fatalf("a hidden transaction: %s\nan unknown one: %s", mustJSON(t, hidden), mustJSON(t, unknown))
 			}
-			if e.spy.submits.Load() != n {
+			if e.spy.Submits() != n {
 				t.Fatal("a read submitted a transaction")
 			}
 		})
