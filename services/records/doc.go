@@ -6,13 +6,8 @@
 // the caller's organisation (chaincode README, "Functions" and
 // "Investigation states").
 //
-//	GET  /lots/{gtin}/{lot}            ReadLot: any key; the chaincode shows a non-owner only its own holding
-//	POST /lots/{gtin}/{lot}/recall     RecallLot {reason}: manufacturer and repackager keys; the chaincode: the lot's owner
-//	GET  /items/{epc}                  ReadSerial, or ReadContainer for an SSCC or a case (with its contents)
-//	GET  /items/{epc}/history          History: the custody chain with txId, block and time
-//	PUT  /items/{epc}/investigation    SetInvestigation {state}: trading partner keys, regulator keys of configured regulators
-//	GET  /t3/{id}                      ReadT3: the chaincode answers seller, buyer and regulators
-//	GET  /tx/{txId}                    ReadTx: the events and T3 a transaction anchored that the caller may read (links a history entry to its T3)
+// The routes are Service.Mount's (its doc lists them; the README's table
+// says who may call each and what it answers).
 //
 // A GTIN is a GTIN-8, -12, -13 or -14 with its check digit (read as 14
 // digits); a lot is a GS1 lot number. An EPC is an SGTIN or SSCC as an EPC
