@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 
 	"rxledger/epcis"
@@ -211,7 +210,7 @@ func TestQueryFamiliesVisibility(t *testing.T) {
 // 400 problem naming it.
 func TestQueryFamilyErrors(t *testing.T) {
 	e := newEnv(t, true, nil)
-	tests := []struct{ name, params, param string }{
+	tests := []paramRefusal{
 		{"a quantity that is no number", "GE_quantity=five", "GE_quantity"},
 		{"a quantity that is not finite", "GE_quantity=NaN", "GE_quantity"},
 		{"two bounds", "GT_quantity=1&GT_quantity=2", "GT_quantity"},
@@ -236,18 +235,7 @@ func TestQueryFamilyErrors(t *testing.T) {
 		{"HASATTR_ without a field", "HASATTR_=x", "HASATTR_"},
 		{"HASATTR_ without attribute names", "HASATTR_bizLocation", "HASATTR_bizLocation"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resp, b := e.do("GET", reg, "/epcis/events?"+tt.params, "", nil, nil)
-			var p problem.Body
-			if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(b, &p) != nil {
-				t.Fatalf("%d %s", resp.StatusCode, b)
-			}
-			if !strings.Contains(p.Detail, tt.param) || !hasLocation(p.Errors, problem.Location{Field: tt.param}) {
-				t.Fatalf("problem does not name %s: %s", tt.param, b)
-			}
-		})
-	}
+	wantParamRefusals(t, e, tests)
 	t.Run("a GS1-Extensions entry that is no prefix=URI", func(t *testing.T) {
 		resp, b := e.do("GET", reg, "/epcis/events", "", nil, map[string]string{ingest.HeaderExtensions: "ex"})
 		var p problem.Body
