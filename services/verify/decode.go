@@ -19,53 +19,38 @@ func fastDecodeBatch(b []byte, out *BatchRequest) bool {
 	var seen uint8 // the members read: one given twice goes to the slow path, which refuses it
 	for {
 		key, ok := p.str()
-		if !ok || !p.byte(':') || !once(&seen, batchMembers, key) {
+		if !ok || !p.byte(':') {
 			return false
 		}
+		var bit uint8
 		switch key {
 		case "requests":
-			if !p.requests(out) {
+			if bit = 1 << 0; seen&bit != 0 || !p.requests(out) {
 				return false
 			}
 		case "reqGLN":
+			if bit = 1 << 1; seen&bit != 0 {
+				return false
+			}
 			if out.ReqGLN, ok = p.str(); !ok {
 				return false
 			}
 		case "context":
+			if bit = 1 << 2; seen&bit != 0 {
+				return false
+			}
 			if out.Context, ok = p.str(); !ok {
 				return false
 			}
 		default:
 			return false
 		}
+		seen |= bit
 		if p.byte(',') {
 			continue
 		}
 		return p.byte('}') && p.end()
 	}
-}
-
-// The members of a batch body and of one of its requests, for once.
-var (
-	batchMembers   = []string{"requests", "reqGLN", "context"}
-	requestMembers = []string{"gtin", "serial", "lot", "expiry", "reqGLN", "corrUUID", "context"}
-)
-
-// once marks key, one of members (at most 8), as read in seen, and reports
-// false if it had been read before. An unknown key passes: the caller gives
-// up on it anyway.
-func once(seen *uint8, members []string, key string) bool {
-	for i, m := range members {
-		if m == key {
-			bit := uint8(1) << i
-			if *seen&bit != 0 {
-				return false
-			}
-			*seen |= bit
-			return true
-		}
-	}
-	return true
 }
 
 // scanner walks a JSON document.
@@ -153,34 +138,39 @@ func (p *scanner) request(r *Request) bool {
 	if p.byte('}') {
 		return true
 	}
-	var seen uint8
+	var seen uint8 // the members read: one given twice goes to the slow path, which refuses it
 	for {
 		key, ok := p.str()
-		if !ok || !p.byte(':') || !once(&seen, requestMembers, key) {
+		if !ok || !p.byte(':') {
 			return false
 		}
 		var v string
 		if v, ok = p.str(); !ok {
 			return false
 		}
+		var bit uint8
 		switch key {
 		case "gtin":
-			r.GTIN = v
+			r.GTIN, bit = v, 1<<0
 		case "serial":
-			r.Serial = v
+			r.Serial, bit = v, 1<<1
 		case "lot":
-			r.Lot = v
+			r.Lot, bit = v, 1<<2
 		case "expiry":
-			r.Expiry = v
+			r.Expiry, bit = v, 1<<3
 		case "reqGLN":
-			r.ReqGLN = v
+			r.ReqGLN, bit = v, 1<<4
 		case "corrUUID":
-			r.CorrUUID = v
+			r.CorrUUID, bit = v, 1<<5
 		case "context":
-			r.Context = v
+			r.Context, bit = v, 1<<6
 		default:
 			return false
 		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
 		if p.byte(',') {
 			continue
 		}
