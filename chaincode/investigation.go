@@ -102,16 +102,28 @@ func (tx *txn) investigate(it *item, epc string, to Investigation, res *Investig
 		return refuse(CodeInvalid, "terminal", epc, fmt.Sprintf("%s is %s", epc, c.Status))
 	}
 	if c.Investigation == to {
-		// The move would change nothing: refused, so that no transaction
-		// is written, and told apart from an impossible move (a retried
-		// move learns that it is done).
-		return refuse(CodeInvalid, "investigation-unchanged", epc, fmt.Sprintf("%s is already %s", epc, to))
-	}
-	if !allowedMove(c.Investigation, to) {
-		return refuse(CodeInvalid, "investigation-transition", epc, fmt.Sprintf("no move from %q to %q", orNone(string(c.Investigation)), to))
-	}
-	if err := tx.mayInvestigate(it, to, epc); err != nil {
-		return err
+		// Who may make the move comes first: a caller that may not make
+		// it learns so, not that it is done (it cannot be its retry).
+		if err := tx.mayInvestigate(it, to, epc); err != nil {
+			return err
+		}
+		// A regulator's move to the state an investigation of someone
+		// else is in makes it the regulator's, as it does for what a
+		// container holds (walk): that is a change, and is written.
+		takeover := tx.isRegulator(tx.caller) && to.Blocking() && !tx.isRegulator(c.InvestigationBy)
+		if !takeover {
+			// The move would change nothing: refused, so that no
+			// transaction is written, and told apart from an impossible
+			// move (a retried move learns that it is done).
+			return refuse(CodeInvalid, "investigation-unchanged", epc, fmt.Sprintf("%s is already %s", epc, to))
+		}
+	} else {
+		if !allowedMove(c.Investigation, to) {
+			return refuse(CodeInvalid, "investigation-transition", epc, fmt.Sprintf("no move from %q to %q", orNone(string(c.Investigation)), to))
+		}
+		if err := tx.mayInvestigate(it, to, epc); err != nil {
+			return err
+		}
 	}
 	return tx.walk(it, func(x *item) error {
 		xc := x.custody()

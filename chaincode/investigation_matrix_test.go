@@ -125,11 +125,29 @@ func TestInvestigationMatrix(t *testing.T) {
 							}
 						}
 						tried["forbidden: no party"]++
-					case from == to:
+					case from == to && !r.may[to]:
+						// A party that may not make the move is told so, not
+						// that it is done.
+						wantRule(t, err, chaincode.CodeForbidden, "investigation-not-allowed", -1)
+						tried["forbidden: unchanged"]++
+					case from == to && !(r.org == reg && to != "cleared" && by != reg):
 						// A move that would change nothing is refused
 						// (no transaction), told apart from an impossible one.
 						wantRule(t, err, chaincode.CodeInvalid, "investigation-unchanged", -1)
 						tried["invalid: unchanged"]++
+					case from == to:
+						// A regulator's move to the state of another's
+						// investigation takes it over (falls through to the
+						// allowed move below).
+						if err != nil {
+							t.Fatalf("a regulator's takeover refused: %v", err)
+						}
+						after := serialOf(t, m, a)
+						if string(after.Investigation) != to || after.InvestigationBy != reg {
+							t.Fatalf("after the takeover: %q by %q", after.Investigation, after.InvestigationBy)
+						}
+						tried["allowed: takeover"]++
+						return
 					case !possible:
 						wantRule(t, err, chaincode.CodeInvalid, "investigation-transition", -1)
 						tried["invalid"]++
@@ -160,7 +178,7 @@ func TestInvestigationMatrix(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"invalid", "forbidden", "forbidden: no party", "forbidden: the regulator's", "allowed"} {
+	for _, k := range []string{"invalid", "invalid: unchanged", "forbidden", "forbidden: unchanged", "forbidden: no party", "forbidden: the regulator's", "allowed", "allowed: takeover"} {
 		if tried[k] == 0 {
 			t.Errorf("no move ended %s", k)
 		}

@@ -29,6 +29,14 @@ func TestNoEmptyTransactions(t *testing.T) {
 	if _, err := m.Submit(whs, chaincode.FnSetInvestigation, nil, b, "quarantined"); err != nil {
 		t.Fatal(err)
 	}
+	// A regulator's move to the state of the holder's suspicion is no
+	// repeat: it makes the investigation the regulator's.
+	if _, err := m.Submit(reg, chaincode.FnSetInvestigation, nil, a, "suspect"); err != nil {
+		t.Fatal(err)
+	}
+	if s := serialOf(t, m, a); s.InvestigationBy != reg {
+		t.Fatalf("a regulator's same-state move left the investigation to %q", s.InvestigationBy)
+	}
 	list := func(epcs ...string) string {
 		raw, err := json.Marshal(epcs)
 		if err != nil {
@@ -48,6 +56,7 @@ func TestNoEmptyTransactions(t *testing.T) {
 		{"recall of a recalled lot by another", whs, chaincode.FnRecallLot, []string{gtin, "LN", "contamination"}, chaincode.CodeForbidden, "not-gtin-owner", gtin},
 		{"recall of a recalled lot without a reason", mfr, chaincode.FnRecallLot, []string{gtin, "LN", ""}, chaincode.CodeInvalid, "recall-reason-invalid", gtin},
 		{"move to the state it is in", whs, chaincode.FnSetInvestigation, []string{a, "suspect"}, chaincode.CodeInvalid, "investigation-unchanged", a},
+		{"a move the caller may not make, to the state it is in", mfr, chaincode.FnSetInvestigation, []string{b, "quarantined"}, chaincode.CodeForbidden, "investigation-not-allowed", b},
 		{"move a quarantined one to quarantined", whs, chaincode.FnSetInvestigation, []string{b, "quarantined"}, chaincode.CodeInvalid, "investigation-unchanged", b},
 		{"regulator's move to the state it is in", reg, chaincode.FnSetInvestigation, []string{a, "suspect"}, chaincode.CodeInvalid, "investigation-unchanged", a},
 		{"same-state move by a non-party", pharm, chaincode.FnSetInvestigation, []string{a, "suspect"}, chaincode.CodeForbidden, "investigation-not-allowed", a},
