@@ -338,6 +338,18 @@ func TestT3Privacy(t *testing.T) {
 	if !slices.Equal(txr.Events, wantEvents) || !slices.Equal(txr.T3, []string{id}) {
 		t.Fatalf("tx record %+v", txr)
 	}
+	// A party reads what it is party to (the buyer, the shipment and its
+	// T3, not the seller's commissioning); the pharmacy, party to none of
+	// it, is told what it would be told of a transaction that never was.
+	for org, want := range map[string][]string{mfr: wantEvents, whs: {res.Events[1].HashID}} {
+		out, err = m.Evaluate(org, chaincode.FnReadTx, hist[0].TxID)
+		var seen chaincode.TxRecord
+		if err != nil || json.Unmarshal(out, &seen) != nil || !slices.Equal(seen.Events, want) || !slices.Equal(seen.T3, []string{id}) {
+			t.Fatalf("read tx as %s: %s %v, want events %v", org, out, err, want)
+		}
+	}
+	_, err = m.Evaluate(pharm, chaincode.FnReadTx, hist[0].TxID)
+	wantRule(t, err, chaincode.CodeNotFound, "unknown-tx", -1)
 	_, err = m.Evaluate(reg, chaincode.FnReadTx, "nope")
 	wantRule(t, err, chaincode.CodeNotFound, "unknown-tx", -1)
 	_, err = m.Evaluate(pharm, chaincode.FnReadT3, "t3-nope")

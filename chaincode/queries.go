@@ -340,23 +340,55 @@ type TxRecord struct {
 	T3     []string `json:"t3"`     // T3 IDs, sorted
 }
 
+// readTx lists what transaction args[0] anchored that the caller may
+// read: the events and T3 records it holds a private copy of (a party to
+// the event, the seller or buyer of the T3; a regulator holds them all).
+// A transaction with none of them is answered as unknown, so that a
+// transaction between others cannot be told from one that never was.
+// Filtering here, in one query, spares a service one ReadEvent or ReadT3
+// per identifier.
 func readTx(tx *txn, args []string) ([]byte, error) {
-	out := TxRecord{TxID: args[0], Events: []string{}, T3: []string{}}
+	var events, t3 []string
 	prefix := txPrefix(args[0])
 	err := tx.st.Range(prefix, prefix+keyEnd, func(key string, _ []byte) (bool, error) {
 		switch rest := key[len(prefix):]; {
 		case len(rest) > 2 && rest[:2] == "e~":
-			out.Events = append(out.Events, rest[2:])
+			events = append(events, rest[2:])
 		case len(rest) > 2 && rest[:2] == "t~":
-			out.T3 = append(out.T3, rest[2:])
+			t3 = append(t3, rest[2:])
 		}
 		return true, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scan transaction %s: %w", args[0], err)
 	}
+	// The private reads come after the scan, not inside it: a ledger may
+	// not serve other reads while a range is open.
+	out := TxRecord{TxID: args[0], Events: []string{}, T3: []string{}}
+	if out.Events, err = tx.heldPrivately(events, anchorKey); err != nil {
+		return nil, err
+	}
+	if out.T3, err = tx.heldPrivately(t3, t3Key); err != nil {
+		return nil, err
+	}
 	if len(out.Events) == 0 && len(out.T3) == 0 {
 		return nil, refuse(CodeNotFound, "unknown-tx", "", "transaction "+args[0]+" anchored no event")
 	}
 	return json.Marshal(&out)
+}
+
+// heldPrivately keeps of ids those whose record (key(id)) the caller holds
+// in its own collection.
+func (tx *txn) heldPrivately(ids []string, key func(string) string) ([]string, error) {
+	out := []string{}
+	for _, id := range ids {
+		body, err := tx.ownPrivate(key(id))
+		if err != nil {
+			return nil, err
+		}
+		if body != nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

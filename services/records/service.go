@@ -371,62 +371,19 @@ func (s *Service) handleT3(c *gin.Context) {
 // handleTx is GET /tx/{txId}: ReadTx, what a transaction anchored (the hash
 // IDs of its EPCIS events and the IDs of its T3 records), which links a
 // history entry to the transaction information of the sale it records.
-// The chaincode answers it to every member, but what a transaction holds
-// tells of trade (how many sales it made, to how many buyers), so a
-// regulator reads it whole and anyone else only what it may read itself
-// (readableTx); a transaction with nothing for it is answered as an
-// unknown one, as an SSCC it may not see is.
+// What a transaction holds tells of trade (how many sales it made, to how
+// many buyers), so the chaincode answers a regulator all of it and anyone
+// else only what it may read itself, and a transaction with nothing for it
+// as an unknown one, as records does for an SSCC the caller may not see.
 func (s *Service) handleTx(c *gin.Context) {
 	p, _ := auth.PrincipalOf(c)
+	// The chaincode answers only the events and T3 records the caller may
+	// read, and a transaction with none as unknown (ReadTx).
 	var tx chaincode.TxRecord
 	if !s.evaluate(c, p.Org, &tx, chaincode.FnReadTx, c.Param("txId")) {
 		return
 	}
-	if !s.regulator(p) {
-		var err error
-		if tx, err = s.readableTx(c.Request.Context(), p.Org, tx); err != nil {
-			httpx.Fail(c, err)
-			return
-		}
-		if len(tx.Events) == 0 && len(tx.T3) == 0 {
-			httpx.Fail(c, unknownTx(tx.TxID))
-			return
-		}
-	}
 	httpx.Respond(c, http.StatusOK, tx)
-}
-
-// readableTx keeps of tx the events org is party to and the T3 records it
-// is seller or buyer of: those the chaincode's ReadEvent and ReadT3 answer
-// it (from its own private copy; not-a-party otherwise).
-func (s *Service) readableTx(ctx context.Context, org string, tx chaincode.TxRecord) (chaincode.TxRecord, error) {
-	keep := func(fn string, ids []string) ([]string, error) {
-		out := []string{}
-		for _, id := range ids {
-			_, err := s.ledger.Evaluate(ctx, org, fn, id)
-			switch {
-			case err == nil:
-				out = append(out, id)
-			case !problem.Is(err, problem.Forbidden):
-				return nil, fmt.Errorf("transaction %s: %s %s: %w", tx.TxID, fn, id, err)
-			}
-		}
-		return out, nil
-	}
-	var err error
-	if tx.Events, err = keep(chaincode.FnReadEvent, tx.Events); err != nil {
-		return tx, err
-	}
-	tx.T3, err = keep(chaincode.FnReadT3, tx.T3)
-	return tx, err
-}
-
-// unknownTx is the answer for a transaction the caller may not see: the
-// chaincode's for one that anchored nothing.
-func unknownTx(txID string) *problem.Error {
-	e := problem.New(problem.NotFound, "transaction %s anchored no event", txID)
-	e.Rule = "unknown-tx"
-	return e
 }
 
 // evaluate runs a query as org and decodes its result into out; on a
