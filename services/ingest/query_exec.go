@@ -367,6 +367,11 @@ type seqIter interface {
 // candidates returns the seqs worth checking, from seq start on: those
 // under the query's most selective indexed field, else every event.
 func (s *Service) candidates(q *query, start uint64) (seqIter, error) {
+	if q.masterData {
+		// EQATTR_ and HASATTR_ ask for master data, which no event here
+		// has (matchesUnindexed): nothing to read.
+		return &listIter{}, nil
+	}
 	if len(q.eventIDs) > 0 {
 		var seqs []uint64
 		for _, id := range q.eventIDs {

@@ -2,6 +2,7 @@ package records_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"rxledger/chaincode"
@@ -114,6 +115,9 @@ func TestInvestigation(t *testing.T) {
 		var out records.Investigated
 		r := put(keyWhs, s2, suspect)
 		r.Decode(t, http.StatusOK, &out)
+		if strings.Contains(string(r.Body), `"txId"`) || strings.Contains(string(r.Body), `"block"`) {
+			t.Errorf("answer %s names a transaction, though none was written", r.Body)
+		}
 		if out.TxID != "" || out.Block != 0 || out.Investigation.State != chaincode.InvestigationSuspect ||
 			out.Investigation.Serials == nil || len(out.Investigation.Serials) != 0 || len(out.Investigation.Containers) != 0 {
 			t.Fatalf("answer %s", r.Body)

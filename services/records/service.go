@@ -90,8 +90,10 @@ type Recalled struct {
 // transaction that changed it.
 type Investigated struct {
 	Investigation chaincode.InvestigationResult `json:"investigation"`
-	TxID          string                        `json:"txId"`
-	Block         uint64                        `json:"block"`
+	// TxID and Block name the transaction of the move; a move to the state
+	// the item is in already writes none, and answers neither.
+	TxID  string `json:"txId,omitempty"`
+	Block uint64 `json:"block,omitempty"`
 }
 
 // Item is the answer to GET /items/{epc}: the record of a serialised

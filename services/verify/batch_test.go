@@ -80,6 +80,7 @@ func TestVerifyBatch(t *testing.T) {
 		{"bad expiry in the second", verifytest.Wholesaler, BatchRequest{Requests: []Request{ok, {GTIN: verifytest.GTIN, Serial: "X2", Expiry: "99"}}}, 400, problem.Invalid, "requests[1].expiry"},
 		{"bad GTIN", verifytest.Wholesaler, BatchRequest{Requests: []Request{{GTIN: "00312345678900", Serial: "X"}}}, 400, problem.Invalid, "requests[0].gtin"},
 		{"not JSON", verifytest.Wholesaler, "{", 400, problem.Invalid, ""},
+		{"a serial given twice in two cases", verifytest.Wholesaler, json.RawMessage(`{"requests":[{"gtin":"` + verifytest.GTIN + `","serial":"X1","Serial":"X2"}]}`), 400, problem.Invalid, "requests[0].Serial"},
 		{"requests given twice", verifytest.Wholesaler, json.RawMessage(`{"requests":[{"gtin":"` + verifytest.GTIN + `","serial":"X1"}],"requests":[{"gtin":"` + verifytest.GTIN + `","serial":"X2"}]}`), 400, problem.Invalid, "requests"},
 		{"lapsed licence", verifytest.Lapsed, BatchRequest{Requests: []Request{ok}}, 403, problem.Forbidden, ""},
 		{"foreign reqGLN", verifytest.Wholesaler, BatchRequest{ReqGLN: verifytest.ManufacturerGLN, Requests: []Request{ok}}, 403, problem.Forbidden, "reqGLN"},

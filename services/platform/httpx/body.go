@@ -99,6 +99,8 @@ func DecodeJSON(c *gin.Context, v any) error {
 // NoDuplicateKeys refuses a JSON document that gives an object member
 // twice: encoding/json keeps the last silently, so {"reason":"a",
 // "reason":"b"} would be taken for what the caller may not have meant.
+// Names are compared regardless of case, as encoding/json matches them to
+// fields: {"serial":"A","Serial":"B"} is the serial given twice.
 // DecodeJSON runs it; the verify batch, decoded on the hot path by a
 // parser of its own that gives up on a repeated member, runs it when it
 // decodes with encoding/json. b must be a valid JSON document.
@@ -122,7 +124,7 @@ func NoDuplicateKeys(b []byte) error {
 		if n > 0 && stack[n-1].object && stack[n-1].wantKey {
 			if d, ok := tok.(json.Delim); !ok || d != '}' {
 				key := tok.(string) // an object member's name
-				if slices.Contains(keys[stack[n-1].start:], key) {
+				if slices.ContainsFunc(keys[stack[n-1].start:], func(k string) bool { return strings.EqualFold(k, key) }) {
 					return duplicateKey(b, dec.InputOffset())
 				}
 				keys = append(keys, key)
@@ -151,17 +153,18 @@ func NoDuplicateKeys(b []byte) error {
 // duplicateKey is the problem of a member given twice, the second ending
 // at offset: its path, found by walking the document again.
 func duplicateKey(b []byte, offset int64) error {
-	seen := map[string]bool{}
+	seen := map[string]bool{} // paths in lower case: names match regardless of case
 	dup := ""
 	walkJSON(b, func(path, key string, end int64) bool {
 		if key == "" {
 			return true
 		}
-		if seen[path] && end == offset {
+		folded := strings.ToLower(path)
+		if seen[folded] && end == offset {
 			dup = path
 			return false
 		}
-		seen[path] = true
+		seen[folded] = true
 		return true
 	})
 	line, col := lineCol(b, offset)

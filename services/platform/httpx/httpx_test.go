@@ -254,6 +254,8 @@ func TestBodyLimitAndDecode(t *testing.T) {
 			where: &problem.Location{Field: "colour", Line: 1}, detail: "colour"},
 		{name: "truncated", body: `{"name":"a"`, status: 400, code: problem.Invalid, detail: "ends early"},
 		{name: "trailing data", body: `{"name":"a"} {}`, status: 400, code: problem.Invalid, detail: "after"},
+		{name: "a member given twice in two cases", body: "{\"name\":\"a\",\n\"NAME\":\"b\"}", status: 400, code: problem.Invalid,
+			where: &problem.Location{Field: "NAME", Line: 2}, detail: "NAME is given twice"},
 		{name: "a member given twice", body: "{\"name\":\"a\",\n\"name\":\"b\"}", status: 400, code: problem.Invalid,
 			where: &problem.Location{Field: "name", Line: 2}, detail: "name is given twice"},
 	}

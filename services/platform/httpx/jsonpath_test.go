@@ -80,8 +80,11 @@ func TestNoDuplicateKeys(t *testing.T) {
 		`[{"x":{}},{"x":[]}]`:        "",
 		`{"a":1,"a":2}`:              "a",
 		`{"a":{"b":1,"c":{},"b":2}}`: "a.b",
-		`{"items":[{"x":1},{"x":1,"y":[1,2],"x":2}]}`: "items[1].x",
-		`{"a":[],"b":{},"a":3}`:                       "a",
+		`{"items":[{"x":1},{"x":1,"y":[1,2],"x":2}]}`:   "items[1].x",
+		`{"a":[],"b":{},"a":3}`:                         "a",
+		`{"serial":"A","Serial":"B"}`:                   "Serial",
+		`{"items":[{"lot":"1"},{"LOT":"2","lot":"3"}]}`: "items[1].lot",
+		`{"a":1,"b":{"A":2}}`:                           "",
 	} {
 		err := NoDuplicateKeys([]byte(doc))
 		var pe *problem.Error
