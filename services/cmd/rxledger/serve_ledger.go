@@ -35,6 +35,28 @@ func demoConsortium() *embedded.Consortium {
 // processLedger opens the process's ledger the first time a service asks
 // for it and returns the same one afterwards: every service of the process
 // shares it. It registers the ledger's closer and its readiness check.
+// failing is what stopOnLedgerFailure needs of the embedded ledger.
+type failing interface {
+	Failed() <-chan struct{}
+	Err() error
+}
+
+// stopOnLedgerFailure ends (with an error, so serve exits 1) when the
+// embedded ledger fails: a block could not be committed, so the ledger
+// commits nothing more until it is opened again. A process that went on
+// would accept captures it can never commit and look alive to its
+// supervisor; stopping lets the supervisor restart it, and the restart
+// resumes the accepted capture jobs. Nothing acknowledged is lost.
+func stopOnLedgerFailure(ctx context.Context, l failing) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-l.Failed():
+		return fmt.Errorf("the embedded ledger failed and commits nothing more (%w); stopping so that the process is restarted: "+
+			"if the disk is full, free space first. Nothing acknowledged is lost, and accepted capture jobs resume at the next start", l.Err())
+	}
+}
+
 func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 	if p.ledger != nil {
 		return p.ledger, nil
@@ -53,6 +75,7 @@ func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 			return nil, fmt.Errorf("open the embedded ledger: %w", err)
 		}
 		p.ledger = l
+		p.srv.Go("ledger", func(ctx context.Context) error { return stopOnLedgerFailure(ctx, l) })
 	case config.LedgerFabric:
 		l, err := fabric.NewFromGateway(fabricGateway(p.cfg))
 		if err != nil {

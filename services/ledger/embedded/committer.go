@@ -104,6 +104,7 @@ func (l *Ledger) commitBlock(batch []*executed) {
 		l.log.Error("ledger failed", "err", err)
 		l.mu.Lock()
 		l.failed = err
+		close(l.failedCh)
 		l.mu.Unlock()
 		for _, ex := range batch {
 			ex.done <- commitResult{err: err}

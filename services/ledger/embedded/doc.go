@@ -64,8 +64,10 @@
 //     checks it, against the genesis consortium or an independent copy.
 //   - Failure: if the store cannot write its log (Pebble treats that as
 //     unrecoverable), the ledger fails: the waiting submitters and every later
-//     call get Unavailable errors and the process should restart, which
-//     recovers the last durable block. A closed ledger answers Unavailable too.
+//     call get Unavailable errors, Failed is closed, and the process should
+//     restart, which recovers the last durable block (rxledger serve stops,
+//     exiting 1, for its supervisor to restart it). A closed ledger answers
+//     Unavailable too.
 //
 // # Storage layout
 //

@@ -37,6 +37,14 @@ func TestFailedStoreMakesTheLedgerUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := submit(t, l, mfr, "put", "a", "1")
+	select {
+	case <-l.Failed():
+		t.Fatal("Failed is closed while the ledger works")
+	default:
+	}
+	if l.Err() != nil {
+		t.Fatalf("Err %v while the ledger works", l.Err())
+	}
 
 	broken.Store(true)
 	ctx := context.Background()
@@ -44,6 +52,14 @@ func TestFailedStoreMakesTheLedgerUnavailable(t *testing.T) {
 	le := wantCode(t, err, problem.Unavailable)
 	if le.TxID == "" {
 		t.Error("the failed commit's error names no transaction")
+	}
+	select { // what rxledger serve waits on to stop
+	case <-l.Failed():
+	default:
+		t.Fatal("Failed is not closed after a block failed to commit")
+	}
+	if err := l.Err(); err == nil || !strings.Contains(err.Error(), errDisk.Error()) {
+		t.Errorf("Err %v, want the store's error", err)
 	}
 	_, err = l.Submit(ctx, mfr, ledger.Transaction{Function: "put", Args: []string{"c", "3"}})
 	wantCode(t, err, problem.Unavailable)

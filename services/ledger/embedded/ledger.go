@@ -47,12 +47,14 @@ type Ledger struct {
 	values        *stateCache  // current values of state keys read often
 	tipRec        *tipRecorder // the chain tip record; committer-owned after Open
 
-	mu      sync.Mutex
-	closed  bool
-	failed  error         // set when a block could not be committed
-	height  uint64        // committed blocks
-	tip     Hash          // hash of the last committed block
-	changed chan struct{} // closed and replaced on every commit and on Close
+	mu     sync.Mutex
+	closed bool
+	failed error // set when a block could not be committed
+	// failedCh is closed when failed is set (Failed).
+	failedCh chan struct{}
+	height   uint64        // committed blocks
+	tip      Hash          // hash of the last committed block
+	changed  chan struct{} // closed and replaced on every commit and on Close
 }
 
 var _ ledger.Ledger = (*Ledger)(nil)
@@ -89,6 +91,7 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 		queue:         make(chan *executed, opts.MaxBlockTxs),
 		committerDone: make(chan struct{}),
 		changed:       make(chan struct{}),
+		failedCh:      make(chan struct{}),
 		values:        newStateCache(opts.StateCacheBytes),
 	}
 	height, tip, err := readTip(db)
@@ -289,6 +292,21 @@ func writeGenesis(db *pebble.DB, cons *Consortium) (uint64, Hash, error) {
 		return 0, Hash{}, fmt.Errorf("write genesis: %w", err)
 	}
 	return 1, h, nil
+}
+
+// Failed is closed once the ledger has failed: a block could not be
+// committed (the disk full, a write error), and the store, whose state is
+// then unknown to it, takes no more. Nothing acknowledged is lost, but the
+// ledger commits nothing more until it is opened again: a process serving
+// it should stop so that it is restarted (rxledger serve does). Err says
+// why.
+func (l *Ledger) Failed() <-chan struct{} { return l.failedCh }
+
+// Err is why the ledger failed, or nil.
+func (l *Ledger) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failed
 }
 
 // unavailableLocked is the error of a closed or failed ledger; l.mu is held.
