@@ -1,22 +1,23 @@
 package httpx_test
 
 import (
-	"rxledger/internal/testenv"
-
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 
+	"rxledger/internal/testenv"
 	"rxledger/services/platform/httpx"
 	"rxledger/services/platform/problem"
 	"rxledger/services/platform/telemetry"
@@ -34,6 +35,9 @@ func newServer(t *testing.T, maxBody int64) (*httptest.Server, *testenv.Buffer) 
 	e := httpx.NewEngine(httpx.EngineConfig{Logger: telemetry.NewLogger(logs, slog.LevelDebug), MaxBodyBytes: maxBody})
 	e.GET("/ok", func(c *gin.Context) { httpx.Respond(c, http.StatusOK, gin.H{"ok": true}) })
 	e.GET("/panic", func(c *gin.Context) { panic("secret panic detail /etc/passwd") })
+	e.GET("/disk-full", func(c *gin.Context) {
+		httpx.Fail(c, fmt.Errorf("store capture document: write /srv/secret/jobs/x.json: %w", &fs.PathError{Op: "write", Path: "/srv/secret", Err: syscall.ENOSPC}))
+	})
 	e.GET("/internal", func(c *gin.Context) {
 		httpx.Fail(c, errors.New("dial tcp 10.0.0.7:6379: secret internal detail"))
 	})
@@ -117,6 +121,8 @@ func TestProblems(t *testing.T) {
 			detailHas: "request ID", mustNotHas: "secret"},
 		{name: "plain error is a 500 without internals", method: "GET", path: "/internal", status: 500, code: problem.Internal,
 			detailHas: "request ID", mustNotHas: "secret"},
+		{name: "a full disk is a 503 the caller may retry, without internals", method: "GET", path: "/disk-full", status: 503, code: problem.Unavailable,
+			detailHas: "no disk space left", mustNotHas: "secret"},
 		{name: "invalid with where", method: "GET", path: "/invalid", status: 400, code: problem.Invalid,
 			detailHas: "check digit", where: []problem.Location{{Field: "items[2].gtin", Index: problem.Index(2)}}},
 		{name: "wrapped problem keeps its code", method: "GET", path: "/wrapped", status: 409, code: problem.Conflict,

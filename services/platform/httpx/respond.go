@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"errors"
+	"syscall"
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/otel/trace"
@@ -21,7 +22,14 @@ func Respond(c *gin.Context, status int, v any) {
 // error's detail and cause never reach the caller.
 func Fail(c *gin.Context, err error) {
 	var pe *problem.Error
-	if !errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		// Not a bug of the request or of the service: the caller may retry
+		// once the operator has made room, and should know it.
+		pe = &problem.Error{Code: problem.Unavailable, Err: err,
+			Detail: "the service has no disk space left to store this request, and stored nothing of it: retry later"}
+	default:
 		pe = &problem.Error{Code: problem.Internal, Err: err}
 	}
 	_ = c.Error(err)
