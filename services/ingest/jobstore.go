@@ -26,6 +26,9 @@ type jobStore struct {
 	mu  sync.Mutex
 	// recs caches every record by ID.
 	recs map[string]*jobRecord
+	// failing is the error of the last write, nil once one succeeded: the
+	// store cannot take new jobs or outcomes (say, the disk is full).
+	failing error
 }
 
 // jobIDPattern is the form of job IDs, checked before an ID names a file.
@@ -127,25 +130,70 @@ func (s *jobStore) create(rec *jobRecord, doc []byte) error {
 	return s.put(rec)
 }
 
-// put writes a job record.
+// put writes a job record, and caches it once it is written.
 func (s *jobStore) put(rec *jobRecord) error {
-	raw, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("encode job: %w", err)
+	if err := s.write(rec); err != nil {
+		return err
 	}
-	if err := atomicfile.Write(filepath.Join(s.dir, rec.Job.CaptureID+".json"), raw); err != nil {
-		return fmt.Errorf("store job: %w", err)
-	}
+	s.cache(rec)
+	return nil
+}
+
+// cache makes rec the record GET answers.
+func (s *jobStore) cache(rec *jobRecord) {
 	c := *rec
 	s.mu.Lock()
 	s.recs[rec.Job.CaptureID] = &c
 	s.mu.Unlock()
+}
+
+// write writes a job record to its file, noting whether the store can be
+// written (Failing).
+func (s *jobStore) write(rec *jobRecord) error {
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode job: %w", err)
+	}
+	err = atomicfile.Write(filepath.Join(s.dir, rec.Job.CaptureID+".json"), raw)
+	s.mu.Lock()
+	s.failing = err
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("store job: %w", err)
+	}
 	return nil
 }
 
-// finish writes the final state of a job and drops its document.
+// Failing returns the error of the last write to the store, nil when it
+// succeeded. While it fails, it tries a write of its own, so that the store
+// reads as mended once it is, even with no job to write.
+func (s *jobStore) Failing() error {
+	s.mu.Lock()
+	err := s.failing
+	s.mu.Unlock()
+	if err == nil {
+		return nil
+	}
+	probe := filepath.Join(s.dir, "probe")
+	if werr := atomicfile.Write(probe, []byte("rxledger")); werr != nil {
+		return werr
+	}
+	_ = os.Remove(probe)
+	s.mu.Lock()
+	if s.failing == err {
+		s.failing = nil
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// finish writes the final state of a job and drops its document. The
+// state is what GET answers from the start, even if writing it fails (the
+// caller tries again): the ledger has the outcome, and a job that reads as
+// running would be waited on for ever.
 func (s *jobStore) finish(rec *jobRecord) error {
-	if err := s.put(rec); err != nil {
+	s.cache(rec)
+	if err := s.write(rec); err != nil {
 		return err
 	}
 	if err := os.Remove(filepath.Join(s.dir, rec.Job.CaptureID+".doc")); err != nil && !errors.Is(err, fs.ErrNotExist) {

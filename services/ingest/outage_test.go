@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -194,5 +196,84 @@ func TestCaptureWaitsForTheIndexToKnowTheBuyer(t *testing.T) {
 	j := e.job(mfr, loc)
 	if !j.Success || len(j.T3) != 1 || len(j.Warnings) != 0 {
 		t.Fatalf("job %+v: want the shipment recorded with its T3", j)
+	}
+}
+
+// breakingLedger is the real ledger, after whose next successful Submit
+// the job directory can no longer be written (as when the disk fills up
+// between the commit and the job's outcome).
+type breakingLedger struct {
+	ledger.Ledger
+	once     sync.Once
+	breakNow func()
+}
+
+func (b *breakingLedger) Submit(ctx context.Context, org string, tx ledger.Transaction) (ledger.Receipt, error) {
+	r, err := b.Ledger.Submit(ctx, org, tx)
+	if err == nil {
+		b.once.Do(b.breakNow)
+	}
+	return r, err
+}
+
+// TestJobOutcomeThatCannotBeStored: a job whose capture committed but
+// whose outcome cannot be written answers its outcome at once (it had read
+// as running for ever), the service says it is not ready while the job
+// directory cannot be written, and the outcome is stored once it can.
+func TestJobOutcomeThatCannotBeStored(t *testing.T) {
+	var jobs string
+	e := newEnv(t, true, func(c *ingest.Config) {
+		jobs = filepath.Join(c.DataDir, "jobs")
+		c.Ledger = &breakingLedger{Ledger: c.Ledger, breakNow: func() {
+			// A file where the directory was: every write fails (root,
+			// as the tests may run, writes through permissions).
+			if err := os.Rename(jobs, jobs+".away"); err != nil {
+				t.Error(err)
+			}
+			if err := os.WriteFile(jobs, nil, 0o600); err != nil {
+				t.Error(err)
+			}
+		}}
+		c.RetryFirst, c.RetryMax = time.Millisecond, 4*time.Millisecond
+	})
+	loc := e.capture(mfr, ctJSON, encode(t, document(commission(0, "JO", sgtin("JO1"))), "json"))
+	j := e.job(mfr, loc)
+	if !j.Success || j.Running || j.TxID == "" {
+		t.Fatalf("job %+v: want its outcome although it could not be stored", j)
+	}
+	err := e.svc.Ready(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "capture jobs cannot be stored") {
+		t.Fatalf("Ready = %v while the job directory cannot be written", err)
+	}
+
+	if err := os.Remove(jobs); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(jobs+".away", jobs); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimPrefix(loc, "/epcis/capture/")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		raw, err := os.ReadFile(filepath.Join(jobs, id+".json"))
+		var stored struct {
+			Job ingest.Job `json:"job"`
+		}
+		if err == nil && json.Unmarshal(raw, &stored) == nil && !stored.Job.Running {
+			if !stored.Job.Success || stored.Job.TxID != j.TxID {
+				t.Fatalf("stored outcome %+v, want the job's %+v", stored.Job, j)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outcome was not stored once the directory could be written: %s %v", raw, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(jobs, id+".doc")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the finished job's document is still there: %v", err)
+	}
+	if err := e.svc.Ready(t.Context()); err != nil {
+		t.Errorf("Ready = %v once the job directory can be written", err)
 	}
 }

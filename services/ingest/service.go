@@ -109,9 +109,13 @@ func (s *Service) Run(ctx context.Context) error {
 	return err
 }
 
-// Ready reports whether the query index serves current data: the
-// projection runs and is within one block of the ledger.
+// Ready reports whether capture jobs can be stored (a full disk takes
+// none) and the query index serves current data: the projection runs and
+// is within one block of the ledger.
 func (s *Service) Ready(ctx context.Context) error {
+	if err := s.jobs.Failing(); err != nil {
+		return fmt.Errorf("capture jobs cannot be stored, so no capture is accepted: %w", err)
+	}
 	if err := s.proj.failure(); err != nil {
 		return fmt.Errorf("query projection: %w", err)
 	}

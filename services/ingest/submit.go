@@ -54,7 +54,7 @@ func (s *Service) process(ctx context.Context, p *pending) {
 	doc, base, err := s.prepare(p)
 	if err != nil {
 		log.Error("capture job cannot be prepared", "error", err)
-		s.finish(&rec, nil, err, span)
+		s.finish(ctx, &rec, nil, err, span)
 		return
 	}
 	conflicts, outages := 0, 0
@@ -68,7 +68,7 @@ func (s *Service) process(ctx context.Context, p *pending) {
 			var r ledger.Receipt
 			if r, err = s.cfg.Ledger.Submit(ctx, rec.Org, tx); err == nil {
 				rec.Job.Warnings = warnings // only a recorded capture has shipments recorded without T3
-				s.finish(&rec, &r, nil, span)
+				s.finish(ctx, &rec, &r, nil, span)
 				log.Info("capture job succeeded", "txId", r.TxID, "block", r.Block, "events", rec.Job.EventCount)
 				return
 			}
@@ -89,7 +89,7 @@ func (s *Service) process(ctx context.Context, p *pending) {
 			// endorsement that always times out) must not hold up its
 			// organisation's later jobs for ever.
 			log.Warn("capture job failed: the ledger could not be reached", "error", err, "for", time.Since(down).Round(time.Second))
-			s.finish(&rec, nil, problem.Wrap(problem.Unavailable, err,
+			s.finish(ctx, &rec, nil, problem.Wrap(problem.Unavailable, err,
 				"the ledger could not be reached for %s, so the document was not recorded: capture it again", s.cfg.RetryBudget), span)
 			return
 		case code == problem.Unavailable:
@@ -100,11 +100,11 @@ func (s *Service) process(ctx context.Context, p *pending) {
 			wait = time.Duration(conflicts) * s.cfg.RetryFirst
 		case !prepared:
 			log.Error("capture job: its transaction information cannot be derived", "error", err)
-			s.finish(&rec, nil, err, span)
+			s.finish(ctx, &rec, nil, err, span)
 			return
 		default:
 			log.Warn("capture job failed", "error", err)
-			s.finish(&rec, nil, err, span)
+			s.finish(ctx, &rec, nil, err, span)
 			return
 		}
 		log.Warn("capture submission failed; retrying", "error", err, "outages", outages, "conflicts", conflicts, "wait", wait)
@@ -218,8 +218,13 @@ func (s *Service) transactionInformation(ctx context.Context, doc *epcis.Documen
 	return t3, warnings, nil
 }
 
-// finish records a job's outcome.
-func (s *Service) finish(rec *jobRecord, r *ledger.Receipt, err error, span trace.Span) {
+// finish records a job's outcome. GET answers it at once; storing it is
+// tried again (from Config.RetryFirst, doubling up to Config.RetryMax)
+// until it is stored or ctx ends, since a store that cannot be written
+// (a full disk) takes no other job either. A job whose outcome was never
+// stored is resumed at the next start, and its events, already on the
+// ledger, are answered as duplicates.
+func (s *Service) finish(ctx context.Context, rec *jobRecord, r *ledger.Receipt, err error, span trace.Span) {
 	now := time.Now().UTC()
 	rec.Job.Running = false
 	rec.Job.FinishedAt = &now
@@ -242,8 +247,17 @@ func (s *Service) finish(rec *jobRecord, r *ledger.Receipt, err error, span trac
 		span.SetStatus(codes.Error, err.Error())
 		s.m.jobs.WithLabelValues("failed").Inc()
 	}
-	if serr := s.jobs.finish(rec); serr != nil {
-		s.log.Error("store the capture job's outcome", "captureID", rec.Job.CaptureID, "error", serr)
+	for wait := s.cfg.RetryFirst; ; wait = min(2*wait, s.cfg.RetryMax) {
+		serr := s.jobs.finish(rec)
+		if serr == nil {
+			return
+		}
+		s.log.Error("store the capture job's outcome; retrying", "captureID", rec.Job.CaptureID, "error", serr, "wait", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
 	}
 }
 
