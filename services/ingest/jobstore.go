@@ -188,18 +188,18 @@ func (s *jobStore) Failing() error {
 }
 
 // finish writes the final state of a job and drops its document. The
-// state is what GET answers from the start, even if writing it fails (the
-// caller tries again): the ledger has the outcome, and a job that reads as
+// state is then what GET answers, even if writing it failed (the caller
+// tries again): the ledger has the outcome, and a job that reads as
 // running would be waited on for ever.
 func (s *jobStore) finish(rec *jobRecord) error {
+	err := s.write(rec)
+	if err == nil {
+		if rerr := os.Remove(filepath.Join(s.dir, rec.Job.CaptureID+".doc")); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = fmt.Errorf("drop capture document: %w", rerr)
+		}
+	}
 	s.cache(rec)
-	if err := s.write(rec); err != nil {
-		return err
-	}
-	if err := os.Remove(filepath.Join(s.dir, rec.Job.CaptureID+".doc")); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("drop capture document: %w", err)
-	}
-	return nil
+	return err
 }
 
 // get returns a copy of a job record.
