@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"rxledger/chaincode"
 	"rxledger/epcis"
@@ -194,5 +195,75 @@ func TestChaincodeRefusal(t *testing.T) {
 	}
 	if _, err := e.l.Evaluate(t.Context(), mfr, chaincode.FnReadSerial, sgtin("OK1")); !problem.Is(err, problem.NotFound) {
 		t.Fatalf("serial of a refused document: %v", err)
+	}
+}
+
+// TestCaptureAcceptsBoundedDocumentsAtOnce: while Config.MaxAccepting
+// documents are being read (here one, uploaded slowly), another capture
+// waits Config.AcceptWait and is a 503 with Retry-After, having stored
+// nothing; once the upload ends, captures are accepted again.
+func TestCaptureAcceptsBoundedDocumentsAtOnce(t *testing.T) {
+	e := newEnv(t, true, func(c *ingest.Config) { c.MaxAccepting, c.AcceptWait = 1, 50*time.Millisecond })
+	slow := encode(t, document(commission(0, "AB", sgtin("AB1"))), "json")
+	pr, pw := io.Pipe()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", e.url+"/epcis/capture", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.keys[mfr])
+	req.Header.Set("Content-Type", ctJSON)
+	first := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	if _, err := pw.Write(slow[:10]); err != nil { // the upload has begun: its place is taken
+		t.Fatal(err)
+	}
+
+	other := encode(t, document(commission(0, "AB", sgtin("AB2"))), "json")
+	h0, err := e.l.Height(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Until the slow upload's handler has its place, a document that is no
+	// capture at all (so that nothing is stored should it get one) is
+	// refused as invalid; then it waits and is a 503.
+	var resp *http.Response
+	var b []byte
+	for range 200 {
+		if resp, b = e.do("POST", whs, "/epcis/capture", ctJSON, []byte(`{"not":"epcis"}`), nil); resp.StatusCode != http.StatusBadRequest {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("a capture while the only place is taken: %d, Retry-After %q: %s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
+	}
+	var p problem.Body
+	if err := json.Unmarshal(b, &p); err != nil || p.Code != problem.Unavailable || !strings.Contains(p.Detail, "retry") {
+		t.Fatalf("problem %s", b)
+	}
+	resp, b = e.do("GET", whs, "/epcis/capture", "", nil, nil)
+	if resp.StatusCode != http.StatusOK || string(bytes.TrimSpace(b)) != "[]" {
+		t.Fatalf("the refused capture left a job: %d %s", resp.StatusCode, b)
+	}
+
+	if _, err := pw.Write(slow[10:]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if status := <-first; status != http.StatusAccepted {
+		t.Fatalf("the slow upload: %d", status)
+	}
+	e.mustCapture(mfr, ctJSON, other)
+	if h, _ := e.l.Height(t.Context()); h <= h0 {
+		t.Fatalf("height %d, want the captures after the refusal committed", h)
 	}
 }

@@ -65,6 +65,11 @@ func (s *Service) handleCapture(c *gin.Context) {
 		s.reject(c, "", err)
 		return
 	}
+	release, ok := s.admit(c)
+	if !ok {
+		return
+	}
+	defer release()
 	body, err := s.readDocument(c)
 	if err != nil {
 		s.reject(c, "", err)
@@ -95,6 +100,32 @@ func (s *Service) handleCapture(c *gin.Context) {
 	s.runner.enqueue(&pending{rec: rec, work: &captureWork{doc: doc}, accepted: span.SpanContext()})
 	c.Header("Location", "/epcis/capture/"+rec.Job.CaptureID)
 	httpx.Respond(c, http.StatusAccepted, rec.Job)
+}
+
+// admit waits for one of the Config.MaxAccepting places of documents being
+// read and checked, up to Config.AcceptWait; when none frees, it answers a
+// 503 with Retry-After and reports false (and when the client goes away,
+// false with no answer).
+func (s *Service) admit(c *gin.Context) (release func(), ok bool) {
+	select {
+	case s.accepting <- struct{}{}:
+		return func() { <-s.accepting }, true
+	default:
+	}
+	t := time.NewTimer(s.cfg.AcceptWait)
+	defer t.Stop()
+	select {
+	case s.accepting <- struct{}{}:
+		return func() { <-s.accepting }, true
+	case <-c.Request.Context().Done():
+		c.Abort()
+		return nil, false
+	case <-t.C:
+		c.Header("Retry-After", "5")
+		s.reject(c, "", problem.New(problem.Unavailable,
+			"%d capture documents are being accepted already, the most this node reads at once: retry in a few seconds", s.cfg.MaxAccepting))
+		return nil, false
+	}
 }
 
 // reject answers a refused capture and counts it.

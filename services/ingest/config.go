@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"log/slog"
+	"runtime"
 	"slices"
 	"time"
 
@@ -68,6 +69,13 @@ type Config struct {
 	// FileSizeLimit, or it answers 413 first.
 	CaptureLimit  int
 	FileSizeLimit int64
+	// MaxAccepting bounds the capture documents read and checked at once
+	// before their 202, each holding up to a few times FileSizeLimit in
+	// memory (2 per CPU, at least 4, if 0). A capture beyond them waits up
+	// to AcceptWait (10s if 0) for one to finish, then is a 503 to retry:
+	// many large uploads at once must not exhaust the node's memory.
+	MaxAccepting int
+	AcceptWait   time.Duration
 	// DefaultPerPage and MaxPerPage bound query pages (defaults above).
 	DefaultPerPage int
 	MaxPerPage     int
@@ -110,6 +118,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.FileSizeLimit <= 0 {
 		c.FileSizeLimit = DefaultFileSizeLimit
+	}
+	if c.MaxAccepting <= 0 {
+		c.MaxAccepting = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if c.AcceptWait <= 0 {
+		c.AcceptWait = 10 * time.Second
 	}
 	if c.DefaultPerPage <= 0 {
 		c.DefaultPerPage = DefaultPerPage
