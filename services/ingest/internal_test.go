@@ -55,7 +55,7 @@ func TestAcceptable(t *testing.T) {
 }
 
 func TestPageTokens(t *testing.T) {
-	k, err := loadTokenKey(t.TempDir() + "/key")
+	k, err := loadTokenKey(t.TempDir()+"/key", "tokens stop working")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestPageTokens(t *testing.T) {
 	if got, err := k.open(base64.RawURLEncoding.EncodeToString(old), fp, "OrgA"); err != nil || got != (pageState{after: 42}) {
 		t.Fatalf("open an earlier release's token: %+v %v", got, err)
 	}
-	other, err := loadTokenKey(t.TempDir() + "/key")
+	other, err := loadTokenKey(t.TempDir()+"/key", "tokens stop working")
 	if err != nil {
 		t.Fatal(err)
 	}

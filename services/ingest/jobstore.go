@@ -54,7 +54,7 @@ func openJobStore(dir string) (*jobStore, error) {
 		}
 		var rec jobRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
-			return nil, fmt.Errorf("decode job %s: %w", id, err)
+			return nil, damagedJob(dir, id, err)
 		}
 		if f := rec.Job.FinishedAt; f != nil && !rec.Job.Running && time.Since(*f) > finishedJobRetention {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -73,6 +73,20 @@ func openJobStore(dir string) (*jobStore, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// damagedJob is the refusal of a job record that cannot be decoded,
+// saying what the operator can do: nothing is changed, since a running
+// job's record is all that says whose document waits beside it.
+func damagedJob(dir, id string, err error) error {
+	record, doc := filepath.Join(dir, id+".json"), filepath.Join(dir, id+".doc")
+	if _, serr := os.Stat(doc); serr != nil {
+		return fmt.Errorf("the capture job record %s cannot be read (%w). Its job had finished (it has no document left): "+
+			"move the file out of %s to start; the job's events are on the ledger, only its status is lost", record, err, dir)
+	}
+	return fmt.Errorf("the capture job record %s cannot be read (%w), and its job had not finished: its document %s waits to be "+
+		"captured. Restore the record from a backup; or move both files out of %s, start, and capture the document again "+
+		"(what the ledger has already is answered as duplicates)", record, err, doc, dir)
 }
 
 // finishedJobRetention is how long a finished job's record is kept (and

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,5 +76,46 @@ func TestJobStoreSweep(t *testing.T) {
 	}
 	if _, ok := s.get(finished); !ok {
 		t.Error("a job finished an hour ago is gone")
+	}
+}
+
+// TestDamagedJobRecordSaysWhatToDo: a job record that cannot be decoded
+// stops the store, naming the file and what to do, which depends on
+// whether the job had finished (its document is gone) or not; nothing is
+// changed.
+func TestDamagedJobRecordSaysWhatToDo(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		withDoc bool
+		want    []string
+	}{
+		{"finished", false, []string{"had finished", "move the file out of", "only its status is lost"}},
+		{"running", true, []string{"had not finished", ".doc waits to be captured", "Restore the record from a backup"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			id := newJobID()
+			record := filepath.Join(dir, id+".json")
+			if err := os.WriteFile(record, []byte(`{"job":{"captureID":`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tc.withDoc {
+				if err := os.WriteFile(filepath.Join(dir, id+".doc"), []byte("{}"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := openJobStore(dir)
+			if err == nil {
+				t.Fatal("a damaged job record was accepted")
+			}
+			for _, want := range append([]string{record}, tc.want...) {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if raw, err := os.ReadFile(record); err != nil || string(raw) != `{"job":{"captureID":` {
+				t.Errorf("the record was changed: %q %v", raw, err)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"rxledger/services/ledger/embedded/embeddedtest"
 )
 
 // TestKeyFileConcurrentStarts: services starting at once on the same data
@@ -26,7 +28,7 @@ func TestKeyFileConcurrentStarts(t *testing.T) {
 			wg.Go(func() {
 				ready.Done()
 				<-gate
-				k, err := loadTokenKey(path)
+				k, err := loadTokenKey(path, "tokens stop working")
 				if err == nil {
 					keys[i] = k.key
 				}
@@ -72,12 +74,33 @@ func TestKeyFileCorrupt(t *testing.T) {
 		if err := os.WriteFile(path, content, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, err := loadTokenKey(path)
+		_, err := loadTokenKey(path, "tokens stop working")
 		if err == nil || !strings.Contains(err.Error(), path) {
 			t.Fatalf("a %d-byte key file: %v", len(content), err)
 		}
 		if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, content) {
 			t.Fatalf("the corrupt key file was changed: %x %v", got, err)
 		}
+	}
+}
+
+// TestKeyFileCorruptSaysWhatANewKeyChanges: the refusal of each damaged
+// key file names what removing it would change, for that key alone.
+func TestKeyFileCorruptSaysWhatANewKeyChanges(t *testing.T) {
+	l := embeddedtest.OpenDemo(t)
+	for file, want := range map[string]string{
+		"page-token.key":   "page tokens given out stop working",
+		"capture-salt.key": "stores its transaction information again",
+	} {
+		t.Run(file, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, file), []byte("short"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := New(Config{Ledger: l, DataDir: dir})
+			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "page tokens") != (file == "page-token.key") {
+				t.Fatalf("New with a damaged %s: %v, want it to say only %q", file, err, want)
+			}
+		})
 	}
 }

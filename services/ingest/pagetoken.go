@@ -23,7 +23,7 @@ type tokenKey struct{ key []byte }
 // another size is refused rather than replaced: a new key invalidates the
 // page tokens given out and changes the salts of resumed captures. Services
 // starting at once on the same directory all get the key the file keeps.
-func loadTokenKey(path string) (*tokenKey, error) {
+func loadTokenKey(path, renewed string) (*tokenKey, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		k := make([]byte, 32)
@@ -43,7 +43,7 @@ func loadTokenKey(path string) (*tokenKey, error) {
 		return nil, fmt.Errorf("read key %s: %w", path, err)
 	}
 	if len(b) != 32 {
-		return nil, fmt.Errorf("key %s holds %d bytes, not 32: restore it from a backup, or remove it to make a new one (page tokens given out stop working, and captures resumed after the change store their T3 again)", path, len(b))
+		return nil, fmt.Errorf("key %s holds %d bytes, not 32: restore it from a backup, or remove it to make a new one (%s)", path, len(b), renewed)
 	}
 	return &tokenKey{key: b}, nil
 }

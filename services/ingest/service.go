@@ -57,10 +57,12 @@ func New(cfg Config) (*Service, error) {
 	if s.jobs, err = openJobStore(filepath.Join(cfg.DataDir, "jobs")); err != nil {
 		return nil, err
 	}
-	if s.tokens, err = loadTokenKey(filepath.Join(cfg.DataDir, "page-token.key")); err != nil {
+	if s.tokens, err = loadTokenKey(filepath.Join(cfg.DataDir, "page-token.key"),
+		"the page tokens given out stop working: a client pages its query again from the start"); err != nil {
 		return nil, err
 	}
-	if s.saltKey, err = loadTokenKey(filepath.Join(cfg.DataDir, "capture-salt.key")); err != nil {
+	if s.saltKey, err = loadTokenKey(filepath.Join(cfg.DataDir, "capture-salt.key"),
+		"a document captured before and captured again, or a job resumed, stores its transaction information again under a new ID, beside the first"); err != nil {
 		return nil, err
 	}
 	if s.idx, err = openIndex(filepath.Join(cfg.DataDir, "index"), cfg.Logger.With("component", "ingest.index")); err != nil {
