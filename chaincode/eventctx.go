@@ -15,6 +15,14 @@ type eventCtx struct {
 	hash    string   // the event's hash ID
 	parties []string // sorted
 	shipTo  string   // addressee, for a shipping event
+
+	// named are the event's sources and destinations, resolved; relation
+	// is who they may name, set by a rule that moves custody (else the
+	// caller and, for packages in transit, relatedSources and
+	// relatedDests: rules_parties.go).
+	named                        []namedParty
+	relation                     partyRelation
+	relatedSources, relatedDests []string
 }
 
 func (ec *eventCtx) addParty(org string) {
@@ -40,12 +48,19 @@ func (ec *eventCtx) commissions() bool {
 		ev.Type == epcis.TransformationEventType
 }
 
-// apply maps the event to its rule, then checks that its disposition
-// agrees with what the rule left (dispositionApplied): a shipment said
-// stolen, a commissioning said recalled, are refused, not recorded while
-// verification answers otherwise.
+// apply maps the event to its rule, then checks that the parties it names
+// agree with the caller and the ledger (checkParties) and that its
+// disposition agrees with what the rule left (dispositionApplied): a
+// shipment said stolen, a commissioning said recalled, are refused, not
+// recorded while verification answers otherwise.
 func (ec *eventCtx) apply() error {
+	if err := ec.resolveParties(); err != nil {
+		return err
+	}
 	if err := ec.applyRule(); err != nil {
+		return err
+	}
+	if err := ec.checkParties(); err != nil {
 		return err
 	}
 	return ec.dispositionApplied()
@@ -53,9 +68,6 @@ func (ec *eventCtx) apply() error {
 
 // applyRule maps the event to its rule.
 func (ec *eventCtx) applyRule() error {
-	if err := ec.addOwningParties(); err != nil {
-		return err
-	}
 	ev := ec.ev
 	step := epcis.ShortCBV(epcis.BizStep, ev.BizStep)
 	switch ev.Type {
@@ -98,7 +110,7 @@ func (ec *eventCtx) applyRule() error {
 		return ec.transform()
 	}
 	return ec.fail(CodeInvalid, "unsupported-event", "",
-		"%s with action %q and bizStep %q has no DSCSA rule (an ObjectEvent ADD is commissioning, a DELETE decommissioning, destroying or dispensing; an AggregationEvent ADD packs and DELETE unpacks; OBSERVE events, TransactionEvents, TransformationEvents and AssociationEvents are all applied)",
+		"%s with action %q and bizStep %q has no DSCSA rule (an ObjectEvent ADD is commissioning, a DELETE decommissioning, destroying or dispensing; an AggregationEvent ADD packs and DELETE unpacks; OBSERVE events, TransactionEvents, TransformationEvents and AssociationEvents are all applied, shipping, receiving and void_shipping as ObjectEvents only)",
 		ev.Type, ev.Action, ev.BizStep)
 }
 
@@ -214,27 +226,4 @@ func (tx *txn) lotOf(it *item) (*LotRecord, error) {
 		return nil, nil
 	}
 	return tx.lot(it.serial.GTIN, it.serial.Lot)
-}
-
-// addOwningParties makes the organisations of the event's owning-party
-// sources and destinations parties to it (they get a private copy).
-// Identifiers no partner lists are left out; malformed ones are refused.
-func (ec *eventCtx) addOwningParties() error {
-	for _, list := range [][]epcis.SourceDest{ec.ev.SourceList, ec.ev.DestinationList} {
-		for _, sd := range list {
-			if epcis.ShortCBV(epcis.SourceDestType, sd.Type) != "owning_party" {
-				continue
-			}
-			gln, err := ParseGLN(sd.Value)
-			if err != nil {
-				return ec.fail(CodeInvalid, "bad-owning-party", sd.Value, "%v", err)
-			}
-			org, err := ec.tx.glnOrg(gln)
-			if err != nil {
-				return err
-			}
-			ec.addParty(org)
-		}
-	}
-	return nil
 }

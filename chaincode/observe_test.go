@@ -93,11 +93,9 @@ func TestObservations(t *testing.T) {
 		{"arriving at the addressee before receiving", whs, stepEv("arriving", b), []string{mfr, whs}, "", "", ""},
 		{"accepting by the addressee, Digital Link", whs, stepEv("accepting", sgtinDL("O2")), []string{mfr, whs}, "", "", ""},
 		{"the shipper observes what it has in transit", mfr, stepEv("departing", b), []string{mfr}, "", "", ""},
-		{"owning-party destination becomes a party", mfr, func() epcis.Event {
-			e := stepEv("inspecting", a)
-			e.DestinationList = []epcis.SourceDest{{Type: "owning_party", Value: partyURI(pharmGLN)}}
-			return e
-		}(), []string{mfr, pharm}, "", "", ""},
+		{"the addressee names the seller and itself", whs, parties(stepEv("accepting", b), mfrGLN, whsGLN), []string{mfr, whs}, "", "", ""},
+		{"the shipper names itself and the addressee", mfr, parties(stepEv("departing", b), mfrGLN, whsGLN), []string{mfr, whs}, "", "", ""},
+		{"the owner names itself", mfr, parties(stepEv("inspecting", a), mfrGLN, mfrGLN), []string{mfr}, "", "", ""},
 		{"transaction event", mfr, transactionEv(a), []string{mfr}, "", "", ""},
 		{"aggregation observed", mfr, aggregationObserveEv(sscc1, c), []string{mfr}, "", "", ""},
 		{"sensor associated with a package", mfr, associationEv(sensorGIAI, a), []string{mfr}, "", "", ""},
@@ -113,6 +111,10 @@ func TestObservations(t *testing.T) {
 		{"a malformed product Digital Link", mfr, stepEv("inspecting", "https://id.gs1.org/01/"+gtin), nil, chaincode.CodeInvalid, "bad-epc", "https://id.gs1.org/01/" + gtin},
 		{"transaction event about another's package", whs, transactionEv(a), nil, chaincode.CodeForbidden, "not-holder", a},
 		{"aggregation of another's container", whs, aggregationObserveEv(sscc1, c), nil, chaincode.CodeForbidden, "not-holder", sscc1},
+		// Parties the ledger does not relate to the goods (TestNamedParties
+		// has the rest).
+		{"the owner names an unrelated destination", mfr, parties(stepEv("inspecting", a), "", pharmGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(pharmGLN)},
+		{"the addressee names the seller as destination", whs, parties(stepEv("accepting", b), whsGLN, mfrGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
 		{"sensor on another's package", pharm, associationEv(sensorGIAI, b), nil, chaincode.CodeForbidden, "not-holder", b},
 		{"a lot the caller holds none of", whs, classEv("storing", lgtinL2), nil, chaincode.CodeForbidden, "not-class-holder", lgtinL2},
 		{"a GTIN the caller holds none of", pharm, classEv("storing", gtinIdpat), nil, chaincode.CodeForbidden, "not-class-holder", gtinIdpat},

@@ -2,6 +2,7 @@ package chaincode
 
 import (
 	"slices"
+	"strings"
 
 	"rxledger/epcis"
 )
@@ -21,9 +22,6 @@ func (ec *eventCtx) ship() error {
 		return err
 	} else if why != "" {
 		return ec.fail(CodeForbidden, "destination-not-atp", toEPC, "%s is not an authorized trading partner: it %s", to, why)
-	}
-	if err := ec.sourceIsCaller(); err != nil {
-		return err
 	}
 	caller, err := tx.partner(tx.caller)
 	if err != nil {
@@ -77,6 +75,12 @@ func (ec *eventCtx) ship() error {
 	}
 	ec.shipTo = to
 	ec.addParty(to)
+	ec.relation = partyRelation{
+		sources: []string{tx.caller}, sourceRule: "source-not-caller",
+		sourceWhat: "a shipment's sources name its shipper, the caller (" + tx.caller + ")",
+		dests:      []string{to}, destRule: "destination-not-addressee",
+		destWhat: "a shipment's destinations name its addressee, " + to,
+	}
 	return nil
 }
 
@@ -163,16 +167,36 @@ func (ec *eventCtx) receive() error {
 		}
 		return nil
 	}
-	return ec.endShipment(party, "packed-item-received-alone", func(epc string, it *item, c *Custody) error {
+	var sellers []string
+	err := ec.endShipment(party, "packed-item-received-alone", func(epc string, it *item, c *Custody) error {
 		if c.ShipTo != ec.tx.caller {
 			return notAddressee(epc, it)
 		}
 		if seller := c.Owner; seller != ec.tx.caller {
 			ec.addParty(seller)
 			c.Seller, c.Owner = seller, ec.tx.caller
+			if !slices.Contains(sellers, seller) {
+				sellers = append(sellers, seller)
+			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// A receipt of goods from several sellers names none of them: each
+	// source must be the seller of everything received.
+	var sources []string
+	if len(sellers) == 1 {
+		sources = sellers
+	}
+	ec.relation = partyRelation{
+		sources: sources, sourceRule: "source-not-seller",
+		sourceWhat: "a receipt's sources name the seller of everything it receives (" + strings.Join(sellers, ", ") + ")",
+		dests:      []string{ec.tx.caller}, destRule: "destination-not-caller",
+		destWhat: "a receipt's destinations name its receiver, the caller (" + ec.tx.caller + ")",
+	}
+	return nil
 }
 
 // voidShipping takes back a shipment the caller sent and nobody received.
@@ -185,13 +209,31 @@ func (ec *eventCtx) voidShipping() error {
 		}
 		return nil
 	}
-	return ec.endShipment(shipper, "packed-item-voided-alone", func(epc string, it *item, c *Custody) error {
+	var addressees []string
+	err := ec.endShipment(shipper, "packed-item-voided-alone", func(epc string, it *item, c *Custody) error {
 		if err := shipper(epc, it); err != nil {
 			return err
 		}
 		ec.addParty(c.ShipTo)
+		if !slices.Contains(addressees, c.ShipTo) {
+			addressees = append(addressees, c.ShipTo)
+		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	var dests []string
+	if len(addressees) == 1 {
+		dests = addressees
+	}
+	ec.relation = partyRelation{
+		sources: []string{ec.tx.caller}, sourceRule: "source-not-caller",
+		sourceWhat: "a voided shipment's sources name its shipper, the caller (" + ec.tx.caller + ")",
+		dests:      dests, destRule: "destination-not-addressee",
+		destWhat: "a voided shipment's destinations name the addressee of everything it voids (" + strings.Join(addressees, ", ") + ")",
+	}
+	return nil
 }
 
 // endShipment ends the shipment of every top-level item of the event's EPC
@@ -316,28 +358,6 @@ func (ec *eventCtx) destination() (org, epc string, err error) {
 		}
 	}
 	return "", "", ec.fail(CodeInvalid, "destination-required", "", "shipping needs a destination (owning_party or location)")
-}
-
-// sourceIsCaller refuses a shipping event whose owning-party source is a
-// known organisation other than the caller.
-func (ec *eventCtx) sourceIsCaller() error {
-	for _, s := range ec.ev.SourceList {
-		if epcis.ShortCBV(epcis.SourceDestType, s.Type) != "owning_party" {
-			continue
-		}
-		gln, err := ParseGLN(s.Value)
-		if err != nil {
-			return ec.fail(CodeInvalid, "bad-source", s.Value, "%v", err)
-		}
-		org, err := ec.tx.glnOrg(gln)
-		if err != nil {
-			return err
-		}
-		if org != "" && org != ec.tx.caller {
-			return ec.fail(CodeForbidden, "source-not-caller", s.Value, "the owning party source %s is %s, not %s", gln, org, ec.tx.caller)
-		}
-	}
-	return nil
 }
 
 func orNone(s string) string {

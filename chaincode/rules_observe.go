@@ -90,6 +90,7 @@ func (ec *eventCtx) observeInstance(epc string) error {
 		return ec.fail(CodeForbidden, "not-holder", epc, "%s is neither owned by nor in transit to %s", it.id.DigitalLink(), ec.tx.caller)
 	}
 	ec.addParty(c.Owner)
+	ec.relateInTransit(c)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package chaincode
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,7 +56,29 @@ func checkEventRules(i int, ev *epcis.Event) error {
 		return refuseEvent(i, CodeInvalid, "error-declaration-unsupported", "",
 			"error declarations are not applied; correct custody with void_shipping or a return shipment")
 	}
+	if err := checkCustodyStep(i, ev); err != nil {
+		return err
+	}
 	return checkRepeatedEPCs(i, ev)
+}
+
+// custodySteps are the bizSteps that move custody between organisations.
+var custodySteps = []string{"shipping", "receiving", "void_shipping"}
+
+// checkCustodyStep refuses a custody step on an event type other than an
+// ObjectEvent (rule custody-step-not-object-event). The rules model
+// shipping, receiving and voiding as ObjectEvents (the GS1 US guideline's
+// form): a TransactionEvent, AggregationEvent, AssociationEvent or
+// TransformationEvent with such a step would otherwise be anchored as an
+// observation, its seller, buyer and purchase order unchecked, reading
+// like a sale the ledger never saw.
+func checkCustodyStep(i int, ev *epcis.Event) error {
+	step := epcis.ShortCBV(epcis.BizStep, ev.BizStep)
+	if ev.Type == epcis.ObjectEventType || !slices.Contains(custodySteps, step) {
+		return nil
+	}
+	return refuseEvent(i, CodeInvalid, "custody-step-not-object-event", "",
+		fmt.Sprintf("a %s with bizStep %s moves no custody here: shipping, receiving and void_shipping are ObjectEvents (with the purchase order or invoice in their bizTransactionList)", ev.Type, step))
 }
 
 // checkRepeatedEPCs refuses an event whose epcList, childEPCs, inputEPCList

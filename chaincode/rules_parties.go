@@ -1,0 +1,150 @@
+package chaincode
+
+import (
+	"slices"
+
+	"rxledger/epcis"
+)
+
+// The parties an event names: its source and destination lists (owning
+// party, possessing party, location). They say who sold and who bought, and
+// the owning parties become parties to the event (they get its body, and
+// the query service shows it to them), so they must agree with the caller
+// and the ledger, else anyone could record a sale between two others:
+//
+//   - shipping (ObjectEvent): every source names the caller, every
+//     destination the addressee (destination-not-addressee);
+//   - receiving: every destination names the caller
+//     (destination-not-caller), every source the shipment's seller, the
+//     owner of what is received (source-not-seller);
+//   - void_shipping: every source names the caller, every destination the
+//     addressee of the voided shipment;
+//   - every other event moves no custody: it names no organisation but the
+//     caller, except what the ledger itself relates to the packages it
+//     names: the owner of a package in transit (as a source) and its
+//     addressee (as a destination), which the owner and the addressee may
+//     both name while it is on its way (unrelated-party).
+//
+// An entry names an organisation by a GLN (SGLN, PGLN, GLN Digital Link)
+// that a regulator attests to it. An owning party must be such a GLN
+// (unknown-source, unknown-destination; malformed: bad-owning-party): a GLN nobody holds today
+// could be attested to a competitor tomorrow and make an old event read as
+// its sale. A location or possessing party that no partner holds (a
+// carrier's, a dock not attested) names no organisation and passes.
+//
+// The check runs after the event's rule, so an organisation without the
+// right to act on the goods is refused for that first, and learns nothing
+// of the sellers and addressees the ledger holds for them.
+
+// namedParty is one source or destination of the event, resolved.
+type namedParty struct {
+	dest  bool
+	kind  string // short CBV type: owning_party, possessing_party, location, or as written
+	value string
+	org   string // the organisation its GLN is attested to; "" for none
+}
+
+func (p namedParty) side() string {
+	if p.dest {
+		return "destination"
+	}
+	return "source"
+}
+
+// partyRelation is what the ledger says of the event's goods: the
+// organisations its sources and its destinations may name (the caller's
+// rule fills them in), and the rules that refuse any other.
+type partyRelation struct {
+	sources, dests       []string
+	sourceRule, destRule string
+	sourceWhat, destWhat string // who the allowed ones are, for the refusal
+}
+
+// resolveParties parses and resolves every source and destination of the
+// event. Owning parties must be GLNs attested to a partner.
+func (ec *eventCtx) resolveParties() error {
+	ec.named = ec.named[:0]
+	for _, dest := range []bool{false, true} {
+		list := ec.ev.SourceList
+		if dest {
+			list = ec.ev.DestinationList
+		}
+		for _, sd := range list {
+			p := namedParty{dest: dest, kind: epcis.ShortCBV(epcis.SourceDestType, sd.Type), value: sd.Value}
+			gln, err := ParseGLN(sd.Value)
+			switch {
+			case err != nil && p.kind == "owning_party":
+				return ec.fail(CodeInvalid, "bad-owning-party", sd.Value, "%v", err)
+			case err != nil:
+				// Not a GLN (a malformed one is not valid EPCIS, refused
+				// before): names no organisation of the ledger.
+				ec.named = append(ec.named, p)
+				continue
+			}
+			if p.org, err = ec.tx.glnOrg(gln); err != nil {
+				return err
+			}
+			if p.org == "" && p.kind == "owning_party" {
+				return ec.fail(CodeInvalid, "unknown-"+p.side(), sd.Value,
+					"no partner lists GLN %s (attested by a regulator): an owning party must be an organisation of the ledger", gln)
+			}
+			ec.named = append(ec.named, p)
+		}
+	}
+	return nil
+}
+
+// checkParties refuses a source or destination naming an organisation the
+// relation does not allow, then makes the owning parties parties to the
+// event.
+func (ec *eventCtx) checkParties() error {
+	r := ec.relation
+	if r.sourceRule == "" {
+		r = ec.unrelated()
+	}
+	for _, p := range ec.named {
+		if p.org == "" {
+			continue
+		}
+		allowed, rule, what := r.sources, r.sourceRule, r.sourceWhat
+		if p.dest {
+			allowed, rule, what = r.dests, r.destRule, r.destWhat
+		}
+		if !slices.Contains(allowed, p.org) {
+			return ec.fail(CodeForbidden, rule, p.value, "the %s %s %s names %s, but %s", p.side(), p.kind, p.value, p.org, what)
+		}
+	}
+	for _, p := range ec.named {
+		if p.kind == "owning_party" {
+			ec.addParty(p.org)
+		}
+	}
+	return nil
+}
+
+// unrelated is the relation of an event that moves no custody: the caller,
+// and the owner and the addressee of the packages in transit it names
+// (relatedSources, relatedDests, filled in as the rule loads them).
+func (ec *eventCtx) unrelated() partyRelation {
+	return partyRelation{
+		sources: append([]string{ec.tx.caller}, ec.relatedSources...), sourceRule: "unrelated-party",
+		dests: append([]string{ec.tx.caller}, ec.relatedDests...), destRule: "unrelated-party",
+		sourceWhat: "an event that moves no custody names only the caller (" + ec.tx.caller + ") and, as a source, the owner of a package in transit that it names",
+		destWhat:   "an event that moves no custody names only the caller (" + ec.tx.caller + ") and, as a destination, the addressee of a package in transit that it names",
+	}
+}
+
+// relateInTransit notes the owner and the addressee of a package the event
+// names, when it is in transit: an event that moves no custody may name
+// them as its source and destination.
+func (ec *eventCtx) relateInTransit(c *Custody) {
+	if c.Status != StatusInTransit {
+		return
+	}
+	if !slices.Contains(ec.relatedSources, c.Owner) {
+		ec.relatedSources = append(ec.relatedSources, c.Owner)
+	}
+	if !slices.Contains(ec.relatedDests, c.ShipTo) {
+		ec.relatedDests = append(ec.relatedDests, c.ShipTo)
+	}
+}
