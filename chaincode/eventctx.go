@@ -132,7 +132,8 @@ type listed struct {
 	it  *item
 }
 
-// loadList parses and loads every EPC of list; unknown ones are refused.
+// loadList parses and loads every EPC of list; unknown ones (and SSCCs
+// hidden from the caller) are refused.
 func (ec *eventCtx) loadList(list []string) ([]listed, error) {
 	if len(list) == 0 {
 		return nil, ec.fail(CodeInvalid, "epcs-required", "", "the event lists no EPCs")
@@ -147,7 +148,9 @@ func (ec *eventCtx) loadList(list []string) ([]listed, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !it.exists() {
+		// An SSCC the caller neither owns nor is the addressee of is
+		// refused as unknown, in the same pass (txn.hidden).
+		if !it.exists() || ec.tx.hidden(it) {
 			return nil, ec.fail(CodeNotFound, "unknown-epc", epc, "%s was never commissioned", epc)
 		}
 		out = append(out, listed{epc, it})

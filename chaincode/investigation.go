@@ -242,7 +242,9 @@ func (tx *txn) mayInvestigate(it *item, to Investigation, epc string) error {
 // item's holder nor its GTIN owner, before any other rule looks at the item:
 // such an organisation may make no move at all, and its refusal says
 // nothing of the item's status or investigation (who opened it, how far it
-// went) or of what is packed in it.
+// went) or of what is packed in it. An SSCC it does not hold (nor is the
+// addressee of) is refused as unknown, as existingItem refuses one never
+// created (txn.hidden).
 func (tx *txn) checkInvestigationParty(it *item, to Investigation, epc string) error {
 	if tx.isRegulator(tx.caller) {
 		return nil
@@ -252,6 +254,9 @@ func (tx *txn) checkInvestigationParty(it *item, to Investigation, epc string) e
 		return err
 	}
 	if !holder && !manufacturer {
+		if tx.hidden(it) { // as existingItem answers an SSCC never created
+			return refuse(CodeNotFound, "unknown-epc", epc, epc+" was never commissioned")
+		}
 		return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf("%s may not set %s on %s", tx.caller, to, epc))
 	}
 	return nil

@@ -110,7 +110,8 @@ func TestObservations(t *testing.T) {
 		{"an unknown package", mfr, stepEv("inspecting", sgtin("O9")), nil, chaincode.CodeNotFound, "unknown-epc", sgtin("O9")},
 		{"a malformed product Digital Link", mfr, stepEv("inspecting", "https://id.gs1.org/01/"+gtin), nil, chaincode.CodeInvalid, "bad-epc", "https://id.gs1.org/01/" + gtin},
 		{"transaction event about another's package", whs, transactionEv(a), nil, chaincode.CodeForbidden, "not-holder", a},
-		{"aggregation of another's container", whs, aggregationObserveEv(sscc1, c), nil, chaincode.CodeForbidden, "not-holder", sscc1},
+		// Another's SSCC is answered as an unknown one (TestHiddenSSCC).
+		{"aggregation of another's container", whs, aggregationObserveEv(sscc1, c), nil, chaincode.CodeNotFound, "unknown-epc", sscc1},
 		// Parties the ledger does not relate to the goods (TestNamedParties
 		// has the rest).
 		{"the owner names an unrelated destination", mfr, parties(stepEv("inspecting", a), "", pharmGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(pharmGLN)},

@@ -110,7 +110,9 @@ func TestRefusals(t *testing.T) {
 		{"packing into a new SSCC of another's prefix", base, whs, []epcis.Event{packEv(sscc2, b)}, chaincode.CodeForbidden, "not-prefix-owner", 0, sscc2},
 		{"an SSCC of a prefix nobody owns", base, mfr, []epcis.Event{packEv("urn:epc:id:sscc:0399999.1000000001", a)}, chaincode.CodeForbidden, "not-prefix-owner", 0, "urn:epc:id:sscc:0399999.1000000001"},
 		{"packing twice", packed, mfr, []epcis.Event{packEv(sscc2, a)}, chaincode.CodeInvalid, "already-packed", 0, a},
-		{"packing into another's container", packed, whs, []epcis.Event{packEv(sscc1, b)}, chaincode.CodeForbidden, "not-owner", 0, sscc1},
+		// Another's SSCC is answered as a new one would be: its company
+		// prefix is another's (TestHiddenSSCC).
+		{"packing into another's container", packed, whs, []epcis.Event{packEv(sscc1, b)}, chaincode.CodeForbidden, "not-prefix-owner", 0, sscc1},
 		{"packing cycle", packed, mfr, []epcis.Event{packEv(sscc2, sscc1), packEv(sscc1, sscc2)}, chaincode.CodeInvalid, "packing-cycle", 1, sscc2},
 		{"an SGTIN parent must exist", base, mfr, []epcis.Event{packEv(sgtin("X9"), a)}, chaincode.CodeNotFound, "unknown-epc", 0, sgtin("X9")},
 		{"a parent must be an identifier", base, mfr, []epcis.Event{packEv("urn:x:y", a)}, chaincode.CodeInvalid, "bad-parent", 0, "urn:x:y"},

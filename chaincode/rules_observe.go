@@ -31,9 +31,14 @@ import (
 // them, so they need no holder. An event that names no product at all
 // concerns nobody's goods and is anchored for the caller alone.
 //
+// An SSCC the caller neither owns nor is the addressee of is refused as
+// unknown (unknown-epc), as if it had never been created (txn.hidden).
+//
 // The owner of an observed package the caller only receives becomes a party
-// to the event (it gets a private copy), as do owning-party sources and
-// destinations.
+// to the event (it gets a private copy). Sources and destinations name only
+// the caller, or the owner (as a source) and the addressee (as a
+// destination) of a package in transit the event names; owning parties
+// among them become parties too (rules_parties.go).
 
 // observe applies an observation event: checks only, no state change.
 func (ec *eventCtx) observe() error {
@@ -82,7 +87,7 @@ func (ec *eventCtx) observeInstance(epc string) error {
 	if err != nil {
 		return err
 	}
-	if !it.exists() {
+	if !it.exists() || ec.tx.hidden(it) {
 		return ec.fail(CodeNotFound, "unknown-epc", epc, "%s was never commissioned", epc)
 	}
 	c := it.custody()
@@ -98,6 +103,16 @@ func (ec *eventCtx) observeInstance(epc string) error {
 // shipment.
 func (tx *txn) holds(c *Custody) bool {
 	return c.Owner == tx.caller || c.Status == StatusInTransit && c.ShipTo == tx.caller
+}
+
+// hidden reports whether it is an SSCC that the caller neither owns nor is
+// the addressee of. The rules refuse such an SSCC exactly as one never
+// created (same rule, same words): SSCCs are often numbered in sequence, and
+// telling "not yours" from "unknown" would let a competitor count another's
+// pallets and shipments. Serials (SGTINs) are public through verification
+// and keep their precise refusals.
+func (tx *txn) hidden(it *item) bool {
+	return it.cont != nil && !tx.holds(it.custody())
 }
 
 // isProductID reports whether an instance identifier names a DSCSA product

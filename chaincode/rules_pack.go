@@ -100,14 +100,24 @@ func (ec *eventCtx) parent(create bool) (*item, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !it.exists() {
+	// An SSCC the caller neither owns nor is the addressee of is answered
+	// as one never created (txn.hidden): unknown, or, when packing, the
+	// company prefix that creating it needs. Only the prefix's owner, who
+	// allocated the number, learns that it exists (it is not recreated).
+	if hidden := tx.hidden(it); !it.exists() || hidden {
 		if !create || id.Kind != KindSSCC {
 			return nil, ec.fail(CodeNotFound, "unknown-epc", epc, "container %s is unknown", epc)
 		}
-		if err := ec.createContainer(epc, it); err != nil {
-			return nil, err
+		if hidden {
+			if err := ec.prefixOwned(epc, "SSCC", id.SSCC); err != nil {
+				return nil, err
+			}
+		} else {
+			if err := ec.createContainer(epc, it); err != nil {
+				return nil, err
+			}
+			return it, nil
 		}
-		return it, nil
 	}
 	if err := ec.checkHeld(epc, it); err != nil {
 		return nil, err
