@@ -50,6 +50,7 @@ func RunWith(t *testing.T, opts Options, newLedger func(t *testing.T) ledger.Led
 		{"transaction information privacy", t3Privacy},
 		{"verification errors", verificationErrors},
 		{"observation and repackaging events", observationsAndRepackaging},
+		{"named parties and hidden SSCCs", namedPartiesAndHiddenSSCCs},
 	}
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
