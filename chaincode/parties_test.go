@@ -3,6 +3,7 @@ package chaincode_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"rxledger/chaincode"
 	"rxledger/chaincode/chaincodetest"
@@ -170,6 +171,49 @@ func TestNamedParties(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestThirdPartyLogisticsNamed: a third-party logistics provider holds
+// goods for their owner without owning them, so a shipment may name its
+// warehouse as the location it leaves and the 3PL as the possessing party,
+// which make it no party to the event; it may not be named as an owning
+// party, and an organisation attested in no 3PL role may not stand in that
+// place.
+func TestThirdPartyLogisticsNamed(t *testing.T) {
+	const tpl, tplGLN = "LogisticsMSP", "0322222000003"
+	m := newLedger(t)
+	register(t, m, chaincode.Partner{ID: tpl, Name: "Haul & Store", Roles: []chaincode.Role{chaincode.Role3PL}, GLNs: []string{tplGLN},
+		Licenses: []chaincode.License{{Authority: "FDA", Number: "3PL-1", Expiry: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}}})
+	_, _, w, _, _ := partiesBase(t, m)
+
+	fromTheWarehouse := withSD(withSD(parties(at(shipEv(pharmGLN, w), 10), whsGLN, pharmGLN), false, "location", sgln(tplGLN)),
+		false, "possessing_party", sgln(tplGLN))
+	res, err := capture(t, m, whs, fromTheWarehouse)
+	if err != nil {
+		t.Fatalf("a shipment leaving a 3PL's warehouse: %v", err)
+	}
+	if got := lastEvent(t, m).Events[0].Parties; !slices.Equal(got, []string{pharm, whs}) {
+		t.Errorf("parties %v: the 3PL that keeps the goods is no party to their sale", got)
+	}
+	if m.PrivateData(chaincode.ImplicitCollection(tpl), "evt~"+res.Events[0].HashID) != nil {
+		t.Error("the 3PL holds a copy of the sale")
+	}
+
+	_, err = capture(t, m, pharm, withSD(at(stepEv("receiving", w), 11), true, "location", sgln(tplGLN)))
+	if err != nil {
+		t.Fatalf("a receipt at a 3PL's dock: %v", err)
+	}
+
+	m2 := newLedger(t)
+	register(t, m2, chaincode.Partner{ID: tpl, Name: "Haul & Store", Roles: []chaincode.Role{chaincode.Role3PL}, GLNs: []string{tplGLN},
+		Licenses: []chaincode.License{{Authority: "FDA", Number: "3PL-1", Expiry: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}}})
+	_, _, w2, _, _ := partiesBase(t, m2)
+	_, err = capture(t, m2, whs, parties(at(shipEv(pharmGLN, w2), 10), tplGLN, pharmGLN))
+	if re := wantRule(t, err, chaincode.CodeForbidden, "source-not-caller", 0); re.EPC != partyURI(tplGLN) {
+		t.Errorf("refusal names %q, want the 3PL named as owner", re.EPC)
+	}
+	_, err = capture(t, m2, whs, withSD(at(shipEv(pharmGLN, w2), 10), false, "possessing_party", sgln(pharmGLN)))
+	wantRule(t, err, chaincode.CodeForbidden, "source-not-caller", 0) // the buyer is no 3PL
 }
 
 // privateCounts counts the private records of each test organisation.

@@ -30,7 +30,10 @@ import (
 // (unknown-source, unknown-destination; malformed: bad-owning-party): a GLN nobody holds today
 // could be attested to a competitor tomorrow and make an old event read as
 // its sale. A location or possessing party that no partner holds (a
-// carrier's, a dock not attested) names no organisation and passes.
+// carrier's, a dock not attested) names no organisation and passes; so does
+// one of an organisation a regulator attests as a 3PL, which keeps goods for
+// their owner without owning or trading them (its warehouse the shipment
+// leaves, its dock where it arrives): neither makes anyone a party.
 //
 // The check runs after the event's rule, so an organisation without the
 // right to act on the goods is refused for that first, and learns nothing
@@ -110,9 +113,21 @@ func (ec *eventCtx) checkParties() error {
 		if p.dest {
 			allowed, rule, what = r.dests, r.destRule, r.destWhat
 		}
-		if !slices.Contains(allowed, p.org) {
-			return ec.fail(CodeForbidden, rule, p.value, "the %s %s %s names %s, but %s", p.side(), p.kind, p.value, p.org, what)
+		if slices.Contains(allowed, p.org) {
+			continue
 		}
+		if p.kind != "owning_party" {
+			// A third-party logistics provider holds goods for their owner
+			// (a warehouse the shipment leaves, a dock it reaches) without
+			// owning or trading them: it may be named as the possessing
+			// party or the location, which make no one a party to the event.
+			if tpl, err := ec.tx.attestedRole(p.org, Role3PL); err != nil {
+				return err
+			} else if tpl {
+				continue
+			}
+		}
+		return ec.fail(CodeForbidden, rule, p.value, "the %s %s %s names %s, but %s", p.side(), p.kind, p.value, p.org, what)
 	}
 	for _, p := range ec.named {
 		if p.kind == "owning_party" {
