@@ -23,7 +23,9 @@ import (
 //     caller, except what the ledger itself relates to the packages it
 //     names: the owner of a package in transit (as a source) and its
 //     addressee (as a destination), which the owner and the addressee may
-//     both name while it is on its way (unrelated-party).
+//     both name while it is on its way, but never a source and a
+//     destination both other than the caller, which no package relates
+//     (unrelated-party).
 //
 // An entry names an organisation by a GLN (SGLN, PGLN, GLN Digital Link)
 // that a regulator attests to it. An owning party must be such a GLN
@@ -102,9 +104,16 @@ func (ec *eventCtx) resolveParties() error {
 // event.
 func (ec *eventCtx) checkParties() error {
 	r := ec.relation
-	if r.sourceRule == "" {
+	unrelated := r.sourceRule == ""
+	if unrelated {
 		r = ec.unrelated()
 	}
+	// For an event that moves no custody, each package in transit relates
+	// the caller to one other organisation: the owner it comes from, or
+	// the addressee it goes to. A source and a destination both other than
+	// the caller are no package's: they would record a sale between two
+	// others.
+	var foreign [2]string // source, destination: the first other organisation named
 	for _, p := range ec.named {
 		if p.org == "" {
 			continue
@@ -114,6 +123,20 @@ func (ec *eventCtx) checkParties() error {
 			allowed, rule, what = r.dests, r.destRule, r.destWhat
 		}
 		if slices.Contains(allowed, p.org) {
+			if unrelated && p.org != ec.tx.caller {
+				side, other := 0, 1
+				if p.dest {
+					side, other = 1, 0
+				}
+				if foreign[other] != "" {
+					return ec.fail(CodeForbidden, rule, p.value,
+						"the %s %s %s names %s, but the event also names %s on the other side: an event that moves no custody names, besides the caller (%s), the owner a package in transit comes from or the addressee it goes to, not both",
+						p.side(), p.kind, p.value, p.org, foreign[other], ec.tx.caller)
+				}
+				if foreign[side] == "" {
+					foreign[side] = p.org
+				}
+			}
 			continue
 		}
 		if p.kind != "owning_party" {
