@@ -204,16 +204,20 @@ func (s *jobStore) Failing() error {
 // finish writes the final state of a job and drops its document. The
 // state is then what GET answers, even if writing it failed (the caller
 // tries again): the ledger has the outcome, and a job that reads as
-// running would be waited on for ever.
-func (s *jobStore) finish(rec *jobRecord) error {
-	err := s.write(rec)
+// running would be waited on for ever. A document that cannot be dropped
+// once the state is written is no failure to store it (docErr): the
+// record says the job finished, so the next start sweeps the document as
+// a leftover, and trying again would hold up the organisation's later
+// jobs for nothing.
+func (s *jobStore) finish(rec *jobRecord) (docErr, err error) {
+	err = s.write(rec)
 	if err == nil {
 		if rerr := os.Remove(filepath.Join(s.dir, rec.Job.CaptureID+".doc")); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			err = fmt.Errorf("drop capture document: %w", rerr)
+			docErr = fmt.Errorf("drop capture document: %w", rerr)
 		}
 	}
 	s.cache(rec)
-	return err
+	return docErr, err
 }
 
 // get returns a copy of a job record.

@@ -119,3 +119,45 @@ func TestDamagedJobRecordSaysWhatToDo(t *testing.T) {
 		})
 	}
 }
+
+// TestJobFinishedWhoseDocumentStays: once a job's outcome is written, a
+// document that cannot be removed is no failure to store the outcome
+// (Service.finish would try again for ever, holding up the organisation's
+// later jobs, while Ready says all is well): the record says the job
+// finished, so the next start sweeps the document as a leftover.
+func TestJobFinishedWhoseDocumentStays(t *testing.T) {
+	dir := t.TempDir()
+	s, err := openJobStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := newJobID()
+	rec := jobRecord{Org: "ManufacturerMSP", Kind: "json", Job: Job{CaptureID: id, Running: true, Success: true}}
+	if err := s.create(&rec, []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	// A document that cannot be removed: here a directory with a file in it.
+	doc := filepath.Join(dir, id+".doc")
+	if err := os.Remove(doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(doc, "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rec.Job.Running = false
+	docErr, err := s.finish(&rec)
+	if err != nil {
+		t.Fatalf("finish = %v once the outcome was written", err)
+	}
+	if docErr == nil {
+		t.Error("finish says nothing of the document it could not drop")
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, id+".json"))
+	var stored jobRecord
+	if err != nil || json.Unmarshal(raw, &stored) != nil || stored.Job.Running {
+		t.Fatalf("stored record %s %v", raw, err)
+	}
+	if err := s.Failing(); err != nil {
+		t.Errorf("Failing = %v", err)
+	}
+}

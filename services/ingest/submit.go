@@ -248,7 +248,10 @@ func (s *Service) finish(ctx context.Context, rec *jobRecord, r *ledger.Receipt,
 		s.m.jobs.WithLabelValues("failed").Inc()
 	}
 	for wait := s.cfg.RetryFirst; ; wait = min(2*wait, s.cfg.RetryMax) {
-		serr := s.jobs.finish(rec)
+		docErr, serr := s.jobs.finish(rec)
+		if docErr != nil {
+			s.log.Warn("the finished capture job's document stays until the next start", "captureID", rec.Job.CaptureID, "error", docErr)
+		}
 		if serr == nil {
 			return
 		}
