@@ -33,9 +33,9 @@ import (
 // could be attested to a competitor tomorrow and make an old event read as
 // its sale. A location or possessing party that no partner holds (a
 // carrier's, a dock not attested) names no organisation and passes; so does
-// one of an organisation a regulator attests as a 3PL, which keeps goods for
-// their owner without owning or trading them (its warehouse the shipment
-// leaves, its dock where it arrives): neither makes anyone a party.
+// one of any authorized trading partner: it says where the goods are and who
+// keeps them (a 3PL's warehouse the shipment leaves, the pharmacy's dock a
+// drop shipment sold to a wholesaler reaches), and makes no one a party.
 //
 // The check runs after the event's rule, so an organisation without the
 // right to act on the goods is refused for that first, and learns nothing
@@ -140,13 +140,17 @@ func (ec *eventCtx) checkParties() error {
 			continue
 		}
 		if p.kind != "owning_party" {
-			// A third-party logistics provider holds goods for their owner
-			// (a warehouse the shipment leaves, a dock it reaches) without
-			// owning or trading them: it may be named as the possessing
-			// party or the location, which make no one a party to the event.
-			if tpl, err := ec.tx.attestedRole(p.org, Role3PL); err != nil {
+			// A location or a possessing party says where the goods are and
+			// who keeps them, not who trades them, and makes no one a party
+			// to the event: it may name any authorized trading partner. A
+			// 3PL keeps goods for their owner (the warehouse a shipment
+			// leaves, the dock it reaches), and a drop shipment sold to a
+			// wholesaler goes to the pharmacy's dock.
+			why, err := ec.tx.notATP(p.org)
+			if err != nil {
 				return err
-			} else if tpl {
+			}
+			if why == "" {
 				continue
 			}
 		}

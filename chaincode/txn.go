@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -235,15 +234,6 @@ func (tx *txn) gtinOwner(gtin string) (string, error) {
 	}
 	setMap(&tx.owners, gtin, owner)
 	return owner, nil
-}
-
-// attestedRole reports whether a regulator has attested msp in role.
-func (tx *txn) attestedRole(msp string, role Role) (bool, error) {
-	p, err := tx.partner(msp)
-	if err != nil || p == nil || p.Attested == nil {
-		return false, err
-	}
-	return slices.Contains(p.Attested.Roles, role), nil
 }
 
 // glnOrg returns the MSP ID owning gln, or "".
