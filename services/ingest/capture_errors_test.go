@@ -267,3 +267,56 @@ func TestCaptureAcceptsBoundedDocumentsAtOnce(t *testing.T) {
 		t.Fatalf("height %d, want the captures after the refusal committed", h)
 	}
 }
+
+// TestCaptureAdmissionIsShared: an organisation holds at most half the
+// places of documents being read (here one of two), so while its slow
+// upload holds its share its next capture is a 503 saying so, and another
+// organisation's capture is accepted meanwhile.
+func TestCaptureAdmissionIsShared(t *testing.T) {
+	e := newEnv(t, true, func(c *ingest.Config) { c.MaxAccepting, c.AcceptWait = 2, 50*time.Millisecond })
+	slow := encode(t, document(commission(0, "AS", sgtin("AS1"))), "json")
+	pr, pw := io.Pipe()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", e.url+"/epcis/capture", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.keys[mfr])
+	req.Header.Set("Content-Type", ctJSON)
+	first := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	if _, err := pw.Write(slow[:10]); err != nil {
+		t.Fatal(err)
+	}
+	// The manufacturer's next document waits for its share, then is a 503
+	// (a document that is no capture while the slow one has no place yet).
+	var resp *http.Response
+	var b []byte
+	for range 200 {
+		if resp, b = e.do("POST", mfr, "/epcis/capture", ctJSON, []byte(`{"not":"epcis"}`), nil); resp.StatusCode != http.StatusBadRequest {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "its share") {
+		t.Fatalf("the manufacturer's second capture: %d %s", resp.StatusCode, b)
+	}
+	// The wholesaler is not kept out by the manufacturer's upload.
+	e.mustCapture(whs, ctJSON, encode(t, document(commission(0, "AS", "urn:epc:id:sgtin:0388888.067890.AS2")), "json"))
+
+	if _, err := pw.Write(slow[10:]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if status := <-first; status != http.StatusAccepted {
+		t.Fatalf("the slow upload: %d", status)
+	}
+}

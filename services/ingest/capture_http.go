@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -65,7 +66,7 @@ func (s *Service) handleCapture(c *gin.Context) {
 		s.reject(c, "", err)
 		return
 	}
-	release, ok := s.admit(c)
+	release, ok := s.admit(c, p.Org)
 	if !ok {
 		return
 	}
@@ -103,28 +104,34 @@ func (s *Service) handleCapture(c *gin.Context) {
 }
 
 // admit waits for one of the Config.MaxAccepting places of documents being
-// read and checked, up to Config.AcceptWait; when none frees, it answers a
-// 503 with Retry-After and reports false (and when the client goes away,
-// false with no answer).
-func (s *Service) admit(c *gin.Context) (release func(), ok bool) {
-	select {
-	case s.accepting <- struct{}{}:
-		return func() { <-s.accepting }, true
-	default:
-	}
+// read and checked (at most half of them an organisation's), up to
+// Config.AcceptWait; when none frees, it answers a 503 with Retry-After and
+// reports false. A client that goes away while waiting ends the wait where
+// the server tells (HTTP/2; over HTTP/1.1 a request whose body is unread is
+// not cancelled, and waits out AcceptWait).
+func (s *Service) admit(c *gin.Context, org string) (release func(), ok bool) {
 	t := time.NewTimer(s.cfg.AcceptWait)
 	defer t.Stop()
-	select {
-	case s.accepting <- struct{}{}:
-		return func() { <-s.accepting }, true
-	case <-c.Request.Context().Done():
-		c.Abort()
-		return nil, false
-	case <-t.C:
-		c.Header("Retry-After", "5")
-		s.reject(c, "", problem.New(problem.Unavailable,
-			"%d capture documents are being accepted already, the most this node reads at once: retry in a few seconds", s.cfg.MaxAccepting))
-		return nil, false
+	for {
+		taken, freed, atShare := s.admission.take(org)
+		if taken {
+			return func() { s.admission.release(org) }, true
+		}
+		select {
+		case <-freed:
+		case <-c.Request.Context().Done():
+			c.Abort()
+			return nil, false
+		case <-t.C:
+			c.Header("Retry-After", "5")
+			detail := fmt.Sprintf("%d capture documents are being accepted already, the most this node reads at once: retry in a few seconds", s.cfg.MaxAccepting)
+			if atShare {
+				detail = fmt.Sprintf("%s is uploading %d capture documents already, its share of the %d this node reads at once: retry once one is accepted",
+					org, s.admission.perOrg, s.cfg.MaxAccepting)
+			}
+			s.reject(c, "", problem.New(problem.Unavailable, "%s", detail))
+			return nil, false
+		}
 	}
 }
 

@@ -71,9 +71,11 @@ type Config struct {
 	FileSizeLimit int64
 	// MaxAccepting bounds the capture documents read and checked at once
 	// before their 202, each holding up to a few times FileSizeLimit in
-	// memory (2 per CPU, at least 4, if 0). A capture beyond them waits up
-	// to AcceptWait (10s if 0) for one to finish, then is a 503 to retry:
-	// many large uploads at once must not exhaust the node's memory.
+	// memory (2 per CPU, at least 4, if 0); an organisation holds at most
+	// half of them (at least one). A capture beyond them waits up to
+	// AcceptWait (10s if 0) for one to finish, then is a 503 to retry:
+	// many large uploads at once must not exhaust the node's memory, nor
+	// one organisation's slow uploads keep the others out.
 	MaxAccepting int
 	AcceptWait   time.Duration
 	// DefaultPerPage and MaxPerPage bound query pages (defaults above).

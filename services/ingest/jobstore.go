@@ -29,6 +29,8 @@ type jobStore struct {
 	// failing is the error of the last write, nil once one succeeded: the
 	// store cannot take new jobs or outcomes (say, the disk is full).
 	failing error
+	// probed is when Failing last tried a write of its own.
+	probed time.Time
 }
 
 // jobIDPattern is the form of job IDs, checked before an ID names a file.
@@ -82,7 +84,7 @@ func damagedJob(dir, id string, err error) error {
 	record, doc := filepath.Join(dir, id+".json"), filepath.Join(dir, id+".doc")
 	if _, serr := os.Stat(doc); serr != nil {
 		return fmt.Errorf("the capture job record %s cannot be read (%w). Its job had finished (it has no document left): "+
-			"move the file out of %s to start; the job's events are on the ledger, only its status is lost", record, err, dir)
+			"move the file out of %s to start; only the job's status is lost (whether its events were recorded, the ledger and the query say)", record, err, dir)
 	}
 	return fmt.Errorf("the capture job record %s cannot be read (%w), and its job had not finished: its document %s waits to be "+
 		"captured. Restore the record from a backup; or move both files out of %s, start, and capture the document again "+
@@ -179,14 +181,19 @@ func (s *jobStore) write(rec *jobRecord) error {
 }
 
 // Failing returns the error of the last write to the store, nil when it
-// succeeded. While it fails, it tries a write of its own, so that the store
-// reads as mended once it is, even with no job to write.
+// succeeded. While it fails, it tries a write of its own, at most once a
+// second (readiness asks often, and without a key), so that the store reads
+// as mended once it is, even with no job to write.
 func (s *jobStore) Failing() error {
 	s.mu.Lock()
 	err := s.failing
+	recent := time.Since(s.probed) < time.Second
+	if err != nil && !recent {
+		s.probed = time.Now()
+	}
 	s.mu.Unlock()
-	if err == nil {
-		return nil
+	if err == nil || recent {
+		return err
 	}
 	probe := filepath.Join(s.dir, "probe")
 	if werr := atomicfile.Write(probe, []byte("rxledger")); werr != nil {

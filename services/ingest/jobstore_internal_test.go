@@ -89,7 +89,7 @@ func TestDamagedJobRecordSaysWhatToDo(t *testing.T) {
 		withDoc bool
 		want    []string
 	}{
-		{"finished", false, []string{"had finished", "move the file out of", "only its status is lost"}},
+		{"finished", false, []string{"had finished", "move the file out of", "only the job's status is lost"}},
 		{"running", true, []string{"had not finished", ".doc waits to be captured", "Restore the record from a backup"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

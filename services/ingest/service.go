@@ -28,9 +28,9 @@ type Service struct {
 	// saltKey derives the salts of captures (captureSalt).
 	saltKey *tokenKey
 	m       *metrics
-	// accepting holds a token per capture document being read and checked
+	// admission counts the capture documents being read and checked
 	// (Config.MaxAccepting).
-	accepting chan struct{}
+	admission *admission
 }
 
 // CaptureRoles are the roles that may capture events; a regulator may not.
@@ -53,7 +53,7 @@ func New(cfg Config) (*Service, error) {
 	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("ingest: restrict the data directory: %w", err)
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger, accepting: make(chan struct{}, cfg.MaxAccepting)}
+	s := &Service{cfg: cfg, log: cfg.Logger, admission: newAdmission(cfg.MaxAccepting)}
 	if s.jobs, err = openJobStore(filepath.Join(cfg.DataDir, "jobs")); err != nil {
 		return nil, err
 	}

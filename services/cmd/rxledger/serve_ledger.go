@@ -32,9 +32,6 @@ func demoConsortium() *embedded.Consortium {
 	}}
 }
 
-// processLedger opens the process's ledger the first time a service asks
-// for it and returns the same one afterwards: every service of the process
-// shares it. It registers the ledger's closer and its readiness check.
 // failing is what stopOnLedgerFailure needs of the embedded ledger.
 type failing interface {
 	Failed() <-chan struct{}
@@ -57,6 +54,9 @@ func stopOnLedgerFailure(ctx context.Context, l failing) error {
 	}
 }
 
+// processLedger opens the process's ledger the first time a service asks
+// for it and returns the same one afterwards: every service of the process
+// shares it. It registers the ledger's closer and its readiness check.
 func (p *platform) processLedger(ctx context.Context) (ledger.Ledger, error) {
 	if p.ledger != nil {
 		return p.ledger, nil
