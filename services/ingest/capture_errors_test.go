@@ -198,34 +198,64 @@ func TestChaincodeRefusal(t *testing.T) {
 	}
 }
 
+// slowUpload starts a capture of doc by org whose body is sent in part and
+// held back, so that its handler waits for the rest, holding its place;
+// finish sends the rest and returns the answer's status.
+func slowUpload(t *testing.T, e *env, org string, doc []byte) (finish func() int) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", e.url+"/epcis/capture", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.keys[org])
+	req.Header.Set("Content-Type", ctJSON)
+	status := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			status <- 0
+			return
+		}
+		resp.Body.Close()
+		status <- resp.StatusCode
+	}()
+	if _, err := pw.Write(doc[:10]); err != nil {
+		t.Fatal(err)
+	}
+	return func() int {
+		if _, err := pw.Write(doc[10:]); err != nil {
+			t.Fatal(err)
+		}
+		pw.Close()
+		return <-status
+	}
+}
+
+// captureOnceWaiting posts, as org, a document that is no capture until it
+// is not refused as one: until a slow upload's handler holds its place, the
+// document gets a place and is a 400 (storing nothing); then it waits for
+// one, and its answer is returned.
+func captureOnceWaiting(e *env, org string) (*http.Response, []byte) {
+	for range 200 {
+		resp, b := e.do("POST", org, "/epcis/capture", ctJSON, []byte(`{"not":"epcis"}`), nil)
+		if resp.StatusCode != http.StatusBadRequest {
+			return resp, b
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.t.Fatal("the slow upload never held its place")
+	return nil, nil
+}
+
 // TestCaptureAcceptsBoundedDocumentsAtOnce: while Config.MaxAccepting
 // documents are being read (here one, uploaded slowly), another capture
 // waits Config.AcceptWait and is a 503 with Retry-After, having stored
 // nothing; once the upload ends, captures are accepted again.
 func TestCaptureAcceptsBoundedDocumentsAtOnce(t *testing.T) {
 	e := newEnv(t, true, func(c *ingest.Config) { c.MaxAccepting, c.AcceptWait = 1, 50*time.Millisecond })
-	slow := encode(t, document(commission(0, "AB", sgtin("AB1"))), "json")
-	pr, pw := io.Pipe()
-	req, err := http.NewRequestWithContext(t.Context(), "POST", e.url+"/epcis/capture", pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+e.keys[mfr])
-	req.Header.Set("Content-Type", ctJSON)
-	first := make(chan int, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Error(err)
-			first <- 0
-			return
-		}
-		resp.Body.Close()
-		first <- resp.StatusCode
-	}()
-	if _, err := pw.Write(slow[:10]); err != nil { // the upload has begun: its place is taken
-		t.Fatal(err)
-	}
+	finish := slowUpload(t, e, mfr, encode(t, document(commission(0, "AB", sgtin("AB1"))), "json"))
 
 	other := encode(t, document(commission(0, "AB", sgtin("AB2"))), "json")
 	h0, err := e.l.Height(t.Context())
@@ -235,14 +265,7 @@ func TestCaptureAcceptsBoundedDocumentsAtOnce(t *testing.T) {
 	// Until the slow upload's handler has its place, a document that is no
 	// capture at all (so that nothing is stored should it get one) is
 	// refused as invalid; then it waits and is a 503.
-	var resp *http.Response
-	var b []byte
-	for range 200 {
-		if resp, b = e.do("POST", whs, "/epcis/capture", ctJSON, []byte(`{"not":"epcis"}`), nil); resp.StatusCode != http.StatusBadRequest {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	resp, b := captureOnceWaiting(e, whs)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("a capture while the only place is taken: %d, Retry-After %q: %s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
 	}
@@ -255,11 +278,7 @@ func TestCaptureAcceptsBoundedDocumentsAtOnce(t *testing.T) {
 		t.Fatalf("the refused capture left a job: %d %s", resp.StatusCode, b)
 	}
 
-	if _, err := pw.Write(slow[10:]); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	if status := <-first; status != http.StatusAccepted {
+	if status := finish(); status != http.StatusAccepted {
 		t.Fatalf("the slow upload: %d", status)
 	}
 	e.mustCapture(mfr, ctJSON, other)
@@ -274,49 +293,17 @@ func TestCaptureAcceptsBoundedDocumentsAtOnce(t *testing.T) {
 // organisation's capture is accepted meanwhile.
 func TestCaptureAdmissionIsShared(t *testing.T) {
 	e := newEnv(t, true, func(c *ingest.Config) { c.MaxAccepting, c.AcceptWait = 2, 50*time.Millisecond })
-	slow := encode(t, document(commission(0, "AS", sgtin("AS1"))), "json")
-	pr, pw := io.Pipe()
-	req, err := http.NewRequestWithContext(t.Context(), "POST", e.url+"/epcis/capture", pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+e.keys[mfr])
-	req.Header.Set("Content-Type", ctJSON)
-	first := make(chan int, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Error(err)
-			first <- 0
-			return
-		}
-		resp.Body.Close()
-		first <- resp.StatusCode
-	}()
-	if _, err := pw.Write(slow[:10]); err != nil {
-		t.Fatal(err)
-	}
+	finish := slowUpload(t, e, mfr, encode(t, document(commission(0, "AS", sgtin("AS1"))), "json"))
 	// The manufacturer's next document waits for its share, then is a 503
 	// (a document that is no capture while the slow one has no place yet).
-	var resp *http.Response
-	var b []byte
-	for range 200 {
-		if resp, b = e.do("POST", mfr, "/epcis/capture", ctJSON, []byte(`{"not":"epcis"}`), nil); resp.StatusCode != http.StatusBadRequest {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	resp, b := captureOnceWaiting(e, mfr)
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "its share") {
 		t.Fatalf("the manufacturer's second capture: %d %s", resp.StatusCode, b)
 	}
 	// The wholesaler is not kept out by the manufacturer's upload.
 	e.mustCapture(whs, ctJSON, encode(t, document(commission(0, "AS", "urn:epc:id:sgtin:0388888.067890.AS2")), "json"))
 
-	if _, err := pw.Write(slow[10:]); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	if status := <-first; status != http.StatusAccepted {
+	if status := finish(); status != http.StatusAccepted {
 		t.Fatalf("the slow upload: %d", status)
 	}
 }
