@@ -23,6 +23,9 @@ type eventCtx struct {
 	named                        []namedParty
 	relation                     partyRelation
 	relatedSources, relatedDests []string
+	// ownGoods is set when the event names goods the caller owns (not in
+	// transit): it may name the buyer it sells them to (relate).
+	ownGoods bool
 }
 
 func (ec *eventCtx) addParty(org string) {
@@ -151,7 +154,7 @@ func (ec *eventCtx) loadList(list []string) ([]listed, error) {
 		// An SSCC the caller neither owns nor is the addressee of is
 		// refused as unknown, in the same pass (txn.hidden).
 		if !it.exists() || ec.tx.hidden(it) {
-			return nil, ec.fail(CodeNotFound, "unknown-epc", epc, "%s was never commissioned", epc)
+			return nil, ec.fail(CodeNotFound, "unknown-epc", epc, "%s", unknownDetail(epc, ec.tx.caller, id))
 		}
 		out = append(out, listed{epc, it})
 	}

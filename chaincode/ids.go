@@ -317,3 +317,16 @@ func escapeDL(s string) string {
 	}
 	return b.String()
 }
+
+// unknownDetail is the refusal's wording for epc, an identifier the caller
+// may not act on because the ledger has no record of it that the caller may
+// see. A serialised package's existence is public (anyone verifies it), so
+// it was never commissioned. An SSCC's is not: one the caller neither owns
+// nor is sent is answered as unknown (txn.hidden), in words true of both,
+// and saying where a pallet one may expect comes from.
+func unknownDetail(epc, caller string, id ItemID) string {
+	if id.Kind == KindSSCC {
+		return fmt.Sprintf("%s is unknown to %s: no logistic unit it owns or is sent has this SSCC (a pallet sold to another organisation, such as a drop shipment's, is that buyer's until the buyer ships it on)", epc, caller)
+	}
+	return epc + " was never commissioned"
+}

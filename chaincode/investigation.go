@@ -85,7 +85,7 @@ func (tx *txn) existingItem(epc string) (*item, error) {
 		return nil, err
 	}
 	if !it.exists() {
-		return nil, refuse(CodeNotFound, "unknown-epc", epc, epc+" was never commissioned")
+		return nil, refuse(CodeNotFound, "unknown-epc", epc, unknownDetail(epc, tx.caller, id))
 	}
 	return it, nil
 }
@@ -255,7 +255,7 @@ func (tx *txn) checkInvestigationParty(it *item, to Investigation, epc string) e
 	}
 	if !holder && !manufacturer {
 		if tx.hidden(it) { // as existingItem answers an SSCC never created
-			return refuse(CodeNotFound, "unknown-epc", epc, epc+" was never commissioned")
+			return refuse(CodeNotFound, "unknown-epc", epc, unknownDetail(epc, tx.caller, it.id))
 		}
 		return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf("%s may not set %s on %s", tx.caller, to, epc))
 	}

@@ -114,7 +114,7 @@ func TestObservations(t *testing.T) {
 		{"aggregation of another's container", whs, aggregationObserveEv(sscc1, c), nil, chaincode.CodeNotFound, "unknown-epc", sscc1},
 		// Parties the ledger does not relate to the goods (TestNamedParties
 		// has the rest).
-		{"the owner names an unrelated destination", mfr, parties(stepEv("inspecting", a), "", pharmGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(pharmGLN)},
+		{"the owner names as destination a partner that is no ATP", mfr, parties(stepEv("inspecting", a), "", rogueGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(rogueGLN)},
 		{"the addressee names the seller as destination", whs, parties(stepEv("accepting", b), whsGLN, mfrGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
 		{"sensor on another's package", pharm, associationEv(sensorGIAI, b), nil, chaincode.CodeForbidden, "not-holder", b},
 		{"a lot the caller holds none of", whs, classEv("storing", lgtinL2), nil, chaincode.CodeForbidden, "not-class-holder", lgtinL2},

@@ -2,6 +2,7 @@ package chaincode_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,15 +109,18 @@ func TestNamedParties(t *testing.T) {
 
 		// Events that move no custody name the caller, and for goods in
 		// transit their owner (source) and addressee (destination).
-		{"the security tester's transaction event without a bizStep", whs, parties(txEv("", w), mfrGLN, pharmGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
-		{"a transaction event naming the buyer of goods not shipped", whs, parties(txEv("", w), whsGLN, pharmGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(pharmGLN)},
+		{"the security tester's transaction event without a bizStep", whs, parties(txEv("", w), mfrGLN, pharmGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(pharmGLN)},
+		{"the owner links its goods to the buyer before shipping", whs, parties(txEv("", w), whsGLN, pharmGLN), []string{pharm, whs}, "", "", ""},
+		{"the owner names as buyer a partner that is no ATP", whs, parties(txEv("", w), whsGLN, rogueGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(rogueGLN)},
+		{"the owner names a buyer as source", whs, parties(txEv("", w), pharmGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(pharmGLN)},
 		{"a transaction event of goods in transit", whs, parties(txEv("", p), whsGLN, pharmGLN), []string{pharm, whs}, "", "", ""},
 		{"the security tester's inspection", pharm, parties(txEv("", q), mfrGLN, whsGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
-		{"an inspection naming the former seller", pharm, parties(at(stepEv("inspecting", q), 10), whsGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(whsGLN)},
+		{"an inspection naming the seller it bought from", pharm, parties(at(stepEv("inspecting", q), 10), whsGLN, ""), []string{pharm, whs}, "", "", ""},
+		{"an inspection naming the seller's seller", pharm, parties(at(stepEv("inspecting", q), 10), mfrGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
 		{"the addressee inspects naming its seller", pharm, parties(at(stepEv("inspecting", p), 10), whsGLN, pharmGLN), []string{pharm, whs}, "", "", ""},
 		{"the addressee names the seller's seller", pharm, parties(at(stepEv("inspecting", p), 10), mfrGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
 		{"a sensor on goods in transit", whs, parties(associationEv(sensorGIAI, b), mfrGLN, whsGLN), []string{mfr, whs}, "", "", ""},
-		{"a sensor naming another", whs, parties(associationEv(sensorGIAI, w), "", pharmGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(pharmGLN)},
+		{"a sensor naming another as source", whs, parties(associationEv(sensorGIAI, w), pharmGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(pharmGLN)},
 		{"no product named: the caller only", pharm, parties(at(stepEv("inspecting", assetGRAI), 10), "", mfrGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
 		{"a lot observed naming another", whs, parties(classEv("storing", lgtinL1), mfrGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
 		{"commissioning naming a buyer", mfr, parties(commissionEv("L1", "2027-03-31", sgtin("PN")), "", whsGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(whsGLN)},
@@ -276,5 +280,23 @@ func TestCustodyStepCheckedBeforeCapture(t *testing.T) {
 		if err := chaincode.CheckEvent(0, &e); err != nil {
 			t.Errorf("ObjectEvent %s: %v", step, err)
 		}
+	}
+}
+
+// TestInternalTransferNamesTheCaller: goods a company ships to itself (to
+// another of its sites, or a 3PL's) have no seller: the receipt may name
+// the company as their source owning party, as the GS1 US guideline writes
+// an internal transfer, and no one else.
+func TestInternalTransferNamesTheCaller(t *testing.T) {
+	m := newLedger(t)
+	a, _, _, _, _ := partiesBase(t, m)
+	mustCapture(t, m, mfr, parties(at(shipEv(mfrGLN, a), 10), mfrGLN, mfrGLN))
+	_, err := capture(t, m, mfr, parties(at(stepEv("receiving", a), 11), whsGLN, mfrGLN))
+	if re := wantRule(t, err, chaincode.CodeForbidden, "source-not-seller", 0); !strings.Contains(re.Detail, "the caller ("+mfr+")") {
+		t.Errorf("refusal %q does not say whom a transfer's source names", re.Detail)
+	}
+	mustCapture(t, m, mfr, parties(at(stepEv("receiving", a), 12), mfrGLN, mfrGLN))
+	if got := lastEvent(t, m).Events[0].Parties; !slices.Equal(got, []string{mfr}) {
+		t.Errorf("parties %v, want the company alone", got)
 	}
 }

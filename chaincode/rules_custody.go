@@ -184,15 +184,25 @@ func (ec *eventCtx) receive() error {
 	if err != nil {
 		return err
 	}
-	// A receipt of goods from several sellers names none of them: each
-	// source must be the seller of everything received.
+	// Each source must be the seller of everything received: a receipt of
+	// goods from several sellers names none of them, and one of the
+	// caller's own goods (a transfer between its sites, shipped to itself)
+	// names the caller, whose they stay.
 	var sources []string
-	if len(sellers) == 1 {
+	what := "a receipt's sources name the seller of everything it receives"
+	switch len(sellers) {
+	case 0:
+		sources = []string{ec.tx.caller}
+		what += ": of a transfer of the caller's own goods, the caller (" + ec.tx.caller + ")"
+	case 1:
 		sources = sellers
+		what += " (" + sellers[0] + ")"
+	default:
+		what += ", and it receives from several (" + strings.Join(sellers, ", ") + "), so it names none"
 	}
 	ec.relation = partyRelation{
 		sources: sources, sourceRule: "source-not-seller",
-		sourceWhat: "a receipt's sources name the seller of everything it receives (" + strings.Join(sellers, ", ") + ")",
+		sourceWhat: what,
 		dests:      []string{ec.tx.caller}, destRule: "destination-not-caller",
 		destWhat: "a receipt's destinations name its receiver, the caller (" + ec.tx.caller + ")",
 	}

@@ -88,14 +88,14 @@ func (ec *eventCtx) observeInstance(epc string) error {
 		return err
 	}
 	if !it.exists() || ec.tx.hidden(it) {
-		return ec.fail(CodeNotFound, "unknown-epc", epc, "%s was never commissioned", epc)
+		return ec.fail(CodeNotFound, "unknown-epc", epc, "%s", unknownDetail(epc, ec.tx.caller, it.id))
 	}
 	c := it.custody()
 	if !ec.tx.holds(c) {
 		return ec.fail(CodeForbidden, "not-holder", epc, "%s is neither owned by nor in transit to %s", it.id.DigitalLink(), ec.tx.caller)
 	}
 	ec.addParty(c.Owner)
-	ec.relateInTransit(c)
+	ec.relate(c)
 	return nil
 }
 

@@ -122,7 +122,15 @@ func (ec *eventCtx) checkParties() error {
 		if p.dest {
 			allowed, rule, what = r.dests, r.destRule, r.destWhat
 		}
-		if slices.Contains(allowed, p.org) {
+		buyer := false // the buyer the caller names for its own goods before it ships them
+		if unrelated && p.dest && ec.ownGoods && !slices.Contains(allowed, p.org) {
+			why, err := ec.tx.notATP(p.org)
+			if err != nil {
+				return err
+			}
+			buyer = why == ""
+		}
+		if buyer || slices.Contains(allowed, p.org) {
 			if unrelated && p.org != ec.tx.caller {
 				side, other := 0, 1
 				if p.dest {
@@ -176,17 +184,26 @@ func (ec *eventCtx) unrelated() partyRelation {
 	}
 }
 
-// relateInTransit notes the owner and the addressee of a package the event
-// names, when it is in transit: an event that moves no custody may name
-// them as its source and destination.
-func (ec *eventCtx) relateInTransit(c *Custody) {
-	if c.Status != StatusInTransit {
-		return
-	}
-	if !slices.Contains(ec.relatedSources, c.Owner) {
-		ec.relatedSources = append(ec.relatedSources, c.Owner)
-	}
-	if !slices.Contains(ec.relatedDests, c.ShipTo) {
-		ec.relatedDests = append(ec.relatedDests, c.ShipTo)
+// relate notes whom a package the event names relates the caller to, for
+// an event that moves no custody: the owner a package in transit comes from
+// (a source) and the addressee it goes to (a destination); for the
+// caller's own goods, the seller it bought them from (a source), and, as a
+// destination, whoever the caller is selling them to, which the ledger
+// cannot know before the shipment (a purchase order linked to the goods
+// before they ship: any authorized trading partner).
+func (ec *eventCtx) relate(c *Custody) {
+	switch {
+	case c.Status == StatusInTransit:
+		if !slices.Contains(ec.relatedSources, c.Owner) {
+			ec.relatedSources = append(ec.relatedSources, c.Owner)
+		}
+		if !slices.Contains(ec.relatedDests, c.ShipTo) {
+			ec.relatedDests = append(ec.relatedDests, c.ShipTo)
+		}
+	case c.Owner == ec.tx.caller:
+		if c.Seller != "" && !slices.Contains(ec.relatedSources, c.Seller) {
+			ec.relatedSources = append(ec.relatedSources, c.Seller)
+		}
+		ec.ownGoods = true
 	}
 }

@@ -78,7 +78,7 @@ func checkCustodyStep(i int, ev *epcis.Event) error {
 		return nil
 	}
 	return refuseEvent(i, CodeInvalid, "custody-step-not-object-event", "",
-		fmt.Sprintf("a %s with bizStep %s moves no custody here: shipping, receiving and void_shipping are ObjectEvents (with the purchase order or invoice in their bizTransactionList)", ev.Type, step))
+		fmt.Sprintf("this %s with bizStep %s moves no custody: shipping, receiving and void_shipping are ObjectEvents (with the purchase order or invoice in their bizTransactionList); send the step as an ObjectEvent, and this event with another bizStep or none", ev.Type, step))
 }
 
 // checkRepeatedEPCs refuses an event whose epcList, childEPCs, inputEPCList

@@ -80,7 +80,7 @@ func TestSpoofedPartiesRefused(t *testing.T) {
 		event     epcis.Event
 		rule, epc string
 	}{
-		{"a transaction event naming the manufacturer and the pharmacy", whs, withParties(transaction(11, "", w), mfrSGLN, pharmSGLN), "unrelated-party", mfrSGLN},
+		{"a transaction event naming the manufacturer and the pharmacy", whs, withParties(transaction(11, "", w), mfrSGLN, pharmSGLN), "unrelated-party", pharmSGLN},
 		{"a shipment of the wholesaler's own package as the manufacturer's sale", whs, withParties(ship(12, mfrSGLN, pharmSGLN, w), mfrSGLN, pharmSGLN), "source-not-caller", mfrSGLN},
 		{"an inspection naming the manufacturer's sale to the wholesaler", pharm, withParties(inspect(13, x), mfrSGLN, whsSGLN), "unrelated-party", mfrSGLN},
 	}

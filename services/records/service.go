@@ -239,17 +239,8 @@ func (s *Service) investigate(c *gin.Context, epc string, id chaincode.ItemID) {
 	if !readBody(c, &body) {
 		return
 	}
-	if id.Kind == chaincode.KindSSCC && !s.regulator(p) {
-		// The chaincode's refusal of an SSCC someone else holds would tell
-		// that it exists: one the caller neither holds nor is sent is
-		// answered as an unknown one.
-		var cc chaincode.ContainerContents
-		err := s.readJSON(c.Request.Context(), p.Org, &cc, chaincode.FnReadContainer, epc)
-		if err == nil && (cc.Container == nil || !party(&cc.Container.Custody, p.Org)) {
-			httpx.Fail(c, unknownSSCC(epc, "was never commissioned"))
-			return
-		}
-	}
+	// An SSCC the caller neither holds nor is sent the chaincode refuses
+	// as an unknown one, in the same words (txn.hidden).
 	var out Investigated
 	r, err := s.submitJSON(c.Request.Context(), p.Org, &out.Investigation, chaincode.FnSetInvestigation, epc, string(body.State))
 	if problem.RuleOf(err) == "investigation-unchanged" {
