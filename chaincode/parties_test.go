@@ -300,3 +300,20 @@ func TestInternalTransferNamesTheCaller(t *testing.T) {
 		t.Errorf("parties %v, want the company alone", got)
 	}
 }
+
+// TestShippingBeforeReceipt: the addressee of goods in transit that ships
+// them on before recording their receipt is told to receive them first
+// (a drop shipment's buyer); anyone else learns only that it does not own
+// them.
+func TestShippingBeforeReceipt(t *testing.T) {
+	m := newLedger(t)
+	_, b, _, _, _ := partiesBase(t, m) // b is in transit from the manufacturer to the wholesaler
+	_, err := capture(t, m, whs, at(shipEv(pharmGLN, b), 10))
+	if re := wantRule(t, err, chaincode.CodeForbidden, "not-owner", 0); !strings.Contains(re.Detail, "records receiving first") {
+		t.Errorf("the addressee is told %q, want to receive first", re.Detail)
+	}
+	_, err = capture(t, m, pharm, at(shipEv(whsGLN, b), 10))
+	if re := wantRule(t, err, chaincode.CodeForbidden, "not-owner", 0); strings.Contains(re.Detail, "transit") {
+		t.Errorf("another organisation is told %q: where the goods are going is not its business", re.Detail)
+	}
+}

@@ -104,10 +104,17 @@ func (ec *eventCtx) recalledFrom(it *item, to string) (bool, error) {
 // checkOwner refuses an item the caller does not own, saying nothing else
 // of it: not its status, its container, its seller or its investigation.
 func (ec *eventCtx) checkOwner(epc string, it *item) error {
-	if it.custody().Owner != ec.tx.caller {
-		return ec.fail(CodeForbidden, "not-owner", epc, "%s is not owned by %s", it.id.DigitalLink(), ec.tx.caller)
+	c := it.custody()
+	switch {
+	case c.Owner == ec.tx.caller:
+		return nil
+	case c.Status == StatusInTransit && c.ShipTo == ec.tx.caller:
+		// The addressee may learn what it is sent: the goods become its own
+		// by its receipt (a drop shipment's buyer receives before it ships
+		// on, naming the dock they reached).
+		return ec.fail(CodeForbidden, "not-owner", epc, "%s is not owned by %s yet: it is in transit to it, which records receiving first", it.id.DigitalLink(), ec.tx.caller)
 	}
-	return nil
+	return ec.fail(CodeForbidden, "not-owner", epc, "%s is not owned by %s", it.id.DigitalLink(), ec.tx.caller)
 }
 
 // checkHeld refuses an item the caller does not own or that is not active.
