@@ -297,7 +297,17 @@ func (tx *txn) mayMove(x *item, to Investigation, epc, what string) error {
 		ok = manufacturer
 	}
 	if !ok {
-		return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf("%s may not set %s on %s", tx.caller, to, what))
+		return refuse(CodeForbidden, "investigation-not-allowed", epc, fmt.Sprintf("%s may not set %s on %s: %s", tx.caller, to, what, whoMay[to]))
 	}
 	return nil
+}
+
+// whoMay says who may make each move, for the refusal of one who may not
+// (the caller already holds the item or owns its GTIN, or it would have
+// been refused as no party to it).
+var whoMay = map[Investigation]string{
+	InvestigationSuspect:      "the holder, the GTIN's owner or a regulator flags a package suspect",
+	InvestigationIllegitimate: "the holder, the GTIN's owner or a regulator finds a package illegitimate",
+	InvestigationQuarantined:  "the holder or a regulator quarantines a package",
+	InvestigationCleared:      "the GTIN's owner (the manufacturer) or a regulator clears a package, not its holder",
 }

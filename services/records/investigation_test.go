@@ -132,7 +132,7 @@ func TestInvestigation(t *testing.T) {
 	})
 	t.Run("the holder may not clear its own suspicion", func(t *testing.T) {
 		tt := refusal{method: http.MethodPut, key: keyWhs, path: itemPath(s2, "/investigation"), body: `{"state":"cleared"}`,
-			status: 403, code: problem.Forbidden, rule: "investigation-not-allowed", submits: 1, detail: "WholesalerMSP may not set cleared"}
+			status: 403, code: problem.Forbidden, rule: "investigation-not-allowed", submits: 1, detail: "WholesalerMSP may not set cleared on " + s2 + ": the GTIN's owner (the manufacturer) or a regulator clears a package, not its holder"}
 		tt.check(t, e, serial(s2))
 	})
 	t.Run("the regulator quarantines and clears it", func(t *testing.T) {
