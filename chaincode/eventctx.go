@@ -24,7 +24,8 @@ type eventCtx struct {
 	relation                     partyRelation
 	relatedSources, relatedDests []string
 	// ownGoods is set when the event names goods the caller owns (not in
-	// transit): it may name the buyer it sells them to (relate).
+	// transit, not retired): it may name the buyer it sells them to
+	// (relate).
 	ownGoods bool
 }
 

@@ -188,7 +188,7 @@ func (ec *eventCtx) unrelated() partyRelation {
 // an event that moves no custody: the owner a package in transit comes from
 // (a source) and the addressee it goes to (a destination); for the
 // caller's own goods, the seller it bought them from (a source), and, as a
-// destination, whoever the caller is selling them to, which the ledger
+// destination (unless they are retired), whoever the caller is selling them to, which the ledger
 // cannot know before the shipment (a purchase order linked to the goods
 // before they ship: any authorized trading partner).
 func (ec *eventCtx) relate(c *Custody) {
@@ -204,6 +204,10 @@ func (ec *eventCtx) relate(c *Custody) {
 		if c.Seller != "" && !slices.Contains(ec.relatedSources, c.Seller) {
 			ec.relatedSources = append(ec.relatedSources, c.Seller)
 		}
-		ec.ownGoods = true
+		// Goods dispensed, destroyed, decommissioned or transformed are
+		// sold to nobody: they name no buyer.
+		if !c.Status.Terminal() {
+			ec.ownGoods = true
+		}
 	}
 }
