@@ -24,7 +24,9 @@ func TestNamedPartiesArePairedByPackage(t *testing.T) {
 	if snapshot(m) != before || !slices.Equal(privateCounts(m), private) {
 		t.Error("the refused capture changed the ledger")
 	}
-	// Each alone, or with the caller on the other side, is the package's.
-	mustCapture(t, m, whs, parties(transactionEv(b, p), mfrGLN, whsGLN))
-	mustCapture(t, m, whs, parties(transactionEv(b, p), whsGLN, pharmGLN))
+	// Each package's counterparty, with the caller on the other side, in an
+	// event of its own (one naming both packages would be shared with both
+	// their counterparties: several-counterparties).
+	mustCapture(t, m, whs, parties(transactionEv(b), mfrGLN, whsGLN))
+	mustCapture(t, m, whs, parties(transactionEv(p), whsGLN, pharmGLN))
 }

@@ -117,6 +117,8 @@ func TestNamedParties(t *testing.T) {
 		{"the security tester's inspection", pharm, parties(txEv("", q), mfrGLN, whsGLN), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
 		{"an inspection naming the seller it bought from", pharm, parties(at(stepEv("inspecting", q), 10), whsGLN, ""), []string{pharm, whs}, "", "", ""},
 		{"an inspection naming the seller's seller", pharm, parties(at(stepEv("inspecting", q), 10), mfrGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
+		{"the addressee names its seller and another's dock", pharm, withSD(parties(txEv("", p), whsGLN, ""), true, "location", sgln(mfrGLN)), nil, chaincode.CodeForbidden, "unrelated-party", sgln(mfrGLN)},
+		{"the addressee names its seller and its own dock", pharm, withSD(parties(txEv("", p), whsGLN, ""), true, "location", sgln(pharmGLN)), []string{pharm, whs}, "", "", ""},
 		{"the addressee inspects naming its seller", pharm, parties(at(stepEv("inspecting", p), 10), whsGLN, pharmGLN), []string{pharm, whs}, "", "", ""},
 		{"the addressee names the seller's seller", pharm, parties(at(stepEv("inspecting", p), 10), mfrGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
 		{"a sensor on goods in transit", whs, parties(associationEv(sensorGIAI, b), mfrGLN, whsGLN), []string{mfr, whs}, "", "", ""},
@@ -232,7 +234,9 @@ func privateCounts(m *chaincodetest.Memory) []int {
 
 // TestReceivingFromTwoSellers checks that a receipt of goods from two
 // sellers (a purchase and a return in one event) names neither as its
-// source, and either alone is refused.
+// source, and is refused: each seller would receive the whole event, the
+// other's goods and pallets with it. Each seller's goods are received in an
+// event of their own.
 func TestReceivingFromTwoSellers(t *testing.T) {
 	setup := func(t *testing.T) (*chaincodetest.Memory, string, string) {
 		m := newLedger(t)
@@ -252,10 +256,33 @@ func TestReceivingFromTwoSellers(t *testing.T) {
 		}
 	}
 	m, b, q := setup(t)
-	mustCapture(t, m, whs, parties(at(stepEv("receiving", b, q), 10), "", whsGLN))
-	if p := lastEvent(t, m).Events[0].Parties; !slices.Equal(p, []string{mfr, pharm, whs}) {
-		t.Fatalf("parties %v", p)
+	before, private := snapshot(m), privateCounts(m)
+	_, err := capture(t, m, whs, parties(at(stepEv("receiving", b, q), 10), "", whsGLN))
+	if re := wantRule(t, err, chaincode.CodeInvalid, "several-counterparties", 0); !strings.Contains(re.Detail, "ManufacturerMSP, PharmacyMSP") {
+		t.Errorf("refusal %q does not name the sellers", re.Detail)
 	}
+	if snapshot(m) != before || !slices.Equal(privateCounts(m), private) {
+		t.Error("the refused receipt changed the ledger")
+	}
+	for _, one := range []struct{ epc, seller string }{{b, mfr}, {q, pharm}} {
+		mustCapture(t, m, whs, parties(at(stepEv("receiving", one.epc), 11), "", whsGLN))
+		if p := lastEvent(t, m).Events[0].Parties; !slices.Equal(p, []string{one.seller, whs}) {
+			t.Fatalf("parties %v, want %s and the receiver", p, one.seller)
+		}
+	}
+}
+
+// TestInspectionOfGoodsFromTwoSendersRefused: an observation of goods in
+// transit from two organisations would give each the other's goods; it is
+// refused, and each sender's goods are observed in an event of their own.
+func TestInspectionOfGoodsFromTwoSendersRefused(t *testing.T) {
+	m := newLedger(t)
+	_, b, _, _, q := partiesBase(t, m)
+	mustCapture(t, m, pharm, at(shipEv(whsGLN, q), 5)) // q on its way back to the wholesaler
+	_, err := capture(t, m, whs, at(stepEv("inspecting", b, q), 10))
+	wantRule(t, err, chaincode.CodeInvalid, "several-counterparties", 0)
+	mustCapture(t, m, whs, at(stepEv("inspecting", b), 11))
+	mustCapture(t, m, whs, at(stepEv("inspecting", q), 12))
 }
 
 // TestCustodyStepCheckedBeforeCapture checks that a custody step on

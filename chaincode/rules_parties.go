@@ -2,6 +2,7 @@ package chaincode
 
 import (
 	"slices"
+	"strings"
 
 	"rxledger/epcis"
 )
@@ -112,7 +113,8 @@ func (ec *eventCtx) checkParties() error {
 	// the caller to one other organisation: the owner it comes from, or
 	// the addressee it goes to. A source and a destination both other than
 	// the caller are no package's: they would record a sale between two
-	// others.
+	// others. Locations and possessing parties count: an event naming one
+	// organisation's goods going to another's dock reads as that sale too.
 	var foreign [2]string // source, destination: the first other organisation named
 	for _, p := range ec.named {
 		if p.org == "" {
@@ -122,54 +124,66 @@ func (ec *eventCtx) checkParties() error {
 		if p.dest {
 			allowed, rule, what = r.dests, r.destRule, r.destWhat
 		}
-		buyer := false // the buyer the caller names for its own goods before it ships them
-		if unrelated && p.dest && ec.ownGoods && !slices.Contains(allowed, p.org) {
-			why, err := ec.tx.notATP(p.org)
-			if err != nil {
-				return err
-			}
-			buyer = why == ""
-		}
-		if buyer || slices.Contains(allowed, p.org) {
-			if unrelated && p.org != ec.tx.caller {
-				side, other := 0, 1
-				if p.dest {
-					side, other = 1, 0
-				}
-				if foreign[other] != "" {
-					return ec.fail(CodeForbidden, rule, p.value,
-						"the %s %s %s names %s, but the event also names %s on the other side: an event that moves no custody names, besides the caller (%s), the owner a package in transit comes from or the addressee it goes to, not both",
-						p.side(), p.kind, p.value, p.org, foreign[other], ec.tx.caller)
-				}
-				if foreign[side] == "" {
-					foreign[side] = p.org
-				}
-			}
-			continue
-		}
-		if p.kind != "owning_party" {
+		ok := slices.Contains(allowed, p.org)
+		if !ok && (p.kind != "owning_party" || unrelated && p.dest && ec.ownGoods) {
 			// A location or a possessing party says where the goods are and
 			// who keeps them, not who trades them, and makes no one a party
-			// to the event: it may name any authorized trading partner. A
-			// 3PL keeps goods for their owner (the warehouse a shipment
-			// leaves, the dock it reaches), and a drop shipment sold to a
-			// wholesaler goes to the pharmacy's dock.
+			// to the event: it may name any authorized trading partner (a
+			// 3PL keeps goods for their owner, the warehouse a shipment
+			// leaves; a drop shipment sold to a wholesaler goes to the
+			// pharmacy's dock). And for its own goods the caller may name
+			// the buyer it sells them to, before it ships them.
 			why, err := ec.tx.notATP(p.org)
 			if err != nil {
 				return err
 			}
-			if why == "" {
-				continue
+			ok = why == ""
+		}
+		if !ok {
+			return ec.fail(CodeForbidden, rule, p.value, "the %s %s %s names %s, but %s", p.side(), p.kind, p.value, p.org, what)
+		}
+		if unrelated && p.org != ec.tx.caller {
+			side, other := 0, 1
+			if p.dest {
+				side, other = 1, 0
+			}
+			if foreign[other] != "" && foreign[other] != p.org {
+				return ec.fail(CodeForbidden, rule, p.value,
+					"the %s %s %s names %s, but the event also names %s on the other side: an event that moves no custody names, besides the caller (%s), the owner a package in transit comes from or the addressee it goes to, not both",
+					p.side(), p.kind, p.value, p.org, foreign[other], ec.tx.caller)
+			}
+			if foreign[side] == "" {
+				foreign[side] = p.org
 			}
 		}
-		return ec.fail(CodeForbidden, rule, p.value, "the %s %s %s names %s, but %s", p.side(), p.kind, p.value, p.org, what)
 	}
 	for _, p := range ec.named {
 		if p.kind == "owning_party" {
 			ec.addParty(p.org)
 		}
 	}
-	return nil
+	return ec.oneCounterparty()
+}
+
+// oneCounterparty refuses an event that would be shared with more than one
+// organisation besides the caller (rule several-counterparties): each party
+// receives the whole event, so a receipt of goods from two sellers, or an
+// inspection of goods sent by two, would show each the other's goods and
+// pallets. Goods from (or to) several organisations are recorded in one
+// event per organisation.
+func (ec *eventCtx) oneCounterparty() error {
+	var others []string
+	for _, org := range ec.parties {
+		if org != ec.tx.caller && !ec.tx.isRegulator(org) {
+			others = append(others, org)
+		}
+	}
+	if len(others) <= 1 {
+		return nil
+	}
+	return ec.fail(CodeInvalid, "several-counterparties", "",
+		"the event concerns goods of several organisations besides %s (%s), and each would receive all of it: record one event for each organisation's goods",
+		ec.tx.caller, strings.Join(others, ", "))
 }
 
 // unrelated is the relation of an event that moves no custody: the caller,
