@@ -22,11 +22,16 @@ import (
 //     addressee of the voided shipment;
 //   - every other event moves no custody: it names no organisation but the
 //     caller, except what the ledger itself relates to the packages it
-//     names: the owner of a package in transit (as a source) and its
-//     addressee (as a destination), which the owner and the addressee may
-//     both name while it is on its way, but never a source and a
-//     destination both other than the caller, which no package relates
-//     (unrelated-party).
+//     names (relate): the owner of a package in transit (as a source) and
+//     its addressee (as a destination), which the owner and the addressee
+//     may both name while it is on its way; the seller of the caller's own
+//     goods (a source); and the buyer the caller sells its own goods to (a
+//     destination), which the ledger cannot know before the shipment. Never
+//     a source and a destination both other than the caller, locations
+//     included, which no package relates (unrelated-party).
+//
+// And an event is shared with one counterparty at most (oneCounterparty):
+// every party receives all of it.
 //
 // An entry names an organisation by a GLN (SGLN, PGLN, GLN Digital Link)
 // that a regulator attests to it. An owning party must be such a GLN
