@@ -118,6 +118,8 @@ func TestNamedParties(t *testing.T) {
 		{"an inspection naming the seller it bought from", pharm, parties(at(stepEv("inspecting", q), 10), whsGLN, ""), []string{pharm, whs}, "", "", ""},
 		{"an inspection naming the seller's seller", pharm, parties(at(stepEv("inspecting", q), 10), mfrGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
 		{"the addressee names its seller and another's dock", pharm, withSD(parties(txEv("", p), whsGLN, ""), true, "location", sgln(mfrGLN)), nil, chaincode.CodeForbidden, "unrelated-party", sgln(mfrGLN)},
+		{"a second source other than the destination's organisation", whs, withSD(withSD(parties(txEv("", w), "", pharmGLN), false, "location", sgln(pharmGLN)), false, "location", sgln(mfrGLN)), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(pharmGLN)},
+		{"a destination other than the second source's organisation", pharm, withSD(withSD(withSD(txEv("", q), false, "location", sgln(mfrGLN)), false, "owning_party", partyURI(whsGLN)), true, "location", sgln(mfrGLN)), nil, chaincode.CodeForbidden, "unrelated-party", sgln(mfrGLN)},
 		{"the addressee names its seller and its own dock", pharm, withSD(parties(txEv("", p), whsGLN, ""), true, "location", sgln(pharmGLN)), []string{pharm, whs}, "", "", ""},
 		{"the addressee inspects naming its seller", pharm, parties(at(stepEv("inspecting", p), 10), whsGLN, pharmGLN), []string{pharm, whs}, "", "", ""},
 		{"the addressee names the seller's seller", pharm, parties(at(stepEv("inspecting", p), 10), mfrGLN, ""), nil, chaincode.CodeForbidden, "unrelated-party", partyURI(mfrGLN)},
@@ -343,4 +345,35 @@ func TestShippingBeforeReceipt(t *testing.T) {
 	if re := wantRule(t, err, chaincode.CodeForbidden, "not-owner", 0); strings.Contains(re.Detail, "transit") {
 		t.Errorf("another organisation is told %q: where the goods are going is not its business", re.Detail)
 	}
+}
+
+// TestProductIdentifiersInAnotherCase: an EPC URN whose prefix is written
+// in another case, or a Digital Link of another scheme or case, names the
+// same package (RFC 8141, RFC 3986): an observation of it is refused as
+// malformed (bad-epc), as shipping refuses it, not anchored unchecked as no
+// product; a product class so written is refused too.
+func TestProductIdentifiersInAnotherCase(t *testing.T) {
+	m := newLedger(t)
+	_, _, _, _, q := partiesBase(t, m) // q is the pharmacy's
+	serial := strings.TrimPrefix(q, "urn:epc:id:sgtin:0312345.067890.")
+	for _, epc := range []string{
+		"URN:EPC:ID:SGTIN:0312345.067890." + serial,
+		"URN:epc:id:sgtin:0312345.067890." + serial,
+		"HTTPS://ID.GS1.ORG/01/" + gtin + "/21/" + serial,
+		"ftp://id.gs1.org/01/" + gtin + "/21/" + serial,
+		"URN:EPC:ID:SSCC:0312345.1000000099",
+	} {
+		before := snapshot(m)
+		_, err := capture(t, m, whs, at(stepEv("inspecting", epc), 10))
+		if re := wantRule(t, err, chaincode.CodeInvalid, "bad-epc", 0); re.EPC != epc {
+			t.Errorf("%s: refusal names %q", epc, re.EPC)
+		}
+		if snapshot(m) != before {
+			t.Errorf("%s: the refused observation changed the ledger", epc)
+		}
+	}
+	class := epcis.Event{Type: epcis.ObjectEventType, Action: epcis.ActionObserve, BizStep: "storing", EventTime: start, EventTimeZoneOffset: "+00:00",
+		QuantityList: []epcis.QuantityElement{epcisQuantity("URN:EPC:CLASS:LGTIN:0312345.067890.L1")}}
+	_, err := capture(t, m, whs, at(class, 11))
+	wantRule(t, err, chaincode.CodeInvalid, "bad-epc-class", 0)
 }

@@ -117,20 +117,24 @@ func (tx *txn) hidden(it *item) bool {
 
 // isProductID reports whether an instance identifier names a DSCSA product
 // or logistic unit the chaincode tracks: an SGTIN or SSCC, as an EPC URN or
-// a Digital Link with primary key 01 or 00. A Digital Link that does not
-// parse counts as one when its path has a 01 or 00 segment, so that a
-// malformed product identifier is refused rather than passed over.
+// a Digital Link with primary key 01 or 00. An identifier that only looks
+// like one counts as one, so that the rules refuse it as malformed
+// (bad-epc) rather than pass it over as no product, unchecked: a URN
+// prefix in another case (URN:EPC:ID:SGTIN:, which RFC 8141 makes the same
+// name), and a URI of any scheme or case whose path has a 01 or 00
+// segment.
 func isProductID(s string) bool {
-	if strings.HasPrefix(s, "urn:epc:id:sgtin:") || strings.HasPrefix(s, "urn:epc:id:sscc:") {
+	l := strings.ToLower(s)
+	if strings.HasPrefix(l, "urn:epc:id:sgtin:") || strings.HasPrefix(l, "urn:epc:id:sscc:") {
 		return true
 	}
-	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
+	if !strings.Contains(l, "://") {
 		return false
 	}
 	if dl, err := parseDigitalLink(s); err == nil {
 		return dl.primary == "01" || dl.primary == "00"
 	}
-	return strings.Contains(s, "/01/") || strings.Contains(s, "/00/") || strings.Contains(s, "/gtin/") || strings.Contains(s, "/sscc/")
+	return strings.Contains(l, "/01/") || strings.Contains(l, "/00/") || strings.Contains(l, "/gtin/") || strings.Contains(l, "/sscc/")
 }
 
 // gtinClass parses a class-level product identifier: an LGTIN (URN or
@@ -138,7 +142,13 @@ func isProductID(s string) bool {
 // or a Digital Link with 01 only. ok is false for identifiers of anything
 // else; err reports a malformed product class.
 func gtinClass(s string) (gtin, lot string, ok bool, err error) {
+	l := strings.ToLower(s)
 	switch {
+	case strings.HasPrefix(l, "urn:epc:class:lgtin:") && !strings.HasPrefix(s, "urn:epc:class:lgtin:"),
+		strings.HasPrefix(l, "urn:epc:idpat:sgtin:") && !strings.HasPrefix(s, "urn:epc:idpat:sgtin:"):
+		// The same name in another case (RFC 8141): refused as malformed,
+		// not passed over as no product class.
+		return "", "", true, fmt.Errorf("write the product class %q with its URN prefix in lower case", s)
 	case strings.HasPrefix(s, "urn:epc:class:lgtin:"):
 		gtin, lot, err = ParseLGTIN(s)
 		return gtin, lot, true, err
@@ -149,8 +159,8 @@ func gtinClass(s string) (gtin, lot string, ok bool, err error) {
 		}
 		body := parts[1][:1] + parts[0] + parts[1][1:]
 		return body + string(checkDigit(body)), "", true, nil
-	case strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://"):
-		if !strings.Contains(s, "/01/") {
+	case strings.Contains(l, "://"):
+		if !strings.Contains(l, "/01/") {
 			return "", "", false, nil
 		}
 		dl, err := parseDigitalLink(s)

@@ -120,7 +120,7 @@ func (ec *eventCtx) checkParties() error {
 	// the caller are no package's: they would record a sale between two
 	// others. Locations and possessing parties count: an event naming one
 	// organisation's goods going to another's dock reads as that sale too.
-	var foreign [2]string // source, destination: the first other organisation named
+	var foreign [2][]string // source, destination: the other organisations named
 	for _, p := range ec.named {
 		if p.org == "" {
 			continue
@@ -152,13 +152,15 @@ func (ec *eventCtx) checkParties() error {
 			if p.dest {
 				side, other = 1, 0
 			}
-			if foreign[other] != "" && foreign[other] != p.org {
-				return ec.fail(CodeForbidden, rule, p.value,
-					"the %s %s %s names %s, but the event also names %s on the other side: an event that moves no custody names, besides the caller (%s), the owner a package in transit comes from or the addressee it goes to, not both",
-					p.side(), p.kind, p.value, p.org, foreign[other], ec.tx.caller)
+			for _, o := range foreign[other] {
+				if o != p.org {
+					return ec.fail(CodeForbidden, rule, p.value,
+						"the %s %s %s names %s, but the event also names %s on the other side: an event that moves no custody names, besides the caller (%s), the owner a package in transit comes from or the addressee it goes to, not both",
+						p.side(), p.kind, p.value, p.org, o, ec.tx.caller)
+				}
 			}
-			if foreign[side] == "" {
-				foreign[side] = p.org
+			if !slices.Contains(foreign[side], p.org) {
+				foreign[side] = append(foreign[side], p.org)
 			}
 		}
 	}
