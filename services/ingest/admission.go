@@ -4,8 +4,9 @@ import "sync"
 
 // admission counts the capture documents being read and checked before
 // their 202 (Config.MaxAccepting), and each organisation's among them: an
-// organisation holds at most half the places (at least one), so that one
-// uploading slowly cannot keep every competitor's captures out.
+// organisation holds at most a quarter of the places (at least one), so
+// that a few uploading slowly cannot keep every competitor's captures out
+// (and Config.MinUploadRate cuts off the slowest).
 type admission struct {
 	mu          sync.Mutex
 	max, perOrg int
@@ -16,7 +17,7 @@ type admission struct {
 }
 
 func newAdmission(places int) *admission {
-	return &admission{max: places, perOrg: max(1, places/2), held: map[string]int{}, freed: make(chan struct{})}
+	return &admission{max: places, perOrg: max(1, places/4), held: map[string]int{}, freed: make(chan struct{})}
 }
 
 // take gives org a place if one is free for it; if not, it returns a

@@ -307,3 +307,52 @@ func TestCaptureAdmissionIsShared(t *testing.T) {
 		t.Fatalf("the slow upload: %d", status)
 	}
 }
+
+// TestCaptureTooSlowIsCutOff: an upload slower than MinUploadRate after
+// UploadGrace is cut off with a 408 that says so, its place freed for the
+// captures that wait, and nothing stored.
+func TestCaptureTooSlowIsCutOff(t *testing.T) {
+	e := newEnv(t, true, func(c *ingest.Config) {
+		c.MaxAccepting, c.AcceptWait = 1, 5*time.Second
+		c.MinUploadRate, c.UploadGrace = 1<<10, 100*time.Millisecond
+	})
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", e.url+"/epcis/capture", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.keys[mfr])
+	req.Header.Set("Content-Type", ctJSON)
+	answer := make(chan []byte, 1)
+	status := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			status <- 0
+			answer <- []byte(err.Error())
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		status <- resp.StatusCode
+		answer <- b
+	}()
+	if _, err := pw.Write([]byte(`{"@context":`)); err != nil { // then nothing more
+		t.Fatal(err)
+	}
+	// Another organisation's capture waits for the place, which the cut-off
+	// frees well within its AcceptWait.
+	e.mustCapture(whs, ctJSON, encode(t, document(commission(0, "TS", "urn:epc:id:sgtin:0388888.067890.TS1")), "json"))
+	if got := <-status; got != http.StatusRequestTimeout {
+		t.Fatalf("the trickling upload: %d %s", got, <-answer)
+	}
+	var p problem.Body
+	if b := <-answer; json.Unmarshal(b, &p) != nil || p.Code != problem.RequestTimeout || !strings.Contains(p.Detail, "slower than 1024 bytes a second") {
+		t.Fatalf("problem %s", b)
+	}
+	resp, b := e.do("GET", mfr, "/epcis/capture", "", nil, nil)
+	if resp.StatusCode != http.StatusOK || string(bytes.TrimSpace(b)) != "[]" {
+		t.Fatalf("the cut-off upload left a job: %d %s", resp.StatusCode, b)
+	}
+}

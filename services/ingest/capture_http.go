@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -135,6 +136,27 @@ func (s *Service) admit(c *gin.Context, org string) (release func(), ok bool) {
 	}
 }
 
+// pacedBody reads a request body no slower than rate bytes a second after
+// grace: before each read it sets the connection's read deadline to when
+// the bytes read so far are due. Where the server cannot set deadlines
+// (none does here but a test's recorder), only its read timeout holds.
+type pacedBody struct {
+	r     io.Reader
+	rc    *http.ResponseController
+	start time.Time
+	grace time.Duration
+	rate  int64
+	n     int64
+}
+
+func (p *pacedBody) Read(b []byte) (int, error) {
+	due := p.start.Add(p.grace + time.Duration(p.n)*time.Second/time.Duration(p.rate))
+	_ = p.rc.SetReadDeadline(due)
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	return n, err
+}
+
 // reject answers a refused capture and counts it.
 func (s *Service) reject(c *gin.Context, f format, err error) {
 	label := string(f)
@@ -156,12 +178,22 @@ func (s *Service) readDocument(c *gin.Context) ([]byte, error) {
 	if c.Request.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	r := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	r := &pacedBody{r: http.MaxBytesReader(c.Writer, c.Request.Body, limit), rc: http.NewResponseController(c.Writer),
+		start: time.Now(), grace: s.cfg.UploadGrace, rate: s.cfg.MinUploadRate}
 	body, err := io.ReadAll(r)
+	// The body is in: lift the deadline, which would otherwise end the
+	// request's context while its document is checked (the server sets its
+	// own again for the connection's next request).
+	_ = r.rc.SetReadDeadline(time.Time{})
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		switch {
+		case errors.As(err, &mbe):
 			return nil, tooLarge(mbe.Limit)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return nil, problem.New(problem.RequestTimeout,
+				"the capture document arrived slower than %d bytes a second after the first %s (%d bytes in %s): send it again, faster",
+				s.cfg.MinUploadRate, s.cfg.UploadGrace, r.n, time.Since(r.start).Round(time.Millisecond))
 		}
 		return nil, problem.Wrap(problem.Invalid, err, "read the capture document")
 	}

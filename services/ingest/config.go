@@ -72,12 +72,18 @@ type Config struct {
 	// MaxAccepting bounds the capture documents read and checked at once
 	// before their 202, each holding up to a few times FileSizeLimit in
 	// memory (2 per CPU, at least 4, if 0); an organisation holds at most
-	// half of them (at least one). A capture beyond them waits up to
+	// a quarter of them (at least one). A capture beyond them waits up to
 	// AcceptWait (10s if 0) for one to finish, then is a 503 to retry:
 	// many large uploads at once must not exhaust the node's memory, nor
 	// one organisation's slow uploads keep the others out.
 	MaxAccepting int
 	AcceptWait   time.Duration
+	// MinUploadRate (bytes a second; 16 KiB if 0) after UploadGrace (10s
+	// if 0) is the slowest a capture document may arrive: one slower is cut
+	// off (408), so that an upload trickling a byte at a time does not hold
+	// one of the MaxAccepting places for the server's whole read timeout.
+	MinUploadRate int64
+	UploadGrace   time.Duration
 	// DefaultPerPage and MaxPerPage bound query pages (defaults above).
 	DefaultPerPage int
 	MaxPerPage     int
@@ -126,6 +132,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.AcceptWait <= 0 {
 		c.AcceptWait = 10 * time.Second
+	}
+	if c.MinUploadRate <= 0 {
+		c.MinUploadRate = 16 << 10
+	}
+	if c.UploadGrace <= 0 {
+		c.UploadGrace = 10 * time.Second
 	}
 	if c.DefaultPerPage <= 0 {
 		c.DefaultPerPage = DefaultPerPage

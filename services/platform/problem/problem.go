@@ -31,6 +31,8 @@ const (
 	// UnsupportedMediaType: the request body's Content-Type is not one the
 	// resource reads.
 	UnsupportedMediaType Code = "unsupported-media-type"
+	// RequestTimeout: the request's body came too slowly.
+	RequestTimeout Code = "request-timeout"
 )
 
 // Status maps each code to its HTTP status.
@@ -48,6 +50,7 @@ var statusByCode = map[Code]int{
 	NotAcceptable:    http.StatusNotAcceptable,
 
 	UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	RequestTimeout:       http.StatusRequestTimeout,
 }
 
 // Status returns the HTTP status for a code (500 for an unknown one).
