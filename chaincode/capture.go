@@ -168,9 +168,6 @@ func flagSuspectFn(tx *txn, args []string) ([]byte, error) {
 	if err := tx.commit(FnFlagSuspect); err != nil {
 		return nil, err
 	}
-	if flagged == nil {
-		flagged = []string{}
-	}
 	return json.Marshal(FlagResult{Suspect: flagged})
 }
 

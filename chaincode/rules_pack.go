@@ -108,15 +108,14 @@ func (ec *eventCtx) parent(create bool) (*item, error) {
 		if !create || id.Kind != KindSSCC {
 			return nil, ec.fail(CodeNotFound, "unknown-epc", epc, "container %s is unknown", epc)
 		}
-		if hidden {
-			if err := ec.prefixOwned(epc, "SSCC", id.SSCC); err != nil {
-				return nil, err
-			}
-		} else {
+		if !hidden {
 			if err := ec.createContainer(epc, it); err != nil {
 				return nil, err
 			}
 			return it, nil
+		}
+		if err := ec.prefixOwned(epc, "SSCC", id.SSCC); err != nil {
+			return nil, err
 		}
 	}
 	if err := ec.checkHeld(epc, it); err != nil {

@@ -58,7 +58,7 @@ func Inspect(dir string) (*Info, error) {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
 	info := &Info{Height: height, Tip: tip, LastBlock: last.Time, Consortium: cons.Name, TipRecord: rec.note(dir, height)}
-	if err := checkTipRecord(db, vfs.Default, dir, rec, height); err != nil {
+	if err := checkTipRecord(db, vfs.Default, dir, rec, height, tip); err != nil {
 		if !errors.As(err, &info.Lost) {
 			return nil, fmt.Errorf("inspect: %w", err)
 		}

@@ -105,10 +105,9 @@ func Open(dir string, cons *Consortium, cc chaincode.Func, opts Options) (*Ledge
 			db.Close()
 			return nil, fmt.Errorf("open ledger: %w", err)
 		}
-	} else if err := checkFormat(db, dir); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open ledger: %w", err)
 	}
+	// An existing store's format and genesis were checked read-only above
+	// (checkStoredFormat).
 	l.height, l.tip = height, tip
 	l.logTipRecord(dir, rec, height, created)
 	if l.tipRec, err = openTipRecorder(opts.fs, dir, rec, height, tip, l.log); err != nil {
@@ -242,7 +241,7 @@ func checkStoredFormat(dir string, opts Options, cons *Consortium) (tipRecord, e
 		return rec, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	if !desc.Exists {
-		return rec, checkTipRecord(nil, fs, dir, rec, 0)
+		return rec, checkTipRecord(nil, fs, dir, rec, 0, Hash{})
 	}
 	opts.CacheBytes = scanCacheBytes
 	db, err := openStore(dir, opts, true)
@@ -250,12 +249,12 @@ func checkStoredFormat(dir string, opts Options, cons *Consortium) (tipRecord, e
 		return rec, err
 	}
 	defer db.Close()
-	height, _, err := readTip(db)
+	height, tip, err := readTip(db)
 	if err != nil {
 		return rec, err
 	}
 	if height == 0 {
-		return rec, checkTipRecord(db, fs, dir, rec, 0)
+		return rec, checkTipRecord(db, fs, dir, rec, 0, Hash{})
 	}
 	if err := checkGenesis(db, dir, cons); err != nil { // the format, then the consortium
 		return rec, err
@@ -263,7 +262,7 @@ func checkStoredFormat(dir string, opts Options, cons *Consortium) (tipRecord, e
 	if err := checkWALTail(opts.fs, dir, height); err != nil {
 		return rec, err
 	}
-	return rec, checkTipRecord(db, fs, dir, rec, height)
+	return rec, checkTipRecord(db, fs, dir, rec, height, tip)
 }
 
 // encodeTip encodes the chain tip record.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/cockroachdb/pebble"
@@ -112,28 +111,14 @@ func damagedStore(fs vfs.FS, dir string, err error) *DamagedStoreError {
 	if !ok {
 		return e
 	}
-	names, lerr := fs.List(dir)
-	if lerr != nil {
+	logs, lerr := walLogs(fs, dir)
+	i, found := slices.BinarySearch(logs, num)
+	if lerr != nil || !found {
 		return e
 	}
-	var earlier, later []uint64 // the numbers of the logs before and after it
-	for _, name := range names {
-		n, perr := strconv.ParseUint(strings.TrimSuffix(name, ".log"), 10, 64)
-		switch {
-		case perr != nil || !strings.HasSuffix(name, ".log"):
-		case n == num:
-			e.Log, e.Offset = name, offset
-		case n > num:
-			later = append(later, n)
-		default:
-			earlier = append(earlier, n)
-		}
-	}
-	if e.Log == "" {
-		return e
-	}
-	slices.Sort(later)
-	slices.Sort(earlier)
+	e.Log, e.Offset = walLogName(num), offset
+	// The numbers of the logs before it, newest first, and after it.
+	earlier, later := slices.Clone(logs[:i]), logs[i+1:]
 	slices.Reverse(earlier)
 	f, oerr := fs.Open(fs.PathJoin(dir, e.Log))
 	if oerr != nil {
@@ -153,7 +138,7 @@ func damagedStore(fs vfs.FS, dir string, err error) *DamagedStoreError {
 		if e.LastBlock >= 0 {
 			break
 		}
-		if g, err := fs.Open(fs.PathJoin(dir, fmt.Sprintf("%06d.log", n))); err == nil {
+		if g, err := fs.Open(fs.PathJoin(dir, walLogName(n))); err == nil {
 			e.LastBlock = lastBlockBefore(g, n, math.MaxInt64)
 			g.Close()
 		}
@@ -162,7 +147,7 @@ func damagedStore(fs vfs.FS, dir string, err error) *DamagedStoreError {
 		if e.NextBlock >= 0 {
 			break
 		}
-		e.NextBlock = firstBlockOf(fs, fs.PathJoin(dir, fmt.Sprintf("%06d.log", n)), n)
+		e.NextBlock = firstBlockOf(fs, fs.PathJoin(dir, walLogName(n)), n)
 	}
 	return e
 }

@@ -233,27 +233,21 @@ func (e *LostBlocksError) Error() string {
 }
 
 // checkTipRecord compares rec, read before the store was opened, with the
-// store r of the ledger in dir (fs nil: the operating system's), which
-// holds height blocks (r may be nil when height is 0). A valid record
-// above height, or naming another block at its height, is a
-// *LostBlocksError; a missing, torn or lagging one passes.
-func checkTipRecord(r pebble.Reader, fs vfs.FS, dir string, rec tipRecord, height uint64) error {
+// store r of the ledger in dir, which holds height blocks, the last hashing
+// to tip (r may be nil when height is 0). A valid record above height, or
+// naming another block at its height, is a *LostBlocksError; a missing,
+// torn or lagging one passes.
+func checkTipRecord(r pebble.Reader, fs vfs.FS, dir string, rec tipRecord, height uint64, tip Hash) error {
 	if rec.state != tipValid {
 		return nil
 	}
 	if rec.height > height {
 		return &LostBlocksError{Dir: dir, Held: height, Recorded: rec.height, RecordedHash: rec.hash, Log: newestLogStop(fs, dir)}
 	}
-	// The usual case, a record of the store's own tip, compares the tip the
-	// store keeps; a lagging record the hash of the block it names.
-	var h Hash
-	if rec.height == height {
-		_, tip, err := readTip(r)
-		if err != nil {
-			return fmt.Errorf("check the chain tip record: %w", err)
-		}
-		h = tip
-	} else {
+	// The usual case, a record of the store's own tip, compares tip; a
+	// lagging record the hash of the block it names.
+	h := tip
+	if rec.height < height {
 		b, err := readBlock(r, rec.height-1)
 		if err != nil {
 			return fmt.Errorf("check the chain tip record: %w", err)

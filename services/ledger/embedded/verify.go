@@ -84,7 +84,7 @@ func VerifyWith(dir string, cons *Consortium) (*VerifyReport, error) {
 	if err := checkWALTail(vfs.Default, dir, v.report.Height); err != nil {
 		return nil, err
 	}
-	if err := checkTipRecord(db, vfs.Default, dir, rec, v.report.Height); err != nil {
+	if err := checkTipRecord(db, vfs.Default, dir, rec, v.report.Height, v.report.Tip); err != nil {
 		var lost *LostBlocksError
 		if errors.As(err, &lost) {
 			return nil, &VerifyError{Block: lost.FirstMissing(), Err: lost,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,22 +67,33 @@ func checkWALTail(fs vfs.FS, dir string, height uint64) error {
 // newestLog returns the name and number of the newest write-ahead log in
 // dir ("" when there is none).
 func newestLog(fs vfs.FS, dir string) (string, uint64, error) {
+	logs, err := walLogs(fs, dir)
+	if err != nil || len(logs) == 0 {
+		return "", 0, err
+	}
+	num := logs[len(logs)-1]
+	return walLogName(num), num, nil
+}
+
+// walLogs returns the numbers of the write-ahead logs in dir, in order.
+func walLogs(fs vfs.FS, dir string) ([]uint64, error) {
 	names, err := fs.List(dir)
 	if err != nil {
-		return "", 0, fmt.Errorf("read write-ahead logs: %w", err)
+		return nil, fmt.Errorf("read write-ahead logs: %w", err)
 	}
-	name, num := "", uint64(0)
+	var nums []uint64
 	for _, f := range names {
 		n, err := strconv.ParseUint(strings.TrimSuffix(f, ".log"), 10, 64)
-		if err != nil || !strings.HasSuffix(f, ".log") {
-			continue
-		}
-		if name == "" || n > num {
-			name, num = f, n
+		if err == nil && strings.HasSuffix(f, ".log") {
+			nums = append(nums, n)
 		}
 	}
-	return name, num, nil
+	slices.Sort(nums)
+	return nums, nil
 }
+
+// walLogName is the file name of write-ahead log num, as Pebble names it.
+func walLogName(num uint64) string { return fmt.Sprintf("%06d.log", num) }
 
 // walStop returns the offset of the first record of the log that cannot be
 // read, or false when it reads to its end.
