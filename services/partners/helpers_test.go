@@ -111,13 +111,8 @@ func (e *env) do(method, key, path, body string) response {
 // written decodes the answer of a write after checking its status.
 func written(t *testing.T, r response, status int) partners.Written {
 	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
 	var w partners.Written
-	if err := json.Unmarshal(r.Body, &w); err != nil {
-		t.Fatalf("decode %s: %v", r.Body, err)
-	}
+	r.Decode(t, status, &w)
 	if w.TxID == "" || w.Block == 0 {
 		t.Fatalf("answer %s names no transaction and block", r.Body)
 	}

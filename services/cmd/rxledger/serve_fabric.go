@@ -42,13 +42,9 @@ func (p *platform) projectionOrg() string {
 		return regulators[0]
 	}
 	log := telemetry.Component(p.log, "ingest")
-	// The organisations whose identities the ledger will act for, as it
-	// reads them (a configuration it refuses is the ledger's to report).
-	gw, _ := fabricGateway(p.cfg).Config()
-	var orgs []string
-	for _, o := range gw.Orgs {
-		orgs = append(orgs, o.MSPID)
-	}
+	// The organisations whose identities the ledger will act for (a
+	// directory it cannot read is the ledger's to report).
+	orgs, _ := fabric.IdentityOrgs(p.cfg.Fabric.Identities)
 	for _, r := range regulators {
 		if slices.Contains(orgs, r) {
 			return r

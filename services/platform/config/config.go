@@ -120,9 +120,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port: %w", c.Addr, err))
 	}
 	if c.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			errs = append(errs, fmt.Errorf("--metrics-addr %q: want host:port: %w", c.MetricsAddr, err))
-		} else if _, port, _ := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr == c.Addr && port != "0" {
+		} else if c.MetricsAddr == c.Addr && port != "0" {
 			errs = append(errs, fmt.Errorf("--metrics-addr %q is --addr: give the metrics an address of their own, or leave it empty to serve them on --addr", c.MetricsAddr))
 		}
 	}
