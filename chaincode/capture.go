@@ -153,11 +153,14 @@ type FlagResult struct {
 // learns that it is done), after each EPC has passed the checks of who may
 // flag it, so that the refusal tells nothing to anyone else.
 func flagSuspectFn(tx *txn, args []string) ([]byte, error) {
-	var epcs []string
-	if err := json.Unmarshal([]byte(args[0]), &epcs); err == nil && len(epcs) == 0 {
+	epcs, err := suspectList([]byte(args[0]))
+	if err != nil {
+		return nil, err
+	}
+	if len(epcs) == 0 {
 		return nil, refuse(CodeInvalid, "suspect-required", "", "FlagSuspect needs a JSON array of at least one EPC")
 	}
-	flagged, err := tx.flagSuspect([]byte(args[0]))
+	flagged, err := tx.flagEPCs(epcs)
 	if err != nil {
 		return nil, err
 	}
@@ -178,10 +181,24 @@ func (tx *txn) flagSuspect(raw []byte) ([]string, error) {
 	if raw == nil {
 		return nil, nil
 	}
+	epcs, err := suspectList(raw)
+	if err != nil {
+		return nil, err
+	}
+	return tx.flagEPCs(epcs)
+}
+
+// suspectList decodes a list of EPCs to flag (suspect-decode).
+func suspectList(raw []byte) ([]string, error) {
 	var epcs []string
 	if err := json.Unmarshal(raw, &epcs); err != nil {
 		return nil, refuse(CodeInvalid, "suspect-decode", "", fmt.Sprintf("transient %q must be a JSON array of EPCs: %v", TransientSuspect, err))
 	}
+	return epcs, nil
+}
+
+// flagEPCs moves epcs to suspect, as flagSuspect describes.
+func (tx *txn) flagEPCs(epcs []string) ([]string, error) {
 	var flagged []string
 	for i, epc := range epcs {
 		entry := func(err error) error {
