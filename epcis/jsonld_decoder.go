@@ -2,7 +2,6 @@ package epcis
 
 import (
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -261,9 +260,9 @@ func (d *jsonDecoder) forEachKey(fn func(key string) error) error {
 // validator or gateway that keeps the last of duplicate members (as most
 // JSON libraries do) saw only the second.
 func (d *jsonDecoder) forEachUniqueKey(fn func(key string) error) error {
-	var seen []string
+	seen := map[string]bool{} // a slice would make an object of n members cost n² compares
 	return d.forEachKey(func(key string) error {
-		if slices.Contains(seen, key) {
+		if seen[key] {
 			if err := d.problem(classed(ErrInvalidValue, "%s is given twice", key)); err != nil {
 				return err
 			}
@@ -272,7 +271,7 @@ func (d *jsonDecoder) forEachUniqueKey(fn func(key string) error) error {
 			}
 			return nil
 		}
-		seen = append(seen, key)
+		seen[key] = true
 		return fn(key)
 	})
 }

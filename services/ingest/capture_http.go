@@ -105,7 +105,7 @@ func (s *Service) handleCapture(c *gin.Context) {
 }
 
 // admit waits for one of the Config.MaxAccepting places of documents being
-// read and checked (at most half of them an organisation's), up to
+// read and checked (at most a quarter of them an organisation's), up to
 // Config.AcceptWait; when none frees, it answers a 503 with Retry-After and
 // reports false. A client that goes away while waiting ends the wait where
 // the server tells (HTTP/2; over HTTP/1.1 a request whose body is unread is

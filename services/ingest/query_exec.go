@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -47,31 +48,48 @@ func (s *Service) visible(p auth.Principal, rec *eventRecord) bool {
 // ledger order, none after seq ceiling (0: no ceiling), and whether more
 // follow.
 func (s *Service) find(q *query, p auth.Principal, start, ceiling uint64, limit int) ([]hit, bool, error) {
-	it, err := s.candidates(q, start)
+	if ceiling == 0 {
+		ceiling = math.MaxUint64
+	}
+	var out []hit
+	more := false
+	err := s.eachMatch(q, p, start, ceiling, func(h hit) (bool, error) {
+		if len(out) == limit {
+			more = true
+			return false, nil
+		}
+		out = append(out, h)
+		return true, nil
+	})
 	if err != nil {
 		return nil, false, err
 	}
+	return out, more, nil
+}
+
+// eachMatch calls fn with each event p sees that matches q, in ledger order
+// from seq start up to seq ceiling, until fn returns false or an error.
+func (s *Service) eachMatch(q *query, p auth.Principal, start, ceiling uint64, fn func(hit) (bool, error)) error {
+	it, err := s.candidates(q, start)
+	if err != nil {
+		return err
+	}
 	defer it.close()
-	var out []hit
 	for {
 		seq, ok, err := it.next()
-		if err != nil {
-			return nil, false, err
-		}
-		if !ok || ceiling > 0 && seq > ceiling {
-			return out, false, nil
+		if err != nil || !ok || seq > ceiling {
+			return err
 		}
 		h, ok, err := s.match(q, p, seq)
 		if err != nil {
-			return nil, false, err
+			return err
 		}
 		if !ok {
 			continue
 		}
-		if len(out) == limit {
-			return out, true, nil
+		if more, err := fn(h); err != nil || !more {
+			return err
 		}
-		out = append(out, h)
 	}
 }
 
@@ -213,36 +231,21 @@ func (s *Service) page(q *query, p auth.Principal, st pageState, first bool) (hi
 // ceiling of every later page, so that events captured while it is paged
 // through do not take it past maxEventCount.
 func (s *Service) firstBoundedPage(q *query, p auth.Principal, limit int) ([]hit, *pageState, error) {
-	it, err := s.candidates(q, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer it.close()
 	var page []hit
 	var last uint64 // the last event that matched
 	n := 0
-	for {
-		seq, ok, err := it.next()
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
-			break
-		}
-		h, ok, err := s.match(q, p, seq)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
-			continue
-		}
+	err := s.eachMatch(q, p, 0, math.MaxUint64, func(h hit) (bool, error) {
 		if n++; n > q.maxCount {
-			return nil, nil, errQueryTooLarge(q.maxCount)
+			return false, errQueryTooLarge(q.maxCount)
 		}
 		if len(page) < limit {
 			page = append(page, h)
 		}
-		last = seq
+		last = h.seq
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if n <= len(page) {
 		return page, nil, nil
@@ -276,38 +279,23 @@ func (s *Service) findSorted(q *query, p auth.Principal, st pageState, first boo
 	if q.countLimit > 0 && q.countLimit <= s.cfg.MaxSortedEvents/2 {
 		keep = q.countLimit
 	}
-	it, err := s.candidates(q, 0)
-	if err != nil {
-		return nil, nil, err
+	ceiling := uint64(math.MaxUint64)
+	if !first {
+		ceiling = st.ceiling
 	}
-	defer it.close()
 	var keys []sortKey
 	matched := 0
-	for {
-		seq, ok, err := it.next()
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok || !first && seq > st.ceiling {
-			break
-		}
-		h, ok, err := s.match(q, p, seq)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
-			continue
-		}
+	err := s.eachMatch(q, p, 0, ceiling, func(h hit) (bool, error) {
 		matched++
 		if q.maxCount >= 0 && matched > q.maxCount {
-			return nil, nil, errQueryTooLarge(q.maxCount)
+			return false, errQueryTooLarge(q.maxCount)
 		}
-		k := sortKey{seq: seq, at: h.rec.RecordTime}
+		k := sortKey{seq: h.seq, at: h.rec.RecordTime}
 		if q.orderBy == "eventTime" {
 			k.at = h.ev.EventTime
 		}
 		if first {
-			st.ceiling = max(st.ceiling, seq)
+			st.ceiling = max(st.ceiling, h.seq)
 		}
 		keys = append(keys, k)
 		switch {
@@ -315,10 +303,14 @@ func (s *Service) findSorted(q *query, p auth.Principal, st pageState, first boo
 			slices.SortFunc(keys, before)
 			keys = keys[:keep]
 		case keep == 0 && len(keys) > s.cfg.MaxSortedEvents:
-			return nil, nil, problem.New(problem.TooLarge,
+			return false, problem.New(problem.TooLarge,
 				"orderBy sorts at most %d events and this query matches more: narrow it (GE_eventTime, LT_eventTime, EQ_bizStep, MATCH_epc, ...), give an eventCountLimit of at most %d, or leave out orderBy to page through it in ledger order",
 				s.cfg.MaxSortedEvents, s.cfg.MaxSortedEvents/2).At(problem.Location{Field: "orderBy"})
 		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	slices.SortFunc(keys, before)
 	if q.countLimit > 0 && len(keys) > q.countLimit {

@@ -83,13 +83,12 @@ func parseInner(name string, values []string, ext map[string]string) (c *innerCo
 	if c.space, c.local, err = parseFieldName(name, rest, ext); err != nil {
 		return nil, true, err
 	}
-	switch {
-	case eq:
+	if eq {
 		c.values = values
-	case len(values) > 1 || len(values) == 1 && values[0] != "true" && values[0] != "false":
-		return nil, true, badParam(name, "takes no value, true or false")
-	case len(values) == 1 && values[0] == "false":
-		return nil, true, nil // the field may be there or not: asks nothing
+		return c, true, nil
+	}
+	if must, err := existsParam(name, values); err != nil || !must {
+		return nil, true, err // EXISTS_INNER_...=false asks nothing
 	}
 	return c, true, nil
 }

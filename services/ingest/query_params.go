@@ -114,8 +114,7 @@ var classFields = map[byte]bool{fieldEPCClass: true, fieldInputClass: true, fiel
 // unsupportedParams are standard EPCIS query parameters this repository
 // does not answer; naming one is a 400 that says so, not an unknown name.
 var unsupportedPrefixes = []string{
-	"WD_", "EQ_source_", "EQ_destination_", "EQ_INNER_", "GT_", "GE_", "LT_", "LE_", "EQ_", "EXISTS_",
-	"HASATTR_", "EQATTR_", "MATCH_",
+	"WD_", "EQ_source_", "EQ_destination_", "GT_", "GE_", "LT_", "LE_", "EQ_", "EXISTS_", "MATCH_",
 }
 
 var unsupportedNames = []string{"queryName", "subscriptionID"}
@@ -194,17 +193,6 @@ func parseQuery(v url.Values, ext map[string]string, defaultPerPage, maxPerPage 
 			}
 			return values[0], nil
 		}
-		singleTime := func() (*time.Time, error) {
-			s, err := single()
-			if err != nil {
-				return nil, err
-			}
-			t, err := parseQueryTime(s)
-			if err != nil {
-				return nil, bad(name, "%q is not a date and time with a time zone (RFC 3339, e.g. 2026-11-01T12:00:00Z)", s)
-			}
-			return &t, nil
-		}
 		switch name {
 		case "EQ_eventID":
 			q.eventIDs = values
@@ -229,12 +217,11 @@ func parseQuery(v url.Values, ext map[string]string, defaultPerPage, maxPerPage 
 			q.errDecl.corrective = values
 			q.errDecl.exists = true
 		case "EXISTS_errorDeclaration", "EXISTS_sensorElementList":
-			// Named alone, or with true, the field must be there; with
-			// false it may be there or not.
-			if len(values) > 1 || len(values) == 1 && values[0] != "true" && values[0] != "false" {
-				return nil, bad(name, "takes no value, true or false")
+			must, err := existsParam(name, values)
+			if err != nil {
+				return nil, err
 			}
-			if len(values) == 0 || values[0] == "true" {
+			if must {
 				if name == "EXISTS_errorDeclaration" {
 					q.errDecl.exists = true
 				} else {
@@ -242,7 +229,7 @@ func parseQuery(v url.Values, ext map[string]string, defaultPerPage, maxPerPage 
 				}
 			}
 		case "GE_errorDeclarationTime", "LT_errorDeclarationTime":
-			t, err := singleTime()
+			t, err := singleQueryTime(name, values)
 			if err != nil {
 				return nil, err
 			}
@@ -289,7 +276,7 @@ func parseQuery(v url.Values, ext map[string]string, defaultPerPage, maxPerPage 
 				q.countLimit = n
 			}
 		case "GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime":
-			t, err := singleTime()
+			t, err := singleQueryTime(name, values)
 			if err != nil {
 				return nil, err
 			}
@@ -370,6 +357,15 @@ func (q *query) parseFamily(name string, values []string, ext map[string]string)
 		return true, err
 	}
 	return false, nil
+}
+
+// existsParam reads an EXISTS_ parameter: named alone, or with true, the
+// field must be there (must); with false it may be there or not.
+func existsParam(name string, values []string) (must bool, err error) {
+	if len(values) > 1 || len(values) == 1 && values[0] != "true" && values[0] != "false" {
+		return false, badParam(name, "takes no value, true or false")
+	}
+	return len(values) == 0 || values[0] == "true", nil
 }
 
 // queryValues reads a raw query string into each parameter's list of
