@@ -287,7 +287,7 @@ func TestCaptureAcceptsBoundedDocumentsAtOnce(t *testing.T) {
 	}
 }
 
-// TestCaptureAdmissionIsShared: an organisation holds at most half the
+// TestCaptureAdmissionIsShared: an organisation holds at most a quarter of the
 // places of documents being read (here one of two), so while its slow
 // upload holds its share its next capture is a 503 saying so, and another
 // organisation's capture is accepted meanwhile.
