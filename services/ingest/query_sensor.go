@@ -47,25 +47,38 @@ func (q *sensorQuery) active() bool {
 		q.boolean != nil || q.timeBounds.set() || q.startTime.set() || q.endTime.set()
 }
 
+// sensorLists and sensorTimes find, by parameter name, the field of a
+// sensorQuery that a list or a time parameter fills.
+var (
+	sensorLists = map[string]func(*sensorQuery) *[]string{
+		"EQ_deviceID":             func(q *sensorQuery) *[]string { return &q.deviceIDs },
+		"EQ_dataProcessingMethod": func(q *sensorQuery) *[]string { return &q.methods },
+		"EQ_bizRules":             func(q *sensorQuery) *[]string { return &q.bizRules },
+		"EQ_microorganism":        func(q *sensorQuery) *[]string { return &q.microorganisms },
+		"EQ_chemicalSubstance":    func(q *sensorQuery) *[]string { return &q.chemicals },
+		"EQ_stringValue":          func(q *sensorQuery) *[]string { return &q.stringValues },
+		"EQ_uriValue":             func(q *sensorQuery) *[]string { return &q.uris },
+	}
+	sensorTimes = map[string]func(*sensorQuery) **time.Time{
+		"GE_time":      func(q *sensorQuery) **time.Time { return &q.timeBounds.ge },
+		"LT_time":      func(q *sensorQuery) **time.Time { return &q.timeBounds.lt },
+		"GE_startTime": func(q *sensorQuery) **time.Time { return &q.startTime.ge },
+		"LT_startTime": func(q *sensorQuery) **time.Time { return &q.startTime.lt },
+		"GE_endTime":   func(q *sensorQuery) **time.Time { return &q.endTime.ge },
+		"LT_endTime":   func(q *sensorQuery) **time.Time { return &q.endTime.lt },
+	}
+)
+
 // parse reads a sensor parameter; handled is false for a name that is none.
 func (q *sensorQuery) parse(name string, values []string) (handled bool, err error) {
-	list := map[string]*[]string{
-		"EQ_deviceID": &q.deviceIDs, "EQ_dataProcessingMethod": &q.methods, "EQ_bizRules": &q.bizRules,
-		"EQ_microorganism": &q.microorganisms, "EQ_chemicalSubstance": &q.chemicals,
-		"EQ_stringValue": &q.stringValues, "EQ_uriValue": &q.uris,
-	}
-	if dst, ok := list[name]; ok {
+	if field, ok := sensorLists[name]; ok {
+		dst := field(q)
 		*dst = append(*dst, values...)
 		return true, nil
 	}
-	times := map[string]**time.Time{
-		"GE_time": &q.timeBounds.ge, "LT_time": &q.timeBounds.lt,
-		"GE_startTime": &q.startTime.ge, "LT_startTime": &q.startTime.lt,
-		"GE_endTime": &q.endTime.ge, "LT_endTime": &q.endTime.lt,
-	}
-	if dst, ok := times[name]; ok {
+	if field, ok := sensorTimes[name]; ok {
 		t, err := singleQueryTime(name, values)
-		*dst = t
+		*field(q) = t
 		return true, err
 	}
 	switch name {
